@@ -1,0 +1,101 @@
+//! Opening the SQLCipher database and bringing its schema up to date.
+
+use std::path::Path;
+
+use rusqlite::{Connection, OpenFlags};
+
+use crate::error::{Error, Result};
+use crate::secret::VaultKey;
+
+/// Schema migrations, applied in order inside one transaction each at unlock. Append only:
+/// never edit a migration that has shipped.
+pub const MIGRATIONS: &[(&str, &str)] = &[("0001_vault", include_str!("../migrations/0001_vault.sql"))];
+
+pub fn schema_version() -> u32 {
+    MIGRATIONS.len() as u32
+}
+
+/// Open (or create) the database at `path` with `key`. Fails with `Error::NotSqlCipher` if
+/// the linked SQLite has no encryption, and with `KeyRejected` if the key does not open it.
+pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let version: Option<String> = conn
+        .query_row("PRAGMA cipher_version", [], |r| r.get(0))
+        .ok();
+    if version.as_deref().map_or(true, str::is_empty) {
+        return Err(Error::NotSqlCipher);
+    }
+    // A wrong key must not print "hmac check failed" to stderr.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    conn.execute_batch(&key.pragma("key"))?;
+    // The first read proves the key: SQLCipher reports a wrong key as "not a database".
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+        Ok(_) => {}
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            return Err(Error::KeyRejected)
+        }
+        Err(e) => return Err(e.into()),
+    }
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = FULL;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA secure_delete = ON;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;",
+    )?;
+    Ok(conn)
+}
+
+/// Apply every migration the database has not had, each in its own transaction.
+pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {
+    let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let target = schema_version();
+    if current > target {
+        return Err(Error::VaultDamaged(format!(
+            "it was written by a newer version of Attune (schema {current}; this version knows {target}). Update Attune."
+        )));
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)
+            .map_err(|e| Error::Internal(format!("migration {name} failed: {e}")))?;
+        tx.pragma_update(None, "user_version", (i + 1) as u32)?;
+        tx.commit()?;
+    }
+    Ok(target)
+}
+
+/// Change the database's key in place. SQLCipher cannot rekey a database in WAL mode, so
+/// checkpoint, switch to a rollback journal, rekey, and switch back.
+pub(crate) fn rekey(conn: &Connection, new_key: &VaultKey) -> Result<()> {
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
+    let result = conn.execute_batch(&new_key.pragma("rekey"));
+    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+    result?;
+    Ok(())
+}
+
+/// SQLCipher's page-by-page HMAC check and SQLite's own integrity check. Returns the
+/// problems found (empty when the database is sound).
+pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for r in rows {
+        problems.push(r?);
+    }
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    for r in rows {
+        let r = r?;
+        if r != "ok" {
+            problems.push(r);
+        }
+    }
+    Ok(problems)
+}

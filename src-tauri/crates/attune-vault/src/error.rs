@@ -1,0 +1,123 @@
+//! Errors of the vault. Messages are written for the person at the keyboard and never
+//! contain a secret (passphrase, key, recovery key) or anything about a pupil.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+/// A stable code for each kind of failure: the UI and the CLI's exit codes match on this,
+/// never on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    Locked,
+    WrongPassphrase,
+    WrongRecoveryKey,
+    Throttled,
+    WeakPassphrase,
+    NotPermitted,
+    InvalidInput,
+    NotFound,
+    KeySlotsDamaged,
+    VaultDamaged,
+    VaultInUse,
+    AlreadyExists,
+    MustSetPassphrase,
+    Io,
+    Internal,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("That passphrase is not right for {user}.")]
+    WrongPassphrase { user: String },
+    #[error("That recovery key does not open this vault.")]
+    WrongRecoveryKey,
+    #[error("Too many wrong attempts. Wait {retry_after_secs} seconds before trying again.")]
+    Throttled { retry_after_secs: u64 },
+    #[error("That passphrase is too easy to guess. {advice}")]
+    WeakPassphrase { advice: String },
+    #[error("Not permitted: {0}")]
+    NotPermitted(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("The key-slot file is damaged ({0}). Restore it from a backup of the vault folder.")]
+    KeySlotsDamaged(String),
+    #[error("There is no key-slot file in {0}. Without it the vault cannot be opened; restore the vault folder from a backup.")]
+    KeySlotsMissing(String),
+    #[error("The vault is damaged: {0}")]
+    VaultDamaged(String),
+    /// The key from a slot did not open the database (internal to unlocking).
+    #[error("The database did not accept the key.")]
+    KeyRejected,
+    #[error("This vault is already open in another Attune window or program. Close it there first.")]
+    VaultInUse,
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("This Attune was built without encryption (SQLCipher is missing); it refuses to open a vault.")]
+    NotSqlCipher,
+    #[error("The vault is locked.")]
+    Locked,
+    #[error("Set a new passphrase before doing anything else.")]
+    MustSetPassphrase,
+    #[error("A file could not be read or written: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("The database reported an error: {0}")]
+    Sqlite(rusqlite::Error),
+    #[error("Internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::WrongPassphrase { .. } => ErrorKind::WrongPassphrase,
+            Error::WrongRecoveryKey => ErrorKind::WrongRecoveryKey,
+            Error::Throttled { .. } => ErrorKind::Throttled,
+            Error::WeakPassphrase { .. } => ErrorKind::WeakPassphrase,
+            Error::NotPermitted(_) => ErrorKind::NotPermitted,
+            Error::InvalidInput(_) => ErrorKind::InvalidInput,
+            Error::NotFound(_) => ErrorKind::NotFound,
+            Error::KeySlotsDamaged(_) | Error::KeySlotsMissing(_) => ErrorKind::KeySlotsDamaged,
+            Error::VaultDamaged(_) | Error::NotSqlCipher | Error::KeyRejected => ErrorKind::VaultDamaged,
+            Error::VaultInUse => ErrorKind::VaultInUse,
+            Error::AlreadyExists(_) => ErrorKind::AlreadyExists,
+            Error::Locked => ErrorKind::Locked,
+            Error::MustSetPassphrase => ErrorKind::MustSetPassphrase,
+            Error::Io(_) => ErrorKind::Io,
+            Error::Sqlite(e) if is_corruption(e) => ErrorKind::VaultDamaged,
+            Error::Sqlite(_) | Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Error::Throttled { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        }
+    }
+}
+
+fn is_corruption(e: &rusqlite::Error) -> bool {
+    use rusqlite::ffi::ErrorCode;
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::DatabaseCorrupt) | Some(ErrorCode::NotADatabase)
+    )
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        if is_corruption(&e) {
+            Error::VaultDamaged(
+                "a page of the database failed its integrity check. Restore the vault from a backup."
+                    .into(),
+            )
+        } else {
+            Error::Sqlite(e)
+        }
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,919 @@
+//! The vault: a folder holding the encrypted database and its key slots, and an open
+//! session on it.
+//!
+//! ```text
+//! <vault dir>/
+//!   vault.db (+ -wal, -shm)   SQLCipher database, random 256-bit raw key
+//!   keyslots                  the key slots (see keyslots.rs)
+//!   keyslots.backup           a second copy, written after the first
+//!   unlock-attempts.json      failed-attempt counter and not-yet-audited failures
+//!   vault.lock                held exclusively while a process has the vault open
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use ts_rs::TS;
+
+use crate::audit::{self, NewEntry};
+use crate::db;
+use crate::error::{Error, Result};
+use crate::fsutil::{self, DirLock};
+use crate::kdf::KdfParams;
+use crate::keyslots::{Body, Slot, SlotKind, SlotSpec};
+use crate::recovery::RecoveryKey;
+use crate::secret::{Passphrase, VaultKey};
+use crate::strength;
+use crate::throttle::Attempts;
+use crate::SecureRng;
+
+pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 5;
+pub const MAX_AUTO_LOCK_MINUTES: u32 = 120;
+const MAX_NAME_CHARS: usize = 80;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    StrategicLead,
+    KeyAdult,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::StrategicLead => "strategic_lead",
+            Role::KeyAdult => "key_adult",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        match s {
+            "strategic_lead" | "lead" => Some(Role::StrategicLead),
+            "key_adult" => Some(Role::KeyAdult),
+            _ => None,
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::StrategicLead => "Strategic lead",
+            Role::KeyAdult => "Key adult",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UserInfo {
+    pub id: String,
+    pub name: String,
+    pub role: Role,
+}
+
+/// Who has the vault open.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: UserInfo,
+    /// Opened with the recovery key: a new passphrase must be set before anything else.
+    pub via_recovery: bool,
+}
+
+/// What can be known about a vault folder without its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultStatus {
+    Absent,
+    Present {
+        school: String,
+        users: Vec<UserInfo>,
+        retry_after_secs: u64,
+    },
+}
+
+/// The files of a vault folder.
+#[derive(Debug, Clone)]
+pub struct VaultPaths {
+    pub dir: PathBuf,
+}
+
+impl VaultPaths {
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        VaultPaths { dir: dir.into() }
+    }
+    pub fn db(&self) -> PathBuf {
+        self.dir.join("vault.db")
+    }
+    pub fn keyslots(&self) -> PathBuf {
+        self.dir.join("keyslots")
+    }
+    pub fn keyslots_backup(&self) -> PathBuf {
+        self.dir.join("keyslots.backup")
+    }
+    fn exists(&self) -> bool {
+        self.db().exists() || self.keyslots().exists() || self.keyslots_backup().exists()
+    }
+}
+
+/// Read the key slots: the primary file, or the backup copy if the primary is damaged or
+/// missing. Returns the body, its bytes, and whether the backup had to be used.
+fn read_slots(paths: &VaultPaths) -> Result<(Body, Vec<u8>, bool)> {
+    let primary = std::fs::read(paths.keyslots());
+    let primary_err = match primary {
+        Ok(bytes) => match Body::parse(&bytes) {
+            Ok(b) => return Ok((b, bytes, false)),
+            Err(e) => e,
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Error::KeySlotsMissing(paths.dir.display().to_string())
+        }
+        Err(e) => return Err(e.into()),
+    };
+    match std::fs::read(paths.keyslots_backup()) {
+        Ok(bytes) => match Body::parse(&bytes) {
+            Ok(b) => Ok((b, bytes, true)),
+            Err(_) => Err(primary_err),
+        },
+        Err(_) => Err(primary_err),
+    }
+}
+
+/// What the unlock screen may show: the school, the users, and any wait.
+pub fn status(dir: &Path, now: OffsetDateTime) -> Result<VaultStatus> {
+    let paths = VaultPaths::new(dir);
+    if !paths.exists() {
+        return Ok(VaultStatus::Absent);
+    }
+    let (body, _, _) = read_slots(&paths)?;
+    let users = body
+        .slots
+        .iter()
+        .filter(|s| s.kind == SlotKind::User)
+        .filter_map(|s| {
+            Some(UserInfo {
+                id: s.user_id.clone()?,
+                name: s.name.clone()?,
+                role: s.role?,
+            })
+        })
+        .collect();
+    Ok(VaultStatus::Present {
+        school: body.school.clone(),
+        users,
+        retry_after_secs: Attempts::load(dir).retry_after(now.unix_timestamp()),
+    })
+}
+
+fn random_hex(rng: &mut impl SecureRng, bytes: usize) -> String {
+    let mut b = vec![0u8; bytes];
+    rng.fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+fn clean_name(name: &str, what: &str) -> Result<String> {
+    let n = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    if n.is_empty() {
+        return Err(Error::InvalidInput(format!("Enter {what}.")));
+    }
+    if n.chars().count() > MAX_NAME_CHARS {
+        return Err(Error::InvalidInput(format!(
+            "{} must be {MAX_NAME_CHARS} characters or fewer.",
+            capitalise(what)
+        )));
+    }
+    if n.chars().any(char::is_control) {
+        return Err(Error::InvalidInput(format!("{} has characters that cannot be used.", capitalise(what))));
+    }
+    Ok(n)
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// An open vault. Dropping it closes the database and wipes the key; `lock` does the same
+/// after writing an audit entry.
+pub struct Vault {
+    // Field order matters: the connection closes before the folder lock is released.
+    conn: Connection,
+    key: VaultKey,
+    epoch: u64,
+    slots: Body,
+    session: Session,
+    paths: VaultPaths,
+    _lock: DirLock,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("dir", &self.paths.dir)
+            .field("user", &self.session.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Create a new vault in `dir` (which must not hold one) with its first user, a
+    /// strategic lead, and the recovery key the caller generated and will show once.
+    pub fn create(
+        dir: &Path,
+        school: &str,
+        lead_name: &str,
+        passphrase: &Passphrase,
+        recovery: &RecoveryKey,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
+        Self::create_with_params(dir, school, lead_name, passphrase, recovery, KdfParams::DEFAULT, rng, now)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_with_params(
+        dir: &Path,
+        school: &str,
+        lead_name: &str,
+        passphrase: &Passphrase,
+        recovery: &RecoveryKey,
+        kdf: KdfParams,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
+        let school = clean_name(school, "the school's name")?;
+        let lead_name = clean_name(lead_name, "your name")?;
+        strength::require_strong(passphrase, &[&school, &lead_name])?;
+        let paths = VaultPaths::new(dir);
+        if paths.exists() {
+            return Err(Error::AlreadyExists(format!(
+                "There is already a vault in {}.",
+                dir.display()
+            )));
+        }
+        fsutil::create_private_dir(dir)?;
+        let lock = DirLock::acquire(dir)?;
+        let result = Self::create_locked(&paths, &school, &lead_name, passphrase, recovery, kdf, rng, now, lock);
+        if result.is_err() {
+            // Leave no half-made vault behind; nothing in it was ever readable.
+            for p in [paths.keyslots(), paths.keyslots_backup(), paths.db()] {
+                let _ = std::fs::remove_file(&p);
+            }
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("vault.db{suffix}")));
+            }
+        }
+        result
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn create_locked(
+        paths: &VaultPaths,
+        school: &str,
+        lead_name: &str,
+        passphrase: &Passphrase,
+        recovery: &RecoveryKey,
+        kdf: KdfParams,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+        lock: DirLock,
+    ) -> Result<Vault> {
+        let key = VaultKey::random(rng);
+        let vault_id = random_hex(rng, 16);
+        let user = UserInfo {
+            id: random_hex(rng, 8),
+            name: lead_name.to_string(),
+            role: Role::StrategicLead,
+        };
+        let epoch = 1;
+        let (mut lead_slot, _) = Slot::create(
+            rng,
+            &vault_id,
+            None,
+            SlotSpec {
+                kind: SlotKind::User,
+                user_id: Some(&user.id),
+                name: Some(&user.name),
+                role: Some(user.role),
+            },
+            passphrase.expose().as_bytes(),
+            kdf,
+        )?;
+        lead_slot.seal(rng, &vault_id, epoch, &key)?;
+        let (mut recovery_slot, _) = Slot::create(
+            rng,
+            &vault_id,
+            None,
+            SlotSpec {
+                kind: SlotKind::Recovery,
+                user_id: None,
+                name: None,
+                role: None,
+            },
+            recovery.as_bytes(),
+            kdf,
+        )?;
+        recovery_slot.seal(rng, &vault_id, epoch, &key)?;
+        let slots = Body {
+            version: 1,
+            vault_id,
+            school: school.to_string(),
+            slots: vec![lead_slot, recovery_slot],
+        };
+
+        let mut conn = db::open(&paths.db(), &key)?;
+        db::migrate(&mut conn)?;
+        {
+            let tx = conn.transaction()?;
+            tx.execute("INSERT INTO settings (key, value) VALUES ('school', ?1)", [school])?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('auto_lock_minutes', ?1)",
+                [DEFAULT_AUTO_LOCK_MINUTES.to_string()],
+            )?;
+            tx.execute(
+                "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![user.id, user.name, user.role.as_str(), audit::format_time(now)],
+            )?;
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at: now,
+                    actor_id: Some(&user.id),
+                    actor_name: &user.name,
+                    action: "vault.create",
+                    target: None,
+                    outcome: "ok",
+                },
+            )?;
+            tx.commit()?;
+        }
+        let mut vault = Vault {
+            conn,
+            key,
+            epoch,
+            slots,
+            session: Session { user, via_recovery: false },
+            paths: paths.clone(),
+            _lock: lock,
+        };
+        vault.write_slots()?;
+        Ok(vault)
+    }
+
+    /// Open the vault as `user_id` with their passphrase.
+    pub fn unlock(
+        dir: &Path,
+        user_id: &str,
+        passphrase: &Passphrase,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
+        Self::unlock_inner(dir, user_id, Secret::Passphrase(passphrase), rng, now)
+    }
+
+    /// Open the vault with the recovery key, acting as `user_id`, who must then set a new
+    /// passphrase (`reset_passphrase`) before anything else is allowed.
+    pub fn unlock_with_recovery(
+        dir: &Path,
+        user_id: &str,
+        recovery: &RecoveryKey,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
+        Self::unlock_inner(dir, user_id, Secret::Recovery(recovery), rng, now)
+    }
+
+    fn unlock_inner(
+        dir: &Path,
+        user_id: &str,
+        secret: Secret<'_>,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
+        let paths = VaultPaths::new(dir);
+        if !paths.exists() {
+            return Err(Error::NotFound(format!("There is no vault in {}.", dir.display())));
+        }
+        let lock = DirLock::acquire(dir)?;
+        let (slots, slot_bytes, used_backup) = read_slots(&paths)?;
+        let mut attempts = Attempts::load(dir);
+        let wait = attempts.retry_after(now.unix_timestamp());
+        if wait > 0 {
+            return Err(Error::Throttled { retry_after_secs: wait });
+        }
+        let user_slot = slots
+            .user_slot(user_id)
+            .ok_or_else(|| Error::NotFound("That user is not in this vault.".into()))?;
+        let user_name = user_slot.name.clone().unwrap_or_default();
+        let (slot, method, bytes): (&Slot, &str, &[u8]) = match &secret {
+            Secret::Passphrase(p) => (user_slot, "passphrase", p.expose().as_bytes()),
+            Secret::Recovery(r) => (
+                slots
+                    .recovery_slot()
+                    .ok_or_else(|| Error::KeySlotsDamaged("it has no recovery key slot".into()))?,
+                "recovery_key",
+                r.as_bytes(),
+            ),
+        };
+        let Some(slot_secret) = slot.open(&slots.vault_id, bytes)? else {
+            attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
+            attempts.save(dir)?;
+            return Err(match secret {
+                Secret::Passphrase(_) => Error::WrongPassphrase { user: user_name },
+                Secret::Recovery(_) => Error::WrongRecoveryKey,
+            });
+        };
+        let keys = slot.unseal_all(&slots.vault_id, &slot_secret)?;
+        drop(slot_secret);
+        let mut opened = None;
+        for (epoch, key) in &keys {
+            match db::open(&paths.db(), key) {
+                Ok(conn) => {
+                    opened = Some((conn, *epoch, key.clone()));
+                    break;
+                }
+                Err(Error::KeyRejected) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        let Some((mut conn, epoch, key)) = opened else {
+            return Err(Error::VaultDamaged(
+                "the passphrase is right, but the database did not accept the key it unlocked. \
+                 The key-slot file may be an old copy (for example from before a user was removed), \
+                 or the database's first page is damaged. Restore the vault folder from a backup."
+                    .into(),
+            ));
+        };
+        db::migrate(&mut conn)?;
+        let user: Option<(String, String)> = conn
+            .query_row(
+                "SELECT name, role FROM users WHERE id = ?1 AND removed_at IS NULL",
+                [user_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((name, role)) = user else {
+            return Err(Error::NotPermitted("this user has been removed from the vault.".into()));
+        };
+        let role = Role::parse(&role).ok_or_else(|| Error::VaultDamaged("a user has an unknown role".into()))?;
+        if user_slot.role != Some(role) {
+            return Err(Error::KeySlotsDamaged("a key slot's role does not match the vault's record".into()));
+        }
+        let via_recovery = matches!(secret, Secret::Recovery(_));
+        let mut vault = Vault {
+            conn,
+            key,
+            epoch,
+            slots,
+            session: Session {
+                user: UserInfo {
+                    id: user_id.to_string(),
+                    name,
+                    role,
+                },
+                via_recovery,
+            },
+            paths,
+            _lock: lock,
+        };
+        vault.finish_rotation(&keys)?;
+        vault.repair_slots(&slot_bytes, used_backup)?;
+        drop(keys);
+
+        // Failed attempts kept outside the vault go into the audit chain now.
+        let pending = std::mem::take(&mut attempts.pending);
+        let tx = vault.conn.transaction()?;
+        for p in &pending {
+            let at = OffsetDateTime::from_unix_timestamp(p.at_unix).unwrap_or(now);
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at,
+                    actor_id: p.user_id.as_deref(),
+                    actor_name: &p.user_name,
+                    action: &format!("unlock.{}", p.method),
+                    target: None,
+                    outcome: "failed",
+                },
+            )?;
+        }
+        audit::append(
+            &tx,
+            &NewEntry {
+                at: now,
+                actor_id: Some(&vault.session.user.id),
+                actor_name: &vault.session.user.name,
+                action: &format!("unlock.{method}"),
+                target: None,
+                outcome: "ok",
+            },
+        )?;
+        tx.commit()?;
+        attempts.consecutive_failures = 0;
+        attempts.save(dir)?;
+        let _ = rng; // randomness is only needed by later operations; kept for a uniform API
+        Ok(vault)
+    }
+
+    /// If a key rotation was interrupted (the key-slot file holds two epochs), finish it:
+    /// bring the database to the newest key and drop the older sealed keys.
+    fn finish_rotation(&mut self, keys: &[(u64, VaultKey)]) -> Result<()> {
+        let epochs = self.slots.epochs();
+        if epochs.len() <= 1 {
+            return Ok(());
+        }
+        let newest = *epochs.last().expect("non-empty");
+        if self.epoch < newest {
+            let (_, new_key) = keys
+                .iter()
+                .find(|(e, _)| *e == newest)
+                .ok_or_else(|| Error::KeySlotsDamaged("an interrupted key change cannot be finished".into()))?;
+            db::rekey(&self.conn, new_key)?;
+            self.key = new_key.clone();
+            self.epoch = newest;
+        }
+        let epoch = self.epoch;
+        for s in &mut self.slots.slots {
+            s.sealed.retain(|x| x.epoch == epoch);
+        }
+        if self.slots.slots.iter().any(|s| s.sealed.is_empty()) {
+            return Err(Error::KeySlotsDamaged("a key slot lost its sealed key".into()));
+        }
+        self.write_slots()
+    }
+
+    /// The copy of the key slots inside the database is authoritative once the vault is
+    /// open: it is written before the files. If the file used differs (an old copy restored,
+    /// or a crash between the two writes), or the backup file had to be used, rewrite both.
+    fn repair_slots(&mut self, used: &[u8], used_backup: bool) -> Result<()> {
+        let copy: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        let current = self.slots.to_bytes();
+        match copy {
+            Some(copy) if copy != current && copy != used => {
+                if let Ok(body) = Body::parse(&copy) {
+                    if body.vault_id == self.slots.vault_id && body.epochs() == vec![self.epoch] {
+                        self.slots = body;
+                        return self.write_slots();
+                    }
+                }
+                self.write_slots()
+            }
+            None => self.write_slots(),
+            _ if used_backup || current != used => self.write_slots(),
+            _ => Ok(()),
+        }
+    }
+
+    /// Write the key slots: first the copy inside the database, then the file, then its
+    /// backup copy, each atomically.
+    fn write_slots(&mut self) -> Result<()> {
+        let bytes = self.slots.to_bytes();
+        self.conn.execute(
+            "INSERT INTO keyslot_copy (id, content, written_at) VALUES (1, ?1, datetime('now'))
+             ON CONFLICT(id) DO UPDATE SET content = excluded.content, written_at = excluded.written_at",
+            [&bytes],
+        )?;
+        fsutil::write_atomic(&self.paths.keyslots(), &bytes)?;
+        fsutil::write_atomic(&self.paths.keyslots_backup(), &bytes)?;
+        Ok(())
+    }
+
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.paths.dir
+    }
+
+    pub fn school(&self) -> &str {
+        &self.slots.school
+    }
+
+    /// Refuse everything but setting a passphrase after a recovery-key unlock.
+    fn require_ready(&self) -> Result<()> {
+        if self.session.via_recovery {
+            Err(Error::MustSetPassphrase)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn require_lead(&self, what: &str) -> Result<()> {
+        self.require_ready()?;
+        if self.session.user.role != Role::StrategicLead {
+            return Err(Error::NotPermitted(format!("only a strategic lead can {what}.")));
+        }
+        Ok(())
+    }
+
+    /// The open database, for the domain crate. Refused until a recovery-key session has
+    /// set a new passphrase.
+    pub fn conn(&self) -> Result<&Connection> {
+        self.require_ready()?;
+        Ok(&self.conn)
+    }
+
+    pub fn conn_mut(&mut self) -> Result<&mut Connection> {
+        self.require_ready()?;
+        Ok(&mut self.conn)
+    }
+
+    /// Record an action by the session's user in the audit chain.
+    pub fn audit(&self, action: &str, target: Option<&str>, outcome: &str, now: OffsetDateTime) -> Result<()> {
+        audit::append(
+            &self.conn,
+            &NewEntry {
+                at: now,
+                actor_id: Some(&self.session.user.id),
+                actor_name: &self.session.user.name,
+                action,
+                target,
+                outcome,
+            },
+        )?;
+        Ok(())
+    }
+
+    pub fn users(&self) -> Result<Vec<UserInfo>> {
+        self.require_ready()?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, name, role FROM users WHERE removed_at IS NULL ORDER BY lower(name)")?;
+        let rows = stmt.query_map([], |r| {
+            let role: String = r.get(2)?;
+            Ok(UserInfo {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                role: Role::parse(&role).unwrap_or(Role::KeyAdult),
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    pub fn auto_lock_minutes(&self) -> Result<u32> {
+        let v: Option<String> = self
+            .conn
+            .query_row("SELECT value FROM settings WHERE key = 'auto_lock_minutes'", [], |r| r.get(0))
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
+    }
+
+    pub fn set_auto_lock_minutes(&self, minutes: u32, now: OffsetDateTime) -> Result<()> {
+        if let Err(e) = self.require_lead("change the auto-lock time") {
+            let _ = self.audit("settings.auto_lock", None, "refused", now);
+            return Err(e);
+        }
+        if !(1..=MAX_AUTO_LOCK_MINUTES).contains(&minutes) {
+            return Err(Error::InvalidInput(format!(
+                "Auto-lock must be between 1 and {MAX_AUTO_LOCK_MINUTES} minutes."
+            )));
+        }
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('auto_lock_minutes', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [minutes.to_string()],
+        )?;
+        self.audit("settings.auto_lock", Some(&minutes.to_string()), "ok", now)
+    }
+
+    /// Change the session user's own passphrase. The current one is asked for again, so a
+    /// laptop left unlocked cannot have its passphrase changed by a passer-by. Rewraps the
+    /// slot; the data is not re-encrypted.
+    pub fn change_passphrase(
+        &mut self,
+        current: &Passphrase,
+        new: &Passphrase,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        self.require_ready()?;
+        let user = self.session.user.clone();
+        strength::require_strong(new, &[&user.name, &self.slots.school])?;
+        let idx = self.user_slot_index(&user.id)?;
+        let slot = &self.slots.slots[idx];
+        let Some(secret) = slot.open(&self.slots.vault_id, current.expose().as_bytes())? else {
+            self.audit("passphrase.change", Some(&user.id), "failed", now)?;
+            return Err(Error::WrongPassphrase { user: user.name });
+        };
+        let mut new_slot = Slot::wrap_existing(
+            rng,
+            &self.slots.vault_id,
+            slot.id.clone(),
+            SlotSpec {
+                kind: SlotKind::User,
+                user_id: Some(&user.id),
+                name: Some(&user.name),
+                role: Some(user.role),
+            },
+            &secret,
+            new.expose().as_bytes(),
+            KdfParams::DEFAULT,
+        )?;
+        new_slot.sealed = slot.sealed.clone();
+        self.slots.slots[idx] = new_slot;
+        self.write_slots()?;
+        self.audit("passphrase.change", Some(&user.id), "ok", now)
+    }
+
+    /// After a recovery-key unlock: give the session user a new passphrase (a new slot).
+    pub fn reset_passphrase(&mut self, new: &Passphrase, rng: &mut impl SecureRng, now: OffsetDateTime) -> Result<()> {
+        if !self.session.via_recovery {
+            return Err(Error::NotPermitted(
+                "a passphrase can be reset only after unlocking with the recovery key; use Change passphrase.".into(),
+            ));
+        }
+        let user = self.session.user.clone();
+        strength::require_strong(new, &[&user.name, &self.slots.school])?;
+        let idx = self.user_slot_index(&user.id)?;
+        let kept_id = self.slots.slots[idx].id.clone();
+        self.slots.slots[idx] = self.new_user_slot(Some(kept_id), &user, new, rng)?;
+        self.write_slots()?;
+        self.session.via_recovery = false;
+        self.audit("passphrase.reset", Some(&user.id), "ok", now)
+    }
+
+    fn user_slot_index(&self, user_id: &str) -> Result<usize> {
+        self.slots
+            .slots
+            .iter()
+            .position(|s| s.kind == SlotKind::User && s.user_id.as_deref() == Some(user_id))
+            .ok_or_else(|| Error::KeySlotsDamaged("the user's key slot is missing".into()))
+    }
+
+    fn new_user_slot(
+        &self,
+        id: Option<String>,
+        user: &UserInfo,
+        passphrase: &Passphrase,
+        rng: &mut impl SecureRng,
+    ) -> Result<Slot> {
+        let (mut slot, _) = Slot::create(
+            rng,
+            &self.slots.vault_id,
+            id,
+            SlotSpec {
+                kind: SlotKind::User,
+                user_id: Some(&user.id),
+                name: Some(&user.name),
+                role: Some(user.role),
+            },
+            passphrase.expose().as_bytes(),
+            KdfParams::DEFAULT,
+        )?;
+        slot.seal(rng, &self.slots.vault_id, self.epoch, &self.key)?;
+        Ok(slot)
+    }
+
+    /// A strategic lead adds a user, who chooses their own passphrase at this laptop.
+    pub fn add_user(
+        &mut self,
+        name: &str,
+        role: Role,
+        passphrase: &Passphrase,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<UserInfo> {
+        if let Err(e) = self.require_lead("add users") {
+            let _ = self.audit("user.add", None, "refused", now);
+            return Err(e);
+        }
+        let name = clean_name(name, "the person's name")?;
+        let taken: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE lower(name) = lower(?1) AND removed_at IS NULL)",
+            [&name],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::AlreadyExists(format!("There is already a user called {name}.")));
+        }
+        strength::require_strong(passphrase, &[&name, &self.slots.school])?;
+        let user = UserInfo {
+            id: random_hex(rng, 8),
+            name,
+            role,
+        };
+        let slot = self.new_user_slot(None, &user, passphrase, rng)?;
+        {
+            let tx = self.conn.transaction()?;
+            tx.execute(
+                "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![user.id, user.name, role.as_str(), audit::format_time(now)],
+            )?;
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at: now,
+                    actor_id: Some(&self.session.user.id),
+                    actor_name: &self.session.user.name,
+                    action: "user.add",
+                    target: Some(&user.id),
+                    outcome: "ok",
+                },
+            )?;
+            tx.commit()?;
+        }
+        self.slots.slots.push(slot);
+        self.write_slots()?;
+        Ok(user)
+    }
+
+    /// A strategic lead removes a user. The vault key is rotated and sealed again to every
+    /// remaining slot, so the removed user's passphrase — even with an old copy of the
+    /// key-slot file — no longer opens the vault. Nobody else's passphrase is needed.
+    pub fn remove_user(&mut self, user_id: &str, rng: &mut impl SecureRng, now: OffsetDateTime) -> Result<()> {
+        if let Err(e) = self.require_lead("remove users") {
+            let _ = self.audit("user.remove", Some(user_id), "refused", now);
+            return Err(e);
+        }
+        if user_id == self.session.user.id {
+            return Err(Error::InvalidInput("You cannot remove yourself.".into()));
+        }
+        let exists: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND removed_at IS NULL)",
+            [user_id],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            return Err(Error::NotFound("That user is not in this vault.".into()));
+        }
+        self.rotate_key(Some(user_id), rng)?;
+        let tx = self.conn.transaction()?;
+        tx.execute(
+            "UPDATE users SET removed_at = ?2 WHERE id = ?1",
+            params![user_id, audit::format_time(now)],
+        )?;
+        audit::append(
+            &tx,
+            &NewEntry {
+                at: now,
+                actor_id: Some(&self.session.user.id),
+                actor_name: &self.session.user.name,
+                action: "user.remove",
+                target: Some(user_id),
+                outcome: "ok",
+            },
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replace the vault key. Crash-safe in three steps: (1) slots hold the key sealed for
+    /// both epochs (the removed slot already gone), (2) the database is rekeyed, (3) the old
+    /// epoch is dropped. An unlock after a crash at any point finishes the job.
+    fn rotate_key(&mut self, drop_user: Option<&str>, rng: &mut impl SecureRng) -> Result<()> {
+        let new_key = VaultKey::random(rng);
+        let new_epoch = self.epoch + 1;
+        let vault_id = self.slots.vault_id.clone();
+        if let Some(uid) = drop_user {
+            self.slots
+                .slots
+                .retain(|s| !(s.kind == SlotKind::User && s.user_id.as_deref() == Some(uid)));
+        }
+        for s in &mut self.slots.slots {
+            s.seal(rng, &vault_id, new_epoch, &new_key)?;
+        }
+        self.write_slots()?;
+        db::rekey(&self.conn, &new_key)?;
+        self.key = new_key;
+        self.epoch = new_epoch;
+        for s in &mut self.slots.slots {
+            s.sealed.retain(|x| x.epoch == new_epoch);
+        }
+        self.write_slots()
+    }
+
+    /// SQLCipher's HMAC check of every page, SQLite's integrity check, the audit chain and
+    /// the key slots against their copy. Empty when all is well.
+    pub fn verify(&self) -> Result<Vec<String>> {
+        let mut problems = db::integrity_problems(&self.conn)?;
+        if let Some(seq) = audit::verify(&self.conn)? {
+            problems.push(format!("the audit log's chain is broken at entry {seq}"));
+        }
+        let copy: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| r.get(0))
+            .optional()?;
+        if copy.as_deref() != Some(self.slots.to_bytes().as_slice()) {
+            problems.push("the key-slot file differs from its copy inside the vault".into());
+        }
+        Ok(problems)
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// Lock: audit, close the database, wipe the key.
+    pub fn lock(self, reason: &str, now: OffsetDateTime) {
+        let _ = self.audit("lock", Some(reason), "ok", now);
+        drop(self);
+    }
+}
+
+enum Secret<'a> {
+    Passphrase(&'a Passphrase),
+    Recovery(&'a RecoveryKey),
+}
