@@ -12,6 +12,7 @@ use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AuditEntry {
+    #[ts(type = "number")]
     pub seq: i64,
     /// RFC 3339, UTC.
     pub at: String,
@@ -59,7 +60,11 @@ pub fn format_time(at: time::OffsetDateTime) -> String {
 /// Append one entry to the chain.
 pub fn append(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
     let prev: Vec<u8> = conn
-        .query_row("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1", [], |r| r.get(0))
+        .query_row(
+            "SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()?
         .unwrap_or_else(|| vec![0u8; 32]);
     let at = format_time(e.at);
@@ -67,7 +72,16 @@ pub fn append(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
     conn.execute(
         "INSERT INTO audit_log (at, actor_id, actor_name, action, target, outcome, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![at, e.actor_id, e.actor_name, e.action, e.target, e.outcome, prev, hash],
+        params![
+            at,
+            e.actor_id,
+            e.actor_name,
+            e.action,
+            e.target,
+            e.outcome,
+            prev,
+            hash
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }

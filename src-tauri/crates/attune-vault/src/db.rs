@@ -9,7 +9,8 @@ use crate::secret::VaultKey;
 
 /// Schema migrations, applied in order inside one transaction each at unlock. Append only:
 /// never edit a migration that has shipped.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_vault", include_str!("../migrations/0001_vault.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_vault", include_str!("../migrations/0001_vault.sql"))];
 
 pub fn schema_version() -> u32 {
     MIGRATIONS.len() as u32
@@ -20,7 +21,9 @@ pub fn schema_version() -> u32 {
 pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
     let version: Option<String> = conn
         .query_row("PRAGMA cipher_version", [], |r| r.get(0))
@@ -32,7 +35,9 @@ pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
     conn.execute_batch(&key.pragma("key"))?;
     // The first read proves the key: SQLCipher reports a wrong key as "not a database".
-    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)) {
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
         Ok(_) => {}
         Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
             return Err(Error::KeyRejected)

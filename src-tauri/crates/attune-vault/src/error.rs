@@ -51,7 +51,9 @@ pub enum Error {
     /// The key from a slot did not open the database (internal to unlocking).
     #[error("The database did not accept the key.")]
     KeyRejected,
-    #[error("This vault is already open in another Attune window or program. Close it there first.")]
+    #[error(
+        "This vault is already open in another Attune window or program. Close it there first."
+    )]
     VaultInUse,
     #[error("{0}")]
     AlreadyExists(String),
@@ -80,7 +82,9 @@ impl Error {
             Error::InvalidInput(_) => ErrorKind::InvalidInput,
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::KeySlotsDamaged(_) | Error::KeySlotsMissing(_) => ErrorKind::KeySlotsDamaged,
-            Error::VaultDamaged(_) | Error::NotSqlCipher | Error::KeyRejected => ErrorKind::VaultDamaged,
+            Error::VaultDamaged(_) | Error::NotSqlCipher | Error::KeyRejected => {
+                ErrorKind::VaultDamaged
+            }
             Error::VaultInUse => ErrorKind::VaultInUse,
             Error::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Error::Locked => ErrorKind::Locked,

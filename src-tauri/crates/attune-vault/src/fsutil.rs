@@ -9,11 +9,17 @@ use crate::error::{Error, Result};
 /// Replace `path` with `bytes` so that a crash leaves either the old or the new content,
 /// never a mix: write a temporary file beside it, fsync, rename over, fsync the folder.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().ok_or_else(|| Error::Internal("a path without a folder".into()))?;
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal("a path without a folder".into()))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let tmp = dir.join(format!(".{name}.tmp"));
     {
-        let mut f = OpenOptions::new().write(true).create(true).truncate(true).open(&tmp)?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&tmp)?;
         set_private(&f);
         f.write_all(bytes)?;
         f.sync_all()?;
@@ -63,7 +69,12 @@ pub struct DirLock {
 impl DirLock {
     pub fn acquire(dir: &Path) -> Result<DirLock> {
         let path = dir.join("vault.lock");
-        let file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)?;
         set_private(&file);
         match fs4::fs_std::FileExt::try_lock_exclusive(&file) {
             Ok(true) => Ok(DirLock { _file: file, path }),

@@ -39,13 +39,15 @@ impl KdfParams {
     };
 
     pub fn check(&self) -> Result<()> {
-        if self.m_kib < Self::MINIMUM.m_kib || self.t < Self::MINIMUM.t || self.p < Self::MINIMUM.p {
+        if self.m_kib < Self::MINIMUM.m_kib || self.t < Self::MINIMUM.t || self.p < Self::MINIMUM.p
+        {
             return Err(Error::KeySlotsDamaged(format!(
                 "a key slot asks for Argon2id parameters weaker than allowed ({} KiB, {} passes, {} lanes)",
                 self.m_kib, self.t, self.p
             )));
         }
-        if self.m_kib > Self::MAXIMUM.m_kib || self.t > Self::MAXIMUM.t || self.p > Self::MAXIMUM.p {
+        if self.m_kib > Self::MAXIMUM.m_kib || self.t > Self::MAXIMUM.t || self.p > Self::MAXIMUM.p
+        {
             return Err(Error::KeySlotsDamaged(
                 "a key slot asks for Argon2id parameters beyond any this program writes".into(),
             ));

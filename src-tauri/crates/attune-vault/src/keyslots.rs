@@ -97,13 +97,16 @@ impl Body {
     pub fn parse(bytes: &[u8]) -> Result<Body> {
         let damaged = |why: &str| Error::KeySlotsDamaged(why.to_string());
         if bytes.len() > MAX_FILE_BYTES {
-            return Err(damaged("the file is far larger than a key-slot file can be"));
+            return Err(damaged(
+                "the file is far larger than a key-slot file can be",
+            ));
         }
         let nl = bytes
             .iter()
             .position(|&b| b == b'\n')
             .ok_or_else(|| damaged("the header line is missing"))?;
-        let header = std::str::from_utf8(&bytes[..nl]).map_err(|_| damaged("the header is not text"))?;
+        let header =
+            std::str::from_utf8(&bytes[..nl]).map_err(|_| damaged("the header is not text"))?;
         let body_bytes = &bytes[nl + 1..];
         let mut parts = header.split(' ');
         match parts.next() {
@@ -122,7 +125,9 @@ impl Body {
         }
         let actual = hex::encode(Sha256::digest(body_bytes));
         if !constant_time_eq(actual.as_bytes(), sum.as_bytes()) {
-            return Err(damaged("its checksum does not match: it has been altered or cut short"));
+            return Err(damaged(
+                "its checksum does not match: it has been altered or cut short",
+            ));
         }
         let body: Body = serde_json::from_slice(body_bytes)
             .map_err(|e| Error::KeySlotsDamaged(format!("its content cannot be read ({e})")))?;
@@ -160,7 +165,8 @@ impl Body {
     /// Serialise with the checksum header.
     pub fn to_bytes(&self) -> Vec<u8> {
         let body = serde_json::to_vec_pretty(self).expect("key slots always serialise");
-        let mut out = format!("{MAGIC} sha256={}\n", hex::encode(Sha256::digest(&body))).into_bytes();
+        let mut out =
+            format!("{MAGIC} sha256={}\n", hex::encode(Sha256::digest(&body))).into_bytes();
         out.extend_from_slice(&body);
         out
     }
@@ -218,15 +224,7 @@ impl Slot {
         });
         let sk = StaticSecret::random_from_rng(&mut *rng);
         let slot_secret = SlotSecret(sk);
-        let slot = Slot::wrap_existing(
-            rng,
-            vault_id,
-            id,
-            spec,
-            &slot_secret,
-            secret,
-            kdf,
-        )?;
+        let slot = Slot::wrap_existing(rng, vault_id, id, spec, &slot_secret, secret, kdf)?;
         Ok((slot, slot_secret))
     }
 
@@ -311,44 +309,68 @@ impl Slot {
         let aad = self.wrap_aad(vault_id);
         let plain = match XChaCha20Poly1305::new(wrap_key.as_ref().into()).decrypt(
             XNonce::from_slice(&nonce),
-            Payload { msg: &ct, aad: &aad },
+            Payload {
+                msg: &ct,
+                aad: &aad,
+            },
         ) {
             Ok(p) => Zeroizing::new(p),
             Err(_) => return Ok(None),
         };
-        let bytes: Zeroizing<[u8; 32]> = Zeroizing::new(
-            plain
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::KeySlotsDamaged("a wrapped key has the wrong length".into()))?,
-        );
+        let bytes: Zeroizing<[u8; 32]> =
+            Zeroizing::new(plain.as_slice().try_into().map_err(|_| {
+                Error::KeySlotsDamaged("a wrapped key has the wrong length".into())
+            })?);
         let sk = StaticSecret::from(*bytes);
         // The public key must belong to the secret, or the slot was tampered with.
-        if PublicKey::from(&sk).as_bytes() != decode_fixed::<32>(&self.public_key, "public key")?.as_slice() {
-            return Err(Error::KeySlotsDamaged("a key slot's public key does not match its secret".into()));
+        if PublicKey::from(&sk).as_bytes()
+            != decode_fixed::<32>(&self.public_key, "public key")?.as_slice()
+        {
+            return Err(Error::KeySlotsDamaged(
+                "a key slot's public key does not match its secret".into(),
+            ));
         }
         Ok(Some(SlotSecret(sk)))
     }
 
     fn seal_aad(&self, vault_id: &str, epoch: u64) -> Vec<u8> {
-        aad(&[SEAL_CONTEXT, vault_id.as_bytes(), self.id.as_bytes(), &epoch.to_le_bytes()])
+        aad(&[
+            SEAL_CONTEXT,
+            vault_id.as_bytes(),
+            self.id.as_bytes(),
+            &epoch.to_le_bytes(),
+        ])
     }
 
     /// Seal `key` (for `epoch`) to this slot's public key. Needs no secret.
-    pub fn seal(&mut self, rng: &mut impl SecureRng, vault_id: &str, epoch: u64, key: &VaultKey) -> Result<()> {
+    pub fn seal(
+        &mut self,
+        rng: &mut impl SecureRng,
+        vault_id: &str,
+        epoch: u64,
+        key: &VaultKey,
+    ) -> Result<()> {
         let recipient = PublicKey::from(decode_fixed::<32>(&self.public_key, "public key")?);
         let eph = StaticSecret::random_from_rng(&mut *rng);
         let eph_pub = PublicKey::from(&eph);
         let shared = eph.diffie_hellman(&recipient);
         if !shared.was_contributory() {
-            return Err(Error::KeySlotsDamaged("a key slot's public key is not usable".into()));
+            return Err(Error::KeySlotsDamaged(
+                "a key slot's public key is not usable".into(),
+            ));
         }
         let seal_key = seal_key(shared.as_bytes(), eph_pub.as_bytes(), recipient.as_bytes());
         let mut nonce = [0u8; 24];
         rng.fill_bytes(&mut nonce);
         let aad = self.seal_aad(vault_id, epoch);
         let ct = XChaCha20Poly1305::new(seal_key.as_ref().into())
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &key.0, aad: &aad })
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: &key.0,
+                    aad: &aad,
+                },
+            )
             .map_err(|_| Error::Internal("sealing the vault key failed".into()))?;
         self.sealed.retain(|s| s.epoch != epoch);
         self.sealed.push(Sealed {
@@ -376,13 +398,20 @@ impl Slot {
             let aad = self.seal_aad(vault_id, s.epoch);
             let plain = Zeroizing::new(
                 XChaCha20Poly1305::new(k.as_ref().into())
-                    .decrypt(XNonce::from_slice(&nonce), Payload { msg: &ct, aad: &aad })
-                    .map_err(|_| Error::KeySlotsDamaged("a sealed vault key has been altered".into()))?,
+                    .decrypt(
+                        XNonce::from_slice(&nonce),
+                        Payload {
+                            msg: &ct,
+                            aad: &aad,
+                        },
+                    )
+                    .map_err(|_| {
+                        Error::KeySlotsDamaged("a sealed vault key has been altered".into())
+                    })?,
             );
-            let bytes: [u8; 32] = plain
-                .as_slice()
-                .try_into()
-                .map_err(|_| Error::KeySlotsDamaged("a sealed vault key has the wrong length".into()))?;
+            let bytes: [u8; 32] = plain.as_slice().try_into().map_err(|_| {
+                Error::KeySlotsDamaged("a sealed vault key has the wrong length".into())
+            })?;
             out.push((s.epoch, VaultKey(bytes)));
         }
         Ok(out)
@@ -423,4 +452,130 @@ fn decode_fixed<const N: usize>(s: &str, what: &str) -> Result<[u8; N]> {
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    //! Frozen vectors: a key-slot file written by version 1 must open forever. If one of
+    //! these fails after a change, existing vaults would be orphaned: change the format
+    //! version instead and keep reading version 1.
+    use super::*;
+    use crate::recovery::RecoveryKey;
+    use rand::SeedableRng;
+
+    const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/vectors");
+    const PASS: &str = "correct horse battery staple 1917";
+
+    fn generate() -> (Vec<u8>, [u8; 32], String) {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(2026);
+        let key = VaultKey([0x5a; 32]);
+        let recovery = RecoveryKey::generate(&mut rng);
+        let vault_id = "00112233445566778899aabbccddeeff";
+        let (mut user, _) = Slot::create(
+            &mut rng,
+            vault_id,
+            None,
+            SlotSpec {
+                kind: SlotKind::User,
+                user_id: Some("u-0001"),
+                name: Some("Ada Lovelace"),
+                role: Some(Role::StrategicLead),
+            },
+            PASS.as_bytes(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        user.seal(&mut rng, vault_id, 1, &key).unwrap();
+        let (mut rec, _) = Slot::create(
+            &mut rng,
+            vault_id,
+            None,
+            SlotSpec {
+                kind: SlotKind::Recovery,
+                user_id: None,
+                name: None,
+                role: None,
+            },
+            recovery.as_bytes(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        rec.seal(&mut rng, vault_id, 1, &key).unwrap();
+        let body = Body {
+            version: 1,
+            vault_id: vault_id.into(),
+            school: "Hillside Primary".into(),
+            slots: vec![user, rec],
+        };
+        (body.to_bytes(), key.0, recovery.display())
+    }
+
+    #[test]
+    fn frozen_vectors_still_open() {
+        if std::env::var_os("WRITE_VECTORS").is_some() {
+            let (bytes, key, recovery) = generate();
+            std::fs::create_dir_all(DIR).unwrap();
+            std::fs::write(format!("{DIR}/keyslots-v1"), bytes).unwrap();
+            std::fs::write(format!("{DIR}/keyslots-v1.key"), hex::encode(key)).unwrap();
+            std::fs::write(format!("{DIR}/keyslots-v1.recovery"), recovery).unwrap();
+        }
+        let bytes = std::fs::read(format!("{DIR}/keyslots-v1")).expect("frozen vector file");
+        let key_hex = std::fs::read_to_string(format!("{DIR}/keyslots-v1.key")).unwrap();
+        let recovery = std::fs::read_to_string(format!("{DIR}/keyslots-v1.recovery")).unwrap();
+        let body = Body::parse(&bytes).unwrap();
+        assert_eq!(body.school, "Hillside Primary");
+
+        let user = body.user_slot("u-0001").unwrap();
+        let secret = user
+            .open(&body.vault_id, PASS.as_bytes())
+            .unwrap()
+            .expect("passphrase opens");
+        let keys = user.unseal_all(&body.vault_id, &secret).unwrap();
+        assert_eq!(keys.len(), 1);
+        assert_eq!(hex::encode(keys[0].1 .0), key_hex.trim());
+        assert!(user.open(&body.vault_id, b"wrong").unwrap().is_none());
+
+        let rk = RecoveryKey::parse(&recovery).unwrap();
+        let rec = body.recovery_slot().unwrap();
+        let secret = rec
+            .open(&body.vault_id, rk.as_bytes())
+            .unwrap()
+            .expect("recovery key opens");
+        assert_eq!(
+            hex::encode(rec.unseal_all(&body.vault_id, &secret).unwrap()[0].1 .0),
+            key_hex.trim()
+        );
+
+        // The writer is deterministic given its randomness, and still writes the same bytes:
+        // a change to the format shows up here first.
+        assert_eq!(
+            generate().0,
+            bytes,
+            "key-slot writer output changed: bump the format version"
+        );
+    }
+
+    #[test]
+    fn parse_never_panics_on_mutations() {
+        let bytes = std::fs::read(format!("{DIR}/keyslots-v1")).unwrap();
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+        use rand::Rng;
+        for _ in 0..2000 {
+            let mut b = bytes.clone();
+            match rng.gen_range(0..3) {
+                0 => {
+                    let i = rng.gen_range(0..b.len());
+                    b[i] ^= 1 << rng.gen_range(0..8);
+                }
+                1 => b.truncate(rng.gen_range(0..b.len())),
+                _ => {
+                    let i = rng.gen_range(0..b.len());
+                    b.insert(i, rng.gen());
+                }
+            }
+            if b != bytes {
+                assert!(Body::parse(&b).is_err());
+            }
+        }
+    }
 }

@@ -26,7 +26,10 @@ impl RecoveryKey {
     /// The 8 groups of 4 characters, for display.
     pub fn groups(&self) -> Vec<String> {
         let chars = self.encode();
-        chars.chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect()
+        chars
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect()
     }
 
     /// "ABCD-EFGH-..." for printing on one line.
@@ -99,6 +102,42 @@ impl RecoveryKey {
     }
 }
 
+/// Which groups (1-based) a person must re-type to show they kept the key: two distinct
+/// groups, chosen at random so nobody learns to copy the same ones.
+pub fn confirm_positions(rng: &mut impl SecureRng) -> Vec<u32> {
+    let a = (rng.next_u32() % GROUPS as u32) + 1;
+    let mut b = (rng.next_u32() % (GROUPS as u32 - 1)) + 1;
+    if b >= a {
+        b += 1;
+    }
+    let mut v = vec![a, b];
+    v.sort_unstable();
+    v
+}
+
+impl RecoveryKey {
+    /// Did the person re-type the groups at `positions` correctly? Case, spaces and dashes
+    /// do not matter; I/L and O read as 1 and 0, as when unlocking.
+    pub fn confirms(&self, positions: &[u32], typed: &[String]) -> bool {
+        if positions.len() != typed.len() || positions.is_empty() {
+            return false;
+        }
+        let groups = self.groups();
+        positions.iter().zip(typed).all(|(&pos, t)| {
+            let norm: String = t
+                .chars()
+                .filter(|c| !c.is_whitespace() && *c != '-')
+                .map(|c| match c.to_ascii_uppercase() {
+                    'I' | 'L' => '1',
+                    'O' => '0',
+                    c => c,
+                })
+                .collect();
+            groups.get(pos as usize - 1).is_some_and(|g| *g == norm)
+        })
+    }
+}
+
 impl std::fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RecoveryKey(<hidden>)")
@@ -118,15 +157,43 @@ mod tests {
             let groups = k.groups();
             assert_eq!(groups.len(), GROUPS);
             assert!(groups.iter().all(|g| g.len() == 4));
-            let typed = groups.join(" ").to_lowercase().replace('0', "o").replace('1', "l");
+            let typed = groups
+                .join(" ")
+                .to_lowercase()
+                .replace('0', "o")
+                .replace('1', "l");
             assert_eq!(RecoveryKey::parse(&typed).unwrap().0, k.0);
             assert_eq!(RecoveryKey::parse(&k.display()).unwrap().0, k.0);
         }
     }
 
     #[test]
+    fn confirmation_checks_the_asked_groups() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(3);
+        for _ in 0..100 {
+            let p = confirm_positions(&mut rng);
+            assert_eq!(p.len(), 2);
+            assert!(p[0] < p[1] && p[0] >= 1 && p[1] <= GROUPS as u32, "{p:?}");
+        }
+        let k = RecoveryKey::generate(&mut rng);
+        let g = k.groups();
+        assert!(k.confirms(&[2, 7], &[g[1].to_lowercase(), format!(" {} ", g[6])]));
+        assert!(
+            !k.confirms(&[2, 7], &[g[6].clone(), g[1].clone()]),
+            "order matters"
+        );
+        assert!(!k.confirms(&[2, 7], &[g[1].clone()]));
+        assert!(!k.confirms(&[2, 9], &[g[1].clone(), "AAAA".into()]));
+    }
+
+    #[test]
     fn refuses_wrong_length_and_characters() {
-        assert!(matches!(RecoveryKey::parse("ABCD-EFGH"), Err(Error::InvalidInput(m)) if m.contains("you typed 8")));
-        assert!(matches!(RecoveryKey::parse(&"U".repeat(32)), Err(Error::InvalidInput(_))));
+        assert!(
+            matches!(RecoveryKey::parse("ABCD-EFGH"), Err(Error::InvalidInput(m)) if m.contains("you typed 8"))
+        );
+        assert!(matches!(
+            RecoveryKey::parse(&"U".repeat(32)),
+            Err(Error::InvalidInput(_))
+        ));
     }
 }

@@ -29,7 +29,9 @@ pub fn assess(passphrase: &Passphrase, hints: &[&str]) -> PassphraseStrength {
             score: 0,
             acceptable: false,
             warning: None,
-            suggestions: vec![format!("Use at least {MIN_CHARS} characters; a few unrelated words work well.")],
+            suggestions: vec![format!(
+                "Use at least {MIN_CHARS} characters; a few unrelated words work well."
+            )],
         };
     }
     let mut hint_words: Vec<&str> = Vec::new();
@@ -45,7 +47,10 @@ pub fn assess(passphrase: &Passphrase, hints: &[&str]) -> PassphraseStrength {
         .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
         .unwrap_or_default();
     if chars < MIN_CHARS {
-        suggestions.insert(0, format!("Use at least {MIN_CHARS} characters; a few unrelated words work well."));
+        suggestions.insert(
+            0,
+            format!("Use at least {MIN_CHARS} characters; a few unrelated words work well."),
+        );
     }
     PassphraseStrength {
         score,
@@ -72,7 +77,9 @@ pub fn require_strong(passphrase: &Passphrase, hints: &[&str]) -> Result<()> {
             .map(String::as_str)
             .unwrap_or("Add another word or two that are not connected."),
     );
-    Err(Error::WeakPassphrase { advice: advice.trim().to_string() })
+    Err(Error::WeakPassphrase {
+        advice: advice.trim().to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -82,8 +89,17 @@ mod tests {
     #[test]
     fn weak_and_strong() {
         assert!(!assess(&Passphrase::new("password1"), &[]).acceptable);
-        assert!(!assess(&Passphrase::new("Hillside Primary 2026"), &["Hillside Primary"]).acceptable);
-        assert!(!assess(&Passphrase::new("Xy7!"), &[]).acceptable, "too short whatever the score");
+        assert!(
+            !assess(
+                &Passphrase::new("Hillside Primary 2026"),
+                &["Hillside Primary"]
+            )
+            .acceptable
+        );
+        assert!(
+            !assess(&Passphrase::new("Xy7!"), &[]).acceptable,
+            "too short whatever the score"
+        );
         assert!(assess(&Passphrase::new("correct horse battery staple 1917"), &[]).acceptable);
         assert!(matches!(
             require_strong(&Passphrase::new("letmein123"), &[]),

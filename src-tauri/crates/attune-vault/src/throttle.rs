@@ -76,7 +76,13 @@ impl Attempts {
         (ready_at - now_unix).clamp(0, delay) as u64
     }
 
-    pub fn record_failure(&mut self, now_unix: i64, user_id: Option<&str>, user_name: &str, method: &str) {
+    pub fn record_failure(
+        &mut self,
+        now_unix: i64,
+        user_id: Option<&str>,
+        user_name: &str,
+        method: &str,
+    ) {
         self.consecutive_failures = self.consecutive_failures.saturating_add(1);
         self.last_failure_unix = now_unix;
         self.pending.push(PendingEntry {
@@ -112,7 +118,11 @@ mod tests {
         assert_eq!(a.retry_after(1000), 4);
         assert_eq!(a.retry_after(1003), 1);
         assert_eq!(a.retry_after(1004), 0);
-        assert_eq!(a.retry_after(10), 4, "a clock set back never waits longer than the delay");
+        assert_eq!(
+            a.retry_after(10),
+            4,
+            "a clock set back never waits longer than the delay"
+        );
         assert_eq!(a.pending.len(), 6);
     }
 }

@@ -179,7 +179,10 @@ fn clean_name(name: &str, what: &str) -> Result<String> {
         )));
     }
     if n.chars().any(char::is_control) {
-        return Err(Error::InvalidInput(format!("{} has characters that cannot be used.", capitalise(what))));
+        return Err(Error::InvalidInput(format!(
+            "{} has characters that cannot be used.",
+            capitalise(what)
+        )));
     }
     Ok(n)
 }
@@ -226,7 +229,36 @@ impl Vault {
         rng: &mut impl SecureRng,
         now: OffsetDateTime,
     ) -> Result<Vault> {
-        Self::create_with_params(dir, school, lead_name, passphrase, recovery, KdfParams::DEFAULT, rng, now)
+        Self::create_with_params(
+            dir,
+            school,
+            lead_name,
+            passphrase,
+            recovery,
+            KdfParams::DEFAULT,
+            rng,
+            now,
+        )
+    }
+
+    /// Check what a first-run form asks for before the recovery key is shown, so a weak
+    /// passphrase is refused before anything is generated.
+    pub fn check_setup(
+        dir: &Path,
+        school: &str,
+        lead_name: &str,
+        passphrase: &Passphrase,
+    ) -> Result<()> {
+        let school = clean_name(school, "the school's name")?;
+        let lead_name = clean_name(lead_name, "your name")?;
+        strength::require_strong(passphrase, &[&school, &lead_name])?;
+        if VaultPaths::new(dir).exists() {
+            return Err(Error::AlreadyExists(format!(
+                "There is already a vault in {}.",
+                dir.display()
+            )));
+        }
+        Ok(())
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -252,7 +284,9 @@ impl Vault {
         }
         fsutil::create_private_dir(dir)?;
         let lock = DirLock::acquire(dir)?;
-        let result = Self::create_locked(&paths, &school, &lead_name, passphrase, recovery, kdf, rng, now, lock);
+        let result = Self::create_locked(
+            &paths, &school, &lead_name, passphrase, recovery, kdf, rng, now, lock,
+        );
         if result.is_err() {
             // Leave no half-made vault behind; nothing in it was ever readable.
             for p in [paths.keyslots(), paths.keyslots_backup(), paths.db()] {
@@ -324,14 +358,22 @@ impl Vault {
         db::migrate(&mut conn)?;
         {
             let tx = conn.transaction()?;
-            tx.execute("INSERT INTO settings (key, value) VALUES ('school', ?1)", [school])?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES ('school', ?1)",
+                [school],
+            )?;
             tx.execute(
                 "INSERT INTO settings (key, value) VALUES ('auto_lock_minutes', ?1)",
                 [DEFAULT_AUTO_LOCK_MINUTES.to_string()],
             )?;
             tx.execute(
                 "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![user.id, user.name, user.role.as_str(), audit::format_time(now)],
+                params![
+                    user.id,
+                    user.name,
+                    user.role.as_str(),
+                    audit::format_time(now)
+                ],
             )?;
             audit::append(
                 &tx,
@@ -351,7 +393,10 @@ impl Vault {
             key,
             epoch,
             slots,
-            session: Session { user, via_recovery: false },
+            session: Session {
+                user,
+                via_recovery: false,
+            },
             paths: paths.clone(),
             _lock: lock,
         };
@@ -391,14 +436,19 @@ impl Vault {
     ) -> Result<Vault> {
         let paths = VaultPaths::new(dir);
         if !paths.exists() {
-            return Err(Error::NotFound(format!("There is no vault in {}.", dir.display())));
+            return Err(Error::NotFound(format!(
+                "There is no vault in {}.",
+                dir.display()
+            )));
         }
         let lock = DirLock::acquire(dir)?;
         let (slots, slot_bytes, used_backup) = read_slots(&paths)?;
         let mut attempts = Attempts::load(dir);
         let wait = attempts.retry_after(now.unix_timestamp());
         if wait > 0 {
-            return Err(Error::Throttled { retry_after_secs: wait });
+            return Err(Error::Throttled {
+                retry_after_secs: wait,
+            });
         }
         let user_slot = slots
             .user_slot(user_id)
@@ -452,11 +502,16 @@ impl Vault {
             )
             .optional()?;
         let Some((name, role)) = user else {
-            return Err(Error::NotPermitted("this user has been removed from the vault.".into()));
+            return Err(Error::NotPermitted(
+                "this user has been removed from the vault.".into(),
+            ));
         };
-        let role = Role::parse(&role).ok_or_else(|| Error::VaultDamaged("a user has an unknown role".into()))?;
+        let role = Role::parse(&role)
+            .ok_or_else(|| Error::VaultDamaged("a user has an unknown role".into()))?;
         if user_slot.role != Some(role) {
-            return Err(Error::KeySlotsDamaged("a key slot's role does not match the vault's record".into()));
+            return Err(Error::KeySlotsDamaged(
+                "a key slot's role does not match the vault's record".into(),
+            ));
         }
         let via_recovery = matches!(secret, Secret::Recovery(_));
         let mut vault = Vault {
@@ -523,10 +578,9 @@ impl Vault {
         }
         let newest = *epochs.last().expect("non-empty");
         if self.epoch < newest {
-            let (_, new_key) = keys
-                .iter()
-                .find(|(e, _)| *e == newest)
-                .ok_or_else(|| Error::KeySlotsDamaged("an interrupted key change cannot be finished".into()))?;
+            let (_, new_key) = keys.iter().find(|(e, _)| *e == newest).ok_or_else(|| {
+                Error::KeySlotsDamaged("an interrupted key change cannot be finished".into())
+            })?;
             db::rekey(&self.conn, new_key)?;
             self.key = new_key.clone();
             self.epoch = newest;
@@ -536,7 +590,9 @@ impl Vault {
             s.sealed.retain(|x| x.epoch == epoch);
         }
         if self.slots.slots.iter().any(|s| s.sealed.is_empty()) {
-            return Err(Error::KeySlotsDamaged("a key slot lost its sealed key".into()));
+            return Err(Error::KeySlotsDamaged(
+                "a key slot lost its sealed key".into(),
+            ));
         }
         self.write_slots()
     }
@@ -547,7 +603,9 @@ impl Vault {
     fn repair_slots(&mut self, used: &[u8], used_backup: bool) -> Result<()> {
         let copy: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         let current = self.slots.to_bytes();
         match copy {
@@ -604,7 +662,9 @@ impl Vault {
     fn require_lead(&self, what: &str) -> Result<()> {
         self.require_ready()?;
         if self.session.user.role != Role::StrategicLead {
-            return Err(Error::NotPermitted(format!("only a strategic lead can {what}.")));
+            return Err(Error::NotPermitted(format!(
+                "only a strategic lead can {what}."
+            )));
         }
         Ok(())
     }
@@ -622,7 +682,13 @@ impl Vault {
     }
 
     /// Record an action by the session's user in the audit chain.
-    pub fn audit(&self, action: &str, target: Option<&str>, outcome: &str, now: OffsetDateTime) -> Result<()> {
+    pub fn audit(
+        &self,
+        action: &str,
+        target: Option<&str>,
+        outcome: &str,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         audit::append(
             &self.conn,
             &NewEntry {
@@ -639,9 +705,9 @@ impl Vault {
 
     pub fn users(&self) -> Result<Vec<UserInfo>> {
         self.require_ready()?;
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, name, role FROM users WHERE removed_at IS NULL ORDER BY lower(name)")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT id, name, role FROM users WHERE removed_at IS NULL ORDER BY lower(name)",
+        )?;
         let rows = stmt.query_map([], |r| {
             let role: String = r.get(2)?;
             Ok(UserInfo {
@@ -656,9 +722,14 @@ impl Vault {
     pub fn auto_lock_minutes(&self) -> Result<u32> {
         let v: Option<String> = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = 'auto_lock_minutes'", [], |r| r.get(0))
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'auto_lock_minutes'",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
-        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
+        Ok(v.and_then(|v| v.parse().ok())
+            .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
     }
 
     pub fn set_auto_lock_minutes(&self, minutes: u32, now: OffsetDateTime) -> Result<()> {
@@ -719,7 +790,12 @@ impl Vault {
     }
 
     /// After a recovery-key unlock: give the session user a new passphrase (a new slot).
-    pub fn reset_passphrase(&mut self, new: &Passphrase, rng: &mut impl SecureRng, now: OffsetDateTime) -> Result<()> {
+    pub fn reset_passphrase(
+        &mut self,
+        new: &Passphrase,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         if !self.session.via_recovery {
             return Err(Error::NotPermitted(
                 "a passphrase can be reset only after unlocking with the recovery key; use Change passphrase.".into(),
@@ -787,7 +863,9 @@ impl Vault {
             |r| r.get(0),
         )?;
         if taken {
-            return Err(Error::AlreadyExists(format!("There is already a user called {name}.")));
+            return Err(Error::AlreadyExists(format!(
+                "There is already a user called {name}."
+            )));
         }
         strength::require_strong(passphrase, &[&name, &self.slots.school])?;
         let user = UserInfo {
@@ -823,7 +901,12 @@ impl Vault {
     /// A strategic lead removes a user. The vault key is rotated and sealed again to every
     /// remaining slot, so the removed user's passphrase — even with an old copy of the
     /// key-slot file — no longer opens the vault. Nobody else's passphrase is needed.
-    pub fn remove_user(&mut self, user_id: &str, rng: &mut impl SecureRng, now: OffsetDateTime) -> Result<()> {
+    pub fn remove_user(
+        &mut self,
+        user_id: &str,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<()> {
         if let Err(e) = self.require_lead("remove users") {
             let _ = self.audit("user.remove", Some(user_id), "refused", now);
             return Err(e);
@@ -894,7 +977,9 @@ impl Vault {
         }
         let copy: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         if copy.as_deref() != Some(self.slots.to_bytes().as_slice()) {
             problems.push("the key-slot file differs from its copy inside the vault".into());
@@ -903,7 +988,9 @@ impl Vault {
     }
 
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        Ok(self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
     /// Lock: audit, close the database, wipe the key.

@@ -18,11 +18,13 @@ pub fn now() -> OffsetDateTime {
 
 pub fn lead_id(dir: &Path) -> String {
     match attune_vault::status(dir, now()).unwrap() {
-        attune_vault::VaultStatus::Present { users, .. } => users
-            .into_iter()
-            .find(|u| u.role == attune_vault::Role::StrategicLead)
-            .unwrap()
-            .id,
+        attune_vault::VaultStatus::Present { users, .. } => {
+            users
+                .into_iter()
+                .find(|u| u.role == attune_vault::Role::StrategicLead)
+                .unwrap()
+                .id
+        }
         _ => panic!("no vault"),
     }
 }
@@ -30,8 +32,16 @@ pub fn lead_id(dir: &Path) -> String {
 pub fn make_vault(dir: &Path) -> (Vault, RecoveryKey) {
     let mut r = rng(1);
     let recovery = RecoveryKey::generate(&mut r);
-    let v = Vault::create(dir, "Hillside Primary", "Ada Lovelace", &Passphrase::new(LEAD_PASS), &recovery, &mut r, now())
-        .unwrap();
+    let v = Vault::create(
+        dir,
+        "Hillside Primary",
+        "Ada Lovelace",
+        &Passphrase::new(LEAD_PASS),
+        &recovery,
+        &mut r,
+        now(),
+    )
+    .unwrap();
     (v, recovery)
 }
 
@@ -41,7 +51,10 @@ pub fn folder_bytes(dir: &Path) -> Vec<(String, Vec<u8>)> {
     for e in std::fs::read_dir(dir).unwrap() {
         let e = e.unwrap();
         if e.file_type().unwrap().is_file() {
-            out.push((e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap()));
+            out.push((
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            ));
         }
     }
     out

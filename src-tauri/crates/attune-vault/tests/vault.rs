@@ -12,29 +12,55 @@ fn nothing_readable_reaches_the_disk() {
     let (v, _) = make_vault(&dir);
     let secret_name = "Zebedee Quartermaine-Okonkwo";
     let conn = v.conn().unwrap();
-    conn.execute_batch("CREATE TABLE probe (note TEXT)").unwrap();
+    conn.execute_batch("CREATE TABLE probe (note TEXT)")
+        .unwrap();
     for i in 0..200 {
-        conn.execute("INSERT INTO probe (note) VALUES (?1)", [format!("{secret_name} session {i}")])
-            .unwrap();
+        conn.execute(
+            "INSERT INTO probe (note) VALUES (?1)",
+            [format!("{secret_name} session {i}")],
+        )
+        .unwrap();
     }
     // Both while open (WAL holds recent pages) and after closing (checkpointed into the db).
     for (name, bytes) in folder_bytes(&dir) {
-        assert!(!contains(&bytes, secret_name.as_bytes()), "{name} holds the name in plaintext");
-        assert!(!contains(&bytes, &utf16le(secret_name)), "{name} holds the name as UTF-16");
+        assert!(
+            !contains(&bytes, secret_name.as_bytes()),
+            "{name} holds the name in plaintext"
+        );
+        assert!(
+            !contains(&bytes, &utf16le(secret_name)),
+            "{name} holds the name as UTF-16"
+        );
     }
     drop(v);
     let db = std::fs::read(dir.join("vault.db")).unwrap();
     assert!(db.len() > 8192, "the rows were really written");
     assert!(!contains(&db, secret_name.as_bytes()));
-    assert!(!db.starts_with(b"SQLite format 3\0"), "the header is encrypted too");
+    assert!(
+        !db.starts_with(b"SQLite format 3\0"),
+        "the header is encrypted too"
+    );
     for (name, bytes) in folder_bytes(&dir) {
-        assert!(!contains(&bytes, secret_name.as_bytes()), "{name} holds the name in plaintext");
-        assert!(!contains(&bytes, b"Zebedee"), "{name} holds part of the name");
+        assert!(
+            !contains(&bytes, secret_name.as_bytes()),
+            "{name} holds the name in plaintext"
+        );
+        assert!(
+            !contains(&bytes, b"Zebedee"),
+            "{name} holds part of the name"
+        );
     }
     // Opening without the key, as a plain SQLite reader would, fails.
     let plain = rusqlite::Connection::open(dir.join("vault.db")).unwrap();
-    let err = plain.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0)).unwrap_err();
-    assert_eq!(err.sqlite_error_code(), Some(rusqlite::ErrorCode::NotADatabase));
+    let err = plain
+        .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap_err();
+    assert_eq!(
+        err.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase)
+    );
 }
 
 #[test]
@@ -44,7 +70,14 @@ fn wrong_passphrase_and_wrong_recovery_key_are_told_apart() {
     let (v, _) = make_vault(&dir);
     drop(v);
     let id = lead_id(&dir);
-    let e = Vault::unlock(&dir, &id, &Passphrase::new("not the passphrase at all"), &mut rng(2), now()).unwrap_err();
+    let e = Vault::unlock(
+        &dir,
+        &id,
+        &Passphrase::new("not the passphrase at all"),
+        &mut rng(2),
+        now(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WrongPassphrase);
     assert!(e.to_string().contains("Ada Lovelace"), "{e}");
     let other = RecoveryKey::generate(&mut rng(99));
@@ -63,7 +96,14 @@ fn repeated_failures_wait_longer_and_every_attempt_is_audited() {
     let id = lead_id(&dir);
     let t0 = now();
     for _ in 0..5 {
-        let e = Vault::unlock(&dir, &id, &Passphrase::new("wrong wrong wrong"), &mut rng(3), t0).unwrap_err();
+        let e = Vault::unlock(
+            &dir,
+            &id,
+            &Passphrase::new("wrong wrong wrong"),
+            &mut rng(3),
+            t0,
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::WrongPassphrase);
     }
     // The sixth try at once is refused without even trying the passphrase — even the right one.
@@ -72,12 +112,21 @@ fn repeated_failures_wait_longer_and_every_attempt_is_audited() {
     assert_eq!(e.retry_after_secs(), Some(2));
     // After the wait, another wrong one makes the next wait longer.
     let t1 = t0 + time::Duration::seconds(2);
-    Vault::unlock(&dir, &id, &Passphrase::new("still wrong here"), &mut rng(3), t1).unwrap_err();
+    Vault::unlock(
+        &dir,
+        &id,
+        &Passphrase::new("still wrong here"),
+        &mut rng(3),
+        t1,
+    )
+    .unwrap_err();
     let e = Vault::unlock(&dir, &id, &Passphrase::new(LEAD_PASS), &mut rng(3), t1).unwrap_err();
     assert_eq!(e.retry_after_secs(), Some(4));
     // A relaunch (status read fresh from the folder) still waits.
     match attune_vault::status(&dir, t1).unwrap() {
-        attune_vault::VaultStatus::Present { retry_after_secs, .. } => assert_eq!(retry_after_secs, 4),
+        attune_vault::VaultStatus::Present {
+            retry_after_secs, ..
+        } => assert_eq!(retry_after_secs, 4),
         _ => unreachable!(),
     }
     let t2 = t1 + time::Duration::seconds(4);
@@ -87,7 +136,10 @@ fn repeated_failures_wait_longer_and_every_attempt_is_audited() {
     let ok = log.iter().filter(|e| e.outcome == "ok").count();
     assert_eq!(failed, 6, "all six wrong passphrases are in the audit log");
     assert_eq!(ok, 1);
-    assert_eq!(attune_vault::audit::verify(v.conn().unwrap()).unwrap(), None);
+    assert_eq!(
+        attune_vault::audit::verify(v.conn().unwrap()).unwrap(),
+        None
+    );
     drop(v);
     // Success resets the count.
     let v = Vault::unlock(&dir, &id, &Passphrase::new(LEAD_PASS), &mut rng(3), t2).unwrap();
@@ -110,7 +162,11 @@ fn damaged_key_slot_file_is_reported_and_repaired_from_its_copy() {
     std::fs::write(&slots, &flipped).unwrap();
     let v = Vault::unlock(&dir, &id, &Passphrase::new(LEAD_PASS), &mut rng(4), now()).unwrap();
     drop(v);
-    assert_eq!(std::fs::read(&slots).unwrap(), good, "the primary was rewritten from the good copy");
+    assert_eq!(
+        std::fs::read(&slots).unwrap(),
+        good,
+        "the primary was rewritten from the good copy"
+    );
 
     // Both copies damaged (flipped, truncated, empty, garbage): a clear error, never a panic.
     let cases: Vec<(&str, Vec<u8>)> = vec![
@@ -122,9 +178,13 @@ fn damaged_key_slot_file_is_reported_and_repaired_from_its_copy() {
     for (what, bytes) in cases {
         std::fs::write(&slots, &bytes).unwrap();
         std::fs::write(dir.join("keyslots.backup"), &bytes).unwrap();
-        let e = Vault::unlock(&dir, &id, &Passphrase::new(LEAD_PASS), &mut rng(4), now()).unwrap_err();
+        let e =
+            Vault::unlock(&dir, &id, &Passphrase::new(LEAD_PASS), &mut rng(4), now()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::KeySlotsDamaged, "{what}: {e}");
-        assert!(e.to_string().contains("key-slot file is damaged"), "{what}: {e}");
+        assert!(
+            e.to_string().contains("key-slot file is damaged"),
+            "{what}: {e}"
+        );
     }
     std::fs::remove_file(&slots).unwrap();
     std::fs::remove_file(dir.join("keyslots.backup")).unwrap();
@@ -140,7 +200,15 @@ fn an_edited_slot_does_not_open() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("v");
     let (mut v, _) = make_vault(&dir);
-    let ka = v.add_user("Ben Key", Role::KeyAdult, &Passphrase::new(KA_PASS), &mut rng(5), now()).unwrap();
+    let ka = v
+        .add_user(
+            "Ben Key",
+            Role::KeyAdult,
+            &Passphrase::new(KA_PASS),
+            &mut rng(5),
+            now(),
+        )
+        .unwrap();
     drop(v);
     let text = std::fs::read_to_string(dir.join("keyslots")).unwrap();
     let body = text.split_once('\n').unwrap().1;
@@ -182,15 +250,22 @@ fn verify_names_a_damaged_page_and_a_broken_audit_chain() {
     let dir = tmp.path().join("v");
     let (v, _) = make_vault(&dir);
     for i in 0..5 {
-        v.audit("test.action", Some(&format!("record-{i}")), "ok", now()).unwrap();
+        v.audit("test.action", Some(&format!("record-{i}")), "ok", now())
+            .unwrap();
     }
-    assert!(v.verify().unwrap().is_empty(), "a fresh vault verifies clean");
+    assert!(
+        v.verify().unwrap().is_empty(),
+        "a fresh vault verifies clean"
+    );
     v.conn()
         .unwrap()
         .execute("UPDATE audit_log SET target = 'record-x' WHERE seq = 3", [])
         .unwrap();
     let problems = v.verify().unwrap();
-    assert!(problems.iter().any(|p| p.contains("broken at entry 3")), "{problems:?}");
+    assert!(
+        problems.iter().any(|p| p.contains("broken at entry 3")),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -211,10 +286,31 @@ fn weak_passphrases_and_a_second_vault_are_refused() {
     let dir = tmp.path().join("v");
     let mut r = rng(8);
     let rk = RecoveryKey::generate(&mut r);
-    let e = Vault::create(&dir, "Hillside", "Ada", &Passphrase::new("password123"), &rk, &mut r, now()).unwrap_err();
+    let e = Vault::create(
+        &dir,
+        "Hillside",
+        "Ada",
+        &Passphrase::new("password123"),
+        &rk,
+        &mut r,
+        now(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WeakPassphrase);
-    assert!(!dir.join("vault.db").exists(), "a refused setup leaves nothing behind");
+    assert!(
+        !dir.join("vault.db").exists(),
+        "a refused setup leaves nothing behind"
+    );
     drop(make_vault(&dir).0);
-    let e = Vault::create(&dir, "Hillside", "Ada", &Passphrase::new(LEAD_PASS), &rk, &mut r, now()).unwrap_err();
+    let e = Vault::create(
+        &dir,
+        "Hillside",
+        "Ada",
+        &Passphrase::new(LEAD_PASS),
+        &rk,
+        &mut r,
+        now(),
+    )
+    .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
 }

@@ -1,0 +1,348 @@
+//! `attune-admin`: the headless tool for administrators and scripts. It opens the same vault
+//! through the same crates as the app, so anything it does obeys the same rules (roles,
+//! audit, key slots). It never prints pupil data except where a subcommand's purpose is to
+//! write a document the user asked for, and then only to the file they named.
+//!
+//! Exit codes: 0 success, 1 failure, 2 bad usage, 3 wrong passphrase or recovery key,
+//! 4 vault or key slots damaged.
+
+mod error;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use attune_vault::{Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultStatus};
+use clap::{Parser, Subcommand};
+use rand::rngs::OsRng;
+use time::OffsetDateTime;
+
+use error::{Error, Result};
+
+#[derive(Parser)]
+#[command(
+    name = "attune-admin",
+    version,
+    about = "Administer an Attune vault from the command line",
+    after_help = "Passphrases come from --passphrase-file FILE, the ATTUNE_PASSPHRASE variable, or a prompt that does not echo.\n\
+                  Exit codes: 0 success, 1 failure, 2 bad usage, 3 wrong passphrase or recovery key, 4 vault damaged."
+)]
+struct Cli {
+    /// The vault folder.
+    #[arg(long, global = true, value_name = "DIR")]
+    vault: Option<PathBuf>,
+    /// Whose key slot to open (a user's display name). Optional when the vault has one user.
+    #[arg(long, global = true, value_name = "NAME")]
+    user: Option<String>,
+    /// Read the passphrase from the first line of FILE.
+    #[arg(long, global = true, value_name = "FILE")]
+    passphrase_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new vault with its first user, a strategic lead. Prints the recovery key once.
+    Init {
+        /// The school's name.
+        #[arg(long)]
+        school: String,
+    },
+    /// Show the school, the users and the schema version (never any pupil data).
+    Status,
+    /// Add a user (strategic lead only). Their passphrase comes from --new-passphrase-file,
+    /// ATTUNE_NEW_PASSPHRASE or a prompt.
+    AddUser {
+        /// The new user's display name.
+        #[arg(long)]
+        name: String,
+        /// key-adult or strategic-lead.
+        #[arg(long, default_value = "key-adult")]
+        role: String,
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Remove a user (strategic lead only): the vault key is rotated so their passphrase,
+    /// even with an old copy of the key-slot file, no longer opens the vault.
+    RemoveUser {
+        /// The display name of the user to remove.
+        #[arg(long)]
+        name: String,
+    },
+    /// Change your passphrase (the new one from --new-passphrase-file, ATTUNE_NEW_PASSPHRASE
+    /// or a prompt).
+    ChangePassphrase {
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Unlock with the recovery key and set a new passphrase for --user.
+    Recover {
+        /// Read the recovery key from FILE (else ATTUNE_RECOVERY_KEY, else a prompt).
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        new_passphrase_file: Option<PathBuf>,
+    },
+    /// Check the vault: SQLCipher's per-page HMACs, SQLite's integrity, the audit chain and
+    /// the key slots.
+    Verify,
+    /// Time Argon2id at the default key-slot parameters (use a release build).
+    BenchKdf {
+        /// How many derivations to time.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => {}
+        Err(e) => {
+            eprintln!("attune-admin: {e}");
+            std::process::exit(e.exit_code());
+        }
+    }
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+fn vault_dir(cli: &Cli) -> Result<PathBuf> {
+    cli.vault
+        .clone()
+        .ok_or_else(|| Error::Usage("--vault DIR is required: the vault folder to use".into()))
+}
+
+/// A secret from a file (first line), an environment variable, or a no-echo prompt.
+fn read_secret(file: Option<&Path>, env: &str, prompt: &str) -> Result<String> {
+    if let Some(f) = file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| Error::Usage(format!("cannot read {}: {e}", f.display())))?;
+        return Ok(text.lines().next().unwrap_or("").to_string());
+    }
+    if let Ok(v) = std::env::var(env) {
+        return Ok(v);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "no passphrase given: use a file option or {env} (there is no terminal to ask at)"
+        )));
+    }
+    Ok(rpassword::prompt_password(prompt)?)
+}
+
+fn passphrase(cli: &Cli) -> Result<Passphrase> {
+    read_secret(
+        cli.passphrase_file.as_deref(),
+        "ATTUNE_PASSPHRASE",
+        "Passphrase: ",
+    )
+    .map(Passphrase::new)
+}
+
+fn new_passphrase(file: Option<&Path>, who: &str) -> Result<Passphrase> {
+    let p = read_secret(
+        file,
+        "ATTUNE_NEW_PASSPHRASE",
+        &format!("New passphrase for {who}: "),
+    )?;
+    if file.is_none() && std::env::var_os("ATTUNE_NEW_PASSPHRASE").is_none() {
+        let again = rpassword::prompt_password("Type it again: ")?;
+        if again != p {
+            return Err(Error::Usage("the two passphrases differ".into()));
+        }
+    }
+    Ok(Passphrase::new(p))
+}
+
+fn users(dir: &Path) -> Result<(String, Vec<UserInfo>)> {
+    match attune_vault::status(dir, now())? {
+        VaultStatus::Absent => Err(attune_vault::Error::NotFound(format!(
+            "There is no vault in {}.",
+            dir.display()
+        ))
+        .into()),
+        VaultStatus::Present { school, users, .. } => Ok((school, users)),
+    }
+}
+
+fn pick_user(cli: &Cli, dir: &Path) -> Result<UserInfo> {
+    let (_, users) = users(dir)?;
+    match &cli.user {
+        Some(name) => users
+            .into_iter()
+            .find(|u| u.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| Error::Usage(format!("no user called {name} in this vault"))),
+        None if users.len() == 1 => Ok(users.into_iter().next().expect("one user")),
+        None => Err(Error::Usage(
+            "this vault has several users: say which with --user NAME".into(),
+        )),
+    }
+}
+
+fn open(cli: &Cli) -> Result<Vault> {
+    let dir = vault_dir(cli)?;
+    let user = pick_user(cli, &dir)?;
+    let p = passphrase(cli)?;
+    Ok(Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Init { school } => {
+            let dir = vault_dir(&cli)?;
+            let name = cli.user.clone().ok_or_else(|| {
+                Error::Usage("init needs --user NAME: the first strategic lead's name".into())
+            })?;
+            let p = read_secret(
+                cli.passphrase_file.as_deref(),
+                "ATTUNE_PASSPHRASE",
+                "Choose a passphrase: ",
+            )?;
+            let p = Passphrase::new(p);
+            let recovery = RecoveryKey::generate(&mut OsRng);
+            let v = Vault::create(&dir, school, &name, &p, &recovery, &mut OsRng, now())?;
+            println!("Created the vault for {} in {}.", v.school(), dir.display());
+            println!("{} is its strategic lead.", v.session().user.name);
+            println!();
+            println!("RECOVERY KEY (shown only this once):");
+            println!();
+            println!("    {}", recovery.groups().join(" "));
+            println!();
+            println!(
+                "Write it down or print it and keep it in the school safe. It opens the vault"
+            );
+            println!("if every passphrase is forgotten. Anyone who has it can open the vault.");
+            v.lock("cli", now());
+        }
+        Command::Status => {
+            let dir = vault_dir(&cli)?;
+            let (school, users) = users(&dir)?;
+            println!("School: {school}");
+            println!("Vault: {}", dir.display());
+            println!("Users:");
+            for u in &users {
+                println!("  {} ({})", u.name, u.role.label());
+            }
+            if cli.passphrase_file.is_some() || std::env::var_os("ATTUNE_PASSPHRASE").is_some() {
+                let v = open(&cli)?;
+                println!("Schema version: {}", v.schema_version()?);
+                println!("Auto-lock: {} minutes", v.auto_lock_minutes()?);
+                v.lock("cli", now());
+            }
+        }
+        Command::AddUser {
+            name,
+            role,
+            new_passphrase_file,
+        } => {
+            let role = match role.as_str() {
+                "key-adult" | "key_adult" => Role::KeyAdult,
+                "strategic-lead" | "strategic_lead" | "lead" => Role::StrategicLead,
+                other => {
+                    return Err(Error::Usage(format!(
+                        "--role must be key-adult or strategic-lead, not {other}"
+                    )))
+                }
+            };
+            let mut v = open(&cli)?;
+            let p = new_passphrase(new_passphrase_file.as_deref(), name)?;
+            let u = v.add_user(name, role, &p, &mut OsRng, now())?;
+            println!("Added {} ({}).", u.name, u.role.label());
+            v.lock("cli", now());
+        }
+        Command::RemoveUser { name } => {
+            let mut v = open(&cli)?;
+            let target = v
+                .users()?
+                .into_iter()
+                .find(|u| u.name.eq_ignore_ascii_case(name.trim()))
+                .ok_or_else(|| Error::Usage(format!("no user called {name} in this vault")))?;
+            v.remove_user(&target.id, &mut OsRng, now())?;
+            println!(
+                "Removed {}. Their passphrase no longer opens the vault.",
+                target.name
+            );
+            v.lock("cli", now());
+        }
+        Command::ChangePassphrase {
+            new_passphrase_file,
+        } => {
+            let dir = vault_dir(&cli)?;
+            let user = pick_user(&cli, &dir)?;
+            let current = passphrase(&cli)?;
+            let mut v = Vault::unlock(&dir, &user.id, &current, &mut OsRng, now())?;
+            let new = new_passphrase(new_passphrase_file.as_deref(), &user.name)?;
+            v.change_passphrase(&current, &new, &mut OsRng, now())?;
+            println!("Changed the passphrase for {}.", user.name);
+            v.lock("cli", now());
+        }
+        Command::Recover {
+            recovery_key_file,
+            new_passphrase_file,
+        } => {
+            let dir = vault_dir(&cli)?;
+            let user = pick_user(&cli, &dir)?;
+            let text = read_secret(
+                recovery_key_file.as_deref(),
+                "ATTUNE_RECOVERY_KEY",
+                "Recovery key: ",
+            )?;
+            let key = RecoveryKey::parse(&text)?;
+            let mut v = Vault::unlock_with_recovery(&dir, &user.id, &key, &mut OsRng, now())?;
+            let new = new_passphrase(new_passphrase_file.as_deref(), &user.name)?;
+            v.reset_passphrase(&new, &mut OsRng, now())?;
+            println!("Set a new passphrase for {}.", user.name);
+            v.lock("cli", now());
+        }
+        Command::Verify => {
+            let v = open(&cli)?;
+            let problems = v.verify()?;
+            v.audit(
+                "vault.verify",
+                None,
+                if problems.is_empty() { "ok" } else { "failed" },
+                now(),
+            )?;
+            if problems.is_empty() {
+                println!("The vault is sound: every page's HMAC, the database's integrity, the audit chain and the key slots check out.");
+                v.lock("cli", now());
+            } else {
+                for p in &problems {
+                    println!("problem: {p}");
+                }
+                v.lock("cli", now());
+                return Err(attune_vault::Error::VaultDamaged(format!(
+                    "{} problem(s) found",
+                    problems.len()
+                ))
+                .into());
+            }
+        }
+        Command::BenchKdf { runs } => {
+            let p = attune_vault::kdf::KdfParams::DEFAULT;
+            let mut times = Vec::new();
+            for _ in 0..*runs {
+                let t = Instant::now();
+                attune_vault::kdf::derive(b"benchmark passphrase", &[7u8; 16], p)?;
+                times.push(t.elapsed().as_secs_f64());
+            }
+            times.sort_by(f64::total_cmp);
+            println!(
+                "Argon2id m={} MiB t={} p={}: median {:.3} s, min {:.3} s, max {:.3} s over {} runs{}",
+                p.m_kib / 1024,
+                p.t,
+                p.p,
+                times[times.len() / 2],
+                times[0],
+                times[times.len() - 1],
+                runs,
+                if cfg!(debug_assertions) { " (debug build: argon2 is optimised, the rest is not)" } else { "" }
+            );
+        }
+    }
+    Ok(())
+}

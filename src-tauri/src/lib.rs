@@ -1,0 +1,67 @@
+//! The Tauri shell of Attune: a window, the IPC commands, and auto-locking. It holds no
+//! business rules and no SQL: commands check the session and call the Tauri-free crates in
+//! `src-tauri/crates/` (see ARCHITECTURE.md).
+
+mod commands;
+pub mod dto;
+mod error;
+pub mod state;
+mod watch;
+
+use std::path::PathBuf;
+
+use tauri::{Manager, RunEvent};
+
+pub use state::AppState;
+
+/// Run the app on `vault_dir`, or on `<app data>/vault` when none is given.
+pub fn run(vault_dir: Option<PathBuf>) {
+    let app = tauri::Builder::default()
+        // A second launch focuses the first window instead of opening the vault twice
+        // (the vault folder's lock refuses a second opener anyway).
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(w) = app.get_webview_window("main") {
+                let _ = w.unminimize();
+                let _ = w.set_focus();
+            }
+        }))
+        .setup(move |app| {
+            let dir = match vault_dir.clone() {
+                Some(d) => d,
+                None => app.path().app_data_dir()?.join("vault"),
+            };
+            app.manage(AppState::new(dir));
+            watch::spawn(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_status,
+            commands::passphrase_strength,
+            commands::begin_setup,
+            commands::finish_setup,
+            commands::cancel_setup,
+            commands::unlock,
+            commands::unlock_with_recovery,
+            commands::reset_passphrase,
+            commands::lock,
+            commands::touch,
+            commands::change_passphrase,
+            commands::list_users,
+            commands::add_user,
+            commands::remove_user,
+            commands::set_auto_lock_minutes,
+        ])
+        .build(tauri::generate_context!())
+        .expect("Attune could not start its window");
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            // Close the database cleanly and wipe the key before the process ends.
+            if let Some(state) = handle.try_state::<AppState>() {
+                state.lock("exit");
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,302 @@
+//! The app's state between commands: where the vault is, the open session (if any), a
+//! first-run setup in progress, and when the user was last active. Every command goes
+//! through here; none touches the database itself.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use attune_vault::{recovery, Passphrase, RecoveryKey, Role, Vault, VaultStatus};
+use rand::rngs::OsRng;
+use time::OffsetDateTime;
+use zeroize::Zeroize;
+
+use crate::dto::*;
+use crate::error::{CmdResult, CommandError};
+
+/// A first-run setup between "show the recovery key" and "confirmed": nothing is written
+/// until the person has re-typed part of the key.
+struct PendingSetup {
+    school: String,
+    name: String,
+    passphrase: Passphrase,
+    recovery: RecoveryKey,
+    positions: Vec<u32>,
+}
+
+pub struct AppState {
+    vault_dir: PathBuf,
+    session: Mutex<Option<Vault>>,
+    pending: Mutex<Option<PendingSetup>>,
+    last_activity: Mutex<Instant>,
+    last_lock_reason: Mutex<Option<String>>,
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+impl AppState {
+    pub fn new(vault_dir: PathBuf) -> Self {
+        AppState {
+            vault_dir,
+            session: Mutex::new(None),
+            pending: Mutex::new(None),
+            last_activity: Mutex::new(Instant::now()),
+            last_lock_reason: Mutex::new(None),
+        }
+    }
+
+    pub fn vault_dir(&self) -> &Path {
+        &self.vault_dir
+    }
+
+    fn session(&self) -> std::sync::MutexGuard<'_, Option<Vault>> {
+        // A panic while holding the lock must not leave the vault unusable or open.
+        self.session.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn touch(&self) {
+        *self.last_activity.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    #[cfg(test)]
+    pub fn backdate_activity(&self, by: std::time::Duration) {
+        let mut t = self.last_activity.lock().unwrap_or_else(|p| p.into_inner());
+        *t = Instant::now().checked_sub(by).unwrap_or(*t);
+    }
+
+    pub fn idle_for(&self) -> std::time::Duration {
+        self.last_activity
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .elapsed()
+    }
+
+    /// Run `f` on the open vault, or refuse with `locked`. Counts as activity.
+    pub fn with_vault<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> attune_vault::Result<T>,
+    ) -> CmdResult<T> {
+        let mut guard = self.session();
+        let vault = guard.as_mut().ok_or_else(CommandError::locked)?;
+        self.touch();
+        Ok(f(vault)?)
+    }
+
+    fn session_info(vault: &Vault) -> attune_vault::Result<SessionInfo> {
+        let s = vault.session();
+        Ok(SessionInfo {
+            user: s.user.clone(),
+            must_set_passphrase: s.via_recovery,
+            auto_lock_minutes: vault.auto_lock_minutes()?,
+        })
+    }
+
+    pub fn status(&self) -> CmdResult<AppStatus> {
+        let vault_dir = self.vault_dir.display().to_string();
+        if let Some(v) = self.session().as_ref() {
+            return Ok(AppStatus::Unlocked {
+                vault_dir,
+                school: v.school().to_string(),
+                session: Self::session_info(v)?,
+            });
+        }
+        match attune_vault::status(&self.vault_dir, now())? {
+            VaultStatus::Absent => Ok(AppStatus::FirstRun { vault_dir }),
+            VaultStatus::Present {
+                school,
+                users,
+                retry_after_secs,
+            } => Ok(AppStatus::Locked {
+                vault_dir,
+                school,
+                users,
+                retry_after_secs,
+                last_lock_reason: self
+                    .last_lock_reason
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            }),
+        }
+    }
+
+    pub fn begin_setup(&self, req: SetupRequest) -> CmdResult<SetupPending> {
+        let SetupRequest {
+            school,
+            name,
+            passphrase,
+        } = req;
+        let passphrase = Passphrase::new(passphrase);
+        Vault::check_setup(&self.vault_dir, &school, &name, &passphrase)?;
+        let recovery = RecoveryKey::generate(&mut OsRng);
+        let positions = recovery::confirm_positions(&mut OsRng);
+        let out = SetupPending {
+            recovery_groups: recovery.groups(),
+            confirm_positions: positions.clone(),
+        };
+        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(PendingSetup {
+            school,
+            name,
+            passphrase,
+            recovery,
+            positions,
+        });
+        Ok(out)
+    }
+
+    pub fn cancel_setup(&self) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+    }
+
+    pub fn finish_setup(&self, mut typed: Vec<String>) -> CmdResult<AppStatus> {
+        let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
+        let p = pending.as_ref().ok_or_else(|| {
+            CommandError::invalid("Setup has not started, or was cancelled. Start again.")
+        })?;
+        let ok = p.recovery.confirms(&p.positions, &typed);
+        typed.zeroize();
+        if !ok {
+            return Err(CommandError::invalid(
+                "Those groups do not match the recovery key. Check each group against what you wrote down.",
+            ));
+        }
+        let vault = Vault::create(
+            &self.vault_dir,
+            &p.school,
+            &p.name,
+            &p.passphrase,
+            &p.recovery,
+            &mut OsRng,
+            now(),
+        )?;
+        pending.take();
+        drop(pending);
+        *self.session() = Some(vault);
+        self.touch();
+        self.status()
+    }
+
+    pub fn unlock(&self, user_id: &str, passphrase: String) -> CmdResult<AppStatus> {
+        let passphrase = Passphrase::new(passphrase);
+        self.open_with(|dir| Vault::unlock(dir, user_id, &passphrase, &mut OsRng, now()))
+    }
+
+    pub fn unlock_with_recovery(
+        &self,
+        user_id: &str,
+        mut recovery_key: String,
+    ) -> CmdResult<AppStatus> {
+        let key = RecoveryKey::parse(&recovery_key);
+        recovery_key.zeroize();
+        let key = key?;
+        self.open_with(|dir| Vault::unlock_with_recovery(dir, user_id, &key, &mut OsRng, now()))
+    }
+
+    fn open_with(
+        &self,
+        open: impl FnOnce(&Path) -> attune_vault::Result<Vault>,
+    ) -> CmdResult<AppStatus> {
+        {
+            let mut guard = self.session();
+            if guard.is_none() {
+                *guard = Some(open(&self.vault_dir)?);
+            }
+        }
+        *self
+            .last_lock_reason
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        self.touch();
+        self.status()
+    }
+
+    pub fn reset_passphrase(&self, passphrase: String) -> CmdResult<AppStatus> {
+        let p = Passphrase::new(passphrase);
+        self.with_vault(|v| v.reset_passphrase(&p, &mut OsRng, now()))?;
+        self.status()
+    }
+
+    /// Close the database and drop the key. Safe to call when already locked.
+    pub fn lock(&self, reason: &str) -> bool {
+        let vault = self.session().take();
+        self.cancel_setup();
+        match vault {
+            Some(v) => {
+                v.lock(reason, now());
+                *self
+                    .last_lock_reason
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Lock if the session has been idle for longer than its auto-lock time.
+    pub fn lock_if_idle(&self) -> bool {
+        let minutes = match self.session().as_ref() {
+            Some(v) => v
+                .auto_lock_minutes()
+                .unwrap_or(attune_vault::DEFAULT_AUTO_LOCK_MINUTES),
+            None => return false,
+        };
+        if self.idle_for().as_secs() >= u64::from(minutes) * 60 {
+            self.lock("idle")
+        } else {
+            false
+        }
+    }
+
+    pub fn change_passphrase(&self, current: String, new: String) -> CmdResult<()> {
+        let (current, new) = (Passphrase::new(current), Passphrase::new(new));
+        self.with_vault(|v| v.change_passphrase(&current, &new, &mut OsRng, now()))
+    }
+
+    pub fn list_users(&self) -> CmdResult<Vec<UserInfo>> {
+        self.with_vault(|v| v.users())
+    }
+
+    pub fn add_user(&self, req: NewUserRequest) -> CmdResult<UserInfo> {
+        let NewUserRequest {
+            name,
+            role,
+            passphrase,
+        } = req;
+        let p = Passphrase::new(passphrase);
+        self.with_vault(|v| v.add_user(&name, role, &p, &mut OsRng, now()))
+    }
+
+    pub fn remove_user(&self, user_id: &str) -> CmdResult<Vec<UserInfo>> {
+        self.with_vault(|v| {
+            v.remove_user(user_id, &mut OsRng, now())?;
+            v.users()
+        })
+    }
+
+    pub fn set_auto_lock_minutes(&self, minutes: u32) -> CmdResult<SessionInfo> {
+        self.with_vault(|v| {
+            v.set_auto_lock_minutes(minutes, now())?;
+            Self::session_info(v)
+        })
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.session().is_some()
+    }
+
+    pub fn current_role(&self) -> Option<Role> {
+        self.session().as_ref().map(|v| v.session().user.role)
+    }
+}
+
+/// Strength advice for the meter; Rust refuses weak passphrases again wherever one is set.
+pub fn passphrase_strength(passphrase: String, name: &str, school: &str) -> PassphraseStrength {
+    let p = Passphrase::new(passphrase);
+    attune_vault::assess_passphrase(&p, &[name, school])
+}

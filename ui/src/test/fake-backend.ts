@@ -1,0 +1,235 @@
+// A small in-memory stand-in for the Rust side, used through `vi.mock("../lib/ipc")`.
+// Every command of ipc.ts becomes a vi.fn whose default behaviour follows the real
+// contract closely enough for the screens to be driven end to end; a test can still
+// override any of them with mockResolvedValueOnce / mockRejectedValueOnce.
+
+import { vi } from "vitest";
+import type {
+  AppStatus,
+  CommandError,
+  ErrorKind,
+  LockedEvent,
+  PassphraseStrength,
+  SessionInfo,
+  UserInfo,
+} from "../lib/bindings";
+import type * as Ipc from "../lib/ipc";
+
+type IpcModule = typeof Ipc;
+
+export const RECOVERY_GROUPS = ["K7QW", "M2PZ", "X9RT", "B4NH", "Q8LV", "D3JC", "W6YF", "P5GS"];
+export const CONFIRM_POSITIONS = [3, 6];
+export const RECOVERY_KEY = RECOVERY_GROUPS.join("");
+
+export const LEAD: UserInfo = { id: "u-lead", name: "Sam Patel", role: "strategic_lead" };
+export const ADULT: UserInfo = { id: "u-adult", name: "Alex Jones", role: "key_adult" };
+
+export function commandError(kind: ErrorKind, message: string = kind, retry: number | null = null): CommandError {
+  return { kind, message, retry_after_secs: retry };
+}
+
+/** A rough strength: acceptable from 16 characters (the real one is zxcvbn). */
+export function fakeStrength(passphrase: string): PassphraseStrength {
+  const score = Math.min(4, Math.floor(passphrase.length / 5));
+  const acceptable = score >= 3;
+  return {
+    score,
+    acceptable,
+    warning: acceptable ? null : "This is similar to a commonly used password.",
+    suggestions: acceptable ? [] : ["Add another word or two. Uncommon words are better."],
+  };
+}
+
+type State = {
+  state: "first_run" | "locked" | "unlocked";
+  school: string;
+  users: UserInfo[];
+  passphrases: Map<string, string>;
+  session: SessionInfo | null;
+  autoLock: number;
+  lastLockReason: string | null;
+  setupPending: boolean;
+};
+
+const state: State = {
+  state: "first_run",
+  school: "",
+  users: [],
+  passphrases: new Map(),
+  session: null,
+  autoLock: 5,
+  lastLockReason: null,
+  setupPending: false,
+};
+
+let lockedListeners: Array<(e: LockedEvent) => void> = [];
+
+export const backend = {
+  state,
+  /** A vault that has not been set up yet. */
+  firstRun(): void {
+    Object.assign(state, {
+      state: "first_run",
+      school: "",
+      users: [],
+      passphrases: new Map(),
+      session: null,
+      autoLock: 5,
+      lastLockReason: null,
+      setupPending: false,
+    });
+  },
+  /** A locked vault with these users; every passphrase is `${first name} passphrase words`. */
+  lockedWith(users: UserInfo[], school = "Oakfield Primary School"): void {
+    backend.firstRun();
+    state.state = "locked";
+    state.school = school;
+    state.users = [...users];
+    for (const u of users) state.passphrases.set(u.id, passphraseFor(u));
+  },
+  status(): AppStatus {
+    const vault_dir = "/home/staff/.local/share/attune";
+    if (state.state === "first_run") return { state: "first_run", vault_dir };
+    if (state.state === "locked") {
+      return {
+        state: "locked",
+        vault_dir,
+        school: state.school,
+        users: [...state.users],
+        retry_after_secs: 0,
+        last_lock_reason: state.lastLockReason,
+      };
+    }
+    return { state: "unlocked", vault_dir, school: state.school, session: { ...state.session! } };
+  },
+  /** What the Rust side does when it locks by itself: drop the session, emit `locked`. */
+  lockItself(reason: string): void {
+    state.state = "locked";
+    state.session = null;
+    state.lastLockReason = reason;
+    for (const cb of lockedListeners) cb({ reason });
+  },
+  listenerCount(): number {
+    return lockedListeners.length;
+  },
+};
+
+export function passphraseFor(user: UserInfo): string {
+  return `${user.name.split(" ")[0].toLowerCase()} correct horse battery staple`;
+}
+
+function requireUnlocked(): SessionInfo {
+  if (state.state !== "unlocked" || !state.session) throw commandError("locked", "Attune is locked.");
+  return state.session;
+}
+
+function requireLead(): SessionInfo {
+  const s = requireUnlocked();
+  if (s.user.role !== "strategic_lead") throw commandError("not_permitted", "Only a strategic lead can do that.");
+  return s;
+}
+
+function unlockAs(user: UserInfo, mustSet: boolean): AppStatus {
+  state.state = "unlocked";
+  state.session = { user, must_set_passphrase: mustSet, auto_lock_minutes: state.autoLock };
+  state.lastLockReason = null;
+  return backend.status();
+}
+
+/** The module that replaces ../lib/ipc: real pure helpers, fake commands. */
+export function fakeIpc(real: IpcModule): IpcModule {
+  let nextId = 1;
+  return {
+    ...real,
+    appStatus: vi.fn(async () => backend.status()),
+    passphraseStrength: vi.fn(async (p: string) => fakeStrength(p)),
+    beginSetup: vi.fn(async (req) => {
+      if (!fakeStrength(req.passphrase).acceptable) throw commandError("weak_passphrase", "Too weak.");
+      state.school = req.school;
+      state.setupPending = true;
+      const lead: UserInfo = { ...LEAD, name: req.name };
+      state.users = [lead];
+      state.passphrases.set(lead.id, req.passphrase);
+      return { recovery_groups: [...RECOVERY_GROUPS], confirm_positions: [...CONFIRM_POSITIONS] };
+    }),
+    finishSetup: vi.fn(async (typed: string[]) => {
+      const want = CONFIRM_POSITIONS.map((p) => RECOVERY_GROUPS[p - 1]);
+      if (typed.length !== want.length || typed.some((t, i) => t !== want[i])) {
+        throw commandError("invalid_input", "Those groups do not match the recovery key. Check them against your copy.");
+      }
+      state.setupPending = false;
+      return unlockAs(state.users[0], false);
+    }),
+    cancelSetup: vi.fn(async () => {
+      state.setupPending = false;
+      state.users = [];
+      return null;
+    }),
+    unlock: vi.fn(async (userId: string, passphrase: string) => {
+      const user = state.users.find((u) => u.id === userId);
+      if (!user) throw commandError("not_found", "No such user.");
+      if (state.passphrases.get(userId) !== passphrase) {
+        throw commandError("wrong_passphrase", "Wrong passphrase.");
+      }
+      return unlockAs(user, false);
+    }),
+    unlockWithRecovery: vi.fn(async (userId: string, key: string) => {
+      const user = state.users.find((u) => u.id === userId);
+      if (!user) throw commandError("not_found", "No such user.");
+      if (key !== RECOVERY_KEY) throw commandError("wrong_recovery_key", "Wrong recovery key.");
+      return unlockAs(user, true);
+    }),
+    resetPassphrase: vi.fn(async (passphrase: string) => {
+      const s = requireUnlocked();
+      state.passphrases.set(s.user.id, passphrase);
+      s.must_set_passphrase = false;
+      return backend.status();
+    }),
+    lock: vi.fn(async () => {
+      state.state = "locked";
+      state.session = null;
+      state.lastLockReason = "manual";
+      return backend.status();
+    }),
+    touch: vi.fn(async () => {
+      requireUnlocked();
+      return null;
+    }),
+    changePassphrase: vi.fn(async (current: string, next: string) => {
+      const s = requireUnlocked();
+      if (state.passphrases.get(s.user.id) !== current) throw commandError("wrong_passphrase", "Wrong passphrase.");
+      state.passphrases.set(s.user.id, next);
+      return null;
+    }),
+    listUsers: vi.fn(async () => {
+      requireUnlocked();
+      return [...state.users];
+    }),
+    addUser: vi.fn(async (req) => {
+      requireLead();
+      const user: UserInfo = { id: `u-new-${nextId++}`, name: req.name, role: req.role };
+      state.users.push(user);
+      state.passphrases.set(user.id, req.passphrase);
+      return user;
+    }),
+    removeUser: vi.fn(async (userId: string) => {
+      requireLead();
+      state.users = state.users.filter((u) => u.id !== userId);
+      state.passphrases.delete(userId);
+      return [...state.users];
+    }),
+    setAutoLockMinutes: vi.fn(async (minutes: number) => {
+      const s = requireLead();
+      if (minutes < 1 || minutes > 120) throw commandError("invalid_input", "Between 1 and 120.");
+      state.autoLock = minutes;
+      s.auto_lock_minutes = minutes;
+      return { ...s };
+    }),
+    onLocked: vi.fn(async (cb: (e: LockedEvent) => void) => {
+      lockedListeners.push(cb);
+      return () => {
+        lockedListeners = lockedListeners.filter((l) => l !== cb);
+      };
+    }),
+  };
+}

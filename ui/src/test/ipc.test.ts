@@ -1,0 +1,92 @@
+// ipc.ts itself: the command names, the argument keys Tauri expects, and the
+// normalisation of rejections. Here (only here) @tauri-apps/api is mocked instead.
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+const listen = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...a: unknown[]) => invoke(...a) }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: (...a: unknown[]) => listen(...a) }));
+
+const ipc = await import("../lib/ipc");
+
+beforeEach(() => {
+  invoke.mockReset();
+  listen.mockReset();
+  invoke.mockResolvedValue(null);
+});
+
+describe("ipc commands", () => {
+  it("call the snake_case commands with camelCase argument keys", async () => {
+    await ipc.appStatus();
+    await ipc.passphraseStrength("p", "Sam", "Oakfield");
+    await ipc.beginSetup({ school: "Oakfield", name: "Sam", passphrase: "p" });
+    await ipc.finishSetup(["AB12", "CD34"]);
+    await ipc.cancelSetup();
+    await ipc.unlock("u1", "p");
+    await ipc.unlockWithRecovery("u1", "KEY");
+    await ipc.resetPassphrase("p2");
+    await ipc.lock();
+    await ipc.touch();
+    await ipc.changePassphrase("old", "new one");
+    await ipc.listUsers();
+    await ipc.addUser({ name: "Jo", role: "key_adult", passphrase: "p" });
+    await ipc.removeUser("u2");
+    await ipc.setAutoLockMinutes(10);
+
+    expect(invoke.mock.calls).toEqual([
+      ["app_status", undefined],
+      ["passphrase_strength", { passphrase: "p", name: "Sam", school: "Oakfield" }],
+      ["begin_setup", { req: { school: "Oakfield", name: "Sam", passphrase: "p" } }],
+      ["finish_setup", { typed: ["AB12", "CD34"] }],
+      ["cancel_setup", undefined],
+      ["unlock", { userId: "u1", passphrase: "p" }],
+      ["unlock_with_recovery", { userId: "u1", recoveryKey: "KEY" }],
+      ["reset_passphrase", { passphrase: "p2" }],
+      ["lock", undefined],
+      ["touch", undefined],
+      ["change_passphrase", { current: "old", new: "new one" }],
+      ["list_users", undefined],
+      ["add_user", { req: { name: "Jo", role: "key_adult", passphrase: "p" } }],
+      ["remove_user", { userId: "u2" }],
+      ["set_auto_lock_minutes", { minutes: 10 }],
+    ]);
+  });
+
+  it("passes a CommandError rejection through", async () => {
+    invoke.mockRejectedValueOnce({ kind: "throttled", message: "Wait.", retry_after_secs: 30 });
+    await expect(ipc.unlock("u1", "p")).rejects.toEqual({ kind: "throttled", message: "Wait.", retry_after_secs: 30 });
+  });
+
+  it("normalises unknown rejections into kind internal", async () => {
+    invoke.mockRejectedValueOnce("command unlock not found");
+    await expect(ipc.unlock("u1", "p")).rejects.toEqual({
+      kind: "internal",
+      message: "command unlock not found",
+      retry_after_secs: null,
+    });
+    invoke.mockRejectedValueOnce(new TypeError("boom"));
+    await expect(ipc.lock()).rejects.toMatchObject({ kind: "internal", message: "boom" });
+    invoke.mockRejectedValueOnce(undefined);
+    await expect(ipc.lock()).rejects.toMatchObject({ kind: "internal" });
+  });
+
+  it("isCommandError recognises the shape", () => {
+    expect(ipc.isCommandError({ kind: "locked", message: "x", retry_after_secs: null })).toBe(true);
+    expect(ipc.isCommandError({ kind: "locked" })).toBe(false);
+    expect(ipc.isCommandError("locked")).toBe(false);
+    expect(ipc.isCommandError(null)).toBe(false);
+  });
+
+  it("onLocked listens to the `locked` event and hands over the payload", async () => {
+    const unlisten = vi.fn();
+    listen.mockResolvedValue(unlisten);
+    const cb = vi.fn();
+    const stop = await ipc.onLocked(cb);
+    expect(listen).toHaveBeenCalledWith("locked", expect.any(Function));
+    const handler = listen.mock.calls[0][1] as (e: { payload: unknown }) => void;
+    handler({ payload: { reason: "idle" } });
+    expect(cb).toHaveBeenCalledWith({ reason: "idle" });
+    stop();
+    expect(unlisten).toHaveBeenCalled();
+  });
+});
