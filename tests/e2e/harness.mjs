@@ -137,7 +137,7 @@ process.on('exit', stopDriver);
 // ---------------------------------------------------------------------------------------------
 // App processes started for a vault folder (found by exact binary + folder in their command line)
 
-function appPidsFor(vaultDir) {
+export function appPidsFor(vaultDir) {
   const bin = appBinary();
   const pids = [];
   for (const name of readdirSync('/proc')) {
