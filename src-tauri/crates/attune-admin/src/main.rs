@@ -92,6 +92,15 @@ enum Command {
         /// How many derivations to time.
         #[arg(long, default_value_t = 5)]
         runs: u32,
+        /// Try another memory size in MiB instead of the default (for calibration).
+        #[arg(long)]
+        m_mib: Option<u32>,
+        /// Try another number of passes.
+        #[arg(long)]
+        t: Option<u32>,
+        /// Try another number of lanes.
+        #[arg(long)]
+        p: Option<u32>,
     },
 }
 
@@ -322,8 +331,13 @@ fn run(cli: Cli) -> Result<()> {
                 .into());
             }
         }
-        Command::BenchKdf { runs } => {
-            let p = attune_vault::kdf::KdfParams::DEFAULT;
+        Command::BenchKdf { runs, m_mib, t, p } => {
+            let d = attune_vault::kdf::KdfParams::DEFAULT;
+            let p = attune_vault::kdf::KdfParams {
+                m_kib: m_mib.map_or(d.m_kib, |m| m * 1024),
+                t: t.unwrap_or(d.t),
+                p: p.unwrap_or(d.p),
+            };
             let mut times = Vec::new();
             for _ in 0..*runs {
                 let t = Instant::now();
