@@ -9,8 +9,17 @@ use crate::secret::VaultKey;
 
 /// Schema migrations, applied in order inside one transaction each at unlock. Append only:
 /// never edit a migration that has shipped.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("0001_vault", include_str!("../migrations/0001_vault.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_vault", include_str!("../migrations/0001_vault.sql")),
+    (
+        "0002_records",
+        include_str!("../migrations/0002_records.sql"),
+    ),
+    (
+        "0003_frameworks",
+        include_str!("../migrations/0003_frameworks.sql"),
+    ),
+];
 
 pub fn schema_version() -> u32 {
     MIGRATIONS.len() as u32
@@ -28,7 +37,7 @@ pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
     let version: Option<String> = conn
         .query_row("PRAGMA cipher_version", [], |r| r.get(0))
         .ok();
-    if version.as_deref().map_or(true, str::is_empty) {
+    if version.as_deref().is_none_or(str::is_empty) {
         return Err(Error::NotSqlCipher);
     }
     // A wrong key must not print "hmac check failed" to stderr.

@@ -64,7 +64,16 @@ pub enum Error {
     #[error("Set a new passphrase before doing anything else.")]
     MustSetPassphrase,
     #[error("A file could not be read or written: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+    /// The disk (or USB stick) has no room left: the write did not happen, and what was
+    /// saved before it is intact.
+    #[error(
+        "The disk is full: {0}. Nothing already saved was lost; free some space and try again."
+    )]
+    DiskFull(String),
+    /// A backup file that fails its checksum, its MAC or its database checks.
+    #[error("The backup file is damaged or has been altered ({0}). Nothing was restored from it.")]
+    BackupDamaged(String),
     #[error("The database reported an error: {0}")]
     Sqlite(rusqlite::Error),
     #[error("Internal error: {0}")]
@@ -89,7 +98,8 @@ impl Error {
             Error::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Error::Locked => ErrorKind::Locked,
             Error::MustSetPassphrase => ErrorKind::MustSetPassphrase,
-            Error::Io(_) => ErrorKind::Io,
+            Error::Io(_) | Error::DiskFull(_) => ErrorKind::Io,
+            Error::BackupDamaged(_) => ErrorKind::VaultDamaged,
             Error::Sqlite(e) if is_corruption(e) => ErrorKind::VaultDamaged,
             Error::Sqlite(_) | Error::Internal(_) => ErrorKind::Internal,
         }
@@ -111,8 +121,36 @@ fn is_corruption(e: &rusqlite::Error) -> bool {
     )
 }
 
+fn is_disk_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || e.raw_os_error() == Some(28 /* ENOSPC */)
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        if is_disk_full(&e) {
+            Error::DiskFull("there is no space left on it".into())
+        } else {
+            Error::Io(e)
+        }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DiskFull) => {
+                return Error::DiskFull(
+                    "the database could not save the change because there is no space left".into(),
+                )
+            }
+            Some(ErrorCode::SystemIoFailure) => {
+                return Error::Io(std::io::Error::other(
+                    "the disk reported an error while the database was reading or writing; the last change was not saved",
+                ))
+            }
+            _ => {}
+        }
         if is_corruption(&e) {
             Error::VaultDamaged(
                 "a page of the database failed its integrity check. Restore the vault from a backup."

@@ -19,6 +19,7 @@
 //! This crate knows nothing of Tauri or of pupils.
 
 pub mod audit;
+pub mod backup;
 pub mod db;
 mod error;
 pub mod fsutil;
@@ -34,6 +35,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use recovery::RecoveryKey;
 pub use secret::Passphrase;
 pub use strength::{assess as assess_passphrase, PassphraseStrength};
+pub use vault::Secret;
 pub use vault::{
     status, Role, Session, UserInfo, Vault, VaultPaths, VaultStatus, DEFAULT_AUTO_LOCK_MINUTES,
     MAX_AUTO_LOCK_MINUTES,

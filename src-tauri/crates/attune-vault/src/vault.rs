@@ -199,12 +199,12 @@ fn capitalise(s: &str) -> String {
 /// after writing an audit entry.
 pub struct Vault {
     // Field order matters: the connection closes before the folder lock is released.
-    conn: Connection,
-    key: VaultKey,
-    epoch: u64,
-    slots: Body,
+    pub(crate) conn: Connection,
+    pub(crate) key: VaultKey,
+    pub(crate) epoch: u64,
+    pub(crate) slots: Body,
     session: Session,
-    paths: VaultPaths,
+    pub(crate) paths: VaultPaths,
     _lock: DirLock,
 }
 
@@ -434,6 +434,26 @@ impl Vault {
         rng: &mut impl SecureRng,
         now: OffsetDateTime,
     ) -> Result<Vault> {
+        if !VaultPaths::new(dir).exists() {
+            return Err(Error::NotFound(format!(
+                "There is no vault in {}.",
+                dir.display()
+            )));
+        }
+        let lock = DirLock::acquire(dir)?;
+        Self::unlock_locked(dir, lock, user_id, secret, rng, now)
+    }
+
+    /// Unlock with the folder's lock already held (a restore holds it across the swap of
+    /// folders, so nobody can open the vault in between).
+    pub(crate) fn unlock_locked(
+        dir: &Path,
+        lock: DirLock,
+        user_id: &str,
+        secret: Secret<'_>,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
         let paths = VaultPaths::new(dir);
         if !paths.exists() {
             return Err(Error::NotFound(format!(
@@ -441,7 +461,6 @@ impl Vault {
                 dir.display()
             )));
         }
-        let lock = DirLock::acquire(dir)?;
         let (slots, slot_bytes, used_backup) = read_slots(&paths)?;
         let mut attempts = Attempts::load(dir);
         let wait = attempts.retry_after(now.unix_timestamp());
@@ -651,7 +670,7 @@ impl Vault {
     }
 
     /// Refuse everything but setting a passphrase after a recovery-key unlock.
-    fn require_ready(&self) -> Result<()> {
+    pub(crate) fn require_ready(&self) -> Result<()> {
         if self.session.via_recovery {
             Err(Error::MustSetPassphrase)
         } else {
@@ -659,7 +678,7 @@ impl Vault {
         }
     }
 
-    fn require_lead(&self, what: &str) -> Result<()> {
+    pub(crate) fn require_lead(&self, what: &str) -> Result<()> {
         self.require_ready()?;
         if self.session.user.role != Role::StrategicLead {
             return Err(Error::NotPermitted(format!(
@@ -1000,7 +1019,9 @@ impl Vault {
     }
 }
 
-enum Secret<'a> {
+/// What opens a key slot: a user's passphrase or the recovery key.
+#[derive(Debug, Clone, Copy)]
+pub enum Secret<'a> {
     Passphrase(&'a Passphrase),
     Recovery(&'a RecoveryKey),
 }

@@ -1,0 +1,1401 @@
+//! Backups: the whole vault in one encrypted, self-checking file, and restoring from it.
+//!
+//! # The file (`ATTUNE-BACKUP/1`, integers little-endian)
+//!
+//! ```text
+//! 16 bytes   "ATTUNE-BACKUP/1\n"
+//! u32 H      then H bytes: the header, JSON (`BackupHeader`): school, vault id, when, schema
+//!            version, record counts. Plain text, like the key-slot file: nothing about a pupil.
+//! u32 S      then S bytes: the key-slot file (`ATTUNE-KEYSLOTS/1`) as it was at backup time
+//! u64 D      then D bytes: a consistent snapshot of `vault.db` (`VACUUM INTO`), every page
+//!            encrypted by SQLCipher under the vault key, exactly as in the vault
+//! 32 bytes   HMAC-SHA256 over every byte before it, keyed by HKDF-SHA256(vault key, vault id)
+//! 32 bytes   SHA-256 over every byte before it
+//! ```
+//!
+//! - The SHA-256 tells a damaged file (a flipped bit on a USB stick, a truncated copy) before
+//!   anyone is asked for a passphrase. It is not a security boundary: anyone can recompute it.
+//! - The MAC is: once a passphrase or the recovery key has opened one of the file's own key
+//!   slots, any change anywhere (header, slots, database) is detected.
+//! - The key slots travel with the database, so a backup opens with exactly the passphrases
+//!   and recovery key that were valid in the vault when it was made — and, after a user was
+//!   removed, an old backup still opens with that user's old passphrase. That is inherent in
+//!   keeping a copy; keep backups as safe as the laptop.
+//!
+//! # Invariants
+//! - Nothing readable reaches the disk: the snapshot is written by SQLCipher itself, encrypted
+//!   under the vault key, into the vault's own folder (or the destination's); that it is
+//!   encrypted is checked before it is copied into the backup. Every temporary file is
+//!   removed on success and on failure.
+//! - A backup is written atomically (temporary file, fsync, rename, fsync of the folder) and
+//!   then read back and checked end to end; one that does not check out is removed.
+//! - A restore replaces nothing until the backup has been unpacked beside the vault and has
+//!   passed every check there; the replaced vault is kept aside, and any failure after the
+//!   swap puts it back.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use hmac::{Hmac, Mac};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use zeroize::Zeroizing;
+
+use crate::audit;
+use crate::db;
+use crate::error::{Error, Result};
+use crate::fsutil::{self, DirLock};
+use crate::keyslots::{Body, SlotKind};
+use crate::secret::VaultKey;
+use crate::throttle::Attempts;
+use crate::vault::{Role, Secret, UserInfo, Vault};
+use crate::SecureRng;
+
+/// The first 16 bytes of every backup file of this version.
+pub const MAGIC: &[u8; 16] = b"ATTUNE-BACKUP/1\n";
+const MAGIC_PREFIX: &[u8] = b"ATTUNE-BACKUP/";
+pub const FORMAT_NAME: &str = "ATTUNE-BACKUP";
+pub const FORMAT_VERSION: u32 = 1;
+/// The extension Attune gives backup files.
+pub const FILE_EXTENSION: &str = "attune-backup";
+/// The folder inside the vault folder that holds the automatic backups.
+pub const AUTO_BACKUP_DIR: &str = "backups";
+pub const DEFAULT_AUTO_BACKUP_KEEP: u32 = 7;
+pub const MAX_AUTO_BACKUP_KEEP: u32 = 365;
+const AUTO_BACKUP_KEEP_SETTING: &str = "auto_backup_keep";
+
+const MAX_HEADER_BYTES: u32 = 64 * 1024;
+const MAX_SLOT_BYTES: u32 = 4 * 1024 * 1024;
+const TRAILER_BYTES: u64 = 64;
+/// Magic, the three lengths and the trailer.
+const FIXED_BYTES: u64 = 16 + 4 + 4 + 8 + TRAILER_BYTES;
+const MAC_CONTEXT: &[u8] = b"attune-backup-mac/1";
+/// Tables whose rows the header counts, when they exist.
+const COUNTED_TABLES: [&str; 3] = ["pupils", "plans", "reviews"];
+const SQLITE_PLAIN_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// How many records of each kind the backup holds; `None` when the vault had no such table
+/// yet (a vault from before that kind of record existed).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordCounts {
+    pub pupils: Option<u64>,
+    pub plans: Option<u64>,
+    pub reviews: Option<u64>,
+}
+
+/// The plain-text header of a backup file: what can be shown before it is unlocked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupHeader {
+    /// Always "ATTUNE-BACKUP".
+    pub format: String,
+    pub format_version: u32,
+    pub vault_id: String,
+    pub school: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// The database's schema version (number of migrations applied).
+    pub schema_version: u32,
+    /// Which vault key (see key rotation) the database is encrypted with.
+    pub key_epoch: u64,
+    pub counts: RecordCounts,
+    pub database_bytes: u64,
+    /// The program that wrote it, e.g. "attune-vault 0.1.0".
+    pub written_by: String,
+}
+
+/// What can be known about a backup file without a key. Reading it checks the layout and the
+/// SHA-256, so a damaged file is reported before anyone types a passphrase.
+#[derive(Debug, Clone)]
+pub struct BackupFile {
+    pub header: BackupHeader,
+    pub slots: Body,
+    pub file_bytes: u64,
+    /// Hex SHA-256 of the file up to its last 32 bytes (which hold it).
+    pub checksum: String,
+    slot_bytes: Vec<u8>,
+}
+
+impl BackupFile {
+    /// The users whose passphrase opens this backup (from its key slots).
+    pub fn users(&self) -> Vec<UserInfo> {
+        self.slots
+            .slots
+            .iter()
+            .filter(|s| s.kind == SlotKind::User)
+            .filter_map(|s| {
+                Some(UserInfo {
+                    id: s.user_id.clone()?,
+                    name: s.name.clone()?,
+                    role: s.role?,
+                })
+            })
+            .collect()
+    }
+
+    pub fn has_recovery_slot(&self) -> bool {
+        self.slots.recovery_slot().is_some()
+    }
+}
+
+/// A backup just written and read back.
+#[derive(Debug, Clone)]
+pub struct BackupInfo {
+    pub path: PathBuf,
+    pub file_bytes: u64,
+    pub checksum: String,
+    pub header: BackupHeader,
+}
+
+/// What an unlocked and fully checked backup holds.
+#[derive(Debug, Clone)]
+pub struct BackupContents {
+    pub header: BackupHeader,
+    pub file_bytes: u64,
+    pub checksum: String,
+    /// The users in the backup's database who had not been removed.
+    pub users: Vec<UserInfo>,
+    /// Who opened it.
+    pub opened_as: UserInfo,
+    pub audit_entries: u64,
+    /// When the newest audit entry was written (RFC 3339).
+    pub last_audit_at: Option<String>,
+    /// Counted in the backup's database (and equal to the header's).
+    pub counts: RecordCounts,
+}
+
+/// A finished restore: the restored vault, open, and where the vault it replaced was put.
+#[derive(Debug)]
+pub struct Restored {
+    pub vault: Vault,
+    pub contents: BackupContents,
+    /// `<vault dir>.replaced-<timestamp>`: the vault that was there before, kept for the
+    /// person to delete once they are sure. `None` when the folder held no vault.
+    pub replaced: Option<PathBuf>,
+    /// The automatic backups folder was moved from the replaced vault into the restored one.
+    pub moved_auto_backups: bool,
+}
+
+fn damaged(why: impl Into<String>) -> Error {
+    Error::BackupDamaged(why.into())
+}
+
+fn not_a_backup() -> Error {
+    Error::InvalidInput("That file is not an Attune backup.".into())
+}
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A name no other temporary file of this process (or another process) uses.
+fn unique() -> String {
+    format!(
+        "{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+fn file_name_of(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| Error::InvalidInput(format!("{} is not a file name.", path.display())))
+}
+
+fn stamp(now: OffsetDateTime) -> String {
+    let t = now.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// A temporary file removed when dropped (with SQLite's side files), unless kept.
+struct TempFile {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl TempFile {
+    /// Create it empty, private, and new (never reusing an existing file).
+    fn create(path: PathBuf) -> Result<(TempFile, File)> {
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        fsutil::set_private(&f);
+        Ok((TempFile { path, keep: false }, f))
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_file(&self.path);
+            for suffix in ["-journal", "-wal", "-shm"] {
+                let mut p = self.path.clone().into_os_string();
+                p.push(suffix);
+                let _ = fs::remove_file(PathBuf::from(p));
+            }
+        }
+    }
+}
+
+/// A temporary folder removed (with everything in it) when dropped, unless kept.
+struct TempDir {
+    path: PathBuf,
+    keep: bool,
+}
+
+impl TempDir {
+    fn create(path: PathBuf) -> Result<TempDir> {
+        fs::create_dir(&path)?;
+        let d = TempDir { path, keep: false };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&d.path, fs::Permissions::from_mode(0o700))?;
+        }
+        Ok(d)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Run `f` on a fresh temporary file in the first of `dirs` with room: a full disk moves on
+/// to the next folder; any other failure stops.
+fn in_scratch<T>(
+    dirs: &[&Path],
+    prefix: &str,
+    mut f: impl FnMut(&Path, File) -> Result<T>,
+) -> Result<(TempFile, T)> {
+    let mut last = None;
+    for dir in dirs {
+        let (tmp, file) = match TempFile::create(dir.join(format!(".{prefix}-{}.db", unique()))) {
+            Ok(x) => x,
+            Err(e @ Error::DiskFull(_)) => {
+                last = Some(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        match f(&tmp.path, file) {
+            Ok(v) => return Ok((tmp, v)),
+            Err(e @ Error::DiskFull(_)) => last = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| Error::Internal("no folder for a temporary file".into())))
+}
+
+fn mac_key(key: &VaultKey, vault_id: &str) -> Zeroizing<[u8; 32]> {
+    let hk = hkdf::Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), &key.0);
+    let mut out = Zeroizing::new([0u8; 32]);
+    hk.expand(MAC_CONTEXT, out.as_mut())
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    out
+}
+
+fn new_mac(key: &[u8; 32]) -> HmacSha256 {
+    <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes a key of any length")
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+/// Reads a backup, feeding every byte to the SHA-256 and, up to the MAC, to the MACs.
+struct Reader<R> {
+    inner: R,
+    sha: Sha256,
+    macs: Vec<HmacSha256>,
+}
+
+impl<R: Read> Reader<R> {
+    fn take(&mut self, buf: &mut [u8], into_mac: bool) -> Result<()> {
+        self.inner.read_exact(buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                damaged("it is cut short")
+            } else {
+                e.into()
+            }
+        })?;
+        self.sha.update(&*buf);
+        if into_mac {
+            for m in &mut self.macs {
+                m.update(buf);
+            }
+        }
+        Ok(())
+    }
+
+    fn u32(&mut self) -> Result<u32> {
+        let mut b = [0u8; 4];
+        self.take(&mut b, true)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    fn u64(&mut self) -> Result<u64> {
+        let mut b = [0u8; 8];
+        self.take(&mut b, true)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>> {
+        let mut v = vec![0u8; n];
+        self.take(&mut v, true)?;
+        Ok(v)
+    }
+
+    fn copy_to(&mut self, mut n: u64, mut sink: Option<&mut dyn Write>) -> Result<()> {
+        let mut buf = vec![0u8; 64 * 1024];
+        while n > 0 {
+            let k = n.min(buf.len() as u64) as usize;
+            self.take(&mut buf[..k], true)?;
+            if let Some(s) = sink.as_deref_mut() {
+                s.write_all(&buf[..k])?;
+            }
+            n -= k as u64;
+        }
+        Ok(())
+    }
+}
+
+/// Read a whole backup of `len` bytes: layout, header, key slots, the database (to `sink`),
+/// MAC and checksum. Returns the parsed file and which of `mac_keys` (if any) matched.
+fn read_backup<R: Read>(
+    r: R,
+    len: u64,
+    check_sum: bool,
+    mac_keys: &[Zeroizing<[u8; 32]>],
+    sink: Option<&mut dyn Write>,
+) -> Result<(BackupFile, Option<usize>)> {
+    let mut rd = Reader {
+        inner: r,
+        sha: Sha256::new(),
+        macs: mac_keys.iter().map(|k| new_mac(k)).collect(),
+    };
+    let mut magic = [0u8; 16];
+    if len < 16 {
+        return Err(not_a_backup());
+    }
+    rd.take(&mut magic, true)?;
+    if &magic != MAGIC {
+        return Err(if magic.starts_with(MAGIC_PREFIX) {
+            Error::InvalidInput(
+                "That backup was made by a newer version of Attune. Update Attune to open it."
+                    .into(),
+            )
+        } else {
+            not_a_backup()
+        });
+    }
+    if len < FIXED_BYTES {
+        return Err(damaged("it is cut short"));
+    }
+    let h = rd.u32()?;
+    if h > MAX_HEADER_BYTES || 16 + 4 + u64::from(h) + 4 + 8 + TRAILER_BYTES > len {
+        return Err(damaged("its header length is impossible"));
+    }
+    let header_bytes = rd.bytes(h as usize)?;
+    let s = rd.u32()?;
+    if s > MAX_SLOT_BYTES || FIXED_BYTES + u64::from(h) + u64::from(s) > len {
+        return Err(damaged("its key-slot length is impossible"));
+    }
+    let slot_bytes = rd.bytes(s as usize)?;
+    let d = rd.u64()?;
+    if FIXED_BYTES
+        .checked_add(u64::from(h) + u64::from(s))
+        .and_then(|x| x.checked_add(d))
+        != Some(len)
+    {
+        return Err(damaged(
+            "its length does not match what it says it holds: it has been cut short or added to",
+        ));
+    }
+    rd.copy_to(d, sink)?;
+    let mut tag = [0u8; 32];
+    rd.take(&mut tag, false)?;
+    let mut sum = [0u8; 32];
+    rd.inner.read_exact(&mut sum).map_err(|e| {
+        if e.kind() == io::ErrorKind::UnexpectedEof {
+            damaged("it is cut short")
+        } else {
+            Error::from(e)
+        }
+    })?;
+    let actual: [u8; 32] = rd.sha.finalize().into();
+    if check_sum && !constant_time_eq(&actual, &sum) {
+        return Err(damaged(
+            "its checksum does not match: it has been altered or damaged, for example by a failing USB stick",
+        ));
+    }
+    let header = parse_header(&header_bytes)?;
+    let slots = Body::parse(&slot_bytes).map_err(|e| match e {
+        Error::KeySlotsDamaged(m) => damaged(format!("its key slots cannot be read: {m}")),
+        other => other,
+    })?;
+    if header.database_bytes != d {
+        return Err(damaged("its header gives the wrong database size"));
+    }
+    if header.vault_id != slots.vault_id || header.school != slots.school {
+        return Err(damaged(
+            "its header and its key slots are of different vaults",
+        ));
+    }
+    let matched = rd
+        .macs
+        .into_iter()
+        .position(|m| m.verify_slice(&tag).is_ok());
+    Ok((
+        BackupFile {
+            header,
+            slots,
+            file_bytes: len,
+            checksum: hex::encode(sum),
+            slot_bytes,
+        },
+        matched,
+    ))
+}
+
+fn parse_header(bytes: &[u8]) -> Result<BackupHeader> {
+    let h: BackupHeader = serde_json::from_slice(bytes)
+        .map_err(|e| damaged(format!("its header cannot be read ({e})")))?;
+    if h.format != FORMAT_NAME {
+        return Err(damaged("its header names another format"));
+    }
+    if h.format_version != FORMAT_VERSION {
+        return Err(Error::InvalidInput(
+            "That backup was made by a newer version of Attune. Update Attune to open it.".into(),
+        ));
+    }
+    Ok(h)
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Parse a backup held in memory (layout, checksum, header, key slots; no key needed).
+/// Never panics, whatever the bytes: the fuzz target `backup_header` calls it.
+pub fn parse_bytes(bytes: &[u8]) -> Result<BackupFile> {
+    read_backup(bytes, bytes.len() as u64, true, &[], None).map(|(f, _)| f)
+}
+
+/// As [`parse_bytes`] but without the checksum, so a fuzzer reaches the parsers behind it.
+#[doc(hidden)]
+pub fn parse_bytes_unchecked(bytes: &[u8]) -> Result<BackupFile> {
+    read_backup(bytes, bytes.len() as u64, false, &[], None).map(|(f, _)| f)
+}
+
+/// Read a backup file without any key: its header and key slots, after checking its layout
+/// and checksum. A damaged file is `BackupDamaged` (kind `vault_damaged`); a file that is not
+/// a backup at all is `InvalidInput`.
+pub fn inspect(file: &Path) -> Result<BackupFile> {
+    let f = open_file(file)?;
+    let len = f.metadata()?.len();
+    read_backup(BufReader::new(f), len, true, &[], None).map(|(f, _)| f)
+}
+
+fn open_file(file: &Path) -> Result<File> {
+    File::open(file).map_err(|e| {
+        if e.kind() == io::ErrorKind::NotFound {
+            Error::NotFound(format!("There is no file {}.", file.display()))
+        } else {
+            e.into()
+        }
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// The database inside
+
+fn open_keyed_read_only(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    if let Some(k) = key {
+        conn.execute_batch(&k.pragma("key"))?;
+    }
+    match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    }) {
+        Ok(_) => Ok(conn),
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) => {
+            Err(Error::KeyRejected)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn cipher_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Count the rows of the counted tables that exist.
+fn count_records(conn: &Connection) -> Result<RecordCounts> {
+    let mut out = [None; 3];
+    for (i, t) in COUNTED_TABLES.iter().enumerate() {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1)",
+            [t],
+            |r| r.get(0),
+        )?;
+        if exists {
+            // The table name is one of three constants, never input.
+            let n: i64 =
+                conn.query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))?;
+            out[i] = Some(n.max(0) as u64);
+        }
+    }
+    Ok(RecordCounts {
+        pupils: out[0],
+        plans: out[1],
+        reviews: out[2],
+    })
+}
+
+/// The snapshot must be encrypted: not SQLite's plain header, not readable without the key,
+/// and sound with it. Returns its schema version and counts.
+fn check_snapshot(path: &Path, key: &VaultKey) -> Result<(u32, RecordCounts)> {
+    let mut head = [0u8; 16];
+    File::open(path)?.read_exact(&mut head)?;
+    let unencrypted = || {
+        Error::Internal(
+            "the database snapshot was not encrypted, so no backup was written; report this".into(),
+        )
+    };
+    if &head == SQLITE_PLAIN_MAGIC {
+        return Err(unencrypted());
+    }
+    match open_keyed_read_only(path, None) {
+        Err(Error::KeyRejected) => {}
+        Ok(_) => return Err(unencrypted()),
+        Err(e) => return Err(e),
+    }
+    let conn = open_keyed_read_only(path, Some(key)).map_err(|e| match e {
+        Error::KeyRejected => {
+            Error::Internal("the snapshot did not open with the vault key".into())
+        }
+        e => e,
+    })?;
+    let problems = db::integrity_problems(&conn)?;
+    if !problems.is_empty() {
+        return Err(Error::VaultDamaged(format!(
+            "it fails its integrity check ({}), so no backup was made. Run attune-admin verify.",
+            problems.join("; ")
+        )));
+    }
+    let schema: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    Ok((schema, count_records(&conn)?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Writing
+
+struct Writer<W: Write> {
+    inner: W,
+    sha: Sha256,
+    mac: HmacSha256,
+}
+
+impl<W: Write> Writer<W> {
+    fn put(&mut self, b: &[u8]) -> Result<()> {
+        self.inner.write_all(b)?;
+        self.sha.update(b);
+        self.mac.update(b);
+        Ok(())
+    }
+
+    /// Write the MAC and the checksum; returns the writer and the checksum.
+    fn finish(mut self) -> Result<(W, [u8; 32])> {
+        let tag = self.mac.finalize().into_bytes();
+        self.inner.write_all(&tag)?;
+        self.sha.update(tag);
+        let sum: [u8; 32] = self.sha.finalize().into();
+        self.inner.write_all(&sum)?;
+        Ok((self.inner, sum))
+    }
+}
+
+impl Vault {
+    /// Write an encrypted backup of the whole vault to `path` (replacing the file atomically
+    /// if it exists), read it back and check it end to end, and audit it (`backup.create`,
+    /// target: the file's name). The folder must exist.
+    pub fn backup_to(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
+        self.require_ready()?;
+        let name = file_name_of(path)?;
+        match self.write_backup(path, &name, now) {
+            Ok(info) => {
+                self.audit("backup.create", Some(&name), "ok", now)?;
+                Ok(info)
+            }
+            Err(e) => {
+                let _ = self.audit("backup.create", Some(&name), "failed", now);
+                Err(match e {
+                    Error::DiskFull(_) => Error::DiskFull(format!(
+                        "there is no room for the backup in {}, so none was written",
+                        folder_of(path).display()
+                    )),
+                    e => e,
+                })
+            }
+        }
+    }
+
+    fn write_backup(&self, path: &Path, name: &str, now: OffsetDateTime) -> Result<BackupInfo> {
+        let dest = folder_of(path);
+        if !dest.is_dir() {
+            return Err(Error::NotFound(format!(
+                "The folder {} does not exist.",
+                dest.display()
+            )));
+        }
+        let scratch_dirs = [self.paths.dir.as_path(), dest.as_path()];
+        // 0. Every page of the vault passes its HMAC: a backup must not hide a damaged page
+        //    (one no query happens to read, such as a free page, would otherwise go unseen).
+        let damaged_pages = cipher_problems(&self.conn)?;
+        if !damaged_pages.is_empty() {
+            return Err(Error::VaultDamaged(format!(
+                "{}, so no backup was made. Run attune-admin verify, and restore an earlier backup.",
+                damaged_pages.join("; ")
+            )));
+        }
+        // 1. A consistent snapshot, written by SQLCipher under the vault key.
+        let (snapshot, (schema_version, counts)) =
+            in_scratch(&scratch_dirs, "attune-snapshot", |p, _| {
+                let s = p.to_str().ok_or_else(|| {
+                    Error::InvalidInput("The vault's folder name is not valid text.".into())
+                })?;
+                self.conn.execute("VACUUM INTO ?1", [s])?;
+                check_snapshot(p, &self.key)
+            })?;
+        let db_len = fs::metadata(&snapshot.path)?.len();
+        let header = BackupHeader {
+            format: FORMAT_NAME.into(),
+            format_version: FORMAT_VERSION,
+            vault_id: self.slots.vault_id.clone(),
+            school: self.slots.school.clone(),
+            created_at: audit::format_time(now),
+            schema_version,
+            key_epoch: self.epoch,
+            counts,
+            database_bytes: db_len,
+            written_by: concat!("attune-vault ", env!("CARGO_PKG_VERSION")).into(),
+        };
+        let header_json = serde_json::to_vec_pretty(&header)
+            .map_err(|e| Error::Internal(format!("the backup header: {e}")))?;
+        let slot_bytes = self.slots.to_bytes();
+        let mkey = mac_key(&self.key, &self.slots.vault_id);
+
+        // 2. The file, beside its destination, then renamed over it.
+        let (mut tmp, file) = TempFile::create(dest.join(format!(".{name}.tmp-{}", unique())))?;
+        let checksum = {
+            let mut w = Writer {
+                inner: BufWriter::new(file),
+                sha: Sha256::new(),
+                mac: new_mac(&mkey),
+            };
+            w.put(MAGIC)?;
+            w.put(&(header_json.len() as u32).to_le_bytes())?;
+            w.put(&header_json)?;
+            w.put(&(slot_bytes.len() as u32).to_le_bytes())?;
+            w.put(&slot_bytes)?;
+            w.put(&db_len.to_le_bytes())?;
+            let mut src = BufReader::new(File::open(&snapshot.path)?);
+            let mut buf = vec![0u8; 64 * 1024];
+            let mut copied = 0u64;
+            loop {
+                let n = src.read(&mut buf)?;
+                if n == 0 {
+                    break;
+                }
+                w.put(&buf[..n])?;
+                copied += n as u64;
+            }
+            if copied != db_len {
+                return Err(Error::Internal(
+                    "the snapshot changed size while it was copied".into(),
+                ));
+            }
+            let (inner, sum) = w.finish()?;
+            let f = inner
+                .into_inner()
+                .map_err(|e| Error::from(e.into_error()))?;
+            f.sync_all()?;
+            sum
+        };
+        drop(snapshot);
+        fs::rename(&tmp.path, path)?;
+        tmp.keep = true;
+        fsutil::sync_dir(&dest)?;
+
+        // 3. Read it back from the disk and check it end to end.
+        if let Err(e) = self.check_written(path, &header, &scratch_dirs) {
+            let _ = fs::remove_file(path);
+            let _ = fsutil::sync_dir(&dest);
+            return Err(match e {
+                e @ (Error::DiskFull(_) | Error::Io(_)) => e,
+                e => Error::BackupDamaged(format!(
+                    "the backup written to {} did not read back correctly, so it was removed; the disk or USB stick may be failing: {e}",
+                    dest.display()
+                )),
+            });
+        }
+        Ok(BackupInfo {
+            path: path.to_path_buf(),
+            file_bytes: fs::metadata(path)?.len(),
+            checksum: hex::encode(checksum),
+            header,
+        })
+    }
+
+    fn check_written(&self, path: &Path, header: &BackupHeader, dirs: &[&Path]) -> Result<()> {
+        let keys = [mac_key(&self.key, &self.slots.vault_id)];
+        in_scratch(dirs, "attune-verify", |p, file| {
+            let src = open_file(path)?;
+            let len = src.metadata()?.len();
+            let mut out = BufWriter::new(file);
+            let (read, matched) =
+                read_backup(BufReader::new(src), len, true, &keys, Some(&mut out))?;
+            out.into_inner()
+                .map_err(|e| Error::from(e.into_error()))?
+                .sync_all()?;
+            if matched != Some(0) {
+                return Err(damaged("its authentication code does not match"));
+            }
+            if &read.header != header {
+                return Err(damaged("its header is not what was written"));
+            }
+            let conn = open_keyed_read_only(p, Some(&self.key))?;
+            let problems = db::integrity_problems(&conn)?;
+            if !problems.is_empty() {
+                return Err(damaged(problems.join("; ")));
+            }
+            Ok(())
+        })
+        .map(|_| ())
+    }
+
+    /// How many automatic backups to keep (the `auto_backup_keep` setting; 7 unless set).
+    pub fn auto_backup_keep(&self) -> Result<u32> {
+        let v: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [AUTO_BACKUP_KEEP_SETTING],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(v.and_then(|v| v.parse().ok())
+            .filter(|n| (1..=MAX_AUTO_BACKUP_KEEP).contains(n))
+            .unwrap_or(DEFAULT_AUTO_BACKUP_KEEP))
+    }
+
+    /// A strategic lead sets how many daily automatic backups are kept (1 to 365).
+    pub fn set_auto_backup_keep(&self, keep: u32, now: OffsetDateTime) -> Result<()> {
+        if let Err(e) = self.require_lead("change how many automatic backups are kept") {
+            let _ = self.audit("settings.auto_backup_keep", None, "refused", now);
+            return Err(e);
+        }
+        if !(1..=MAX_AUTO_BACKUP_KEEP).contains(&keep) {
+            return Err(Error::InvalidInput(format!(
+                "Keep between 1 and {MAX_AUTO_BACKUP_KEEP} automatic backups."
+            )));
+        }
+        self.conn.execute(
+            "INSERT INTO settings (key, value) VALUES (?1, ?2)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            rusqlite::params![AUTO_BACKUP_KEEP_SETTING, keep.to_string()],
+        )?;
+        self.audit(
+            "settings.auto_backup_keep",
+            Some(&keep.to_string()),
+            "ok",
+            now,
+        )
+    }
+
+    /// The automatic backups folder, `<vault dir>/backups`.
+    pub fn auto_backup_dir(&self) -> PathBuf {
+        self.paths.dir.join(AUTO_BACKUP_DIR)
+    }
+
+    /// Write today's automatic backup, `<vault dir>/backups/attune-YYYY-MM-DD.attune-backup`
+    /// (UTC date), unless it already exists; then keep only the newest `keep`. Returns the
+    /// backup written, or `None` when one was already made today. Does nothing until a
+    /// recovery-key session has set a new passphrase.
+    pub fn auto_backup_if_due(&self, now: OffsetDateTime, keep: u32) -> Result<Option<BackupInfo>> {
+        if self.require_ready().is_err() {
+            return Ok(None);
+        }
+        if keep == 0 {
+            return Err(Error::InvalidInput(
+                "Keep at least one automatic backup.".into(),
+            ));
+        }
+        let dir = self.auto_backup_dir();
+        fsutil::create_private_dir(&dir)?;
+        let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
+        let written = if path.exists() {
+            None
+        } else {
+            Some(self.backup_to(&path, now)?)
+        };
+        prune_auto_backups(&dir, keep)?;
+        Ok(written)
+    }
+}
+
+fn auto_backup_name(date: time::Date) -> String {
+    format!(
+        "attune-{:04}-{:02}-{:02}.{FILE_EXTENSION}",
+        date.year(),
+        u8::from(date.month()),
+        date.day()
+    )
+}
+
+/// The date in an automatic backup's file name, if it is one.
+fn auto_backup_date(name: &str) -> Option<time::Date> {
+    let d = name
+        .strip_prefix("attune-")?
+        .strip_suffix(&format!(".{FILE_EXTENSION}"))?;
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(d, &fmt).ok()
+}
+
+/// Keep the newest `keep` automatic backups in `dir`; remove older ones and leftovers of
+/// interrupted writes. Other files are left alone.
+fn prune_auto_backups(dir: &Path, keep: u32) -> Result<()> {
+    let mut dated = Vec::new();
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let name = e.file_name().to_string_lossy().into_owned();
+        if let Some(d) = auto_backup_date(&name) {
+            dated.push((d, e.path()));
+        } else if name.starts_with(".attune-") && name.contains(".tmp-") {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+    dated.sort_by_key(|d| std::cmp::Reverse(d.0));
+    for (_, p) in dated.into_iter().skip(keep as usize) {
+        fs::remove_file(p)?;
+    }
+    fsutil::sync_dir(dir)
+}
+
+// ---------------------------------------------------------------------------------------
+// Opening and restoring
+
+/// Open one of the backup's own key slots; every vault key sealed to it, newest first.
+fn unseal(file: &BackupFile, user_id: &str, secret: Secret<'_>) -> Result<Vec<(u64, VaultKey)>> {
+    let body = &file.slots;
+    let user_slot = body
+        .user_slot(user_id)
+        .ok_or_else(|| Error::NotFound("That user is not in this backup.".into()))?;
+    let user_name = user_slot.name.clone().unwrap_or_default();
+    let (slot, bytes): (_, &[u8]) = match secret {
+        Secret::Passphrase(p) => (user_slot, p.expose().as_bytes()),
+        Secret::Recovery(r) => (
+            body.recovery_slot()
+                .ok_or_else(|| damaged("it has no recovery key slot"))?,
+            r.as_bytes(),
+        ),
+    };
+    let slot_secret = slot
+        .open(&body.vault_id, bytes)
+        .map_err(slot_damage)?
+        .ok_or(match secret {
+            Secret::Passphrase(_) => Error::WrongPassphrase { user: user_name },
+            Secret::Recovery(_) => Error::WrongRecoveryKey,
+        })?;
+    slot.unseal_all(&body.vault_id, &slot_secret)
+        .map_err(slot_damage)
+}
+
+fn slot_damage(e: Error) -> Error {
+    match e {
+        Error::KeySlotsDamaged(m) => damaged(format!("a key slot: {m}")),
+        e => e,
+    }
+}
+
+/// Unpack the database to `dest_db` while checking the MAC, then check it there: SQLCipher's
+/// HMAC of every page, SQLite's integrity, the audit chain, the key slots' copy, the counts,
+/// and that `user_id` is a current user. Returns the key that opened it and what it holds.
+fn unpack_and_check(
+    path: &Path,
+    first: &BackupFile,
+    keys: &[(u64, VaultKey)],
+    user_id: &str,
+    dest_db: &Path,
+) -> Result<(VaultKey, BackupContents)> {
+    let macs: Vec<_> = keys
+        .iter()
+        .map(|(_, k)| mac_key(k, &first.header.vault_id))
+        .collect();
+    let src = open_file(path)?;
+    let len = src.metadata()?.len();
+    let out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dest_db)?;
+    fsutil::set_private(&out);
+    let mut out = BufWriter::new(out);
+    let (again, matched) = read_backup(BufReader::new(src), len, true, &macs, Some(&mut out))?;
+    out.into_inner()
+        .map_err(|e| Error::from(e.into_error()))?
+        .sync_all()?;
+    if again.header != first.header || again.slot_bytes != first.slot_bytes {
+        return Err(damaged("it changed while it was being read"));
+    }
+    let Some(i) = matched else {
+        return Err(damaged(
+            "its authentication code does not match: it has been altered since it was written",
+        ));
+    };
+    let key = keys[i].1.clone();
+    let contents = check_database(dest_db, &key, first, user_id).map_err(|e| match e {
+        Error::VaultDamaged(m) => damaged(format!("its database: {m}")),
+        Error::KeyRejected => damaged("its database does not open with its own key"),
+        e => e,
+    })?;
+    Ok((key, contents))
+}
+
+fn check_database(
+    db_path: &Path,
+    key: &VaultKey,
+    file: &BackupFile,
+    user_id: &str,
+) -> Result<BackupContents> {
+    let conn = open_keyed_read_only(db_path, Some(key))?;
+    let schema: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if schema > db::schema_version() {
+        return Err(Error::InvalidInput(format!(
+            "That backup was made by a newer version of Attune (schema {schema}; this version knows {}). Update Attune to restore it.",
+            db::schema_version()
+        )));
+    }
+    if schema != file.header.schema_version {
+        return Err(damaged("its header gives the wrong schema version"));
+    }
+    let problems = db::integrity_problems(&conn)?;
+    if !problems.is_empty() {
+        return Err(damaged(format!(
+            "its database fails SQLCipher's or SQLite's integrity check: {}",
+            problems.into_iter().take(3).collect::<Vec<_>>().join("; ")
+        )));
+    }
+    if let Some(seq) = audit::verify(&conn)? {
+        return Err(damaged(format!(
+            "its audit log's chain is broken at entry {seq}"
+        )));
+    }
+    let copy: Option<Vec<u8>> = conn
+        .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if copy.as_deref() != Some(file.slot_bytes.as_slice()) {
+        return Err(damaged(
+            "its key slots differ from the copy inside its database",
+        ));
+    }
+    let counts = count_records(&conn)?;
+    if counts != file.header.counts {
+        return Err(damaged(
+            "its header's record counts differ from its database",
+        ));
+    }
+    let users = {
+        let mut stmt = conn.prepare(
+            "SELECT id, name, role FROM users WHERE removed_at IS NULL ORDER BY lower(name)",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let role: String = r.get(2)?;
+            Ok(UserInfo {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                role: Role::parse(&role).unwrap_or(Role::KeyAdult),
+            })
+        })?;
+        rows.collect::<std::result::Result<Vec<_>, _>>()?
+    };
+    let opened_as = users
+        .iter()
+        .find(|u| u.id == user_id)
+        .cloned()
+        .ok_or_else(|| {
+            Error::NotPermitted("that user had been removed when the backup was made.".into())
+        })?;
+    let (audit_entries, last_audit_at): (i64, Option<String>) =
+        conn.query_row("SELECT count(*), max(at) FROM audit_log", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    Ok(BackupContents {
+        header: file.header.clone(),
+        file_bytes: file.file_bytes,
+        checksum: file.checksum.clone(),
+        users,
+        opened_as,
+        audit_entries: audit_entries.max(0) as u64,
+        last_audit_at,
+        counts,
+    })
+}
+
+/// Unlock a backup with one of its own key slots (a passphrase valid when it was made, or
+/// the recovery key, acting as `user_id`) and check it end to end — MAC, SQLCipher's HMAC of
+/// every page, SQLite's integrity check, the audit chain — without restoring anything. The
+/// encrypted database is unpacked into a private temporary folder and removed afterwards.
+pub fn open_backup(
+    file: &Path,
+    user_id: &str,
+    secret: Secret<'_>,
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+) -> Result<BackupContents> {
+    let _ = (rng, now); // for a uniform API with unlocking; nothing random or dated here
+    let first = inspect(file)?;
+    let keys = unseal(&first, user_id, secret)?;
+    let scratch =
+        TempDir::create(std::env::temp_dir().join(format!("attune-backup-check-{}", unique())))?;
+    let (_, contents) =
+        unpack_and_check(file, &first, &keys, user_id, &scratch.path.join("vault.db"))?;
+    Ok(contents)
+}
+
+fn unique_path(parent: &Path, base: &str) -> PathBuf {
+    let first = parent.join(base);
+    if !first.exists() {
+        return first;
+    }
+    (2..)
+        .map(|i| parent.join(format!("{base}-{i}")))
+        .find(|p| !p.exists())
+        .expect("some name is free")
+}
+
+/// Restore the vault in `vault_dir` from a backup, as `user_id` (a strategic lead in the
+/// backup) with a passphrase valid when it was made, or with the recovery key.
+///
+/// 1. Refuses if the vault is open elsewhere (its folder lock), if the wait after wrong
+///    passphrases applies, or if the folder holds a *different* vault.
+/// 2. Unpacks the backup into a staging folder beside the vault and checks it there (MAC,
+///    SQLCipher's HMACs, integrity, audit chain, key slots). Nothing has been replaced yet.
+/// 3. Moves the current vault folder aside (`<dir>.replaced-<timestamp>`), moves the staged
+///    one in, and opens it again through the ordinary unlock; audits `backup.restore` in it.
+///    Any failure puts the original back. The automatic backups folder moves across.
+///
+/// Wrong passphrases count towards the vault folder's wait like wrong unlocks.
+pub fn restore(
+    file: &Path,
+    vault_dir: &Path,
+    user_id: &str,
+    secret: Secret<'_>,
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+) -> Result<Restored> {
+    restore_inner(file, vault_dir, user_id, secret, rng, now, &|_| Ok(()))
+}
+
+/// `after_swap` runs once the staged vault has been moved in, before it is opened again: the
+/// unit tests make it fail to show that the original is put back.
+fn restore_inner(
+    file: &Path,
+    vault_dir: &Path,
+    user_id: &str,
+    secret: Secret<'_>,
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+    after_swap: &dyn Fn(&Path) -> Result<()>,
+) -> Result<Restored> {
+    if vault_dir.exists() && !vault_dir.is_dir() {
+        return Err(Error::InvalidInput(format!(
+            "{} is a file, not a vault folder.",
+            vault_dir.display()
+        )));
+    }
+    let name = vault_dir
+        .file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| {
+            Error::InvalidInput(format!("{} is not a folder name.", vault_dir.display()))
+        })?;
+    let parent = folder_of(vault_dir);
+    // An empty folder (made ready for the restore) holds nothing to keep aside.
+    let existing = vault_dir.is_dir() && fs::read_dir(vault_dir)?.next().is_some();
+    // Held until the swap is done: nobody opens the old vault meanwhile.
+    let old_lock = if existing {
+        Some(DirLock::acquire(vault_dir)?)
+    } else {
+        None
+    };
+    let mut attempts = if existing {
+        Attempts::load(vault_dir)
+    } else {
+        Attempts::default()
+    };
+    let wait = attempts.retry_after(now.unix_timestamp());
+    if wait > 0 {
+        return Err(Error::Throttled {
+            retry_after_secs: wait,
+        });
+    }
+
+    let first = inspect(file)?;
+    if existing {
+        let current = [
+            vault_dir.join("keyslots"),
+            vault_dir.join("keyslots.backup"),
+        ]
+        .iter()
+        .find_map(|p| fs::read(p).ok().and_then(|b| Body::parse(&b).ok()));
+        if let Some(current) = current {
+            if current.vault_id != first.header.vault_id {
+                return Err(Error::InvalidInput(format!(
+                    "That backup is of another vault ({}), not of the vault in {} ({}). To restore it, first move that folder somewhere else.",
+                    first.header.school,
+                    vault_dir.display(),
+                    current.school
+                )));
+            }
+        }
+    }
+    let keys = match unseal(&first, user_id, secret) {
+        Ok(k) => k,
+        Err(e @ (Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)) => {
+            if existing {
+                let user_name = first
+                    .slots
+                    .user_slot(user_id)
+                    .and_then(|s| s.name.clone())
+                    .unwrap_or_default();
+                let method = match secret {
+                    Secret::Passphrase(_) => "backup_passphrase",
+                    Secret::Recovery(_) => "backup_recovery_key",
+                };
+                attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
+                attempts.save(vault_dir)?;
+            }
+            return Err(e);
+        }
+        Err(e) => return Err(e),
+    };
+
+    fs::create_dir_all(&parent)?;
+    let mut staging = TempDir::create(unique_path(
+        &parent,
+        &format!(".{name}.restore-{}", stamp(now)),
+    ))?;
+    let staging_lock = DirLock::acquire(&staging.path)?;
+    let (_key, contents) =
+        unpack_and_check(file, &first, &keys, user_id, &staging.path.join("vault.db"))?;
+    drop(keys);
+    if contents.opened_as.role != Role::StrategicLead {
+        return Err(Error::NotPermitted(
+            "only a strategic lead can restore a backup.".into(),
+        ));
+    }
+    fsutil::write_atomic(&staging.path.join("keyslots"), &first.slot_bytes)?;
+    fsutil::write_atomic(&staging.path.join("keyslots.backup"), &first.slot_bytes)?;
+    // Failed attempts not yet audited follow the vault; the right secret ends the wait.
+    attempts.consecutive_failures = 0;
+    if existing {
+        attempts.save(&staging.path)?;
+    }
+    fsutil::sync_dir(&staging.path)?;
+
+    // The swap. From here on, any failure puts the original back.
+    let aside = if existing {
+        let a = unique_path(&parent, &format!("{name}.replaced-{}", stamp(now)));
+        fs::rename(vault_dir, &a)?;
+        Some(a)
+    } else {
+        if vault_dir.exists() {
+            // The empty folder: `remove_dir` refuses anything else.
+            fs::remove_dir(vault_dir)?;
+        }
+        None
+    };
+    if let Err(e) = fs::rename(&staging.path, vault_dir) {
+        if let Some(a) = &aside {
+            let _ = fs::rename(a, vault_dir);
+        }
+        let _ = fsutil::sync_dir(&parent);
+        return Err(e.into());
+    }
+    staging.keep = true;
+    fsutil::sync_dir(&parent)?;
+
+    let mut lock = staging_lock;
+    lock.path = vault_dir.join("vault.lock");
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let reopened = after_swap(vault_dir)
+        .and_then(|()| Vault::unlock_locked(vault_dir, lock, user_id, secret, rng, now))
+        .and_then(|v| {
+            v.audit("backup.restore", Some(&file_name), "ok", now)?;
+            Ok(v)
+        });
+    let vault = match reopened {
+        Ok(v) => v,
+        Err(e) => {
+            // Put the original back; drop what was restored.
+            let failed = unique_path(&parent, &format!(".{name}.restore-failed-{}", stamp(now)));
+            if fs::rename(vault_dir, &failed).is_ok() {
+                if let Some(a) = &aside {
+                    let _ = fs::rename(a, vault_dir);
+                }
+                let _ = fs::remove_dir_all(&failed);
+            }
+            let _ = fsutil::sync_dir(&parent);
+            return Err(e);
+        }
+    };
+    let mut moved_auto_backups = false;
+    if let Some(a) = &aside {
+        let from = a.join(AUTO_BACKUP_DIR);
+        let to = vault_dir.join(AUTO_BACKUP_DIR);
+        if from.is_dir() && !to.exists() && fs::rename(&from, &to).is_ok() {
+            moved_auto_backups = true;
+            let _ = fsutil::sync_dir(vault_dir);
+            let _ = fsutil::sync_dir(a);
+        }
+    }
+    drop(old_lock);
+    Ok(Restored {
+        vault,
+        contents,
+        replaced: aside,
+        moved_auto_backups,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Passphrase, RecoveryKey};
+    use rand::SeedableRng;
+
+    #[test]
+    fn a_failure_after_the_swap_puts_the_original_back() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("vault");
+        let now = time::macros::datetime!(2026-11-22 09:00 UTC);
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let pass = Passphrase::new("correct horse battery staple 1917");
+        let rk = RecoveryKey::generate(&mut rng);
+        let v = Vault::create(&dir, "Hillside", "Ada Lovelace", &pass, &rk, &mut rng, now).unwrap();
+        let user_id = v.session().user.id.clone();
+        let out = tmp.path().join("b.attune-backup");
+        v.backup_to(&out, now).unwrap();
+        v.conn()
+            .unwrap()
+            .execute_batch("CREATE TABLE after_backup (x); INSERT INTO after_backup VALUES (1);")
+            .unwrap();
+        drop(v);
+        let db_before = std::fs::read(dir.join("vault.db")).unwrap();
+        let e = restore_inner(
+            &out,
+            &dir,
+            &user_id,
+            Secret::Passphrase(&pass),
+            &mut rng,
+            now,
+            &|d| {
+                assert!(d.join("vault.db").exists(), "the staged vault is in place");
+                Err(Error::Io(io::Error::other(
+                    "simulated failure after the swap",
+                )))
+            },
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("simulated"), "{e}");
+        let mut left: Vec<String> = fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            vec!["b.attune-backup", "vault"],
+            "nothing left behind"
+        );
+        assert_eq!(fs::read(dir.join("vault.db")).unwrap(), db_before);
+        let v = Vault::unlock(&dir, &user_id, &pass, &mut rng, now).unwrap();
+        let n: i64 = v
+            .conn()
+            .unwrap()
+            .query_row("SELECT count(*) FROM after_backup", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1, "the original vault, with what came after the backup");
+    }
+
+    #[test]
+    fn auto_backup_names_round_trip() {
+        let d = time::macros::date!(2026 - 03 - 07);
+        let n = auto_backup_name(d);
+        assert_eq!(n, "attune-2026-03-07.attune-backup");
+        assert_eq!(auto_backup_date(&n), Some(d));
+        assert_eq!(auto_backup_date("attune-2026-3-7.attune-backup"), None);
+        assert_eq!(auto_backup_date("mine.attune-backup"), None);
+    }
+
+    #[test]
+    fn stamps_sort_and_read() {
+        let t = time::macros::datetime!(2026-11-22 09:05:03 UTC);
+        assert_eq!(stamp(t), "20261122-090503");
+    }
+
+    #[test]
+    fn short_and_foreign_files_are_refused_without_panic() {
+        for bytes in [
+            &b""[..],
+            b"ATTUNE",
+            b"ATTUNE-BACKUP/1\n",
+            b"ATTUNE-BACKUP/2\nxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+            b"%PDF-1.7 not a backup at all, but long enough to be read past the magic bytes.....",
+        ] {
+            assert!(parse_bytes(bytes).is_err());
+            assert!(parse_bytes_unchecked(bytes).is_err());
+        }
+        let mut b = MAGIC.to_vec();
+        b.extend_from_slice(&u32::MAX.to_le_bytes());
+        b.extend_from_slice(&[0u8; 100]);
+        assert!(matches!(parse_bytes(&b), Err(Error::BackupDamaged(_))));
+    }
+}
