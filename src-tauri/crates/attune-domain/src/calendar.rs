@@ -15,13 +15,15 @@ use crate::dates::{self, format_uk, is_weekday};
 use crate::error::{Error, Result};
 
 /// An inclusive range of days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct DateRange {
     /// First day.
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub start: Date,
     /// Last day (inclusive).
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub end: Date,
 }
 
@@ -38,15 +40,17 @@ impl DateRange {
 }
 
 /// One term of a school year.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Term {
     /// "Autumn", "Spring", "Summer" (or a school's own names).
     pub name: String,
     /// First day of the term.
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub start: Date,
     /// Last day of the term (inclusive).
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub end: Date,
     /// The half-term break inside the term, if there is one.
     pub half_term: Option<DateRange>,
@@ -66,20 +70,22 @@ impl Term {
 }
 
 /// Days the school is closed inside (or outside) a term: INSET days, bank holidays, a polling day.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Closure {
     /// What it is, for the person reading the calendar ("INSET day", "May Day bank holiday").
     pub label: String,
     /// First day closed.
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub start: Date,
     /// Last day closed (inclusive).
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub end: Date,
 }
 
 /// A school year's term dates.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct SchoolCalendar {
     /// "2026-27".
     pub year_label: String,

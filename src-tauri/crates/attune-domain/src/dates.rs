@@ -23,7 +23,7 @@ pub const EARLIEST_YEAR: i32 = 1900;
 pub const LATEST_YEAR: i32 = 2100;
 
 /// The order of day and month in a numeric date such as `03/04/2015`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum DateOrder {
     /// Day, then month (UK): `03/04/2015` is 3 April 2015.

@@ -187,6 +187,101 @@ pub enum Error {
     /// A file with no rows.
     #[error("the file has no rows")]
     ImportEmpty,
+
+    // ----- records in the vault -----
+    /// The session's user may not do this (a key adult and a pupil not on their caseload, or a
+    /// strategic-lead-only action). Every refusal is also written to the audit log.
+    #[error("Not permitted: {0}")]
+    NotPermitted(String),
+    /// The record asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// An input that cannot be stored, naming the field (as the UI's form names it) so the
+    /// error summary can link to it.
+    #[error("{message}")]
+    Invalid {
+        /// The input field: "legal_forename", "identifiers", "minutes", …
+        field: String,
+        /// What is wrong, for a person.
+        message: String,
+    },
+    /// A record that would duplicate one already in the vault (an identifier in use).
+    #[error("{0}")]
+    Duplicate(String),
+    /// An error from the vault or its database, with the vault's own kind and message (which
+    /// never contain a secret or a pupil's data).
+    #[error("{message}")]
+    Vault {
+        /// The vault's error kind.
+        kind: attune_vault::ErrorKind,
+        /// The vault's message.
+        message: String,
+    },
+}
+
+impl Error {
+    /// A refused input on a named field.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Error {
+        Error::Invalid {
+            field: field.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The stable kind the shell turns into `{kind, message}` for the UI and the CLI into an
+    /// exit code. Every refusal of an input is `InvalidInput`.
+    pub fn kind(&self) -> attune_vault::ErrorKind {
+        use attune_vault::ErrorKind as K;
+        match self {
+            Error::NotPermitted(_) => K::NotPermitted,
+            Error::NotFound(_) => K::NotFound,
+            Error::Duplicate(_) => K::AlreadyExists,
+            Error::Vault { kind, .. } => *kind,
+            Error::Io { .. } => K::Io,
+            _ => K::InvalidInput,
+        }
+    }
+
+    /// The input field an [`Error::Invalid`] is about, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl From<attune_vault::Error> for Error {
+    fn from(e: attune_vault::Error) -> Self {
+        match e {
+            attune_vault::Error::NotPermitted(m) => Error::NotPermitted(m),
+            attune_vault::Error::NotFound(m) => Error::NotFound(m),
+            other => Error::Vault {
+                kind: other.kind(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        attune_vault::Error::from(e).into()
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Vault {
+            kind: attune_vault::ErrorKind::Internal,
+            // The position only: serde's own message may quote the text.
+            message: format!(
+                "Internal error: a stored record could not be read (line {}, column {}).",
+                e.line(),
+                e.column()
+            ),
+        }
+    }
 }
 
 /// The result of a domain rule.

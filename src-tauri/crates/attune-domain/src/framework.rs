@@ -50,7 +50,7 @@ pub const BUILTIN: [(&str, &str); 2] = [
 ];
 
 /// A plan framework.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Framework {
     /// Stable id, `[a-z0-9-]+` ("secure-base").
     pub id: String,
@@ -66,7 +66,7 @@ pub struct Framework {
 }
 
 /// One domain of a framework (a Secure Base dimension, a SHANARRI indicator).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct Domain {
     /// Stable id within the framework, `[a-z0-9-]+` ("availability").
     pub id: String,

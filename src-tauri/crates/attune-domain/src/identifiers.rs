@@ -27,7 +27,9 @@ pub const UPN_LETTERS: &str = "ABCDEFGHJKLMNPQRTUVWXYZ";
 pub const LOCAL_ID_MAX_CHARS: usize = 32;
 
 /// Which kind of identifier a piece of text is meant to be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum IdentifierKind {
     /// England's Unique Pupil Number.

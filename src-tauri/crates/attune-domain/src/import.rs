@@ -46,7 +46,7 @@ use crate::year_group::YearGroup;
 pub const HEADER_SEARCH_ROWS: usize = 10;
 
 /// A field of a pupil that a CSV column can fill.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum PupilField {
     /// Legal forename (required).
@@ -184,7 +184,7 @@ impl PupilField {
 }
 
 /// Which column (0-based index) holds each of our fields; `None` when the file has no such column.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ColumnMapping {
     /// Legal forename.
     pub legal_forename: Option<usize>,
@@ -322,7 +322,7 @@ fn recognised_fields(headers: &[String]) -> usize {
 }
 
 /// A file's header row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct CsvHeader {
     /// The line (spreadsheet row) it is on, from 1; 0 when the file has no header row and data
     /// starts on line 1.
@@ -332,7 +332,7 @@ pub struct CsvHeader {
 }
 
 /// A new pupil read from one row.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct NewPupil {
     /// Legal forename, exactly as written (surrounding spaces removed).
     pub legal_forename: String,
@@ -342,10 +342,13 @@ pub struct NewPupil {
     pub preferred_name: Option<String>,
     /// Date of birth.
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub date_of_birth: Date,
-    /// Year group.
+    /// Year group, as its code ("Y5", "R", "P3").
+    #[ts(type = "string")]
     pub year_group: YearGroup,
     /// UPN, SCN and local id, in that order, for those given.
+    #[ts(as = "Vec<crate::model::IdentifierInput>")]
     pub identifiers: Vec<PupilIdentifier>,
     /// Care status as written; the vault matches it against the school's list.
     pub care_status: Option<String>,
@@ -354,7 +357,7 @@ pub struct NewPupil {
 }
 
 /// A row that cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct LineError {
     /// The line (spreadsheet row), from 1; the header is line 1.
     pub line: usize,
@@ -363,7 +366,7 @@ pub struct LineError {
 }
 
 /// What an import would do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
 pub struct ImportPreview {
     /// Rows that can be imported, with their line numbers.
     pub good: Vec<(usize, NewPupil)>,

@@ -1,7 +1,7 @@
-//! # attune-domain: Attune's pure domain rules
+//! # attune-domain: Attune's domain rules and the school's records
 //!
-//! The rules of a key adult's daily work that need no database, no window and no clock, so that
-//! they can be tested directly and exhaustively:
+//! First, the rules of a key adult's daily work that need no database, no window and no clock, so
+//! that they can be tested directly and exhaustively:
 //!
 //! - [`identifiers`]: England's UPN with its DfE check letter (permanent and temporary UPNs),
 //!   Scotland's Scottish Candidate Number, a school's local id;
@@ -18,11 +18,36 @@
 //! - [`import`]: pupils from an MIS's CSV export, with a column mapping and every bad line's
 //!   number and reason.
 //!
-//! ## What it deliberately does not hold
+//! ## The school's records, stored in the vault
 //!
-//! No storage, encryption, audit, permissions or user interface: the encrypted vault
-//! (`attune-vault`) stores what these rules accept, and the Tauri app calls both. This crate has
-//! no Tauri dependency, reads no files except where a function is given a path
+//! The modules below keep what issue 3 names in the encrypted vault (`attune-vault`; tables in
+//! its migration `0002_records.sql`), through a [`attune_vault::Vault`] session:
+//!
+//! - [`access`]: **the one gate**. Every operation checks the session's role and assignment
+//!   there first: a strategic lead sees every pupil, a key adult only the pupils currently
+//!   assigned to them (their whole history included). A refusal is
+//!   [`Error::NotPermitted`] and is audited (`refused`); every successful view and change is
+//!   audited (who, when, action, record id — never content).
+//! - [`pupils`]: add, edit, assign, mark left, archive (strategic lead only); the caseload;
+//!   opening a pupil's whole record. [`vault_import`] writes a pupil import.
+//! - [`profile`]: "about me", outside-agency advice, the TouchBase team.
+//! - [`plans`]: plans from a framework, goals, review due dates stored and recomputed;
+//!   [`calendars`]: the school's term dates (UK defaults until entered).
+//! - [`records`]: sessions, chronology, instrument scores, termly indicators (and their CSV
+//!   import).
+//! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
+//!   session may see.
+//! - [`school_frameworks`]: the frameworks a plan can use, the built-in ones and the school's
+//!   own (added as a framework file's text, checked, kept in the vault).
+//! - [`lists`]: the configurable care statuses and support levels; [`drafts`]: form drafts;
+//!   [`audit_log`]: the audit log for the strategic lead.
+//! - [`model`]: every type that crosses to the UI (`Serialize`/`Deserialize` and `ts_rs::TS`).
+//!
+//! Record ids are SQLite rowids. Time (`OffsetDateTime` for audit stamps, `Date` for "today")
+//! is passed in. Operations that change something take `&mut Vault` and write the change and its
+//! audit entry in one transaction; reads take `&Vault`.
+//!
+//! This crate has no Tauri dependency, reads no files except where a function is given a path
 //! ([`framework::load_dir`]), and never touches the network.
 //!
 //! ## Invariants
@@ -31,20 +56,38 @@
 //!   every result is a function of its arguments (today's date is a parameter where it matters,
 //!   as in [`schedule::recompute`]).
 //! - **One error type**, [`Error`]: messages are for a person, in British English, and say what
-//!   is wrong with an input without repeating a pupil's name or other personal data.
+//!   is wrong with an input without repeating a pupil's name or other personal data;
+//!   [`Error::kind`] gives the vault's [`attune_vault::ErrorKind`] for the shell's `{kind, message}`
+//!   and [`Error::field`] the form field an input error is about.
+//! - **Nothing readable reaches the disk**: records, drafts and the search index live only in the
+//!   SQLCipher database.
 //! - **Validated values stay valid**: [`identifiers::PupilIdentifier`] and
 //!   [`year_group::YearGroup`] validate again when deserialised, so the UI cannot send an invalid
 //!   one back.
 //! - **Types that cross to the UI** derive `Serialize`/`Deserialize`, enums in `snake_case`, and
 //!   dates as `"YYYY-MM-DD"` strings.
 
+pub mod access;
+pub mod audit_log;
 pub mod calendar;
+pub mod calendars;
 pub mod dates;
+pub mod drafts;
 pub mod error;
 pub mod framework;
 pub mod identifiers;
 pub mod import;
+pub mod lists;
+pub mod model;
+pub mod plans;
+pub mod profile;
+pub mod pupils;
+pub mod records;
 pub mod schedule;
+pub mod school_frameworks;
+pub mod search;
+mod store;
+pub mod vault_import;
 pub mod year_group;
 
 pub use error::{Error, Result};

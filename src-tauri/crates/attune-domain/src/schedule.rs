@@ -45,7 +45,7 @@ pub const MIN_GAP_DAYS: i64 = 14;
 pub const KNOWN_GAP_DAYS: i64 = 120;
 
 /// How often a plan is reviewed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Cadence {
     /// Every six school weeks.
@@ -93,10 +93,13 @@ impl Cadence {
 }
 
 /// One review due date.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ts_rs::TS,
+)]
 pub struct DueDate {
     /// The day the review is due.
     #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
     pub date: Date,
     /// True when the date depends on term dates not entered yet (weekdays were assumed).
     pub provisional: bool,

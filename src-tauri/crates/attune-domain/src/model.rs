@@ -1,0 +1,756 @@
+//! The types the record operations take and return: what crosses to the UI through the shell.
+//!
+//! Every type derives `Serialize` (and `Deserialize` for inputs) and `ts_rs::TS`, so the shell
+//! can generate TypeScript from them. Conventions:
+//! - enums are `snake_case` strings;
+//! - dates (`time::Date`) are `"YYYY-MM-DD"` strings; timestamps are RFC 3339 UTC strings;
+//! - record ids are SQLite rowids (`number` in TypeScript; they stay far below 2^53);
+//! - a user is referred to by [`UserRef`] (id and display name).
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+use ts_rs::TS;
+
+use crate::calendar::SchoolCalendar;
+use crate::identifiers::IdentifierKind;
+use crate::schedule::Cadence;
+
+/// A string-valued enum with `as_str`, `parse` and `label`.
+macro_rules! str_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $s:literal, $label:literal;)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)*
+        }
+
+        impl $name {
+            /// Every value, in the order forms list them.
+            pub const ALL: &'static [$name] = &[$($name::$variant,)*];
+
+            /// The stored (and serialised) form.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $s,)*
+                }
+            }
+
+            /// Reads the stored form.
+            pub fn parse(s: &str) -> Option<$name> {
+                match s {
+                    $($s => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+
+            /// How it is named to a person.
+            pub fn label(self) -> &'static str {
+                match self {
+                    $($name::$variant => $label,)*
+                }
+            }
+        }
+    };
+}
+
+str_enum! {
+    /// Where a pupil stands.
+    PupilStatus {
+        /// On roll and supported.
+        Active = "active", "Active";
+        /// Has left the school (kept until the retention period ends).
+        Left = "left", "Left";
+        /// Archived by the strategic lead: read only, on no caseload.
+        Archived = "archived", "Archived";
+    }
+}
+
+str_enum! {
+    /// The kind of a contact with a pupil.
+    SessionKind {
+        /// A short check-in.
+        CheckIn = "check_in", "Check-in";
+        /// A planned session.
+        Planned = "planned", "Planned session";
+        /// Crisis support.
+        Crisis = "crisis", "Crisis support";
+        /// A meet-and-greet (arrival, start of day).
+        MeetAndGreet = "meet_and_greet", "Meet and greet";
+    }
+}
+
+str_enum! {
+    /// The kind of a significant event in a pupil's chronology.
+    ChronologyKind {
+        /// A move of care placement.
+        PlacementMove = "placement_move", "Placement move";
+        /// A bereavement.
+        Bereavement = "bereavement", "Bereavement";
+        /// An exclusion (suspension or permanent).
+        Exclusion = "exclusion", "Exclusion";
+        /// A transition (class, key stage, school).
+        Transition = "transition", "Transition";
+        /// A new sibling.
+        NewSibling = "new_sibling", "New sibling";
+        /// Anything else significant.
+        Other = "other", "Other";
+    }
+}
+
+str_enum! {
+    /// An outside agency whose advice is kept in the profile.
+    AgencyKind {
+        /// Educational psychologist.
+        EducationalPsychologist = "educational_psychologist", "Educational psychologist";
+        /// Child and adolescent mental health services.
+        Camhs = "camhs", "CAMHS";
+        /// Social worker.
+        SocialWorker = "social_worker", "Social worker";
+        /// Another agency (named in the source).
+        Other = "other", "Other";
+    }
+}
+
+str_enum! {
+    /// A goal's state.
+    GoalStatus {
+        /// Being worked on.
+        Active = "active", "Active";
+        /// Achieved.
+        Achieved = "achieved", "Achieved";
+        /// Stopped.
+        Stopped = "stopped", "Stopped";
+    }
+}
+
+str_enum! {
+    /// A plan's state. A pupil has at most one active plan.
+    PlanStatus {
+        /// The current plan.
+        Active = "active", "Active";
+        /// Closed (kept as history).
+        Closed = "closed", "Closed";
+    }
+}
+
+str_enum! {
+    /// An assessment instrument whose scores (never items) are kept.
+    Instrument {
+        /// Strengths and Difficulties Questionnaire.
+        Sdq = "sdq", "SDQ";
+        /// The Boxall Profile.
+        Boxall = "boxall", "Boxall Profile";
+        /// The Thrive Approach's developmental stage.
+        Thrive = "thrive", "Thrive";
+    }
+}
+
+str_enum! {
+    /// Which of the school's configurable lists.
+    ListKind {
+        /// Care status (looked after, previously looked after, child in need, none, …).
+        CareStatus = "care_status", "Care status";
+        /// Support level (Universal, Additional, Intensive by default).
+        SupportLevel = "support_level", "Support level";
+    }
+}
+
+str_enum! {
+    /// What a search hit is.
+    HitKind {
+        /// A pupil's name.
+        Pupil = "pupil", "Pupil";
+        /// A goal's outcome.
+        Goal = "goal", "Goal";
+        /// A session note.
+        SessionNote = "session_note", "Session note";
+        /// A chronology entry.
+        Chronology = "chronology", "Chronology";
+    }
+}
+
+/// A member of staff, by id and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct UserRef {
+    pub id: String,
+    pub name: String,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Pupils
+
+/// An identifier as typed: validated by the [`crate::identifiers`] rules when stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IdentifierInput {
+    pub kind: IdentifierKind,
+    pub value: String,
+}
+
+/// A stored identifier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct IdentifierView {
+    pub kind: IdentifierKind,
+    /// Normalised (a UPN upper case).
+    pub value: String,
+    /// A temporary UPN, to be replaced when the permanent one arrives.
+    pub temporary: bool,
+}
+
+/// What the strategic lead enters to add or edit a pupil.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct PupilInput {
+    pub legal_forename: String,
+    pub legal_surname: String,
+    /// Blank or absent: none.
+    #[serde(default)]
+    pub preferred_name: Option<String>,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub date_of_birth: Date,
+    /// As written ("Year 5", "Y5", "R", "P3"); stored as its code.
+    pub year_group: String,
+    /// Any of a UPN, an SCN and a local id (at most one of each kind).
+    #[serde(default)]
+    pub identifiers: Vec<IdentifierInput>,
+    /// One of the school's care statuses ([`ListKind::CareStatus`]).
+    #[serde(default)]
+    pub care_status: Option<String>,
+    /// One of the school's support levels ([`ListKind::SupportLevel`]).
+    #[serde(default)]
+    pub support_level: Option<String>,
+    #[serde(default, with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub relationship_start: Option<Date>,
+    #[serde(default, with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub relationship_planned_end: Option<Date>,
+}
+
+/// A pupil's core record.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct Pupil {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_name: Option<String>,
+    /// The preferred name (else the legal forename) and the legal surname.
+    pub display_name: String,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub date_of_birth: Date,
+    /// The year group's code ("Y5", "R", "P3").
+    pub year_group: String,
+    /// How it is shown ("Year 5").
+    pub year_group_label: String,
+    pub identifiers: Vec<IdentifierView>,
+    pub care_status: Option<String>,
+    pub support_level: Option<String>,
+    pub key_adult: Option<UserRef>,
+    pub status: PupilStatus,
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub left_on: Option<Date>,
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub relationship_start: Option<Date>,
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub relationship_planned_end: Option<Date>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One period of a key adult's assignment to a pupil.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Assignment {
+    pub key_adult: UserRef,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub from: Date,
+    /// None while current.
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub to: Option<Date>,
+}
+
+/// How the caseload is ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseloadSort {
+    /// Surname, then name.
+    #[default]
+    Name,
+    /// Soonest next review first; pupils with none last.
+    NextReview,
+    /// Longest since the last session first; pupils never seen first of all.
+    LastSession,
+}
+
+/// Which pupils the caseload shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CaseloadQuery {
+    /// Strategic lead only: one key adult's caseload. Ignored for a key adult (always theirs).
+    #[serde(default)]
+    pub key_adult_id: Option<String>,
+    /// Only this support level.
+    #[serde(default)]
+    pub support_level: Option<String>,
+    /// Only pupils with an overdue review.
+    #[serde(default)]
+    pub overdue_only: bool,
+    /// Include pupils who have left (archived pupils are never on a caseload).
+    #[serde(default)]
+    pub include_left: bool,
+    #[serde(default)]
+    pub sort: CaseloadSort,
+}
+
+/// One line of a caseload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CaseloadRow {
+    #[ts(type = "number")]
+    pub pupil_id: i64,
+    /// The preferred name, else the legal forename.
+    pub preferred_name: String,
+    pub surname: String,
+    pub year_group: String,
+    pub year_group_label: String,
+    pub support_level: Option<String>,
+    /// The earliest review date of the current plan not yet held.
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub next_review: Option<Date>,
+    /// The next review's date is before today.
+    pub overdue: bool,
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub last_session: Option<Date>,
+    pub key_adult_name: Option<String>,
+    pub status: PupilStatus,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Profile and team
+
+/// "About me". Every field is free text, empty when not yet written.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Profile {
+    #[serde(default)]
+    pub strengths_interests: String,
+    #[serde(default)]
+    pub what_helps: String,
+    #[serde(default)]
+    pub what_does_not_help: String,
+    /// Shared with the family.
+    #[serde(default)]
+    pub stressors: String,
+    /// Shared with the family.
+    #[serde(default)]
+    pub calmers: String,
+    /// The pupil's story.
+    #[serde(default)]
+    pub story: String,
+    #[serde(default)]
+    pub starting_point: String,
+    /// Developmental age against chronological age.
+    #[serde(default)]
+    pub developmental_age_notes: String,
+}
+
+/// Advice from an outside agency, as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AgencyAdviceInput {
+    pub agency: AgencyKind,
+    /// Who gave it ("Dr A. Patel, EP service").
+    pub source: String,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub advised_on: Date,
+    pub advice: String,
+}
+
+/// Stored advice from an outside agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AgencyAdvice {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub agency: AgencyKind,
+    pub source: String,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub advised_on: Date,
+    pub advice: String,
+    pub recorded_by: Option<String>,
+}
+
+/// A TouchBase team member as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct TeamMemberInput {
+    pub name: String,
+    /// Their role for the pupil ("class teacher", "SENCO", "carer").
+    pub role: String,
+}
+
+/// A stored TouchBase team member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct TeamMember {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    pub role: String,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Plans
+
+/// What starts a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PlanInput {
+    /// None: the default framework (Secure Base).
+    #[serde(default)]
+    pub framework_id: Option<String>,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub start: Date,
+    /// 2 to 3 years after the start.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub horizon_end: Date,
+    pub cadence: Cadence,
+}
+
+/// A goal as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GoalInput {
+    /// A domain of the plan's framework.
+    pub domain_id: String,
+    /// The SMART outcome.
+    pub outcome: String,
+    /// 0 to 10.
+    pub baseline: u8,
+    /// 0 to 10.
+    pub target: u8,
+    #[serde(default)]
+    pub strategies: String,
+    #[serde(default)]
+    pub who: String,
+    #[serde(default)]
+    pub how_often: String,
+    /// Pupil Premium Plus cost in pence.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub pp_plus_cost_pence: Option<i64>,
+}
+
+/// A stored goal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Goal {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub plan_id: i64,
+    pub domain_id: String,
+    /// The domain's name in the plan's framework (the id when the framework is not loaded).
+    pub domain_name: String,
+    pub outcome: String,
+    pub baseline: u8,
+    pub target: u8,
+    pub strategies: String,
+    pub who: String,
+    pub how_often: String,
+    #[ts(type = "number | null")]
+    pub pp_plus_cost_pence: Option<i64>,
+    pub status: GoalStatus,
+    pub position: u32,
+}
+
+/// A review due date of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReviewDue {
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub date: Date,
+    /// Depends on term dates not entered yet.
+    pub provisional: bool,
+    /// The review for this date has been recorded.
+    pub held: bool,
+    /// Not held and before today.
+    pub overdue: bool,
+}
+
+/// A plan with its goals and review dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PlanView {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub pupil_id: i64,
+    pub framework_id: String,
+    pub framework_name: String,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub start: Date,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub horizon_end: Date,
+    pub cadence: Cadence,
+    /// "every 6 weeks", "half-termly", …
+    pub cadence_label: String,
+    pub status: PlanStatus,
+    pub goals: Vec<Goal>,
+    pub due_dates: Vec<ReviewDue>,
+}
+
+/// The school calendars used for review dates.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct CalendarsView {
+    pub calendars: Vec<SchoolCalendar>,
+    /// True when none has been entered and these are the UK defaults for the current and
+    /// following school years (a starting point for the strategic lead to edit).
+    pub defaults: bool,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Sessions, chronology, scores, indicators
+
+/// A session as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionInput {
+    /// The caller defaults it to today.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub held_on: Date,
+    /// 1 to 480.
+    pub minutes: u32,
+    pub kind: SessionKind,
+    /// The pupil's regulation or mood, 0 to 10.
+    #[serde(default)]
+    pub regulation: Option<u8>,
+    /// Up to 2,000 characters.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SessionEntry {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub held_on: Date,
+    pub minutes: u32,
+    pub kind: SessionKind,
+    pub regulation: Option<u8>,
+    pub note: String,
+    pub recorded_by: Option<String>,
+}
+
+/// A chronology event as entered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChronologyInput {
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub occurred_on: Date,
+    pub kind: ChronologyKind,
+    pub description: String,
+    /// A reference to the record in the school's safeguarding system. A safeguarding concern
+    /// itself belongs in that system, never here.
+    #[serde(default)]
+    pub safeguarding_ref: Option<String>,
+}
+
+/// A stored chronology event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ChronologyEvent {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub occurred_on: Date,
+    pub kind: ChronologyKind,
+    pub description: String,
+    pub safeguarding_ref: Option<String>,
+    pub recorded_by: Option<String>,
+}
+
+/// An instrument score as entered. See [`crate::scores`] for what each instrument accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ScoreInput {
+    pub instrument: Instrument,
+    /// SDQ: none for the total difficulties score, else a subscale; Boxall: the strand;
+    /// Thrive: none.
+    #[serde(default)]
+    pub subscale: Option<String>,
+    /// SDQ and Boxall.
+    #[serde(default)]
+    pub score: Option<u32>,
+    /// Thrive: the stage's name.
+    #[serde(default)]
+    pub stage: Option<String>,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub completed_on: Date,
+    /// Who completed it ("class teacher", "parent", "key adult").
+    pub completed_by: String,
+}
+
+/// A stored instrument score.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct InstrumentScore {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub instrument: Instrument,
+    pub subscale: Option<String>,
+    pub score: Option<u32>,
+    pub stage: Option<String>,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub completed_on: Date,
+    pub completed_by: String,
+}
+
+/// A term's indicators as entered (each figure optional).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct IndicatorsInput {
+    /// "Autumn 2026": a term's name and the calendar year it starts in.
+    pub term: String,
+    /// 0 to 100.
+    #[serde(default)]
+    pub attendance_pct: Option<f64>,
+    /// Days (halves allowed), 0 or more.
+    #[serde(default)]
+    pub exclusion_days: Option<f64>,
+    #[serde(default)]
+    pub physical_interventions: Option<u32>,
+}
+
+/// A pupil's stored indicators for one term.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct TermlyIndicators {
+    pub term: String,
+    pub attendance_pct: Option<f64>,
+    pub exclusion_days: Option<f64>,
+    pub physical_interventions: Option<u32>,
+}
+
+/// What an indicators CSV import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct IndicatorImportOutcome {
+    /// Rows written (new or replacing a pupil's figures for that term).
+    pub imported: usize,
+    /// Every bad line, with its number and reason.
+    pub bad: Vec<crate::import::LineError>,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Opening a pupil
+
+/// Everything on a pupil's page.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PupilRecord {
+    pub pupil: Pupil,
+    pub assignments: Vec<Assignment>,
+    pub profile: Profile,
+    pub agency_advice: Vec<AgencyAdvice>,
+    pub team: Vec<TeamMember>,
+    /// The active plan, if any.
+    pub plan: Option<PlanView>,
+    /// The most recent sessions, newest first.
+    pub sessions: Vec<SessionEntry>,
+    /// How many sessions there are in all.
+    pub session_count: u32,
+    /// Oldest first.
+    pub chronology: Vec<ChronologyEvent>,
+    /// Newest first.
+    pub scores: Vec<InstrumentScore>,
+    /// In term order as entered (oldest first).
+    pub indicators: Vec<TermlyIndicators>,
+}
+
+// ----------------------------------------------------------------------------------------------
+// Search, drafts, audit, lists, import
+
+/// One full-text search hit, on a pupil the session may see.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SearchHit {
+    pub kind: HitKind,
+    #[ts(type = "number")]
+    pub pupil_id: i64,
+    /// The pupil's display name.
+    pub pupil_name: String,
+    /// The goal, session or chronology event's id; the pupil's id for a pupil hit.
+    #[ts(type = "number")]
+    pub record_id: i64,
+    /// A few words around the match, the matched words between `[` and `]`.
+    pub snippet: String,
+}
+
+/// A saved draft of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Draft {
+    pub form_key: String,
+    /// What the UI saved (JSON as text).
+    pub content: String,
+    pub updated_at: String,
+}
+
+/// Which audit entries to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AuditQuery {
+    /// Actions starting with this ("pupil.", "session.create").
+    #[serde(default)]
+    pub action_prefix: Option<String>,
+    /// One user's actions.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// From this day (UTC), inclusive.
+    #[serde(default, with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub from: Option<Date>,
+    /// To this day (UTC), inclusive.
+    #[serde(default, with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub to: Option<Date>,
+    /// At most this many, newest first (default 200, at most 5,000).
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The audit chain's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct AuditVerification {
+    pub intact: bool,
+    /// The first entry whose hash or link does not hold.
+    #[ts(type = "number | null")]
+    pub first_broken_seq: Option<i64>,
+}
+
+/// The school's configurable lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PickLists {
+    pub care_statuses: Vec<String>,
+    pub support_levels: Vec<String>,
+}
+
+/// How a pupil import treats bad lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Import nothing when any line is bad.
+    AllOrNothing,
+    /// Import the good lines, skip the bad.
+    GoodOnly,
+}
+
+/// What a pupil import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ImportOutcome {
+    /// Pupils added.
+    pub imported: usize,
+    /// Every bad line: those of the preview and any the vault refused (an identifier added
+    /// since the preview, a care status or support level not in the school's list).
+    pub bad: Vec<crate::import::LineError>,
+}

@@ -1,0 +1,591 @@
+//! Plans (IDPs), their goals and their review due dates, stored.
+//!
+//! A pupil has at most one active plan. A plan is built from a framework (the default one —
+//! Secure Base — unless another is named; ids are checked against the frameworks the caller
+//! loaded), starts on a date and has a horizon 2 to 3 years later. Its cadence yields every
+//! review due date across the horizon ([`schedule::due_dates`]) from the school calendars in
+//! the vault ([`crate::calendars`]); changing the cadence or the calendars recomputes dates from
+//! today on and keeps earlier ones ([`schedule::recompute`]), and dates already held are kept.
+
+use attune_vault::Vault;
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use time::{Date, Month, OffsetDateTime};
+
+use crate::access::{self, RecordTable};
+use crate::calendars;
+use crate::error::{Error, Result};
+use crate::framework::Framework;
+use crate::model::{Goal, GoalInput, GoalStatus, PlanInput, PlanStatus, PlanView, ReviewDue};
+use crate::schedule::{self, Cadence, DueDate};
+use crate::store::{self, d2s, get_date, get_enum, ts};
+
+/// The longest goal outcome, in characters.
+pub const MAX_OUTCOME_CHARS: usize = 1000;
+/// The largest Pupil Premium Plus cost of a goal, in pence (£100,000).
+pub const MAX_PP_PLUS_PENCE: i64 = 10_000_000;
+
+/// The stored form of a cadence: `six_weekly`, `half_termly`, `termly`, `weeks:N`.
+pub fn cadence_to_str(c: Cadence) -> String {
+    match c {
+        Cadence::SixWeekly => "six_weekly".into(),
+        Cadence::HalfTermly => "half_termly".into(),
+        Cadence::Termly => "termly".into(),
+        Cadence::CustomWeeks(n) => format!("weeks:{n}"),
+    }
+}
+
+/// Reads a stored cadence.
+pub fn cadence_from_str(s: &str) -> Option<Cadence> {
+    match s {
+        "six_weekly" => Some(Cadence::SixWeekly),
+        "half_termly" => Some(Cadence::HalfTermly),
+        "termly" => Some(Cadence::Termly),
+        _ => s
+            .strip_prefix("weeks:")?
+            .parse()
+            .ok()
+            .map(Cadence::CustomWeeks),
+    }
+}
+
+/// `d` moved `years` years on (29 February becomes 28 February in a common year).
+pub fn add_years(d: Date, years: i32) -> Date {
+    Date::from_calendar_date(d.year() + years, d.month(), d.day()).unwrap_or_else(|_| {
+        Date::from_calendar_date(d.year() + years, Month::February, 28).expect("28 February exists")
+    })
+}
+
+fn framework<'a>(frameworks: &'a [Framework], id: Option<&str>) -> Result<&'a Framework> {
+    match id {
+        Some(id) => frameworks.iter().find(|f| f.id == id).ok_or_else(|| {
+            Error::invalid(
+                "framework_id",
+                "There is no framework with that id; choose one of those loaded.",
+            )
+        }),
+        None => frameworks
+            .iter()
+            .find(|f| f.is_default)
+            .or_else(|| frameworks.first())
+            .ok_or_else(|| Error::invalid("framework_id", "No plan framework is loaded.")),
+    }
+}
+
+struct PlanRow {
+    id: i64,
+    pupil_id: i64,
+    framework_id: String,
+    start: Date,
+    horizon_end: Date,
+    cadence: Cadence,
+    status: PlanStatus,
+}
+
+fn plan_row(conn: &Connection, plan_id: i64) -> Result<PlanRow> {
+    conn.query_row(
+        "SELECT id, pupil_id, framework_id, start_date, horizon_end, cadence, status FROM plans WHERE id = ?1",
+        [plan_id],
+        |r| {
+            Ok(PlanRow {
+                id: r.get(0)?,
+                pupil_id: r.get(1)?,
+                framework_id: r.get(2)?,
+                start: get_date(r, 3)?,
+                horizon_end: get_date(r, 4)?,
+                cadence: get_enum(r, 5, cadence_from_str)?,
+                status: get_enum(r, 6, PlanStatus::parse)?,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| Error::NotFound("There is no such plan.".into()))
+}
+
+fn load_goals(conn: &Connection, plan_id: i64, fw: Option<&Framework>) -> Result<Vec<Goal>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, plan_id, domain_id, outcome, baseline, target, strategies, who, how_often,
+                pp_plus_cost_pence, status, position
+         FROM goals WHERE plan_id = ?1 ORDER BY position, id",
+    )?;
+    let rows = stmt.query_map([plan_id], |r| {
+        let domain_id: String = r.get(2)?;
+        Ok(Goal {
+            id: r.get(0)?,
+            plan_id: r.get(1)?,
+            domain_name: fw
+                .and_then(|f| f.domain(&domain_id))
+                .map_or_else(|| domain_id.clone(), |d| d.name.clone()),
+            domain_id,
+            outcome: r.get(3)?,
+            baseline: r.get(4)?,
+            target: r.get(5)?,
+            strategies: r.get(6)?,
+            who: r.get(7)?,
+            how_often: r.get(8)?,
+            pp_plus_cost_pence: r.get(9)?,
+            status: get_enum(r, 10, GoalStatus::parse)?,
+            position: r.get(11)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn load_due(conn: &Connection, plan_id: i64, today: Date) -> Result<Vec<ReviewDue>> {
+    let mut stmt = conn.prepare(
+        "SELECT due_date, provisional, held_at IS NOT NULL FROM review_due_dates
+         WHERE plan_id = ?1 ORDER BY due_date",
+    )?;
+    let rows = stmt.query_map([plan_id], |r| {
+        let date = get_date(r, 0)?;
+        let held: bool = r.get(2)?;
+        Ok(ReviewDue {
+            date,
+            provisional: r.get(1)?,
+            held,
+            overdue: !held && date < today,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn view(
+    conn: &Connection,
+    plan_id: i64,
+    frameworks: &[Framework],
+    today: Date,
+) -> Result<PlanView> {
+    let p = plan_row(conn, plan_id)?;
+    let fw = frameworks.iter().find(|f| f.id == p.framework_id);
+    Ok(PlanView {
+        id: p.id,
+        pupil_id: p.pupil_id,
+        framework_name: fw.map_or_else(|| p.framework_id.clone(), |f| f.name.clone()),
+        framework_id: p.framework_id,
+        start: p.start,
+        horizon_end: p.horizon_end,
+        cadence: p.cadence,
+        cadence_label: p.cadence.label(),
+        status: p.status,
+        goals: load_goals(conn, plan_id, fw)?,
+        due_dates: load_due(conn, plan_id, today)?,
+    })
+}
+
+pub(crate) fn load_active(
+    conn: &Connection,
+    pupil_id: i64,
+    frameworks: &[Framework],
+    today: Date,
+) -> Result<Option<PlanView>> {
+    let id: Option<i64> = conn
+        .query_row(
+            "SELECT id FROM plans WHERE pupil_id = ?1 AND status = 'active'",
+            [pupil_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map(|id| view(conn, id, frameworks, today)).transpose()
+}
+
+/// Starts a plan for a pupil with no active plan. Audited as `plan.create`.
+pub fn start_plan(
+    vault: &mut Vault,
+    pupil_id: i64,
+    input: &PlanInput,
+    frameworks: &[Framework],
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<PlanView> {
+    let user = access::require_pupil(vault, pupil_id, "plan.create", now)?;
+    let fw = framework(frameworks, input.framework_id.as_deref())?;
+    let (earliest, latest) = (add_years(input.start, 2), add_years(input.start, 3));
+    if input.horizon_end < earliest || input.horizon_end > latest {
+        return Err(Error::invalid(
+            "horizon_end",
+            "A plan's horizon ends 2 to 3 years after it starts.",
+        ));
+    }
+    input
+        .cadence
+        .validate()
+        .map_err(|e| Error::invalid("cadence", store::capitalise(&e.to_string()) + "."))?;
+    let active: bool = vault.conn()?.query_row(
+        "SELECT EXISTS (SELECT 1 FROM plans WHERE pupil_id = ?1 AND status = 'active')",
+        [pupil_id],
+        |r| r.get(0),
+    )?;
+    if active {
+        return Err(Error::invalid(
+            "plan",
+            "This pupil already has a current plan: close it before starting another.",
+        ));
+    }
+    let (cals, _) = calendars::effective(vault.conn()?, today)?;
+    let due = schedule::due_dates(input.start, input.horizon_end, input.cadence, &cals)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "INSERT INTO plans (pupil_id, framework_id, start_date, horizon_end, cadence, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            pupil_id,
+            fw.id,
+            d2s(input.start),
+            d2s(input.horizon_end),
+            cadence_to_str(input.cadence),
+            ts(now),
+            user.id
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    write_due(&tx, id, &due, None)?;
+    access::record(
+        &tx,
+        &user,
+        "plan.create",
+        Some(&access::target(pupil_id, Some(("plan", id)))),
+        now,
+    )?;
+    let v = view(&tx, id, frameworks, today)?;
+    tx.commit()?;
+    Ok(v)
+}
+
+/// Writes due dates: all of them, or (with `from`) only those on or after `from`, replacing the
+/// not-yet-held dates there.
+fn write_due(
+    tx: &Transaction<'_>,
+    plan_id: i64,
+    due: &[DueDate],
+    from: Option<Date>,
+) -> Result<()> {
+    if let Some(from) = from {
+        tx.execute(
+            "DELETE FROM review_due_dates WHERE plan_id = ?1 AND due_date >= ?2 AND held_at IS NULL",
+            params![plan_id, d2s(from)],
+        )?;
+    }
+    for d in due.iter().filter(|d| from.is_none_or(|f| d.date >= f)) {
+        tx.execute(
+            "INSERT OR IGNORE INTO review_due_dates (plan_id, due_date, provisional) VALUES (?1, ?2, ?3)",
+            params![plan_id, d2s(d.date), d.provisional],
+        )?;
+    }
+    Ok(())
+}
+
+/// Recomputes one plan's dates from `today` on with the vault's calendars.
+fn recompute(tx: &Transaction<'_>, p: &PlanRow, today: Date) -> Result<()> {
+    let (cals, _) = calendars::effective(tx, today)?;
+    let existing: Vec<DueDate> = {
+        let mut stmt =
+            tx.prepare("SELECT due_date, provisional FROM review_due_dates WHERE plan_id = ?1")?;
+        let rows = stmt.query_map([p.id], |r| {
+            Ok(DueDate {
+                date: get_date(r, 0)?,
+                provisional: r.get(1)?,
+            })
+        })?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    let due = schedule::recompute(&existing, today, p.start, p.horizon_end, p.cadence, &cals)?;
+    write_due(tx, p.id, &due, Some(today))
+}
+
+/// Recomputes the future dates of every active plan (after a calendar change).
+pub(crate) fn recompute_all(tx: &Transaction<'_>, today: Date) -> Result<()> {
+    let ids: Vec<i64> = {
+        let mut stmt = tx.prepare("SELECT id FROM plans WHERE status = 'active'")?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for id in ids {
+        let p = plan_row(tx, id)?;
+        recompute(tx, &p, today)?;
+    }
+    Ok(())
+}
+
+/// A plan with its goals and dates. Audited as `plan.view`.
+pub fn get_plan(
+    vault: &Vault,
+    plan_id: i64,
+    frameworks: &[Framework],
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<PlanView> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Plan, plan_id, "plan.view", now)?;
+    let v = view(vault.conn()?, plan_id, frameworks, today)?;
+    access::record(
+        vault.conn()?,
+        &user,
+        "plan.view",
+        Some(&access::target(pupil_id, Some(("plan", plan_id)))),
+        now,
+    )?;
+    Ok(v)
+}
+
+/// Changes an active plan's cadence: dates before `today` are kept, later ones recomputed.
+/// Audited as `plan.update`.
+pub fn change_cadence(
+    vault: &mut Vault,
+    plan_id: i64,
+    cadence: Cadence,
+    frameworks: &[Framework],
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<PlanView> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Plan, plan_id, "plan.update", now)?;
+    cadence
+        .validate()
+        .map_err(|e| Error::invalid("cadence", store::capitalise(&e.to_string()) + "."))?;
+    let mut p = plan_row(vault.conn()?, plan_id)?;
+    if p.status != PlanStatus::Active {
+        return Err(Error::invalid("plan", "This plan is closed."));
+    }
+    p.cadence = cadence;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "UPDATE plans SET cadence = ?2 WHERE id = ?1",
+        params![plan_id, cadence_to_str(cadence)],
+    )?;
+    recompute(&tx, &p, today)?;
+    access::record(
+        &tx,
+        &user,
+        "plan.update",
+        Some(&access::target(pupil_id, Some(("plan", plan_id)))),
+        now,
+    )?;
+    let v = view(&tx, plan_id, frameworks, today)?;
+    tx.commit()?;
+    Ok(v)
+}
+
+/// Closes a plan (kept as history), so another can be started. Audited as `plan.close`.
+pub fn close_plan(vault: &mut Vault, plan_id: i64, now: OffsetDateTime) -> Result<()> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Plan, plan_id, "plan.close", now)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "UPDATE plans SET status = 'closed', closed_at = ?2 WHERE id = ?1 AND status = 'active'",
+        params![plan_id, ts(now)],
+    )?;
+    access::record(
+        &tx,
+        &user,
+        "plan.close",
+        Some(&access::target(pupil_id, Some(("plan", plan_id)))),
+        now,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+struct CheckedGoal {
+    outcome: String,
+    strategies: String,
+    who: String,
+    how_often: String,
+}
+
+fn check_goal(input: &GoalInput, fw: &Framework) -> Result<CheckedGoal> {
+    if fw.domain(&input.domain_id).is_none() {
+        return Err(Error::invalid(
+            "domain_id",
+            format!("Choose one of the {} domains.", fw.name),
+        ));
+    }
+    if input.baseline > 10 {
+        return Err(Error::invalid("baseline", "The baseline is rated 0 to 10."));
+    }
+    if input.target > 10 {
+        return Err(Error::invalid("target", "The target is rated 0 to 10."));
+    }
+    if input
+        .pp_plus_cost_pence
+        .is_some_and(|c| !(0..=MAX_PP_PLUS_PENCE).contains(&c))
+    {
+        return Err(Error::invalid(
+            "pp_plus_cost_pence",
+            "The Pupil Premium Plus cost is £0 to £100,000.",
+        ));
+    }
+    Ok(CheckedGoal {
+        outcome: store::text(
+            "outcome",
+            "the outcome",
+            &input.outcome,
+            MAX_OUTCOME_CHARS,
+            true,
+            true,
+        )?,
+        strategies: store::text(
+            "strategies",
+            "the strategies",
+            &input.strategies,
+            2000,
+            false,
+            true,
+        )?,
+        who: store::text("who", "who does what", &input.who, 200, false, true)?,
+        how_often: store::text(
+            "how_often",
+            "how often",
+            &input.how_often,
+            200,
+            false,
+            false,
+        )?,
+    })
+}
+
+fn goal_view(conn: &Connection, goal_id: i64, frameworks: &[Framework]) -> Result<Goal> {
+    let (plan_id, fw_id): (i64, String) = conn.query_row(
+        "SELECT g.plan_id, p.framework_id FROM goals g JOIN plans p ON p.id = g.plan_id WHERE g.id = ?1",
+        [goal_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let fw = frameworks.iter().find(|f| f.id == fw_id);
+    load_goals(conn, plan_id, fw)?
+        .into_iter()
+        .find(|g| g.id == goal_id)
+        .ok_or_else(|| Error::NotFound("There is no such goal.".into()))
+}
+
+fn plan_framework<'a>(p: &PlanRow, frameworks: &'a [Framework]) -> Result<&'a Framework> {
+    frameworks
+        .iter()
+        .find(|f| f.id == p.framework_id)
+        .ok_or_else(|| {
+            Error::invalid(
+                "framework_id",
+                "This plan's framework is not loaded, so its goals cannot be checked.",
+            )
+        })
+}
+
+/// Adds a goal to an active plan; the domain must be one of the plan's framework. Audited as
+/// `goal.create`.
+pub fn add_goal(
+    vault: &mut Vault,
+    plan_id: i64,
+    input: &GoalInput,
+    frameworks: &[Framework],
+    now: OffsetDateTime,
+) -> Result<Goal> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Plan, plan_id, "goal.create", now)?;
+    let p = plan_row(vault.conn()?, plan_id)?;
+    if p.status != PlanStatus::Active {
+        return Err(Error::invalid("plan", "This plan is closed."));
+    }
+    let g = check_goal(input, plan_framework(&p, frameworks)?)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who, how_often,
+             pp_plus_cost_pence, position, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+             (SELECT coalesce(max(position), 0) + 1 FROM goals WHERE plan_id = ?1), ?10, ?10)",
+        params![
+            plan_id,
+            input.domain_id,
+            g.outcome,
+            input.baseline,
+            input.target,
+            g.strategies,
+            g.who,
+            g.how_often,
+            input.pp_plus_cost_pence,
+            ts(now)
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    access::record(
+        &tx,
+        &user,
+        "goal.create",
+        Some(&access::target(pupil_id, Some(("goal", id)))),
+        now,
+    )?;
+    let goal = goal_view(&tx, id, frameworks)?;
+    tx.commit()?;
+    Ok(goal)
+}
+
+/// Edits a goal. Audited as `goal.update`.
+pub fn update_goal(
+    vault: &mut Vault,
+    goal_id: i64,
+    input: &GoalInput,
+    frameworks: &[Framework],
+    now: OffsetDateTime,
+) -> Result<Goal> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Goal, goal_id, "goal.update", now)?;
+    let plan_id: i64 =
+        vault
+            .conn()?
+            .query_row("SELECT plan_id FROM goals WHERE id = ?1", [goal_id], |r| {
+                r.get(0)
+            })?;
+    let p = plan_row(vault.conn()?, plan_id)?;
+    if p.status != PlanStatus::Active {
+        return Err(Error::invalid("plan", "This plan is closed."));
+    }
+    let g = check_goal(input, plan_framework(&p, frameworks)?)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "UPDATE goals SET domain_id = ?2, outcome = ?3, baseline = ?4, target = ?5, strategies = ?6,
+             who = ?7, how_often = ?8, pp_plus_cost_pence = ?9, updated_at = ?10 WHERE id = ?1",
+        params![
+            goal_id,
+            input.domain_id,
+            g.outcome,
+            input.baseline,
+            input.target,
+            g.strategies,
+            g.who,
+            g.how_often,
+            input.pp_plus_cost_pence,
+            ts(now)
+        ],
+    )?;
+    access::record(
+        &tx,
+        &user,
+        "goal.update",
+        Some(&access::target(pupil_id, Some(("goal", goal_id)))),
+        now,
+    )?;
+    let goal = goal_view(&tx, goal_id, frameworks)?;
+    tx.commit()?;
+    Ok(goal)
+}
+
+/// Marks a goal active, achieved or stopped. Audited as `goal.update`.
+pub fn set_goal_status(
+    vault: &mut Vault,
+    goal_id: i64,
+    status: GoalStatus,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Goal, goal_id, "goal.update", now)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "UPDATE goals SET status = ?2, updated_at = ?3 WHERE id = ?1",
+        params![goal_id, status.as_str(), ts(now)],
+    )?;
+    access::record(
+        &tx,
+        &user,
+        "goal.update",
+        Some(&access::target(pupil_id, Some(("goal", goal_id)))),
+        now,
+    )?;
+    tx.commit()?;
+    Ok(())
+}

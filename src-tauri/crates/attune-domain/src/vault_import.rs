@@ -1,0 +1,132 @@
+//! Writing an [`ImportPreview`]'s pupils into the vault, in one transaction.
+
+use attune_vault::Vault;
+use time::OffsetDateTime;
+
+use crate::access;
+use crate::error::{Error, Result};
+use crate::import::{ImportPreview, LineError};
+use crate::model::{IdentifierInput, ImportMode, ImportOutcome, PupilInput};
+use crate::pupils;
+
+/// Imports the good rows of `preview` (strategic lead only), in one transaction.
+///
+/// Each good row is checked again as [`pupils::add_pupil`] would (care status and support level
+/// against the school's lists, date of birth, identifiers against those now in the vault); a
+/// row refused here joins the bad lines. With [`ImportMode::AllOrNothing`] nothing is written
+/// when any line is bad; with [`ImportMode::GoodOnly`] the good rows are. Each pupil added is
+/// audited as `pupil.import` with their new id.
+pub fn import_pupils(
+    vault: &mut Vault,
+    preview: &ImportPreview,
+    mode: ImportMode,
+    now: OffsetDateTime,
+) -> Result<ImportOutcome> {
+    run(vault, preview, mode, true, now)
+}
+
+/// What [`import_pupils`] would do, writing nothing (strategic lead only): `imported` is how
+/// many pupils would be added, `bad` every line that would be refused. Not audited.
+pub fn check_import(
+    vault: &mut Vault,
+    preview: &ImportPreview,
+    mode: ImportMode,
+    now: OffsetDateTime,
+) -> Result<ImportOutcome> {
+    run(vault, preview, mode, false, now)
+}
+
+fn run(
+    vault: &mut Vault,
+    preview: &ImportPreview,
+    mode: ImportMode,
+    write: bool,
+    now: OffsetDateTime,
+) -> Result<ImportOutcome> {
+    let user = access::require_lead(vault, "pupil.import", None, "import pupils", now)?;
+    let mut bad: Vec<LineError> = preview.bad.clone();
+    let mut checked = Vec::new();
+    {
+        let conn = vault.conn()?;
+        for (line, p) in &preview.good {
+            let input = PupilInput {
+                legal_forename: p.legal_forename.clone(),
+                legal_surname: p.legal_surname.clone(),
+                preferred_name: p.preferred_name.clone(),
+                date_of_birth: p.date_of_birth,
+                year_group: p.year_group.code(),
+                identifiers: p
+                    .identifiers
+                    .iter()
+                    .map(|i| IdentifierInput {
+                        kind: i.kind(),
+                        value: i.value().to_string(),
+                    })
+                    .collect(),
+                care_status: p.care_status.clone(),
+                support_level: p.support_level.clone(),
+                relationship_start: None,
+                relationship_planned_end: None,
+            };
+            let result = pupils::check_new(conn, &input, now.date()).and_then(|c| {
+                for id in &c.identifiers {
+                    let taken: bool = conn.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM pupil_identifiers WHERE value = ?1)",
+                        [id.value()],
+                        |r| r.get(0),
+                    )?;
+                    if taken {
+                        return Err(Error::Duplicate(format!(
+                            "duplicate: a pupil with this {} is already in Attune",
+                            id.kind().label()
+                        )));
+                    }
+                }
+                Ok(c)
+            });
+            match result {
+                Ok(c) => checked.push(c),
+                Err(e) => bad.push(LineError {
+                    line: *line,
+                    reason: lower_first(&e.to_string()),
+                }),
+            }
+        }
+    }
+    bad.sort_by_key(|e| e.line);
+    if mode == ImportMode::AllOrNothing && !bad.is_empty() {
+        return Ok(ImportOutcome { imported: 0, bad });
+    }
+    if !write {
+        return Ok(ImportOutcome {
+            imported: checked.len(),
+            bad,
+        });
+    }
+    let tx = vault.conn_mut()?.transaction()?;
+    for c in &checked {
+        let id = pupils::insert(&tx, c, now)?;
+        access::record(
+            &tx,
+            &user,
+            "pupil.import",
+            Some(&access::target(id, None)),
+            now,
+        )?;
+    }
+    tx.commit()?;
+    Ok(ImportOutcome {
+        imported: checked.len(),
+        bad,
+    })
+}
+
+fn lower_first(s: &str) -> String {
+    let s = s.trim_end_matches('.');
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) if !s.starts_with("UPN") => f.to_lowercase().chain(c).collect(),
+        Some(_) => s.to_string(),
+        None => String::new(),
+    }
+}

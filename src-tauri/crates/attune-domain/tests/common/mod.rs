@@ -1,0 +1,136 @@
+#![allow(dead_code)]
+//! Shared set-up: real SQLCipher vaults in temporary folders.
+
+use std::path::{Path, PathBuf};
+
+use attune_domain::identifiers::{upn_check_letter, IdentifierKind};
+use attune_domain::model::{IdentifierInput, PupilInput};
+use attune_domain::{framework, pupils};
+use attune_vault::{Passphrase, RecoveryKey, Role, Vault};
+use rand::SeedableRng;
+use time::{Date, OffsetDateTime};
+
+pub const LEAD_PASS: &str = "correct horse battery staple 1917";
+pub const KA1_PASS: &str = "plum orchard lantern quietly 42";
+pub const KA2_PASS: &str = "violet tugboat meadow sings 8";
+
+pub fn rng(seed: u64) -> rand_chacha::ChaCha20Rng {
+    rand_chacha::ChaCha20Rng::seed_from_u64(seed)
+}
+
+pub fn now() -> OffsetDateTime {
+    time::macros::datetime!(2026-11-22 09:00 UTC)
+}
+
+pub fn today() -> Date {
+    now().date()
+}
+
+pub fn frameworks() -> Vec<framework::Framework> {
+    framework::builtin()
+}
+
+/// A valid permanent UPN from 12 digits' worth of `n`.
+pub fn upn(n: u64) -> String {
+    let rest = format!("{:012}", n);
+    format!("{}{}", upn_check_letter(&rest).unwrap(), rest)
+}
+
+pub fn pupil(forename: &str, surname: &str, upn_value: Option<&str>) -> PupilInput {
+    PupilInput {
+        legal_forename: forename.into(),
+        legal_surname: surname.into(),
+        preferred_name: None,
+        date_of_birth: time::macros::date!(2016 - 03 - 04),
+        year_group: "Year 5".into(),
+        identifiers: upn_value
+            .map(|v| {
+                vec![IdentifierInput {
+                    kind: IdentifierKind::Upn,
+                    value: v.into(),
+                }]
+            })
+            .unwrap_or_default(),
+        care_status: Some("Looked after".into()),
+        support_level: Some("Intensive".into()),
+        relationship_start: None,
+        relationship_planned_end: None,
+    }
+}
+
+/// A vault with a strategic lead (open) and two key adults.
+pub struct School {
+    pub _tmp: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub lead_id: String,
+    pub ka1_id: String,
+    pub ka2_id: String,
+}
+
+pub fn school() -> (School, Vault) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let mut r = rng(1);
+    let recovery = RecoveryKey::generate(&mut r);
+    let mut v = Vault::create(
+        &dir,
+        "Hillside Primary",
+        "Ada Lovelace",
+        &Passphrase::new(LEAD_PASS),
+        &recovery,
+        &mut r,
+        now(),
+    )
+    .unwrap();
+    let lead_id = v.session().user.id.clone();
+    let ka1 = v
+        .add_user(
+            "Grace Hopper",
+            Role::KeyAdult,
+            &Passphrase::new(KA1_PASS),
+            &mut r,
+            now(),
+        )
+        .unwrap();
+    let ka2 = v
+        .add_user(
+            "Alan Turing",
+            Role::KeyAdult,
+            &Passphrase::new(KA2_PASS),
+            &mut r,
+            now(),
+        )
+        .unwrap();
+    (
+        School {
+            _tmp: tmp,
+            dir,
+            lead_id,
+            ka1_id: ka1.id,
+            ka2_id: ka2.id,
+        },
+        v,
+    )
+}
+
+pub fn unlock(dir: &Path, user_id: &str, pass: &str) -> Vault {
+    Vault::unlock(dir, user_id, &Passphrase::new(pass), &mut rng(7), now()).unwrap()
+}
+
+/// Adds a pupil as the lead and assigns them to `key_adult`.
+pub fn add_assigned(v: &mut Vault, input: &PupilInput, key_adult: &str) -> i64 {
+    let p = pupils::add_pupil(v, input, now()).unwrap();
+    pupils::assign_key_adult(v, p.id, Some(key_adult), today(), now()).unwrap();
+    p.id
+}
+
+/// The newest audit entry.
+pub fn last_audit(v: &Vault) -> attune_vault::audit::AuditEntry {
+    attune_vault::audit::list(v.conn().unwrap(), None, 1)
+        .unwrap()
+        .remove(0)
+}
+
+pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
