@@ -7,7 +7,12 @@ pub enum Error {
     #[error("{0}")]
     Vault(#[from] attune_vault::Error),
     #[error("{0}")]
+    Domain(#[from] attune_domain::Error),
+    #[error("{0}")]
     Usage(String),
+    /// The command ran but did not do what was asked (what went wrong is already printed).
+    #[error("{0}")]
+    Failed(String),
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -25,6 +30,12 @@ impl Error {
                 ErrorKind::InvalidInput | ErrorKind::WeakPassphrase => 2,
                 _ => 1,
             },
+            Error::Domain(e) => match e.kind() {
+                ErrorKind::InvalidInput => 2,
+                ErrorKind::VaultDamaged | ErrorKind::KeySlotsDamaged => 4,
+                _ => 1,
+            },
+            Error::Failed(_) => 1,
             Error::Io(_) => 1,
         }
     }

@@ -6,6 +6,7 @@
 //! Exit codes: 0 success, 1 failure, 2 bad usage, 3 wrong passphrase or recovery key,
 //! 4 vault or key slots damaged.
 
+mod backup_cmd;
 mod error;
 
 use std::io::IsTerminal;
@@ -87,6 +88,78 @@ enum Command {
     /// Check the vault: SQLCipher's per-page HMACs, SQLite's integrity, the audit chain and
     /// the key slots.
     Verify,
+    /// Write an encrypted backup of the whole vault to FILE (for example on a USB stick).
+    ///
+    /// The backup holds the encrypted database and its key slots, so it opens only with a
+    /// passphrase or the recovery key valid in the vault today. It is written to a temporary
+    /// file, synced and renamed into place, then read back and checked before this command
+    /// reports success. The audit log records it (the file's name, never its content).
+    /// Attune also keeps daily automatic backups in the vault folder's backups/ folder.
+    Backup {
+        /// The backup file to write (Attune names its own *.attune-backup).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it already exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the vault in --vault DIR with the vault in a backup file, after checking it.
+    ///
+    /// The backup is unlocked with the passphrase --user had when it was made (or with the
+    /// recovery key of that time, --recovery-key-file), checked end to end (its checksum and
+    /// authentication code, every database page's HMAC, the audit chain) and unpacked beside
+    /// the vault. Only then is the current vault folder moved aside to
+    /// DIR.replaced-<date>-<time>, the restored one moved in and opened again; any failure
+    /// puts the original back. The old folder is kept for you to delete once you are sure.
+    /// Refused while Attune has the vault open, and for a backup of a different vault. Only a
+    /// strategic lead can restore. DIR may be a new folder (a new laptop).
+    Restore {
+        /// The backup file.
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Unlock the backup with the recovery key in FILE instead of a passphrase.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+    },
+    /// Show what a backup file holds; given a passphrase, also unlock and check it.
+    ///
+    /// Without a passphrase: the school, when it was made, how many pupils, plans and
+    /// reviews it holds and whose passphrases open it, after checking the file's checksum
+    /// (a damaged file gives exit code 4). With --passphrase-file or ATTUNE_PASSPHRASE (and
+    /// --user when it has several users), or --recovery-key-file, it is unlocked and checked
+    /// end to end like a restore, and nothing is restored. Needs no --vault.
+    BackupInfo {
+        /// The backup file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Unlock it with the recovery key in FILE instead of a passphrase.
+        #[arg(long, value_name = "FILE")]
+        recovery_key_file: Option<PathBuf>,
+    },
+    /// For the crash test only: commit records in a loop, printing `ack N` after each commit.
+    #[command(hide = true)]
+    CrashWriter {
+        /// Bytes of filler text per record.
+        #[arg(long, default_value_t = 200)]
+        payload_bytes: usize,
+        /// Stop after this many commits (default: until killed or a write fails).
+        #[arg(long)]
+        max: Option<u64>,
+    },
+    /// Import pupils from a CSV file exported by the school's MIS (strategic lead only). Columns
+    /// are recognised by their header names. Every bad line is printed with its number and
+    /// reason (never a pupil's name or date of birth). Exit 1 when lines are bad and nothing
+    /// was (or would be) imported, or any line is bad with --all-or-nothing.
+    ImportPupils {
+        /// The CSV file.
+        file: PathBuf,
+        /// Import nothing when any line is bad (default: import the good lines).
+        #[arg(long)]
+        all_or_nothing: bool,
+        /// Check the file and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Time Argon2id at the default key-slot parameters (use a release build).
     BenchKdf {
         /// How many derivations to time.
@@ -197,6 +270,73 @@ fn open(cli: &Cli) -> Result<Vault> {
     let user = pick_user(cli, &dir)?;
     let p = passphrase(cli)?;
     Ok(Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?)
+}
+
+fn import_pupils(cli: &Cli, file: &Path, all_or_nothing: bool, dry_run: bool) -> Result<()> {
+    use attune_domain::model::ImportMode;
+    use attune_domain::{import, pupils, vault_import};
+
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        Error::Usage(format!(
+            "{} is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"",
+            file.display()
+        ))
+    })?;
+    let mut v = open(cli)?;
+    let result = (|| -> Result<(attune_domain::model::ImportOutcome, usize)> {
+        let existing = pupils::existing_identifiers(&v, now())?;
+        let header = import::read_header(&text)?;
+        let mapping = import::suggest_mapping(&header.headers);
+        let preview = import::parse(&text, &mapping, &existing)?;
+        let rows = preview.good.len() + preview.bad.len();
+        let mode = if all_or_nothing {
+            ImportMode::AllOrNothing
+        } else {
+            ImportMode::GoodOnly
+        };
+        let outcome = if dry_run {
+            vault_import::check_import(&mut v, &preview, mode, now())?
+        } else {
+            vault_import::import_pupils(&mut v, &preview, mode, now())?
+        };
+        Ok((outcome, rows))
+    })();
+    v.lock("cli", now());
+    let (outcome, rows) = result?;
+    for e in &outcome.bad {
+        println!("line {}: {}", e.line, e.reason);
+    }
+    let n = outcome.imported;
+    let pupils_word = |n: usize| if n == 1 { "pupil" } else { "pupils" };
+    let bad = outcome.bad.len();
+    if dry_run {
+        println!(
+            "Dry run: {n} {} would be imported from {rows} lines; {bad} bad. Nothing was written.",
+            pupils_word(n)
+        );
+    } else if all_or_nothing && bad > 0 {
+        println!(
+            "Nothing was imported: {bad} of {rows} lines are bad and --all-or-nothing was given."
+        );
+    } else {
+        println!(
+            "Imported {n} {} from {rows} lines; {bad} bad.",
+            pupils_word(n)
+        );
+    }
+    if bad > 0 && (all_or_nothing || n == 0) {
+        return Err(Error::Failed(format!(
+            "{bad} bad line(s); nothing was {}",
+            if dry_run {
+                "written (dry run)"
+            } else {
+                "imported"
+            }
+        )));
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<()> {
@@ -331,6 +471,23 @@ fn run(cli: Cli) -> Result<()> {
                 .into());
             }
         }
+        Command::Backup { out, force } => backup_cmd::backup(&cli, out, *force)?,
+        Command::Restore {
+            from,
+            recovery_key_file,
+        } => backup_cmd::restore(&cli, from, recovery_key_file.as_deref())?,
+        Command::BackupInfo {
+            file,
+            recovery_key_file,
+        } => backup_cmd::info(&cli, file, recovery_key_file.as_deref())?,
+        Command::CrashWriter { payload_bytes, max } => {
+            backup_cmd::crash_writer(&cli, *payload_bytes, *max)?
+        }
+        Command::ImportPupils {
+            file,
+            all_or_nothing,
+            dry_run,
+        } => import_pupils(&cli, file, *all_or_nothing, *dry_run)?,
         Command::BenchKdf { runs, m_mib, t, p } => {
             let d = attune_vault::kdf::KdfParams::DEFAULT;
             let p = attune_vault::kdf::KdfParams {
