@@ -6,7 +6,19 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use attune_vault::audit::AuditEntry;
 pub use attune_vault::{ErrorKind, PassphraseStrength, Role, UserInfo};
+
+// The records of issue 3 cross as the domain crate's own types (each derives `ts_rs::TS`).
+pub use attune_domain::calendar::{Closure, DateRange, SchoolCalendar, Term};
+pub use attune_domain::dates::DateOrder;
+pub use attune_domain::framework::{Domain, Framework};
+pub use attune_domain::identifiers::IdentifierKind;
+pub use attune_domain::import::{
+    ColumnMapping, CsvHeader, ImportPreview, LineError, NewPupil, PupilField,
+};
+pub use attune_domain::model::*;
+pub use attune_domain::schedule::Cadence;
 
 /// Every command error as the UI sees it: a stable `kind` the UI matches on, and a
 /// message written for a person. Messages never contain a secret or a pupil's data.
@@ -17,6 +29,10 @@ pub struct CommandError {
     /// Seconds to wait before the next unlock attempt, for `kind == "throttled"`.
     #[ts(type = "number | null")]
     pub retry_after_secs: Option<u64>,
+    /// The form field an invalid input is about ("legal_forename", "minutes", …), so the
+    /// error summary can link to it; null for every other error.
+    #[ts(optional = nullable)]
+    pub field: Option<String>,
 }
 
 /// Where the app stands, asked for at start and after every lock.

@@ -10,6 +10,19 @@ impl From<Error> for CommandError {
             kind: e.kind(),
             retry_after_secs: e.retry_after_secs(),
             message: e.to_string(),
+            field: None,
+        }
+    }
+}
+
+/// A domain error keeps the form field it is about, so the UI's error summary can link to it.
+impl From<attune_domain::Error> for CommandError {
+    fn from(e: attune_domain::Error) -> Self {
+        CommandError {
+            kind: e.kind(),
+            retry_after_secs: None,
+            field: e.field().map(str::to_string),
+            message: e.to_string(),
         }
     }
 }
@@ -23,6 +36,7 @@ impl CommandError {
             kind: ErrorKind::InvalidInput,
             message: message.into(),
             retry_after_secs: None,
+            field: None,
         }
     }
 }

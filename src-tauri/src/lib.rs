@@ -5,6 +5,7 @@
 mod commands;
 pub mod dto;
 mod error;
+mod records;
 pub mod state;
 mod watch;
 
@@ -50,6 +51,51 @@ pub fn run(vault_dir: Option<PathBuf>) {
             commands::add_user,
             commands::remove_user,
             commands::set_auto_lock_minutes,
+            commands::caseload,
+            commands::add_pupil,
+            commands::update_pupil,
+            commands::assign_key_adult,
+            commands::mark_left,
+            commands::archive_pupil,
+            commands::get_pupil,
+            commands::open_pupil,
+            commands::save_profile,
+            commands::add_agency_advice,
+            commands::delete_agency_advice,
+            commands::set_team,
+            commands::start_plan,
+            commands::get_plan,
+            commands::change_cadence,
+            commands::close_plan,
+            commands::add_goal,
+            commands::update_goal,
+            commands::set_goal_status,
+            commands::list_frameworks,
+            commands::add_framework,
+            commands::log_session,
+            commands::list_sessions,
+            commands::add_chronology_event,
+            commands::add_score,
+            commands::set_indicators,
+            commands::import_indicators_csv,
+            commands::read_header,
+            commands::suggest_mapping,
+            commands::parse,
+            commands::import_pupils,
+            commands::check_import,
+            commands::search,
+            commands::save_draft,
+            commands::load_draft,
+            commands::list_drafts,
+            commands::delete_draft,
+            commands::school_calendars,
+            commands::save_school_calendar,
+            commands::delete_school_calendar,
+            commands::pick_lists,
+            commands::add_list_item,
+            commands::rename_list_item,
+            commands::audit_entries,
+            commands::verify_audit,
         ])
         .build(tauri::generate_context!())
         .expect("Attune could not start its window");

@@ -32,7 +32,8 @@ pub struct AppState {
     last_lock_reason: Mutex<Option<String>>,
 }
 
-fn now() -> OffsetDateTime {
+/// The only clock the records see: the crates are given the time, never read it.
+pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
@@ -73,15 +74,16 @@ impl AppState {
             .elapsed()
     }
 
-    /// Run `f` on the open vault, or refuse with `locked`. Counts as activity.
-    pub fn with_vault<T>(
+    /// Run `f` on the open vault, or refuse with `locked`. Counts as activity. `f` may fail
+    /// with a vault error or a domain error; either becomes the UI's `{kind, message}`.
+    pub fn with_vault<T, E: Into<CommandError>>(
         &self,
-        f: impl FnOnce(&mut Vault) -> attune_vault::Result<T>,
+        f: impl FnOnce(&mut Vault) -> Result<T, E>,
     ) -> CmdResult<T> {
         let mut guard = self.session();
         let vault = guard.as_mut().ok_or_else(CommandError::locked)?;
         self.touch();
-        Ok(f(vault)?)
+        f(vault).map_err(Into::into)
     }
 
     fn session_info(vault: &Vault) -> attune_vault::Result<SessionInfo> {

@@ -1,5 +1,6 @@
-//! Tests of the shell without a window: the generated TypeScript types are current, and a
-//! locked session refuses every command that reads the vault.
+//! Tests of the shell without a window: the generated TypeScript types are current, a locked
+//! session refuses every command that reads the vault, and a key adult is refused every
+//! command on a pupil who is not theirs.
 
 use ts_rs::TS;
 
@@ -20,7 +21,69 @@ fn bindings() -> String {
         SetupRequest::decl(),
         NewUserRequest::decl(),
         LockedEvent::decl(),
-        attune_vault::audit::AuditEntry::decl(),
+        AuditEntry::decl(),
+        // The school's records (issue 3), each after the types it uses.
+        IdentifierKind::decl(),
+        DateRange::decl(),
+        Term::decl(),
+        Closure::decl(),
+        SchoolCalendar::decl(),
+        Cadence::decl(),
+        Domain::decl(),
+        Framework::decl(),
+        PupilStatus::decl(),
+        SessionKind::decl(),
+        ChronologyKind::decl(),
+        AgencyKind::decl(),
+        GoalStatus::decl(),
+        PlanStatus::decl(),
+        Instrument::decl(),
+        ListKind::decl(),
+        HitKind::decl(),
+        UserRef::decl(),
+        IdentifierInput::decl(),
+        IdentifierView::decl(),
+        PupilInput::decl(),
+        Pupil::decl(),
+        Assignment::decl(),
+        CaseloadSort::decl(),
+        CaseloadQuery::decl(),
+        CaseloadRow::decl(),
+        Profile::decl(),
+        AgencyAdviceInput::decl(),
+        AgencyAdvice::decl(),
+        TeamMemberInput::decl(),
+        TeamMember::decl(),
+        PlanInput::decl(),
+        GoalInput::decl(),
+        Goal::decl(),
+        ReviewDue::decl(),
+        PlanView::decl(),
+        CalendarsView::decl(),
+        SessionInput::decl(),
+        SessionEntry::decl(),
+        ChronologyInput::decl(),
+        ChronologyEvent::decl(),
+        ScoreInput::decl(),
+        InstrumentScore::decl(),
+        IndicatorsInput::decl(),
+        TermlyIndicators::decl(),
+        LineError::decl(),
+        IndicatorImportOutcome::decl(),
+        PupilRecord::decl(),
+        SearchHit::decl(),
+        Draft::decl(),
+        AuditQuery::decl(),
+        AuditVerification::decl(),
+        PickLists::decl(),
+        ImportMode::decl(),
+        ImportOutcome::decl(),
+        PupilField::decl(),
+        CsvHeader::decl(),
+        ColumnMapping::decl(),
+        DateOrder::decl(),
+        NewPupil::decl(),
+        ImportPreview::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (ts-rs). Do not edit by hand:\n\
@@ -170,4 +233,600 @@ fn idle_session_locks_itself() {
         } => assert_eq!(last_lock_reason.as_deref(), Some("idle")),
         other => panic!("expected locked, got {other:?}"),
     }
+}
+
+// ----- the school's records (issue 3) -----------------------------------------------------------
+
+use time::{Date, Month};
+
+const KEY_ADULT: &str = "Kim Adebayo";
+const KEY_ADULT_PASS: &str = "paper lantern orchard violin 4471";
+
+fn d(y: i32, m: Month, day: u8) -> Date {
+    Date::from_calendar_date(y, m, day).unwrap()
+}
+
+fn pupil_input(forename: &str, surname: &str) -> PupilInput {
+    PupilInput {
+        legal_forename: forename.into(),
+        legal_surname: surname.into(),
+        preferred_name: None,
+        date_of_birth: d(2016, Month::March, 4),
+        year_group: "Year 5".into(),
+        identifiers: vec![],
+        care_status: Some("Looked after".into()),
+        support_level: Some("Intensive".into()),
+        relationship_start: None,
+        relationship_planned_end: None,
+    }
+}
+
+fn plan_input() -> PlanInput {
+    let start = time::OffsetDateTime::now_utc().date();
+    PlanInput {
+        framework_id: None,
+        start,
+        horizon_end: start
+            .replace_year(start.year() + 2)
+            .unwrap_or(start + time::Duration::days(730)),
+        cadence: Cadence::SixWeekly,
+    }
+}
+
+fn goal_input(domain: &str, outcome: &str) -> GoalInput {
+    GoalInput {
+        domain_id: domain.into(),
+        outcome: outcome.into(),
+        baseline: 3,
+        target: 7,
+        strategies: "Daily check-in at the classroom door".into(),
+        who: "Key adult".into(),
+        how_often: "Daily".into(),
+        pp_plus_cost_pence: None,
+    }
+}
+
+fn session_input(note: &str) -> SessionInput {
+    SessionInput {
+        held_on: time::OffsetDateTime::now_utc().date(),
+        minutes: 20,
+        kind: SessionKind::CheckIn,
+        regulation: Some(6),
+        note: note.into(),
+    }
+}
+
+fn kind_of<T: std::fmt::Debug>(r: Result<T, CommandError>) -> ErrorKind {
+    match r {
+        Ok(v) => panic!("expected a refusal, got {v:?}"),
+        Err(e) => e.kind,
+    }
+}
+
+/// A lead's vault with a key adult, pupil `mine` assigned to them and pupil `other` not; the
+/// lead has given `other` a plan with a goal, a piece of advice and a session.
+struct School {
+    state: AppState,
+    lead_id: String,
+    key_adult_id: String,
+    mine: i64,
+    other: i64,
+    other_plan: i64,
+    other_goal: i64,
+    other_advice: i64,
+}
+
+fn school(dir: &std::path::Path) -> School {
+    let state = set_up(dir);
+    let lead_id = state.list_users().unwrap()[0].id.clone();
+    let ka = state
+        .add_user(NewUserRequest {
+            name: KEY_ADULT.into(),
+            role: Role::KeyAdult,
+            passphrase: KEY_ADULT_PASS.into(),
+        })
+        .unwrap();
+    let mine = state.add_pupil(pupil_input("Amara", "O'Neill")).unwrap().id;
+    let other = state
+        .add_pupil(pupil_input("Zoë", "Łukasik-Brown"))
+        .unwrap()
+        .id;
+    state
+        .assign_key_adult(mine, Some(ka.id.clone()), None)
+        .unwrap();
+    let plan = state.start_plan(other, plan_input()).unwrap();
+    let goal = state
+        .add_goal(plan.id, goal_input("availability", "Zoë asks for help"))
+        .unwrap();
+    let advice = state
+        .add_agency_advice(
+            other,
+            AgencyAdviceInput {
+                agency: AgencyKind::EducationalPsychologist,
+                source: "EP service".into(),
+                advised_on: d(2026, Month::September, 10),
+                advice: "Keep transitions predictable".into(),
+            },
+        )
+        .unwrap();
+    state
+        .log_session(other, session_input("talked about marmalade"))
+        .unwrap();
+    School {
+        state,
+        lead_id,
+        key_adult_id: ka.id,
+        mine,
+        other,
+        other_plan: plan.id,
+        other_goal: goal.id,
+        other_advice: advice,
+    }
+}
+
+fn unlock_as(state: &AppState, user_id: &str, pass: &str) {
+    state.lock("manual");
+    let status = state.unlock(user_id, pass.into()).unwrap();
+    assert!(matches!(status, AppStatus::Unlocked { .. }), "{status:?}");
+}
+
+#[test]
+fn a_key_adult_is_refused_every_command_on_a_pupil_not_theirs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = school(&tmp.path().join("vault"));
+    let st = &sc.state;
+    unlock_as(st, &sc.key_adult_id, KEY_ADULT_PASS);
+    let (o, np) = (sc.other, ErrorKind::NotPermitted);
+
+    // Their own pupil: the caseload shows only them, and they can work on the record.
+    let rows = st.caseload(None).unwrap();
+    assert_eq!(
+        rows.iter().map(|r| r.pupil_id).collect::<Vec<_>>(),
+        vec![sc.mine]
+    );
+    assert_eq!(st.open_pupil(sc.mine, None).unwrap().pupil.id, sc.mine);
+    let plan = st.start_plan(sc.mine, plan_input()).unwrap();
+    st.add_goal(plan.id, goal_input("belonging", "Amara joins a lunch club"))
+        .unwrap();
+    st.log_session(sc.mine, session_input("built a den with lego"))
+        .unwrap();
+    let hits = st.search("lego".into(), None).unwrap();
+    assert!(hits
+        .iter()
+        .any(|h| h.pupil_id == sc.mine && h.kind == HitKind::SessionNote));
+    // Search keeps to the pupils they may see.
+    assert!(st.search("marmalade".into(), None).unwrap().is_empty());
+
+    // The other pupil, and every record of theirs, by every command: not permitted.
+    assert_eq!(kind_of(st.get_pupil(o)), np);
+    assert_eq!(kind_of(st.open_pupil(o, None)), np);
+    assert_eq!(kind_of(st.save_profile(o, Profile::default())), np);
+    assert_eq!(
+        kind_of(st.add_agency_advice(
+            o,
+            AgencyAdviceInput {
+                agency: AgencyKind::Camhs,
+                source: "CAMHS".into(),
+                advised_on: d(2026, Month::October, 1),
+                advice: "x".into(),
+            }
+        )),
+        np
+    );
+    assert_eq!(kind_of(st.delete_agency_advice(sc.other_advice)), np);
+    assert_eq!(
+        kind_of(st.set_team(
+            o,
+            vec![TeamMemberInput {
+                name: "A".into(),
+                role: "class teacher".into()
+            }]
+        )),
+        np
+    );
+    assert_eq!(kind_of(st.start_plan(o, plan_input())), np);
+    assert_eq!(kind_of(st.get_plan(sc.other_plan)), np);
+    assert_eq!(
+        kind_of(st.change_cadence(sc.other_plan, Cadence::Termly)),
+        np
+    );
+    assert_eq!(kind_of(st.close_plan(sc.other_plan)), np);
+    assert_eq!(
+        kind_of(st.add_goal(sc.other_plan, goal_input("availability", "x"))),
+        np
+    );
+    assert_eq!(
+        kind_of(st.update_goal(sc.other_goal, goal_input("availability", "x"))),
+        np
+    );
+    assert_eq!(
+        kind_of(st.set_goal_status(sc.other_goal, GoalStatus::Achieved)),
+        np
+    );
+    assert_eq!(kind_of(st.log_session(o, session_input("x"))), np);
+    assert_eq!(kind_of(st.list_sessions(o, None)), np);
+    assert_eq!(
+        kind_of(st.add_chronology_event(
+            o,
+            ChronologyInput {
+                occurred_on: d(2026, Month::October, 2),
+                kind: ChronologyKind::Transition,
+                description: "x".into(),
+                safeguarding_ref: None,
+            }
+        )),
+        np
+    );
+    assert_eq!(
+        kind_of(st.add_score(
+            o,
+            ScoreInput {
+                instrument: Instrument::Sdq,
+                subscale: None,
+                score: Some(12),
+                stage: None,
+                completed_on: d(2026, Month::October, 2),
+                completed_by: "class teacher".into(),
+            }
+        )),
+        np
+    );
+    assert_eq!(
+        kind_of(st.set_indicators(
+            o,
+            IndicatorsInput {
+                term: "Autumn 2026".into(),
+                attendance_pct: Some(91.5),
+                exclusion_days: None,
+                physical_interventions: None,
+            }
+        )),
+        np
+    );
+    // A record id that does not exist is refused the same way (ids cannot be probed).
+    assert_eq!(kind_of(st.get_plan(999_999)), np);
+    assert_eq!(kind_of(st.open_pupil(999_999, None)), np);
+
+    // What only a strategic lead may do, even for their own pupil.
+    assert_eq!(kind_of(st.add_pupil(pupil_input("New", "Pupil"))), np);
+    assert_eq!(
+        kind_of(st.update_pupil(sc.mine, pupil_input("Amara", "O'Neill"))),
+        np
+    );
+    assert_eq!(
+        kind_of(st.assign_key_adult(o, Some(sc.key_adult_id.clone()), None)),
+        np
+    );
+    assert_eq!(kind_of(st.mark_left(sc.mine, "2026-12-18".into())), np);
+    assert_eq!(kind_of(st.archive_pupil(sc.mine)), np);
+    assert_eq!(kind_of(st.add_framework(framework_json("nurture"))), np);
+    assert_eq!(kind_of(st.audit_entries(None)), np);
+    assert_eq!(kind_of(st.verify_audit()), np);
+    assert_eq!(kind_of(st.delete_school_calendar("2026-27".into())), np);
+    assert_eq!(
+        kind_of(st.add_list_item(ListKind::SupportLevel, "Targeted".into())),
+        np
+    );
+    assert_eq!(
+        kind_of(st.rename_list_item(ListKind::SupportLevel, "Intensive".into(), "High".into())),
+        np
+    );
+    let csv = "Forename,Surname,DOB,Year\nAda,Jones,03/04/2016,5\n".to_string();
+    let header = st.read_header(csv.clone()).unwrap();
+    let mapping = st.suggest_mapping(header.headers).unwrap();
+    assert_eq!(kind_of(st.parse(csv, mapping)), np);
+    let empty = ImportPreview {
+        good: vec![],
+        bad: vec![],
+        date_order: DateOrder::DayFirst,
+        header_line: 1,
+    };
+    assert_eq!(
+        kind_of(st.check_import(empty.clone(), ImportMode::GoodOnly)),
+        np
+    );
+    assert_eq!(kind_of(st.import_pupils(empty, ImportMode::GoodOnly)), np);
+    assert_eq!(
+        kind_of(st.import_indicators_csv("upn,term,attendance\n".into(), ImportMode::AllOrNothing)),
+        np
+    );
+
+    // Every refusal was audited: the lead reads them in the log.
+    unlock_as(st, &sc.lead_id, PASS);
+    let refused = st
+        .audit_entries(None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.outcome == "refused")
+        .count();
+    assert!(refused >= 25, "refusals audited: {refused}");
+    assert!(st.verify_audit().unwrap().intact);
+}
+
+fn framework_json(id: &str) -> String {
+    format!(
+        r#"{{
+  "schema": "attune-framework/1",
+  "id": "{id}",
+  "name": "Our nurture principles",
+  "description": "The school's own framework.",
+  "domains": [
+    {{ "id": "safe-base", "name": "A safe base", "description": "Feeling safe.", "prompts": [] }}
+  ]
+}}"#
+    )
+}
+
+#[test]
+fn a_school_framework_is_checked_stored_and_used_for_plans() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = set_up(&tmp.path().join("vault"));
+    let before = state.list_frameworks().unwrap();
+    assert_eq!(
+        before.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
+        vec!["secure-base", "shanarri"]
+    );
+    // A malformed file is refused with its line and reason.
+    let bad = framework_json("nurture").replace("\"prompts\": []", "\"prompt\": []");
+    let err = state.add_framework(bad).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidInput);
+    assert!(err.message.starts_with("line 7,"), "{}", err.message);
+    // A built-in id is refused.
+    assert_eq!(
+        state
+            .add_framework(framework_json("shanarri"))
+            .unwrap_err()
+            .kind,
+        ErrorKind::AlreadyExists
+    );
+    let fw = state.add_framework(framework_json("nurture")).unwrap();
+    assert_eq!(fw.id, "nurture");
+    assert_eq!(
+        state
+            .add_framework(framework_json("nurture"))
+            .unwrap_err()
+            .kind,
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(state.list_frameworks().unwrap().len(), 3);
+
+    let pupil = state.add_pupil(pupil_input("Amara", "O'Neill")).unwrap();
+    let plan = state
+        .start_plan(
+            pupil.id,
+            PlanInput {
+                framework_id: Some("nurture".into()),
+                ..plan_input()
+            },
+        )
+        .unwrap();
+    assert_eq!(plan.framework_name, "Our nurture principles");
+    let goal = state
+        .add_goal(
+            plan.id,
+            goal_input("safe-base", "Amara settles in the morning"),
+        )
+        .unwrap();
+    assert_eq!(goal.domain_name, "A safe base");
+    // And after a lock the school's framework is still there (it is in the vault).
+    let lead = state.list_users().unwrap()[0].id.clone();
+    unlock_as(&state, &lead, PASS);
+    let again = state.get_plan(plan.id).unwrap();
+    assert_eq!(again.framework_name, "Our nurture principles");
+}
+
+#[test]
+fn a_domain_input_error_names_its_field() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = set_up(&tmp.path().join("vault"));
+    let mut input = pupil_input("Amara", "O'Neill");
+    input.legal_forename = "  ".into();
+    let err = state.add_pupil(input).unwrap_err();
+    assert_eq!(err.kind, ErrorKind::InvalidInput);
+    assert_eq!(err.field.as_deref(), Some("legal_forename"), "{err:?}");
+    // A date argument the shell reads itself is refused on its field too.
+    let p = state.add_pupil(pupil_input("Amara", "O'Neill")).unwrap();
+    let err = state.mark_left(p.id, "31/02/2026".into()).unwrap_err();
+    assert_eq!(
+        (err.kind, err.field.as_deref()),
+        (ErrorKind::InvalidInput, Some("left_on"))
+    );
+    // The field crosses to the UI as `field` (null when there is none).
+    let json = serde_json::to_value(&err).unwrap();
+    assert_eq!(json["field"], "left_on");
+    let locked = serde_json::to_value(CommandError::locked()).unwrap();
+    assert!(locked["field"].is_null());
+}
+
+#[test]
+fn after_lock_every_records_command_answers_locked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = school(&tmp.path().join("vault"));
+    let st = &sc.state;
+    assert!(st.lock("manual"));
+    let (p, l) = (sc.mine, ErrorKind::Locked);
+    assert_eq!(kind_of(st.caseload(None)), l);
+    assert_eq!(kind_of(st.add_pupil(pupil_input("A", "B"))), l);
+    assert_eq!(kind_of(st.update_pupil(p, pupil_input("A", "B"))), l);
+    assert_eq!(kind_of(st.assign_key_adult(p, None, None)), l);
+    assert_eq!(kind_of(st.mark_left(p, "2026-12-18".into())), l);
+    assert_eq!(kind_of(st.archive_pupil(p)), l);
+    assert_eq!(kind_of(st.get_pupil(p)), l);
+    assert_eq!(kind_of(st.open_pupil(p, None)), l);
+    assert_eq!(kind_of(st.save_profile(p, Profile::default())), l);
+    assert_eq!(
+        kind_of(st.add_agency_advice(
+            p,
+            AgencyAdviceInput {
+                agency: AgencyKind::Other,
+                source: "x".into(),
+                advised_on: d(2026, Month::October, 1),
+                advice: "x".into(),
+            }
+        )),
+        l
+    );
+    assert_eq!(kind_of(st.delete_agency_advice(sc.other_advice)), l);
+    assert_eq!(kind_of(st.set_team(p, vec![])), l);
+    assert_eq!(kind_of(st.start_plan(p, plan_input())), l);
+    assert_eq!(kind_of(st.get_plan(sc.other_plan)), l);
+    assert_eq!(
+        kind_of(st.change_cadence(sc.other_plan, Cadence::Termly)),
+        l
+    );
+    assert_eq!(kind_of(st.close_plan(sc.other_plan)), l);
+    assert_eq!(
+        kind_of(st.add_goal(sc.other_plan, goal_input("availability", "x"))),
+        l
+    );
+    assert_eq!(
+        kind_of(st.update_goal(sc.other_goal, goal_input("availability", "x"))),
+        l
+    );
+    assert_eq!(
+        kind_of(st.set_goal_status(sc.other_goal, GoalStatus::Stopped)),
+        l
+    );
+    assert_eq!(kind_of(st.list_frameworks()), l);
+    assert_eq!(kind_of(st.add_framework(framework_json("nurture"))), l);
+    assert_eq!(kind_of(st.log_session(p, session_input("x"))), l);
+    assert_eq!(kind_of(st.list_sessions(p, None)), l);
+    assert_eq!(
+        kind_of(st.add_chronology_event(
+            p,
+            ChronologyInput {
+                occurred_on: d(2026, Month::October, 2),
+                kind: ChronologyKind::Other,
+                description: "x".into(),
+                safeguarding_ref: None,
+            }
+        )),
+        l
+    );
+    assert_eq!(
+        kind_of(st.add_score(
+            p,
+            ScoreInput {
+                instrument: Instrument::Thrive,
+                subscale: None,
+                score: None,
+                stage: Some("Being".into()),
+                completed_on: d(2026, Month::October, 2),
+                completed_by: "key adult".into(),
+            }
+        )),
+        l
+    );
+    assert_eq!(
+        kind_of(st.set_indicators(
+            p,
+            IndicatorsInput {
+                term: "Autumn 2026".into(),
+                attendance_pct: None,
+                exclusion_days: None,
+                physical_interventions: Some(0),
+            }
+        )),
+        l
+    );
+    assert_eq!(
+        kind_of(st.import_indicators_csv("x".into(), ImportMode::GoodOnly)),
+        l
+    );
+    assert_eq!(kind_of(st.read_header("a,b\n".into())), l);
+    assert_eq!(kind_of(st.suggest_mapping(vec!["Surname".into()])), l);
+    assert_eq!(
+        kind_of(st.parse("a,b\n".into(), ColumnMapping::default())),
+        l
+    );
+    let preview = ImportPreview {
+        good: vec![],
+        bad: vec![],
+        date_order: DateOrder::DayFirst,
+        header_line: 1,
+    };
+    assert_eq!(
+        kind_of(st.check_import(preview.clone(), ImportMode::AllOrNothing)),
+        l
+    );
+    assert_eq!(
+        kind_of(st.import_pupils(preview, ImportMode::AllOrNothing)),
+        l
+    );
+    assert_eq!(kind_of(st.search("marmalade".into(), None)), l);
+    assert_eq!(kind_of(st.save_draft("session:1".into(), "{}".into())), l);
+    assert_eq!(kind_of(st.load_draft("session:1".into())), l);
+    assert_eq!(kind_of(st.list_drafts()), l);
+    assert_eq!(kind_of(st.delete_draft("session:1".into())), l);
+    assert_eq!(kind_of(st.school_calendars()), l);
+    assert_eq!(kind_of(st.delete_school_calendar("2026-27".into())), l);
+    assert_eq!(kind_of(st.pick_lists()), l);
+    assert_eq!(
+        kind_of(st.add_list_item(ListKind::CareStatus, "x".into())),
+        l
+    );
+    assert_eq!(
+        kind_of(st.rename_list_item(ListKind::CareStatus, "x".into(), "y".into())),
+        l
+    );
+    assert_eq!(kind_of(st.audit_entries(None)), l);
+    assert_eq!(kind_of(st.verify_audit()), l);
+}
+
+#[test]
+fn drafts_survive_a_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = set_up(&tmp.path().join("vault"));
+    let lead = state.list_users().unwrap()[0].id.clone();
+    state
+        .save_draft("session:new".into(), r#"{"note":"half-typed"}"#.into())
+        .unwrap();
+    unlock_as(&state, &lead, PASS);
+    let draft = state.load_draft("session:new".into()).unwrap().unwrap();
+    assert_eq!(draft.content, r#"{"note":"half-typed"}"#);
+    assert_eq!(state.list_drafts().unwrap().len(), 1);
+    state.delete_draft("session:new".into()).unwrap();
+    assert!(state.load_draft("session:new".into()).unwrap().is_none());
+}
+
+#[test]
+fn a_pupil_import_runs_from_csv_text_through_the_shell() {
+    let tmp = tempfile::tempdir().unwrap();
+    let state = set_up(&tmp.path().join("vault"));
+    // One good line, one with an impossible date: the UI sends the file's text, never a path.
+    let csv = "Legal Forename,Legal Surname,DOB,Year\n\
+               Siân,D'Arcy-Ng,03/04/2016,5\n\
+               Kai,Brown,31/02/2016,4\n"
+        .to_string();
+    let header = state.read_header(csv.clone()).unwrap();
+    assert_eq!(header.line, 1);
+    let mapping = state.suggest_mapping(header.headers).unwrap();
+    assert_eq!(
+        (mapping.legal_forename, mapping.date_of_birth),
+        (Some(0), Some(2))
+    );
+    let preview = state.parse(csv, mapping).unwrap();
+    assert_eq!(preview.good.len(), 1);
+    assert_eq!(
+        preview.bad.iter().map(|b| b.line).collect::<Vec<_>>(),
+        vec![3]
+    );
+    // The dry run and "all or nothing" write nothing while a line is bad.
+    let dry = state
+        .check_import(preview.clone(), ImportMode::GoodOnly)
+        .unwrap();
+    assert_eq!(dry.imported, 1);
+    let none = state
+        .import_pupils(preview.clone(), ImportMode::AllOrNothing)
+        .unwrap();
+    assert_eq!((none.imported, none.bad.len()), (0, 1));
+    assert!(state.caseload(None).unwrap().is_empty());
+    let done = state.import_pupils(preview, ImportMode::GoodOnly).unwrap();
+    assert_eq!(done.imported, 1);
+    let rows = state.caseload(None).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(
+        (rows[0].preferred_name.as_str(), rows[0].surname.as_str()),
+        ("Siân", "D'Arcy-Ng")
+    );
 }
