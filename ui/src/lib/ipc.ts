@@ -17,6 +17,46 @@ import type {
   SetupRequest,
   UserInfo,
 } from "./bindings";
+import type {
+  AgencyAdviceInput,
+  CalendarsView,
+  Cadence,
+  CaseloadQuery,
+  CaseloadRow,
+  ChronologyEvent,
+  ChronologyInput,
+  ColumnMapping,
+  CsvHeader,
+  Draft,
+  Framework,
+  Goal,
+  GoalInput,
+  GoalStatus,
+  ImportMode,
+  ImportOutcome,
+  ImportPreview,
+  IndicatorImportOutcome,
+  IndicatorsInput,
+  InstrumentScore,
+  ListKind,
+  PickLists,
+  PlanInput,
+  PlanView,
+  Profile,
+  Pupil,
+  PupilInput,
+  PupilRecord,
+  SchoolCalendar,
+  ScoreInput,
+  SearchHit,
+  SessionEntry,
+  SessionInput,
+  TeamMember,
+  TeamMemberInput,
+  AuditQuery,
+  AuditVerification,
+} from "./domain-types";
+import type { AuditEntry } from "./bindings";
 
 /** True when `e` has the shape of a CommandError sent by the Rust side. */
 export function isCommandError(e: unknown): e is CommandError {
@@ -25,15 +65,24 @@ export function isCommandError(e: unknown): e is CommandError {
   return typeof o.kind === "string" && typeof o.message === "string";
 }
 
+/**
+ * A CommandError that may name the form field it is about (the domain's `Error::field`,
+ * "legal_forename", "identifiers", "minutes", …) when the shell sends one.
+ */
+export type FieldCommandError = CommandError & { field?: string | null };
+
 /** Any rejection as a CommandError: unknown shapes become `{ kind: "internal" }`. */
-export function toCommandError(e: unknown): CommandError {
+export function toCommandError(e: unknown): FieldCommandError {
   if (isCommandError(e)) {
     const retry = (e as { retry_after_secs?: unknown }).retry_after_secs;
-    return {
+    const field = (e as { field?: unknown }).field;
+    const out: FieldCommandError = {
       kind: e.kind,
       message: e.message,
       retry_after_secs: typeof retry === "number" ? retry : null,
     };
+    if (typeof field === "string" && field !== "") out.field = field;
+    return out;
   }
   let message = "Something went wrong.";
   if (typeof e === "string" && e.trim() !== "") message = e;
@@ -114,6 +163,200 @@ export function removeUser(userId: string): Promise<UserInfo[]> {
 
 export function setAutoLockMinutes(minutes: number): Promise<SessionInfo> {
   return call("set_auto_lock_minutes", { minutes });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records (attune-domain): each command is named after its domain function and takes the same
+// parameters minus the vault and the clock.
+
+// Pupils
+export function addPupil(input: PupilInput): Promise<Pupil> {
+  return call("add_pupil", { input });
+}
+
+export function updatePupil(pupilId: number, input: PupilInput): Promise<Pupil> {
+  return call("update_pupil", { pupilId, input });
+}
+
+/** `keyAdultId` null ends the current assignment; `from` is "YYYY-MM-DD". */
+export function assignKeyAdult(pupilId: number, keyAdultId: string | null, from: string): Promise<null> {
+  return call("assign_key_adult", { pupilId, keyAdultId, from });
+}
+
+export function markLeft(pupilId: number, leftOn: string): Promise<null> {
+  return call("mark_left", { pupilId, leftOn });
+}
+
+export function archivePupil(pupilId: number): Promise<null> {
+  return call("archive_pupil", { pupilId });
+}
+
+export function getPupil(pupilId: number): Promise<Pupil> {
+  return call("get_pupil", { pupilId });
+}
+
+/** A pupil's whole page, with the `sessionLimit` most recent sessions. */
+export function openPupil(pupilId: number, sessionLimit = 50): Promise<PupilRecord> {
+  return call("open_pupil", { pupilId, sessionLimit });
+}
+
+export function caseload(query: CaseloadQuery): Promise<CaseloadRow[]> {
+  return call("caseload", { query });
+}
+
+export function pickLists(): Promise<PickLists> {
+  return call("pick_lists");
+}
+
+export function addListItem(list: ListKind, label: string): Promise<null> {
+  return call("add_list_item", { list, label });
+}
+
+export function renameListItem(list: ListKind, old: string, newLabel: string): Promise<null> {
+  return call("rename_list_item", { list, old, new: newLabel });
+}
+
+// Pupil import (CSV text read in the browser; never a path)
+export function readHeader(text: string): Promise<CsvHeader> {
+  return call("read_header", { text });
+}
+
+export function suggestMapping(headers: string[]): Promise<ColumnMapping> {
+  return call("suggest_mapping", { headers });
+}
+
+/** The import's preview (`import::parse` against the vault's identifiers): nothing is written. */
+export function parse(text: string, mapping: ColumnMapping): Promise<ImportPreview> {
+  return call("parse", { text, mapping });
+}
+
+export function importPupils(preview: ImportPreview, mode: ImportMode): Promise<ImportOutcome> {
+  return call("import_pupils", { preview, mode });
+}
+
+// Profile and team
+export function saveProfile(pupilId: number, profile: Profile): Promise<null> {
+  return call("save_profile", { pupilId, profile });
+}
+
+/** Resolves to the new advice's id. */
+export function addAgencyAdvice(pupilId: number, input: AgencyAdviceInput): Promise<number> {
+  return call("add_agency_advice", { pupilId, input });
+}
+
+export function deleteAgencyAdvice(adviceId: number): Promise<null> {
+  return call("delete_agency_advice", { adviceId });
+}
+
+export function setTeam(pupilId: number, members: TeamMemberInput[]): Promise<TeamMember[]> {
+  return call("set_team", { pupilId, members });
+}
+
+// Plans
+export function listFrameworks(): Promise<Framework[]> {
+  return call("list_frameworks");
+}
+
+/** Adds a school's own framework from its JSON text; a malformed one is refused with line and reason. */
+export function addFramework(text: string): Promise<Framework> {
+  return call("add_framework", { text });
+}
+
+export function startPlan(pupilId: number, input: PlanInput): Promise<PlanView> {
+  return call("start_plan", { pupilId, input });
+}
+
+export function getPlan(planId: number): Promise<PlanView> {
+  return call("get_plan", { planId });
+}
+
+export function changeCadence(planId: number, cadence: Cadence): Promise<PlanView> {
+  return call("change_cadence", { planId, cadence });
+}
+
+export function closePlan(planId: number): Promise<null> {
+  return call("close_plan", { planId });
+}
+
+export function addGoal(planId: number, input: GoalInput): Promise<Goal> {
+  return call("add_goal", { planId, input });
+}
+
+export function updateGoal(goalId: number, input: GoalInput): Promise<Goal> {
+  return call("update_goal", { goalId, input });
+}
+
+export function setGoalStatus(goalId: number, status: GoalStatus): Promise<null> {
+  return call("set_goal_status", { goalId, status });
+}
+
+// Sessions, chronology, scores, indicators
+export function logSession(pupilId: number, input: SessionInput): Promise<SessionEntry> {
+  return call("log_session", { pupilId, input });
+}
+
+export function listSessions(pupilId: number, limit: number): Promise<SessionEntry[]> {
+  return call("list_sessions", { pupilId, limit });
+}
+
+export function addChronologyEvent(pupilId: number, input: ChronologyInput): Promise<ChronologyEvent> {
+  return call("add_chronology_event", { pupilId, input });
+}
+
+export function addScore(pupilId: number, input: ScoreInput): Promise<InstrumentScore> {
+  return call("add_score", { pupilId, input });
+}
+
+export function setIndicators(pupilId: number, input: IndicatorsInput): Promise<null> {
+  return call("set_indicators", { pupilId, input });
+}
+
+export function importIndicatorsCsv(text: string, mode: ImportMode): Promise<IndicatorImportOutcome> {
+  return call("import_indicators_csv", { text, mode });
+}
+
+// Search
+export function search(text: string, limit = 20): Promise<SearchHit[]> {
+  return call("search", { text, limit });
+}
+
+// Term dates
+export function schoolCalendars(): Promise<CalendarsView> {
+  return call("school_calendars");
+}
+
+export function saveSchoolCalendar(calendar: SchoolCalendar): Promise<CalendarsView> {
+  return call("save_school_calendar", { calendar });
+}
+
+export function deleteSchoolCalendar(yearLabel: string): Promise<CalendarsView> {
+  return call("delete_school_calendar", { yearLabel });
+}
+
+// Drafts (kept encrypted in the vault)
+export function saveDraft(formKey: string, content: string): Promise<Draft> {
+  return call("save_draft", { formKey, content });
+}
+
+export function loadDraft(formKey: string): Promise<Draft | null> {
+  return call("load_draft", { formKey });
+}
+
+export function listDrafts(): Promise<Draft[]> {
+  return call("list_drafts");
+}
+
+export function deleteDraft(formKey: string): Promise<null> {
+  return call("delete_draft", { formKey });
+}
+
+// Audit log (strategic lead)
+export function auditEntries(query: AuditQuery): Promise<AuditEntry[]> {
+  return call("audit_entries", { query });
+}
+
+export function verifyAudit(): Promise<AuditVerification> {
+  return call("verify_audit");
 }
 
 /**

@@ -14,6 +14,7 @@ import type {
   UserInfo,
 } from "../lib/bindings";
 import type * as Ipc from "../lib/ipc";
+import { recordCommands, records, resetRecords } from "./fake-records";
 
 type IpcModule = typeof Ipc;
 
@@ -82,6 +83,8 @@ export const backend = {
   /** A locked vault with these users; every passphrase is `${first name} passphrase words`. */
   lockedWith(users: UserInfo[], school = "Oakfield Primary School"): void {
     backend.firstRun();
+    resetRecords();
+    records.keyAdults = users.filter((u) => u.role === "key_adult").map((u) => ({ id: u.id, name: u.name }));
     state.state = "locked";
     state.school = school;
     state.users = [...users];
@@ -225,6 +228,7 @@ export function fakeIpc(real: IpcModule): IpcModule {
       s.auto_lock_minutes = minutes;
       return { ...s };
     }),
+    ...recordCommands({ session: requireUnlocked, lead: requireLead }),
     onLocked: vi.fn(async (cb: (e: LockedEvent) => void) => {
       lockedListeners.push(cb);
       return () => {

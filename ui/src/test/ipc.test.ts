@@ -52,6 +52,47 @@ describe("ipc commands", () => {
     ]);
   });
 
+  it("record commands are named as the domain names them, with camelCase keys", async () => {
+    const query = { key_adult_id: null, support_level: null, overdue_only: false, include_left: false, sort: "name" as const };
+    await ipc.caseload(query);
+    await ipc.openPupil(7, 100);
+    await ipc.assignKeyAdult(7, "u-adult", "2026-11-22");
+    await ipc.markLeft(7, "2026-12-18");
+    await ipc.logSession(7, { held_on: "2026-11-22", minutes: 20, kind: "check_in", regulation: null, note: "ok" });
+    await ipc.addGoal(3, { domain_id: "availability", outcome: "o", baseline: 2, target: 7, strategies: "", who: "", how_often: "", pp_plus_cost_pence: null });
+    await ipc.parse("a,b", { legal_forename: 0, legal_surname: 1, preferred_name: null, date_of_birth: null, year_group: null, upn: null, scn: null, local_id: null, care_status: null, support_level: null });
+    await ipc.saveDraft("session:7", "{}");
+    await ipc.deleteSchoolCalendar("2026-27");
+    await ipc.renameListItem("support_level", "Intensive", "Targeted");
+    await ipc.search("bridge");
+    await ipc.listFrameworks();
+
+    expect(invoke.mock.calls).toEqual([
+      ["caseload", { query }],
+      ["open_pupil", { pupilId: 7, sessionLimit: 100 }],
+      ["assign_key_adult", { pupilId: 7, keyAdultId: "u-adult", from: "2026-11-22" }],
+      ["mark_left", { pupilId: 7, leftOn: "2026-12-18" }],
+      ["log_session", { pupilId: 7, input: { held_on: "2026-11-22", minutes: 20, kind: "check_in", regulation: null, note: "ok" } }],
+      ["add_goal", { planId: 3, input: expect.objectContaining({ domain_id: "availability" }) }],
+      ["parse", { text: "a,b", mapping: expect.objectContaining({ legal_forename: 0 }) }],
+      ["save_draft", { formKey: "session:7", content: "{}" }],
+      ["delete_school_calendar", { yearLabel: "2026-27" }],
+      ["rename_list_item", { list: "support_level", old: "Intensive", new: "Targeted" }],
+      ["search", { text: "bridge", limit: 20 }],
+      ["list_frameworks", undefined],
+    ]);
+  });
+
+  it("keeps the form field a refused input names", async () => {
+    invoke.mockRejectedValueOnce({ kind: "invalid_input", message: "UPN: check letter should be B, not C.", retry_after_secs: null, field: "identifiers" });
+    await expect(ipc.addPupil({} as never)).rejects.toEqual({
+      kind: "invalid_input",
+      message: "UPN: check letter should be B, not C.",
+      retry_after_secs: null,
+      field: "identifiers",
+    });
+  });
+
   it("passes a CommandError rejection through", async () => {
     invoke.mockRejectedValueOnce({ kind: "throttled", message: "Wait.", retry_after_secs: 30 });
     await expect(ipc.unlock("u1", "p")).rejects.toEqual({ kind: "throttled", message: "Wait.", retry_after_secs: 30 });

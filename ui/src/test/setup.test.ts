@@ -135,7 +135,7 @@ describe("first-run setup", () => {
     expect(api.beginSetup.mock.invocationCallOrder[0]).toBeLessThan(api.finishSetup.mock.invocationCallOrder[0]);
 
     // Now unlocked: home, and the key is gone from the page.
-    expect(await screen.findByTestId("home-heading")).toHaveTextContent("Welcome, Sam Patel");
+    expect(await screen.findByTestId("home-heading")).toHaveTextContent("Caseloads");
     expect(screen.queryByTestId("recovery-key")).not.toBeInTheDocument();
     expect(document.body.textContent).not.toContain("K7QW");
   });

@@ -163,6 +163,6 @@ describe("unlock", () => {
     await user.type(byTestId("new-confirm"), "quiet river copper meadow");
     await user.click(byTestId("new-submit"));
     expect(api.resetPassphrase).toHaveBeenCalledWith("quiet river copper meadow");
-    expect(await screen.findByTestId("home-heading")).toHaveTextContent("Welcome, Alex Jones");
+    expect(await screen.findByTestId("home-heading")).toHaveTextContent("My caseload");
   });
 });

@@ -1,0 +1,546 @@
+// The record commands of the fake backend (pupils, plans, sessions, search, drafts, …): an
+// in-memory stand-in following attune-domain's rules closely enough to drive the screens.
+// A key adult sees only the pupils assigned to them, as the Rust side enforces.
+
+import { vi } from "vitest";
+import type { AuditEntry, CommandError, SessionInfo } from "../lib/bindings";
+import type {
+  CaseloadQuery,
+  CaseloadRow,
+  ChronologyEvent,
+  Draft,
+  Framework,
+  Goal,
+  ImportPreview,
+  InstrumentScore,
+  PlanView,
+  Profile,
+  Pupil,
+  PupilInput,
+  PupilRecord,
+  SearchHit,
+  SessionEntry,
+  TermlyIndicators,
+  AgencyAdvice,
+  TeamMember,
+  SchoolCalendar,
+} from "../lib/domain-types";
+
+export type StoredPupil = {
+  pupil: Pupil;
+  profile: Profile;
+  advice: AgencyAdvice[];
+  team: TeamMember[];
+  plan: PlanView | null;
+  sessions: SessionEntry[];
+  chronology: ChronologyEvent[];
+  scores: InstrumentScore[];
+  indicators: TermlyIndicators[];
+  nextReview: string | null;
+  overdue: boolean;
+};
+
+export const FRAMEWORKS: Framework[] = [
+  {
+    id: "secure-base",
+    name: "Secure Base model",
+    description: "Five dimensions of caregiving.",
+    default: true,
+    domains: [
+      { id: "availability", name: "Availability: helping the child to trust", description: "An adult is there for them.", prompts: ["By the next review, the pupil will go to their key adult when worried."] },
+      { id: "sensitivity", name: "Sensitivity: helping the child to manage feelings", description: "Adults notice and name feelings.", prompts: ["The pupil will name how they feel at check-in."] },
+    ],
+  },
+  { id: "shanarri", name: "SHANARRI", description: "Wellbeing indicators.", default: false, domains: [{ id: "safe", name: "Safe", description: "Protected from harm.", prompts: [] }] },
+];
+
+const emptyProfile = (): Profile => ({
+  strengths_interests: "",
+  what_helps: "",
+  what_does_not_help: "",
+  stressors: "",
+  calmers: "",
+  story: "",
+  starting_point: "",
+  developmental_age_notes: "",
+});
+
+export type RecordState = {
+  pupils: Map<number, StoredPupil>;
+  drafts: Map<string, Draft>;
+  audit: AuditEntry[];
+  nextId: number;
+  supportLevels: string[];
+  careStatuses: string[];
+  keyAdults: Array<{ id: string; name: string }>;
+};
+
+export const records: RecordState = {
+  pupils: new Map(),
+  drafts: new Map(),
+  audit: [],
+  nextId: 1,
+  supportLevels: ["Universal", "Additional", "Intensive"],
+  careStatuses: ["Looked after", "Previously looked after", "Child in need", "None"],
+  keyAdults: [],
+};
+
+export function resetRecords(): void {
+  records.pupils = new Map();
+  records.drafts = new Map();
+  records.audit = [];
+  records.nextId = 1;
+}
+
+function err(kind: CommandError["kind"], message: string, field?: string): CommandError & { field?: string } {
+  const e: CommandError & { field?: string } = { kind, message, retry_after_secs: null };
+  if (field) e.field = field;
+  return e;
+}
+
+const YEAR_LABELS: Record<string, string> = { R: "Reception" };
+function yearGroup(text: string): { code: string; label: string } {
+  const t = text.trim().toUpperCase().replace(/^YEAR\s*/, "").replace(/^Y/, "");
+  if (t === "R" || t === "RECEPTION") return { code: "R", label: "Reception" };
+  if (/^\d{1,2}$/.test(t) && Number(t) >= 1 && Number(t) <= 14) return { code: `Y${Number(t)}`, label: `Year ${Number(t)}` };
+  if (/^[PS]\d$/.test(t)) return { code: t, label: YEAR_LABELS[t] ?? t };
+  throw err("invalid_input", `Year group "${text}" is out of range: use R (Reception), N1 or N2 (nursery), 1 to 14, P1 to P7 or S1 to S6.`, "year_group");
+}
+
+/** The DfE check letter rule, as identifiers.rs has it. */
+export function upnCheck(upn: string): string | null {
+  const letters = "ABCDEFGHJKLMNPQRTUVWXYZ";
+  const v = upn.toUpperCase();
+  if (v.length !== 13) return `UPN: 13 characters expected, found ${v.length}.`;
+  if (!/^\d{11}[0-9A-Z]$/.test(v.slice(1, 13))) return "UPN: characters 2 to 12 of a UPN are digits.";
+  let sum = 0;
+  for (let i = 1; i < 13; i++) {
+    const c = v[i];
+    const n = /\d/.test(c) ? Number(c) : letters.indexOf(c);
+    sum += n * (i + 1);
+  }
+  const expected = letters[sum % 23];
+  return v[0] === expected ? null : `UPN: check letter should be ${expected}, not ${v[0]}.`;
+}
+
+function check(input: PupilInput): void {
+  if (input.legal_forename.trim() === "") throw err("invalid_input", "Enter the legal forename.", "legal_forename");
+  for (const id of input.identifiers) {
+    if (id.kind === "upn") {
+      const problem = upnCheck(id.value);
+      if (problem) throw err("invalid_input", problem, "identifiers");
+    }
+  }
+}
+
+export type Ctx = { session: () => SessionInfo; lead: () => SessionInfo };
+
+function visible(ctx: Ctx, id: number): StoredPupil {
+  const s = ctx.session();
+  const p = records.pupils.get(id);
+  if (!p) throw err("not_found", "There is no such pupil.");
+  if (s.user.role === "key_adult" && p.pupil.key_adult?.id !== s.user.id) {
+    throw err("not_permitted", "Not permitted: this pupil is not on your caseload.");
+  }
+  return p;
+}
+
+function audit(ctx: Ctx, action: string, target: string | null = null) {
+  const s = ctx.session();
+  records.audit.unshift({
+    seq: records.audit.length + 1,
+    at: "2026-11-22T14:32:00Z",
+    actor_id: s.user.id,
+    actor_name: s.user.name,
+    action,
+    target,
+    outcome: "ok",
+  });
+}
+
+function build(input: PupilInput, id: number, existing?: Pupil): Pupil {
+  const yg = yearGroup(input.year_group);
+  const preferred = input.preferred_name?.trim() || null;
+  return {
+    id,
+    legal_forename: input.legal_forename,
+    legal_surname: input.legal_surname,
+    preferred_name: preferred,
+    display_name: `${preferred ?? input.legal_forename} ${input.legal_surname}`,
+    date_of_birth: input.date_of_birth,
+    year_group: yg.code,
+    year_group_label: yg.label,
+    identifiers: input.identifiers.map((i) => ({ kind: i.kind, value: i.value.toUpperCase(), temporary: false })),
+    care_status: input.care_status,
+    support_level: input.support_level,
+    key_adult: existing?.key_adult ?? null,
+    status: existing?.status ?? "active",
+    left_on: existing?.left_on ?? null,
+    relationship_start: input.relationship_start,
+    relationship_planned_end: input.relationship_planned_end,
+    created_at: "2026-11-22T09:00:00Z",
+    updated_at: "2026-11-22T09:00:00Z",
+  };
+}
+
+/** Adds a pupil straight into the fake vault (for a test's starting point). */
+export function seedPupil(
+  input: Partial<PupilInput> & { legal_forename: string; legal_surname: string },
+  extra: { keyAdult?: { id: string; name: string } | null; nextReview?: string | null; overdue?: boolean; lastSession?: string | null } = {},
+): StoredPupil {
+  const id = records.nextId++;
+  const pupil = build(
+    {
+      preferred_name: null,
+      date_of_birth: "2016-03-27",
+      year_group: "Year 5",
+      identifiers: [],
+      care_status: null,
+      support_level: null,
+      relationship_start: null,
+      relationship_planned_end: null,
+      ...input,
+    },
+    id,
+  );
+  pupil.key_adult = extra.keyAdult ?? null;
+  const stored: StoredPupil = {
+    pupil,
+    profile: emptyProfile(),
+    advice: [],
+    team: [],
+    plan: null,
+    sessions: [],
+    chronology: [],
+    scores: [],
+    indicators: [],
+    nextReview: extra.nextReview ?? null,
+    overdue: extra.overdue ?? false,
+  };
+  if (extra.lastSession) {
+    stored.sessions.push({ id: records.nextId++, held_on: extra.lastSession, minutes: 20, kind: "check_in", regulation: null, note: "", recorded_by: "Alex Jones" });
+  }
+  records.pupils.set(id, stored);
+  return stored;
+}
+
+function row(p: StoredPupil): CaseloadRow {
+  return {
+    pupil_id: p.pupil.id,
+    preferred_name: p.pupil.preferred_name ?? p.pupil.legal_forename,
+    surname: p.pupil.legal_surname,
+    year_group: p.pupil.year_group,
+    year_group_label: p.pupil.year_group_label,
+    support_level: p.pupil.support_level,
+    next_review: p.plan?.due_dates.find((d) => !d.held)?.date ?? p.nextReview,
+    overdue: p.overdue,
+    last_session: p.sessions.map((s) => s.held_on).sort().reverse()[0] ?? null,
+    key_adult_name: p.pupil.key_adult?.name ?? null,
+    status: p.pupil.status,
+  };
+}
+
+function recordOf(p: StoredPupil): PupilRecord {
+  return {
+    pupil: { ...p.pupil },
+    assignments: p.pupil.key_adult ? [{ key_adult: p.pupil.key_adult, from: "2026-09-01", to: null }] : [],
+    profile: { ...p.profile },
+    agency_advice: [...p.advice],
+    team: [...p.team],
+    plan: p.plan ? structuredClone(p.plan) : null,
+    sessions: [...p.sessions].sort((a, b) => b.held_on.localeCompare(a.held_on)),
+    session_count: p.sessions.length,
+    chronology: [...p.chronology],
+    scores: [...p.scores],
+    indicators: [...p.indicators],
+  };
+}
+
+export function recordCommands(ctx: Ctx) {
+  return {
+    caseload: vi.fn(async (query: CaseloadQuery) => {
+      const s = ctx.session();
+      let list = [...records.pupils.values()].filter((p) => p.pupil.status !== "archived");
+      if (s.user.role === "key_adult") list = list.filter((p) => p.pupil.key_adult?.id === s.user.id);
+      else if (query.key_adult_id) list = list.filter((p) => p.pupil.key_adult?.id === query.key_adult_id);
+      if (!query.include_left) list = list.filter((p) => p.pupil.status === "active");
+      if (query.support_level) list = list.filter((p) => p.pupil.support_level === query.support_level);
+      if (query.overdue_only) list = list.filter((p) => p.overdue);
+      return list.map(row);
+    }),
+    addPupil: vi.fn(async (input: PupilInput) => {
+      ctx.lead();
+      check(input);
+      const id = records.nextId++;
+      const pupil = build(input, id);
+      records.pupils.set(id, { pupil, profile: emptyProfile(), advice: [], team: [], plan: null, sessions: [], chronology: [], scores: [], indicators: [], nextReview: null, overdue: false });
+      audit(ctx, "pupil.create", `pupil:${id}`);
+      return { ...pupil };
+    }),
+    updatePupil: vi.fn(async (pupilId: number, input: PupilInput) => {
+      ctx.lead();
+      const p = visible(ctx, pupilId);
+      check(input);
+      p.pupil = build(input, pupilId, p.pupil);
+      return { ...p.pupil };
+    }),
+    assignKeyAdult: vi.fn(async (pupilId: number, keyAdultId: string | null) => {
+      ctx.lead();
+      const p = visible(ctx, pupilId);
+      const who = records.keyAdults.find((k) => k.id === keyAdultId) ?? null;
+      p.pupil.key_adult = who;
+      return null;
+    }),
+    markLeft: vi.fn(async (pupilId: number, leftOn: string) => {
+      ctx.lead();
+      const p = visible(ctx, pupilId);
+      p.pupil.status = "left";
+      p.pupil.left_on = leftOn;
+      return null;
+    }),
+    archivePupil: vi.fn(async (pupilId: number) => {
+      ctx.lead();
+      visible(ctx, pupilId).pupil.status = "archived";
+      return null;
+    }),
+    getPupil: vi.fn(async (pupilId: number) => ({ ...visible(ctx, pupilId).pupil })),
+    openPupil: vi.fn(async (pupilId: number) => recordOf(visible(ctx, pupilId))),
+    pickLists: vi.fn(async () => {
+      ctx.session();
+      return { care_statuses: [...records.careStatuses], support_levels: [...records.supportLevels] };
+    }),
+    addListItem: vi.fn(async () => null),
+    renameListItem: vi.fn(async () => null),
+    readHeader: vi.fn(async (text: string) => {
+      ctx.lead();
+      const first = text.split(/\r?\n/)[0] ?? "";
+      return { line: 1, headers: first.split(",").map((h) => h.trim()) };
+    }),
+    suggestMapping: vi.fn(async (headers: string[]) => {
+      const find = (...names: string[]) => {
+        const i = headers.findIndex((h) => names.includes(h.toLowerCase().replace(/[^a-z0-9]/g, "")));
+        return i < 0 ? null : i;
+      };
+      return {
+        legal_forename: find("forename", "legalforename", "firstname"),
+        legal_surname: find("surname", "legalsurname", "lastname"),
+        preferred_name: find("preferredforename", "preferredname"),
+        date_of_birth: find("dob", "dateofbirth"),
+        year_group: find("year", "yeargroup"),
+        upn: find("upn"),
+        scn: find("scn"),
+        local_id: find("adno", "localid"),
+        care_status: find("carestatus"),
+        support_level: find("supportlevel"),
+      };
+    }),
+    parse: vi.fn(async (text: string, mapping: Record<string, number | null>): Promise<ImportPreview> => {
+      ctx.lead();
+      const lines = text.split(/\r?\n/);
+      const preview: ImportPreview = { good: [], bad: [], date_order: "day_first", header_line: 1 };
+      const cell = (cells: string[], f: string) => (mapping[f] === null || mapping[f] === undefined ? "" : (cells[mapping[f] as number] ?? "").trim());
+      lines.slice(1).forEach((line, i) => {
+        if (line.trim() === "") return;
+        const n = i + 2;
+        const cells = line.split(",");
+        const reasons: string[] = [];
+        const dob = cell(cells, "date_of_birth");
+        const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(dob);
+        if (!m || Number(m[2]) > 12 || Number(m[1]) > 31) reasons.push(`date of birth "${dob}" cannot be read`);
+        const upn = cell(cells, "upn");
+        if (upn) {
+          const problem = upnCheck(upn);
+          if (problem) reasons.push(problem.replace(/\.$/, ""));
+        }
+        if (reasons.length > 0) preview.bad.push({ line: n, reason: reasons.join("; ") });
+        else
+          preview.good.push([
+            n,
+            {
+              legal_forename: cell(cells, "legal_forename"),
+              legal_surname: cell(cells, "legal_surname"),
+              preferred_name: cell(cells, "preferred_name") || null,
+              date_of_birth: `${m![3]}-${m![2].padStart(2, "0")}-${m![1].padStart(2, "0")}`,
+              year_group: cell(cells, "year_group"),
+              identifiers: upn ? [{ kind: "upn", value: upn }] : [],
+              care_status: null,
+              support_level: null,
+            },
+          ]);
+      });
+      return preview;
+    }),
+    importPupils: vi.fn(async (preview: ImportPreview, mode: "all_or_nothing" | "good_only") => {
+      ctx.lead();
+      if (mode === "all_or_nothing" && preview.bad.length > 0) return { imported: 0, bad: preview.bad };
+      for (const [, p] of preview.good) {
+        seedPupil({ legal_forename: p.legal_forename, legal_surname: p.legal_surname, date_of_birth: p.date_of_birth, year_group: p.year_group });
+      }
+      return { imported: preview.good.length, bad: preview.bad };
+    }),
+    saveProfile: vi.fn(async (pupilId: number, profile: Profile) => {
+      visible(ctx, pupilId).profile = { ...profile };
+      return null;
+    }),
+    addAgencyAdvice: vi.fn(async (pupilId: number, input) => {
+      const p = visible(ctx, pupilId);
+      const id = records.nextId++;
+      p.advice.push({ id, ...input, recorded_by: ctx.session().user.name });
+      return id;
+    }),
+    deleteAgencyAdvice: vi.fn(async (adviceId: number) => {
+      for (const p of records.pupils.values()) p.advice = p.advice.filter((a) => a.id !== adviceId);
+      return null;
+    }),
+    setTeam: vi.fn(async (pupilId: number, members) => {
+      const p = visible(ctx, pupilId);
+      p.team = members.map((m: { name: string; role: string }) => ({ id: records.nextId++, ...m }));
+      return [...p.team];
+    }),
+    listFrameworks: vi.fn(async () => {
+      ctx.session();
+      return structuredClone(FRAMEWORKS);
+    }),
+    addFramework: vi.fn(async () => {
+      throw err("invalid_input", "line 1, column 1: expected value");
+    }),
+    startPlan: vi.fn(async (pupilId: number, input) => {
+      const p = visible(ctx, pupilId);
+      const fw = FRAMEWORKS.find((f) => f.id === (input.framework_id ?? "secure-base"))!;
+      p.plan = {
+        id: records.nextId++,
+        pupil_id: pupilId,
+        framework_id: fw.id,
+        framework_name: fw.name,
+        start: input.start,
+        horizon_end: input.horizon_end,
+        cadence: input.cadence,
+        cadence_label: typeof input.cadence === "object" ? `every ${input.cadence.custom_weeks} weeks` : input.cadence === "termly" ? "termly" : input.cadence === "half_termly" ? "half-termly" : "every 6 weeks",
+        status: "active",
+        goals: [],
+        due_dates: [
+          { date: "2026-12-16", provisional: false, held: false, overdue: false },
+          { date: "2027-02-12", provisional: true, held: false, overdue: false },
+        ],
+      };
+      return structuredClone(p.plan);
+    }),
+    getPlan: vi.fn(async (planId: number) => {
+      const p = [...records.pupils.values()].find((x) => x.plan?.id === planId);
+      if (!p?.plan) throw err("not_found", "There is no such plan.");
+      return structuredClone(p.plan);
+    }),
+    changeCadence: vi.fn(async () => {
+      throw err("internal", "not in the fake");
+    }),
+    closePlan: vi.fn(async () => null),
+    addGoal: vi.fn(async (planId: number, input) => {
+      const p = [...records.pupils.values()].find((x) => x.plan?.id === planId);
+      if (!p?.plan) throw err("not_found", "There is no such plan.");
+      visible(ctx, p.pupil.id);
+      const fw = FRAMEWORKS.find((f) => f.id === p.plan!.framework_id)!;
+      const domain = fw.domains.find((d) => d.id === input.domain_id);
+      if (!domain) throw err("invalid_input", "Choose a domain of the plan's framework.", "domain_id");
+      const goal: Goal = { id: records.nextId++, plan_id: planId, domain_name: domain.name, status: "active", position: p.plan.goals.length, ...input };
+      p.plan.goals.push(goal);
+      return { ...goal };
+    }),
+    updateGoal: vi.fn(async () => {
+      throw err("internal", "not in the fake");
+    }),
+    setGoalStatus: vi.fn(async () => null),
+    logSession: vi.fn(async (pupilId: number, input) => {
+      const p = visible(ctx, pupilId);
+      if (input.minutes < 1 || input.minutes > 480) throw err("invalid_input", "A session lasts 1 to 480 minutes.", "minutes");
+      const entry: SessionEntry = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name };
+      p.sessions.push(entry);
+      audit(ctx, "session.create", `pupil:${pupilId}/session:${entry.id}`);
+      return { ...entry };
+    }),
+    listSessions: vi.fn(async (pupilId: number) => [...visible(ctx, pupilId).sessions]),
+    addChronologyEvent: vi.fn(async (pupilId: number, input) => {
+      const p = visible(ctx, pupilId);
+      const ev: ChronologyEvent = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name };
+      p.chronology.push(ev);
+      return { ...ev };
+    }),
+    addScore: vi.fn(async (pupilId: number, input) => {
+      const p = visible(ctx, pupilId);
+      const s: InstrumentScore = { id: records.nextId++, ...input };
+      p.scores.unshift(s);
+      return { ...s };
+    }),
+    setIndicators: vi.fn(async (pupilId: number, input) => {
+      const p = visible(ctx, pupilId);
+      p.indicators = [...p.indicators.filter((t) => t.term !== input.term), { ...input }];
+      return null;
+    }),
+    importIndicatorsCsv: vi.fn(async () => {
+      ctx.lead();
+      return { imported: 0, bad: [] };
+    }),
+    search: vi.fn(async (text: string) => {
+      const s = ctx.session();
+      const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+      const hits: SearchHit[] = [];
+      const mark = (t: string) => words.reduce((acc, w) => acc.replace(new RegExp(`(${w})`, "ig"), "[$1]"), t);
+      const has = (t: string) => words.every((w) => t.toLowerCase().includes(w));
+      for (const p of records.pupils.values()) {
+        if (s.user.role === "key_adult" && p.pupil.key_adult?.id !== s.user.id) continue;
+        const name = p.pupil.display_name;
+        if (has(`${p.pupil.legal_forename} ${p.pupil.legal_surname} ${p.pupil.preferred_name ?? ""}`)) hits.push({ kind: "pupil", pupil_id: p.pupil.id, pupil_name: name, record_id: p.pupil.id, snippet: mark(name) });
+        for (const g of p.plan?.goals ?? []) if (has(g.outcome)) hits.push({ kind: "goal", pupil_id: p.pupil.id, pupil_name: name, record_id: g.id, snippet: mark(g.outcome) });
+        for (const x of p.sessions) if (has(x.note)) hits.push({ kind: "session_note", pupil_id: p.pupil.id, pupil_name: name, record_id: x.id, snippet: mark(x.note) });
+        for (const c of p.chronology) if (has(c.description)) hits.push({ kind: "chronology", pupil_id: p.pupil.id, pupil_name: name, record_id: c.id, snippet: mark(c.description) });
+      }
+      return hits;
+    }),
+    schoolCalendars: vi.fn(async () => {
+      ctx.session();
+      return { calendars: [defaultCalendar()], defaults: true };
+    }),
+    saveSchoolCalendar: vi.fn(async (calendar: SchoolCalendar) => {
+      ctx.lead();
+      return { calendars: [JSON.parse(JSON.stringify(calendar)) as SchoolCalendar], defaults: false };
+    }),
+    deleteSchoolCalendar: vi.fn(async () => ({ calendars: [defaultCalendar()], defaults: true })),
+    saveDraft: vi.fn(async (formKey: string, content: string) => {
+      ctx.session();
+      const d: Draft = { form_key: formKey, content, updated_at: new Date().toISOString() };
+      records.drafts.set(formKey, d);
+      return { ...d };
+    }),
+    loadDraft: vi.fn(async (formKey: string) => {
+      ctx.session();
+      const d = records.drafts.get(formKey);
+      return d ? { ...d } : null;
+    }),
+    listDrafts: vi.fn(async () => [...records.drafts.values()]),
+    deleteDraft: vi.fn(async (formKey: string) => {
+      records.drafts.delete(formKey);
+      return null;
+    }),
+    auditEntries: vi.fn(async (query: { action_prefix: string | null; user_id: string | null }) => {
+      ctx.lead();
+      return records.audit.filter(
+        (a) => (!query.action_prefix || a.action.startsWith(query.action_prefix)) && (!query.user_id || a.actor_id === query.user_id),
+      );
+    }),
+    verifyAudit: vi.fn(async () => {
+      ctx.lead();
+      return { intact: true, first_broken_seq: null };
+    }),
+  };
+}
+
+export function defaultCalendar(): SchoolCalendar {
+  return {
+    year_label: "2026-27",
+    terms: [
+      { name: "Autumn", start: "2026-09-02", end: "2026-12-18", half_term: { start: "2026-10-26", end: "2026-10-30" } },
+      { name: "Spring", start: "2027-01-05", end: "2027-03-26", half_term: { start: "2027-02-15", end: "2027-02-19" } },
+      { name: "Summer", start: "2027-04-12", end: "2027-07-21", half_term: { start: "2027-05-31", end: "2027-06-04" } },
+    ],
+    closures: [],
+  };
+}
