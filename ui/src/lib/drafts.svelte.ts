@@ -9,7 +9,7 @@
 
 import { deleteDraft, loadDraft, saveDraft } from "./ipc";
 import { isLockedError } from "./errors";
-import type { Draft } from "./domain-types";
+import type { Draft } from "./bindings";
 
 /** How long after the last keystroke a draft is saved. */
 export const DRAFT_DELAY_MS = 1000;

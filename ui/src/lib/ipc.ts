@@ -7,25 +7,19 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
 import type {
-  AppStatus,
-  CommandError,
-  LockedEvent,
-  NewUserRequest,
-  PassphraseStrength,
-  SessionInfo,
-  SetupPending,
-  SetupRequest,
-  UserInfo,
-} from "./bindings";
-import type {
   AgencyAdviceInput,
-  CalendarsView,
+  AppStatus,
+  AuditEntry,
+  AuditQuery,
+  AuditVerification,
   Cadence,
+  CalendarsView,
   CaseloadQuery,
   CaseloadRow,
   ChronologyEvent,
   ChronologyInput,
   ColumnMapping,
+  CommandError,
   CsvHeader,
   Draft,
   Framework,
@@ -39,6 +33,9 @@ import type {
   IndicatorsInput,
   InstrumentScore,
   ListKind,
+  LockedEvent,
+  NewUserRequest,
+  PassphraseStrength,
   PickLists,
   PlanInput,
   PlanView,
@@ -50,13 +47,14 @@ import type {
   ScoreInput,
   SearchHit,
   SessionEntry,
+  SessionInfo,
   SessionInput,
+  SetupPending,
+  SetupRequest,
   TeamMember,
   TeamMemberInput,
-  AuditQuery,
-  AuditVerification,
-} from "./domain-types";
-import type { AuditEntry } from "./bindings";
+  UserInfo,
+} from "./bindings";
 
 /** True when `e` has the shape of a CommandError sent by the Rust side. */
 export function isCommandError(e: unknown): e is CommandError {

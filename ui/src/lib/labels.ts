@@ -4,11 +4,13 @@ import type {
   AgencyKind,
   Cadence,
   ChronologyKind,
+  Framework,
+  GoalStatus,
   HitKind,
   IdentifierKind,
   Instrument,
   SessionKind,
-} from "./domain-types";
+} from "./bindings";
 
 export const SESSION_KINDS: Array<{ value: SessionKind; label: string }> = [
   { value: "check_in", label: "Check-in" },
@@ -72,4 +74,34 @@ export function cadenceLabel(c: Cadence): string {
 /** Pence as pounds: 12345 → "£123.45". */
 export function pounds(pence: number): string {
   return `£${(pence / 100).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}
+
+/** The review cadences a plan can have, as the plan forms offer them. */
+export type CadenceChoice = "six_weekly" | "half_termly" | "termly" | "custom";
+
+export const CADENCE_CHOICES: ReadonlyArray<{ value: CadenceChoice; label: string; hint?: string }> = [
+  { value: "six_weekly", label: "Every 6 weeks" },
+  { value: "half_termly", label: "Half-termly", hint: "In the last school week before each half term and end of term" },
+  { value: "termly", label: "Termly", hint: "In the last school week of each term" },
+  { value: "custom", label: "Every so many weeks" },
+];
+
+/** The radio a cadence selects, and the weeks for "every so many weeks" ("" otherwise). */
+export function cadenceChoice(c: Cadence): { kind: CadenceChoice; weeks: string } {
+  return typeof c === "object" ? { kind: "custom", weeks: String(c.custom_weeks) } : { kind: c, weeks: "" };
+}
+
+const GOAL_STATUSES: Record<GoalStatus, string> = { active: "Active", achieved: "Achieved", stopped: "Stopped" };
+export const goalStatusLabel = (s: GoalStatus) => GOAL_STATUSES[s] ?? s;
+
+/**
+ * The frameworks built into Attune (attune-domain's `framework::BUILTIN`, from
+ * `assets/frameworks/`). A school's own framework can never take one of these ids (the backend
+ * refuses it), so an id here always means a built-in framework. `Framework` carries no flag
+ * for this yet.
+ */
+export const BUILT_IN_FRAMEWORK_IDS: readonly string[] = ["secure-base", "shanarri"];
+
+export function isBuiltInFramework(f: Framework): boolean {
+  return BUILT_IN_FRAMEWORK_IDS.includes(f.id);
 }

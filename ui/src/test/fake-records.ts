@@ -4,13 +4,17 @@
 
 import { vi } from "vitest";
 import type { AuditEntry, CommandError, SessionInfo } from "../lib/bindings";
+import { todayIso } from "../lib/dates";
 import type {
+  Cadence,
   CaseloadQuery,
   CaseloadRow,
   ChronologyEvent,
   Draft,
   Framework,
   Goal,
+  GoalInput,
+  GoalStatus,
   ImportPreview,
   InstrumentScore,
   PlanView,
@@ -24,7 +28,7 @@ import type {
   AgencyAdvice,
   TeamMember,
   SchoolCalendar,
-} from "../lib/domain-types";
+} from "../lib/bindings";
 
 export type StoredPupil = {
   pupil: Pupil;
@@ -73,6 +77,8 @@ export type RecordState = {
   supportLevels: string[];
   careStatuses: string[];
   keyAdults: Array<{ id: string; name: string }>;
+  /** The school's own frameworks (after the built-in FRAMEWORKS). */
+  schoolFrameworks: Framework[];
 };
 
 export const records: RecordState = {
@@ -83,6 +89,7 @@ export const records: RecordState = {
   supportLevels: ["Universal", "Additional", "Intensive"],
   careStatuses: ["Looked after", "Previously looked after", "Child in need", "None"],
   keyAdults: [],
+  schoolFrameworks: [],
 };
 
 export function resetRecords(): void {
@@ -90,6 +97,122 @@ export function resetRecords(): void {
   records.drafts = new Map();
   records.audit = [];
   records.nextId = 1;
+  records.schoolFrameworks = [];
+}
+
+function allFrameworks(): Framework[] {
+  return [...FRAMEWORKS, ...records.schoolFrameworks];
+}
+
+/** "line 4, column 3" for a character offset in `text`, as the framework reader reports it. */
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  const column = offset - before.lastIndexOf("\n");
+  return `line ${line}, column ${column}`;
+}
+
+/** A rough framework::Framework::from_json_str: a malformed file gives "line L, column C: reason". */
+function readFramework(text: string): Framework {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    const at = /position (\d+)/.exec(String((e as Error).message));
+    throw err("invalid_input", `${lineColumn(text, at ? Number(at[1]) : 0)}: this is not valid JSON`);
+  }
+  const o = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  for (const field of ["id", "name", "description", "domains"]) {
+    if (!(field in o)) throw err("invalid_input", `line 1, column 1: missing field \`${field}\``);
+  }
+  const domains = o.domains as Array<Record<string, unknown>>;
+  if (!Array.isArray(domains) || domains.length === 0) {
+    throw err("invalid_input", `${lineColumn(text, text.indexOf('"domains"'))}: a framework needs at least one domain`);
+  }
+  return {
+    id: String(o.id),
+    name: String(o.name),
+    description: String(o.description),
+    default: o.default === true,
+    domains: domains.map((d) => ({ id: String(d.id), name: String(d.name), description: String(d.description ?? ""), prompts: (d.prompts as string[]) ?? [] })),
+  };
+}
+
+const CADENCE_WEEKS = { six_weekly: 6, half_termly: 7, termly: 13 } as const;
+
+function cadenceWeeks(c: Cadence): number {
+  return typeof c === "object" ? c.custom_weeks : CADENCE_WEEKS[c];
+}
+
+function cadenceLabelOf(c: Cadence): string {
+  return typeof c === "object" ? `every ${c.custom_weeks} weeks` : c === "termly" ? "termly" : c === "half_termly" ? "half-termly" : "every 6 weeks";
+}
+
+/** The fake's future review dates for a cadence: three, the cadence's weeks apart, from `today`. */
+export function fakeFutureDates(c: Cadence, today: string = todayIso()): string[] {
+  const step = cadenceWeeks(c) * 7;
+  const base = new Date(`${today}T12:00:00Z`);
+  return [1, 2, 3].map((n) => new Date(base.getTime() + n * step * 86_400_000).toISOString().slice(0, 10));
+}
+
+/** Gives a seeded pupil an active Secure Base plan with these goals (for a test's starting point). */
+export function seedPlan(
+  p: StoredPupil,
+  options: { cadence?: Cadence; dueDates?: PlanView["due_dates"]; goals?: Array<Partial<GoalInput> & { status?: GoalStatus }> } = {},
+): PlanView {
+  const planId = records.nextId++;
+  const fw = FRAMEWORKS[0];
+  const cadence = options.cadence ?? "half_termly";
+  p.plan = {
+    id: planId,
+    pupil_id: p.pupil.id,
+    framework_id: fw.id,
+    framework_name: fw.name,
+    start: "2025-09-01",
+    horizon_end: "2027-09-01",
+    cadence,
+    cadence_label: cadenceLabelOf(cadence),
+    status: "active",
+    goals: [],
+    due_dates: options.dueDates ?? fakeFutureDates(cadence).map((date) => ({ date, provisional: false, held: false, overdue: false })),
+  };
+  (options.goals ?? []).forEach((g, i) => {
+    const domain = fw.domains.find((d) => d.id === (g.domain_id ?? "availability"))!;
+    p.plan!.goals.push({
+      id: records.nextId++,
+      plan_id: planId,
+      domain_id: domain.id,
+      domain_name: domain.name,
+      outcome: g.outcome ?? `Goal ${i + 1}`,
+      baseline: g.baseline ?? 2,
+      target: g.target ?? 7,
+      strategies: g.strategies ?? "",
+      who: g.who ?? "",
+      how_often: g.how_often ?? "",
+      pp_plus_cost_pence: g.pp_plus_cost_pence ?? null,
+      status: g.status ?? "active",
+      position: i,
+    });
+  });
+  return structuredClone(p.plan);
+}
+
+function planOwner(ctx: Ctx, planId: number): StoredPupil & { plan: PlanView } {
+  const p = [...records.pupils.values()].find((x) => x.plan?.id === planId);
+  if (!p?.plan) throw err("not_found", "There is no such plan.");
+  visible(ctx, p.pupil.id);
+  return p as StoredPupil & { plan: PlanView };
+}
+
+function goalOwner(ctx: Ctx, goalId: number): { p: StoredPupil & { plan: PlanView }; goal: Goal } {
+  for (const p of records.pupils.values()) {
+    const goal = p.plan?.goals.find((g) => g.id === goalId);
+    if (goal) {
+      visible(ctx, p.pupil.id);
+      return { p: p as StoredPupil & { plan: PlanView }, goal };
+    }
+  }
+  throw err("not_found", "There is no such goal.");
 }
 
 function err(kind: CommandError["kind"], message: string, field?: string): CommandError & { field?: string } {
@@ -399,14 +522,24 @@ export function recordCommands(ctx: Ctx) {
     }),
     listFrameworks: vi.fn(async () => {
       ctx.session();
-      return structuredClone(FRAMEWORKS);
+      return structuredClone(allFrameworks());
     }),
-    addFramework: vi.fn(async () => {
-      throw err("invalid_input", "line 1, column 1: expected value");
+    addFramework: vi.fn(async (text: string) => {
+      ctx.lead();
+      const fw = readFramework(text);
+      if (FRAMEWORKS.some((f) => f.id === fw.id)) {
+        throw err("already_exists", `The framework id "${fw.id}" belongs to a framework built into Attune: give yours another id.`);
+      }
+      if (records.schoolFrameworks.some((f) => f.id === fw.id)) {
+        throw err("already_exists", `The school already has a framework with the id "${fw.id}": give this one another id.`);
+      }
+      records.schoolFrameworks.push(fw);
+      audit(ctx, "framework.add", `framework:${fw.id}`);
+      return structuredClone(fw);
     }),
     startPlan: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
-      const fw = FRAMEWORKS.find((f) => f.id === (input.framework_id ?? "secure-base"))!;
+      const fw = allFrameworks().find((f) => f.id === (input.framework_id ?? "secure-base"))!;
       p.plan = {
         id: records.nextId++,
         pupil_id: pupilId,
@@ -415,7 +548,7 @@ export function recordCommands(ctx: Ctx) {
         start: input.start,
         horizon_end: input.horizon_end,
         cadence: input.cadence,
-        cadence_label: typeof input.cadence === "object" ? `every ${input.cadence.custom_weeks} weeks` : input.cadence === "termly" ? "termly" : input.cadence === "half_termly" ? "half-termly" : "every 6 weeks",
+        cadence_label: cadenceLabelOf(input.cadence),
         status: "active",
         goals: [],
         due_dates: [
@@ -430,25 +563,44 @@ export function recordCommands(ctx: Ctx) {
       if (!p?.plan) throw err("not_found", "There is no such plan.");
       return structuredClone(p.plan);
     }),
-    changeCadence: vi.fn(async () => {
-      throw err("internal", "not in the fake");
+    changeCadence: vi.fn(async (planId: number, cadence: Cadence) => {
+      const p = planOwner(ctx, planId);
+      if (typeof cadence === "object" && (cadence.custom_weeks < 1 || cadence.custom_weeks > 52)) {
+        throw err("invalid_input", `A custom cadence of ${cadence.custom_weeks} weeks is out of range: use 1 to 52 weeks.`, "cadence");
+      }
+      // Dates before today are kept; later ones worked out again.
+      const today = todayIso();
+      const past = p.plan.due_dates.filter((d) => d.date < today);
+      const future = fakeFutureDates(cadence, today).map((date) => ({ date, provisional: false, held: false, overdue: false }));
+      p.plan.cadence = cadence;
+      p.plan.cadence_label = cadenceLabelOf(cadence);
+      p.plan.due_dates = [...past, ...future];
+      return structuredClone(p.plan);
     }),
     closePlan: vi.fn(async () => null),
     addGoal: vi.fn(async (planId: number, input) => {
       const p = [...records.pupils.values()].find((x) => x.plan?.id === planId);
       if (!p?.plan) throw err("not_found", "There is no such plan.");
       visible(ctx, p.pupil.id);
-      const fw = FRAMEWORKS.find((f) => f.id === p.plan!.framework_id)!;
+      const fw = allFrameworks().find((f) => f.id === p.plan!.framework_id)!;
       const domain = fw.domains.find((d) => d.id === input.domain_id);
       if (!domain) throw err("invalid_input", "Choose a domain of the plan's framework.", "domain_id");
       const goal: Goal = { id: records.nextId++, plan_id: planId, domain_name: domain.name, status: "active", position: p.plan.goals.length, ...input };
       p.plan.goals.push(goal);
       return { ...goal };
     }),
-    updateGoal: vi.fn(async () => {
-      throw err("internal", "not in the fake");
+    updateGoal: vi.fn(async (goalId: number, input: GoalInput) => {
+      const { p, goal } = goalOwner(ctx, goalId);
+      const fw = allFrameworks().find((f) => f.id === p.plan.framework_id)!;
+      const domain = fw.domains.find((d) => d.id === input.domain_id);
+      if (!domain) throw err("invalid_input", "Choose a domain of the plan's framework.", "domain_id");
+      Object.assign(goal, input, { domain_name: domain.name });
+      return { ...goal };
     }),
-    setGoalStatus: vi.fn(async () => null),
+    setGoalStatus: vi.fn(async (goalId: number, status: GoalStatus) => {
+      goalOwner(ctx, goalId).goal.status = status;
+      return null;
+    }),
     logSession: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
       if (input.minutes < 1 || input.minutes > 480) throw err("invalid_input", "A session lasts 1 to 480 minutes.", "minutes");
