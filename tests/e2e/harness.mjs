@@ -222,14 +222,17 @@ export class AppTest {
     await mkdir(this.dir, { recursive: true });
   }
 
-  /** Start the app on this test's vault (closing any app this test has open). */
-  async launch() {
+  /**
+   * Start the app on this test's vault (closing any app this test has open). `application` replaces
+   * the binary tauri-driver starts (e.g. a wrapper that execs the real binary, passing its args on).
+   */
+  async launch({ application } = {}) {
     if (this.session) await this.close();
     const d = await ensureDriver();
     if (this.logMark === null) this.logMark = d.log.length;
     const started = Date.now();
     this.session = await newSession(d.url, {
-      alwaysMatch: { 'tauri:options': { application: appBinary(), args: ['--vault', this.vaultDir] } },
+      alwaysMatch: { 'tauri:options': { application: application ?? appBinary(), args: ['--vault', this.vaultDir] } },
     });
     await this.session.setTimeouts({ script: 60_000 }).catch(() => {});
     this.log(`app started on ${this.vaultDir} (session ${this.session.id}, ${Date.now() - started} ms)`);
