@@ -30,6 +30,8 @@ pub struct AppState {
     pending: Mutex<Option<PendingSetup>>,
     last_activity: Mutex<Instant>,
     last_lock_reason: Mutex<Option<String>>,
+    /// The day the automatic backup was last seen to (or made to) exist.
+    auto_backup_checked: Mutex<Option<time::Date>>,
 }
 
 /// The only clock the records see: the crates are given the time, never read it.
@@ -45,6 +47,7 @@ impl AppState {
             pending: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             last_lock_reason: Mutex::new(None),
+            auto_backup_checked: Mutex::new(None),
         }
     }
 
@@ -238,6 +241,31 @@ impl AppState {
             }
             None => false,
         }
+    }
+
+    /// Once a day while a vault is open, write the day's automatic backup beside it (and
+    /// prune old ones). Called from the auto-lock thread, not at unlock, so unlocking stays
+    /// quick. A failure (a full disk, say) is audited and tried again the next day.
+    pub fn auto_backup_if_due(&self) {
+        let now = now();
+        let today = now.date();
+        let mut checked = self
+            .auto_backup_checked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if *checked == Some(today) {
+            return;
+        }
+        let guard = self.session();
+        let Some(v) = guard.as_ref() else { return };
+        if v.session().via_recovery {
+            return;
+        }
+        let keep = v.auto_backup_keep().unwrap_or(7);
+        if v.auto_backup_if_due(now, keep).is_err() {
+            let _ = v.audit("backup.auto", None, "failed", now);
+        }
+        *checked = Some(today);
     }
 
     /// Lock if the session has been idle for longer than its auto-lock time.

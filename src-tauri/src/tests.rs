@@ -830,3 +830,34 @@ fn a_pupil_import_runs_from_csv_text_through_the_shell() {
         ("Siân", "D'Arcy-Ng")
     );
 }
+
+#[test]
+fn an_open_vault_gets_one_automatic_backup_a_day() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let state = set_up(&dir);
+    state.auto_backup_if_due();
+    let backups: Vec<_> = std::fs::read_dir(dir.join("backups")).unwrap().collect();
+    assert_eq!(backups.len(), 1, "one backup written beside the vault");
+    let name = backups[0]
+        .as_ref()
+        .unwrap()
+        .file_name()
+        .into_string()
+        .unwrap();
+    assert!(
+        name.starts_with("attune-") && name.ends_with(".attune-backup"),
+        "{name}"
+    );
+    let bytes = std::fs::read(backups[0].as_ref().unwrap().path()).unwrap();
+    assert!(
+        bytes.starts_with(b"ATTUNE-BACKUP/1"),
+        "an Attune backup file"
+    );
+    state.auto_backup_if_due();
+    assert_eq!(
+        std::fs::read_dir(dir.join("backups")).unwrap().count(),
+        1,
+        "not twice a day"
+    );
+}

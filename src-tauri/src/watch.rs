@@ -1,4 +1,5 @@
-//! Locking by itself: after the idle time, and when the computer has been asleep.
+//! Locking by itself: after the idle time, and when the computer has been asleep. The same
+//! thread writes the day's automatic backup while a vault is open.
 //!
 //! Sleep is detected without any platform service: on Linux, `CLOCK_MONOTONIC` stops while
 //! the system is suspended and `CLOCK_BOOTTIME` does not, so a growing gap between them
