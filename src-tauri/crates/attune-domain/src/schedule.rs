@@ -36,7 +36,7 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration};
 
 use crate::calendar::{validate_calendars, DateRange, SchoolCalendar};
-use crate::dates::{is_weekday, monday_of_week};
+use crate::dates::monday_of_week;
 use crate::error::{Error, Result};
 
 /// The fewest days between a plan's start (or a review) and a half-termly or termly review.
@@ -906,7 +906,7 @@ mod tests {
             for d in &due {
                 prop_assert!(d.date > previous, "dates strictly increase");
                 prop_assert!(d.date <= end, "within the horizon");
-                prop_assert!(is_weekday(d.date), "{} is a weekend", d.date);
+                prop_assert!(crate::dates::is_weekday(d.date), "{} is a weekend", d.date);
                 if days.is_known(d.date) {
                     prop_assert!(cals.iter().any(|c| c.is_school_day(d.date)), "{} is a known non-school day", d.date);
                 } else {
