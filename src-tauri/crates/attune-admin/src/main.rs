@@ -8,6 +8,7 @@
 
 mod backup_cmd;
 mod error;
+mod records_cmd;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -159,6 +160,22 @@ enum Command {
         /// Check the file and report, writing nothing.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Write the subject access document of one pupil to FILE (strategic lead only).
+    ///
+    /// A self-contained printable HTML page of everything held about the pupil, with the
+    /// audit entries about them; print it to PDF from any web browser. It is written
+    /// atomically and is readable by anyone with the file: keep it safe. Audited as pupil.sar.
+    Sar {
+        /// The pupil's record id.
+        #[arg(long, value_name = "ID")]
+        pupil: i64,
+        /// The file to write (for example sar.html).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it already exists.
+        #[arg(long)]
+        force: bool,
     },
     /// Time Argon2id at the default key-slot parameters (use a release build).
     BenchKdf {
@@ -488,6 +505,7 @@ fn run(cli: Cli) -> Result<()> {
             all_or_nothing,
             dry_run,
         } => import_pupils(&cli, file, *all_or_nothing, *dry_run)?,
+        Command::Sar { pupil, out, force } => records_cmd::sar(&cli, *pupil, out, *force)?,
         Command::BenchKdf { runs, m_mib, t, p } => {
             let d = attune_vault::kdf::KdfParams::DEFAULT;
             let p = attune_vault::kdf::KdfParams {

@@ -41,6 +41,8 @@
 //!   own (added as a framework file's text, checked, kept in the vault).
 //! - [`lists`]: the configurable care statuses and support levels; [`drafts`]: form drafts;
 //!   [`audit_log`]: the audit log for the strategic lead.
+//! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good.
+//! - [`sar`]: a subject access request's printable HTML document of everything held about one pupil.
 //! - [`model`]: every type that crosses to the UI (`Serialize`/`Deserialize` and `ts_rs::TS`).
 //!
 //! Record ids are SQLite rowids. Time (`OffsetDateTime` for audit stamps, `Date` for "today")
@@ -83,6 +85,8 @@ pub mod plans;
 pub mod profile;
 pub mod pupils;
 pub mod records;
+pub mod retention;
+pub mod sar;
 pub mod schedule;
 pub mod school_frameworks;
 pub mod search;

@@ -148,7 +148,7 @@ fn load_due(conn: &Connection, plan_id: i64, today: Date) -> Result<Vec<ReviewDu
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-fn view(
+pub(crate) fn view(
     conn: &Connection,
     plan_id: i64,
     frameworks: &[Framework],

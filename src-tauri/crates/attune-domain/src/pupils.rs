@@ -517,7 +517,7 @@ pub fn get_pupil(vault: &Vault, pupil_id: i64, now: OffsetDateTime) -> Result<Pu
     Ok(p)
 }
 
-fn assignments(conn: &Connection, pupil_id: i64) -> Result<Vec<Assignment>> {
+pub(crate) fn assignments(conn: &Connection, pupil_id: i64) -> Result<Vec<Assignment>> {
     let mut stmt = conn.prepare(
         "SELECT a.key_adult_id, u.name, a.from_date, a.to_date FROM assignments a
          JOIN users u ON u.id = a.key_adult_id WHERE a.pupil_id = ?1 ORDER BY a.from_date, a.id",

@@ -1,0 +1,232 @@
+//! Retention and erasure: how long a pupil's record is kept after they leave, the list of
+//! pupils whose period has ended, and erasure for good.
+//!
+//! # The retention period
+//!
+//! The strategic lead sets it in whole years ([`set_retention_years`]), kept in the vault's
+//! `settings` table under `retention_years`. The default is **7 years**
+//! ([`DEFAULT_RETENTION_YEARS`]): records of pastoral support are commonly kept for six years
+//! after a pupil leaves plus the current year (the IRMS *Information Management Toolkit for
+//! Schools* pattern "date of leaving + 6 years" for pupil support records); a school whose policy
+//! differs (for example a looked-after child's record kept longer) sets its own.
+//! Between 1 and [`MAX_RETENTION_YEARS`].
+//!
+//! # Who is due
+//!
+//! [`retention_due`] lists pupils marked left or archived whose leaving date (`left_on`) is at
+//! least the period ago: due on the anniversary ([`crate::plans::add_years`], so 29 February
+//! becomes 28 February). A pupil archived without a leaving date is never listed: there is no
+//! date to count from; mark them left first.
+//!
+//! # Erasure
+//!
+//! [`erase_pupil`] (strategic lead only, and only for a pupil marked left or archived) deletes
+//! every row about the pupil in one transaction: identifiers, assignments, profile, advice,
+//! team, plans with their goals and due dates, sessions, chronology, scores, indicators, every
+//! user's drafts whose form key names the pupil (`pupil:3`, `profile:3`, `session:3`,
+//! `chronology:3`, `score:3`, and `goal:<plan>` for the pupil's plans) and the full-text index
+//! rows, then merges the index (`optimize`, so no old segment keeps a deleted word). It then
+//! checkpoints the write-ahead log, vacuums (with `secure_delete=ON` set at open, freed pages
+//! are zeroed as well) and truncates the log again, so nothing of the pupil remains in the
+//! file. The audit log is left as it is: its targets (`pupil:3/session:12`) are ids only and
+//! never held content, and the hash chain must stay intact. The erasure itself is audited as
+//! `pupil.erase` with the numeric target, not what was erased.
+
+use attune_vault::Vault;
+use rusqlite::{params, OptionalExtension};
+use serde::Serialize;
+use time::{Date, OffsetDateTime};
+use ts_rs::TS;
+
+use crate::access;
+use crate::error::{Error, Result};
+use crate::model::PupilStatus;
+use crate::plans::add_years;
+use crate::store::{get_date, get_enum};
+
+/// The retention period when the strategic lead has not set one (see the module's notes).
+pub const DEFAULT_RETENTION_YEARS: u32 = 7;
+/// The longest period that can be set.
+pub const MAX_RETENTION_YEARS: u32 = 100;
+
+const SETTING: &str = "retention_years";
+
+/// A pupil whose retention period has ended, for the strategic lead to decide on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RetentionCandidate {
+    #[ts(type = "number")]
+    pub pupil_id: i64,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub left_on: Date,
+    /// `left_on` plus the retention period.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub due_on: Date,
+}
+
+/// The school's retention period in years (any signed-in user may read it).
+pub fn retention_years(vault: &Vault) -> Result<u32> {
+    access::actor(vault)?;
+    let v: Option<String> = vault
+        .conn()?
+        .query_row(
+            "SELECT value FROM settings WHERE key = ?1",
+            [SETTING],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(v.and_then(|v| v.parse().ok())
+        .filter(|y| (1..=MAX_RETENTION_YEARS).contains(y))
+        .unwrap_or(DEFAULT_RETENTION_YEARS))
+}
+
+/// Sets the retention period (strategic lead only). Audited as `settings.retention` with the
+/// number of years as the target.
+pub fn set_retention_years(vault: &mut Vault, years: u32, now: OffsetDateTime) -> Result<()> {
+    let user = access::require_lead(
+        vault,
+        "settings.retention",
+        None,
+        "set the retention period",
+        now,
+    )?;
+    if !(1..=MAX_RETENTION_YEARS).contains(&years) {
+        return Err(Error::invalid(
+            "retention_years",
+            format!("The retention period must be between 1 and {MAX_RETENTION_YEARS} years."),
+        ));
+    }
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "INSERT INTO settings (key, value) VALUES (?1, ?2)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        params![SETTING, years.to_string()],
+    )?;
+    access::record(
+        &tx,
+        &user,
+        "settings.retention",
+        Some(&years.to_string()),
+        now,
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Pupils marked left or archived whose retention period has ended by `today`, longest
+/// overdue first (strategic lead only). Audited as `retention.view`.
+pub fn retention_due(
+    vault: &Vault,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<Vec<RetentionCandidate>> {
+    let user = access::require_lead(
+        vault,
+        "retention.view",
+        None,
+        "see the pupils due for a retention decision",
+        now,
+    )?;
+    let years = retention_years(vault)? as i32;
+    let conn = vault.conn()?;
+    let mut stmt = conn.prepare(
+        "SELECT id, left_on FROM pupils
+         WHERE status IN ('left', 'archived') AND left_on IS NOT NULL
+         ORDER BY left_on, id",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, get_date(r, 1)?)))?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (pupil_id, left_on) = row?;
+        let due_on = add_years(left_on, years);
+        if due_on <= today {
+            out.push(RetentionCandidate {
+                pupil_id,
+                left_on,
+                due_on,
+            });
+        }
+    }
+    access::record(conn, &user, "retention.view", None, now)?;
+    Ok(out)
+}
+
+/// The draft form keys that name pupil `pupil_id` directly (the UI's `DraftKeeper` keys).
+const DRAFT_KINDS: &[&str] = &["pupil", "profile", "session", "chronology", "score"];
+
+/// Erases every row about a pupil who has left or been archived, then vacuums so that
+/// nothing of them remains in the file (strategic lead only; see the module's notes).
+/// Audited as `pupil.erase` (target `pupil:<id>`); a refusal is audited too.
+pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Result<()> {
+    let target = access::target(pupil_id, None);
+    let user = access::require_lead(vault, "pupil.erase", Some(&target), "erase a pupil", now)?;
+    let status: Option<PupilStatus> = vault
+        .conn()?
+        .query_row("SELECT status FROM pupils WHERE id = ?1", [pupil_id], |r| {
+            get_enum(r, 0, PupilStatus::parse)
+        })
+        .optional()?;
+    match status {
+        None => return Err(Error::NotFound("There is no such pupil.".into())),
+        Some(PupilStatus::Active) => {
+            let _ = vault.audit("pupil.erase", Some(&target), "refused", now);
+            return Err(Error::invalid(
+                "status",
+                "Only a pupil who has left or been archived can be erased. Mark them as left first.",
+            ));
+        }
+        Some(_) => {}
+    }
+
+    let tx = vault.conn_mut()?.transaction()?;
+    let plan_ids: Vec<i64> = {
+        let mut stmt = tx.prepare("SELECT id FROM plans WHERE pupil_id = ?1")?;
+        let ids = stmt.query_map([pupil_id], |r| r.get(0))?;
+        ids.collect::<std::result::Result<_, _>>()?
+    };
+    for kind in DRAFT_KINDS {
+        tx.execute(
+            "DELETE FROM drafts WHERE form_key = ?1 OR substr(form_key, 1, length(?1) + 1) = ?1 || '/'",
+            [format!("{kind}:{pupil_id}")],
+        )?;
+    }
+    for plan in &plan_ids {
+        tx.execute(
+            "DELETE FROM drafts WHERE form_key = ?1",
+            [format!("goal:{plan}")],
+        )?;
+        tx.execute("DELETE FROM review_due_dates WHERE plan_id = ?1", [plan])?;
+        tx.execute("DELETE FROM goals WHERE plan_id = ?1", [plan])?;
+    }
+    for sql in [
+        "DELETE FROM plans WHERE pupil_id = ?1",
+        "DELETE FROM sessions WHERE pupil_id = ?1",
+        "DELETE FROM chronology WHERE pupil_id = ?1",
+        "DELETE FROM instrument_scores WHERE pupil_id = ?1",
+        "DELETE FROM termly_indicators WHERE pupil_id = ?1",
+        "DELETE FROM agency_advice WHERE pupil_id = ?1",
+        "DELETE FROM team_members WHERE pupil_id = ?1",
+        "DELETE FROM profiles WHERE pupil_id = ?1",
+        "DELETE FROM assignments WHERE pupil_id = ?1",
+        "DELETE FROM pupil_identifiers WHERE pupil_id = ?1",
+        "DELETE FROM pupils WHERE id = ?1",
+        // The triggers have removed the index rows already; this catches any left behind.
+        "DELETE FROM search_index WHERE pupil_id = ?1",
+    ] {
+        tx.execute(sql, [pupil_id])?;
+    }
+    // Merge the full-text index into one segment, dropping every deleted entry.
+    tx.execute(
+        "INSERT INTO search_index (search_index) VALUES ('optimize')",
+        [],
+    )?;
+    access::record(&tx, &user, "pupil.erase", Some(&target), now)?;
+    tx.commit()?;
+
+    let conn = vault.conn()?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    conn.execute_batch("VACUUM;")?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
