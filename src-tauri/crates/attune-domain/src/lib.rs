@@ -42,6 +42,8 @@
 //! - [`lists`]: the configurable care statuses and support levels; [`drafts`]: form drafts;
 //!   [`audit_log`]: the audit log for the strategic lead.
 //! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good.
+//! - [`handover`]: a pupil's whole record as an encrypted handover pack for another vault, and
+//!   importing one as a new pupil.
 //! - [`sar`]: a subject access request's printable HTML document of everything held about one pupil.
 //! - [`model`]: every type that crosses to the UI (`Serialize`/`Deserialize` and `ts_rs::TS`).
 //!
@@ -77,6 +79,7 @@ pub mod dates;
 pub mod drafts;
 pub mod error;
 pub mod framework;
+pub mod handover;
 pub mod identifiers;
 pub mod import;
 pub mod lists;

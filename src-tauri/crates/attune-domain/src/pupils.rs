@@ -137,7 +137,7 @@ pub(crate) fn check_date_of_birth(dob: Date, today: Date) -> Result<()> {
 
 /// Refuses an identifier another pupil already has (compared by value, whatever its kind, as
 /// the import does).
-fn check_identifiers_free(
+pub(crate) fn check_identifiers_free(
     conn: &Connection,
     ids: &[identifiers::PupilIdentifier],
     except: Option<i64>,
@@ -342,7 +342,7 @@ pub fn assign_key_adult(
     Ok(())
 }
 
-fn set_assignment(
+pub(crate) fn set_assignment(
     tx: &Transaction<'_>,
     pupil_id: i64,
     key_adult_id: Option<&str>,

@@ -1,0 +1,1030 @@
+//! Handover packs: one pupil's whole record, encrypted under a one-time passphrase, for the
+//! school (or Attune vault) the pupil moves to.
+//!
+//! [`export_handover`] (strategic lead only, audited `handover.export`, target `pupil:ID`)
+//! returns the file's bytes and a generated [`HandoverPassphrase`]; the user gives the
+//! passphrase to the receiving school separately from the file (by phone, say).
+//! [`import_handover`] (strategic lead only, audited `handover.import`, target the new pupil)
+//! checks, decrypts and imports it as a **new pupil**, in one transaction, through the checks
+//! of manual entry.
+//!
+//! # The file (`ATTUNE-HANDOVER/1`, integers little-endian)
+//!
+//! ```text
+//! 18 bytes   "ATTUNE-HANDOVER/1\n"
+//! u32 H      then H bytes: the header, JSON (`HandoverHeader`): format and version, the date
+//!            it was made (a date only), the Argon2id parameters, salt and nonce (hex).
+//!            Nothing about the pupil or the school.
+//! ...        the ciphertext: XChaCha20-Poly1305 of the content JSON, its AAD every byte
+//!            before it (magic, H and the exact header bytes)
+//! 32 bytes   SHA-256 over every byte before it
+//! ```
+//!
+//! - The key is Argon2id ([`attune_vault::kdf::derive`], [`KdfParams::DEFAULT`]) of the
+//!   passphrase's canonical form (`XXXX-XXXX-…`, upper case). A file asking for parameters
+//!   below [`KdfParams::MINIMUM`] (or absurdly above) is refused as damaged.
+//! - The SHA-256 reports a damaged file (a flipped bit, a truncated copy) before any key is
+//!   derived. It is not a security boundary: the AEAD tag is. A file whose checksum was
+//!   recomputed after a change fails the tag, which cannot be told apart from a wrong
+//!   passphrase, so it is reported as one.
+//! - The passphrase: 160 random bits as 32 Crockford base32 characters in 8 groups of 4 (the
+//!   recovery key's encoding), zeroised on drop, hidden from `Debug`. Typing it, case, spaces
+//!   and dashes do not matter; I and L read as 1, O as 0.
+//!
+//! # The content (`"format": "attune-handover-content/1"`)
+//!
+//! The pupil's identity fields and identifiers, "about me", outside-agency advice, the team,
+//! every plan (framework id, start, horizon, cadence, status) with its goals and review due
+//! dates, every session, the chronology, instrument scores and termly indicators. Never: the
+//! audit log, another pupil, staff user ids (`recorded_by`, `created_by`, assignments) or the
+//! key adult's name: the receiving school assigns its own key adult. The "completed by" of an
+//! instrument score is text as typed and travels with it.
+//!
+//! # Import rules
+//!
+//! - The pupil is checked as in [`crate::pupils::add_pupil`] (names, date of birth against
+//!   `today`, year group, identifiers re-validated; an identifier already in the vault is
+//!   refused as a duplicate, importing nothing). A care status or support level that is not
+//!   on the receiving school's lists is dropped rather than refused (schools name them
+//!   differently); the receiving school sets its own.
+//! - The new pupil is active (whatever their status at the sending school); relationship dates
+//!   travel.
+//! - Every plan's framework must be one of `frameworks` (else refused, naming the framework
+//!   id), and every goal's domain one of that framework's. Dates must be dates; the database's
+//!   own checks (kinds, ranges, one active plan) refuse anything else, importing nothing.
+//! - The search index follows through the tables' triggers, as for every other write.
+
+use std::fmt;
+
+use attune_vault::kdf::{self, KdfParams};
+use attune_vault::{ErrorKind, SecureRng, Vault};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::{Date, OffsetDateTime};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::access;
+use crate::error::{Error, Result};
+use crate::framework::Framework;
+use crate::model::{IdentifierInput, ListKind, Pupil, PupilInput};
+use crate::store::{d2s, s2d};
+use crate::{lists, pupils};
+
+/// The first bytes of every handover file of this version.
+pub const MAGIC: &[u8; 18] = b"ATTUNE-HANDOVER/1\n";
+const MAGIC_PREFIX: &[u8] = b"ATTUNE-HANDOVER/";
+pub const FORMAT_NAME: &str = "ATTUNE-HANDOVER";
+pub const FORMAT_VERSION: u32 = 1;
+/// The `format` of the encrypted content.
+pub const CONTENT_FORMAT: &str = "attune-handover-content/1";
+/// The extension Attune gives handover files.
+pub const FILE_EXTENSION: &str = "attune-handover";
+const MAX_HEADER_BYTES: u32 = 16 * 1024;
+const SUM_BYTES: usize = 32;
+const TAG_BYTES: usize = 16;
+const WRONG_PASSPHRASE: &str = "That handover passphrase does not open this file.";
+const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+// ---------------------------------------------------------------------------------------
+// The passphrase
+
+/// A generated one-time handover passphrase: 8 groups of 4 Crockford base32 characters
+/// (160 bits). Zeroised on drop; `Debug` shows nothing of it.
+pub struct HandoverPassphrase(Zeroizing<String>);
+
+impl HandoverPassphrase {
+    /// 160 fresh random bits.
+    pub fn generate(rng: &mut impl SecureRng) -> Self {
+        // The recovery key's encoding: one is generated and its display form kept.
+        let k = attune_vault::RecoveryKey::generate(rng);
+        HandoverPassphrase(Zeroizing::new(k.display()))
+    }
+
+    /// What a person typed, in canonical form; `None` when it cannot be a handover passphrase
+    /// (not 32 characters of the alphabet, ignoring case, spaces and dashes).
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut chars = Zeroizing::new(String::with_capacity(32));
+        for c in text.chars() {
+            if c.is_whitespace() || c == '-' {
+                continue;
+            }
+            let c = match c.to_ascii_uppercase() {
+                'I' | 'L' => '1',
+                'O' => '0',
+                c => c,
+            };
+            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
+                return None;
+            }
+            chars.push(c);
+        }
+        if chars.len() != 32 {
+            return None;
+        }
+        let mut out = Zeroizing::new(String::with_capacity(39));
+        for (i, c) in chars.chars().enumerate() {
+            if i > 0 && i % 4 == 0 {
+                out.push('-');
+            }
+            out.push(c);
+        }
+        Some(HandoverPassphrase(out))
+    }
+
+    /// "ABCD-EFGH-…", to show once.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for HandoverPassphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HandoverPassphrase(hidden)")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The file
+
+/// The plain-text header: nothing about the pupil.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverHeader {
+    /// Always "ATTUNE-HANDOVER".
+    pub format: String,
+    pub format_version: u32,
+    /// The date it was made, `YYYY-MM-DD` (a date only).
+    pub created_on: String,
+    pub kdf: KdfParams,
+    /// Hex, 16 bytes.
+    pub salt: String,
+    /// Hex, 24 bytes (XChaCha20-Poly1305).
+    pub nonce: String,
+}
+
+fn damaged(why: &str) -> Error {
+    Error::Vault {
+        kind: ErrorKind::VaultDamaged,
+        message: format!(
+            "The handover file is damaged or has been altered ({why}). Nothing was imported from it."
+        ),
+    }
+}
+
+fn wrong_passphrase(message: &str) -> Error {
+    Error::Vault {
+        kind: ErrorKind::WrongPassphrase,
+        message: message.into(),
+    }
+}
+
+fn not_a_handover() -> Error {
+    Error::invalid("file", "That file is not an Attune handover pack.")
+}
+
+/// A handover file checked for layout and checksum: no key needed.
+pub struct HandoverFile<'a> {
+    pub header: HandoverHeader,
+    /// Magic, length and header: the AAD.
+    aad: &'a [u8],
+    ciphertext: &'a [u8],
+}
+
+/// Checks the magic, the layout and the SHA-256, and reads the header. A damaged file is an
+/// error of kind `VaultDamaged`; a foreign file `InvalidInput`.
+pub fn inspect(bytes: &[u8]) -> Result<HandoverFile<'_>> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        if bytes.starts_with(MAGIC_PREFIX) {
+            return Err(Error::invalid(
+                "file",
+                "That handover pack was made by a newer version of Attune. Update Attune to open it.",
+            ));
+        }
+        return Err(not_a_handover());
+    }
+    let min = MAGIC.len() + 4 + SUM_BYTES + TAG_BYTES;
+    if bytes.len() < min {
+        return Err(damaged("it is cut short"));
+    }
+    let (body, sum) = bytes.split_at(bytes.len() - SUM_BYTES);
+    if Sha256::digest(body).as_slice() != sum {
+        return Err(damaged("its checksum does not match"));
+    }
+    let m = MAGIC.len();
+    let h = u32::from_le_bytes(body[m..m + 4].try_into().expect("4 bytes"));
+    if h > MAX_HEADER_BYTES || m + 4 + h as usize + TAG_BYTES > body.len() {
+        return Err(damaged("its header length is impossible"));
+    }
+    let end = m + 4 + h as usize;
+    let header: HandoverHeader = serde_json::from_slice(&body[m + 4..end])
+        .map_err(|_| damaged("its header is unreadable"))?;
+    if header.format != FORMAT_NAME || header.format_version != FORMAT_VERSION {
+        return Err(damaged("its header names another format"));
+    }
+    Ok(HandoverFile {
+        header,
+        aad: &body[..end],
+        ciphertext: &body[end..],
+    })
+}
+
+fn hex_bytes<const N: usize>(s: &str, what: &str) -> Result<[u8; N]> {
+    let v = hex::decode(s).map_err(|_| damaged(what))?;
+    v.try_into().map_err(|_| damaged(what))
+}
+
+fn cipher(pass: &HandoverPassphrase, salt: &[u8], params: KdfParams) -> Result<XChaCha20Poly1305> {
+    let key = kdf::derive(pass.expose().as_bytes(), salt, params)?;
+    Ok(XChaCha20Poly1305::new(key.as_ref().into()))
+}
+
+fn seal(
+    content: &[u8],
+    pass: &HandoverPassphrase,
+    rng: &mut impl SecureRng,
+    created_on: Date,
+) -> Result<Vec<u8>> {
+    let mut salt = [0u8; 16];
+    rng.fill_bytes(&mut salt);
+    let mut nonce = [0u8; 24];
+    rng.fill_bytes(&mut nonce);
+    let header = HandoverHeader {
+        format: FORMAT_NAME.into(),
+        format_version: FORMAT_VERSION,
+        created_on: d2s(created_on),
+        kdf: KdfParams::DEFAULT,
+        salt: hex::encode(salt),
+        nonce: hex::encode(nonce),
+    };
+    let header_bytes = serde_json::to_vec(&header)?;
+    let mut out = Vec::with_capacity(content.len() + header_bytes.len() + 128);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&(header_bytes.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header_bytes);
+    let ct = cipher(pass, &salt, KdfParams::DEFAULT)?
+        .encrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: content,
+                aad: &out,
+            },
+        )
+        .map_err(|_| Error::Vault {
+            kind: ErrorKind::Internal,
+            message: "Internal error: the handover pack could not be encrypted.".into(),
+        })?;
+    out.extend_from_slice(&ct);
+    let sum = Sha256::digest(&out);
+    out.extend_from_slice(&sum);
+    Ok(out)
+}
+
+/// Checks and decrypts a handover file: damaged (`VaultDamaged`) before any key is derived,
+/// then wrong passphrase (`WrongPassphrase`).
+pub fn open_file(bytes: &[u8], passphrase_text: &str) -> Result<Zeroizing<Vec<u8>>> {
+    let f = inspect(bytes)?;
+    f.header
+        .kdf
+        .check()
+        .map_err(|_| damaged("it asks for key-derivation parameters Attune does not accept"))?;
+    let salt: [u8; 16] = hex_bytes(&f.header.salt, "its salt is unreadable")?;
+    let nonce: [u8; 24] = hex_bytes(&f.header.nonce, "its nonce is unreadable")?;
+    let pass = HandoverPassphrase::parse(passphrase_text).ok_or_else(|| {
+        wrong_passphrase(
+            "That is not a handover passphrase: one has 32 letters and digits in 8 groups of 4.",
+        )
+    })?;
+    let plain = cipher(&pass, &salt, f.header.kdf)?
+        .decrypt(
+            XNonce::from_slice(&nonce),
+            Payload {
+                msg: f.ciphertext,
+                aad: f.aad,
+            },
+        )
+        .map_err(|_| wrong_passphrase(WRONG_PASSPHRASE))?;
+    Ok(Zeroizing::new(plain))
+}
+
+// ---------------------------------------------------------------------------------------
+// The content
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandoverContent {
+    /// Always [`CONTENT_FORMAT`].
+    pub format: String,
+    pub pupil: PupilPart,
+    pub profile: Option<ProfilePart>,
+    pub agency_advice: Vec<AdvicePart>,
+    pub team: Vec<TeamPart>,
+    pub plans: Vec<PlanPart>,
+    pub sessions: Vec<SessionPart>,
+    pub chronology: Vec<ChronologyPart>,
+    pub scores: Vec<ScorePart>,
+    pub indicators: Vec<IndicatorPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PupilPart {
+    pub legal_forename: String,
+    pub legal_surname: String,
+    pub preferred_name: Option<String>,
+    pub date_of_birth: String,
+    pub year_group: String,
+    pub identifiers: Vec<IdentifierInput>,
+    pub care_status: Option<String>,
+    pub support_level: Option<String>,
+    pub relationship_start: Option<String>,
+    pub relationship_planned_end: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfilePart {
+    pub strengths_interests: String,
+    pub what_helps: String,
+    pub what_does_not_help: String,
+    pub stressors: String,
+    pub calmers: String,
+    pub story: String,
+    pub starting_point: String,
+    pub developmental_age_notes: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvicePart {
+    pub agency: String,
+    pub source: String,
+    pub advised_on: String,
+    pub advice: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamPart {
+    pub name: String,
+    pub role: String,
+    pub position: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanPart {
+    pub framework_id: String,
+    pub start_date: String,
+    pub horizon_end: String,
+    pub cadence: String,
+    pub status: String,
+    pub created_at: String,
+    pub closed_at: Option<String>,
+    pub goals: Vec<GoalPart>,
+    pub due_dates: Vec<DueDatePart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GoalPart {
+    pub domain_id: String,
+    pub outcome: String,
+    pub baseline: i64,
+    pub target: i64,
+    pub strategies: String,
+    pub who: String,
+    pub how_often: String,
+    pub pp_plus_cost_pence: Option<i64>,
+    pub status: String,
+    pub position: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DueDatePart {
+    pub due_date: String,
+    pub provisional: bool,
+    pub held_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionPart {
+    pub held_on: String,
+    pub minutes: i64,
+    pub kind: String,
+    pub regulation: Option<i64>,
+    pub note: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChronologyPart {
+    pub occurred_on: String,
+    pub kind: String,
+    pub description: String,
+    pub safeguarding_ref: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScorePart {
+    pub instrument: String,
+    pub subscale: Option<String>,
+    pub score: Option<i64>,
+    pub stage: Option<String>,
+    pub completed_on: String,
+    pub completed_by: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorPart {
+    pub term_label: String,
+    pub attendance_pct: Option<f64>,
+    pub exclusion_days: Option<f64>,
+    pub physical_interventions: Option<i64>,
+    pub updated_at: String,
+}
+
+fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    id: i64,
+    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    let mut stmt = conn.prepare(sql)?;
+    let it = stmt.query_map([id], f)?;
+    Ok(it.collect::<std::result::Result<_, _>>()?)
+}
+
+fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
+    let p = pupils::load(conn, pupil_id)?;
+    let pupil = PupilPart {
+        legal_forename: p.legal_forename,
+        legal_surname: p.legal_surname,
+        preferred_name: p.preferred_name,
+        date_of_birth: d2s(p.date_of_birth),
+        year_group: p.year_group,
+        identifiers: p
+            .identifiers
+            .into_iter()
+            .map(|i| IdentifierInput {
+                kind: i.kind,
+                value: i.value,
+            })
+            .collect(),
+        care_status: p.care_status,
+        support_level: p.support_level,
+        relationship_start: p.relationship_start.map(d2s),
+        relationship_planned_end: p.relationship_planned_end.map(d2s),
+    };
+    let profile = conn
+        .query_row(
+            "SELECT strengths_interests, what_helps, what_does_not_help, stressors, calmers,
+                    story, starting_point, developmental_age_notes, updated_at
+             FROM profiles WHERE pupil_id = ?1",
+            [pupil_id],
+            |r| {
+                Ok(ProfilePart {
+                    strengths_interests: r.get(0)?,
+                    what_helps: r.get(1)?,
+                    what_does_not_help: r.get(2)?,
+                    stressors: r.get(3)?,
+                    calmers: r.get(4)?,
+                    story: r.get(5)?,
+                    starting_point: r.get(6)?,
+                    developmental_age_notes: r.get(7)?,
+                    updated_at: r.get(8)?,
+                })
+            },
+        )
+        .optional()?;
+    let agency_advice = rows(
+        conn,
+        "SELECT agency, source, advised_on, advice, created_at FROM agency_advice
+         WHERE pupil_id = ?1 ORDER BY advised_on, id",
+        pupil_id,
+        |r| {
+            Ok(AdvicePart {
+                agency: r.get(0)?,
+                source: r.get(1)?,
+                advised_on: r.get(2)?,
+                advice: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        },
+    )?;
+    let team = rows(
+        conn,
+        "SELECT name, role, position FROM team_members WHERE pupil_id = ?1 ORDER BY position, id",
+        pupil_id,
+        |r| {
+            Ok(TeamPart {
+                name: r.get(0)?,
+                role: r.get(1)?,
+                position: r.get(2)?,
+            })
+        },
+    )?;
+    let plan_rows = rows(
+        conn,
+        "SELECT id, framework_id, start_date, horizon_end, cadence, status, created_at, closed_at
+         FROM plans WHERE pupil_id = ?1 ORDER BY start_date, id",
+        pupil_id,
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                PlanPart {
+                    framework_id: r.get(1)?,
+                    start_date: r.get(2)?,
+                    horizon_end: r.get(3)?,
+                    cadence: r.get(4)?,
+                    status: r.get(5)?,
+                    created_at: r.get(6)?,
+                    closed_at: r.get(7)?,
+                    goals: Vec::new(),
+                    due_dates: Vec::new(),
+                },
+            ))
+        },
+    )?;
+    let mut plans = Vec::with_capacity(plan_rows.len());
+    for (plan_id, mut plan) in plan_rows {
+        plan.goals = rows(
+            conn,
+            "SELECT domain_id, outcome, baseline, target, strategies, who, how_often,
+                    pp_plus_cost_pence, status, position, created_at, updated_at
+             FROM goals WHERE plan_id = ?1 ORDER BY position, id",
+            plan_id,
+            |r| {
+                Ok(GoalPart {
+                    domain_id: r.get(0)?,
+                    outcome: r.get(1)?,
+                    baseline: r.get(2)?,
+                    target: r.get(3)?,
+                    strategies: r.get(4)?,
+                    who: r.get(5)?,
+                    how_often: r.get(6)?,
+                    pp_plus_cost_pence: r.get(7)?,
+                    status: r.get(8)?,
+                    position: r.get(9)?,
+                    created_at: r.get(10)?,
+                    updated_at: r.get(11)?,
+                })
+            },
+        )?;
+        plan.due_dates = rows(
+            conn,
+            "SELECT due_date, provisional, held_at FROM review_due_dates
+             WHERE plan_id = ?1 ORDER BY due_date",
+            plan_id,
+            |r| {
+                Ok(DueDatePart {
+                    due_date: r.get(0)?,
+                    provisional: r.get::<_, i64>(1)? != 0,
+                    held_at: r.get(2)?,
+                })
+            },
+        )?;
+        plans.push(plan);
+    }
+    let sessions = rows(
+        conn,
+        "SELECT held_on, minutes, kind, regulation, note, created_at FROM sessions
+         WHERE pupil_id = ?1 ORDER BY held_on, id",
+        pupil_id,
+        |r| {
+            Ok(SessionPart {
+                held_on: r.get(0)?,
+                minutes: r.get(1)?,
+                kind: r.get(2)?,
+                regulation: r.get(3)?,
+                note: r.get(4)?,
+                created_at: r.get(5)?,
+            })
+        },
+    )?;
+    let chronology = rows(
+        conn,
+        "SELECT occurred_on, kind, description, safeguarding_ref, created_at FROM chronology
+         WHERE pupil_id = ?1 ORDER BY occurred_on, id",
+        pupil_id,
+        |r| {
+            Ok(ChronologyPart {
+                occurred_on: r.get(0)?,
+                kind: r.get(1)?,
+                description: r.get(2)?,
+                safeguarding_ref: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        },
+    )?;
+    let scores = rows(
+        conn,
+        "SELECT instrument, subscale, score, stage, completed_on, completed_by, created_at
+         FROM instrument_scores WHERE pupil_id = ?1 ORDER BY completed_on, id",
+        pupil_id,
+        |r| {
+            Ok(ScorePart {
+                instrument: r.get(0)?,
+                subscale: r.get(1)?,
+                score: r.get(2)?,
+                stage: r.get(3)?,
+                completed_on: r.get(4)?,
+                completed_by: r.get(5)?,
+                created_at: r.get(6)?,
+            })
+        },
+    )?;
+    let indicators = rows(
+        conn,
+        "SELECT term_label, attendance_pct, exclusion_days, physical_interventions, updated_at
+         FROM termly_indicators WHERE pupil_id = ?1 ORDER BY term_label",
+        pupil_id,
+        |r| {
+            Ok(IndicatorPart {
+                term_label: r.get(0)?,
+                attendance_pct: r.get(1)?,
+                exclusion_days: r.get(2)?,
+                physical_interventions: r.get(3)?,
+                updated_at: r.get(4)?,
+            })
+        },
+    )?;
+    Ok(HandoverContent {
+        format: CONTENT_FORMAT.into(),
+        pupil,
+        profile,
+        agency_advice,
+        team,
+        plans,
+        sessions,
+        chronology,
+        scores,
+        indicators,
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Export and import
+
+/// The handover pack of pupil `pupil_id` (strategic lead only; audited `handover.export`):
+/// the file's bytes and the one-time passphrase that opens it. `frameworks` is accepted for
+/// symmetry with the import (the pack carries framework ids, not their text).
+pub fn export_handover(
+    vault: &Vault,
+    pupil_id: i64,
+    frameworks: &[Framework],
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+) -> Result<(Vec<u8>, HandoverPassphrase)> {
+    let _ = frameworks;
+    let target = access::target(pupil_id, None);
+    let user = access::require_lead(
+        vault,
+        "handover.export",
+        Some(&target),
+        "export a handover pack",
+        now,
+    )?;
+    access::require_pupil(vault, pupil_id, "handover.export", now)?;
+    let conn = vault.conn()?;
+    let content = gather(conn, pupil_id)?;
+    let json = Zeroizing::new(serde_json::to_vec(&content)?);
+    drop(content);
+    let pass = HandoverPassphrase::generate(rng);
+    let bytes = seal(&json, &pass, rng, now.date())?;
+    access::record(conn, &user, "handover.export", Some(&target), now)?;
+    Ok((bytes, pass))
+}
+
+fn date(field: &str, s: &str) -> Result<Date> {
+    s2d(s).map_err(|_| {
+        Error::invalid(
+            field,
+            format!("The handover pack holds an unreadable {field}."),
+        )
+    })
+}
+
+fn opt_date(field: &str, s: Option<&str>) -> Result<Option<Date>> {
+    s.map(|s| date(field, s)).transpose()
+}
+
+/// A care status or support level the receiving school's lists know, else none.
+fn on_list(conn: &Connection, list: ListKind, field: &str, v: Option<&str>) -> Option<String> {
+    lists::canonical(conn, list, field, v).ok().flatten()
+}
+
+fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
+    if c.format != CONTENT_FORMAT {
+        return Err(Error::invalid(
+            "file",
+            "That handover pack holds content of a format this version of Attune does not know.",
+        ));
+    }
+    for plan in &c.plans {
+        let fw = frameworks
+            .iter()
+            .find(|f| f.id == plan.framework_id)
+            .ok_or_else(|| {
+                Error::invalid(
+                    "framework_id",
+                    format!(
+                        "The handover pack has a plan using the framework \"{}\", which this vault does not have. Add that framework first, then import again.",
+                        plan.framework_id
+                    ),
+                )
+            })?;
+        if crate::plans::cadence_from_str(&plan.cadence).is_none() {
+            return Err(Error::invalid(
+                "cadence",
+                "The handover pack holds a plan with an unknown review cadence.",
+            ));
+        }
+        if date("start_date", &plan.start_date)? >= date("horizon_end", &plan.horizon_end)? {
+            return Err(Error::invalid(
+                "horizon_end",
+                "The handover pack holds a plan whose horizon ends before it starts.",
+            ));
+        }
+        for g in &plan.goals {
+            if !fw.domains.iter().any(|d| d.id == g.domain_id) {
+                return Err(Error::invalid(
+                    "domain_id",
+                    format!(
+                        "The handover pack has a goal in a domain the framework \"{}\" of this vault does not have.",
+                        plan.framework_id
+                    ),
+                ));
+            }
+        }
+        for d in &plan.due_dates {
+            date("due_date", &d.due_date)?;
+        }
+    }
+    for a in &c.agency_advice {
+        date("advised_on", &a.advised_on)?;
+    }
+    for s in &c.sessions {
+        date("held_on", &s.held_on)?;
+    }
+    for e in &c.chronology {
+        date("occurred_on", &e.occurred_on)?;
+    }
+    for s in &c.scores {
+        date("completed_on", &s.completed_on)?;
+    }
+    Ok(())
+}
+
+/// Imports a handover pack as a new pupil (strategic lead only; audited `handover.import`,
+/// target the new pupil), assigning `key_adult_id` (a current user's id) from `today` if given.
+/// Nothing is imported from a damaged file (`VaultDamaged`), with a wrong passphrase
+/// (`WrongPassphrase`), or when any check fails.
+pub fn import_handover(
+    vault: &mut Vault,
+    bytes: &[u8],
+    passphrase_text: &str,
+    key_adult_id: Option<&str>,
+    frameworks: &[Framework],
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<Pupil> {
+    let user = access::require_lead(
+        vault,
+        "handover.import",
+        None,
+        "import a handover pack",
+        now,
+    )?;
+    let plain = match open_file(bytes, passphrase_text) {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = vault.audit("handover.import", None, "failed", now);
+            return Err(e);
+        }
+    };
+    let mut content: HandoverContent =
+        serde_json::from_slice(&plain).map_err(|_| damaged("its content is unreadable"))?;
+    drop(plain);
+    check_content(&content, frameworks)?;
+    let conn = vault.conn()?;
+    if let Some(k) = key_adult_id {
+        let active: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE id = ?1 AND removed_at IS NULL)",
+            [k],
+            |r| r.get(0),
+        )?;
+        if !active {
+            return Err(Error::invalid(
+                "key_adult_id",
+                "Choose a current member of staff as the key adult.",
+            ));
+        }
+    }
+    let p = &content.pupil;
+    let input = PupilInput {
+        legal_forename: p.legal_forename.clone(),
+        legal_surname: p.legal_surname.clone(),
+        preferred_name: p.preferred_name.clone(),
+        date_of_birth: date("date_of_birth", &p.date_of_birth)?,
+        year_group: p.year_group.clone(),
+        identifiers: p.identifiers.clone(),
+        care_status: on_list(
+            conn,
+            ListKind::CareStatus,
+            "care_status",
+            p.care_status.as_deref(),
+        ),
+        support_level: on_list(
+            conn,
+            ListKind::SupportLevel,
+            "support_level",
+            p.support_level.as_deref(),
+        ),
+        relationship_start: opt_date("relationship_start", p.relationship_start.as_deref())?,
+        relationship_planned_end: opt_date(
+            "relationship_planned_end",
+            p.relationship_planned_end.as_deref(),
+        )?,
+    };
+    let checked = pupils::check_new(conn, &input, today)?;
+    pupils::check_identifiers_free(conn, &checked.identifiers, None)?;
+
+    let tx = vault.conn_mut()?.transaction()?;
+    let id = pupils::insert(&tx, &checked, now)?;
+    if let Some(pr) = &content.profile {
+        tx.execute(
+            "INSERT INTO profiles (pupil_id, strengths_interests, what_helps, what_does_not_help,
+                 stressors, calmers, story, starting_point, developmental_age_notes, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                id,
+                pr.strengths_interests,
+                pr.what_helps,
+                pr.what_does_not_help,
+                pr.stressors,
+                pr.calmers,
+                pr.story,
+                pr.starting_point,
+                pr.developmental_age_notes,
+                pr.updated_at
+            ],
+        )?;
+    }
+    for a in &content.agency_advice {
+        tx.execute(
+            "INSERT INTO agency_advice (pupil_id, agency, source, advised_on, advice, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, a.agency, a.source, a.advised_on, a.advice, a.created_at],
+        )?;
+    }
+    for t in &content.team {
+        tx.execute(
+            "INSERT INTO team_members (pupil_id, name, role, position) VALUES (?1, ?2, ?3, ?4)",
+            params![id, t.name, t.role, t.position],
+        )?;
+    }
+    for plan in &content.plans {
+        tx.execute(
+            "INSERT INTO plans (pupil_id, framework_id, start_date, horizon_end, cadence, status,
+                 created_at, closed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                plan.framework_id,
+                plan.start_date,
+                plan.horizon_end,
+                plan.cadence,
+                plan.status,
+                plan.created_at,
+                plan.closed_at
+            ],
+        )?;
+        let plan_id = tx.last_insert_rowid();
+        for g in &plan.goals {
+            tx.execute(
+                "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who,
+                     how_often, pp_plus_cost_pence, status, position, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                params![
+                    plan_id,
+                    g.domain_id,
+                    g.outcome,
+                    g.baseline,
+                    g.target,
+                    g.strategies,
+                    g.who,
+                    g.how_often,
+                    g.pp_plus_cost_pence,
+                    g.status,
+                    g.position,
+                    g.created_at,
+                    g.updated_at
+                ],
+            )?;
+        }
+        for d in &plan.due_dates {
+            tx.execute(
+                "INSERT INTO review_due_dates (plan_id, due_date, provisional, held_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![plan_id, d.due_date, i64::from(d.provisional), d.held_at],
+            )?;
+        }
+    }
+    for s in &content.sessions {
+        tx.execute(
+            "INSERT INTO sessions (pupil_id, held_on, minutes, kind, regulation, note, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                id,
+                s.held_on,
+                s.minutes,
+                s.kind,
+                s.regulation,
+                s.note,
+                s.created_at
+            ],
+        )?;
+    }
+    for e in &content.chronology {
+        tx.execute(
+            "INSERT INTO chronology (pupil_id, occurred_on, kind, description, safeguarding_ref,
+                 created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                e.occurred_on,
+                e.kind,
+                e.description,
+                e.safeguarding_ref,
+                e.created_at
+            ],
+        )?;
+    }
+    for s in &content.scores {
+        tx.execute(
+            "INSERT INTO instrument_scores (pupil_id, instrument, subscale, score, stage,
+                 completed_on, completed_by, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                id,
+                s.instrument,
+                s.subscale,
+                s.score,
+                s.stage,
+                s.completed_on,
+                s.completed_by,
+                s.created_at
+            ],
+        )?;
+    }
+    for i in &content.indicators {
+        tx.execute(
+            "INSERT INTO termly_indicators (pupil_id, term_label, attendance_pct, exclusion_days,
+                 physical_interventions, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                id,
+                i.term_label,
+                i.attendance_pct,
+                i.exclusion_days,
+                i.physical_interventions,
+                i.updated_at
+            ],
+        )?;
+    }
+    if let Some(k) = key_adult_id {
+        pupils::set_assignment(&tx, id, Some(k), today, &user)?;
+    }
+    let target = access::target(id, None);
+    access::record(&tx, &user, "handover.import", Some(&target), now)?;
+    let pupil = pupils::load(&tx, id)?;
+    tx.commit()?;
+    wipe(&mut content);
+    Ok(pupil)
+}
+
+/// Overwrites the free text of decrypted content before it is dropped.
+fn wipe(c: &mut HandoverContent) {
+    c.pupil.legal_forename.zeroize();
+    c.pupil.legal_surname.zeroize();
+    for s in &mut c.sessions {
+        s.note.zeroize();
+    }
+    for e in &mut c.chronology {
+        e.description.zeroize();
+    }
+}
