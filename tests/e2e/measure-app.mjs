@@ -17,6 +17,16 @@ function rssKiB(pid) {
   return m ? Number(m[1]) : 0;
 }
 
+/** Proportional set size: shared library pages divided among the processes sharing them. */
+function pssKiB(pid) {
+  try {
+    const m = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').match(/^Pss:\s+(\d+) kB/m);
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
 function childrenOf(pid) {
   const out = [];
   for (const name of readdirSync('/proc')) {
@@ -44,6 +54,10 @@ try {
   const s = await app.launch();
   await s.waitFor(tid('setup-school'), { timeoutSec: 60 });
   const firstScreenMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, 1500));
+  const [pid0] = appPidsFor(app.vaultDir);
+  const appRssBefore = rssKiB(pid0);
+  const kidsRssBefore = childrenOf(pid0).reduce((a, p) => a + rssKiB(p), 0);
 
   await fill(s, 'setup-school', 'Measure Primary');
   await fill(s, 'setup-name', 'Sam Measure');
@@ -83,9 +97,13 @@ try {
         binary: appBinary(),
         launch_to_first_screen_ms: Math.round(firstScreenMs),
         unlock_click_to_home_ms: Math.round(unlockMs),
+        rss_first_screen_app_mib: +(appRssBefore / 1024).toFixed(1),
+        rss_first_screen_webkit_children_mib: +(kidsRssBefore / 1024).toFixed(1),
         rss_after_unlock_app_mib: +(appRss / 1024).toFixed(1),
         rss_after_unlock_webkit_children_mib: +(kidsRss / 1024).toFixed(1),
         rss_after_unlock_total_mib: +((appRss + kidsRss) / 1024).toFixed(1),
+        pss_after_unlock_app_mib: +(pssKiB(pid) / 1024).toFixed(1),
+        pss_after_unlock_total_mib: +((pssKiB(pid) + kids.reduce((a, p) => a + pssKiB(p), 0)) / 1024).toFixed(1),
         webkit_children: kids.length,
       },
       null,
