@@ -205,3 +205,165 @@ fn sar_writes_the_document_once_and_refuses_others() {
         "{outcomes:?}"
     );
 }
+
+/// The passphrase line `handover-export` prints: 8 groups of 4, joined by dashes.
+fn printed_passphrase(out: &str) -> String {
+    out.lines()
+        .map(str::trim)
+        .find(|l| l.len() == 39 && l.split('-').count() == 8)
+        .expect("the handover passphrase is printed")
+        .to_string()
+}
+
+fn pupil_count(dir: &std::path::Path) -> i64 {
+    let v = unlock_as(dir, "Ada Lovelace", LEAD).unwrap();
+    let n = v
+        .conn()
+        .unwrap()
+        .query_row("SELECT count(*) FROM pupils", [], |r| r.get(0))
+        .unwrap();
+    v.lock("test", now());
+    n
+}
+
+#[test]
+fn handover_export_then_import_into_a_second_vault() {
+    let env = Env::new();
+    let (id, upn_value) = vault_with_pupil(&env);
+    let pack = env.files.join("pupil.attune-handover");
+    let pack_s = pack.to_str().unwrap();
+    let id_s = id.to_string();
+    let lead = [("ATTUNE_PASSPHRASE", LEAD)];
+    let o = env.run(
+        &[
+            "handover-export",
+            "--user",
+            "Ada Lovelace",
+            "--pupil",
+            &id_s,
+            "--out",
+            pack_s,
+        ],
+        &lead,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(
+        said.contains("separately from the file, for example by phone"),
+        "{said}"
+    );
+    for secret in ["Zéphyrine", "Ōkubo", "Зоя", "Marmaladeflask", &upn_value] {
+        assert!(!said.contains(secret), "{secret} printed");
+    }
+    let pass = printed_passphrase(&stdout(&o));
+    let bytes = std::fs::read(&pack).unwrap();
+    for secret in ["Zéphyrine", "Ōkubo", "Зоя", "Marmaladeflask", &upn_value] {
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{secret} in the file"
+        );
+    }
+    // Not replaced without --force.
+    let o = env.run(
+        &[
+            "handover-export",
+            "--user",
+            "Ada Lovelace",
+            "--pupil",
+            &id_s,
+            "--out",
+            pack_s,
+        ],
+        &lead,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // The receiving school's vault.
+    let other = Env::new();
+    other.init();
+    other.add_key_adult();
+
+    // A flipped byte: exit 4, nothing imported, no passphrase asked for.
+    let damaged = other.files.join("damaged.attune-handover");
+    std::fs::copy(&pack, &damaged).unwrap();
+    flip(&damaged, bytes.len() / 2);
+    let o = other.run(
+        &[
+            "handover-import",
+            "--user",
+            "Ada Lovelace",
+            damaged.to_str().unwrap(),
+        ],
+        &[
+            ("ATTUNE_PASSPHRASE", LEAD),
+            ("ATTUNE_HANDOVER_PASSPHRASE", &pass),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(4), "{}", stderr(&o));
+    assert!(stderr(&o).contains("damaged"), "{}", stderr(&o));
+    assert_eq!(pupil_count(&other.dir), 0);
+
+    // A wrong handover passphrase: exit 3, nothing imported.
+    let wrong = other.secret_file("wrong", "ABCD-EFGH-JKMN-PQRS-TVWX-YZ01-2345-6789");
+    let o = other.run(
+        &[
+            "handover-import",
+            "--user",
+            "Ada Lovelace",
+            pack_s,
+            "--handover-passphrase-file",
+            wrong.to_str().unwrap(),
+        ],
+        &lead,
+    );
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("That handover passphrase does not open this file."),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(pupil_count(&other.dir), 0);
+
+    // The right one, from a file, with a key adult.
+    let right = other.secret_file("right", &pass);
+    let o = other.run(
+        &[
+            "handover-import",
+            "--user",
+            "Ada Lovelace",
+            pack_s,
+            "--key-adult",
+            "Ben Key",
+            "--handover-passphrase-file",
+            right.to_str().unwrap(),
+        ],
+        &lead,
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let said = format!("{}{}", stdout(&o), stderr(&o));
+    assert!(!said.contains("Zéphyrine"), "{said}");
+    let v = unlock_as(&other.dir, "Ada Lovelace", LEAD).unwrap();
+    let (forename, key_adult, notes): (String, String, i64) = v
+        .conn()
+        .unwrap()
+        .query_row(
+            "SELECT p.legal_forename, u.name,
+                    (SELECT count(*) FROM sessions s WHERE s.pupil_id = p.id)
+             FROM pupils p JOIN users u ON u.id = p.key_adult_id",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (forename.as_str(), key_adult.as_str(), notes),
+        ("Zéphyrine", "Ben Key", 1)
+    );
+    let imports =
+        attune_vault::audit::list(v.conn().unwrap(), Some("handover.import"), 20).unwrap();
+    let outcomes: Vec<_> = imports.iter().map(|a| a.outcome.as_str()).collect();
+    assert!(
+        outcomes.contains(&"ok") && outcomes.contains(&"failed"),
+        "{outcomes:?}"
+    );
+    v.lock("test", now());
+}

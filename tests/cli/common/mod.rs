@@ -45,6 +45,7 @@ impl Env {
             "ATTUNE_PASSPHRASE",
             "ATTUNE_NEW_PASSPHRASE",
             "ATTUNE_RECOVERY_KEY",
+            "ATTUNE_HANDOVER_PASSPHRASE",
         ] {
             c.env_remove(k);
         }

@@ -31,6 +31,9 @@ impl Error {
                 _ => 1,
             },
             Error::Domain(e) => match e.kind() {
+                ErrorKind::WrongPassphrase | ErrorKind::WrongRecoveryKey | ErrorKind::Throttled => {
+                    3
+                }
                 ErrorKind::InvalidInput => 2,
                 ErrorKind::VaultDamaged | ErrorKind::KeySlotsDamaged => 4,
                 _ => 1,
