@@ -7,6 +7,8 @@
 //! 4 vault or key slots damaged.
 
 mod backup_cmd;
+mod bench;
+mod demo;
 mod error;
 mod records_cmd;
 
@@ -14,7 +16,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attune_vault::{Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultStatus};
+use attune_vault::{Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus};
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
 use time::OffsetDateTime;
@@ -176,6 +178,66 @@ enum Command {
         /// Replace FILE if it already exists.
         #[arg(long)]
         force: bool,
+    },
+    /// Write the handover pack of one pupil to FILE (strategic lead only).
+    ///
+    /// The pupil's whole record (profile, plans and goals, review dates, sessions, chronology,
+    /// scores, termly indicators; no audit entries, no staff accounts), encrypted under a
+    /// one-time handover passphrase that is printed once. Give the passphrase to the receiving
+    /// school separately from the file, for example by phone. Audited as handover.export.
+    HandoverExport {
+        /// The pupil's record id.
+        #[arg(long, value_name = "ID")]
+        pupil: i64,
+        /// The file to write (for example pupil.attune-handover).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Replace FILE if it already exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Import a handover pack from another Attune vault as a new pupil (strategic lead only).
+    ///
+    /// The handover passphrase comes from --handover-passphrase-file, the
+    /// ATTUNE_HANDOVER_PASSPHRASE variable, or a prompt that does not echo. A wrong handover
+    /// passphrase exits 3, a damaged or altered file 4; either way nothing is imported. A
+    /// pupil whose identifier is already in the vault is refused. Audited as handover.import.
+    HandoverImport {
+        /// The handover pack.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Assign this user (display name) as the pupil's key adult.
+        #[arg(long, value_name = "NAME")]
+        key_adult: Option<String>,
+        /// Read the handover passphrase from the first line of FILE.
+        #[arg(long, value_name = "FILE")]
+        handover_passphrase_file: Option<PathBuf>,
+    },
+    /// Fill the vault with generated demo records (deterministic for a seed), written through
+    /// the same functions the app uses. Creates the vault (the lead named by --user) when the
+    /// folder holds none, else opens it as a strategic lead. The 19 key adults it adds get the
+    /// same passphrase. Sizes: small 30 pupils, large 500, xl 2,000, each with 3 years of
+    /// history. For trying the app and for the benchmark; never mix it with real records.
+    Demo {
+        #[arg(long, value_enum, default_value = "small")]
+        size: demo::Size,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The school's name, when the vault is created.
+        #[arg(long, default_value = "Demo School")]
+        school: String,
+    },
+    /// Time Attune's operations on a generated vault in a temporary folder, encrypted and as
+    /// plain SQLite, and print a table (use a release build). Needs no --vault.
+    Bench {
+        #[arg(long, value_enum, default_value = "large")]
+        size: demo::Size,
+        /// Runs of each quick operation (unlock, Argon2id, backup and verify get at most 5).
+        #[arg(long, default_value_t = 30)]
+        runs: usize,
+        /// Also write the figures as JSON to FILE.
+        #[arg(long, value_name = "FILE")]
+        json: Option<PathBuf>,
     },
     /// Time Argon2id at the default key-slot parameters (use a release build).
     BenchKdf {
@@ -356,6 +418,46 @@ fn import_pupils(cli: &Cli, file: &Path, all_or_nothing: bool, dry_run: bool) ->
     Ok(())
 }
 
+fn demo_cmd(cli: &Cli, size: demo::Size, seed: u64, school: &str) -> Result<()> {
+    let dir = vault_dir(cli)?;
+    let (mut v, p) = if VaultPaths::new(&dir).db().exists() {
+        let p = passphrase(cli)?;
+        let user = pick_user(cli, &dir)?;
+        (Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?, p)
+    } else {
+        let name = cli.user.clone().ok_or_else(|| {
+            Error::Usage("demo needs --user NAME for the new vault's strategic lead".into())
+        })?;
+        let p = Passphrase::new(read_secret(
+            cli.passphrase_file.as_deref(),
+            "ATTUNE_PASSPHRASE",
+            "Choose a passphrase: ",
+        )?);
+        let recovery = RecoveryKey::generate(&mut OsRng);
+        let v = Vault::create(&dir, school, &name, &p, &recovery, &mut OsRng, now())?;
+        println!("Created the vault for {} in {}.", v.school(), dir.display());
+        println!(
+            "RECOVERY KEY (shown only this once): {}",
+            recovery.groups().join(" ")
+        );
+        (v, p)
+    };
+    let result = demo::generate(&mut v, size, seed, &p, true);
+    v.lock("cli", now());
+    let g = result?;
+    println!(
+        "Generated {} pupils, {} sessions, {} goals, {} chronology events, {} scores and {} key adults in {:.1} s (seed {seed}).",
+        g.pupils.len(),
+        g.sessions,
+        g.goals,
+        g.chronology,
+        g.scores,
+        g.key_adults.len(),
+        g.secs
+    );
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
     match &cli.command {
         Command::Init { school } => {
@@ -506,6 +608,21 @@ fn run(cli: Cli) -> Result<()> {
             dry_run,
         } => import_pupils(&cli, file, *all_or_nothing, *dry_run)?,
         Command::Sar { pupil, out, force } => records_cmd::sar(&cli, *pupil, out, *force)?,
+        Command::HandoverExport { pupil, out, force } => {
+            records_cmd::handover_export(&cli, *pupil, out, *force)?
+        }
+        Command::HandoverImport {
+            file,
+            key_adult,
+            handover_passphrase_file,
+        } => records_cmd::handover_import(
+            &cli,
+            file,
+            key_adult.as_deref(),
+            handover_passphrase_file.as_deref(),
+        )?,
+        Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
+        Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {
             let d = attune_vault::kdf::KdfParams::DEFAULT;
             let p = attune_vault::kdf::KdfParams {

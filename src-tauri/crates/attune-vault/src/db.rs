@@ -28,6 +28,19 @@ pub fn schema_version() -> u32 {
 /// Open (or create) the database at `path` with `key`. Fails with `Error::NotSqlCipher` if
 /// the linked SQLite has no encryption, and with `KeyRejected` if the key does not open it.
 pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
+    open_inner(path, Some(key))
+}
+
+/// **Benchmark only** (cargo feature `bench-plain`, enabled by `attune-admin` alone, never by
+/// the app): open the database at `path` with **no key**, as plain SQLite, with the same
+/// pragmas as [`open`], so `attune-admin bench` can measure what encryption costs. Without the
+/// feature this function does not exist and [`open`] is the only way in.
+#[cfg(feature = "bench-plain")]
+pub(crate) fn open_unencrypted_for_benchmark(path: &Path) -> Result<Connection> {
+    open_inner(path, None)
+}
+
+fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -42,7 +55,9 @@ pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
     }
     // A wrong key must not print "hmac check failed" to stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
-    conn.execute_batch(&key.pragma("key"))?;
+    if let Some(key) = key {
+        conn.execute_batch(&key.pragma("key"))?;
+    }
     // The first read proves the key: SQLCipher reports a wrong key as "not a database".
     match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -53,10 +68,15 @@ pub(crate) fn open(path: &Path, key: &VaultKey) -> Result<Connection> {
         }
         Err(e) => return Err(e.into()),
     }
+    // cache_size: 32 MiB of decrypted pages (SQLite's default is 2 MiB). Every page read
+    // from the file costs SQLCipher an HMAC check and a decryption; with the default, the
+    // strategic lead's caseload of a 500-pupil vault (one index seek per pupil) no longer fit
+    // and was decrypted afresh each time — 2.2× plain SQLite in `attune-admin bench`.
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -32768;
          PRAGMA secure_delete = ON;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;",

@@ -454,6 +454,21 @@ impl Vault {
         rng: &mut impl SecureRng,
         now: OffsetDateTime,
     ) -> Result<Vault> {
+        Self::unlock_locked_mode(dir, lock, user_id, secret, rng, now, false)
+    }
+
+    /// [`Self::unlock_locked`], or with `plain` (only reachable through the `bench-plain`
+    /// feature's [`Self::unlock_unencrypted_for_benchmark`]) the database opened without a key.
+    #[allow(clippy::too_many_arguments)]
+    fn unlock_locked_mode(
+        dir: &Path,
+        lock: DirLock,
+        user_id: &str,
+        secret: Secret<'_>,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+        plain: bool,
+    ) -> Result<Vault> {
         let paths = VaultPaths::new(dir);
         if !paths.exists() {
             return Err(Error::NotFound(format!(
@@ -495,7 +510,7 @@ impl Vault {
         drop(slot_secret);
         let mut opened = None;
         for (epoch, key) in &keys {
-            match db::open(&paths.db(), key) {
+            match open_db(&paths, key, plain) {
                 Ok(conn) => {
                     opened = Some((conn, *epoch, key.clone()));
                     break;
@@ -1016,6 +1031,85 @@ impl Vault {
     pub fn lock(self, reason: &str, now: OffsetDateTime) {
         let _ = self.audit("lock", Some(reason), "ok", now);
         drop(self);
+    }
+}
+
+/// Open the vault's database: always with its key, except for the benchmark's plain copy.
+fn open_db(paths: &VaultPaths, key: &VaultKey, plain: bool) -> Result<Connection> {
+    #[cfg(feature = "bench-plain")]
+    if plain {
+        return db::open_unencrypted_for_benchmark(&paths.db());
+    }
+    if plain {
+        return Err(Error::NotSqlCipher);
+    }
+    db::open(&paths.db(), key)
+}
+
+/// **Benchmark only**, behind the cargo feature `bench-plain`, which only `attune-admin`
+/// enables (for `attune-admin bench`); the app does not, so no plain database can be made or
+/// opened from it, and without the feature `db::open` still refuses anything but SQLCipher.
+///
+/// `bench` measures the cost of encryption by running the same operations, through the same
+/// code, on the same data held in an unencrypted SQLite database: these two functions make
+/// that copy and open it.
+#[cfg(feature = "bench-plain")]
+impl Vault {
+    /// Write an **unencrypted** copy of this vault into `dir` (a new folder): the key-slot
+    /// files as they are and the database decrypted with `sqlcipher_export`. Only for
+    /// benchmarks on generated data: never point it at a vault holding real records.
+    pub fn export_unencrypted_for_benchmark(&self, dir: &Path) -> Result<()> {
+        self.require_lead("make a benchmark copy")?;
+        let dest = VaultPaths::new(dir);
+        if dest.exists() {
+            return Err(Error::AlreadyExists(format!(
+                "There is already a vault in {}.",
+                dir.display()
+            )));
+        }
+        fsutil::create_private_dir(dir)?;
+        let db_path = dest.db();
+        let s = db_path.to_str().ok_or_else(|| {
+            Error::InvalidInput("The benchmark folder's name is not valid text.".into())
+        })?;
+        self.conn
+            .execute("ATTACH DATABASE ?1 AS bench_plain KEY ''", [s])?;
+        let version = self.schema_version()?;
+        let result = self
+            .conn
+            .query_row("SELECT sqlcipher_export('bench_plain')", [], |_| Ok(()))
+            .and_then(|()| {
+                self.conn
+                    .execute_batch(&format!("PRAGMA bench_plain.user_version = {version};"))
+            });
+        self.conn.execute_batch("DETACH DATABASE bench_plain;")?;
+        result?;
+        let bytes = self.slots.to_bytes();
+        fsutil::write_atomic(&dest.keyslots(), &bytes)?;
+        fsutil::write_atomic(&dest.keyslots_backup(), &bytes)?;
+        Ok(())
+    }
+
+    /// Unlock a copy made by [`Self::export_unencrypted_for_benchmark`]: the same steps as
+    /// [`Vault::unlock`] (the key slot's Argon2id included), then the database opened with no
+    /// key.
+    pub fn unlock_unencrypted_for_benchmark(
+        dir: &Path,
+        user_id: &str,
+        passphrase: &Passphrase,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<Vault> {
+        let lock = DirLock::acquire(dir)?;
+        Self::unlock_locked_mode(
+            dir,
+            lock,
+            user_id,
+            Secret::Passphrase(passphrase),
+            rng,
+            now,
+            true,
+        )
     }
 }
 
