@@ -32,6 +32,7 @@ import { writeFile, chmod, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, relative, basename, delimiter } from 'node:path';
 import { e2eTest, tid, waitFor, Keys, ROOT, appBinary, appPidsFor } from './harness.mjs';
+import { choose, chooseUser, click, fill, firstRun, tick } from './steps.mjs';
 
 const SCHOOL = 'Riverside Primary School';
 const LEAD = 'Sam Okafor';
@@ -46,113 +47,6 @@ const NOTE = `Made a ${NOTE_WORD} from card and talked about colours`;
 // (a socket listening on a network interface would be reachable from outside), and execve (which
 // programs ran under the trace: WebKit's network and web processes).
 const TRACED = 'connect,bind,sendto,sendmsg,sendmmsg,execve';
-
-// ---------------------------------------------------------------------------------------------
-// Small helpers (the same shapes as records.test.mjs)
-
-async function fill(s, id, text) {
-  const el = await s.waitFor(tid(id));
-  await el.clear().catch(() => {});
-  await el.sendKeys(text);
-  return el;
-}
-
-async function click(s, id, opts) {
-  const el = await s.waitFor(tid(id), opts);
-  await el.click();
-  return el;
-}
-
-async function tick(s, id) {
-  const el = await s.waitFor(tid(id), { visible: false });
-  if (await el.selected().catch(() => false)) return;
-  try {
-    await el.click();
-  } catch (e) {
-    const idAttr = await el.attribute('id');
-    const label = idAttr ? (await s.findAll(`label[for="${idAttr}"]`))[0] : null;
-    if (!label) throw e;
-    await label.click();
-  }
-  await waitFor(() => el.selected(), { timeoutSec: 5, what: `${id} to be ticked` });
-}
-
-async function choose(s, id, { text }) {
-  const select = await s.waitFor(tid(id));
-  const option = await waitFor(
-    async () => {
-      for (const opt of await select.findAll('option')) if ((await opt.text()).trim().includes(text)) return opt;
-      return null;
-    },
-    { timeoutSec: 10, what: `an option "${text}" in ${id}` },
-  );
-  await option.click();
-}
-
-async function numbered(s, prefix) {
-  const out = [];
-  for (const el of await s.findAll(`[data-testid^="${prefix}"]`)) {
-    const id = await el.attribute('data-testid');
-    const m = id && id.slice(prefix.length).match(/^(\d+)$/);
-    if (m) out.push({ n: Number(m[1]), el });
-  }
-  return out.sort((a, b) => a.n - b.n);
-}
-
-async function firstRun(app) {
-  const s = app.session;
-  await s.waitFor(tid('setup-school'), { timeoutSec: 60 });
-  await app.shot('first-run');
-  await fill(s, 'setup-school', SCHOOL);
-  await fill(s, 'setup-name', LEAD);
-  await fill(s, 'setup-passphrase', LEAD_PASS);
-  await fill(s, 'setup-confirm', LEAD_PASS);
-  await click(s, 'setup-submit');
-  await s.waitFor(tid('recovery-key'), { timeoutSec: 60 });
-  const groups = await waitFor(
-    async () => {
-      const g = await numbered(s, 'recovery-group-');
-      return g.length ? g : null;
-    },
-    { timeoutSec: 10, what: 'recovery-group-N' },
-  );
-  const byN = new Map();
-  for (const { n, el } of groups) byN.set(n, (await el.text()).trim());
-  await app.shot('recovery-key');
-  await tick(s, 'recovery-kept');
-  await click(s, 'recovery-continue');
-  const asked = await waitFor(
-    async () => {
-      const c = await numbered(s, 'confirm-group-');
-      return c.length ? c : null;
-    },
-    { timeoutSec: 20, what: 'confirm-group-N' },
-  );
-  for (const { n, el } of asked) {
-    await el.clear().catch(() => {});
-    await el.sendKeys(byN.get(n));
-  }
-  await app.shot('confirm-recovery-key');
-  await click(s, 'confirm-submit');
-  await s.waitFor(tid('home-heading'), { timeoutSec: 60 });
-}
-
-async function chooseUser(s, { name, userId }) {
-  const select = (await s.findAll(tid('unlock-user')))[0];
-  if (select && (await select.tagName()).toLowerCase() === 'select') {
-    for (const opt of await select.findAll('option')) {
-      const value = await opt.property('value');
-      const text = (await opt.text()).trim();
-      if ((userId !== undefined && String(value) === String(userId)) || text.includes(name)) {
-        await opt.click();
-        return;
-      }
-    }
-    throw new Error(`no option for ${name} in the unlock-user select`);
-  }
-  const radio = userId !== undefined ? (await s.findAll(tid(`unlock-user-${userId}`)))[0] : undefined;
-  if (radio) await tick(s, `unlock-user-${userId}`);
-}
 
 // ---------------------------------------------------------------------------------------------
 // strace: a wrapper for tauri-driver to start instead of the app, and a parser for its log
@@ -362,7 +256,15 @@ e2eTest(
     assert.ok(tracerPids(log).length >= 1, 'the app was started under strace');
 
     // ---- First run, recovery key, confirm, home.
-    await firstRun(app);
+    await firstRun(app, {
+      school: SCHOOL,
+      name: LEAD,
+      passphrase: LEAD_PASS,
+      screenshots: ['first-run', 'recovery-key', 'confirm-recovery-key'],
+      confirmShot: 'filled',
+      axe: false,
+      checks: false,
+    });
     await app.shot('home');
 
     // ---- A key adult.

@@ -28,6 +28,7 @@
 
 import assert from 'node:assert/strict';
 import { e2eTest, tid, waitFor, Keys } from './harness.mjs';
+import { choose, click, errorKind, fill, firstRun, tick, unlockAs } from './steps.mjs';
 
 const SCHOOL = 'Riverside Primary School';
 const LEAD = 'Sam Okafor';
@@ -41,139 +42,7 @@ const NOTE_WORD = 'sandcastle';
 const NOTE = `Built a ${NOTE_WORD} in the sensory tray and talked about the weekend`;
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers (the same shapes as vault.test.mjs)
-
-async function fill(s, id, text) {
-  const el = await s.waitFor(tid(id));
-  await el.clear().catch(() => {});
-  await el.sendKeys(text);
-  return el;
-}
-
-async function click(s, id, opts) {
-  const el = await s.waitFor(tid(id), opts);
-  await el.click();
-  return el;
-}
-
-/** Tick a radio or checkbox, through its label when the input itself is hidden by styling. */
-async function tick(s, id) {
-  const el = await s.waitFor(tid(id), { visible: false });
-  if (await el.selected().catch(() => false)) return;
-  try {
-    await el.click();
-  } catch (e) {
-    const idAttr = await el.attribute('id');
-    const label = idAttr ? (await s.findAll(`label[for="${idAttr}"]`))[0] : null;
-    if (!label) throw e;
-    await label.click();
-  }
-  await waitFor(() => el.selected(), { timeoutSec: 5, what: `${id} to be ticked` });
-}
-
-/** Choose an <option> of a select (by data-testid) whose value or text matches. */
-async function choose(s, id, { value, text }) {
-  const select = await s.waitFor(tid(id));
-  const option = await waitFor(
-    async () => {
-      for (const opt of await select.findAll('option')) {
-        const v = String(await opt.property('value'));
-        const t = (await opt.text()).trim();
-        if ((value !== undefined && v === String(value)) || (text !== undefined && t.includes(text))) return opt;
-      }
-      return null;
-    },
-    { timeoutSec: 10, what: `an option ${JSON.stringify(value ?? text)} in ${id}` },
-  );
-  await option.click();
-  await waitFor(async () => (value === undefined ? true : String(await select.property('value')) === String(value)), {
-    timeoutSec: 5,
-    what: `${id} to hold ${value}`,
-  });
-}
-
-async function numbered(s, prefix) {
-  const out = [];
-  for (const el of await s.findAll(`[data-testid^="${prefix}"]`)) {
-    const id = await el.attribute('data-testid');
-    const m = id && id.slice(prefix.length).match(/^(\d+)$/);
-    if (m) out.push({ n: Number(m[1]), el });
-  }
-  return out.sort((a, b) => a.n - b.n);
-}
-
-function errorKind(error) {
-  if (error && typeof error === 'object') return error.kind;
-  if (typeof error === 'string') {
-    try {
-      return JSON.parse(error).kind;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-async function firstRun(app) {
-  const s = app.session;
-  await s.waitFor(tid('setup-school'), { timeoutSec: 60 });
-  await fill(s, 'setup-school', SCHOOL);
-  await fill(s, 'setup-name', LEAD);
-  await fill(s, 'setup-passphrase', LEAD_PASS);
-  await fill(s, 'setup-confirm', LEAD_PASS);
-  await click(s, 'setup-submit');
-  await s.waitFor(tid('recovery-key'), { timeoutSec: 60 });
-  const groups = await waitFor(
-    async () => {
-      const g = await numbered(s, 'recovery-group-');
-      return g.length ? g : null;
-    },
-    { timeoutSec: 10, what: 'recovery-group-N' },
-  );
-  const byN = new Map();
-  for (const { n, el } of groups) byN.set(n, (await el.text()).trim());
-  await tick(s, 'recovery-kept');
-  await click(s, 'recovery-continue');
-  const asked = await waitFor(
-    async () => {
-      const c = await numbered(s, 'confirm-group-');
-      return c.length ? c : null;
-    },
-    { timeoutSec: 20, what: 'confirm-group-N' },
-  );
-  for (const { n, el } of asked) {
-    await el.clear().catch(() => {});
-    await el.sendKeys(byN.get(n));
-  }
-  await click(s, 'confirm-submit');
-  await s.waitFor(tid('home-heading'), { timeoutSec: 60 });
-}
-
-async function chooseUser(s, { name, userId }) {
-  const select = (await s.findAll(tid('unlock-user')))[0];
-  if (select && (await select.tagName()).toLowerCase() === 'select') {
-    for (const opt of await select.findAll('option')) {
-      const value = await opt.property('value');
-      const text = (await opt.text()).trim();
-      if ((userId !== undefined && String(value) === String(userId)) || text.includes(name)) {
-        await opt.click();
-        return;
-      }
-    }
-    throw new Error(`no option for ${name} in the unlock-user select`);
-  }
-  const radio = userId !== undefined ? (await s.findAll(tid(`unlock-user-${userId}`)))[0] : undefined;
-  if (radio) await tick(s, `unlock-user-${userId}`);
-}
-
-async function unlockAs(app, user, passphrase) {
-  const s = app.session;
-  await s.waitFor(tid('unlock-passphrase'), { timeoutSec: 60 });
-  await chooseUser(s, user);
-  await fill(s, 'unlock-passphrase', passphrase);
-  await click(s, 'unlock-submit');
-  await s.waitFor(tid('home-heading'), { timeoutSec: 60 });
-}
+// Helpers for this journey (the shared steps are in steps.mjs)
 
 /** The id of the focused element (for the keyboard-only steps). */
 async function focusedId(s) {
@@ -220,7 +89,14 @@ e2eTest(
     const s = app.session;
 
     // ---- The strategic lead: vault, a key adult, two pupils, one assigned.
-    await firstRun(app);
+    await firstRun(app, {
+      school: SCHOOL,
+      name: LEAD,
+      passphrase: LEAD_PASS,
+      screenshots: false,
+      axe: false,
+      checks: false,
+    });
     await app.shot('lead-caseloads-empty');
     await app.axe('lead caseloads, empty');
 
