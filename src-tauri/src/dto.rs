@@ -49,7 +49,7 @@ pub enum AppStatus {
         /// Seconds until another attempt is allowed (0 = now).
         #[ts(type = "number")]
         retry_after_secs: u64,
-        /// Why the app last locked itself, if it did ("idle", "suspend", "manual").
+        /// Why the app last locked itself, if it did ("idle", "suspend", "screen_lock", "manual").
         last_lock_reason: Option<String>,
     },
     /// Unlocked: show the app.

@@ -3,8 +3,10 @@
 //!
 //! Sleep is detected without any platform service: on Linux, `CLOCK_MONOTONIC` stops while
 //! the system is suspended and `CLOCK_BOOTTIME` does not, so a growing gap between them
-//! means the machine slept. (A screen lock is not reported this way; the idle timer covers
-//! it within the auto-lock time.)
+//! means the machine slept. A screen lock is heard on D-Bus where the desktop reports it:
+//! `ActiveChanged(true)` from the `org.freedesktop.ScreenSaver` / `org.gnome.ScreenSaver`
+//! interfaces on the session bus, and logind's `Lock` signal on the system bus. Where neither
+//! bus is there, the idle timer still locks within the auto-lock time.
 
 use std::time::Duration;
 
@@ -36,7 +38,77 @@ fn suspended_so_far() -> Option<Duration> {
     None
 }
 
+fn lock_and_tell(app: &AppHandle, reason: &str) {
+    if app.state::<AppState>().lock(reason) {
+        let _ = app.emit(
+            "locked",
+            LockedEvent {
+                reason: reason.into(),
+            },
+        );
+    }
+}
+
+/// Listen for the desktop's screen-lock signals, each bus on its own thread. Best effort:
+/// a missing bus or a refused match rule just means that signal is not heard.
+#[cfg(target_os = "linux")]
+fn spawn_screen_lock_listeners(app: AppHandle) {
+    use zbus::blocking::{Connection, MessageIterator};
+    use zbus::message::Type;
+    use zbus::MatchRule;
+
+    fn listen(app: AppHandle, system: bool) -> zbus::Result<()> {
+        let conn = if system {
+            Connection::system()?
+        } else {
+            Connection::session()?
+        };
+        let rule = if system {
+            MatchRule::builder()
+                .msg_type(Type::Signal)
+                .interface("org.freedesktop.login1.Session")?
+                .member("Lock")?
+                .build()
+        } else {
+            MatchRule::builder()
+                .msg_type(Type::Signal)
+                .member("ActiveChanged")?
+                .build()
+        };
+        for msg in MessageIterator::for_match_rule(rule, &conn, Some(16))? {
+            let Ok(msg) = msg else { continue };
+            let header = msg.header();
+            let locked = if system {
+                true
+            } else {
+                let iface = header.interface().map(|i| i.as_str().to_owned());
+                matches!(
+                    iface.as_deref(),
+                    Some("org.freedesktop.ScreenSaver") | Some("org.gnome.ScreenSaver")
+                ) && msg.body().deserialize::<bool>().unwrap_or(false)
+            };
+            if locked {
+                lock_and_tell(&app, "screen_lock");
+            }
+        }
+        Ok(())
+    }
+
+    for system in [false, true] {
+        let app = app.clone();
+        let _ = std::thread::Builder::new()
+            .name("attune-screenlock".into())
+            .spawn(move || {
+                let _ = listen(app, system);
+            });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn spawn_screen_lock_listeners(_app: AppHandle) {}
+
 pub fn spawn(app: AppHandle) {
+    spawn_screen_lock_listeners(app.clone());
     std::thread::Builder::new()
         .name("attune-autolock".into())
         .spawn(move || {

@@ -31,7 +31,7 @@ export type AppStatus = { "state": "first_run", vault_dir: string, } | { "state"
  */
 retry_after_secs: number, 
 /**
- * Why the app last locked itself, if it did ("idle", "suspend", "manual").
+ * Why the app last locked itself, if it did ("idle", "suspend", "screen_lock", "manual").
  */
 last_lock_reason: string | null, } | { "state": "unlocked", vault_dir: string, school: string, session: SessionInfo, };
 export type SetupPending = { 

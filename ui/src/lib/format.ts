@@ -42,6 +42,8 @@ export function lockReasonMessage(
       return "Attune locked itself because nobody had used it for a while.";
     case "suspend":
       return "Attune locked itself because the computer went to sleep.";
+    case "screen_lock":
+      return "Attune locked itself because the screen was locked.";
     default:
       return null;
   }

@@ -32,6 +32,12 @@ async function signIn(as: UserInfo, options: { fakeTimers?: boolean } = {}) {
 }
 
 describe("locking", () => {
+  it("says so when Attune locked because the screen was locked", async () => {
+    await signIn(LEAD);
+    await act(() => backend.lockItself("screen_lock"));
+    expect(await screen.findByTestId("lock-reason")).toHaveTextContent("because the screen was locked");
+  });
+
   it("returns to the unlock screen on a `locked` event and clears every passphrase field", async () => {
     const { user } = await signIn(LEAD);
     expect(api.onLocked).toHaveBeenCalledTimes(1);
