@@ -27,6 +27,9 @@
 //   search: search-input search-results search-result-N search-count
 
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { e2eTest, tid, waitFor, Keys } from './harness.mjs';
 import { choose, click, errorKind, fill, firstRun, tick, unlockAs } from './steps.mjs';
 
@@ -39,6 +42,19 @@ const KEY_ADULT_PASS = 'paper lantern orchard violin 4471';
 const MINE = { forename: 'Amara', surname: "O'Neill", preferred: 'Amy', yearGroup: 'Year 5' };
 const OTHER = { forename: 'Zoë', surname: 'Łukasik-Brown', preferred: '', yearGroup: 'Year 3' };
 const NOTE_WORD = 'sandcastle';
+const TEST_IDENTIFIER = JSON.parse(readFileSync(new URL('./tauri.test.conf.json', import.meta.url), 'utf8')).identifier;
+
+/** Every regular file below `dir` (none if it does not exist). */
+function filesUnder(dir) {
+  if (!existsSync(dir)) return [];
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...filesUnder(p));
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
 const NOTE = `Built a ${NOTE_WORD} in the sensory tray and talked about the weekend`;
 
 // ---------------------------------------------------------------------------------------------
@@ -310,6 +326,27 @@ e2eTest(
     assert.ok(refusal, `the refused open_pupil is audited: ${JSON.stringify(log.value.slice(0, 10))}`);
     const verified = await app.invoke('verify_audit');
     assert.equal(verified.value?.intact, true, `the audit chain is intact: ${JSON.stringify(verified)}`);
+
+    // ---- Nothing readable reached the disk: not in the vault folder, and not in anything the
+    // web view keeps (WebKit's data and cache folders for this build's identifier).
+    await app.close();
+    const places = [
+      app.vaultDir,
+      join(homedir(), '.local/share', TEST_IDENTIFIER),
+      join(homedir(), '.cache', TEST_IDENTIFIER),
+    ];
+    let filesRead = 0;
+    for (const place of places) {
+      for (const file of filesUnder(place)) {
+        const bytes = readFileSync(file);
+        filesRead += 1;
+        for (const word of [NOTE_WORD, MINE.forename, MINE.surname]) {
+          assert.ok(!bytes.includes(Buffer.from(word, 'utf8')), `${file} holds "${word}" in plain text`);
+          assert.ok(!bytes.includes(Buffer.from(word, 'utf16le')), `${file} holds "${word}" as UTF-16`);
+        }
+      }
+    }
+    assert.ok(filesRead >= 3, `the vault folder's files were read (${filesRead} files)`);
   },
   { timeoutSec: 600 },
 );
