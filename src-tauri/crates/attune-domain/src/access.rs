@@ -107,6 +107,7 @@ pub enum RecordTable {
     Chronology,
     Score,
     AgencyAdvice,
+    Review,
 }
 
 impl RecordTable {
@@ -120,6 +121,9 @@ impl RecordTable {
             RecordTable::Chronology => "SELECT pupil_id FROM chronology WHERE id = ?1",
             RecordTable::Score => "SELECT pupil_id FROM instrument_scores WHERE id = ?1",
             RecordTable::AgencyAdvice => "SELECT pupil_id FROM agency_advice WHERE id = ?1",
+            RecordTable::Review => {
+                "SELECT p.pupil_id FROM reviews r JOIN plans p ON p.id = r.plan_id WHERE r.id = ?1"
+            }
         }
     }
 
@@ -132,6 +136,7 @@ impl RecordTable {
             RecordTable::Chronology => "chronology",
             RecordTable::Score => "score",
             RecordTable::AgencyAdvice => "advice",
+            RecordTable::Review => "review",
         }
     }
 }

@@ -35,6 +35,9 @@
 //!   [`calendars`]: the school's term dates (UK defaults until entered).
 //! - [`records`]: sessions, chronology, instrument scores, termly indicators (and their CSV
 //!   import).
+//! - [`reviews`]: structured plan reviews (issue 4; tables in `0004_reviews.sql`): prepared
+//!   from what the vault knows, saved as drafts, signed off and then immutable, amended; each
+//!   goal's progress series; a plan's due dates with their reviews.
 //! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
 //!   session may see.
 //! - [`school_frameworks`]: the frameworks a plan can use, the built-in ones and the school's
@@ -89,6 +92,7 @@ pub mod profile;
 pub mod pupils;
 pub mod records;
 pub mod retention;
+pub mod reviews;
 pub mod sar;
 pub mod schedule;
 pub mod school_frameworks;

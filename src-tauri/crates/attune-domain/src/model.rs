@@ -754,3 +754,216 @@ pub struct ImportOutcome {
     /// since the preview, a care status or support level not in the school's list).
     pub bad: Vec<crate::import::LineError>,
 }
+
+// ----------------------------------------------------------------------------------------------
+// Reviews
+
+str_enum! {
+    /// What a review decides for a goal.
+    GoalDecision {
+        /// Keep working on it as it is.
+        Continue = "continue", "Continue";
+        /// Keep it, changed.
+        Change = "change", "Change";
+        /// Achieved: it leaves the active plan when the review is signed off.
+        Achieved = "achieved", "Achieved";
+        /// Stopped: it leaves the active plan when the review is signed off.
+        Stop = "stop", "Stop";
+    }
+}
+
+str_enum! {
+    /// A review's state: a draft while it is recorded, then signed off and immutable.
+    ReviewStatus {
+        /// Being recorded.
+        Draft = "draft", "Draft";
+        /// Signed off: never changed again, only amended.
+        Signed = "signed", "Signed off";
+    }
+}
+
+str_enum! {
+    /// Who may sign a review off (the `review_sign_off` setting; a strategic lead by default).
+    ReviewSignOff {
+        /// The pupil's key adult (or a strategic lead).
+        KeyAdult = "key_adult", "Key adult";
+        /// A strategic lead only.
+        StrategicLead = "strategic_lead", "Strategic lead";
+    }
+}
+
+str_enum! {
+    /// Where a point of a goal's progress series comes from.
+    ProgressSource {
+        /// The goal's baseline, at the plan's start.
+        Baseline = "baseline", "Baseline";
+        /// A signed review's rating.
+        Review = "review", "Review";
+    }
+}
+
+/// Someone at a review meeting, with their own 0–10 scaling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AttendeeInput {
+    /// Up to 100 characters.
+    pub name: String,
+    /// Their role ("parent", "class teacher", …), up to 100 characters.
+    #[serde(default)]
+    pub role: String,
+    /// Their own scaling, 0 to 10.
+    #[serde(default)]
+    pub scaling: Option<u8>,
+}
+
+/// A review's finding for one goal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GoalReviewInput {
+    #[ts(type = "number")]
+    pub goal_id: i64,
+    /// The new rating, 0 to 10 (required to sign off).
+    #[serde(default)]
+    pub rating: Option<u8>,
+    /// Up to 2,000 characters.
+    #[serde(default)]
+    pub evidence: String,
+    /// Required to sign off.
+    #[serde(default)]
+    pub decision: Option<GoalDecision>,
+}
+
+/// What a review records, saved as a draft as it is typed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct ReviewInput {
+    #[serde(default)]
+    pub attendees: Vec<AttendeeInput>,
+    /// One per active goal of the plan.
+    #[serde(default)]
+    pub goals: Vec<GoalReviewInput>,
+    #[serde(default)]
+    pub pupil_voice: String,
+    #[serde(default)]
+    pub parent_carer_voice: String,
+    /// Signs of Safety: what is working well.
+    #[serde(default)]
+    pub working_well: String,
+    /// Signs of Safety: what we are worried about.
+    #[serde(default)]
+    pub worried_about: String,
+    /// Signs of Safety: what needs to happen.
+    #[serde(default)]
+    pub needs_to_happen: String,
+    #[serde(default)]
+    pub next_steps: String,
+    /// None: the next scheduled due date.
+    #[serde(default, with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub next_review_date: Option<Date>,
+}
+
+/// An active goal as the review form starts from it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReviewGoalPrefill {
+    #[ts(type = "number")]
+    pub goal_id: i64,
+    pub domain_id: String,
+    pub outcome: String,
+    pub baseline: u8,
+    pub target: u8,
+    /// The rating of the latest signed review before this one, if any.
+    pub last_rating: Option<u8>,
+}
+
+/// What the vault already knows for a review: the active goals, and the sessions and
+/// chronology events of its window, and the previous review's next steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReviewPrefill {
+    /// The window's first day, inclusive: the previous signed review's due date, or the plan's
+    /// start.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub window_from: Date,
+    /// The window's end, exclusive: this review's due date.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub window_to: Date,
+    pub goals: Vec<ReviewGoalPrefill>,
+    /// Oldest first.
+    pub sessions: Vec<SessionEntry>,
+    /// Oldest first.
+    pub events: Vec<ChronologyEvent>,
+    /// The previous signed review's next steps ("" for the first review).
+    pub last_next_steps: String,
+}
+
+/// An amendment to a signed review, shown beside the original.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReviewAmendment {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub reason: String,
+    pub text: String,
+    pub author: Option<UserRef>,
+    /// RFC 3339 UTC.
+    pub at: String,
+}
+
+/// A review: its record, what the vault pre-fills, and (once signed) its amendments in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct Review {
+    #[ts(type = "number")]
+    pub id: i64,
+    #[ts(type = "number")]
+    pub plan_id: i64,
+    #[ts(type = "number")]
+    pub pupil_id: i64,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub due_date: Date,
+    pub status: ReviewStatus,
+    /// As saved; `next_review_date` is filled with the scheduled one when left empty.
+    pub content: ReviewInput,
+    pub prefill: ReviewPrefill,
+    pub signed_by: Option<UserRef>,
+    /// RFC 3339 UTC.
+    pub signed_at: Option<String>,
+    /// The date it was held (signed off).
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub held_on: Option<Date>,
+    /// Held on or before its due date.
+    pub on_time: Option<bool>,
+    pub amendments: Vec<ReviewAmendment>,
+}
+
+/// A plan's due date with its review, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ReviewSlot {
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub due_date: Date,
+    pub provisional: bool,
+    #[ts(type = "number | null")]
+    pub review_id: Option<i64>,
+    pub status: Option<ReviewStatus>,
+    #[serde(with = "crate::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub held_on: Option<Date>,
+    pub on_time: Option<bool>,
+    /// The due date has passed and no review for it is signed off.
+    pub overdue: bool,
+    /// The first date on or after today with no signed review: the next review due.
+    pub next: bool,
+}
+
+/// One point of a goal's progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ProgressPoint {
+    /// The plan's start for the baseline; the date a review was held.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub date: Date,
+    pub rating: u8,
+    pub source: ProgressSource,
+    #[ts(type = "number | null")]
+    pub review_id: Option<i64>,
+}

@@ -78,7 +78,7 @@ fn not_future(field: &str, what: &str, d: Date, now: OffsetDateTime) -> Result<(
 // ----------------------------------------------------------------------------------------------
 // Sessions
 
-fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionEntry> {
+pub(crate) fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionEntry> {
     Ok(SessionEntry {
         id: r.get(0)?,
         held_on: get_date(r, 1)?,
@@ -90,7 +90,7 @@ fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionEntry> {
     })
 }
 
-const SESSION_SELECT: &str =
+pub(crate) const SESSION_SELECT: &str =
     "SELECT s.id, s.held_on, s.minutes, s.kind, s.regulation, s.note, u.name
      FROM sessions s LEFT JOIN users u ON u.id = s.recorded_by";
 
@@ -186,7 +186,7 @@ pub fn list_sessions(
 // ----------------------------------------------------------------------------------------------
 // Chronology
 
-fn chronology_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChronologyEvent> {
+pub(crate) fn chronology_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChronologyEvent> {
     Ok(ChronologyEvent {
         id: r.get(0)?,
         occurred_on: get_date(r, 1)?,
@@ -197,7 +197,7 @@ fn chronology_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ChronologyEvent> {
     })
 }
 
-const CHRONOLOGY_SELECT: &str =
+pub(crate) const CHRONOLOGY_SELECT: &str =
     "SELECT c.id, c.occurred_on, c.kind, c.description, c.safeguarding_ref, u.name
      FROM chronology c LEFT JOIN users u ON u.id = c.recorded_by";
 

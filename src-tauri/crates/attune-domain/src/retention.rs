@@ -197,6 +197,15 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Res
             [format!("goal:{plan}")],
         )?;
         tx.execute("DELETE FROM review_due_dates WHERE plan_id = ?1", [plan])?;
+        for table in ["review_amendments", "review_goal_ratings"] {
+            tx.execute(
+                &format!(
+                    "DELETE FROM {table} WHERE review_id IN (SELECT id FROM reviews WHERE plan_id = ?1)"
+                ),
+                [plan],
+            )?;
+        }
+        tx.execute("DELETE FROM reviews WHERE plan_id = ?1", [plan])?;
         tx.execute("DELETE FROM goals WHERE plan_id = ?1", [plan])?;
     }
     for sql in [

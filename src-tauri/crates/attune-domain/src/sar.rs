@@ -133,6 +133,75 @@ fn fields(out: &mut String, items: &[(&str, String)]) {
     out.push_str("</dl>\n");
 }
 
+/// One review of a plan: its record, its goal findings and its amendments.
+fn write_review(o: &mut String, r: &crate::model::Review, plan: &crate::model::PlanView) {
+    let _ = writeln!(o, "<h4>Review due {}</h4>", day(r.due_date));
+    let c = &r.content;
+    let attendees = c
+        .attendees
+        .iter()
+        .map(|a| {
+            let scaling = a
+                .scaling
+                .map_or_else(String::new, |s| format!(", scaling {s}"));
+            escape(&format!("{} ({}{scaling})", a.name, a.role))
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    fields(
+        o,
+        &[
+            ("Status", escape(r.status.label())),
+            ("Held", opt_day(r.held_on)),
+            (
+                "Signed off by",
+                opt(r.signed_by.as_ref().map(|u| u.name.as_str())),
+            ),
+            ("Attendees", attendees),
+            ("Pupil's voice", para(&c.pupil_voice)),
+            ("Parent or carer's voice", para(&c.parent_carer_voice)),
+            ("Working well", para(&c.working_well)),
+            ("Worried about", para(&c.worried_about)),
+            ("Needs to happen", para(&c.needs_to_happen)),
+            ("Next steps", para(&c.next_steps)),
+            ("Next review", opt_day(c.next_review_date)),
+        ],
+    );
+    let rows: Vec<_> = c
+        .goals
+        .iter()
+        .map(|g| {
+            let outcome = plan
+                .goals
+                .iter()
+                .find(|x| x.id == g.goal_id)
+                .map_or("", |x| x.outcome.as_str());
+            vec![
+                para(outcome),
+                g.rating.map_or_else(String::new, |x| x.to_string()),
+                escape(g.decision.map_or("", |d| d.label())),
+                para(&g.evidence),
+            ]
+        })
+        .collect();
+    table(o, &["Goal", "Rating", "Decision", "Evidence"], &rows);
+    if !r.amendments.is_empty() {
+        let rows: Vec<_> = r
+            .amendments
+            .iter()
+            .map(|a| {
+                vec![
+                    when(&a.at),
+                    opt(a.author.as_ref().map(|u| u.name.as_str())),
+                    para(&a.reason),
+                    para(&a.text),
+                ]
+            })
+            .collect();
+        table(o, &["Amended", "By", "Reason", "Amendment"], &rows);
+    }
+}
+
 /// The audit entries about pupil `pupil_id` (target `pupil:<id>` or `pupil:<id>/…`), oldest
 /// first.
 fn audit_entries(conn: &rusqlite::Connection, pupil_id: i64) -> Result<Vec<AuditEntry>> {
@@ -366,6 +435,9 @@ pub fn subject_access_document(
             })
             .collect();
         table(&mut o, &["Review due", "Held", "Term dates"], &rows);
+        for r in crate::reviews::plan_reviews(conn, plan.id)? {
+            write_review(&mut o, &r, plan);
+        }
     }
 
     o.push_str("<h2>Sessions</h2>\n");

@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_frameworks",
         include_str!("../migrations/0003_frameworks.sql"),
     ),
+    (
+        "0004_reviews",
+        include_str!("../migrations/0004_reviews.sql"),
+    ),
 ];
 
 pub fn schema_version() -> u32 {
