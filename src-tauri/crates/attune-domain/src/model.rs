@@ -421,6 +421,17 @@ pub struct PlanInput {
     pub cadence: Cadence,
 }
 
+/// A plan renewed at the end of its horizon, with the goals carried forward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RenewPlanInput {
+    /// The new plan (its framework defaults to the old plan's).
+    pub plan: PlanInput,
+    /// Active goals of the old plan to carry forward; each starts from its latest rating.
+    #[serde(default)]
+    #[ts(type = "number[]")]
+    pub carry_goal_ids: Vec<i64>,
+}
+
 /// A goal as entered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct GoalInput {
@@ -854,6 +865,9 @@ pub struct ReviewInput {
     pub needs_to_happen: String,
     #[serde(default)]
     pub next_steps: String,
+    /// New goals agreed at the review, added to the plan when it is signed off.
+    #[serde(default)]
+    pub new_goals: Vec<GoalInput>,
     /// None: the next scheduled due date.
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]

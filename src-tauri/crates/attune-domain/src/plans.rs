@@ -15,7 +15,9 @@ use crate::access::{self, RecordTable};
 use crate::calendars;
 use crate::error::{Error, Result};
 use crate::framework::Framework;
-use crate::model::{Goal, GoalInput, GoalStatus, PlanInput, PlanStatus, PlanView, ReviewDue};
+use crate::model::{
+    Goal, GoalInput, GoalStatus, PlanInput, PlanStatus, PlanView, RenewPlanInput, ReviewDue,
+};
 use crate::schedule::{self, Cadence, DueDate};
 use crate::store::{self, d2s, get_date, get_enum, ts};
 
@@ -384,14 +386,169 @@ pub fn close_plan(vault: &mut Vault, plan_id: i64, now: OffsetDateTime) -> Resul
     Ok(())
 }
 
-struct CheckedGoal {
+/// Renews a plan at the end of its horizon: the old plan is closed and kept whole (its goals,
+/// ratings and reviews untouched); a new plan starts with the same framework (unless another is
+/// named) and the chosen active goals carried forward as new goals, each starting from its
+/// latest signed rating (its baseline when it was never reviewed). The new plan must start after
+/// the old one did. Audited as `plan.renew` (and `plan.close`, `plan.create`, `goal.create`).
+pub fn renew_plan(
+    vault: &mut Vault,
+    plan_id: i64,
+    input: &RenewPlanInput,
+    frameworks: &[Framework],
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<PlanView> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Plan, plan_id, "plan.renew", now)?;
+    let old = plan_row(vault.conn()?, plan_id)?;
+    if old.status != PlanStatus::Active {
+        return Err(Error::invalid(
+            "plan",
+            "Only the current plan can be renewed.",
+        ));
+    }
+    let fw = framework(
+        frameworks,
+        Some(
+            input
+                .plan
+                .framework_id
+                .as_deref()
+                .unwrap_or(&old.framework_id),
+        ),
+    )?;
+    if input.plan.start <= old.start {
+        return Err(Error::invalid(
+            "start",
+            "The new plan starts after the current one started.",
+        ));
+    }
+    let (earliest, latest) = (
+        add_years(input.plan.start, 2),
+        add_years(input.plan.start, 3),
+    );
+    if input.plan.horizon_end < earliest || input.plan.horizon_end > latest {
+        return Err(Error::invalid(
+            "horizon_end",
+            "A plan's horizon ends 2 to 3 years after it starts.",
+        ));
+    }
+    input
+        .plan
+        .cadence
+        .validate()
+        .map_err(|e| Error::invalid("cadence", store::capitalise(&e.to_string()) + "."))?;
+    let goals = load_goals(vault.conn()?, plan_id, Some(fw))?;
+    let mut carried = Vec::new();
+    for id in &input.carry_goal_ids {
+        let goal = goals.iter().find(|g| g.id == *id).ok_or_else(|| {
+            Error::invalid("carry_goal_ids", "Choose goals of the plan being renewed.")
+        })?;
+        if goal.status != GoalStatus::Active {
+            return Err(Error::invalid(
+                "carry_goal_ids",
+                "Only goals still being worked on can be carried forward.",
+            ));
+        }
+        if fw.domain(&goal.domain_id).is_none() {
+            return Err(Error::invalid(
+                "carry_goal_ids",
+                format!(
+                    "A carried goal's domain is not one of the {} domains: keep the plan's framework.",
+                    fw.name
+                ),
+            ));
+        }
+        let latest: Option<u8> = vault
+            .conn()?
+            .query_row(
+                "SELECT rr.rating FROM review_goal_ratings rr JOIN reviews r ON r.id = rr.review_id
+             WHERE rr.goal_id = ?1 AND r.status = 'signed' AND rr.rating IS NOT NULL
+             ORDER BY r.held_on DESC, r.due_date DESC, r.id DESC LIMIT 1",
+                [goal.id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let g = GoalInput {
+            domain_id: goal.domain_id.clone(),
+            outcome: goal.outcome.clone(),
+            baseline: latest.unwrap_or(goal.baseline),
+            target: goal.target,
+            strategies: goal.strategies.clone(),
+            who: goal.who.clone(),
+            how_often: goal.how_often.clone(),
+            pp_plus_cost_pence: goal.pp_plus_cost_pence,
+        };
+        let checked = check_goal(&g, fw)?;
+        carried.push((g, checked));
+    }
+    let (cals, _) = calendars::effective(vault.conn()?, today)?;
+    let due = schedule::due_dates(
+        input.plan.start,
+        input.plan.horizon_end,
+        input.plan.cadence,
+        &cals,
+    )?;
+    let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "UPDATE plans SET status = 'closed', closed_at = ?2 WHERE id = ?1 AND status = 'active'",
+        params![plan_id, ts(now)],
+    )?;
+    tx.execute(
+        "INSERT INTO plans (pupil_id, framework_id, start_date, horizon_end, cadence, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            pupil_id,
+            fw.id,
+            d2s(input.plan.start),
+            d2s(input.plan.horizon_end),
+            cadence_to_str(input.plan.cadence),
+            ts(now),
+            user.id
+        ],
+    )?;
+    let new_id = tx.last_insert_rowid();
+    write_due(&tx, new_id, &due, None)?;
+    let target = |what: (&str, i64)| access::target(pupil_id, Some(what));
+    access::record(
+        &tx,
+        &user,
+        "plan.close",
+        Some(&target(("plan", plan_id))),
+        now,
+    )?;
+    access::record(
+        &tx,
+        &user,
+        "plan.create",
+        Some(&target(("plan", new_id))),
+        now,
+    )?;
+    for (g, checked) in &carried {
+        let id = insert_goal(&tx, new_id, g, checked, now)?;
+        access::record(&tx, &user, "goal.create", Some(&target(("goal", id))), now)?;
+    }
+    access::record(
+        &tx,
+        &user,
+        "plan.renew",
+        Some(&target(("plan", new_id))),
+        now,
+    )?;
+    let v = view(&tx, new_id, frameworks, today)?;
+    tx.commit()?;
+    Ok(v)
+}
+
+pub(crate) struct CheckedGoal {
     outcome: String,
     strategies: String,
     who: String,
     how_often: String,
 }
 
-fn check_goal(input: &GoalInput, fw: &Framework) -> Result<CheckedGoal> {
+pub(crate) fn check_goal(input: &GoalInput, fw: &Framework) -> Result<CheckedGoal> {
     if fw.domain(&input.domain_id).is_none() {
         return Err(Error::invalid(
             "domain_id",
@@ -442,6 +599,44 @@ fn check_goal(input: &GoalInput, fw: &Framework) -> Result<CheckedGoal> {
     })
 }
 
+/// Inserts a checked goal at the end of a plan's goals; returns its id.
+pub(crate) fn insert_goal(
+    tx: &Transaction<'_>,
+    plan_id: i64,
+    input: &GoalInput,
+    g: &CheckedGoal,
+    now: OffsetDateTime,
+) -> Result<i64> {
+    tx.execute(
+        "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who, how_often,
+             pp_plus_cost_pence, position, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+             (SELECT coalesce(max(position), 0) + 1 FROM goals WHERE plan_id = ?1), ?10, ?10)",
+        params![
+            plan_id,
+            input.domain_id,
+            g.outcome,
+            input.baseline,
+            input.target,
+            g.strategies,
+            g.who,
+            g.how_often,
+            input.pp_plus_cost_pence,
+            ts(now)
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+/// The framework a stored plan was built from, among those loaded.
+pub(crate) fn framework_of_plan<'a>(
+    conn: &Connection,
+    plan_id: i64,
+    frameworks: &'a [Framework],
+) -> Result<&'a Framework> {
+    plan_framework(&plan_row(conn, plan_id)?, frameworks)
+}
+
 fn goal_view(conn: &Connection, goal_id: i64, frameworks: &[Framework]) -> Result<Goal> {
     let (plan_id, fw_id): (i64, String) = conn.query_row(
         "SELECT g.plan_id, p.framework_id FROM goals g JOIN plans p ON p.id = g.plan_id WHERE g.id = ?1",
@@ -484,25 +679,7 @@ pub fn add_goal(
     }
     let g = check_goal(input, plan_framework(&p, frameworks)?)?;
     let tx = vault.conn_mut()?.transaction()?;
-    tx.execute(
-        "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who, how_often,
-             pp_plus_cost_pence, position, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-             (SELECT coalesce(max(position), 0) + 1 FROM goals WHERE plan_id = ?1), ?10, ?10)",
-        params![
-            plan_id,
-            input.domain_id,
-            g.outcome,
-            input.baseline,
-            input.target,
-            g.strategies,
-            g.who,
-            g.how_often,
-            input.pp_plus_cost_pence,
-            ts(now)
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
+    let id = insert_goal(&tx, plan_id, input, &g, now)?;
     access::record(
         &tx,
         &user,

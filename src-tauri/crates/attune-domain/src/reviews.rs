@@ -31,9 +31,9 @@ use time::{Date, OffsetDateTime};
 use crate::access::{self, RecordTable};
 use crate::error::{Error, Result};
 use crate::model::{
-    GoalDecision, GoalReviewInput, ProgressPoint, ProgressSource, Review, ReviewAmendment,
-    ReviewGoalPrefill, ReviewInput, ReviewPrefill, ReviewSignOff, ReviewSlot, ReviewStatus,
-    UserRef,
+    GoalDecision, GoalInput, GoalReviewInput, ProgressPoint, ProgressSource, Review,
+    ReviewAmendment, ReviewGoalPrefill, ReviewInput, ReviewPrefill, ReviewSignOff, ReviewSlot,
+    ReviewStatus, UserRef,
 };
 use crate::records;
 use crate::store::{self, d2s, get_date, get_enum, get_opt_date, ts};
@@ -46,6 +46,8 @@ pub const MAX_REVIEW_TEXT_CHARS: usize = 4000;
 pub const MAX_EVIDENCE_CHARS: usize = 2000;
 /// The most attendees a review lists.
 pub const MAX_ATTENDEES: usize = 30;
+/// The most new goals one review adds.
+pub const MAX_NEW_GOALS: usize = 10;
 /// The longest amendment reason.
 pub const MAX_REASON_CHARS: usize = 500;
 
@@ -448,8 +450,30 @@ fn check_input(
             &input.needs_to_happen,
         )?,
         next_steps: check_text("next_steps", "the next steps", &input.next_steps)?,
+        new_goals: check_new_goals_draft(&input.new_goals)?,
         next_review_date: input.next_review_date,
     })
+}
+
+/// A draft's new goals are kept as typed (they are checked in full at sign-off), within limits.
+fn check_new_goals_draft(goals: &[GoalInput]) -> Result<Vec<GoalInput>> {
+    if goals.len() > MAX_NEW_GOALS {
+        return Err(Error::invalid(
+            "new_goals",
+            format!("A review adds at most {MAX_NEW_GOALS} new goals."),
+        ));
+    }
+    for g in goals {
+        if g.outcome.chars().count() > crate::plans::MAX_OUTCOME_CHARS
+            || g.strategies.chars().count() > 2000
+        {
+            return Err(Error::invalid(
+                "new_goals",
+                "A new goal's outcome or strategies are too long.",
+            ));
+        }
+    }
+    Ok(goals.to_vec())
 }
 
 fn refuse_signed(vault: &Vault, action: &str, target: &str, now: OffsetDateTime) -> Error {
@@ -601,6 +625,21 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Re
             "Rate every active goal and record a decision before signing the review off.",
         ));
     }
+    let mut new_goals = Vec::with_capacity(content.new_goals.len());
+    if !content.new_goals.is_empty() {
+        let frameworks = crate::school_frameworks::list_frameworks(vault)?;
+        let fw = crate::plans::framework_of_plan(vault.conn()?, row.plan_id, &frameworks)?;
+        for g in &content.new_goals {
+            let checked = crate::plans::check_goal(g, fw).map_err(|e| match e {
+                Error::Invalid { message, .. } => Error::invalid(
+                    "new_goals",
+                    format!("A new goal needs attention: {message}"),
+                ),
+                other => other,
+            })?;
+            new_goals.push((g, checked));
+        }
+    }
     let next = match row.next_review_date {
         Some(d) => Some(d),
         None => scheduled_after(vault.conn()?, row.plan_id, row.due_date)?,
@@ -632,6 +671,16 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Re
             &user,
             "goal.update",
             Some(&access::target(pupil_id, Some(("goal", g.goal_id)))),
+            now,
+        )?;
+    }
+    for (g, checked) in &new_goals {
+        let id = crate::plans::insert_goal(&tx, row.plan_id, g, checked, now)?;
+        access::record(
+            &tx,
+            &user,
+            "goal.create",
+            Some(&access::target(pupil_id, Some(("goal", id)))),
             now,
         )?;
     }

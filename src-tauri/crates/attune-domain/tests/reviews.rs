@@ -99,6 +99,7 @@ fn full(ratings: &[(i64, u8, GoalDecision)], next_steps: &str) -> ReviewInput {
         worried_about: "Transitions".into(),
         needs_to_happen: "Visual timetable".into(),
         next_steps: next_steps.into(),
+        new_goals: vec![],
         next_review_date: None,
     }
 }
@@ -654,4 +655,185 @@ fn the_subject_access_document_holds_reviews_and_amendments() {
     ] {
         assert!(html.contains(text), "{text} missing");
     }
+}
+
+#[test]
+fn new_goals_agreed_at_a_review_join_the_plan_when_it_is_signed() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    let fw = frameworks();
+    let r = reviews::prepare_review(&mut v, x.plan, D1, today(), now()).unwrap();
+    let mut input = full(
+        &[
+            (x.g1, 5, GoalDecision::Continue),
+            (x.g2, 6, GoalDecision::Continue),
+        ],
+        "",
+    );
+    // A draft keeps a half-typed new goal; signing checks it in full and names the field.
+    input.new_goals = vec![GoalInput {
+        outcome: "   ".into(),
+        ..goal("", 1)
+    }];
+    let saved = reviews::save_review_draft(&mut v, r.id, &input, now()).unwrap();
+    assert_eq!(saved.content.new_goals.len(), 1);
+    let e = reviews::sign_review(&mut v, r.id, now()).unwrap_err();
+    assert_eq!(e.field(), Some("new_goals"));
+    input.new_goals = vec![GoalInput {
+        domain_id: "no-such-domain".into(),
+        ..goal("Plays with a peer", 1)
+    }];
+    reviews::save_review_draft(&mut v, r.id, &input, now()).unwrap();
+    assert_eq!(
+        reviews::sign_review(&mut v, r.id, now())
+            .unwrap_err()
+            .field(),
+        Some("new_goals")
+    );
+    // Nothing was added by the refused sign-offs.
+    let plan = plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap();
+    assert_eq!(plan.goals.len(), 2);
+
+    input.new_goals = vec![goal("Plays with a peer at break", 1)];
+    reviews::save_review_draft(&mut v, r.id, &input, now()).unwrap();
+    reviews::sign_review(&mut v, r.id, now()).unwrap();
+    let plan = plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap();
+    let outcomes: Vec<&str> = plan.goals.iter().map(|g| g.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        [
+            "Joins a lunchtime club",
+            "Names a trusted adult",
+            "Plays with a peer at break"
+        ]
+    );
+    assert_eq!(plan.goals[2].status, GoalStatus::Active);
+    assert_eq!(plan.goals[2].baseline, 1);
+    // The next review is prepared with the new goal too.
+    let r2 = reviews::prepare_review(&mut v, x.plan, D2, today(), now()).unwrap();
+    assert_eq!(r2.prefill.goals.len(), 3);
+    // Too many new goals in one draft is refused.
+    let mut many = full(&[], "");
+    many.new_goals = (0..=reviews::MAX_NEW_GOALS).map(|_| goal("x", 1)).collect();
+    assert_eq!(
+        reviews::save_review_draft(&mut v, r2.id, &many, now())
+            .unwrap_err()
+            .field(),
+        Some("new_goals")
+    );
+}
+
+#[test]
+fn renewing_a_plan_carries_chosen_goals_from_their_latest_rating_and_keeps_the_old_plan_whole() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    let fw = frameworks();
+    let g3 = plans::add_goal(&mut v, x.plan, &goal("Uses a calm box", 4), &fw, now())
+        .unwrap()
+        .id;
+    let r = reviews::prepare_review(&mut v, x.plan, D1, today(), now()).unwrap();
+    reviews::save_review_draft(
+        &mut v,
+        r.id,
+        &full(
+            &[
+                (x.g1, 7, GoalDecision::Continue),
+                (x.g2, 9, GoalDecision::Achieved),
+                (g3, 5, GoalDecision::Continue),
+            ],
+            "",
+        ),
+        now(),
+    )
+    .unwrap();
+    reviews::sign_review(&mut v, r.id, now()).unwrap();
+    let before = plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap();
+
+    let renew = |carry: Vec<i64>, start: Date| RenewPlanInput {
+        plan: PlanInput {
+            framework_id: None,
+            start,
+            horizon_end: date!(2032 - 09 - 01),
+            cadence: Cadence::Termly,
+        },
+        carry_goal_ids: carry,
+    };
+    // An achieved goal cannot be carried; a start before the old plan's is refused; so is a
+    // horizon outside 2 to 3 years.
+    let e = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &renew(vec![x.g2], date!(2029 - 09 - 03)),
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("carry_goal_ids"));
+    let e = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &renew(vec![x.g1], date!(2025 - 09 - 03)),
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("start"));
+    let e = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &renew(vec![x.g1], date!(2027 - 09 - 06)),
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("horizon_end"));
+    // Nothing changed by the refusals.
+    assert_eq!(
+        plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap(),
+        before
+    );
+
+    let new = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &renew(vec![x.g1], date!(2029 - 09 - 03)),
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    assert_ne!(new.id, x.plan);
+    assert_eq!(new.status, PlanStatus::Active);
+    assert_eq!(new.start, date!(2029 - 09 - 03));
+    assert!(!new.due_dates.is_empty());
+    assert!(new.due_dates.iter().all(|d| d.date > new.start));
+    // One goal carried, starting from its latest signed rating (7), not its baseline (2).
+    assert_eq!(new.goals.len(), 1);
+    assert_eq!(new.goals[0].outcome, "Joins a lunchtime club");
+    assert_eq!(new.goals[0].baseline, 7);
+    assert_eq!(new.goals[0].target, 8);
+    assert_ne!(new.goals[0].id, x.g1);
+    assert_eq!(last_audit(&v).action, "plan.renew");
+
+    // The old plan is kept whole: closed, same goals, ratings and review.
+    let old = plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap();
+    assert_eq!(old.status, PlanStatus::Closed);
+    assert_eq!(old.goals, before.goals);
+    assert_eq!(old.due_dates.len(), before.due_dates.len());
+    let series = reviews::progress_series(&v, x.g1, now()).unwrap();
+    assert_eq!(series.iter().map(|p| p.rating).collect::<Vec<_>>(), [2, 7]);
+    // It cannot be renewed twice.
+    let e = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &renew(vec![], date!(2029 - 09 - 03)),
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.field(), Some("plan"));
 }
