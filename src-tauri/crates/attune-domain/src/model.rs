@@ -981,3 +981,32 @@ pub struct ProgressPoint {
     #[ts(type = "number | null")]
     pub review_id: Option<i64>,
 }
+
+/// The sessions of one calendar month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct MonthSessions {
+    /// "2026-10".
+    pub month: String,
+    pub sessions: u32,
+    pub minutes: u32,
+}
+
+/// A plan's timeline: its reviews, sessions per month and chronology events.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PlanTimeline {
+    pub reviews: Vec<ReviewSlot>,
+    /// Every month from the plan's start to today (or its horizon), oldest first.
+    pub months: Vec<MonthSessions>,
+    /// Oldest first.
+    pub events: Vec<ChronologyEvent>,
+}
+
+str_enum! {
+    /// What is printed for a meeting.
+    PrintTarget {
+        /// The whole plan.
+        Plan = "plan", "Plan";
+        /// One review.
+        Review = "review", "Review";
+    }
+}

@@ -31,9 +31,9 @@ use time::{Date, OffsetDateTime};
 use crate::access::{self, RecordTable};
 use crate::error::{Error, Result};
 use crate::model::{
-    GoalDecision, GoalInput, GoalReviewInput, ProgressPoint, ProgressSource, Review,
-    ReviewAmendment, ReviewGoalPrefill, ReviewInput, ReviewPrefill, ReviewSignOff, ReviewSlot,
-    ReviewStatus, UserRef,
+    GoalDecision, GoalInput, GoalReviewInput, MonthSessions, PlanTimeline, PrintTarget,
+    ProgressPoint, ProgressSource, Review, ReviewAmendment, ReviewGoalPrefill, ReviewInput,
+    ReviewPrefill, ReviewSignOff, ReviewSlot, ReviewStatus, UserRef,
 };
 use crate::records;
 use crate::store::{self, d2s, get_date, get_enum, get_opt_date, ts};
@@ -820,6 +820,18 @@ pub fn list_reviews(
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, "review.list", now)?;
     let conn = vault.conn()?;
+    let list = list_reviews_inner(conn, plan_id, today)?;
+    access::record(
+        conn,
+        &user,
+        "review.list",
+        Some(&access::target(pupil_id, Some(("plan", plan_id)))),
+        now,
+    )?;
+    Ok(list)
+}
+
+fn list_reviews_inner(conn: &Connection, plan_id: i64, today: Date) -> Result<Vec<ReviewSlot>> {
     let mut slots: BTreeMap<Date, ReviewSlot> = BTreeMap::new();
     {
         let mut stmt =
@@ -882,13 +894,6 @@ pub fn list_reviews(
             found_next = true;
         }
     }
-    access::record(
-        conn,
-        &user,
-        "review.list",
-        Some(&access::target(pupil_id, Some(("plan", plan_id)))),
-        now,
-    )?;
     Ok(list)
 }
 
@@ -901,4 +906,99 @@ pub(crate) fn plan_reviews(conn: &Connection, plan_id: i64) -> Result<Vec<Review
         rows.collect::<std::result::Result<_, _>>()?
     };
     ids.into_iter().map(|id| build(conn, id)).collect()
+}
+
+/// A plan's timeline on one view: its due dates with their reviews, the sessions held in each
+/// month of the plan (up to today), and the chronology events of the plan's span. Audited as
+/// `plan.timeline`.
+pub fn plan_timeline(
+    vault: &Vault,
+    plan_id: i64,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<PlanTimeline> {
+    let (user, pupil_id) =
+        access::require_record(vault, RecordTable::Plan, plan_id, "plan.timeline", now)?;
+    let reviews = list_reviews_inner(vault.conn()?, plan_id, today)?;
+    let conn = vault.conn()?;
+    let (start, end): (Date, Date) = conn.query_row(
+        "SELECT start_date, horizon_end FROM plans WHERE id = ?1",
+        [plan_id],
+        |r| Ok((get_date(r, 0)?, get_date(r, 1)?)),
+    )?;
+    let mut months: Vec<MonthSessions> = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT substr(held_on, 1, 7), count(*), coalesce(sum(minutes), 0) FROM sessions
+             WHERE pupil_id = ?1 AND held_on >= ?2 AND held_on <= ?3
+             GROUP BY 1 ORDER BY 1",
+        )?;
+        let rows = stmt.query_map(params![pupil_id, d2s(start), d2s(end.min(today))], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, u32>(1)?,
+                r.get::<_, u32>(2)?,
+            ))
+        })?;
+        let found: BTreeMap<String, (u32, u32)> = rows
+            .map(|r| r.map(|(m, c, mins)| (m, (c, mins))))
+            .collect::<std::result::Result<_, _>>()?;
+        // Every month from the plan's start to today (or its horizon), zeros included, so a
+        // month with no session shows as one.
+        let (mut y, mut m) = (start.year(), u8::from(start.month()));
+        let last = end.min(today).max(start);
+        let last_key = (last.year(), u8::from(last.month()));
+        while (y, m) <= last_key {
+            let key = format!("{y:04}-{m:02}");
+            let (sessions, minutes) = found.get(&key).copied().unwrap_or((0, 0));
+            months.push(MonthSessions {
+                month: key,
+                sessions,
+                minutes,
+            });
+            (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        }
+    }
+    let events = records::load_chronology(conn, pupil_id)?
+        .into_iter()
+        .filter(|e| e.occurred_on >= start && e.occurred_on <= end)
+        .collect();
+    access::record(
+        conn,
+        &user,
+        "plan.timeline",
+        Some(&access::target(pupil_id, Some(("plan", plan_id)))),
+        now,
+    )?;
+    Ok(PlanTimeline {
+        reviews,
+        months,
+        events,
+    })
+}
+
+/// Records that a plan or a review was printed, or saved as a PDF, for a meeting: the session
+/// must be allowed to see it. Audited as `plan.print` / `review.print` (`plan.pdf` /
+/// `review.pdf`); nothing of its content.
+pub fn record_print(
+    vault: &Vault,
+    what: PrintTarget,
+    id: i64,
+    as_pdf: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (table, name) = match what {
+        PrintTarget::Plan => (RecordTable::Plan, "plan"),
+        PrintTarget::Review => (RecordTable::Review, "review"),
+    };
+    let action = format!("{name}.{}", if as_pdf { "pdf" } else { "print" });
+    let (user, pupil_id) = access::require_record(vault, table, id, &action, now)?;
+    access::record(
+        vault.conn()?,
+        &user,
+        &action,
+        Some(&access::target(pupil_id, Some((name, id)))),
+        now,
+    )?;
+    Ok(())
 }

@@ -837,3 +837,63 @@ fn renewing_a_plan_carries_chosen_goals_from_their_latest_rating_and_keeps_the_o
     .unwrap_err();
     assert_eq!(e.field(), Some("plan"));
 }
+
+#[test]
+fn the_timeline_counts_sessions_per_month_and_printing_is_audited() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    for d in [
+        date!(2026 - 09 - 08),
+        date!(2026 - 09 - 15),
+        date!(2026 - 11 - 02),
+        // Before the plan started: not on its timeline.
+        date!(2026 - 09 - 01),
+    ] {
+        records::log_session(&mut v, x.pupil, &session_on(d), now()).unwrap();
+    }
+    records::add_chronology_event(&mut v, x.pupil, &event_on(date!(2026 - 10 - 05)), now())
+        .unwrap();
+    records::add_chronology_event(&mut v, x.pupil, &event_on(date!(2026 - 08 - 01)), now())
+        .unwrap();
+    let t = reviews::plan_timeline(&v, x.plan, today(), now()).unwrap();
+    let months: Vec<(&str, u32, u32)> = t
+        .months
+        .iter()
+        .map(|m| (m.month.as_str(), m.sessions, m.minutes))
+        .collect();
+    assert_eq!(
+        months,
+        [("2026-09", 2, 40), ("2026-10", 0, 0), ("2026-11", 1, 20)]
+    );
+    assert_eq!(t.events.len(), 1);
+    assert_eq!(t.events[0].occurred_on, date!(2026 - 10 - 05));
+    assert_eq!(t.reviews[0].due_date, D1);
+    assert!(t.reviews[0].overdue);
+
+    reviews::record_print(&v, PrintTarget::Plan, x.plan, false, now()).unwrap();
+    let a = last_audit(&v);
+    assert_eq!(a.action, "plan.print");
+    assert_eq!(
+        a.target.as_deref(),
+        Some(format!("pupil:{}/plan:{}", x.pupil, x.plan).as_str())
+    );
+    let r = reviews::prepare_review(&mut v, x.plan, D1, today(), now()).unwrap();
+    reviews::record_print(&v, PrintTarget::Review, r.id, true, now()).unwrap();
+    assert_eq!(last_audit(&v).action, "review.pdf");
+
+    // A key adult of another pupil may neither see the timeline nor print the plan.
+    v.lock("test", now());
+    let ka2 = unlock(&s.dir, &s.ka2_id, KA2_PASS);
+    assert_eq!(
+        reviews::plan_timeline(&ka2, x.plan, today(), now())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotPermitted
+    );
+    assert_eq!(
+        reviews::record_print(&ka2, PrintTarget::Plan, x.plan, false, now())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotPermitted
+    );
+}
