@@ -34,10 +34,11 @@
 //! # The content (`"format": "attune-handover-content/1"`)
 //!
 //! The pupil's identity fields and identifiers, "about me", outside-agency advice, the team,
-//! every plan (framework id, start, horizon, cadence, status) with its goals and review due
-//! dates, every session, the chronology, instrument scores and termly indicators. Never: the
-//! audit log, another pupil, staff user ids (`recorded_by`, `created_by`, assignments) or the
-//! key adult's name: the receiving school assigns its own key adult. The "completed by" of an
+//! every plan (framework id, start, horizon, cadence, status) with its goals, review due
+//! dates and reviews (drafts and signed, with their ratings and amendments; goals named by
+//! their place in the plan, not by id), every session, the chronology, instrument scores and termly indicators. Never: the
+//! audit log, another pupil, staff user ids (`recorded_by`, `created_by`, assignments, who
+//! signed a review or wrote an amendment) or the key adult's name: the receiving school assigns its own key adult. The "completed by" of an
 //! instrument score is text as typed and travels with it.
 //!
 //! # Import rules
@@ -69,7 +70,7 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::access;
 use crate::error::{Error, Result};
 use crate::framework::Framework;
-use crate::model::{IdentifierInput, ListKind, Pupil, PupilInput};
+use crate::model::{IdentifierInput, ListKind, Pupil, PupilInput, ReviewInput};
 use crate::store::{d2s, s2d};
 use crate::{lists, pupils};
 
@@ -387,6 +388,47 @@ pub struct PlanPart {
     pub closed_at: Option<String>,
     pub goals: Vec<GoalPart>,
     pub due_dates: Vec<DueDatePart>,
+    /// The plan's reviews (absent from packs made before reviews existed).
+    #[serde(default)]
+    pub reviews: Vec<ReviewPart>,
+}
+
+/// A review of a plan. Goals are named by their index in the plan's `goals` (ids do not travel);
+/// the signer and amendment authors are staff of the sending school and do not travel either.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewPart {
+    pub due_date: String,
+    /// "draft" or "signed".
+    pub status: String,
+    /// The review's record (`ReviewInput` JSON) with every `goal_id` replaced by the goal's
+    /// index in the plan.
+    pub content: serde_json::Value,
+    pub next_review_date: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub signed_at: Option<String>,
+    pub held_on: Option<String>,
+    pub ratings: Vec<RatingPart>,
+    pub amendments: Vec<AmendmentPart>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatingPart {
+    /// The goal's index in the plan's `goals`.
+    pub goal: usize,
+    pub rating: Option<i64>,
+    pub decision: Option<String>,
+    pub evidence: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AmendmentPart {
+    pub reason: String,
+    pub body: String,
+    pub created_at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -466,6 +508,81 @@ fn rows<T>(
     let mut stmt = conn.prepare(sql)?;
     let it = stmt.query_map([id], f)?;
     Ok(it.collect::<std::result::Result<_, _>>()?)
+}
+
+/// A plan's reviews for the pack, goal ids turned into indexes of `goal_ids`.
+fn gather_reviews(conn: &Connection, plan_id: i64, goal_ids: &[i64]) -> Result<Vec<ReviewPart>> {
+    let index = |id: i64| -> Result<usize> {
+        goal_ids
+            .iter()
+            .position(|g| *g == id)
+            .ok_or_else(|| damaged("a review names a goal of another plan"))
+    };
+    let heads = rows(
+        conn,
+        "SELECT id, due_date, status, content, next_review_date, created_at, updated_at,
+                signed_at, held_on
+         FROM reviews WHERE plan_id = ?1 ORDER BY due_date, id",
+        plan_id,
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                ReviewPart {
+                    due_date: r.get(1)?,
+                    status: r.get(2)?,
+                    content: serde_json::Value::String(r.get(3)?),
+                    next_review_date: r.get(4)?,
+                    created_at: r.get(5)?,
+                    updated_at: r.get(6)?,
+                    signed_at: r.get(7)?,
+                    held_on: r.get(8)?,
+                    ratings: Vec::new(),
+                    amendments: Vec::new(),
+                },
+            ))
+        },
+    )?;
+    let mut out = Vec::with_capacity(heads.len());
+    for (review_id, mut part) in heads {
+        let text = match &part.content {
+            serde_json::Value::String(t) => t.clone(),
+            _ => String::new(),
+        };
+        let mut content: ReviewInput = serde_json::from_str(&text)?;
+        for g in &mut content.goals {
+            g.goal_id = index(g.goal_id)? as i64;
+        }
+        part.content = serde_json::to_value(&content)?;
+        let ratings = rows(
+            conn,
+            "SELECT goal_id, rating, decision, evidence FROM review_goal_ratings
+             WHERE review_id = ?1 ORDER BY goal_id",
+            review_id,
+            |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        for (goal_id, rating, decision, evidence) in ratings {
+            part.ratings.push(RatingPart {
+                goal: index(goal_id)?,
+                rating,
+                decision,
+                evidence,
+            });
+        }
+        part.amendments = rows(
+            conn,
+            "SELECT reason, body, created_at FROM review_amendments WHERE review_id = ?1 ORDER BY id",
+            review_id,
+            |r| {
+                Ok(AmendmentPart {
+                    reason: r.get(0)?,
+                    body: r.get(1)?,
+                    created_at: r.get(2)?,
+                })
+            },
+        )?;
+        out.push(part);
+    }
+    Ok(out)
 }
 
 fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
@@ -555,12 +672,19 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                     closed_at: r.get(7)?,
                     goals: Vec::new(),
                     due_dates: Vec::new(),
+                    reviews: Vec::new(),
                 },
             ))
         },
     )?;
     let mut plans = Vec::with_capacity(plan_rows.len());
     for (plan_id, mut plan) in plan_rows {
+        let goal_ids: Vec<i64> = rows(
+            conn,
+            "SELECT id FROM goals WHERE plan_id = ?1 ORDER BY position, id",
+            plan_id,
+            |r| r.get(0),
+        )?;
         plan.goals = rows(
             conn,
             "SELECT domain_id, outcome, baseline, target, strategies, who, how_often,
@@ -597,6 +721,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                 })
             },
         )?;
+        plan.reviews = gather_reviews(conn, plan_id, &goal_ids)?;
         plans.push(plan);
     }
     let sessions = rows(
@@ -773,6 +898,25 @@ fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
         for d in &plan.due_dates {
             date("due_date", &d.due_date)?;
         }
+        for r in &plan.reviews {
+            date("due_date", &r.due_date)?;
+            opt_date("held_on", r.held_on.as_deref())?;
+            opt_date("next_review_date", r.next_review_date.as_deref())?;
+            if r.status != "draft" && r.status != "signed" {
+                return Err(damaged("a review has an unknown status"));
+            }
+            let content: ReviewInput = serde_json::from_value(r.content.clone())
+                .map_err(|_| damaged("a review is unreadable"))?;
+            let n = plan.goals.len();
+            if content
+                .goals
+                .iter()
+                .any(|g| g.goal_id < 0 || g.goal_id as usize >= n)
+                || r.ratings.iter().any(|x| x.goal >= n)
+            {
+                return Err(damaged("a review names a goal the plan does not have"));
+            }
+        }
     }
     for a in &c.agency_advice {
         date("advised_on", &a.advised_on)?;
@@ -914,6 +1058,7 @@ pub fn import_handover(
             ],
         )?;
         let plan_id = tx.last_insert_rowid();
+        let mut goal_ids = Vec::with_capacity(plan.goals.len());
         for g in &plan.goals {
             tx.execute(
                 "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who,
@@ -935,6 +1080,7 @@ pub fn import_handover(
                     g.updated_at
                 ],
             )?;
+            goal_ids.push(tx.last_insert_rowid());
         }
         for d in &plan.due_dates {
             tx.execute(
@@ -942,6 +1088,9 @@ pub fn import_handover(
                  VALUES (?1, ?2, ?3, ?4)",
                 params![plan_id, d.due_date, i64::from(d.provisional), d.held_at],
             )?;
+        }
+        for r in &plan.reviews {
+            import_review(&tx, plan_id, &goal_ids, r)?;
         }
     }
     for s in &content.sessions {
@@ -1015,6 +1164,62 @@ pub fn import_handover(
     tx.commit()?;
     wipe(&mut content);
     Ok(pupil)
+}
+
+/// Writes one review of an imported plan: as a draft first (the triggers refuse ratings for a
+/// signed review), its ratings and amendments, then its own status.
+fn import_review(
+    tx: &rusqlite::Transaction<'_>,
+    plan_id: i64,
+    goal_ids: &[i64],
+    r: &ReviewPart,
+) -> Result<()> {
+    let mut content: ReviewInput =
+        serde_json::from_value(r.content.clone()).map_err(|_| damaged("a review is unreadable"))?;
+    for g in &mut content.goals {
+        g.goal_id = goal_ids[g.goal_id as usize];
+    }
+    tx.execute(
+        "INSERT INTO reviews (plan_id, due_date, status, content, next_review_date, created_at,
+             updated_at)
+         VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6)",
+        params![
+            plan_id,
+            r.due_date,
+            serde_json::to_string(&content)?,
+            r.next_review_date,
+            r.created_at,
+            r.updated_at
+        ],
+    )?;
+    let review_id = tx.last_insert_rowid();
+    for x in &r.ratings {
+        tx.execute(
+            "INSERT INTO review_goal_ratings (review_id, goal_id, rating, decision, evidence)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                review_id,
+                goal_ids[x.goal],
+                x.rating,
+                x.decision,
+                x.evidence
+            ],
+        )?;
+    }
+    for a in &r.amendments {
+        tx.execute(
+            "INSERT INTO review_amendments (review_id, reason, body, created_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![review_id, a.reason, a.body, a.created_at],
+        )?;
+    }
+    if r.status == "signed" {
+        tx.execute(
+            "UPDATE reviews SET status = 'signed', signed_at = ?2, held_on = ?3 WHERE id = ?1",
+            params![review_id, r.signed_at, r.held_on],
+        )?;
+    }
+    Ok(())
 }
 
 /// Overwrites the free text of decrypted content before it is dropped.

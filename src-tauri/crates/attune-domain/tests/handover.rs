@@ -8,7 +8,7 @@ use attune_domain::handover::{self, HandoverPassphrase};
 use attune_domain::identifiers::IdentifierKind;
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
-use attune_domain::{plans, profile, pupils, records};
+use attune_domain::{plans, profile, pupils, records, reviews};
 use attune_vault::{ErrorKind, Vault};
 use sha2::{Digest, Sha256};
 use time::macros::date;
@@ -25,6 +25,8 @@ const SECRETS: &[&str] = &[
     "Periwinklestone",
     "Tangerinecloud",
     "Saffronharbour",
+    "Quillfeather",
+    "Lanternmoth",
     "Auntie Brindlemoss",
     "Dr Xanthippe Vorlaufer",
 ];
@@ -103,6 +105,35 @@ fn full_pupil(v: &mut Vault, ka: &str, n: u64) -> (i64, String) {
         now(),
     )
     .unwrap();
+    // A signed review with an amendment (the next one due, held early).
+    let goal_id = plans::get_plan(v, plan.id, &frameworks(), today(), now())
+        .unwrap()
+        .goals[0]
+        .id;
+    let r = reviews::prepare_review(v, plan.id, plan.due_dates[0].date, today(), now()).unwrap();
+    reviews::save_review_draft(
+        v,
+        r.id,
+        &ReviewInput {
+            attendees: vec![AttendeeInput {
+                name: "Auntie Brindlemoss".into(),
+                role: "carer".into(),
+                scaling: Some(7),
+            }],
+            goals: vec![GoalReviewInput {
+                goal_id,
+                rating: Some(4),
+                evidence: "Went to Quillfeather club twice".into(),
+                decision: Some(GoalDecision::Continue),
+            }],
+            pupil_voice: "I like Lanternmoth games".into(),
+            ..ReviewInput::default()
+        },
+        now(),
+    )
+    .unwrap();
+    reviews::sign_review(v, r.id, now()).unwrap();
+    reviews::amend_review(v, r.id, "Spelling", "Quillfeather, not Quilfeather", now()).unwrap();
     for (day, note) in [(20, "Talked about Saffronharbour"), (21, "Calm morning")] {
         records::log_session(
             v,
@@ -181,6 +212,9 @@ const COUNTS: &[&str] = &[
     "SELECT count(*) FROM plans WHERE pupil_id = ?1",
     "SELECT count(*) FROM goals g JOIN plans p ON p.id = g.plan_id WHERE p.pupil_id = ?1",
     "SELECT count(*) FROM review_due_dates d JOIN plans p ON p.id = d.plan_id WHERE p.pupil_id = ?1",
+    "SELECT count(*) FROM reviews r JOIN plans p ON p.id = r.plan_id WHERE p.pupil_id = ?1 AND r.status = 'signed'",
+    "SELECT count(*) FROM review_goal_ratings x JOIN reviews r ON r.id = x.review_id JOIN plans p ON p.id = r.plan_id WHERE p.pupil_id = ?1 AND x.rating = 4",
+    "SELECT count(*) FROM review_amendments a JOIN reviews r ON r.id = a.review_id JOIN plans p ON p.id = r.plan_id WHERE p.pupil_id = ?1",
     "SELECT count(*) FROM sessions WHERE pupil_id = ?1",
     "SELECT count(*) FROM chronology WHERE pupil_id = ?1",
     "SELECT count(*) FROM instrument_scores WHERE pupil_id = ?1",
@@ -304,6 +338,56 @@ fn round_trip_preserves_every_section_and_leaks_nothing() {
         )
         .unwrap();
     assert_eq!(found, 1);
+
+    // The review arrived signed, pointing at the imported goal: its progress series is the same,
+    // and it is as immutable as any signed review.
+    let new_goal: i64 = conn
+        .query_row(
+            "SELECT g.id FROM goals g JOIN plans p ON p.id = g.plan_id WHERE p.pupil_id = ?1",
+            [p.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let src_goal: i64 = src
+        .conn()
+        .unwrap()
+        .query_row(
+            "SELECT g.id FROM goals g JOIN plans p ON p.id = g.plan_id WHERE p.pupil_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let ratings = |v: &Vault, g: i64| -> Vec<(u8, ProgressSource)> {
+        reviews::progress_series(v, g, now())
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.rating, p.source))
+            .collect()
+    };
+    assert_eq!(ratings(&dst, new_goal), ratings(&src, src_goal));
+    assert_eq!(
+        ratings(&dst, new_goal),
+        [(1, ProgressSource::Baseline), (4, ProgressSource::Review)]
+    );
+    let review_id: i64 = conn
+        .query_row(
+            "SELECT r.id FROM reviews r JOIN plans p ON p.id = r.plan_id WHERE p.pupil_id = ?1",
+            [p.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let imported = reviews::get_review(&dst, review_id, now()).unwrap();
+    assert_eq!(imported.content.goals[0].goal_id, new_goal);
+    assert_eq!(imported.content.pupil_voice, "I like Lanternmoth games");
+    assert_eq!(imported.amendments[0].text, "Quillfeather, not Quilfeather");
+    assert_eq!(imported.signed_by, None, "who signed does not travel");
+    assert_eq!(
+        reviews::save_review_draft(&mut dst, review_id, &imported.content, now())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotPermitted
+    );
+    let conn = dst.conn().unwrap();
 
     // The same pack again: the UPN is now in use, so nothing is imported.
     let before = pupils_count(&dst);
