@@ -130,12 +130,16 @@ fn active_goal_ids(conn: &Connection, plan_id: i64) -> Result<Vec<i64>> {
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
+/// What the vault knows for a review due on `due`. The goals are the plan's active goals while
+/// the review is a draft; once it is signed (`signed` is its id), the goals it rated — so a goal
+/// it decided achieved or stopped stays on its record.
 fn prefill(
     conn: &Connection,
     plan_id: i64,
     pupil_id: i64,
     plan_start: Date,
     due: Date,
+    signed: Option<i64>,
 ) -> Result<ReviewPrefill> {
     let prev = previous_signed(conn, plan_id, due)?;
     let from = prev.map_or(plan_start, |(_, d)| d);
@@ -146,9 +150,11 @@ fn prefill(
                      WHERE rr.goal_id = g.id AND r.status = 'signed' AND r.due_date < ?2
                        AND rr.rating IS NOT NULL
                      ORDER BY r.due_date DESC LIMIT 1)
-             FROM goals g WHERE g.plan_id = ?1 AND g.status = 'active' ORDER BY g.position, g.id",
+             FROM goals g WHERE g.plan_id = ?1 AND CASE WHEN ?3 IS NULL THEN g.status = 'active'
+                 ELSE g.id IN (SELECT goal_id FROM review_goal_ratings WHERE review_id = ?3) END
+             ORDER BY g.position, g.id",
         )?;
-        let rows = stmt.query_map(params![plan_id, d2s(due)], |r| {
+        let rows = stmt.query_map(params![plan_id, d2s(due), signed], |r| {
             Ok(ReviewGoalPrefill {
                 goal_id: r.get(0)?,
                 domain_id: r.get(1)?,
@@ -244,6 +250,7 @@ fn build(conn: &Connection, review_id: i64) -> Result<Review> {
             row.pupil_id,
             row.plan_start,
             row.due_date,
+            (row.status == ReviewStatus::Signed).then_some(row.id),
         )?,
         signed_by: row.signed_by,
         signed_at: row.signed_at,

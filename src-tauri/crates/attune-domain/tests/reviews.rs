@@ -747,6 +747,11 @@ fn renewing_a_plan_carries_chosen_goals_from_their_latest_rating_and_keeps_the_o
     )
     .unwrap();
     reviews::sign_review(&mut v, r.id, now()).unwrap();
+    // The signed review keeps every goal it rated, the achieved one included, though that goal
+    // has left the active plan.
+    let signed = reviews::get_review(&v, r.id, now()).unwrap();
+    let rated: Vec<i64> = signed.prefill.goals.iter().map(|g| g.goal_id).collect();
+    assert_eq!(rated, [x.g1, x.g2, g3]);
     let before = plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap();
 
     let renew = |carry: Vec<i64>, start: Date| RenewPlanInput {
