@@ -387,7 +387,6 @@ fn round_trip_preserves_every_section_and_leaks_nothing() {
             .kind(),
         ErrorKind::NotPermitted
     );
-    let conn = dst.conn().unwrap();
 
     // The same pack again: the UPN is now in use, so nothing is imported.
     let before = pupils_count(&dst);
