@@ -9,6 +9,8 @@ pub enum Error {
     #[error("{0}")]
     Domain(#[from] attune_domain::Error),
     #[error("{0}")]
+    Export(#[from] attune_export::Error),
+    #[error("{0}")]
     Usage(String),
     /// The command ran but did not do what was asked (what went wrong is already printed).
     #[error("{0}")]
@@ -36,6 +38,14 @@ impl Error {
                 }
                 ErrorKind::InvalidInput => 2,
                 ErrorKind::VaultDamaged | ErrorKind::KeySlotsDamaged => 4,
+                _ => 1,
+            },
+            Error::Export(attune_export::Error::Domain(e)) => Error::Domain(e.clone()).exit_code(),
+            Error::Export(e) => match e {
+                attune_export::Error::K { .. }
+                | attune_export::Error::MergeNeedsFiles(_)
+                | attune_export::Error::OutputExists(_)
+                | attune_export::Error::NotAFolder(_) => 2,
                 _ => 1,
             },
             Error::Failed(_) => 1,

@@ -11,6 +11,7 @@ mod bench;
 mod demo;
 mod error;
 mod records_cmd;
+mod summary_cmd;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -212,6 +213,47 @@ enum Command {
         /// Read the handover passphrase from the first line of FILE.
         #[arg(long, value_name = "FILE")]
         handover_passphrase_file: Option<PathBuf>,
+    },
+    /// Export the anonymised summary of a period (strategic lead only) to DIR as CSV, JSON and
+    /// a printable HTML report: attune-summary-<period>.csv, .json and .html.
+    ///
+    /// PERIOD is a school year (2025-26) or a term of one (2025-26 autumn). A figure standing
+    /// for fewer than k pupils is withheld ([c]), and so are others where it could be worked
+    /// out from the totals. Before anything is written, every byte is scanned for every name,
+    /// identifier and date of birth in the vault: a hit writes nothing and exits 1. The school
+    /// is named only with --include-school-name. Audited as summary.export.
+    ExportSummary {
+        /// A school year (2025-26) or a term of one (2025-26 autumn).
+        #[arg(long, value_name = "PERIOD")]
+        period: String,
+        /// The folder to write the three files to (made if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The disclosure-control threshold: at least 3.
+        #[arg(long, value_name = "N", default_value_t = attune_export::DEFAULT_K)]
+        k: u32,
+        /// Name the school in the files (default: "An Attune school").
+        #[arg(long)]
+        include_school_name: bool,
+        /// Replace files of the same names in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Merge several schools' JSON summaries of one period into one report, CSV and JSON in
+    /// DIR (attune-merged-<period>.*). Needs no vault. Withheld figures stay withheld, and
+    /// totals including them are shown as bounds. A file that is not a summary, of another
+    /// format version, altered since it was written, of another period, or a second copy of a
+    /// school's summary is refused, naming the file and why (exit 1).
+    MergeSummaries {
+        /// The schools' summary files (attune-summary-*.json), at least two.
+        #[arg(value_name = "FILE", required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        /// The folder to write the merged files to (made if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Replace files of the same names in DIR.
+        #[arg(long)]
+        force: bool,
     },
     /// Fill the vault with generated demo records (deterministic for a seed), written through
     /// the same functions the app uses. Creates the vault (the lead named by --user) when the
@@ -446,10 +488,11 @@ fn demo_cmd(cli: &Cli, size: demo::Size, seed: u64, school: &str) -> Result<()> 
     v.lock("cli", now());
     let g = result?;
     println!(
-        "Generated {} pupils, {} sessions, {} goals, {} chronology events, {} scores and {} key adults in {:.1} s (seed {seed}).",
+        "Generated {} pupils, {} sessions, {} goals, {} signed reviews, {} chronology events, {} scores and {} key adults in {:.1} s (seed {seed}).",
         g.pupils.len(),
         g.sessions,
         g.goals,
+        g.reviews,
         g.chronology,
         g.scores,
         g.key_adults.len(),
@@ -621,6 +664,16 @@ fn run(cli: Cli) -> Result<()> {
             key_adult.as_deref(),
             handover_passphrase_file.as_deref(),
         )?,
+        Command::ExportSummary {
+            period,
+            out,
+            k,
+            include_school_name,
+            force,
+        } => summary_cmd::export_summary(&cli, period, out, *k, *include_school_name, *force)?,
+        Command::MergeSummaries { files, out, force } => {
+            summary_cmd::merge_summaries(files, out, *force)?
+        }
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
         Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {

@@ -47,7 +47,13 @@
 //! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good.
 //! - [`handover`]: a pupil's whole record as an encrypted handover pack for another vault, and
 //!   importing one as a new pupil.
+//! - [`overview`]: the strategic lead's overview of every key adult's caseload, reviews due and
+//!   overdue, and pupils not seen lately (issue 5); [`supervision`]: supervision and
+//!   consultation notes between the lead and a key adult (tables in `0005_supervision.sql`).
 //! - [`sar`]: a subject access request's printable HTML document of everything held about one pupil.
+//! - [`summary_facts`]: the anonymised facts per pupil behind an anonymised summary (periods,
+//!   year-group bands, review outcomes, goals, sessions, scaling, indicators) and the identifying
+//!   strings the exporter's leak guard looks for (the exporter is the `attune-export` crate).
 //! - [`model`]: every type that crosses to the UI (`Serialize`/`Deserialize` and `ts_rs::TS`).
 //!
 //! Record ids are SQLite rowids. Time (`OffsetDateTime` for audit stamps, `Date` for "today")
@@ -87,6 +93,7 @@ pub mod identifiers;
 pub mod import;
 pub mod lists;
 pub mod model;
+pub mod overview;
 pub mod plans;
 pub mod profile;
 pub mod pupils;
@@ -98,6 +105,8 @@ pub mod schedule;
 pub mod school_frameworks;
 pub mod search;
 mod store;
+pub mod summary_facts;
+pub mod supervision;
 pub mod vault_import;
 pub mod year_group;
 

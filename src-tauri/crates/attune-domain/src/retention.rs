@@ -25,7 +25,8 @@
 //! team, plans with their goals and due dates, sessions, chronology, scores, indicators, every
 //! user's drafts whose form key names the pupil (`pupil:3`, `profile:3`, `session:3`,
 //! `chronology:3`, `score:3`, and `goal:<plan>` for the pupil's plans) and the full-text index
-//! rows, then merges the index (`optimize`, so no old segment keeps a deleted word). It then
+//! rows, the pupil's links to supervision notes (and every form of their name in those notes'
+//! text, see [`crate::supervision`]'s erasure rule), then merges the index (`optimize`, so no old segment keeps a deleted word). It then
 //! checkpoints the write-ahead log, vacuums (with `secure_delete=ON` set at open, freed pages
 //! are zeroed as well) and truncates the log again, so nothing of the pupil remains in the
 //! file. The audit log is left as it is: its targets (`pupil:3/session:12`) are ids only and
@@ -185,6 +186,8 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Res
         let ids = stmt.query_map([pupil_id], |r| r.get(0))?;
         ids.collect::<std::result::Result<_, _>>()?
     };
+    // Before the pupil's row goes: their name out of supervision notes, their links to them.
+    crate::supervision::forget_pupil(&tx, pupil_id)?;
     for kind in DRAFT_KINDS {
         tx.execute(
             "DELETE FROM drafts WHERE form_key = ?1 OR substr(form_key, 1, length(?1) + 1) = ?1 || '/'",

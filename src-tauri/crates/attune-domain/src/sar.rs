@@ -5,7 +5,8 @@
 //! images, no links to anywhere, British English, dates written the UK way ("22 November
 //! 2026"). It holds the pupil's identity fields and identifiers, key-adult assignment history,
 //! profile, outside-agency advice, team, every plan (current and closed) with its goals and
-//! review due dates, every session, the chronology, instrument scores, termly indicators, and
+//! review due dates, every session, the chronology, instrument scores, termly indicators, the
+//! supervision notes in which the pupil was discussed (other pupils' names taken out), and
 //! the audit entries that concern the pupil (who viewed or changed what, and when). Every piece
 //! of text is HTML-escaped.
 //!
@@ -263,6 +264,7 @@ pub fn subject_access_document(
     let chronology = records::load_chronology(conn, pupil_id)?;
     let scores = records::load_scores(conn, pupil_id)?;
     let indicators = records::load_indicators(conn, pupil_id)?;
+    let supervision = crate::supervision::notes_about_pupil(conn, pupil_id)?;
     let audit = audit_entries(conn, pupil_id)?;
 
     let mut o = String::with_capacity(16 * 1024);
@@ -541,6 +543,34 @@ pub fn subject_access_document(
             "Attendance",
             "Exclusion days",
             "Physical interventions",
+        ],
+        &rows,
+    );
+
+    o.push_str("<h2>Supervision and consultation</h2>\n");
+    o.push_str("<p class=\"meta\">Meetings between the strategic lead and a key adult in which this pupil was discussed. The names of any other pupil discussed are replaced by &ldquo;[another pupil]&rdquo;.</p>\n");
+    let rows: Vec<_> = supervision
+        .iter()
+        .map(|n| {
+            vec![
+                day(n.held_on),
+                escape(n.kind.label()),
+                escape(&n.key_adult.name),
+                para(&n.notes),
+                para(&n.actions),
+                opt(n.recorded_by.as_ref().map(|u| u.name.as_str())),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        &[
+            "Date",
+            "Kind",
+            "Key adult",
+            "Notes",
+            "Agreed actions",
+            "Recorded by",
         ],
         &rows,
     );

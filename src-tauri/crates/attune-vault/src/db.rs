@@ -23,6 +23,14 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_reviews",
         include_str!("../migrations/0004_reviews.sql"),
     ),
+    (
+        "0005_supervision",
+        include_str!("../migrations/0005_supervision.sql"),
+    ),
+    (
+        "0006_summary_indexes",
+        include_str!("../migrations/0006_summary_indexes.sql"),
+    ),
 ];
 
 pub fn schema_version() -> u32 {

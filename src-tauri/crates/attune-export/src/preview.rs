@@ -1,0 +1,195 @@
+//! What the app shows: the preview of a summary before it is exported (every table, every cell
+//! with its figure or its suppression and, for the strategic lead's eyes only, why), and the
+//! results of an export and a merge. Every type derives `Serialize` and `ts_rs::TS` so the shell
+//! can hand it to the UI unchanged.
+
+use std::path::Path;
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::html::cell_text;
+use crate::model::{Cell, CellStatus, Kind, Summary, SuppressionReason, Table, Unit};
+
+/// One cell as the preview shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PreviewCell {
+    pub status: CellStatus,
+    /// The published figure (never the value of a withheld one).
+    pub value: Option<f64>,
+    /// As the report prints it: "12", "45.0%", "[c]", "12 to 18".
+    pub text: String,
+    /// Bounds only (merge).
+    pub lower: Option<f64>,
+    pub upper: Option<f64>,
+    /// Why it is withheld (preview only; the files never say).
+    pub reason: Option<SuppressionReason>,
+    /// The reason in words.
+    pub reason_text: Option<String>,
+}
+
+/// A column heading.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PreviewColumn {
+    pub key: String,
+    pub label: String,
+    pub measure: String,
+    pub unit: Unit,
+    /// A cross-tabulation's total column.
+    pub total: bool,
+}
+
+/// A row.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PreviewRow {
+    pub key: String,
+    pub label: String,
+    pub total: bool,
+    /// One per column.
+    pub cells: Vec<PreviewCell>,
+}
+
+/// A table.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct PreviewTable {
+    pub id: String,
+    pub title: String,
+    pub note: String,
+    pub dimension: String,
+    pub dimension_label: String,
+    pub dimension_2: Option<String>,
+    pub dimension_2_label: Option<String>,
+    pub columns: Vec<PreviewColumn>,
+    pub rows: Vec<PreviewRow>,
+}
+
+/// The preview of a school's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct SummaryPreview {
+    /// "2025-26 autumn".
+    pub period: String,
+    /// First and last day counted, `YYYY-MM-DD` (for the lead; the files give terms only).
+    pub period_start: String,
+    pub period_end: String,
+    /// The terms covered ("Autumn 2025").
+    pub terms: Vec<String>,
+    /// Whether the term dates are England's typical year because the school entered none.
+    pub default_calendar: bool,
+    pub k: u32,
+    /// What the files will call the school.
+    pub school_label: String,
+    /// Pupils supported in the period, when that figure is published.
+    pub pupils: Option<f64>,
+    /// How many cells will be withheld.
+    pub suppressed_cells: u32,
+    pub tables: Vec<PreviewTable>,
+}
+
+/// The files an export or a merge wrote (full paths).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ExportedFiles {
+    pub csv: String,
+    pub json: String,
+    pub html: String,
+}
+
+/// What a merge did.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct MergeReport {
+    pub period: String,
+    /// The schools' labels, in the order given.
+    pub schools: Vec<String>,
+    pub files: ExportedFiles,
+    /// How many merged figures are shown as bounds.
+    pub bounded_cells: u32,
+    pub tables: Vec<PreviewTable>,
+}
+
+/// The heading of one summary file (see [`crate::inspect`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SummaryFileInfo {
+    pub label: String,
+    pub period: String,
+    pub k: u32,
+    pub tables: u32,
+}
+
+/// The words for a reason.
+pub fn reason_text(reason: SuppressionReason, kind: Kind, k: u32) -> String {
+    match (reason, kind.is_amount()) {
+        (SuppressionReason::Primary, _) => format!("Stands for fewer than {k} pupils."),
+        (SuppressionReason::SmallBase, _) => format!("Worked out over fewer than {k} pupils."),
+        (SuppressionReason::Secondary, true) => "Withheld as well, so that another withheld \
+                                                 figure cannot be worked out from the totals."
+            .into(),
+        (SuppressionReason::Secondary, false) => {
+            "Withheld because a count in its row is withheld.".into()
+        }
+    }
+}
+
+fn cell(c: &Cell, kind: Kind, unit: Unit, k: u32) -> PreviewCell {
+    let published = c.status == CellStatus::Published;
+    PreviewCell {
+        status: c.status,
+        value: if published { c.value } else { None },
+        text: cell_text(c, unit),
+        lower: c.lower,
+        upper: c.upper,
+        reason: c.reason,
+        reason_text: c.reason.map(|r| reason_text(r, kind, k)),
+    }
+}
+
+/// A table for the preview (reasons kept: call before the summary leaves the exporter).
+pub fn table(t: &Table, k: u32) -> PreviewTable {
+    PreviewTable {
+        id: t.id.clone(),
+        title: t.title.clone(),
+        note: t.note.clone(),
+        dimension: t.dimension.clone(),
+        dimension_label: t.dimension_label.clone(),
+        dimension_2: t.dimension_2.clone(),
+        dimension_2_label: t.dimension_2_label.clone(),
+        columns: t
+            .columns
+            .iter()
+            .map(|c| PreviewColumn {
+                key: c.key.clone(),
+                label: c.label.clone(),
+                measure: c.measure.clone(),
+                unit: c.unit,
+                total: c.total,
+            })
+            .collect(),
+        rows: t
+            .rows
+            .iter()
+            .map(|r| PreviewRow {
+                key: r.key.clone(),
+                label: r.label.clone(),
+                total: r.total,
+                cells: r
+                    .cells
+                    .iter()
+                    .zip(&t.columns)
+                    .map(|(c, col)| cell(c, col.kind, col.unit, k))
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Pupils supported: the first table's grand total, when published.
+pub fn pupils(s: &Summary) -> Option<f64> {
+    let t = s.tables.first()?;
+    let total = t.rows.iter().find(|r| r.total)?;
+    let c = total.cells.last()?;
+    (c.status == CellStatus::Published)
+        .then_some(c.value)
+        .flatten()
+}
+
+pub(crate) fn path_text(p: &Path) -> String {
+    p.display().to_string()
+}
