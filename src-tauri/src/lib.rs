@@ -5,7 +5,10 @@
 mod commands;
 pub mod dto;
 mod error;
+mod lead;
 mod records;
+mod reviews;
+mod safety;
 pub mod state;
 mod watch;
 
@@ -26,6 +29,10 @@ pub fn run(vault_dir: Option<PathBuf>) {
                 let _ = w.set_focus();
             }
         }))
+        // The native file chooser, shown only by our own `choose_path` command: the capability
+        // grants none of the plugin's own commands to the page (see safety.rs).
+        .plugin(tauri_plugin_dialog::init())
+        .manage(safety::ChosenPaths::default())
         .setup(move |app| {
             let dir = match vault_dir.clone() {
                 Some(d) => d,
@@ -96,6 +103,44 @@ pub fn run(vault_dir: Option<PathBuf>) {
             commands::rename_list_item,
             commands::audit_entries,
             commands::verify_audit,
+            safety::choose_path,
+            safety::backup_now,
+            safety::auto_backups,
+            safety::set_auto_backup_keep,
+            safety::inspect_backup,
+            safety::open_backup,
+            safety::restore_backup,
+            safety::subject_access_document,
+            safety::save_subject_access_document,
+            safety::export_handover,
+            safety::inspect_handover,
+            safety::import_handover,
+            safety::retention_years,
+            safety::set_retention_years,
+            safety::retention_due,
+            safety::erase_pupil,
+            reviews::list_reviews,
+            reviews::prepare_review,
+            reviews::get_review,
+            reviews::save_review_draft,
+            reviews::sign_review,
+            reviews::amend_review,
+            reviews::progress_series,
+            reviews::plan_timeline,
+            reviews::review_sign_off,
+            reviews::set_review_sign_off,
+            reviews::renew_plan,
+            reviews::record_print,
+            reviews::save_pdf,
+            lead::overview,
+            lead::supervision_options,
+            lead::record_supervision_note,
+            lead::list_supervision_notes,
+            lead::get_supervision_note,
+            lead::summary_preview,
+            lead::export_summary,
+            lead::inspect_summary,
+            lead::merge_summaries,
         ])
         .build(tauri::generate_context!())
         .expect("Attune could not start its window");

@@ -243,6 +243,13 @@ impl AppState {
         }
     }
 
+    /// A vault just restored (opened by the restore's own checks) is locked at once, reason
+    /// `restored`: the person unlocks it afresh, with a passphrase valid when the backup was made.
+    pub(crate) fn lock_restored(&self, vault: Vault) {
+        *self.session() = Some(vault);
+        self.lock("restored");
+    }
+
     /// Once a day while a vault is open, write the day's automatic backup beside it (and
     /// prune old ones). Called from the auto-lock thread, not at unlock, so unlocking stays
     /// quick. A failure (a full disk, say) is audited and tried again the next day.

@@ -84,6 +84,61 @@ fn bindings() -> String {
         DateOrder::decl(),
         NewPupil::decl(),
         ImportPreview::decl(),
+        // Reviews (issue 4).
+        GoalDecision::decl(),
+        ReviewStatus::decl(),
+        ReviewSignOff::decl(),
+        ProgressSource::decl(),
+        PrintTarget::decl(),
+        AttendeeInput::decl(),
+        GoalReviewInput::decl(),
+        ReviewInput::decl(),
+        ReviewGoalPrefill::decl(),
+        ReviewPrefill::decl(),
+        ReviewAmendment::decl(),
+        Review::decl(),
+        ReviewSlot::decl(),
+        ProgressPoint::decl(),
+        MonthSessions::decl(),
+        PlanTimeline::decl(),
+        RenewPlanInput::decl(),
+        // Moving data safely (issue 6): see safety.rs.
+        crate::safety::PathKind::decl(),
+        crate::safety::FileFilter::decl(),
+        crate::safety::ChoosePathRequest::decl(),
+        crate::safety::BackupCounts::decl(),
+        crate::safety::BackupDone::decl(),
+        crate::safety::AutoBackup::decl(),
+        crate::safety::AutoBackups::decl(),
+        crate::safety::BackupSummary::decl(),
+        crate::safety::BackupOpened::decl(),
+        crate::safety::RestoreDone::decl(),
+        crate::safety::SavedFile::decl(),
+        crate::safety::HandoverExported::decl(),
+        crate::safety::HandoverSummary::decl(),
+        crate::safety::RetentionDueRow::decl(),
+        // The strategic lead's overview and supervision notes (issue 5): see lead.rs.
+        attune_domain::overview::OverviewQuery::decl(),
+        attune_domain::overview::OverviewPupil::decl(),
+        attune_domain::overview::OverviewRow::decl(),
+        attune_domain::overview::Overview::decl(),
+        attune_domain::supervision::SupervisionKind::decl(),
+        attune_domain::supervision::SupervisionNoteInput::decl(),
+        attune_domain::supervision::DiscussedPupil::decl(),
+        attune_domain::supervision::SupervisionNote::decl(),
+        attune_domain::supervision::Supervisee::decl(),
+        // Anonymised summaries (issue 5): attune-export's preview types.
+        attune_export::Unit::decl(),
+        attune_export::CellStatus::decl(),
+        attune_export::SuppressionReason::decl(),
+        attune_export::PreviewCell::decl(),
+        attune_export::PreviewColumn::decl(),
+        attune_export::PreviewRow::decl(),
+        attune_export::PreviewTable::decl(),
+        attune_export::SummaryPreview::decl(),
+        attune_export::ExportedFiles::decl(),
+        attune_export::MergeReport::decl(),
+        attune_export::SummaryFileInfo::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (ts-rs). Do not edit by hand:\n\
@@ -859,5 +914,209 @@ fn an_open_vault_gets_one_automatic_backup_a_day() {
         std::fs::read_dir(dir.join("backups")).unwrap().count(),
         1,
         "not twice a day"
+    );
+}
+
+#[test]
+fn review_commands_keep_to_the_session_and_answer_locked_after_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = school(&tmp.path().join("vault"));
+    let st = &sc.state;
+    // The lead prepares a review of the other pupil's plan and prints it.
+    let slots = st.list_reviews(sc.other_plan).unwrap();
+    let next = slots.iter().find(|s| s.next).expect("a next review");
+    let due = next.due_date.to_string();
+    let r = st.prepare_review(sc.other_plan, &due).unwrap();
+    assert_eq!(r.prefill.goals.len(), 1);
+    st.record_print(PrintTarget::Review, r.id, false).unwrap();
+    assert_eq!(
+        st.prepare_review(sc.other_plan, "31/02/2026")
+            .unwrap_err()
+            .field
+            .as_deref(),
+        Some("due_date")
+    );
+
+    // A key adult not assigned to that pupil: every review command is refused.
+    unlock_as(st, &sc.key_adult_id, KEY_ADULT_PASS);
+    let np = ErrorKind::NotPermitted;
+    assert_eq!(kind_of(st.list_reviews(sc.other_plan)), np);
+    assert_eq!(kind_of(st.prepare_review(sc.other_plan, &due)), np);
+    assert_eq!(kind_of(st.get_review(r.id)), np);
+    assert_eq!(
+        kind_of(st.save_review_draft(r.id, ReviewInput::default())),
+        np
+    );
+    assert_eq!(kind_of(st.sign_review(r.id)), np);
+    assert_eq!(kind_of(st.amend_review(r.id, "typo", "fix")), np);
+    assert_eq!(kind_of(st.progress_series(sc.other_goal)), np);
+    assert_eq!(kind_of(st.plan_timeline(sc.other_plan)), np);
+    assert_eq!(
+        kind_of(st.record_print(PrintTarget::Plan, sc.other_plan, false)),
+        np
+    );
+    assert_eq!(kind_of(st.set_review_sign_off(ReviewSignOff::KeyAdult)), np);
+    assert_eq!(
+        kind_of(st.renew_plan(
+            sc.other_plan,
+            RenewPlanInput {
+                plan: plan_input(),
+                carry_goal_ids: vec![]
+            }
+        )),
+        np
+    );
+
+    st.lock("manual");
+    let l = ErrorKind::Locked;
+    assert_eq!(kind_of(st.list_reviews(sc.other_plan)), l);
+    assert_eq!(kind_of(st.get_review(r.id)), l);
+    assert_eq!(kind_of(st.review_sign_off()), l);
+    assert_eq!(kind_of(st.plan_timeline(sc.other_plan)), l);
+}
+
+#[test]
+fn lead_commands_keep_to_the_session_and_write_summaries_only_where_asked() {
+    use attune_domain::overview::OverviewQuery;
+    use attune_domain::supervision::{SupervisionKind, SupervisionNoteInput};
+    use attune_export::{ExportOptions, MergeOptions};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let sc = school(&tmp.path().join("vault"));
+    let st = &sc.state;
+    let today = time::OffsetDateTime::now_utc().date();
+
+    // The lead: the overview names the key adult's pupil; a note about them is recorded.
+    let o = st.overview(None).unwrap();
+    let row = o
+        .rows
+        .iter()
+        .find(|r| r.key_adult.as_ref().map(|k| k.id.as_str()) == Some(&sc.key_adult_id))
+        .unwrap();
+    assert_eq!(row.caseload, 1);
+    assert_eq!(row.no_recent_session[0].pupil_id, sc.mine);
+    let e = st
+        .overview(Some(OverviewQuery {
+            due_weeks: 0,
+            session_weeks: 3,
+        }))
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("due_weeks"));
+    let options = st.supervision_options().unwrap();
+    assert_eq!(options[0].pupils[0].pupil_id, sc.mine);
+    let note = st
+        .record_supervision_note(SupervisionNoteInput {
+            held_on: today,
+            kind: SupervisionKind::Supervision,
+            key_adult_id: sc.key_adult_id.clone(),
+            pupil_ids: vec![sc.mine],
+            notes: "Amara settles better after breakfast club.".into(),
+            actions: String::new(),
+        })
+        .unwrap();
+    let e = st
+        .record_supervision_note(SupervisionNoteInput {
+            held_on: today + time::Duration::days(1),
+            kind: SupervisionKind::Supervision,
+            key_adult_id: sc.key_adult_id.clone(),
+            pupil_ids: vec![],
+            notes: "x".into(),
+            actions: String::new(),
+        })
+        .unwrap_err();
+    assert_eq!(e.field.as_deref(), Some("held_on"));
+
+    // The summary: bad k and period name their fields; the export writes three files with no
+    // pupil's name in them, and refuses to overwrite them.
+    let year = {
+        let y = today.year() - i32::from(u8::from(today.month()) < 8);
+        format!("{y}-{:02}", (y + 1) % 100)
+    };
+    assert_eq!(
+        st.summary_preview(&year, 2).unwrap_err().field.as_deref(),
+        Some("k")
+    );
+    assert_eq!(
+        st.summary_preview("last year", 5)
+            .unwrap_err()
+            .field
+            .as_deref(),
+        Some("period")
+    );
+    let preview = st.summary_preview(&year, 5).unwrap();
+    assert_eq!(preview.k, 5);
+    let out = tmp.path().join("usb");
+    std::fs::create_dir(&out).unwrap();
+    let files = st
+        .export_summary(&year, 5, &out, &ExportOptions::default())
+        .unwrap();
+    for f in [&files.csv, &files.json, &files.html] {
+        let text = std::fs::read_to_string(f).unwrap();
+        for name in [
+            "Amara",
+            "O'Neill",
+            "O&#39;Neill",
+            "Zoë",
+            "Łukasik",
+            "marmalade",
+        ] {
+            assert!(!text.contains(name), "{name} in {f}");
+        }
+    }
+    let e = st
+        .export_summary(&year, 5, &out, &ExportOptions::default())
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::AlreadyExists);
+    let info = st
+        .inspect_summary(std::path::Path::new(&files.json))
+        .unwrap();
+    assert_eq!(info.period, year);
+    // Two files from the same school are refused, naming the file.
+    let copy = tmp.path().join("copy.json");
+    std::fs::copy(&files.json, &copy).unwrap();
+    let e = st
+        .merge_summaries(
+            &[files.json.clone().into(), copy.clone()],
+            &out,
+            &MergeOptions::default(),
+        )
+        .unwrap_err();
+    assert_eq!(e.kind, ErrorKind::InvalidInput);
+    assert!(e.message.contains("copy.json"), "{}", e.message);
+
+    // A key adult: their own notes only; nothing of the lead's.
+    unlock_as(st, &sc.key_adult_id, KEY_ADULT_PASS);
+    let np = ErrorKind::NotPermitted;
+    assert_eq!(kind_of(st.overview(None)), np);
+    assert_eq!(kind_of(st.supervision_options()), np);
+    assert_eq!(
+        kind_of(st.list_supervision_notes(Some(sc.lead_id.clone()))),
+        np
+    );
+    assert_eq!(st.list_supervision_notes(None).unwrap(), vec![note.clone()]);
+    assert_eq!(st.get_supervision_note(note.id).unwrap().id, note.id);
+    assert_eq!(kind_of(st.summary_preview(&year, 5)), np);
+    assert_eq!(
+        kind_of(st.export_summary(&year, 5, &out, &ExportOptions::default())),
+        np
+    );
+    assert_eq!(
+        kind_of(st.merge_summaries(
+            &[files.json.clone().into(), copy],
+            &out,
+            &MergeOptions::default()
+        )),
+        np
+    );
+
+    st.lock("manual");
+    let l = ErrorKind::Locked;
+    assert_eq!(kind_of(st.overview(None)), l);
+    assert_eq!(kind_of(st.list_supervision_notes(None)), l);
+    assert_eq!(kind_of(st.get_supervision_note(note.id)), l);
+    assert_eq!(kind_of(st.summary_preview(&year, 5)), l);
+    assert_eq!(
+        kind_of(st.inspect_summary(std::path::Path::new(&files.json))),
+        l
     );
 }

@@ -136,6 +136,9 @@ pub fn spawn(app: AppHandle) {
                             reason: reason.into(),
                         },
                     );
+                } else {
+                    // Once a day while unlocked (a no-op on every other tick).
+                    state.auto_backup_if_due();
                 }
             }
         })

@@ -213,6 +213,7 @@ export class AppTest {
     this.session = null;
     this.vaultDir = null;
     this.logMark = null; // index into the driver log where this test's first launch began
+    this.wrappers = 0;
   }
 
   async init() {
@@ -225,18 +226,35 @@ export class AppTest {
   /**
    * Start the app on this test's vault (closing any app this test has open). `application` replaces
    * the binary tauri-driver starts (e.g. a wrapper that execs the real binary, passing its args on).
+   * `env` sets environment variables for the app alone (tauri-driver cannot pass any): a small
+   * wrapper script execs the binary under them, e.g. `{ ATTUNE_E2E_PICK_DIR: dir }`, which makes a
+   * debug build's file chooser answer inside `dir` instead of showing the native dialog.
    */
-  async launch({ application } = {}) {
+  async launch({ application, env } = {}) {
     if (this.session) await this.close();
     const d = await ensureDriver();
     if (this.logMark === null) this.logMark = d.log.length;
+    let app = application ?? appBinary();
+    if (env && Object.keys(env).length) app = await this.envWrapper(app, env);
     const started = Date.now();
     this.session = await newSession(d.url, {
-      alwaysMatch: { 'tauri:options': { application: application ?? appBinary(), args: ['--vault', this.vaultDir] } },
+      alwaysMatch: { 'tauri:options': { application: app, args: ['--vault', this.vaultDir] } },
     });
     await this.session.setTimeouts({ script: 60_000 }).catch(() => {});
     this.log(`app started on ${this.vaultDir} (session ${this.session.id}, ${Date.now() - started} ms)`);
     return this.session;
+  }
+
+  /** A script that execs `app` with `env` added (the app keeps its own pid, binary and args). */
+  async envWrapper(app, env) {
+    const q = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
+    const vars = Object.entries(env).map(([k, v]) => {
+      assert.match(k, /^[A-Z_][A-Z0-9_]*$/, `an environment variable name: ${k}`);
+      return q(`${k}=${v}`);
+    });
+    const file = join(this.tmp, `app-with-env-${++this.wrappers}`);
+    await writeFile(file, `#!/bin/sh\nexec env ${vars.join(' ')} ${q(app)} "$@"\n`, { mode: 0o755 });
+    return file;
   }
 
   /** Quit the app (delete the session) and wait until its process has really gone. */

@@ -662,6 +662,11 @@ const BANNED_CRATES = [
   'tokio-tungstenite',
 ];
 
+// tauri-plugin-dialog (the native file chooser behind the `choose_path` command) links
+// tauri-plugin-fs as a library for its path types. Attune never registers the fs plugin, and the
+// capability grants the page no plugin command, the dialog's included.
+const LINKED_ONLY_THROUGH = { 'tauri-plugin-fs': 'tauri-plugin-dialog' };
+
 test('no network: the dependency tree has no HTTP client and no shell/fs/http plugin', { timeout: 330_000 }, () => {
   const cargo = which('cargo', [join(homedir(), '.cargo/bin')]);
   assert.ok(cargo, 'cargo is on the PATH (or in ~/.cargo/bin)');
@@ -681,7 +686,32 @@ test('no network: the dependency tree has no HTTP client and no shell/fs/http pl
     if (m) crates.set(m[1], m[2]);
   }
   assert.ok(crates.has('attune') && crates.has('tauri'), `the tree lists attune and tauri (${crates.size} crates)`);
-  const found = BANNED_CRATES.filter((c) => crates.has(c)).map((c) => `${c} v${crates.get(c)}`);
+  const found = BANNED_CRATES.filter((c) => crates.has(c) && !LINKED_ONLY_THROUGH[c]).map((c) => `${c} v${crates.get(c)}`);
   console.log(`cargo tree: ${crates.size} crates in the app's normal dependencies; banned found: ${found.length ? found.join(', ') : 'none'} (checked ${BANNED_CRATES.join(', ')})`);
   assert.deepEqual(found, [], 'a network client or an unrestricted plugin is in the app’s dependency tree');
+
+  // A banned plugin linked only as a library of an allowed one: its only dependent is that one,
+  // and the app's own code never registers or calls it (so the page cannot reach it: the
+  // capability check above grants no plugin permission at all).
+  for (const [crate, through] of Object.entries(LINKED_ONLY_THROUGH)) {
+    if (!crates.has(crate)) continue;
+    const inv = spawnSync(cargo, ['tree', '-p', 'attune', '-e', 'normal', '-i', crate, '--depth', '1', '--prefix', 'none', '--locked', '--offline'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 300_000,
+      env: { ...process.env, CARGO_TERM_COLOR: 'never' },
+    });
+    assert.equal(inv.status, 0, `cargo tree -i ${crate} failed:\n${inv.stderr}`);
+    const dependents = inv.stdout
+      .split('\n')
+      .map((l) => l.match(/^([A-Za-z0-9_-]+) v/)?.[1])
+      .filter((n) => n && n !== crate);
+    assert.deepEqual([...new Set(dependents)], [through], `${crate} is linked only through ${through}`);
+    const symbol = crate.replace(/-/g, '_');
+    const users = filesUnder(join(ROOT, 'src-tauri')).filter((f) => /\.rs$/.test(f) && readFileSync(f, 'utf8').includes(symbol));
+    assert.deepEqual(users.map((f) => relative(ROOT, f)), [], `no Attune source uses ${symbol}`);
+    const manifest = readFileSync(join(ROOT, 'Cargo.toml'), 'utf8');
+    assert.doesNotMatch(manifest, new RegExp(`^\\s*${crate}\\s*=`, 'm'), `Cargo.toml does not depend on ${crate} itself`);
+    console.log(`cargo tree: ${crate} v${crates.get(crate)} is linked only as a library of ${through}, never registered or called by Attune`);
+  }
 });

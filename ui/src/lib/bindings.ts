@@ -581,3 +581,400 @@ date_order: DateOrder,
  * The header row's line.
  */
 header_line: number, };
+export type GoalDecision = "continue" | "change" | "achieved" | "stop";
+export type ReviewStatus = "draft" | "signed";
+export type ReviewSignOff = "key_adult" | "strategic_lead";
+export type ProgressSource = "baseline" | "review";
+export type PrintTarget = "plan" | "review" | "subject_access";
+export type AttendeeInput = { 
+/**
+ * Up to 100 characters.
+ */
+name: string, 
+/**
+ * Their role ("parent", "class teacher", …), up to 100 characters.
+ */
+role: string, 
+/**
+ * Their own scaling, 0 to 10.
+ */
+scaling: number | null, };
+export type GoalReviewInput = { goal_id: number, 
+/**
+ * The new rating, 0 to 10 (required to sign off).
+ */
+rating: number | null, 
+/**
+ * Up to 2,000 characters.
+ */
+evidence: string, 
+/**
+ * Required to sign off.
+ */
+decision: GoalDecision | null, };
+export type ReviewInput = { attendees: Array<AttendeeInput>, 
+/**
+ * One per active goal of the plan.
+ */
+goals: Array<GoalReviewInput>, pupil_voice: string, parent_carer_voice: string, 
+/**
+ * Signs of Safety: what is working well.
+ */
+working_well: string, 
+/**
+ * Signs of Safety: what we are worried about.
+ */
+worried_about: string, 
+/**
+ * Signs of Safety: what needs to happen.
+ */
+needs_to_happen: string, next_steps: string, 
+/**
+ * New goals agreed at the review, added to the plan when it is signed off.
+ */
+new_goals: Array<GoalInput>, 
+/**
+ * None: the next scheduled due date.
+ */
+next_review_date: string | null, };
+export type ReviewGoalPrefill = { goal_id: number, domain_id: string, outcome: string, baseline: number, target: number, 
+/**
+ * The rating of the latest signed review before this one, if any.
+ */
+last_rating: number | null, };
+export type ReviewPrefill = { 
+/**
+ * The window's first day, inclusive: the previous signed review's due date, or the plan's
+ * start.
+ */
+window_from: string, 
+/**
+ * The window's end, exclusive: this review's due date.
+ */
+window_to: string, goals: Array<ReviewGoalPrefill>, 
+/**
+ * Oldest first.
+ */
+sessions: Array<SessionEntry>, 
+/**
+ * Oldest first.
+ */
+events: Array<ChronologyEvent>, 
+/**
+ * The previous signed review's next steps ("" for the first review).
+ */
+last_next_steps: string, };
+export type ReviewAmendment = { id: number, reason: string, text: string, author: UserRef | null, 
+/**
+ * RFC 3339 UTC.
+ */
+at: string, };
+export type Review = { id: number, plan_id: number, pupil_id: number, due_date: string, status: ReviewStatus, 
+/**
+ * As saved; `next_review_date` is filled with the scheduled one when left empty.
+ */
+content: ReviewInput, prefill: ReviewPrefill, signed_by: UserRef | null, 
+/**
+ * RFC 3339 UTC.
+ */
+signed_at: string | null, 
+/**
+ * The date it was held (signed off).
+ */
+held_on: string | null, 
+/**
+ * Held on or before its due date.
+ */
+on_time: boolean | null, amendments: Array<ReviewAmendment>, };
+export type ReviewSlot = { due_date: string, provisional: boolean, review_id: number | null, status: ReviewStatus | null, held_on: string | null, on_time: boolean | null, 
+/**
+ * The due date has passed and no review for it is signed off.
+ */
+overdue: boolean, 
+/**
+ * The first date on or after today with no signed review: the next review due.
+ */
+next: boolean, };
+export type ProgressPoint = { 
+/**
+ * The plan's start for the baseline; the date a review was held.
+ */
+date: string, rating: number, source: ProgressSource, review_id: number | null, };
+export type MonthSessions = { 
+/**
+ * "2026-10".
+ */
+month: string, sessions: number, minutes: number, };
+export type PlanTimeline = { reviews: Array<ReviewSlot>, 
+/**
+ * Every month from the plan's start to today (or its horizon), oldest first.
+ */
+months: Array<MonthSessions>, 
+/**
+ * Oldest first.
+ */
+events: Array<ChronologyEvent>, };
+export type RenewPlanInput = { 
+/**
+ * The new plan (its framework defaults to the old plan's).
+ */
+plan: PlanInput, 
+/**
+ * Active goals of the old plan to carry forward; each starts from its latest rating.
+ */
+carry_goal_ids: number[], };
+export type PathKind = "folder" | "save" | "open";
+export type FileFilter = { name: string, 
+/**
+ * Without the dot; "*" matches any file.
+ */
+extensions: Array<string>, };
+export type ChoosePathRequest = { kind: PathKind, 
+/**
+ * The chooser's title, e.g. "Choose where to save the backup".
+ */
+title: string, 
+/**
+ * For `save`: the file name offered.
+ */
+default_name?: string | null, filters?: Array<FileFilter> | null, };
+export type BackupCounts = { pupils: number | null, plans: number | null, reviews: number | null, };
+export type BackupDone = { path: string, file_name: string, file_bytes: number, 
+/**
+ * RFC 3339, UTC.
+ */
+created_at: string, counts: BackupCounts, 
+/**
+ * Always true: a backup that does not read back correctly is removed and an error returned.
+ */
+verified: boolean, };
+export type AutoBackup = { file_name: string, 
+/**
+ * `YYYY-MM-DD` (the day it was made, UTC).
+ */
+date: string, file_bytes: number, };
+export type AutoBackups = { folder: string, keep: number, files: Array<AutoBackup>, };
+export type BackupSummary = { path: string, file_name: string, school: string, 
+/**
+ * RFC 3339, UTC.
+ */
+created_at: string, counts: BackupCounts, file_bytes: number, 
+/**
+ * The users whose passphrase (valid when it was made) opens it.
+ */
+users: Array<UserInfo>, has_recovery_key: boolean, 
+/**
+ * Whether it is a backup of the vault in this app's folder; null when the folder holds
+ * no vault (or its key-slot file cannot be read).
+ */
+same_vault: boolean | null, };
+export type BackupOpened = { school: string, created_at: string, counts: BackupCounts, file_bytes: number, opened_as: UserInfo, users: Array<UserInfo>, audit_entries: number, last_audit_at: string | null, };
+export type RestoreDone = { school: string, created_at: string, counts: BackupCounts, 
+/**
+ * Where the vault that was replaced was kept (`<vault>.replaced-<time>`); null when there
+ * was none.
+ */
+replaced: string | null, moved_auto_backups: boolean, };
+export type SavedFile = { path: string, file_name: string, file_bytes: number, };
+export type HandoverExported = { path: string, file_name: string, file_bytes: number, 
+/**
+ * "ABCD-EFGH-…" (8 groups of 4).
+ */
+passphrase: string, };
+export type HandoverSummary = { path: string, file_name: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+created_on: string, file_bytes: number, };
+export type RetentionDueRow = { pupil_id: number, display_name: string, legal_name: string, year_group_label: string, status: PupilStatus, 
+/**
+ * `YYYY-MM-DD`.
+ */
+left_on: string, 
+/**
+ * `YYYY-MM-DD`: `left_on` plus the retention period.
+ */
+due_on: string, };
+export type OverviewQuery = { 
+/**
+ * Reviews due from today to this many weeks ahead (1 to 52; default 4).
+ */
+due_weeks: number, 
+/**
+ * Pupils with no session for this many weeks (1 to 52; default 3).
+ */
+session_weeks: number, };
+export type OverviewPupil = { pupil_id: number, 
+/**
+ * The preferred name, else the legal forename.
+ */
+preferred_name: string, surname: string, 
+/**
+ * Reviews due: the earliest due date in the window. Overdue: the earliest overdue date.
+ * No recent session: the last session's date, or null when there has never been one.
+ */
+date: string | null, 
+/**
+ * Overdue: how many due dates have passed unheld. 1 in the other lists.
+ */
+count: number, };
+export type OverviewRow = { 
+/**
+ * None for the row of active pupils with no key adult.
+ */
+key_adult: UserRef | null, 
+/**
+ * A strategic lead who holds a caseload.
+ */
+is_lead: boolean, 
+/**
+ * A user who has been removed but still has pupils assigned.
+ */
+removed: boolean, 
+/**
+ * Active pupils assigned.
+ */
+caseload: number, 
+/**
+ * Pupils with a review due in the window, soonest first.
+ */
+due: Array<OverviewPupil>, 
+/**
+ * Pupils with an overdue review, longest overdue first.
+ */
+overdue: Array<OverviewPupil>, 
+/**
+ * How many due dates are overdue across this key adult's pupils.
+ */
+overdue_reviews: number, 
+/**
+ * Pupils with no session in the last `session_weeks` weeks, never seen first, then the
+ * longest since.
+ */
+no_recent_session: Array<OverviewPupil>, };
+export type Overview = { due_weeks: number, session_weeks: number, today: string, 
+/**
+ * The last day of the "reviews due" window (inclusive).
+ */
+due_until: string, 
+/**
+ * The first day of the "no recent session" window (inclusive): a session on or after it
+ * counts as recent.
+ */
+sessions_since: string, 
+/**
+ * Key adults by name; the unassigned row, if any, last.
+ */
+rows: Array<OverviewRow>, 
+/**
+ * Active pupils in the school.
+ */
+total_pupils: number, };
+export type SupervisionKind = "supervision" | "consultation";
+export type SupervisionNoteInput = { 
+/**
+ * The day of the meeting: today or earlier.
+ */
+held_on: string, kind: SupervisionKind, 
+/**
+ * The key adult met.
+ */
+key_adult_id: string, 
+/**
+ * The pupils discussed: any of the key adult's current pupils, or none.
+ */
+pupil_ids: number[], 
+/**
+ * Required; up to 8,000 characters.
+ */
+notes: string, 
+/**
+ * Up to 4,000 characters.
+ */
+actions: string, };
+export type DiscussedPupil = { pupil_id: number, 
+/**
+ * The preferred name, else the legal forename.
+ */
+preferred_name: string, surname: string, };
+export type SupervisionNote = { id: number, held_on: string, kind: SupervisionKind, key_adult: UserRef, 
+/**
+ * By surname; a pupil since erased is no longer listed.
+ */
+pupils: Array<DiscussedPupil>, notes: string, actions: string, recorded_by: UserRef | null, created_at: string, };
+export type Supervisee = { key_adult: UserRef, is_lead: boolean, pupils: Array<DiscussedPupil>, };
+export type Unit = "pupils" | "goals" | "reviews" | "sessions" | "hours" | "percent" | "rating" | "days" | "number";
+export type CellStatus = "published" | "suppressed" | "not_available" | "bounds";
+export type SuppressionReason = "primary" | "secondary" | "small_base";
+export type PreviewCell = { status: CellStatus, 
+/**
+ * The published figure (never the value of a withheld one).
+ */
+value: number | null, 
+/**
+ * As the report prints it: "12", "45.0%", "[c]", "12 to 18".
+ */
+text: string, 
+/**
+ * Bounds only (merge).
+ */
+lower: number | null, upper: number | null, 
+/**
+ * Why it is withheld (preview only; the files never say).
+ */
+reason: SuppressionReason | null, 
+/**
+ * The reason in words.
+ */
+reason_text: string | null, };
+export type PreviewColumn = { key: string, label: string, measure: string, unit: Unit, 
+/**
+ * A cross-tabulation's total column.
+ */
+total: boolean, };
+export type PreviewRow = { key: string, label: string, total: boolean, 
+/**
+ * One per column.
+ */
+cells: Array<PreviewCell>, };
+export type PreviewTable = { id: string, title: string, note: string, dimension: string, dimension_label: string, dimension_2: string | null, dimension_2_label: string | null, columns: Array<PreviewColumn>, rows: Array<PreviewRow>, };
+export type SummaryPreview = { 
+/**
+ * "2025-26 autumn".
+ */
+period: string, 
+/**
+ * First and last day counted, `YYYY-MM-DD` (for the lead; the files give terms only).
+ */
+period_start: string, period_end: string, 
+/**
+ * The terms covered ("Autumn 2025").
+ */
+terms: Array<string>, 
+/**
+ * Whether the term dates are England's typical year because the school entered none.
+ */
+default_calendar: boolean, k: number, 
+/**
+ * What the files will call the school.
+ */
+school_label: string, 
+/**
+ * Pupils supported in the period, when that figure is published.
+ */
+pupils: number | null, 
+/**
+ * How many cells will be withheld.
+ */
+suppressed_cells: number, tables: Array<PreviewTable>, };
+export type ExportedFiles = { csv: string, json: string, html: string, };
+export type MergeReport = { period: string, 
+/**
+ * The schools' labels, in the order given.
+ */
+schools: Array<string>, files: ExportedFiles, 
+/**
+ * How many merged figures are shown as bounds.
+ */
+bounded_cells: number, tables: Array<PreviewTable>, };
+export type SummaryFileInfo = { label: string, period: string, k: number, tables: number, };

@@ -44,6 +44,8 @@ export function lockReasonMessage(
       return "Attune locked itself because the computer went to sleep.";
     case "screen_lock":
       return "Attune locked itself because the screen was locked.";
+    case "restored":
+      return "The backup was restored. Unlock it with a passphrase that was valid when the backup was made.";
     default:
       return null;
   }

@@ -17,6 +17,16 @@ import type {
   CaseloadQuery,
   CaseloadRow,
   ChronologyEvent,
+  AutoBackups,
+  BackupDone,
+  BackupOpened,
+  BackupSummary,
+  ChoosePathRequest,
+  HandoverExported,
+  HandoverSummary,
+  RestoreDone,
+  RetentionDueRow,
+  SavedFile,
   ChronologyInput,
   ColumnMapping,
   CommandError,
@@ -43,6 +53,14 @@ import type {
   Pupil,
   PupilInput,
   PupilRecord,
+  PlanTimeline,
+  PrintTarget,
+  ProgressPoint,
+  RenewPlanInput,
+  Review,
+  ReviewInput,
+  ReviewSignOff,
+  ReviewSlot,
   SchoolCalendar,
   ScoreInput,
   SearchHit,
@@ -54,6 +72,17 @@ import type {
   TeamMember,
   TeamMemberInput,
   UserInfo,
+} from "./bindings";
+import type {
+  ExportedFiles,
+  MergeReport,
+  Overview,
+  OverviewQuery,
+  SummaryFileInfo,
+  SummaryPreview,
+  Supervisee,
+  SupervisionNote,
+  SupervisionNoteInput,
 } from "./bindings";
 
 /** True when `e` has the shape of a CommandError sent by the Rust side. */
@@ -355,6 +384,221 @@ export function auditEntries(query: AuditQuery): Promise<AuditEntry[]> {
 
 export function verifyAudit(): Promise<AuditVerification> {
   return call("verify_audit");
+}
+
+// Files (issue 6): the native chooser. Its answer is the only kind of path the backend's
+// file commands accept (see src-tauri/src/safety.rs).
+/**
+ * Shows the native file or folder chooser; resolves to the chosen path, or null when the
+ * person cancelled. `kind`: "folder" (to write into), "save" (a file name to save as, offering
+ * `default_name`), "open" (an existing file). Works locked and unlocked.
+ */
+export function choosePath(req: ChoosePathRequest): Promise<string | null> {
+  return call("choose_path", { req });
+}
+
+// ----- reviews (issue 4) -------------------------------------------------------------------
+
+/** Each due date of a plan with its review (draft or signed), overdue, and which is next. */
+export function listReviews(planId: number): Promise<ReviewSlot[]> {
+  return call("list_reviews", { planId });
+}
+
+/** The review of a due date ("YYYY-MM-DD"): the existing one, or a new pre-filled draft. */
+export function prepareReview(planId: number, dueDate: string): Promise<Review> {
+  return call("prepare_review", { planId, dueDate });
+}
+
+export function getReview(reviewId: number): Promise<Review> {
+  return call("get_review", { reviewId });
+}
+
+export function saveReviewDraft(reviewId: number, input: ReviewInput): Promise<Review> {
+  return call("save_review_draft", { reviewId, input });
+}
+
+export function signReview(reviewId: number): Promise<Review> {
+  return call("sign_review", { reviewId });
+}
+
+export function amendReview(reviewId: number, reason: string, text: string): Promise<Review> {
+  return call("amend_review", { reviewId, reason, text });
+}
+
+/** A goal's baseline and each signed review's rating, oldest first. */
+export function progressSeries(goalId: number): Promise<ProgressPoint[]> {
+  return call("progress_series", { goalId });
+}
+
+export function planTimeline(planId: number): Promise<PlanTimeline> {
+  return call("plan_timeline", { planId });
+}
+
+export function reviewSignOff(): Promise<ReviewSignOff> {
+  return call("review_sign_off");
+}
+
+export function setReviewSignOff(value: ReviewSignOff): Promise<null> {
+  return call("set_review_sign_off", { value });
+}
+
+export function renewPlan(planId: number, input: RenewPlanInput): Promise<PlanView> {
+  return call("renew_plan", { planId, input });
+}
+
+/** Audits a print of a plan or review; the caller then prints the page. */
+export function recordPrint(what: PrintTarget, id: number): Promise<null> {
+  return call("record_print", { what, id });
+}
+
+/** Saves the page shown (the print view) as a PDF at `path`, chosen with `choosePath`. */
+export function savePdf(what: PrintTarget, id: number, path: string): Promise<null> {
+  return call("save_pdf", { what, id, path });
+}
+
+// Backups and restore (issue 6). A path is always one `choosePath` returned.
+/** Writes an encrypted, verified backup file into `folder`. */
+export function backupNow(folder: string): Promise<BackupDone> {
+  return call("backup_now", { folder });
+}
+
+export function autoBackups(): Promise<AutoBackups> {
+  return call("auto_backups");
+}
+
+/** Strategic lead only: how many daily automatic backups to keep (1 to 365). */
+export function setAutoBackupKeep(keep: number): Promise<AutoBackups> {
+  return call("set_auto_backup_keep", { keep });
+}
+
+/** What a backup file says about itself (no key needed; works locked). */
+export function inspectBackup(path: string): Promise<BackupSummary> {
+  return call("inspect_backup", { path });
+}
+
+/** Unlocks a backup and checks it end to end, restoring nothing. `secret` is a passphrase, or the recovery key when `recoveryKey`. */
+export function openBackup(path: string, userId: string, secret: string, recoveryKey: boolean): Promise<BackupOpened> {
+  return call("open_backup", { path, userId, secret, recoveryKey });
+}
+
+/** Restores the vault from the backup; the app is locked afterwards (reason "restored"). */
+export function restoreBackup(path: string, userId: string, secret: string, recoveryKey: boolean): Promise<RestoreDone> {
+  return call("restore_backup", { path, userId, secret, recoveryKey });
+}
+
+// Subject access (strategic lead)
+/** The pupil's subject access document: a self-contained HTML page. */
+export function subjectAccessDocument(pupilId: number): Promise<string> {
+  return call("subject_access_document", { pupilId });
+}
+
+export function saveSubjectAccessDocument(pupilId: number, path: string): Promise<SavedFile> {
+  return call("save_subject_access_document", { pupilId, path });
+}
+
+// Handover packs (strategic lead)
+/** Writes the pupil's handover pack into `folder`; the passphrase in the answer is shown once. */
+export function exportHandover(pupilId: number, folder: string): Promise<HandoverExported> {
+  return call("export_handover", { pupilId, folder });
+}
+
+export function inspectHandover(path: string): Promise<HandoverSummary> {
+  return call("inspect_handover", { path });
+}
+
+/** Imports a handover pack as a new pupil, assigning `keyAdultId` when given. */
+export function importHandover(path: string, passphrase: string, keyAdultId: string | null): Promise<Pupil> {
+  return call("import_handover", { path, passphrase, keyAdultId });
+}
+
+// Retention and erasure
+export function retentionYears(): Promise<number> {
+  return call("retention_years");
+}
+
+/** Strategic lead only. */
+export function setRetentionYears(years: number): Promise<number> {
+  return call("set_retention_years", { years });
+}
+
+/** Strategic lead only: pupils whose retention period has ended. */
+export function retentionDue(): Promise<RetentionDueRow[]> {
+  return call("retention_due");
+}
+
+/** Strategic lead only: erases every row about a pupil who has left, then compacts the vault. */
+export function erasePupil(pupilId: number): Promise<null> {
+  return call("erase_pupil", { pupilId });
+}
+
+// ----- the strategic lead's overview and supervision notes (issue 5) ----------------------
+
+/**
+ * Strategic lead only: every key adult with their caseload, reviews due in the next
+ * `due_weeks` weeks, reviews overdue, and pupils with no session for `session_weeks` weeks
+ * (each 1 to 52; null for the defaults, 4 and 3), each figure naming its pupils.
+ */
+export function overview(query: OverviewQuery | null = null): Promise<Overview> {
+  return call("overview", { query });
+}
+
+/** Strategic lead only: the key adults a note can be recorded with, and their current pupils. */
+export function supervisionOptions(): Promise<Supervisee[]> {
+  return call("supervision_options");
+}
+
+/** Strategic lead only: records a supervision or consultation note. */
+export function recordSupervisionNote(input: SupervisionNoteInput): Promise<SupervisionNote> {
+  return call("record_supervision_note", { input });
+}
+
+/**
+ * The notes the session may read, newest first: a lead's every note (or one key adult's);
+ * a key adult's own (asking for another's is refused).
+ */
+export function listSupervisionNotes(keyAdultId: string | null = null): Promise<SupervisionNote[]> {
+  return call("list_supervision_notes", { keyAdultId });
+}
+
+export function getSupervisionNote(noteId: number): Promise<SupervisionNote> {
+  return call("get_supervision_note", { noteId });
+}
+
+// ----- anonymised summaries (issue 5) ---------------------------------------------------------
+
+/**
+ * Strategic lead only: every table of the anonymised summary for `period` ("2025-26", or
+ * "2025-26 autumn") with k (3 to 100), each withheld cell marked with its reason. Writes nothing.
+ */
+export function summaryPreview(period: string, k: number): Promise<SummaryPreview> {
+  return call("summary_preview", { period, k });
+}
+
+/**
+ * Strategic lead only: writes the summary's CSV, JSON and printable report into `folder`
+ * (chosen through `choosePath`), after the leak guard. Resolves to the three paths.
+ */
+export function exportSummary(
+  period: string,
+  k: number,
+  folder: string,
+  includeSchoolName: boolean,
+  replaceExisting: boolean,
+): Promise<ExportedFiles> {
+  return call("export_summary", { period, k, folder, includeSchoolName, replaceExisting });
+}
+
+/** The heading of one school's summary file (chosen through `choosePath`); refuses a bad one. */
+export function inspectSummary(path: string): Promise<SummaryFileInfo> {
+  return call("inspect_summary", { path });
+}
+
+/**
+ * Strategic lead only: merges several schools' summary files (each chosen through
+ * `choosePath`) into `folder`; refuses, naming it, a file that cannot be merged.
+ */
+export function mergeSummaries(paths: string[], folder: string, replaceExisting: boolean): Promise<MergeReport> {
+  return call("merge_summaries", { paths, folder, replaceExisting });
 }
 
 /**

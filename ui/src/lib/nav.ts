@@ -10,7 +10,9 @@ export type PupilSection =
   | "chronology"
   | "scores"
   | "indicators"
-  | "details";
+  | "details"
+  | "reviews"
+  | "progress";
 
 export type Page =
   | { id: "caseload" }
@@ -22,7 +24,28 @@ export type Page =
   | { id: "account" }
   | { id: "users" }
   | { id: "settings" }
-  | { id: "terms" };
+  | { id: "terms" }
+  // The strategic lead's overview of every caseload, and supervision notes (issue 5).
+  | { id: "overview" }
+  | { id: "supervision"; keyAdultId?: string }
+  // Anonymised summaries: the school's preview and export, and merging several schools' files.
+  | { id: "summary" }
+  | { id: "merge" }
+  // A review of a pupil's plan: the draft form, or the signed record with its amendments.
+  | { id: "review"; pupilId: number; reviewId: number }
+  // The print view of a plan or one review (A4 print stylesheet; print or save as PDF).
+  | { id: "print"; pupilId: number; what: "plan" | "review"; targetId: number }
+  | SafetyPage;
+
+// Moving data safely (issue 6): backups and restore, a pupil's subject access document and
+// handover pack, importing a handover pack, retention and erasure.
+export type SafetyPage =
+  | { id: "backup" }
+  | { id: "restore" }
+  | { id: "sar"; pupilId: number }
+  | { id: "handover"; pupilId: number }
+  | { id: "handover-import" }
+  | { id: "retention" };
 
 export type Nav = {
   go: (page: Page) => void;

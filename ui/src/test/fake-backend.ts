@@ -15,6 +15,7 @@ import type {
 } from "../lib/bindings";
 import type * as Ipc from "../lib/ipc";
 import { recordCommands, records, resetRecords } from "./fake-records";
+import { resetReviews, reviewCommands } from "./fake-reviews";
 
 type IpcModule = typeof Ipc;
 
@@ -84,6 +85,7 @@ export const backend = {
   lockedWith(users: UserInfo[], school = "Oakfield Primary School"): void {
     backend.firstRun();
     resetRecords();
+    resetReviews();
     records.keyAdults = users.filter((u) => u.role === "key_adult").map((u) => ({ id: u.id, name: u.name }));
     state.state = "locked";
     state.school = school;
@@ -229,6 +231,7 @@ export function fakeIpc(real: IpcModule): IpcModule {
       return { ...s };
     }),
     ...recordCommands({ session: requireUnlocked, lead: requireLead }),
+    ...reviewCommands({ session: requireUnlocked, lead: requireLead }),
     onLocked: vi.fn(async (cb: (e: LockedEvent) => void) => {
       lockedListeners.push(cb);
       return () => {

@@ -1008,5 +1008,7 @@ str_enum! {
         Plan = "plan", "Plan";
         /// One review.
         Review = "review", "Review";
+        /// A pupil's subject access document (strategic lead only).
+        SubjectAccess = "subject_access", "Subject access document";
     }
 }

@@ -885,6 +885,13 @@ fn the_timeline_counts_sessions_per_month_and_printing_is_audited() {
     let r = reviews::prepare_review(&mut v, x.plan, D1, today(), now()).unwrap();
     reviews::record_print(&v, PrintTarget::Review, r.id, true, now()).unwrap();
     assert_eq!(last_audit(&v).action, "review.pdf");
+    reviews::record_print(&v, PrintTarget::SubjectAccess, x.pupil, true, now()).unwrap();
+    let a = last_audit(&v);
+    assert_eq!(a.action, "pupil.sar.pdf");
+    assert_eq!(
+        a.target.as_deref(),
+        Some(format!("pupil:{}", x.pupil).as_str())
+    );
 
     // A key adult of another pupil may neither see the timeline nor print the plan.
     v.lock("test", now());
@@ -901,4 +908,16 @@ fn the_timeline_counts_sessions_per_month_and_printing_is_audited() {
             .kind(),
         ErrorKind::NotPermitted
     );
+    // Nor may any key adult print a subject access document, their own pupil's included.
+    let ka1 = {
+        ka2.lock("test", now());
+        unlock(&s.dir, &s.ka1_id, KA1_PASS)
+    };
+    assert_eq!(
+        reviews::record_print(&ka1, PrintTarget::SubjectAccess, x.pupil, true, now())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotPermitted
+    );
+    assert_eq!(last_audit(&ka1).outcome, "refused");
 }

@@ -1,0 +1,207 @@
+//! The strategic lead's screens (issue 5) through the session: the overview of every caseload
+//! and supervision notes (`attune_domain::overview`, `attune_domain::supervision`), and the
+//! anonymised summary's preview, export and merge (`attune_export`), one thin method per
+//! operation plus the Tauri commands that call them.
+//!
+//! No SQL and no rules here: the domain and the exporter check the session's role on every
+//! call, audit it, and validate every input; the shell adds only the clock, and accepts a file
+//! or folder only when the person chose it with `choose_path` (see safety.rs).
+
+use std::path::{Path, PathBuf};
+
+use attune_domain::overview::{self, Overview, OverviewQuery};
+use attune_domain::supervision::{self, Supervisee, SupervisionNote, SupervisionNoteInput};
+use attune_domain::{access, summary_facts::Period};
+use attune_export::{
+    ExportOptions, ExportedFiles, MergeOptions, MergeReport, SummaryFileInfo, SummaryPreview,
+};
+use tauri::State;
+use time::{Date, OffsetDateTime};
+
+use crate::error::{CmdResult, CommandError};
+use crate::safety::{ChosenPaths, PathKind};
+use crate::state::{now, AppState};
+
+/// The exporter's errors keep their kind and the form field they are about ("k", "period").
+impl From<attune_export::Error> for CommandError {
+    fn from(e: attune_export::Error) -> Self {
+        CommandError {
+            kind: e.kind(),
+            retry_after_secs: None,
+            field: e.field().map(str::to_string),
+            message: e.to_string(),
+        }
+    }
+}
+
+fn clock() -> (OffsetDateTime, Date) {
+    let now = now();
+    (now, now.date())
+}
+
+impl AppState {
+    /// `query` None: the default weeks (4 ahead for reviews due, 3 without a session).
+    pub fn overview(&self, query: Option<OverviewQuery>) -> CmdResult<Overview> {
+        let (now, today) = clock();
+        let query = query.unwrap_or_default();
+        self.with_vault(|v| overview::overview(v, &query, today, now))
+    }
+
+    pub fn supervision_options(&self) -> CmdResult<Vec<Supervisee>> {
+        self.with_vault(|v| supervision::supervision_options(v, now()))
+    }
+
+    pub fn record_supervision_note(
+        &self,
+        input: SupervisionNoteInput,
+    ) -> CmdResult<SupervisionNote> {
+        let (now, today) = clock();
+        self.with_vault(|v| supervision::record_supervision_note(v, &input, today, now))
+    }
+
+    pub fn list_supervision_notes(
+        &self,
+        key_adult_id: Option<String>,
+    ) -> CmdResult<Vec<SupervisionNote>> {
+        self.with_vault(|v| supervision::list_supervision_notes(v, key_adult_id.as_deref(), now()))
+    }
+
+    pub fn get_supervision_note(&self, note_id: i64) -> CmdResult<SupervisionNote> {
+        self.with_vault(|v| supervision::get_supervision_note(v, note_id, now()))
+    }
+
+    // ----- anonymised summaries -------------------------------------------------------------------
+
+    /// `period`: "2025-26" or "2025-26 autumn"; `k`: 3 to 100.
+    pub fn summary_preview(&self, period: &str, k: u32) -> CmdResult<SummaryPreview> {
+        let period = Period::parse(period)?;
+        self.with_vault(|v| attune_export::preview(v, &period, k, now()))
+    }
+
+    /// Writes the three files into `folder` (already checked as chosen by the person).
+    pub fn export_summary(
+        &self,
+        period: &str,
+        k: u32,
+        folder: &Path,
+        options: &ExportOptions,
+    ) -> CmdResult<ExportedFiles> {
+        let period = Period::parse(period)?;
+        self.with_vault(|v| attune_export::export(v, &period, k, folder, options, now()))
+    }
+
+    /// Any signed-in user may read a summary file's heading (it holds no pupil's data).
+    pub fn inspect_summary(&self, path: &Path) -> CmdResult<SummaryFileInfo> {
+        self.with_vault(|v| access::actor(v).map(|_| ()))?;
+        Ok(attune_export::inspect(path)?)
+    }
+
+    /// Strategic lead only (the refusal audited); audited as `summary.merge` with the period.
+    pub fn merge_summaries(
+        &self,
+        paths: &[PathBuf],
+        folder: &Path,
+        options: &MergeOptions,
+    ) -> CmdResult<MergeReport> {
+        self.with_vault(|v| {
+            let now = now();
+            let user = access::require_lead(v, "summary.merge", None, "merge summaries", now)?;
+            let report = attune_export::merge_with(paths, folder, options)?;
+            let target = format!("period:{}", report.period);
+            access::record(v.conn()?, &user, "summary.merge", Some(&target), now)?;
+            Ok::<_, CommandError>(report)
+        })
+    }
+}
+
+// ----- commands ----------------------------------------------------------------------------------
+
+#[tauri::command]
+pub fn overview(state: State<'_, AppState>, query: Option<OverviewQuery>) -> CmdResult<Overview> {
+    state.overview(query)
+}
+
+#[tauri::command]
+pub fn supervision_options(state: State<'_, AppState>) -> CmdResult<Vec<Supervisee>> {
+    state.supervision_options()
+}
+
+#[tauri::command]
+pub fn record_supervision_note(
+    state: State<'_, AppState>,
+    input: SupervisionNoteInput,
+) -> CmdResult<SupervisionNote> {
+    state.record_supervision_note(input)
+}
+
+#[tauri::command]
+pub fn list_supervision_notes(
+    state: State<'_, AppState>,
+    key_adult_id: Option<String>,
+) -> CmdResult<Vec<SupervisionNote>> {
+    state.list_supervision_notes(key_adult_id)
+}
+
+#[tauri::command]
+pub fn get_supervision_note(
+    state: State<'_, AppState>,
+    note_id: i64,
+) -> CmdResult<SupervisionNote> {
+    state.get_supervision_note(note_id)
+}
+
+#[tauri::command]
+pub fn summary_preview(
+    state: State<'_, AppState>,
+    period: String,
+    k: u32,
+) -> CmdResult<SummaryPreview> {
+    state.summary_preview(&period, k)
+}
+
+/// `folder` must be one the person chose with `choose_path` (kind folder).
+#[tauri::command]
+pub fn export_summary(
+    state: State<'_, AppState>,
+    chosen: State<'_, ChosenPaths>,
+    period: String,
+    k: u32,
+    folder: String,
+    include_school_name: bool,
+    replace_existing: bool,
+) -> CmdResult<ExportedFiles> {
+    let folder = chosen.require(PathKind::Folder, &folder)?;
+    let options = ExportOptions {
+        include_school_name,
+        replace_existing,
+    };
+    state.export_summary(&period, k, &folder, &options)
+}
+
+/// `path` must be a file the person chose with `choose_path` (kind open).
+#[tauri::command]
+pub fn inspect_summary(
+    state: State<'_, AppState>,
+    chosen: State<'_, ChosenPaths>,
+    path: String,
+) -> CmdResult<SummaryFileInfo> {
+    let path = chosen.require(PathKind::Open, &path)?;
+    state.inspect_summary(&path)
+}
+
+/// Every path, and the folder, must be ones the person chose with `choose_path`.
+#[tauri::command]
+pub fn merge_summaries(
+    state: State<'_, AppState>,
+    chosen: State<'_, ChosenPaths>,
+    paths: Vec<String>,
+    folder: String,
+    replace_existing: bool,
+) -> CmdResult<MergeReport> {
+    let paths = paths
+        .iter()
+        .map(|p| chosen.require(PathKind::Open, p))
+        .collect::<CmdResult<Vec<_>>>()?;
+    let folder = chosen.require(PathKind::Folder, &folder)?;
+    state.merge_summaries(&paths, &folder, &MergeOptions { replace_existing })
+}

@@ -1,0 +1,64 @@
+// Charts (issue 4), drawn by Chart.js on a <canvas>. Only the pieces the progress and timeline
+// charts use are registered, so the rest of Chart.js is left out of the bundle. Chart.js sizes
+// the canvas through its style properties (the CSSOM), which the content security policy
+// allows; it adds no <style> element and no style attribute text of its own.
+//
+// A chart is never the only way to read the figures: every canvas has role="img" with an
+// aria-label saying the trend in words, and the screen shows the same figures in a table.
+
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LineController,
+  LineElement,
+  LinearScale,
+  PointElement,
+  Tooltip,
+  type ChartConfiguration,
+} from "chart.js";
+
+let registered = false;
+
+function register(): void {
+  if (registered) return;
+  Chart.register(LineController, LineElement, PointElement, BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+  // The app's own type and ink (system fonts only; nothing fetched).
+  Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Ubuntu, Cantarell, "Noto Sans", Arial, sans-serif';
+  Chart.defaults.font.size = 14;
+  Chart.defaults.color = "#1b1b1b";
+  registered = true;
+}
+
+/** The chart's colours: dark enough on white, and each line also has its own dash and marker. */
+export const CHART_COLOURS = {
+  rating: "#1a4f8b",
+  target: "#1e6b34",
+  bars: "#1f4e5f",
+  grid: "#cfd3d6",
+};
+
+export type AnyChartConfig = ChartConfiguration<"line" | "bar", number[], string>;
+
+/**
+ * Svelte action: draws `config` on the canvas, redraws it when the config changes, and frees
+ * the chart when the canvas goes. No animation (calmer, and a reduced-motion setting is never
+ * ignored).
+ */
+export function chart(canvas: HTMLCanvasElement, config: AnyChartConfig) {
+  register();
+  const make = (c: AnyChartConfig) =>
+    new Chart(canvas, { ...c, options: { ...c.options, animation: false, responsive: true, maintainAspectRatio: false } } as ChartConfiguration);
+  let current = make(config);
+  return {
+    update(next: AnyChartConfig) {
+      current.destroy();
+      current = make(next);
+    },
+    destroy() {
+      current.destroy();
+    },
+  };
+}

@@ -1,0 +1,338 @@
+// The screens that move data safely (issue 6): backups, restore (inside the app and from the
+// unlock screen), the subject access document, handover export and import, retention and
+// erasure. Only ipc.ts is mocked (the fake backend plus fake-safety.ts).
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import { screen, within } from "@testing-library/svelte";
+import * as ipc from "../lib/ipc";
+import { ADULT, backend, commandError, LEAD, passphraseFor } from "./fake-backend";
+import { seedPupil } from "./fake-records";
+import { BACKUP_FILE, PACK_FILE, PACK_PASSPHRASE, resetSafety, safety, USB } from "./fake-safety";
+import { byTestId, renderApp } from "./helpers";
+import { sanitiseDocument, fileSize, countsLine } from "../lib/safety";
+import type { UserInfo } from "../lib/bindings";
+
+vi.mock("../lib/ipc", async (importOriginal) => {
+  const { fakeIpc } = await import("./fake-backend");
+  const { safetyCommands } = await import("./fake-safety");
+  return { ...fakeIpc(await importOriginal()), ...safetyCommands() };
+});
+
+const api = vi.mocked(ipc);
+
+beforeEach(() => {
+  vi.clearAllMocks();
+  backend.lockedWith([LEAD, ADULT]);
+  resetSafety();
+});
+
+async function signIn(as: UserInfo) {
+  const rendered = await renderApp();
+  const { user } = rendered;
+  await user.click(byTestId(`unlock-user-${as.id}`));
+  await user.type(byTestId("unlock-passphrase"), passphraseFor(as));
+  await user.click(byTestId("unlock-submit"));
+  await screen.findByTestId("home-heading");
+  return rendered;
+}
+
+describe("helpers", () => {
+  it("the subject access document keeps only plain document markup; its title becomes the page's h1", () => {
+    const { title, body } = sanitiseDocument(
+      `<html><head><style>p{}</style><title>t</title></head><body><h1>Everything held about Amy</h1>` +
+        `<p class="meta" onclick="x()" style="color:red">Hi <b>there</b></p><script>bad()</script>` +
+        `<iframe src="x"></iframe><img src="y.png"><a href="https://example.invalid">link text</a>` +
+        `<h2>The pupil</h2><table><tr><th scope="col" onmouseover="z()">A</th></tr></table></body></html>`,
+    );
+    expect(title).toBe("Everything held about Amy");
+    expect(body).not.toMatch(/<h1|Everything held/);
+    expect(body).toContain("<h2>The pupil</h2>");
+    expect(body).toContain('<p class="meta">Hi <b>there</b></p>');
+    expect(body).toContain("link text");
+    expect(body).not.toMatch(/script|bad\(\)|iframe|<img|<a |href|onclick|onmouseover|style|example/);
+    expect(body).toContain('<th scope="col">A</th>');
+  });
+
+  it("sizes and counts read naturally", () => {
+    expect(fileSize(900)).toBe("900 bytes");
+    expect(fileSize(1536)).toBe("1.5 KB");
+    expect(fileSize(2_400_000)).toBe("2.3 MB");
+    expect(countsLine({ pupils: 1, plans: 0, reviews: null })).toBe("1 pupil, 0 plans and no reviews");
+  });
+});
+
+describe("backups", () => {
+  it("a lead backs up into the chosen folder and sees the file, its size, time and that it was checked", async () => {
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-backup"));
+    expect(await screen.findByTestId("auto-backups-table")).toBeInTheDocument();
+    expect(byTestId("auto-backup-0")).toHaveTextContent("22 November 2026");
+    expect(byTestId("auto-backup-1")).toHaveTextContent("21 November 2026");
+
+    await user.click(byTestId("backup-now"));
+    expect(api.choosePath).toHaveBeenCalledWith(expect.objectContaining({ kind: "folder" }));
+    expect(api.backupNow).toHaveBeenCalledWith(USB);
+    expect(await screen.findByTestId("backup-file-name")).toHaveTextContent("attune-backup-2026-11-22-0930.attune-backup");
+    expect(byTestId("backup-size")).toHaveTextContent("2.3 MB");
+    expect(byTestId("backup-time")).toHaveTextContent(/22 November 2026 at \d\d:\d\d/);
+    expect(byTestId("backup-verified")).toHaveTextContent("Yes: read back from the disk and checked end to end");
+    expect(byTestId("backup-counts")).toHaveTextContent("3 pupils, 2 plans and 1 review");
+  });
+
+  it("cancelling the chooser writes nothing; a failure says why", async () => {
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-backup"));
+    await screen.findByTestId("auto-backups-table");
+    api.choosePath.mockResolvedValueOnce(null);
+    await user.click(byTestId("backup-now"));
+    expect(api.backupNow).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("backup-done")).not.toBeInTheDocument();
+
+    api.backupNow.mockRejectedValueOnce(
+      commandError("io", "The disk is full: there is no room for the backup in /media/usb, so none was written."),
+    );
+    await user.click(byTestId("backup-now"));
+    expect(await screen.findByTestId("backup-error")).toHaveTextContent("no room for the backup");
+  });
+
+  it("a lead sets how many automatic backups to keep, with a clear error for a bad number", async () => {
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-backup"));
+    const keep = (await screen.findByTestId("auto-backup-keep")) as HTMLInputElement;
+    expect(keep.value).toBe("7");
+    await user.clear(keep);
+    await user.type(keep, "0");
+    await user.click(byTestId("auto-backup-keep-save"));
+    expect(byTestId("error-summary")).toHaveTextContent("between 1 and 365");
+    expect(api.setAutoBackupKeep).not.toHaveBeenCalled();
+    await user.clear(keep);
+    await user.type(keep, "14");
+    await user.click(byTestId("auto-backup-keep-save"));
+    expect(await screen.findByTestId("auto-backup-keep-saved")).toHaveTextContent("keep the newest 14 automatic backups");
+    expect(api.setAutoBackupKeep).toHaveBeenCalledWith(14);
+  });
+
+  it("a key adult may back up but sees neither the keep setting nor restore", async () => {
+    const { user } = await signIn(ADULT);
+    await user.click(byTestId("nav-backup"));
+    await screen.findByTestId("auto-backups-table");
+    expect(screen.queryByTestId("auto-backup-keep")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("backup-restore-link")).not.toBeInTheDocument();
+    await user.click(byTestId("backup-now"));
+    expect(await screen.findByTestId("backup-verified")).toBeInTheDocument();
+  });
+});
+
+describe("restore", () => {
+  async function toRestore(user: Awaited<ReturnType<typeof signIn>>["user"]) {
+    await user.click(byTestId("nav-backup"));
+    await user.click(await screen.findByTestId("backup-restore-link"));
+    await user.click(await screen.findByTestId("restore-choose"));
+    await screen.findByTestId("restore-summary");
+  }
+
+  it("chooses, unlocks, checks and restores, then shows the unlock screen; a wrong passphrase replaces nothing", async () => {
+    const { user } = await signIn(LEAD);
+    await toRestore(user);
+    expect(api.choosePath).toHaveBeenCalledWith(expect.objectContaining({ kind: "open" }));
+    expect(api.inspectBackup).toHaveBeenCalledWith(BACKUP_FILE);
+    expect(byTestId("restore-counts")).toHaveTextContent("3 pupils, 2 plans and 1 review");
+    expect(byTestId("restore-made")).toHaveTextContent("22 November 2026");
+
+    await user.type(byTestId("restore-secret"), "not the passphrase");
+    await user.click(byTestId("restore-open"));
+    expect(await screen.findByTestId("error-summary")).toHaveTextContent(`That passphrase is not right for ${LEAD.name}.`);
+    expect(api.restoreBackup).not.toHaveBeenCalled();
+    expect(screen.queryByTestId("restore-confirm")).not.toBeInTheDocument();
+
+    await user.clear(byTestId("restore-secret"));
+    await user.type(byTestId("restore-secret"), passphraseFor(LEAD));
+    await user.click(byTestId("restore-open"));
+    expect(await screen.findByTestId("restore-checked-counts")).toHaveTextContent("3 pupils, 2 plans and 1 review");
+    expect(byTestId("restore-warning")).toHaveTextContent("Anything recorded after 22 November 2026");
+    await user.click(byTestId("restore-confirm"));
+    expect(api.restoreBackup).toHaveBeenCalledWith(BACKUP_FILE, LEAD.id, passphraseFor(LEAD), false);
+    expect(await screen.findByTestId("restore-replaced")).toHaveTextContent("vault.replaced-2026-11-22-1000");
+    await user.click(byTestId("restore-continue"));
+    expect(await screen.findByTestId("unlock-submit")).toBeInTheDocument();
+    expect(byTestId("lock-reason")).toHaveTextContent("The backup was restored.");
+  });
+
+  it("a backup of another vault is refused before any passphrase is asked for", async () => {
+    safety.sameVault = false;
+    const { user } = await signIn(LEAD);
+    await toRestore(user);
+    expect(byTestId("restore-other-vault")).toHaveTextContent("backup of another vault");
+    expect(screen.queryByTestId("restore-secret")).not.toBeInTheDocument();
+  });
+
+  it("a damaged file is reported as damaged, not as a damaged vault", async () => {
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-backup"));
+    await user.click(await screen.findByTestId("backup-restore-link"));
+    api.inspectBackup.mockRejectedValueOnce(
+      commandError("vault_damaged", "The backup file is damaged or has been altered (its checksum does not match). Nothing was restored from it."),
+    );
+    await user.click(await screen.findByTestId("restore-choose"));
+    expect(await screen.findByTestId("restore-error")).toHaveTextContent("The backup file is damaged or has been altered");
+  });
+
+  it("can start from the unlock screen, with the recovery key", async () => {
+    const { user } = await renderApp();
+    await user.click(byTestId("unlock-restore"));
+    await user.click(await screen.findByTestId("restore-choose"));
+    await screen.findByTestId("restore-summary");
+    await user.click(byTestId("restore-method-recovery"));
+    await user.type(byTestId("restore-secret"), "k7qw m2pz x9rt b4nh q8lv d3jc w6yf p5gs");
+    await user.click(byTestId("restore-open"));
+    await user.click(await screen.findByTestId("restore-confirm"));
+    await user.click(await screen.findByTestId("restore-continue"));
+    expect(await screen.findByTestId("lock-reason")).toHaveTextContent("The backup was restored.");
+
+    await user.click(byTestId("unlock-restore"));
+    await user.click(await screen.findByTestId("restore-cancel"));
+    expect(await screen.findByTestId("unlock-submit")).toBeInTheDocument();
+  });
+});
+
+describe("a pupil's documents", () => {
+  it("a key adult is not offered the subject access document or the handover pack", async () => {
+    const { pupil } = seedPupil({ legal_forename: "Amara", legal_surname: "O'Neill" }, { keyAdult: { id: ADULT.id, name: ADULT.name } });
+    const { user } = await signIn(ADULT);
+    await user.click(await screen.findByTestId(`pupil-link-${pupil.id}`));
+    await screen.findByTestId("pupil-heading");
+    expect(screen.queryByTestId("pupil-sar")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("pupil-handover")).not.toBeInTheDocument();
+  });
+
+  it("the subject access document opens as a sanitised print view and saves as an HTML file", async () => {
+    const { pupil } = seedPupil({ legal_forename: "Amara", legal_surname: "O'Neill" });
+    const { user } = await signIn(LEAD);
+    await user.click(await screen.findByTestId(`pupil-link-${pupil.id}`));
+    await user.click(await screen.findByTestId("pupil-sar"));
+    const doc = await screen.findByTestId("sar-document");
+    expect(within(doc).getByRole("heading", { level: 1 })).toHaveTextContent("Everything held about Amara O'Neill");
+    expect(within(doc).getByRole("heading", { level: 2, name: "The pupil" })).toBeInTheDocument();
+    expect(doc.querySelector("script, style, img, a, [onclick]")).toBeNull();
+    expect(doc).toHaveTextContent("Legal forename");
+
+    await user.click(byTestId("sar-save"));
+    expect(api.choosePath).toHaveBeenCalledWith(
+      expect.objectContaining({ kind: "save", default_name: expect.stringMatching(new RegExp(`^subject-access-pupil-${pupil.id}-\\d{4}-\\d{2}-\\d{2}\\.html$`)) }),
+    );
+    expect(api.saveSubjectAccessDocument).toHaveBeenCalledWith(pupil.id, expect.stringMatching(/\.html$/));
+    expect(await screen.findByTestId("sar-saved")).toHaveTextContent("Saved subject-access-pupil-");
+
+    // Save as PDF: the same print view, to a PDF chosen with the chooser, audited by the backend.
+    await user.click(byTestId("sar-save-pdf"));
+    await vi.waitFor(() => expect(api.savePdf).toHaveBeenCalledWith("subject_access", pupil.id, expect.stringMatching(/\.pdf$/)));
+    expect(api.choosePath).toHaveBeenLastCalledWith(expect.objectContaining({ kind: "save", filters: [{ name: "PDF", extensions: ["pdf"] }] }));
+    expect(await screen.findByTestId("sar-saved")).toHaveTextContent("Saved to");
+    await user.click(byTestId("sar-back"));
+    expect(await screen.findByTestId("pupil-heading")).toBeInTheDocument();
+  });
+
+  it("the handover pack's passphrase is shown once, with the instruction to pass it on separately", async () => {
+    const { pupil } = seedPupil({ legal_forename: "Amara", legal_surname: "O'Neill" });
+    const { user } = await signIn(LEAD);
+    await user.click(await screen.findByTestId(`pupil-link-${pupil.id}`));
+    await user.click(await screen.findByTestId("pupil-handover"));
+    await user.click(await screen.findByTestId("handover-export"));
+    expect(api.exportHandover).toHaveBeenCalledWith(pupil.id, USB);
+    expect(await screen.findByTestId("handover-passphrase")).toHaveTextContent(PACK_PASSPHRASE.split("-").join(" "));
+    expect(byTestId("handover-file-name")).toHaveTextContent("handover-2026-11-22.attune-handover");
+    expect(byTestId("handover-instructions")).toHaveTextContent("shown only now");
+    expect(byTestId("handover-instructions")).toHaveTextContent("separately from the file");
+    await user.click(byTestId("handover-finished"));
+    await screen.findByTestId("pupil-heading");
+    await user.click(byTestId("pupil-handover"));
+    await screen.findByTestId("handover-export");
+    expect(screen.queryByTestId("handover-passphrase")).not.toBeInTheDocument();
+  });
+
+  it("a handover pack imports as a new pupil with the chosen key adult; a wrong passphrase imports nothing", async () => {
+    const incoming = seedPupil({ legal_forename: "Zoë", legal_surname: "Quennell" });
+    safety.importedId = incoming.pupil.id;
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-pupils"));
+    await user.click(await screen.findByTestId("pupil-handover-import"));
+    api.choosePath.mockResolvedValueOnce(PACK_FILE);
+    await user.click(await screen.findByTestId("handover-import-choose"));
+    expect(await screen.findByTestId("handover-import-file")).toHaveTextContent("handover-2026-11-22.attune-handover");
+
+    await user.click(byTestId("handover-import-submit"));
+    expect(byTestId("error-summary")).toHaveTextContent("Enter the handover passphrase");
+    await user.type(byTestId("handover-passphrase-input"), "0000-0000-0000-0000-0000-0000-0000-0000");
+    await user.click(byTestId("handover-import-submit"));
+    expect(await screen.findByTestId("error-summary")).toHaveTextContent("does not open this file. Nothing was imported.");
+    expect(screen.queryByTestId("pupil-heading")).not.toBeInTheDocument();
+
+    await user.clear(byTestId("handover-passphrase-input"));
+    await user.type(byTestId("handover-passphrase-input"), PACK_PASSPHRASE.toLowerCase());
+    await user.selectOptions(byTestId("handover-key-adult"), ADULT.id);
+    await user.click(byTestId("handover-import-submit"));
+    expect(api.importHandover).toHaveBeenLastCalledWith(PACK_FILE, PACK_PASSPHRASE.toLowerCase(), ADULT.id);
+    expect(await screen.findByTestId("pupil-heading")).toHaveTextContent("Zoë Quennell");
+  });
+});
+
+describe("retention and erasure", () => {
+  it("the lead sets the period, sees who is due, and erases one after typing their name", async () => {
+    const left = seedPupil({ legal_forename: "Zoë", legal_surname: "Quennell" });
+    safety.due = [
+      {
+        pupil_id: left.pupil.id,
+        display_name: "Zoë Quennell",
+        legal_name: "Zoë Quennell",
+        year_group_label: "Year 5",
+        status: "left",
+        left_on: "2015-07-20",
+        due_on: "2022-07-20",
+      },
+    ];
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-settings"));
+    await user.click(await screen.findByTestId("settings-retention"));
+    const row = await screen.findByTestId(`retention-row-${left.pupil.id}`);
+    expect(row).toHaveTextContent("Zoë Quennell");
+    expect(row).toHaveTextContent("20 July 2015");
+    expect(row).toHaveTextContent("20 July 2022");
+
+    const years = byTestId("retention-years") as HTMLInputElement;
+    expect(years.value).toBe("7");
+    await user.clear(years);
+    await user.type(years, "6");
+    await user.click(byTestId("retention-years-save"));
+    expect(await screen.findByTestId("retention-years-saved")).toHaveTextContent("kept for 6 years");
+    expect(api.setRetentionYears).toHaveBeenCalledWith(6);
+
+    await user.click(byTestId(`retention-erase-${left.pupil.id}`));
+    expect(byTestId("erase-confirm")).toHaveTextContent("cannot be undone");
+    await user.type(byTestId("erase-confirm-name"), "Zoe");
+    await user.click(byTestId("erase-confirm-submit"));
+    expect(byTestId("error-summary")).toHaveTextContent("That is not the pupil's name. Type Zoë Quennell to confirm");
+    expect(api.erasePupil).not.toHaveBeenCalled();
+
+    await user.clear(byTestId("erase-confirm-name"));
+    await user.type(byTestId("erase-confirm-name"), "  zoë   quennell ");
+    await user.click(byTestId("erase-confirm-submit"));
+    expect(api.erasePupil).toHaveBeenCalledWith(left.pupil.id);
+    expect(await screen.findByTestId("retention-erased")).toHaveTextContent("Zoë Quennell's record was erased");
+    expect(screen.queryByTestId(`retention-row-${left.pupil.id}`)).not.toBeInTheDocument();
+    expect(byTestId("retention-none")).toBeInTheDocument();
+  });
+
+  it("keeping it leaves the pupil listed and erases nothing", async () => {
+    const left = seedPupil({ legal_forename: "Zoë", legal_surname: "Quennell" });
+    safety.due = [
+      { pupil_id: left.pupil.id, display_name: "Zoë Quennell", legal_name: "Zoë Quennell", year_group_label: "Year 5", status: "archived", left_on: "2015-07-20", due_on: "2022-07-20" },
+    ];
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-settings"));
+    await user.click(await screen.findByTestId("settings-retention"));
+    await user.click(await screen.findByTestId(`retention-erase-${left.pupil.id}`));
+    await user.click(byTestId("erase-confirm-cancel"));
+    expect(screen.queryByTestId("erase-confirm")).not.toBeInTheDocument();
+    expect(byTestId(`retention-row-${left.pupil.id}`)).toHaveTextContent("Archived");
+    expect(api.erasePupil).not.toHaveBeenCalled();
+  });
+});
