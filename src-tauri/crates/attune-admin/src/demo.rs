@@ -3,7 +3,7 @@
 //! Everything is written through the same domain functions the app's commands call
 //! (`pupils::add_pupil`, `assign_key_adult`, `plans::start_plan`, `add_goal`,
 //! `records::log_session`, `add_chronology_event`, `add_score`, `set_indicators`,
-//! `Vault::add_user`), so the rules, the audit entries and the search index are exactly what
+//! `reviews::prepare_review`, `save_review_draft`, `sign_review`, `Vault::add_user`), so the rules, the audit entries and the search index are exactly what
 //! real use produces. Each call commits on its own (`synchronous=FULL`), as in the app.
 //!
 //! The *content* (names, dates, notes, scores) comes from a `ChaCha20Rng` seeded with `--seed`,
@@ -14,17 +14,24 @@
 //! Shape of one pupil (3 school years, September 2023 to July 2026): a plan (default framework,
 //! half-termly reviews, about 18 due dates) with 6 goals; about 350 sessions (3 a week in term
 //! time) with notes of 80–300 characters; 10 chronology events; 4 instrument scores; termly
-//! indicators for 9 terms. Users: the strategic lead plus 19 key adults, each assigned an
+//! indicators for 9 terms; a signed review for every due date but the last (17 of the 18 due
+//! by July 2026: the last is left as the next review to prepare), each with 2–6 attendees and
+//! their own scaling, a rating, evidence and a decision per active goal (mostly continue; a goal
+//! at its target is sometimes achieved, and a new goal replaces it), the pupil's and the
+//! carer's voices and the three Signs of Safety columns (60–700 characters each). Users: the strategic lead plus 19 key adults, each assigned an
 //! equal share of the pupils (about 25 each at the large size).
 
 use std::time::Instant;
 
+use std::collections::BTreeMap;
+
 use attune_domain::model::{
-    ChronologyInput, ChronologyKind, GoalInput, IndicatorsInput, Instrument, PlanInput, PupilInput,
-    ScoreInput, SessionInput, SessionKind,
+    AttendeeInput, ChronologyInput, ChronologyKind, GoalDecision, GoalInput, GoalReviewInput,
+    IndicatorsInput, Instrument, PlanInput, PupilInput, ReviewInput, ScoreInput, SessionInput,
+    SessionKind,
 };
 use attune_domain::schedule::Cadence;
-use attune_domain::{framework::Framework, plans, pupils, records, school_frameworks};
+use attune_domain::{framework::Framework, plans, pupils, records, reviews, school_frameworks};
 use attune_vault::{Passphrase, Role, UserInfo, Vault};
 use rand::rngs::OsRng;
 use rand::seq::SliceRandom;
@@ -75,7 +82,23 @@ pub struct Generated {
     pub chronology: u64,
     pub scores: u64,
     pub goals: u64,
+    /// Signed reviews.
+    pub reviews: u64,
+    /// Seconds spent preparing, saving and signing the reviews (part of `secs`).
+    pub review_secs: f64,
+    /// Per pupil, in the order of `pupils`: its plan and what the benchmark uses of it.
+    pub plans: Vec<GenPlan>,
     pub secs: f64,
+}
+
+/// A generated pupil's plan.
+#[derive(Debug, Clone)]
+pub struct GenPlan {
+    pub plan_id: i64,
+    /// The goal with the longest progress series (the most signed ratings).
+    pub series_goal: i64,
+    /// The plan's first due date with no review: the next one to prepare, if any.
+    pub next_due: Option<Date>,
 }
 
 const FORENAMES: &[&str] = &[
@@ -443,6 +466,146 @@ pub fn note(rng: &mut ChaCha20Rng, min: usize, max: usize) -> String {
     s
 }
 
+/// Who else comes to a review besides the key adult (name, role).
+const ATTENDEES: &[(&str, &str)] = &[
+    ("Class teacher", "class teacher"),
+    ("Carer", "foster carer"),
+    ("Parent", "parent"),
+    ("SENCo", "SENCo"),
+    ("Social worker", "social worker"),
+    ("Virtual school", "virtual school head"),
+    ("Teaching assistant", "teaching assistant"),
+    ("Educational psychologist", "educational psychologist"),
+];
+
+/// Every review of one generated plan needs these.
+struct ReviewCtx<'a> {
+    plan_id: i64,
+    /// The plan's due dates, in order.
+    due: Vec<Date>,
+    /// The last day of the generated history.
+    end: Date,
+    forename: &'a str,
+    key_adult: &'a str,
+}
+
+fn goal_input(rng: &mut ChaCha20Rng, forename: &str, domain_id: &str) -> GoalInput {
+    let baseline = rng.gen_range(1..=5);
+    GoalInput {
+        domain_id: domain_id.to_string(),
+        outcome: format!("{forename} {}", pick(rng, DOMAIN_OUTCOMES)),
+        baseline,
+        target: rng.gen_range(baseline + 2..=10),
+        strategies: note(rng, 40, 120),
+        who: "Key adult and class teacher".into(),
+        how_often: "Daily check-in".into(),
+        pp_plus_cost_pence: rng.gen_bool(0.3).then(|| rng.gen_range(500..20000)),
+    }
+}
+
+/// Holds and signs off a review for every due date of the history but the last, through
+/// `reviews::prepare_review`, `save_review_draft` and `sign_review` as the app does. Ratings
+/// move from each goal's last rating (its baseline at first); a goal rated at or above its
+/// target is sometimes decided achieved, and a new goal in the same domain, agreed at the
+/// review (`ReviewInput::new_goals`), takes its place when it is signed off.
+/// Returns the signed reviews, the goal with the longest progress series, and the first due
+/// date left without a review.
+fn make_reviews(
+    vault: &mut Vault,
+    rng: &mut ChaCha20Rng,
+    g: &mut Generated,
+    c: &ReviewCtx<'_>,
+) -> Result<(u64, i64, Option<Date>)> {
+    let in_history: Vec<Date> = c.due.iter().copied().filter(|d| *d <= c.end).collect();
+    let to_hold = in_history.len().saturating_sub(1);
+    let mut ratings: BTreeMap<i64, u32> = BTreeMap::new();
+    let mut signed = 0;
+    for &due in &in_history[..to_hold] {
+        // Held in the review week, or now and then a week or two late.
+        let on = if rng.gen_bool(0.08) {
+            due + Duration::days(rng.gen_range(7..=16))
+        } else {
+            due + Duration::days(rng.gen_range(0..=4))
+        };
+        let meeting = on.with_hms(9, 30, 0).expect("valid time").assume_utc();
+        let review = reviews::prepare_review(vault, c.plan_id, due, on, meeting)?;
+        let mut attendees = vec![AttendeeInput {
+            name: c.key_adult.to_string(),
+            role: "key adult".into(),
+            scaling: Some(rng.gen_range(3..=9)),
+        }];
+        let mut others: Vec<&(&str, &str)> = ATTENDEES.iter().collect();
+        others.shuffle(rng);
+        for (name, role) in others.into_iter().take(rng.gen_range(1..=4)) {
+            attendees.push(AttendeeInput {
+                name: (*name).to_string(),
+                role: (*role).to_string(),
+                scaling: (!rng.gen_bool(0.1)).then(|| rng.gen_range(2..=10)),
+            });
+        }
+        if rng.gen_bool(0.6) {
+            attendees.push(AttendeeInput {
+                name: c.forename.to_string(),
+                role: "pupil".into(),
+                scaling: Some(rng.gen_range(2..=10)),
+            });
+        }
+        let mut achieved = Vec::new();
+        let goals = review
+            .prefill
+            .goals
+            .iter()
+            .map(|p| {
+                let last = i32::from(p.last_rating.unwrap_or(p.baseline));
+                let step = [-1, 0, 0, 1, 1, 1, 2][rng.gen_range(0..7)];
+                let rating = (last + step).clamp(0, 10) as u8;
+                let decision = if rating >= p.target && rng.gen_bool(0.4) {
+                    achieved.push(p.domain_id.clone());
+                    GoalDecision::Achieved
+                } else if rng.gen_bool(0.05) {
+                    GoalDecision::Change
+                } else {
+                    GoalDecision::Continue
+                };
+                *ratings.entry(p.goal_id).or_default() += 1;
+                GoalReviewInput {
+                    goal_id: p.goal_id,
+                    rating: Some(rating),
+                    evidence: note(rng, 60, 300),
+                    decision: Some(decision),
+                }
+            })
+            .collect();
+        // A new goal in the same domain replaces each one achieved, agreed at the review.
+        let new_goals = achieved
+            .iter()
+            .map(|domain_id| goal_input(rng, c.forename, domain_id))
+            .collect();
+        let input = ReviewInput {
+            attendees,
+            goals,
+            pupil_voice: note(rng, 60, 400),
+            parent_carer_voice: note(rng, 60, 400),
+            working_well: note(rng, 150, 700),
+            worried_about: note(rng, 100, 600),
+            needs_to_happen: note(rng, 100, 600),
+            next_steps: note(rng, 80, 400),
+            new_goals,
+            next_review_date: None,
+        };
+        reviews::save_review_draft(vault, review.id, &input, meeting + Duration::minutes(50))?;
+        reviews::sign_review(vault, review.id, meeting + Duration::minutes(55))?;
+        signed += 1;
+        g.goals += achieved.len() as u64;
+    }
+    let series_goal = ratings
+        .iter()
+        .max_by_key(|(id, n)| (**n, std::cmp::Reverse(**id)))
+        .map(|(id, _)| *id)
+        .unwrap_or_default();
+    Ok((signed, series_goal, in_history.get(to_hold).copied()))
+}
+
 fn pick<'a>(rng: &mut ChaCha20Rng, list: &[&'a str]) -> &'a str {
     list.choose(rng).copied().expect("non-empty list")
 }
@@ -501,6 +664,9 @@ pub fn generate(
         chronology: 0,
         scores: 0,
         goals: 0,
+        reviews: 0,
+        review_secs: 0.0,
+        plans: Vec::new(),
         secs: 0.0,
     };
     for i in 0..size.pupils() {
@@ -550,24 +716,10 @@ pub fn generate(
         )?;
         for k in 0..6 {
             let domain = &fw.domains[k % fw.domains.len()];
-            let baseline = rng.gen_range(1..=5);
             plans::add_goal(
                 vault,
                 plan.id,
-                &GoalInput {
-                    domain_id: domain.id.clone(),
-                    outcome: format!(
-                        "{} {}",
-                        input.legal_forename,
-                        pick(&mut rng, DOMAIN_OUTCOMES)
-                    ),
-                    baseline,
-                    target: rng.gen_range(baseline + 2..=10),
-                    strategies: note(&mut rng, 40, 120),
-                    who: "Key adult and class teacher".into(),
-                    how_often: "Daily check-in".into(),
-                    pp_plus_cost_pence: rng.gen_bool(0.3).then(|| rng.gen_range(500..20000)),
-                },
+                &goal_input(&mut rng, &input.legal_forename, &domain.id),
                 &frameworks,
                 at(plan_start),
             )?;
@@ -711,14 +863,38 @@ pub fn generate(
             }
         }
 
+        // Reviews: every due date of the history but the last is held and signed off.
+        let reviews_started = Instant::now();
+        let (signed, series_goal, next_due) = make_reviews(
+            vault,
+            &mut rng,
+            &mut g,
+            &ReviewCtx {
+                plan_id: plan.id,
+                due: plan.due_dates.iter().map(|d| d.date).collect(),
+                end,
+                forename: &input.legal_forename,
+                key_adult: &key_adults[ka].name,
+            },
+        )?;
+        g.reviews += signed;
+        g.review_secs += reviews_started.elapsed().as_secs_f64();
+        g.plans.push(GenPlan {
+            plan_id: plan.id,
+            series_goal,
+            next_due,
+        });
+
         g.pupils.push((pupil.id, ka));
         if progress && ((i + 1) % 25 == 0 || i + 1 == size.pupils()) {
             eprintln!(
-                "demo: {}/{} pupils, {} sessions ({:.1} s)",
+                "demo: {}/{} pupils, {} sessions, {} reviews ({:.1} s, {:.1} s of it reviews)",
                 i + 1,
                 size.pupils(),
                 g.sessions,
-                started.elapsed().as_secs_f64()
+                g.reviews,
+                started.elapsed().as_secs_f64(),
+                g.review_secs
             );
         }
     }
