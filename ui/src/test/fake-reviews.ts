@@ -2,7 +2,7 @@
 // draft per due date, saved as typed; sign-off needing attendees and every goal rated and
 // decided; a signed review refusing any edit; amendments kept beside it; the sign-off setting.
 import { vi } from "vitest";
-import type { Review, ReviewInput, ReviewSignOff, ReviewSlot } from "../lib/bindings";
+import type { PlanView, RenewPlanInput, Review, ReviewInput, ReviewSignOff, ReviewSlot } from "../lib/bindings";
 import { records, type Ctx } from "./fake-records";
 import { commandError } from "./fake-backend";
 
@@ -137,6 +137,24 @@ export function reviewCommands(ctx: Ctx) {
       const s = ctx.session();
       r.amendments.push({ id: records.nextId++, reason, text, author: { id: s.user.id, name: s.user.name }, at: "2026-11-22T11:00:00Z" });
       return structuredClone(r);
+    }),
+    renewPlan: vi.fn(async (planId: number, input: RenewPlanInput): Promise<PlanView> => {
+      const p = planOf(planId);
+      mayUse(ctx, p.pupil.key_adult?.id);
+      if (input.plan.start <= p.plan.start) {
+        throw Object.assign(commandError("invalid_input", "The new plan starts after the current one started."), { field: "start" });
+      }
+      const carried = p.plan.goals.filter((g) => input.carry_goal_ids.includes(g.id));
+      p.plan = {
+        ...p.plan,
+        id: records.nextId++,
+        start: input.plan.start,
+        horizon_end: input.plan.horizon_end,
+        cadence: input.plan.cadence,
+        goals: carried.map((g, i) => ({ ...g, id: records.nextId++, position: i })),
+      };
+      p.plan.goals.forEach((g) => (g.plan_id = p.plan.id));
+      return structuredClone(p.plan);
     }),
     reviewSignOff: vi.fn(async () => {
       ctx.session();

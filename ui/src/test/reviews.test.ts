@@ -145,3 +145,36 @@ describe("reviews", () => {
     expect(reviewStore.signOff).toBe("key_adult");
   });
 });
+
+describe("renewing a plan", () => {
+  it("carries the chosen goals into a new plan and says the old one is kept", async () => {
+    const { user, ava, goals, plan } = await openReviews(ADULT);
+    await user.click(byTestId("pupil-tab-plan"));
+    await user.click(await screen.findByTestId("plan-renew"));
+    const form = await screen.findByTestId("renew-form");
+    // Every current goal is ticked to start with; untick the second.
+    expect((byTestId(`renew-goal-${goals[0].id}`) as HTMLInputElement).checked).toBe(true);
+    await user.click(byTestId(`renew-goal-${goals[1].id}`));
+    // A start before the current plan's is refused by the backend, named on the date field.
+    const day = within(form).getByLabelText("Day");
+    const month = within(form).getByLabelText("Month");
+    const year = within(form).getByLabelText("Year");
+    await user.clear(day);
+    await user.type(day, "1");
+    await user.clear(month);
+    await user.type(month, "1");
+    await user.clear(year);
+    await user.type(year, "2025");
+    await user.click(byTestId("renew-save"));
+    expect(await screen.findByTestId("error-summary")).toHaveTextContent("starts after the current one started");
+    await user.clear(year);
+    await user.type(year, "2027");
+    await user.click(byTestId("renew-save"));
+    expect(await screen.findByTestId("plan-saved")).toHaveTextContent("Plan renewed from 1 January 2027: 1 goal carried forward");
+    expect(api.renewPlan).toHaveBeenLastCalledWith(plan.id, {
+      plan: { framework_id: plan.framework_id, start: "2027-01-01", horizon_end: "2029-01-01", cadence: plan.cadence },
+      carry_goal_ids: [goals[0].id],
+    });
+    expect(ava.plan?.goals.map((g) => g.outcome)).toEqual(["Joins a lunchtime club"]);
+  });
+});
