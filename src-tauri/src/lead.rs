@@ -103,14 +103,7 @@ impl AppState {
         folder: &Path,
         options: &MergeOptions,
     ) -> CmdResult<MergeReport> {
-        self.with_vault(|v| {
-            let now = now();
-            let user = access::require_lead(v, "summary.merge", None, "merge summaries", now)?;
-            let report = attune_export::merge_with(paths, folder, options)?;
-            let target = format!("period:{}", report.period);
-            access::record(v.conn()?, &user, "summary.merge", Some(&target), now)?;
-            Ok::<_, CommandError>(report)
-        })
+        self.with_vault(|v| attune_export::merge_in_session(v, paths, folder, options, now()))
     }
 }
 

@@ -888,6 +888,19 @@ pub fn summary_facts(
 /// Audits an export of `period` (strategic lead only): outcome `ok` with the file names written,
 /// or `failed` (nothing written). Never any content. Audited `summary.export`, target
 /// `period:2025-26 autumn files:a.csv,a.json,a.html`.
+/// Checks the session may merge summaries (strategic lead only; a refusal is audited). The
+/// merge itself needs no vault; the app runs it inside the session, so the lead's role applies.
+pub fn require_merge(vault: &Vault, now: OffsetDateTime) -> Result<()> {
+    access::require_lead(vault, "summary.merge", None, "merge summaries", now).map(|_| ())
+}
+
+/// Audits a merge done in the session: `summary.merge`, target the period.
+pub fn audit_merge(vault: &Vault, period: &str, now: OffsetDateTime) -> Result<()> {
+    let user = access::actor(vault)?;
+    let target = format!("period:{period}");
+    access::record(vault.conn()?, &user, "summary.merge", Some(&target), now)
+}
+
 pub fn audit_export(
     vault: &Vault,
     period: &Period,

@@ -335,6 +335,21 @@ pub fn merge(paths: &[PathBuf], out_dir: &Path) -> Result<MergeReport> {
     merge_with(paths, out_dir, &MergeOptions::default())
 }
 
+/// [`merge_with`] inside a signed-in session (the app): strategic lead only (a refusal is
+/// audited), and the merge audited as `summary.merge` with its period.
+pub fn merge_in_session(
+    vault: &Vault,
+    paths: &[PathBuf],
+    out_dir: &Path,
+    options: &MergeOptions,
+    now: OffsetDateTime,
+) -> Result<MergeReport> {
+    summary_facts::require_merge(vault, now)?;
+    let report = merge_with(paths, out_dir, options)?;
+    summary_facts::audit_merge(vault, &report.period, now)?;
+    Ok(report)
+}
+
 /// [`merge()`] with options.
 pub fn merge_with(
     paths: &[PathBuf],
