@@ -16,11 +16,10 @@ use attune_export::{
     ExportOptions, ExportedFiles, MergeOptions, MergeReport, SummaryFileInfo, SummaryPreview,
 };
 use tauri::State;
-use time::{Date, OffsetDateTime};
 
 use crate::error::{CmdResult, CommandError};
 use crate::safety::{ChosenPaths, PathKind};
-use crate::state::{now, AppState};
+use crate::state::{clock, now, AppState};
 
 /// The exporter's errors keep their kind and the form field they are about ("k", "period").
 impl From<attune_export::Error> for CommandError {
@@ -32,11 +31,6 @@ impl From<attune_export::Error> for CommandError {
             message: e.to_string(),
         }
     }
-}
-
-fn clock() -> (OffsetDateTime, Date) {
-    let now = now();
-    (now, now.date())
 }
 
 impl AppState {

@@ -11,11 +11,11 @@ use attune_domain::{
     pupils, records, school_frameworks, search, vault_import,
 };
 use attune_vault::Vault;
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use crate::dto::*;
 use crate::error::CmdResult;
-use crate::state::{now, AppState};
+use crate::state::{clock, now, AppState};
 
 /// How many recent sessions a pupil's page shows when the UI does not say.
 pub const DEFAULT_SESSION_LIMIT: u32 = 20;
@@ -23,7 +23,7 @@ pub const DEFAULT_SESSION_LIMIT: u32 = 20;
 pub const DEFAULT_SEARCH_LIMIT: u32 = 50;
 
 /// A date the UI sends as `"YYYY-MM-DD"`; anything else is refused on `field`.
-fn date_arg(field: &str, text: &str) -> CmdResult<Date> {
+pub(crate) fn date_arg(field: &str, text: &str) -> CmdResult<Date> {
     Date::parse(text.trim(), attune_domain::dates::ISO_DATE).map_err(|_| {
         attune_domain::Error::invalid(field, "Enter a real date, with day, month and year.").into()
     })
@@ -32,12 +32,6 @@ fn date_arg(field: &str, text: &str) -> CmdResult<Date> {
 /// Every framework a plan can use: the built-in ones and the school's own.
 fn frameworks(v: &Vault) -> attune_domain::Result<Vec<Framework>> {
     school_frameworks::list_frameworks(v)
-}
-
-/// `now`, and today's date (UTC) for the operations that decide what is due or overdue.
-fn clock() -> (OffsetDateTime, Date) {
-    let now = now();
-    (now, now.date())
 }
 
 impl AppState {

@@ -10,23 +10,12 @@
 
 use attune_domain::{plans, reviews, school_frameworks};
 use tauri::State;
-use time::{Date, OffsetDateTime};
 
 use crate::dto::*;
 use crate::error::{CmdResult, CommandError};
+use crate::records::date_arg;
 use crate::safety::{ChosenPaths, PathKind};
-use crate::state::{now, AppState};
-
-fn clock() -> (OffsetDateTime, Date) {
-    let now = now();
-    (now, now.date())
-}
-
-fn date_arg(field: &str, text: &str) -> CmdResult<Date> {
-    Date::parse(text.trim(), attune_domain::dates::ISO_DATE).map_err(|_| {
-        attune_domain::Error::invalid(field, "Enter a real date, with day, month and year.").into()
-    })
-}
+use crate::state::{clock, now, AppState};
 
 impl AppState {
     pub fn list_reviews(&self, plan_id: i64) -> CmdResult<Vec<ReviewSlot>> {

@@ -39,6 +39,12 @@ pub(crate) fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
+/// `now`, and today's date (UTC) for the operations that decide what is due or overdue.
+pub(crate) fn clock() -> (OffsetDateTime, time::Date) {
+    let now = now();
+    (now, now.date())
+}
+
 impl AppState {
     pub fn new(vault_dir: PathBuf) -> Self {
         AppState {
