@@ -461,6 +461,7 @@ pub fn list_supervision_notes(
         .query_map(named_params! { ":ka": who }, note_row)?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     attach_pupils(conn, &mut notes)?;
+    record_pupils_seen(conn, &user, "supervision.list", &notes, now)?;
     access::record(conn, &user, "supervision.list", target.as_deref(), now)?;
     Ok(notes)
 }
@@ -489,8 +490,34 @@ pub fn get_supervision_note(
             ));
         }
     };
+    record_pupils_seen(
+        conn,
+        &user,
+        "supervision.view",
+        std::slice::from_ref(&note),
+        now,
+    )?;
     access::record(conn, &user, "supervision.view", Some(&target), now)?;
     Ok(note)
+}
+
+/// One audit entry per pupil a note shown discusses (target `pupil:<id>/supervision:<note>`),
+/// so a pupil's own audit trail — and their subject access document — lists who read notes
+/// about them.
+fn record_pupils_seen(
+    conn: &Connection,
+    user: &UserInfo,
+    action: &str,
+    notes: &[SupervisionNote],
+    now: OffsetDateTime,
+) -> Result<()> {
+    for n in notes {
+        for p in &n.pupils {
+            let target = access::target(p.pupil_id, Some(("supervision", n.id)));
+            access::record(conn, user, action, Some(&target), now)?;
+        }
+    }
+    Ok(())
 }
 
 // ----------------------------------------------------------------------------------------------

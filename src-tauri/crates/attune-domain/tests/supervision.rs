@@ -102,6 +102,18 @@ fn the_lead_records_a_note_with_pupils_discussed_and_it_is_audited_by_id() {
         note
     );
     assert_eq!(last_audit(&v).action, "supervision.view");
+    // Each pupil a note shown discusses has the reading in their own audit trail.
+    let entries = attune_vault::audit::list(v.conn().unwrap(), None, 1000).unwrap();
+    for p in pupil_ids(&note) {
+        let t = format!("pupil:{p}/supervision:{}", note.id);
+        let seen: Vec<&str> = entries
+            .iter()
+            .filter(|e| e.target.as_deref() == Some(t.as_str()))
+            .map(|e| e.action.as_str())
+            .collect();
+        assert!(seen.contains(&"supervision.view"), "{t}: {seen:?}");
+        assert!(seen.contains(&"supervision.list"), "{t}: {seen:?}");
+    }
 
     // No audit entry holds any of the note's words or a pupil's name.
     let entries = attune_vault::audit::list(v.conn().unwrap(), None, 1000).unwrap();
