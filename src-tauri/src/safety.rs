@@ -35,7 +35,7 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::dto::{Pupil, UserInfo};
 use crate::error::{CmdResult, CommandError};
-use crate::state::{now, AppState};
+use crate::state::{clock, now, AppState};
 
 // ----- the chooser ---------------------------------------------------------------------------
 
@@ -711,7 +711,7 @@ impl AppState {
     ) -> CmdResult<Pupil> {
         let passphrase = Zeroizing::new(passphrase);
         let bytes = read_file(path)?;
-        let (now, today) = (now(), now().date());
+        let (now, today) = clock();
         self.with_vault(|v| {
             let fw = school_frameworks::list_frameworks(v)?;
             handover::import_handover(

@@ -254,11 +254,16 @@ impl AppState {
     pub(crate) fn lock_restored(&self, vault: Vault) {
         *self.session() = Some(vault);
         self.lock("restored");
+        // The restored vault gets its own automatic backup today, once it is unlocked.
+        *self
+            .auto_backup_checked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
     }
 
     /// Once a day while a vault is open, write the day's automatic backup beside it (and
-    /// prune old ones). Called from the auto-lock thread, not at unlock, so unlocking stays
-    /// quick. A failure (a full disk, say) is audited and tried again the next day.
+    /// prune old ones). Called from the auto-lock thread once the person has paused (see
+    /// `watch.rs`), never at unlock, so unlocking and the first screens stay quick. A failure (a full disk, say) is audited and tried again the next day.
     pub fn auto_backup_if_due(&self) {
         let now = now();
         let today = now.date();
@@ -274,7 +279,9 @@ impl AppState {
         if v.session().via_recovery {
             return;
         }
-        let keep = v.auto_backup_keep().unwrap_or(7);
+        let keep = v
+            .auto_backup_keep()
+            .unwrap_or(attune_vault::backup::DEFAULT_AUTO_BACKUP_KEEP);
         if v.auto_backup_if_due(now, keep).is_err() {
             let _ = v.audit("backup.auto", None, "failed", now);
         }

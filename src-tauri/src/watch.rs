@@ -18,6 +18,10 @@ use crate::state::AppState;
 const TICK: Duration = Duration::from_secs(2);
 /// A jump larger than this between ticks counts as a suspend.
 const SLEEP_THRESHOLD: Duration = Duration::from_secs(5);
+/// The day's automatic backup waits for this long a pause in use: it holds the session while
+/// it copies and checks the vault (seconds on a large one), so it must not run while the first
+/// screens after unlocking load, or while someone types.
+const BACKUP_AFTER_IDLE: Duration = Duration::from_secs(20);
 
 #[cfg(target_os = "linux")]
 fn suspended_so_far() -> Option<Duration> {
@@ -136,7 +140,7 @@ pub fn spawn(app: AppHandle) {
                             reason: reason.into(),
                         },
                     );
-                } else {
+                } else if state.idle_for() >= BACKUP_AFTER_IDLE {
                     // Once a day while unlocked (a no-op on every other tick).
                     state.auto_backup_if_due();
                 }
