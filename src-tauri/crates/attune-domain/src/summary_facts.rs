@@ -586,7 +586,7 @@ fn pupil_facts(
 
     // Plans active in the period.
     let plans: Vec<PlanRow> = {
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT id, framework_id, substr(closed_at, 1, 10) FROM plans
              WHERE pupil_id = ?1 AND start_date <= ?3
                AND (status = 'active' OR substr(closed_at, 1, 10) >= ?2)
@@ -605,7 +605,7 @@ fn pupil_facts(
     // Reviews due in the period.
     let mut reviews = Vec::new();
     for plan in &plans {
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT d.due_date,
                     (SELECT r.held_on FROM reviews r WHERE r.plan_id = ?1 AND r.due_date = d.due_date
                        AND r.status = 'signed')
@@ -633,7 +633,7 @@ fn pupil_facts(
     let mut goals = Vec::new();
     for plan in &plans {
         let fw = frameworks.iter().find(|f| f.id == plan.framework_id);
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT g.domain_id, g.baseline,
                     (SELECT rr.rating FROM reviews r
                      JOIN review_goal_ratings rr ON rr.review_id = r.id AND rr.goal_id = g.id
@@ -672,7 +672,7 @@ fn pupil_facts(
 
     // Sessions in the period.
     let sessions = {
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT kind, count(*), sum(minutes) FROM sessions
              WHERE pupil_id = ?1 AND held_on BETWEEN ?2 AND ?3 GROUP BY kind",
         )?;
@@ -704,7 +704,7 @@ fn pupil_facts(
     // the latest, which must be another review.
     let sos = {
         let ids: Vec<i64> = {
-            let mut stmt = conn.prepare(
+            let mut stmt = conn.prepare_cached(
                 "SELECT r.id FROM reviews r JOIN plans pl ON pl.id = r.plan_id
                  WHERE pl.pupil_id = ?1 AND r.status = 'signed' AND r.held_on <= ?2
                  ORDER BY r.held_on, r.due_date, r.id",
@@ -712,7 +712,7 @@ fn pupil_facts(
             let rows = stmt.query_map(params![pupil_id, end], |r| r.get(0))?;
             rows.collect::<std::result::Result<_, _>>()?
         };
-        let mut content = conn.prepare("SELECT content FROM reviews WHERE id = ?1")?;
+        let mut content = conn.prepare_cached("SELECT content FROM reviews WHERE id = ?1")?;
         let mut scaling_mean = |id: i64| -> Result<Option<f64>> {
             let text = Zeroizing::new(content.query_row([id], |r| r.get::<_, String>(0))?);
             let parsed: ScalingOnly = serde_json::from_str(&text)?;
@@ -764,7 +764,7 @@ fn pupil_facts(
     let (mut indicators_before, mut indicators_latest) = (None, None);
     if let Some(began) = support_start {
         let began_term = term_of(stored, began).start;
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT term_label, attendance_pct, exclusion_days, physical_interventions
              FROM termly_indicators WHERE pupil_id = ?1",
         )?;
@@ -885,9 +885,6 @@ pub fn summary_facts(
     Ok(facts)
 }
 
-/// Audits an export of `period` (strategic lead only): outcome `ok` with the file names written,
-/// or `failed` (nothing written). Never any content. Audited `summary.export`, target
-/// `period:2025-26 autumn files:a.csv,a.json,a.html`.
 /// Checks the session may merge summaries (strategic lead only; a refusal is audited). The
 /// merge itself needs no vault; the app runs it inside the session, so the lead's role applies.
 pub fn require_merge(vault: &Vault, now: OffsetDateTime) -> Result<()> {
@@ -901,6 +898,9 @@ pub fn audit_merge(vault: &Vault, period: &str, now: OffsetDateTime) -> Result<(
     access::record(vault.conn()?, &user, "summary.merge", Some(&target), now)
 }
 
+/// Audits an export of `period` (strategic lead only): outcome `ok` with the file names written,
+/// or `failed` (nothing written). Never any content. Audited `summary.export`, target
+/// `period:2025-26 autumn files:a.csv,a.json,a.html`.
 pub fn audit_export(
     vault: &Vault,
     period: &Period,

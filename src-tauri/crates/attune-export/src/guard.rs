@@ -83,21 +83,6 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
 fn ordinal(d: u8) -> &'static str {
     match (d % 10, d % 100) {
         (1, n) if n != 11 => "st",
@@ -133,8 +118,9 @@ pub fn date_forms(date: Date) -> Vec<String> {
             out.push(format!("{a}{sep}{b}{sep}{yy}"));
         }
     }
-    let month = MONTHS[usize::from(m) - 1];
-    let mut names = vec![month.to_string(), month[..3].to_string()];
+    let month = attune_domain::dates::month_name(date.month()).to_lowercase();
+    let short = month[..3].to_string();
+    let mut names = vec![month, short];
     if date.month() == Month::September {
         names.push("sept".into());
     }
