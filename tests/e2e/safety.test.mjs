@@ -141,14 +141,22 @@ e2eTest(
     assert.match(await textOf(s, 'backup-size'), /KB|MB/);
     assert.deepEqual(readable(backupFile, SECRETS), [], 'no pupil name or note is readable in the backup file');
     console.log(`backup: ${backupName}, ${statSync(backupFile).size} bytes, none of ${SECRETS.length} names/words readable`);
-    // The day's automatic backup is written by the background thread within seconds of unlocking.
+    // The day's automatic backup is written by the background thread once the app has not been
+    // used for 20 seconds (never while the first screens load or someone types): leave the
+    // window alone and watch the vault's backups folder, then see it listed.
+    const autoDir = join(app.vaultDir, 'backups');
+    await waitFor(() => existsSync(autoDir) && readdirSync(autoDir).some((f) => f.endsWith('.attune-backup')), {
+      timeoutSec: 90,
+      intervalMs: 1000,
+      what: 'the automatic backup written after a pause in use',
+    });
     await waitFor(
       async () => {
         await click(s, 'nav-caseload');
         await click(s, 'nav-backup');
         return (await s.findAll(tid('auto-backups-table'))).length > 0;
       },
-      { timeoutSec: 60, intervalMs: 2000, what: 'the automatic backup listed' },
+      { timeoutSec: 30, intervalMs: 2000, what: 'the automatic backup listed' },
     );
     await scrollTo(s, 'auto-backups-table');
     await screen(app, 'backups-automatic-listed');
