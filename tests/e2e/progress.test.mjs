@@ -264,7 +264,12 @@ e2eTest(
     assert.equal(first.status, 0, `pdftotext: ${first.stderr}`);
     const page1 = first.stdout.replace(/\s+/g, ' ');
     app.log(`PDF page 1: ${page1.slice(0, 1500)}`);
-    assert.match(page1, /Confidential/i, 'page 1 says Confidential');
+    // Real words, whatever fonts the machine has: a search or a screen reader must find them.
+    assert.match(page1, /\bconfidential\b/i, `page 1 says Confidential as one word: ${page1.slice(0, 300)}`);
+    assert.ok(!/[\uFB00-\uFB06]/.test(page1), 'no ligature glyphs stand in for letters in the PDF text');
+    const whole = spawnSync('pdftotext', [pdf, '-'], { encoding: 'utf8' });
+    assert.equal(whole.status, 0, `pdftotext: ${whole.stderr}`);
+    assert.match(whole.stdout.replace(/\s+/g, ' '), /Confidential: keep it safe/, 'the footer warning is in the PDF as words');
     assert.ok(page1.includes(`${PUPIL.preferred} ${PUPIL.surname}`), `page 1 names the pupil: ${page1.slice(0, 400)}`);
     for (const [i, g] of goals.entries()) {
       const at = page1.indexOf(g.outcome);
