@@ -381,7 +381,9 @@ function recordOf(p: StoredPupil): PupilRecord {
 
 export function recordCommands(ctx: Ctx) {
   return {
-    caseload: vi.fn(async (query: CaseloadQuery) => {
+    caseload: vi.fn(async (q: CaseloadQuery | null) => {
+      // null: the backend's default query (as `CaseloadQuery::default()`).
+      const query: CaseloadQuery = q ?? { key_adult_id: null, support_level: null, overdue_only: false, include_left: false, sort: "name" };
       const s = ctx.session();
       let list = [...records.pupils.values()].filter((p) => p.pupil.status !== "archived");
       if (s.user.role === "key_adult") list = list.filter((p) => p.pupil.key_adult?.id === s.user.id);
@@ -672,10 +674,10 @@ export function recordCommands(ctx: Ctx) {
       records.drafts.delete(formKey);
       return null;
     }),
-    auditEntries: vi.fn(async (query: { action_prefix: string | null; user_id: string | null }) => {
+    auditEntries: vi.fn(async (query: { action_prefix: string | null; user_id: string | null } | null) => {
       ctx.lead();
       return records.audit.filter(
-        (a) => (!query.action_prefix || a.action.startsWith(query.action_prefix)) && (!query.user_id || a.actor_id === query.user_id),
+        (a) => (!query?.action_prefix || a.action.startsWith(query.action_prefix)) && (!query?.user_id || a.actor_id === query.user_id),
       );
     }),
     verifyAudit: vi.fn(async () => {
