@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use tauri::{Manager, RunEvent};
 
+pub use safety::ChosenPaths;
 pub use state::AppState;
 
 /// Run the app on `vault_dir`, or on `<app data>/vault` when none is given.
