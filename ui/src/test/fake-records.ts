@@ -503,6 +503,11 @@ export function recordCommands(ctx: Ctx) {
       }
       return { imported: preview.good.length, bad: preview.bad };
     }),
+    checkImport: vi.fn(async (preview: ImportPreview, mode: "all_or_nothing" | "good_only") => {
+      ctx.lead();
+      if (mode === "all_or_nothing" && preview.bad.length > 0) return { imported: 0, bad: preview.bad };
+      return { imported: preview.good.length, bad: preview.bad };
+    }),
     saveProfile: vi.fn(async (pupilId: number, profile: Profile) => {
       visible(ctx, pupilId).profile = { ...profile };
       return null;
