@@ -1,111 +1,23 @@
-// The app's own commands are declared here so Tauri generates a permission for each; the
-// capability file (src-tauri/capabilities/main.json) grants exactly these and nothing else.
-const COMMANDS: &[&str] = &[
-    "app_status",
-    "passphrase_strength",
-    "begin_setup",
-    "finish_setup",
-    "cancel_setup",
-    "unlock",
-    "unlock_with_recovery",
-    "reset_passphrase",
-    "lock",
-    "touch",
-    "change_passphrase",
-    "list_users",
-    "add_user",
-    "remove_user",
-    "set_auto_lock_minutes",
-    "caseload",
-    "add_pupil",
-    "update_pupil",
-    "assign_key_adult",
-    "mark_left",
-    "archive_pupil",
-    "get_pupil",
-    "open_pupil",
-    "save_profile",
-    "add_agency_advice",
-    "delete_agency_advice",
-    "set_team",
-    "start_plan",
-    "get_plan",
-    "change_cadence",
-    "close_plan",
-    "add_goal",
-    "update_goal",
-    "set_goal_status",
-    "list_frameworks",
-    "add_framework",
-    "log_session",
-    "list_sessions",
-    "add_chronology_event",
-    "add_score",
-    "set_indicators",
-    "import_indicators_csv",
-    "read_header",
-    "suggest_mapping",
-    "parse",
-    "import_pupils",
-    "check_import",
-    "search",
-    "save_draft",
-    "load_draft",
-    "list_drafts",
-    "delete_draft",
-    "school_calendars",
-    "save_school_calendar",
-    "delete_school_calendar",
-    "pick_lists",
-    "add_list_item",
-    "rename_list_item",
-    "audit_entries",
-    "verify_audit",
-    "choose_path",
-    "backup_now",
-    "auto_backups",
-    "set_auto_backup_keep",
-    "inspect_backup",
-    "open_backup",
-    "restore_backup",
-    "subject_access_document",
-    "save_subject_access_document",
-    "export_handover",
-    "inspect_handover",
-    "import_handover",
-    "retention_years",
-    "set_retention_years",
-    "retention_due",
-    "erase_pupil",
-    "list_reviews",
-    "prepare_review",
-    "get_review",
-    "save_review_draft",
-    "sign_review",
-    "amend_review",
-    "progress_series",
-    "plan_timeline",
-    "review_sign_off",
-    "set_review_sign_off",
-    "renew_plan",
-    "record_print",
-    "save_pdf",
-    "overview",
-    "supervision_options",
-    "record_supervision_note",
-    "list_supervision_notes",
-    "get_supervision_note",
-    "summary_preview",
-    "export_summary",
-    "inspect_summary",
-    "merge_summaries",
-];
+//! Tauri's build step. The app's own commands are listed in `src-tauri/commands.txt`, which a
+//! test writes from the one command table (`src-tauri/src/api.rs`) and fails on when it is
+//! stale; Tauri generates one permission per command from it, and the capability file
+//! (`src-tauri/capabilities/main.json`, written by the same test) grants exactly those.
 
 fn main() {
+    const LIST: &str = "src-tauri/commands.txt";
+    println!("cargo:rerun-if-changed={LIST}");
+    let text = std::fs::read_to_string(LIST).expect("src-tauri/commands.txt (the command list)");
+    let commands: &'static [&'static str] = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| &*Box::leak(l.to_string().into_boxed_str()))
+        .collect::<Vec<_>>()
+        .leak();
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("src-tauri/capabilities/**/*.json")
-            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
     )
     .expect("tauri build step");
 }

@@ -18,7 +18,19 @@ pub use attune_domain::import::{
     ColumnMapping, CsvHeader, ImportPreview, LineError, NewPupil, PupilField,
 };
 pub use attune_domain::model::*;
+pub use attune_domain::retention::RetentionDueRow;
 pub use attune_domain::schedule::Cadence;
+// The strategic lead's screens (issue 5): the domain's and the exporter's own types.
+pub use attune_domain::overview::{Overview, OverviewPupil, OverviewQuery, OverviewRow};
+pub use attune_domain::supervision::{
+    DiscussedPupil, Supervisee, SupervisionKind, SupervisionNote, SupervisionNoteInput,
+};
+pub use attune_export::{
+    CellStatus, ExportedFiles, MergeReport, PreviewCell, PreviewColumn, PreviewRow, PreviewTable,
+    SummaryFileInfo, SummaryPreview, SuppressionReason, Unit,
+};
+
+use attune_vault::backup::RecordCounts;
 
 /// Every command error as the UI sees it: a stable `kind` the UI matches on, and a
 /// message written for a person. Messages never contain a secret or a pupil's data.
@@ -96,4 +108,171 @@ pub struct NewUserRequest {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct LockedEvent {
     pub reason: String,
+}
+
+// ----- moving data safely (safety.rs) ----------------------------------------------------------
+
+/// What the chooser asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    /// A folder to write into (a USB stick).
+    Folder,
+    /// A file name to save as.
+    Save,
+    /// An existing file to open.
+    Open,
+}
+
+/// A named group of file extensions offered by the chooser ("Attune backups", ["attune-backup"]).
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct FileFilter {
+    pub name: String,
+    /// Without the dot; "*" matches any file.
+    pub extensions: Vec<String>,
+}
+
+/// The input of `choose_path`.
+#[derive(Debug, Clone, Deserialize, TS)]
+pub struct ChoosePathRequest {
+    pub kind: PathKind,
+    /// The chooser's title, e.g. "Choose where to save the backup".
+    pub title: String,
+    /// For `save`: the file name offered.
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub default_name: Option<String>,
+    #[serde(default)]
+    #[ts(optional = nullable)]
+    pub filters: Option<Vec<FileFilter>>,
+}
+
+/// How many records of each kind a backup holds (null: that kind did not exist yet).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupCounts {
+    #[ts(type = "number | null")]
+    pub pupils: Option<u64>,
+    #[ts(type = "number | null")]
+    pub plans: Option<u64>,
+    #[ts(type = "number | null")]
+    pub reviews: Option<u64>,
+}
+
+impl From<&RecordCounts> for BackupCounts {
+    fn from(c: &RecordCounts) -> Self {
+        BackupCounts {
+            pupils: c.pupils,
+            plans: c.plans,
+            reviews: c.reviews,
+        }
+    }
+}
+
+/// A backup just written, read back and checked end to end.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupDone {
+    pub path: String,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub counts: BackupCounts,
+    /// Always true: a backup that does not read back correctly is removed and an error returned.
+    pub verified: bool,
+}
+
+/// One automatic backup beside the vault.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AutoBackup {
+    pub file_name: String,
+    /// `YYYY-MM-DD` (the day it was made, UTC).
+    pub date: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+}
+
+/// The automatic backups: where they are, how many are kept, and the ones there now (newest first).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct AutoBackups {
+    pub folder: String,
+    pub keep: u32,
+    pub files: Vec<AutoBackup>,
+}
+
+/// What a backup file tells before it is unlocked (its header and key slots).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupSummary {
+    pub path: String,
+    pub file_name: String,
+    pub school: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub counts: BackupCounts,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+    /// The users whose passphrase (valid when it was made) opens it.
+    pub users: Vec<UserInfo>,
+    pub has_recovery_key: bool,
+    /// Whether it is a backup of the vault in this app's folder; null when the folder holds
+    /// no vault (or its key-slot file cannot be read).
+    pub same_vault: Option<bool>,
+}
+
+/// A backup unlocked and checked end to end (nothing restored).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct BackupOpened {
+    pub school: String,
+    pub created_at: String,
+    pub counts: BackupCounts,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+    pub opened_as: UserInfo,
+    pub users: Vec<UserInfo>,
+    #[ts(type = "number")]
+    pub audit_entries: u64,
+    pub last_audit_at: Option<String>,
+}
+
+/// A finished restore. The app is locked afterwards: the restored vault is unlocked afresh.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RestoreDone {
+    pub school: String,
+    pub created_at: String,
+    pub counts: BackupCounts,
+    /// Where the vault that was replaced was kept (`<vault>.replaced-<time>`); null when there
+    /// was none.
+    pub replaced: Option<String>,
+    pub moved_auto_backups: bool,
+}
+
+/// A file written where the person chose.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SavedFile {
+    pub path: String,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+}
+
+/// A handover pack just written, and its one-time passphrase: shown once, never again.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HandoverExported {
+    pub path: String,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+    /// "ABCD-EFGH-…" (8 groups of 4).
+    pub passphrase: String,
+}
+
+/// What a handover pack tells before it is opened (nothing about the pupil).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HandoverSummary {
+    pub path: String,
+    pub file_name: String,
+    /// `YYYY-MM-DD`.
+    pub created_on: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
 }

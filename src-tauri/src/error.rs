@@ -31,6 +31,14 @@ impl CommandError {
     pub fn locked() -> Self {
         Error::Locked.into()
     }
+    pub fn internal(message: impl Into<String>) -> Self {
+        CommandError {
+            kind: ErrorKind::Internal,
+            message: message.into(),
+            retry_after_secs: None,
+            field: None,
+        }
+    }
     pub fn invalid(message: impl Into<String>) -> Self {
         CommandError {
             kind: ErrorKind::InvalidInput,

@@ -10,15 +10,13 @@
 use std::path::{Path, PathBuf};
 
 use attune_domain::overview::{self, Overview, OverviewQuery};
+use attune_domain::summary_facts::Period;
 use attune_domain::supervision::{self, Supervisee, SupervisionNote, SupervisionNoteInput};
-use attune_domain::{access, summary_facts::Period};
 use attune_export::{
     ExportOptions, ExportedFiles, MergeOptions, MergeReport, SummaryFileInfo, SummaryPreview,
 };
-use tauri::State;
 
 use crate::error::{CmdResult, CommandError};
-use crate::safety::{ChosenPaths, PathKind};
 use crate::state::{clock, now, AppState};
 
 /// The exporter's errors keep their kind and the form field they are about ("k", "period").
@@ -86,8 +84,7 @@ impl AppState {
 
     /// Any signed-in user may read a summary file's heading (it holds no pupil's data).
     pub fn inspect_summary(&self, path: &Path) -> CmdResult<SummaryFileInfo> {
-        self.with_vault(|v| access::actor(v).map(|_| ()))?;
-        Ok(attune_export::inspect(path)?)
+        self.with_vault(|v| attune_export::inspect_in_session(v, path))
     }
 
     /// Strategic lead only (the refusal audited); audited as `summary.merge` with the period.
@@ -99,96 +96,4 @@ impl AppState {
     ) -> CmdResult<MergeReport> {
         self.with_vault(|v| attune_export::merge_in_session(v, paths, folder, options, now()))
     }
-}
-
-// ----- commands ----------------------------------------------------------------------------------
-
-#[tauri::command]
-pub fn overview(state: State<'_, AppState>, query: Option<OverviewQuery>) -> CmdResult<Overview> {
-    state.overview(query)
-}
-
-#[tauri::command]
-pub fn supervision_options(state: State<'_, AppState>) -> CmdResult<Vec<Supervisee>> {
-    state.supervision_options()
-}
-
-#[tauri::command]
-pub fn record_supervision_note(
-    state: State<'_, AppState>,
-    input: SupervisionNoteInput,
-) -> CmdResult<SupervisionNote> {
-    state.record_supervision_note(input)
-}
-
-#[tauri::command]
-pub fn list_supervision_notes(
-    state: State<'_, AppState>,
-    key_adult_id: Option<String>,
-) -> CmdResult<Vec<SupervisionNote>> {
-    state.list_supervision_notes(key_adult_id)
-}
-
-#[tauri::command]
-pub fn get_supervision_note(
-    state: State<'_, AppState>,
-    note_id: i64,
-) -> CmdResult<SupervisionNote> {
-    state.get_supervision_note(note_id)
-}
-
-#[tauri::command]
-pub fn summary_preview(
-    state: State<'_, AppState>,
-    period: String,
-    k: u32,
-) -> CmdResult<SummaryPreview> {
-    state.summary_preview(&period, k)
-}
-
-/// `folder` must be one the person chose with `choose_path` (kind folder).
-#[tauri::command]
-pub fn export_summary(
-    state: State<'_, AppState>,
-    chosen: State<'_, ChosenPaths>,
-    period: String,
-    k: u32,
-    folder: String,
-    include_school_name: bool,
-    replace_existing: bool,
-) -> CmdResult<ExportedFiles> {
-    let folder = chosen.require(PathKind::Folder, &folder)?;
-    let options = ExportOptions {
-        include_school_name,
-        replace_existing,
-    };
-    state.export_summary(&period, k, &folder, &options)
-}
-
-/// `path` must be a file the person chose with `choose_path` (kind open).
-#[tauri::command]
-pub fn inspect_summary(
-    state: State<'_, AppState>,
-    chosen: State<'_, ChosenPaths>,
-    path: String,
-) -> CmdResult<SummaryFileInfo> {
-    let path = chosen.require(PathKind::Open, &path)?;
-    state.inspect_summary(&path)
-}
-
-/// Every path, and the folder, must be ones the person chose with `choose_path`.
-#[tauri::command]
-pub fn merge_summaries(
-    state: State<'_, AppState>,
-    chosen: State<'_, ChosenPaths>,
-    paths: Vec<String>,
-    folder: String,
-    replace_existing: bool,
-) -> CmdResult<MergeReport> {
-    let paths = paths
-        .iter()
-        .map(|p| chosen.require(PathKind::Open, p))
-        .collect::<CmdResult<Vec<_>>>()?;
-    let folder = chosen.require(PathKind::Folder, &folder)?;
-    state.merge_summaries(&paths, &folder, &MergeOptions { replace_existing })
 }

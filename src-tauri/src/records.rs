@@ -7,8 +7,8 @@
 //! on every call, audits it, and validates every input.
 
 use attune_domain::{
-    access, audit_log, calendars, drafts, framework::Framework, import, lists, plans, profile,
-    pupils, records, school_frameworks, search, vault_import,
+    audit_log, calendars, drafts, framework::Framework, lists, plans, profile, pupils, records,
+    school_frameworks, search, vault_import,
 };
 use attune_vault::Vault;
 use time::Date;
@@ -212,27 +212,18 @@ impl AppState {
 
     /// The header row of a CSV file's content.
     pub fn read_header(&self, text: String) -> CmdResult<CsvHeader> {
-        self.with_vault(|v| {
-            access::actor(v)?;
-            import::read_header(&text)
-        })
+        self.with_vault(|v| vault_import::read_header(v, &text))
     }
 
     /// The column mapping guessed from a header row.
     pub fn suggest_mapping(&self, headers: Vec<String>) -> CmdResult<ColumnMapping> {
-        self.with_vault(|v| {
-            access::actor(v)?;
-            Ok::<_, attune_domain::Error>(import::suggest_mapping(&headers))
-        })
+        self.with_vault(|v| vault_import::suggest_mapping(v, &headers))
     }
 
     /// What an import of the CSV content would do with this mapping (strategic lead only):
     /// the good rows and every bad line with its number and reason. Writes nothing.
     pub fn parse(&self, text: String, mapping: ColumnMapping) -> CmdResult<ImportPreview> {
-        self.with_vault(|v| {
-            let existing = pupils::existing_identifiers(v, now())?;
-            import::parse(&text, &mapping, &existing)
-        })
+        self.with_vault(|v| vault_import::parse(v, &text, &mapping, now()))
     }
 
     pub fn import_pupils(

@@ -9,12 +9,11 @@
 //! paper print gets, no second layout engine.
 
 use attune_domain::{plans, reviews, school_frameworks};
-use tauri::State;
 
 use crate::dto::*;
 use crate::error::{CmdResult, CommandError};
 use crate::records::date_arg;
-use crate::safety::{ChosenPaths, PathKind};
+use crate::safety::ChosenPaths;
 use crate::state::{clock, now, AppState};
 
 impl AppState {
@@ -76,100 +75,19 @@ impl AppState {
     }
 }
 
-// ----- commands ----------------------------------------------------------------------------------
-
-#[tauri::command]
-pub fn list_reviews(state: State<'_, AppState>, plan_id: i64) -> CmdResult<Vec<ReviewSlot>> {
-    state.list_reviews(plan_id)
-}
-
-#[tauri::command]
-pub fn prepare_review(
-    state: State<'_, AppState>,
-    plan_id: i64,
-    due_date: String,
-) -> CmdResult<Review> {
-    state.prepare_review(plan_id, &due_date)
-}
-
-#[tauri::command]
-pub fn get_review(state: State<'_, AppState>, review_id: i64) -> CmdResult<Review> {
-    state.get_review(review_id)
-}
-
-#[tauri::command]
-pub fn save_review_draft(
-    state: State<'_, AppState>,
-    review_id: i64,
-    input: ReviewInput,
-) -> CmdResult<Review> {
-    state.save_review_draft(review_id, input)
-}
-
-#[tauri::command]
-pub fn sign_review(state: State<'_, AppState>, review_id: i64) -> CmdResult<Review> {
-    state.sign_review(review_id)
-}
-
-#[tauri::command]
-pub fn amend_review(
-    state: State<'_, AppState>,
-    review_id: i64,
-    reason: String,
-    text: String,
-) -> CmdResult<Review> {
-    state.amend_review(review_id, &reason, &text)
-}
-
-#[tauri::command]
-pub fn progress_series(state: State<'_, AppState>, goal_id: i64) -> CmdResult<Vec<ProgressPoint>> {
-    state.progress_series(goal_id)
-}
-
-#[tauri::command]
-pub fn plan_timeline(state: State<'_, AppState>, plan_id: i64) -> CmdResult<PlanTimeline> {
-    state.plan_timeline(plan_id)
-}
-
-#[tauri::command]
-pub fn review_sign_off(state: State<'_, AppState>) -> CmdResult<ReviewSignOff> {
-    state.review_sign_off()
-}
-
-#[tauri::command]
-pub fn set_review_sign_off(state: State<'_, AppState>, value: ReviewSignOff) -> CmdResult<()> {
-    state.set_review_sign_off(value)
-}
-
-#[tauri::command]
-pub fn renew_plan(
-    state: State<'_, AppState>,
-    plan_id: i64,
-    input: RenewPlanInput,
-) -> CmdResult<PlanView> {
-    state.renew_plan(plan_id, input)
-}
-
-/// Audits a print of a plan or review (the UI then calls `window.print()`).
-#[tauri::command]
-pub fn record_print(state: State<'_, AppState>, what: PrintTarget, id: i64) -> CmdResult<()> {
-    state.record_print(what, id, false)
-}
-
 /// Saves the page the window shows — the print view of the plan or review `id` — as a PDF at
 /// `path` (chosen by the person through `choose_path`), laid out by the print stylesheet on A4.
 /// Checked and audited first, like a print; the file is written by WebKitGTK.
-#[tauri::command]
-pub async fn save_pdf(
-    window: tauri::WebviewWindow,
-    state: State<'_, AppState>,
-    chosen: State<'_, ChosenPaths>,
+pub async fn save_pdf<R: tauri::Runtime>(
+    state: &AppState,
+    chosen: &ChosenPaths,
+    window: &tauri::WebviewWindow<R>,
     what: PrintTarget,
     id: i64,
-    path: String,
+    path: &str,
 ) -> CmdResult<()> {
     // Only a file the person chose with `choose_path` (see safety.rs).
-    let path = chosen.require(PathKind::Save, &path)?;
+    let path = chosen.require(PathKind::Save, path)?;
     if path.extension().is_none_or(|e| e != "pdf") {
         return Err(CommandError::invalid(
             "Save the PDF with a file name ending in .pdf.",
@@ -181,7 +99,7 @@ pub async fn save_pdf(
         ));
     }
     state.record_print(what, id, true)?;
-    pdf::print_to_file(&window, &path).await
+    pdf::print_to_file(window, &path).await
 }
 
 #[cfg(target_os = "linux")]
@@ -200,7 +118,10 @@ mod pdf {
         CommandError::invalid(format!("The PDF could not be saved: {why}."))
     }
 
-    pub async fn print_to_file(window: &tauri::WebviewWindow, path: &Path) -> CmdResult<()> {
+    pub async fn print_to_file<R: tauri::Runtime>(
+        window: &tauri::WebviewWindow<R>,
+        path: &Path,
+    ) -> CmdResult<()> {
         let uri = format!(
             "file://{}",
             path.to_str()
@@ -252,7 +173,10 @@ mod pdf {
 mod pdf {
     use crate::error::{CmdResult, CommandError};
 
-    pub async fn print_to_file(_: &tauri::WebviewWindow, _: &std::path::Path) -> CmdResult<()> {
+    pub async fn print_to_file<R: tauri::Runtime>(
+        _: &tauri::WebviewWindow<R>,
+        _: &std::path::Path,
+    ) -> CmdResult<()> {
         Err(CommandError::invalid(
             "Saving as a PDF is not available here: print to a PDF printer instead.",
         ))

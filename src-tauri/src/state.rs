@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use attune_vault::backup::BackupCanceller;
 use attune_vault::{recovery, Passphrase, RecoveryKey, Role, Vault, VaultStatus};
 use rand::rngs::OsRng;
 use time::OffsetDateTime;
@@ -32,6 +33,8 @@ pub struct AppState {
     last_lock_reason: Mutex<Option<String>>,
     /// The day the automatic backup was last seen to (or made to) exist.
     auto_backup_checked: Mutex<Option<time::Date>>,
+    /// The automatic backup being written, if one is: stopped when the vault locks.
+    auto_backup_running: Mutex<Option<BackupCanceller>>,
 }
 
 /// The only clock the records see: the crates are given the time, never read it.
@@ -54,6 +57,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             last_lock_reason: Mutex::new(None),
             auto_backup_checked: Mutex::new(None),
+            auto_backup_running: Mutex::new(None),
         }
     }
 
@@ -234,6 +238,7 @@ impl AppState {
 
     /// Close the database and drop the key. Safe to call when already locked.
     pub fn lock(&self, reason: &str) -> bool {
+        self.stop_auto_backup();
         let vault = self.session().take();
         self.cancel_setup();
         match vault {
@@ -263,29 +268,95 @@ impl AppState {
 
     /// Once a day while a vault is open, write the day's automatic backup beside it (and
     /// prune old ones). Called from the auto-lock thread once the person has paused (see
-    /// `watch.rs`), never at unlock, so unlocking and the first screens stay quick. A failure (a full disk, say) is audited and tried again the next day.
+    /// `watch.rs`), never at unlock, so unlocking and the first screens stay quick.
+    ///
+    /// The session's lock is held only to start the job and, afterwards, to audit it: the copy
+    /// itself (seconds on a large vault) runs on the job's own connection, from a consistent
+    /// snapshot, so every command keeps answering meanwhile. Locking the vault stops it (the job's
+    /// connection and key copy go with it) and it is tried again at the next pause. A failure
+    /// (a full disk, say) is audited and tried again the next day.
     pub fn auto_backup_if_due(&self) {
         let now = now();
         let today = now.date();
-        let mut checked = self
+        if *self
             .auto_backup_checked
             .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if *checked == Some(today) {
+            .unwrap_or_else(|p| p.into_inner())
+            == Some(today)
+        {
             return;
         }
+        let (job, keep) = {
+            let guard = self.session();
+            let Some(v) = guard.as_ref() else { return };
+            if v.session().via_recovery {
+                return;
+            }
+            let keep = v
+                .auto_backup_keep()
+                .unwrap_or(attune_vault::backup::DEFAULT_AUTO_BACKUP_KEEP);
+            match v.auto_backup_job(now) {
+                Ok(Some(job)) => {
+                    *self
+                        .auto_backup_running
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(job.canceller());
+                    (job, keep)
+                }
+                Ok(None) => {
+                    let _ = v.finish_auto_backup(None, keep, now);
+                    self.auto_backup_done(today);
+                    return;
+                }
+                Err(_) => {
+                    let _ = v.audit("backup.create", None, "failed", now);
+                    self.auto_backup_done(today);
+                    return;
+                }
+            }
+        };
+        let written = job.run(now);
+        let name = job.file_name();
+        drop(job);
+        let stopped = self
+            .auto_backup_running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .is_none();
         let guard = self.session();
+        // Locked while it ran (and so stopped): try again once unlocked.
         let Some(v) = guard.as_ref() else { return };
-        if v.session().via_recovery {
+        if stopped {
             return;
         }
-        let keep = v
-            .auto_backup_keep()
-            .unwrap_or(attune_vault::backup::DEFAULT_AUTO_BACKUP_KEEP);
-        if v.auto_backup_if_due(now, keep).is_err() {
-            let _ = v.audit("backup.auto", None, "failed", now);
+        let _ = v.finish_auto_backup(Some((&name, &written)), keep, now);
+        self.auto_backup_done(today);
+    }
+
+    fn auto_backup_done(&self, today: time::Date) {
+        *self
+            .auto_backup_checked
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(today);
+    }
+
+    /// Stops the automatic backup if one is running, and waits (a moment) for it to let go of
+    /// its connection and key copy.
+    fn stop_auto_backup(&self) {
+        let Some(c) = self
+            .auto_backup_running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        else {
+            return;
+        };
+        c.cancel();
+        let started = Instant::now();
+        while c.is_running() && started.elapsed() < std::time::Duration::from_secs(10) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
         }
-        *checked = Some(today);
     }
 
     /// Lock if the session has been idle for longer than its auto-lock time.

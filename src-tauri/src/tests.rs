@@ -8,7 +8,7 @@ use crate::dto::*;
 use crate::state::AppState;
 
 /// Every type that crosses the IPC boundary, in the order they appear in bindings.ts.
-fn bindings() -> String {
+pub(crate) fn bindings() -> String {
     let decls = [
         Role::decl(),
         UserInfo::decl(),
@@ -103,20 +103,20 @@ fn bindings() -> String {
         PlanTimeline::decl(),
         RenewPlanInput::decl(),
         // Moving data safely (issue 6): see safety.rs.
-        crate::safety::PathKind::decl(),
-        crate::safety::FileFilter::decl(),
-        crate::safety::ChoosePathRequest::decl(),
-        crate::safety::BackupCounts::decl(),
-        crate::safety::BackupDone::decl(),
-        crate::safety::AutoBackup::decl(),
-        crate::safety::AutoBackups::decl(),
-        crate::safety::BackupSummary::decl(),
-        crate::safety::BackupOpened::decl(),
-        crate::safety::RestoreDone::decl(),
-        crate::safety::SavedFile::decl(),
-        crate::safety::HandoverExported::decl(),
-        crate::safety::HandoverSummary::decl(),
-        crate::safety::RetentionDueRow::decl(),
+        PathKind::decl(),
+        FileFilter::decl(),
+        ChoosePathRequest::decl(),
+        BackupCounts::decl(),
+        BackupDone::decl(),
+        AutoBackup::decl(),
+        AutoBackups::decl(),
+        BackupSummary::decl(),
+        BackupOpened::decl(),
+        RestoreDone::decl(),
+        SavedFile::decl(),
+        HandoverExported::decl(),
+        HandoverSummary::decl(),
+        RetentionDueRow::decl(),
         // The strategic lead's overview and supervision notes (issue 5): see lead.rs.
         attune_domain::overview::OverviewQuery::decl(),
         attune_domain::overview::OverviewPupil::decl(),

@@ -117,6 +117,9 @@ pub fn spawn(app: AppHandle) {
         .name("attune-autolock".into())
         .spawn(move || {
             let mut slept = suspended_so_far();
+            // The automatic backup runs on a thread of its own, so this one keeps checking for
+            // idleness and suspend while it is written (locking stops it).
+            let mut backup: Option<std::thread::JoinHandle<()>> = None;
             loop {
                 std::thread::sleep(TICK);
                 let state = app.state::<AppState>();
@@ -140,9 +143,15 @@ pub fn spawn(app: AppHandle) {
                             reason: reason.into(),
                         },
                     );
-                } else if state.idle_for() >= BACKUP_AFTER_IDLE {
+                } else if state.idle_for() >= BACKUP_AFTER_IDLE
+                    && backup.as_ref().is_none_or(|h| h.is_finished())
+                {
                     // Once a day while unlocked (a no-op on every other tick).
-                    state.auto_backup_if_due();
+                    let app = app.clone();
+                    backup = std::thread::Builder::new()
+                        .name("attune-autobackup".into())
+                        .spawn(move || app.state::<AppState>().auto_backup_if_due())
+                        .ok();
                 }
             }
         })

@@ -411,8 +411,14 @@ fn retention_lists_pupils_left_long_ago_by_name_and_erasure_removes_them() {
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].pupil_id, sc.other);
     assert_eq!(due[0].display_name, "Zoë Quennell");
-    assert_eq!(due[0].left_on, "2015-07-20");
-    assert_eq!(due[0].due_on, "2021-07-20");
+    assert_eq!(
+        due[0].left_on,
+        Date::from_calendar_date(2015, Month::July, 20).unwrap()
+    );
+    assert_eq!(
+        due[0].due_on,
+        Date::from_calendar_date(2021, Month::July, 20).unwrap()
+    );
     // An active pupil cannot be erased.
     assert_eq!(kind_of(st.erase_pupil(sc.mine)), ErrorKind::InvalidInput);
 

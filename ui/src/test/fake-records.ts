@@ -381,7 +381,9 @@ function recordOf(p: StoredPupil): PupilRecord {
 
 export function recordCommands(ctx: Ctx) {
   return {
-    caseload: vi.fn(async (query: CaseloadQuery) => {
+    caseload: vi.fn(async (q: CaseloadQuery | null) => {
+      // null: the backend's default query (as `CaseloadQuery::default()`).
+      const query: CaseloadQuery = q ?? { key_adult_id: null, support_level: null, overdue_only: false, include_left: false, sort: "name" };
       const s = ctx.session();
       let list = [...records.pupils.values()].filter((p) => p.pupil.status !== "archived");
       if (s.user.role === "key_adult") list = list.filter((p) => p.pupil.key_adult?.id === s.user.id);
@@ -499,6 +501,11 @@ export function recordCommands(ctx: Ctx) {
       for (const [, p] of preview.good) {
         seedPupil({ legal_forename: p.legal_forename, legal_surname: p.legal_surname, date_of_birth: p.date_of_birth, year_group: p.year_group });
       }
+      return { imported: preview.good.length, bad: preview.bad };
+    }),
+    checkImport: vi.fn(async (preview: ImportPreview, mode: "all_or_nothing" | "good_only") => {
+      ctx.lead();
+      if (mode === "all_or_nothing" && preview.bad.length > 0) return { imported: 0, bad: preview.bad };
       return { imported: preview.good.length, bad: preview.bad };
     }),
     saveProfile: vi.fn(async (pupilId: number, profile: Profile) => {
@@ -672,10 +679,10 @@ export function recordCommands(ctx: Ctx) {
       records.drafts.delete(formKey);
       return null;
     }),
-    auditEntries: vi.fn(async (query: { action_prefix: string | null; user_id: string | null }) => {
+    auditEntries: vi.fn(async (query: { action_prefix: string | null; user_id: string | null } | null) => {
       ctx.lead();
       return records.audit.filter(
-        (a) => (!query.action_prefix || a.action.startsWith(query.action_prefix)) && (!query.user_id || a.actor_id === query.user_id),
+        (a) => (!query?.action_prefix || a.action.startsWith(query.action_prefix)) && (!query?.user_id || a.actor_id === query.user_id),
       );
     }),
     verifyAudit: vi.fn(async () => {

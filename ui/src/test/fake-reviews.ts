@@ -2,7 +2,16 @@
 // draft per due date, saved as typed; sign-off needing attendees and every goal rated and
 // decided; a signed review refusing any edit; amendments kept beside it; the sign-off setting.
 import { vi } from "vitest";
-import type { PlanView, RenewPlanInput, Review, ReviewInput, ReviewSignOff, ReviewSlot } from "../lib/bindings";
+import type {
+  PlanTimeline,
+  PlanView,
+  ProgressPoint,
+  RenewPlanInput,
+  Review,
+  ReviewInput,
+  ReviewSignOff,
+  ReviewSlot,
+} from "../lib/bindings";
 import { records, type Ctx } from "./fake-records";
 import { commandError } from "./fake-backend";
 
@@ -174,6 +183,18 @@ export function reviewCommands(ctx: Ctx) {
       ctx.session();
       reviewStore.printed.push(`${what}:${id}`);
       return null;
+    }),
+    // A plan's progress and timeline, as bare as the contract allows: the same access checks,
+    // no points and no months (progress.test.ts drives these with its own values).
+    progressSeries: vi.fn(async (goalId: number): Promise<ProgressPoint[]> => {
+      const p = [...records.pupils.values()].find((x) => x.plan?.goals.some((g) => g.id === goalId));
+      if (!p) throw commandError("not_found", "There is no such goal.");
+      mayUse(ctx, p.pupil.key_adult?.id);
+      return [];
+    }),
+    planTimeline: vi.fn(async (planId: number): Promise<PlanTimeline> => {
+      mayUse(ctx, planOf(planId).pupil.key_adult?.id);
+      return { reviews: [], months: [], events: [] };
     }),
   };
 }

@@ -131,3 +131,19 @@ describe("ipc commands", () => {
     expect(unlisten).toHaveBeenCalled();
   });
 });
+
+describe("the generated commands", () => {
+  it("ipc.ts exports one function per command of the Rust table, and the fake backends fake each", async () => {
+    const { COMMAND_NAMES } = await import("../lib/commands");
+    const { fakeIpc } = await import("./fake-backend");
+    const { leadCommands } = await import("./fake-lead");
+    const { safetyCommands } = await import("./fake-safety");
+    const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+    // The union the screen tests install (each test mocks ipc.ts with some of these).
+    const fake = { ...fakeIpc(ipc), ...leadCommands(), ...safetyCommands() } as unknown as Record<string, unknown>;
+    const real = ipc as unknown as Record<string, unknown>;
+    const unfaked = COMMAND_NAMES.map(camel).filter((n) => !vi.isMockFunction(fake[n]));
+    expect(COMMAND_NAMES.map(camel).filter((n) => typeof real[n] !== "function")).toEqual([]);
+    expect(unfaked).toEqual([]);
+  });
+});

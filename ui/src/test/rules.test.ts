@@ -14,11 +14,19 @@ describe("source rules", () => {
     expect(Object.keys(sources)).toContain("../App.svelte");
   });
 
-  it("only lib/ipc.ts imports @tauri-apps/api", () => {
+  it("only lib/invoke.ts imports @tauri-apps/api", () => {
     const importers = Object.entries(sources)
       .filter(([, text]) => /from\s+["']@tauri-apps\/api/.test(text) || /import\(["']@tauri-apps/.test(text))
       .map(([path]) => path);
-    expect(importers).toEqual(["../lib/ipc.ts"]);
+    expect(importers).toEqual(["../lib/invoke.ts"]);
+  });
+
+  it("the screens call commands only through lib/ipc.ts", () => {
+    const direct = Object.entries(sources)
+      .filter(([path]) => path !== "../lib/ipc.ts" && path !== "../lib/commands.ts")
+      .filter(([, text]) => /from\s+["'][./]*(lib\/)?(commands|invoke)["']/.test(text))
+      .map(([path]) => path);
+    expect(direct).toEqual([]);
   });
 
   it("names no remote URL and uses no eval", () => {

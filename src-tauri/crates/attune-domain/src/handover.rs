@@ -194,6 +194,23 @@ pub struct HandoverFile<'a> {
     ciphertext: &'a [u8],
 }
 
+/// [`inspect`] inside a session: strategic lead only (a refusal is audited as
+/// `handover.import`), since only a lead may import a pack.
+pub fn inspect_in_session<'a>(
+    vault: &Vault,
+    bytes: &'a [u8],
+    now: OffsetDateTime,
+) -> Result<HandoverFile<'a>> {
+    access::require_lead(
+        vault,
+        "handover.import",
+        None,
+        "import a handover pack",
+        now,
+    )?;
+    inspect(bytes)
+}
+
 /// Checks the magic, the layout and the SHA-256, and reads the header. A damaged file is an
 /// error of kind `VaultDamaged`; a foreign file `InvalidInput`.
 pub fn inspect(bytes: &[u8]) -> Result<HandoverFile<'_>> {

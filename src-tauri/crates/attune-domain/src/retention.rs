@@ -66,6 +66,49 @@ pub struct RetentionCandidate {
     pub due_on: Date,
 }
 
+/// A pupil whose retention period has ended, with what the lead needs to decide (names, year
+/// group, status): [`retention_due`] joined with each pupil's record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct RetentionDueRow {
+    #[ts(type = "number")]
+    pub pupil_id: i64,
+    pub display_name: String,
+    pub legal_name: String,
+    pub year_group_label: String,
+    pub status: PupilStatus,
+    /// `YYYY-MM-DD`.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub left_on: Date,
+    /// `YYYY-MM-DD`: `left_on` plus the retention period.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub due_on: Date,
+}
+
+/// [`retention_due`] with each pupil's names (strategic lead only; audited as `retention.view`).
+pub fn retention_due_rows(
+    vault: &Vault,
+    today: Date,
+    now: OffsetDateTime,
+) -> Result<Vec<RetentionDueRow>> {
+    retention_due(vault, today, now)?
+        .into_iter()
+        .map(|c| {
+            let p = crate::pupils::get_pupil(vault, c.pupil_id, now)?;
+            Ok(RetentionDueRow {
+                pupil_id: c.pupil_id,
+                legal_name: format!("{} {}", p.legal_forename, p.legal_surname),
+                display_name: p.display_name,
+                year_group_label: p.year_group_label,
+                status: p.status,
+                left_on: c.left_on,
+                due_on: c.due_on,
+            })
+        })
+        .collect()
+}
+
 /// The school's retention period in years (any signed-in user may read it).
 pub fn retention_years(vault: &Vault) -> Result<u32> {
     access::actor(vault)?;

@@ -5,9 +5,34 @@ use time::OffsetDateTime;
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::import::{ImportPreview, LineError};
+use crate::import::{self, ColumnMapping, CsvHeader, ImportPreview, LineError};
 use crate::model::{IdentifierInput, ImportMode, ImportOutcome, PupilInput};
 use crate::pupils;
+
+/// The header row of a CSV file's content, for any signed-in user (it reads nothing of the vault).
+pub fn read_header(vault: &Vault, text: &str) -> Result<CsvHeader> {
+    access::actor(vault)?;
+    import::read_header(text)
+}
+
+/// The column mapping guessed from a header row, for any signed-in user.
+pub fn suggest_mapping(vault: &Vault, headers: &[String]) -> Result<ColumnMapping> {
+    access::actor(vault)?;
+    Ok(import::suggest_mapping(headers))
+}
+
+/// What an import of the CSV content would do with this mapping (strategic lead only; a
+/// refusal is audited): the good rows, and every bad line with its number and reason, the
+/// identifiers already in the vault counted as duplicates. Writes nothing.
+pub fn parse(
+    vault: &Vault,
+    text: &str,
+    mapping: &ColumnMapping,
+    now: OffsetDateTime,
+) -> Result<ImportPreview> {
+    let existing = pupils::existing_identifiers(vault, now)?;
+    import::parse(text, mapping, &existing)
+}
 
 /// Imports the good rows of `preview` (strategic lead only), in one transaction.
 ///

@@ -329,6 +329,13 @@ pub fn inspect(path: &Path) -> Result<SummaryFileInfo> {
     })
 }
 
+/// [`inspect`] inside a session: any signed-in user may read a summary file's heading (it holds
+/// no pupil's data).
+pub fn inspect_in_session(vault: &Vault, path: &Path) -> Result<SummaryFileInfo> {
+    attune_domain::access::actor(vault)?;
+    inspect(path)
+}
+
 /// Merges the schools' summary files into `attune-merged-<period>.csv`, `.json` and `.html` in
 /// `out_dir` (see [`merge`](mod@merge) for the refusals and the bounds).
 pub fn merge(paths: &[PathBuf], out_dir: &Path) -> Result<MergeReport> {

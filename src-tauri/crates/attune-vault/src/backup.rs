@@ -36,7 +36,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
 use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
@@ -672,6 +673,51 @@ impl Vault {
     }
 
     fn write_backup(&self, path: &Path, name: &str, now: OffsetDateTime) -> Result<BackupInfo> {
+        write_backup(&self.source(None), path, name, now)
+    }
+
+    /// What a backup is written from: this session's own connection.
+    fn source<'a>(&'a self, cancel: Option<&'a AtomicBool>) -> Source<'a> {
+        Source {
+            conn: &self.conn,
+            key: &self.key,
+            epoch: self.epoch,
+            slots: &self.slots,
+            dir: &self.paths.dir,
+            cancel,
+        }
+    }
+}
+
+/// What a backup is written from: a connection to the vault (the session's, or one of an
+/// automatic backup's own), its key, epoch and key slots, and a flag that stops it early.
+struct Source<'a> {
+    conn: &'a Connection,
+    key: &'a VaultKey,
+    epoch: u64,
+    slots: &'a Body,
+    dir: &'a Path,
+    cancel: Option<&'a AtomicBool>,
+}
+
+impl Source<'_> {
+    fn check_cancelled(&self) -> Result<()> {
+        if self.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
+            return Err(Error::Internal(
+                "the automatic backup stopped because the vault was locked".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn write_backup(
+    src: &Source<'_>,
+    path: &Path,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<BackupInfo> {
+    {
         let dest = folder_of(path);
         if !dest.is_dir() {
             return Err(Error::NotFound(format!(
@@ -679,10 +725,10 @@ impl Vault {
                 dest.display()
             )));
         }
-        let scratch_dirs = [self.paths.dir.as_path(), dest.as_path()];
+        let scratch_dirs = [src.dir, dest.as_path()];
         // 0. Every page of the vault passes its HMAC: a backup must not hide a damaged page
         //    (one no query happens to read, such as a free page, would otherwise go unseen).
-        let damaged_pages = cipher_problems(&self.conn)?;
+        let damaged_pages = cipher_problems(src.conn)?;
         if !damaged_pages.is_empty() {
             return Err(Error::VaultDamaged(format!(
                 "{}, so no backup was made. Run attune-admin verify, and restore an earlier backup.",
@@ -695,26 +741,27 @@ impl Vault {
                 let s = p.to_str().ok_or_else(|| {
                     Error::InvalidInput("The vault's folder name is not valid text.".into())
                 })?;
-                self.conn.execute("VACUUM INTO ?1", [s])?;
-                check_snapshot(p, &self.key)
+                src.check_cancelled()?;
+                src.conn.execute("VACUUM INTO ?1", [s])?;
+                check_snapshot(p, src.key)
             })?;
         let db_len = fs::metadata(&snapshot.path)?.len();
         let header = BackupHeader {
             format: FORMAT_NAME.into(),
             format_version: FORMAT_VERSION,
-            vault_id: self.slots.vault_id.clone(),
-            school: self.slots.school.clone(),
+            vault_id: src.slots.vault_id.clone(),
+            school: src.slots.school.clone(),
             created_at: audit::format_time(now),
             schema_version,
-            key_epoch: self.epoch,
+            key_epoch: src.epoch,
             counts,
             database_bytes: db_len,
             written_by: concat!("attune-vault ", env!("CARGO_PKG_VERSION")).into(),
         };
         let header_json = serde_json::to_vec_pretty(&header)
             .map_err(|e| Error::Internal(format!("the backup header: {e}")))?;
-        let slot_bytes = self.slots.to_bytes();
-        let mkey = mac_key(&self.key, &self.slots.vault_id);
+        let slot_bytes = src.slots.to_bytes();
+        let mkey = mac_key(src.key, &src.slots.vault_id);
 
         // 2. The file, beside its destination, then renamed over it.
         let (mut tmp, file) = TempFile::create(dest.join(format!(".{name}.tmp-{}", unique())))?;
@@ -730,11 +777,17 @@ impl Vault {
             w.put(&(slot_bytes.len() as u32).to_le_bytes())?;
             w.put(&slot_bytes)?;
             w.put(&db_len.to_le_bytes())?;
-            let mut src = BufReader::new(File::open(&snapshot.path)?);
+            let mut snap = BufReader::new(File::open(&snapshot.path)?);
             let mut buf = vec![0u8; 64 * 1024];
             let mut copied = 0u64;
+            let mut chunks = 0u32;
             loop {
-                let n = src.read(&mut buf)?;
+                // Every 16 MiB (256 reads of 64 KiB): stopped because the vault locked?
+                chunks += 1;
+                if chunks.is_multiple_of(256) {
+                    src.check_cancelled()?;
+                }
+                let n = snap.read(&mut buf)?;
                 if n == 0 {
                     break;
                 }
@@ -759,7 +812,10 @@ impl Vault {
         fsutil::sync_dir(&dest)?;
 
         // 3. Read it back from the disk and check it end to end.
-        if let Err(e) = self.check_written(path, &header, &scratch_dirs) {
+        if let Err(e) = src
+            .check_cancelled()
+            .and_then(|_| check_written(src, path, &header, &scratch_dirs))
+        {
             let _ = fs::remove_file(path);
             let _ = fsutil::sync_dir(&dest);
             return Err(match e {
@@ -777,9 +833,17 @@ impl Vault {
             header,
         })
     }
+}
 
-    fn check_written(&self, path: &Path, header: &BackupHeader, dirs: &[&Path]) -> Result<()> {
-        let keys = [mac_key(&self.key, &self.slots.vault_id)];
+fn check_written(
+    src: &Source<'_>,
+    path: &Path,
+    header: &BackupHeader,
+    dirs: &[&Path],
+) -> Result<()> {
+    {
+        let keys = [mac_key(src.key, &src.slots.vault_id)];
+        let key = src.key;
         in_scratch(dirs, "attune-verify", |p, file| {
             let src = open_file(path)?;
             let len = src.metadata()?.len();
@@ -795,7 +859,7 @@ impl Vault {
             if &read.header != header {
                 return Err(damaged("its header is not what was written"));
             }
-            let conn = open_keyed_read_only(p, Some(&self.key))?;
+            let conn = open_keyed_read_only(p, Some(key))?;
             let problems = db::integrity_problems(&conn)?;
             if !problems.is_empty() {
                 return Err(damaged(problems.join("; ")));
@@ -804,7 +868,9 @@ impl Vault {
         })
         .map(|_| ())
     }
+}
 
+impl Vault {
     /// How many automatic backups to keep (the `auto_backup_keep` setting; 7 unless set).
     pub fn auto_backup_keep(&self) -> Result<u32> {
         let v: Option<String> = self
@@ -872,6 +938,116 @@ impl Vault {
         };
         prune_auto_backups(&dir, keep)?;
         Ok(written)
+    }
+}
+
+/// The day's automatic backup, written from a connection of its own so the session stays free
+/// while it runs (see [`Vault::auto_backup_job`]); [`BackupJob::canceller`] stops it.
+pub struct BackupJob {
+    // Field order: the connection closes before the key copy is zeroised.
+    conn: Connection,
+    key: VaultKey,
+    epoch: u64,
+    slots: Body,
+    dir: PathBuf,
+    path: PathBuf,
+    cancel: Arc<AtomicBool>,
+}
+
+/// Stops a running [`BackupJob`]: at its next step, or inside SQLite's copy (an interrupt).
+#[derive(Clone)]
+pub struct BackupCanceller {
+    cancel: Arc<AtomicBool>,
+    interrupt: Arc<rusqlite::InterruptHandle>,
+}
+
+impl BackupCanceller {
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::SeqCst);
+        self.interrupt.interrupt();
+    }
+
+    /// Whether the job still exists (and so holds its connection and key copy): it holds the
+    /// other reference to the flag.
+    pub fn is_running(&self) -> bool {
+        Arc::strong_count(&self.cancel) > 1
+    }
+}
+
+impl Vault {
+    /// Today's automatic backup as a job to run without the session (`None` when it exists
+    /// already, or the session awaits a new passphrase). The job has its own connection and a
+    /// copy of the key, both dropped when it ends; its snapshot is `VACUUM INTO` inside that
+    /// connection's own read transaction, consistent while the session goes on writing (WAL).
+    /// Afterwards, [`Vault::finish_auto_backup`] audits it and prunes old ones.
+    pub fn auto_backup_job(&self, now: OffsetDateTime) -> Result<Option<BackupJob>> {
+        if self.require_ready().is_err() {
+            return Ok(None);
+        }
+        let dir = self.auto_backup_dir();
+        fsutil::create_private_dir(&dir)?;
+        let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
+        if path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(BackupJob {
+            conn: db::open(&self.paths.db(), &self.key)?,
+            key: self.key.clone(),
+            epoch: self.epoch,
+            slots: self.slots.clone(),
+            dir: self.paths.dir.clone(),
+            path,
+            cancel: Arc::new(AtomicBool::new(false)),
+        }))
+    }
+
+    /// After an automatic backup job (`written`: its file name and outcome; `None` when none
+    /// was due): audit it as `backup.create` like any backup, then keep only the newest `keep`.
+    pub fn finish_auto_backup(
+        &self,
+        written: Option<(&str, &Result<BackupInfo>)>,
+        keep: u32,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        if keep == 0 {
+            return Err(Error::InvalidInput(
+                "Keep at least one automatic backup.".into(),
+            ));
+        }
+        if let Some((name, outcome)) = written {
+            let outcome = if outcome.is_ok() { "ok" } else { "failed" };
+            self.audit("backup.create", Some(name), outcome, now)?;
+        }
+        prune_auto_backups(&self.auto_backup_dir(), keep)
+    }
+}
+
+impl BackupJob {
+    pub fn canceller(&self) -> BackupCanceller {
+        BackupCanceller {
+            cancel: self.cancel.clone(),
+            interrupt: Arc::new(self.conn.get_interrupt_handle()),
+        }
+    }
+
+    /// The backup's file name (`attune-YYYY-MM-DD.attune-backup`).
+    pub fn file_name(&self) -> String {
+        file_name_of(&self.path).unwrap_or_default()
+    }
+
+    /// Writes the backup (snapshot, file, read back and checked end to end), as
+    /// [`Vault::backup_to`] does, from the job's own connection.
+    pub fn run(&self, now: OffsetDateTime) -> Result<BackupInfo> {
+        let name = file_name_of(&self.path)?;
+        let src = Source {
+            conn: &self.conn,
+            key: &self.key,
+            epoch: self.epoch,
+            slots: &self.slots,
+            dir: &self.dir,
+            cancel: Some(&self.cancel),
+        };
+        write_backup(&src, &self.path, &name, now)
     }
 }
 

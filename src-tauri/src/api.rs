@@ -1,0 +1,349 @@
+//! Every IPC command, declared once.
+//!
+//! Each line of the [`api!`] table below names a command, its access class, its arguments
+//! (as the window sends them, snake_case here, camelCase in JavaScript), what it returns, and
+//! the one call it makes. From that one table come:
+//! - the `#[tauri::command]` functions, all `async`: the work runs on Tauri's blocking pool
+//!   (`spawn_blocking`), never on the thread that draws the window;
+//! - [`handler`], the `generate_handler!` list the app and the tests install;
+//! - [`COMMANDS`], the list the tests turn into `src-tauri/commands.txt` (read by `build.rs`
+//!   to make one permission per command), `capabilities/main.json`, the TypeScript functions in
+//!   `ui/src/lib/commands.ts`, and the rows the role matrix (`src-tauri/role_matrix.toml`) must
+//!   have. A test fails when any of those files is stale
+//!   (`UPDATE_BINDINGS=1 cargo test -p attune bindings` writes them afresh).
+//!
+//! A new command is one line here and its operation in a crate; nothing else is hand-kept.
+//!
+//! The access class says who may call it, and the role matrix checks that it is so; the check
+//! itself is made by the crate the command calls (the shell holds no rules):
+//! - `open`: no session needed (start-up, setup, unlock, choosing a file, reading a backup's header);
+//! - `signed_in`: any unlocked session;
+//! - `pupil`: a session with access to the pupil the arguments name (through a plan, goal,
+//!   review…): a strategic lead, or that pupil's key adult;
+//! - `lead`: a strategic lead's session.
+
+use tauri::{AppHandle, Manager, Runtime, WebviewWindow};
+
+use crate::dto::*;
+use crate::error::{CmdResult, CommandError};
+use attune_export::{ExportOptions, MergeOptions};
+
+use crate::safety::ChosenPaths;
+use crate::state::{self, AppState};
+
+/// Who may call a command (see the module's notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    Open,
+    SignedIn,
+    Pupil,
+    Lead,
+}
+
+impl Access {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Open => "open",
+            Access::SignedIn => "signed_in",
+            Access::Pupil => "pupil",
+            Access::Lead => "lead",
+        }
+    }
+}
+
+/// A type's TypeScript spelling, computed from the Rust type (see [`ts_name`]).
+pub type TsType = fn() -> String;
+
+/// One command as the table declares it. Types are given as functions returning their
+/// TypeScript spelling (from ts-rs), so the bindings follow the Rust types.
+pub struct CommandSpec {
+    pub name: &'static str,
+    pub access: Access,
+    pub doc: &'static str,
+    pub args: &'static [(&'static str, TsType)],
+    pub returns: TsType,
+}
+
+/// The TypeScript spelling of a Rust type: ts-rs's name, with its 64-bit integers as the
+/// `number` they are on the wire (every id and count fits in 2^53).
+pub fn ts_name<T: ts_rs::TS + ?Sized>() -> String {
+    T::name().replace("bigint", "number")
+}
+
+fn joined<T>(r: Result<CmdResult<T>, tauri::Error>) -> CmdResult<T> {
+    r.unwrap_or_else(|_| {
+        Err(CommandError::internal(
+            "That did not finish: something went wrong inside Attune. Nothing was changed by the part that failed; try again.",
+        ))
+    })
+}
+
+/// One async command over the blocking pool, or (`window`) one that needs the window and
+/// awaits its own work.
+macro_rules! command_fn {
+    (blocking; $(#[doc = $doc:literal])*; $name:ident; ($($arg:ident : $ty:ty),*); $ret:ty;
+     |$s:ident, $c:ident| $body:expr) => {
+        $(#[doc = $doc])*
+        #[tauri::command]
+        pub async fn $name<R: Runtime>(app: AppHandle<R>, $($arg: $ty),*) -> CmdResult<$ret> {
+            joined(
+                tauri::async_runtime::spawn_blocking(move || {
+                    let $s = app.state::<AppState>();
+                    let $s: &AppState = &$s;
+                    let $c = app.state::<ChosenPaths>();
+                    let $c: &ChosenPaths = &$c;
+                    $body
+                })
+                .await,
+            )
+        }
+    };
+    (window; $(#[doc = $doc:literal])*; $name:ident; ($($arg:ident : $ty:ty),*); $ret:ty;
+     |$s:ident, $c:ident, $app:ident, $win:ident| $body:expr) => {
+        $(#[doc = $doc])*
+        #[tauri::command]
+        pub async fn $name<R: Runtime>(
+            $app: AppHandle<R>,
+            $win: WebviewWindow<R>,
+            $($arg: $ty),*
+        ) -> CmdResult<$ret> {
+            let $s = $app.state::<AppState>();
+            let $s: &AppState = &$s;
+            let $c = $app.state::<ChosenPaths>();
+            let $c: &ChosenPaths = &$c;
+            $body
+        }
+    };
+}
+
+macro_rules! api {
+    ($(
+        $(#[doc = $doc:literal])*
+        $access:ident $kind:ident $name:ident ( $($arg:ident : $ty:ty),* $(,)? ) -> $ret:ty
+            = |$($p:ident),*| $body:expr ;
+    )*) => {
+        pub mod commands {
+            use super::*;
+            $(command_fn!($kind; $(#[doc = $doc])*; $name; ($($arg : $ty),*); $ret; |$($p),*| $body);)*
+        }
+
+        /// The handler the app (and the tests, on the mock runtime) install: every command.
+        pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            use commands::*;
+            tauri::generate_handler![$($name),*]
+        }
+
+        /// Every command, in the table's order.
+        pub const COMMANDS: &[CommandSpec] = &[$(
+            CommandSpec {
+                name: stringify!($name),
+                access: api!(@access $access),
+                doc: concat!($($doc, "\n"),*),
+                args: &[$((stringify!($arg), ts_name::<$ty> as TsType)),*],
+                returns: ts_name::<$ret>,
+            },
+        )*];
+    };
+    (@access open) => { Access::Open };
+    (@access signed_in) => { Access::SignedIn };
+    (@access pupil) => { Access::Pupil };
+    (@access lead) => { Access::Lead };
+}
+
+api! {
+    // ----- the session: setup, unlock, lock, users -----------------------------------------------
+
+    /// Where the app stands: first run, locked (with the users to choose from) or unlocked.
+    open blocking app_status() -> AppStatus = |s, _c| s.status();
+    /// Strength advice for the meter; `name` and `school` are hints (either may be "").
+    open blocking passphrase_strength(passphrase: String, name: String, school: String) -> PassphraseStrength
+        = |_s, _c| Ok(state::passphrase_strength(passphrase, &name, &school));
+    /// Checks the first-run answers and returns the recovery key to write down (nothing written yet).
+    open blocking begin_setup(req: SetupRequest) -> SetupPending = |s, _c| s.begin_setup(req);
+    /// `typed` is in the order of `SetupPending.confirm_positions`; creates the vault.
+    open blocking finish_setup(typed: Vec<String>) -> AppStatus = |s, _c| s.finish_setup(typed);
+    open blocking cancel_setup() -> () = |s, _c| { s.cancel_setup(); Ok(()) };
+    open blocking unlock(user_id: String, passphrase: String) -> AppStatus = |s, _c| s.unlock(&user_id, passphrase);
+    open blocking unlock_with_recovery(user_id: String, recovery_key: String) -> AppStatus
+        = |s, _c| s.unlock_with_recovery(&user_id, recovery_key);
+    /// After unlocking with the recovery key: the new passphrase for the person who did.
+    signed_in blocking reset_passphrase(passphrase: String) -> AppStatus = |s, _c| s.reset_passphrase(passphrase);
+    open blocking lock() -> AppStatus = |s, _c| { s.lock("manual"); s.status() };
+    /// Tells the backend someone is using the app, so it does not lock for idleness.
+    open blocking touch() -> () = |s, _c| { s.touch(); Ok(()) };
+    signed_in blocking change_passphrase(current: String, new: String) -> () = |s, _c| s.change_passphrase(current, new);
+    signed_in blocking list_users() -> Vec<UserInfo> = |s, _c| s.list_users();
+    lead blocking add_user(req: NewUserRequest) -> UserInfo = |s, _c| s.add_user(req);
+    lead blocking remove_user(user_id: String) -> Vec<UserInfo> = |s, _c| s.remove_user(&user_id);
+    lead blocking set_auto_lock_minutes(minutes: u32) -> SessionInfo = |s, _c| s.set_auto_lock_minutes(minutes);
+
+    // ----- pupils (attune_domain::pupils) ---------------------------------------------------------
+
+    /// The pupils the session may see, filtered and sorted.
+    signed_in blocking caseload(query: Option<CaseloadQuery>) -> Vec<CaseloadRow> = |s, _c| s.caseload(query);
+    lead blocking add_pupil(input: PupilInput) -> Pupil = |s, _c| s.add_pupil(input);
+    lead blocking update_pupil(pupil_id: i64, input: PupilInput) -> Pupil = |s, _c| s.update_pupil(pupil_id, input);
+    /// `key_adult_id` null ends the current assignment; `from` is "YYYY-MM-DD" (today when null).
+    lead blocking assign_key_adult(pupil_id: i64, key_adult_id: Option<String>, from: Option<String>) -> ()
+        = |s, _c| s.assign_key_adult(pupil_id, key_adult_id, from);
+    lead blocking mark_left(pupil_id: i64, left_on: String) -> () = |s, _c| s.mark_left(pupil_id, left_on);
+    lead blocking archive_pupil(pupil_id: i64) -> () = |s, _c| s.archive_pupil(pupil_id);
+    pupil blocking get_pupil(pupil_id: i64) -> Pupil = |s, _c| s.get_pupil(pupil_id);
+    /// A pupil's whole page, with the `session_limit` most recent sessions.
+    pupil blocking open_pupil(pupil_id: i64, session_limit: Option<u32>) -> PupilRecord
+        = |s, _c| s.open_pupil(pupil_id, session_limit);
+
+    // ----- profile and team (attune_domain::profile) ---------------------------------------------
+
+    pupil blocking save_profile(pupil_id: i64, profile: Profile) -> () = |s, _c| s.save_profile(pupil_id, profile);
+    pupil blocking add_agency_advice(pupil_id: i64, input: AgencyAdviceInput) -> i64
+        = |s, _c| s.add_agency_advice(pupil_id, input);
+    pupil blocking delete_agency_advice(advice_id: i64) -> () = |s, _c| s.delete_agency_advice(advice_id);
+    pupil blocking set_team(pupil_id: i64, members: Vec<TeamMemberInput>) -> Vec<TeamMember>
+        = |s, _c| s.set_team(pupil_id, members);
+
+    // ----- plans and goals (attune_domain::plans) -------------------------------------------------
+
+    pupil blocking start_plan(pupil_id: i64, input: PlanInput) -> PlanView = |s, _c| s.start_plan(pupil_id, input);
+    pupil blocking get_plan(plan_id: i64) -> PlanView = |s, _c| s.get_plan(plan_id);
+    pupil blocking change_cadence(plan_id: i64, cadence: Cadence) -> PlanView = |s, _c| s.change_cadence(plan_id, cadence);
+    pupil blocking close_plan(plan_id: i64) -> () = |s, _c| s.close_plan(plan_id);
+    pupil blocking add_goal(plan_id: i64, input: GoalInput) -> Goal = |s, _c| s.add_goal(plan_id, input);
+    pupil blocking update_goal(goal_id: i64, input: GoalInput) -> Goal = |s, _c| s.update_goal(goal_id, input);
+    pupil blocking set_goal_status(goal_id: i64, status: GoalStatus) -> () = |s, _c| s.set_goal_status(goal_id, status);
+    /// The built-in frameworks and the school's own.
+    signed_in blocking list_frameworks() -> Vec<Framework> = |s, _c| s.list_frameworks();
+    /// `text` is the framework file's content (the window reads the file; no path crosses).
+    lead blocking add_framework(text: String) -> Framework = |s, _c| s.add_framework(text);
+
+    // ----- sessions, chronology, scores, indicators (attune_domain::records) ----------------------
+
+    pupil blocking log_session(pupil_id: i64, input: SessionInput) -> SessionEntry = |s, _c| s.log_session(pupil_id, input);
+    pupil blocking list_sessions(pupil_id: i64, limit: Option<u32>) -> Vec<SessionEntry>
+        = |s, _c| s.list_sessions(pupil_id, limit);
+    pupil blocking add_chronology_event(pupil_id: i64, input: ChronologyInput) -> ChronologyEvent
+        = |s, _c| s.add_chronology_event(pupil_id, input);
+    pupil blocking add_score(pupil_id: i64, input: ScoreInput) -> InstrumentScore = |s, _c| s.add_score(pupil_id, input);
+    pupil blocking set_indicators(pupil_id: i64, input: IndicatorsInput) -> () = |s, _c| s.set_indicators(pupil_id, input);
+    /// `text` is the CSV file's content.
+    lead blocking import_indicators_csv(text: String, mode: ImportMode) -> IndicatorImportOutcome
+        = |s, _c| s.import_indicators_csv(text, mode);
+
+    // ----- pupil import (attune_domain::import) ---------------------------------------------------
+
+    /// The header row of a CSV file's content.
+    signed_in blocking read_header(text: String) -> CsvHeader = |s, _c| s.read_header(text);
+    /// The column mapping guessed from a header row.
+    signed_in blocking suggest_mapping(headers: Vec<String>) -> ColumnMapping = |s, _c| s.suggest_mapping(headers);
+    /// What an import would do with this mapping: the good rows and every bad line. Writes nothing.
+    lead blocking parse(text: String, mapping: ColumnMapping) -> ImportPreview = |s, _c| s.parse(text, mapping);
+    lead blocking import_pupils(preview: ImportPreview, mode: ImportMode) -> ImportOutcome
+        = |s, _c| s.import_pupils(preview, mode);
+    /// What `import_pupils` would do, writing nothing.
+    lead blocking check_import(preview: ImportPreview, mode: ImportMode) -> ImportOutcome
+        = |s, _c| s.check_import(preview, mode);
+
+    // ----- search, drafts, the school's calendars and lists --------------------------------------
+
+    /// Search the records the session may see.
+    signed_in blocking search(text: String, limit: Option<u32>) -> Vec<SearchHit> = |s, _c| s.search(text, limit);
+    signed_in blocking save_draft(form_key: String, content: String) -> Draft = |s, _c| s.save_draft(form_key, content);
+    signed_in blocking load_draft(form_key: String) -> Option<Draft> = |s, _c| s.load_draft(form_key);
+    signed_in blocking list_drafts() -> Vec<Draft> = |s, _c| s.list_drafts();
+    signed_in blocking delete_draft(form_key: String) -> () = |s, _c| s.delete_draft(form_key);
+    signed_in blocking school_calendars() -> CalendarsView = |s, _c| s.school_calendars();
+    lead blocking save_school_calendar(calendar: SchoolCalendar) -> CalendarsView = |s, _c| s.save_school_calendar(calendar);
+    lead blocking delete_school_calendar(year_label: String) -> CalendarsView = |s, _c| s.delete_school_calendar(year_label);
+    signed_in blocking pick_lists() -> PickLists = |s, _c| s.pick_lists();
+    lead blocking add_list_item(list: ListKind, label: String) -> () = |s, _c| s.add_list_item(list, label);
+    lead blocking rename_list_item(list: ListKind, old: String, new: String) -> () = |s, _c| s.rename_list_item(list, old, new);
+
+    // ----- the audit log ---------------------------------------------------------------------------
+
+    lead blocking audit_entries(query: Option<AuditQuery>) -> Vec<AuditEntry> = |s, _c| s.audit_entries(query);
+    lead blocking verify_audit() -> AuditVerification = |s, _c| s.verify_audit();
+
+    // ----- moving data safely (safety/*.rs): only paths the person chose --------------------------
+
+    /// The native chooser; the chosen path (remembered for its use) or null when cancelled.
+    open window choose_path(req: ChoosePathRequest) -> Option<String>
+        = |_s, c, app, window| crate::safety::choose(app.clone(), window, c, req).await;
+    /// Writes an encrypted backup of the whole vault into `folder` and checks it end to end.
+    signed_in blocking backup_now(folder: String) -> BackupDone
+        = |s, c| s.backup_now(&c.require(PathKind::Folder, &folder)?);
+    signed_in blocking auto_backups() -> AutoBackups = |s, _c| s.auto_backups();
+    lead blocking set_auto_backup_keep(keep: u32) -> AutoBackups = |s, _c| s.set_auto_backup_keep(keep);
+    /// What a backup file says about itself, before any passphrase.
+    open blocking inspect_backup(path: String) -> BackupSummary = |s, c| s.inspect_backup(&c.require(PathKind::Open, &path)?);
+    /// Unlocks a backup with one of its key slots and checks it, restoring nothing.
+    open blocking open_backup(path: String, user_id: String, secret: String, recovery_key: bool) -> BackupOpened
+        = |s, c| s.open_backup(&c.require(PathKind::Open, &path)?, &user_id, secret, recovery_key);
+    /// Restores the vault from a backup (a strategic lead in it); the app is locked afterwards.
+    open blocking restore_backup(path: String, user_id: String, secret: String, recovery_key: bool) -> RestoreDone
+        = |s, c| s.restore_backup(&c.require(PathKind::Open, &path)?, &user_id, secret, recovery_key);
+    lead blocking subject_access_document(pupil_id: i64) -> String = |s, _c| s.subject_access_document(pupil_id);
+    lead blocking save_subject_access_document(pupil_id: i64, path: String) -> SavedFile
+        = |s, c| s.save_subject_access_document(pupil_id, &c.require(PathKind::Save, &path)?);
+    lead blocking export_handover(pupil_id: i64, folder: String) -> HandoverExported
+        = |s, c| s.export_handover(pupil_id, &c.require(PathKind::Folder, &folder)?);
+    lead blocking inspect_handover(path: String) -> HandoverSummary = |s, c| s.inspect_handover(&c.require(PathKind::Open, &path)?);
+    lead blocking import_handover(path: String, passphrase: String, key_adult_id: Option<String>) -> Pupil
+        = |s, c| s.import_handover(&c.require(PathKind::Open, &path)?, passphrase, key_adult_id);
+    signed_in blocking retention_years() -> u32 = |s, _c| s.retention_years();
+    lead blocking set_retention_years(years: u32) -> u32 = |s, _c| s.set_retention_years(years);
+    lead blocking retention_due() -> Vec<RetentionDueRow> = |s, _c| s.retention_due();
+    lead blocking erase_pupil(pupil_id: i64) -> () = |s, _c| s.erase_pupil(pupil_id);
+
+    // ----- plan reviews, progress, renewal, printing (attune_domain::reviews) ---------------------
+
+    pupil blocking list_reviews(plan_id: i64) -> Vec<ReviewSlot> = |s, _c| s.list_reviews(plan_id);
+    /// `due_date` is "YYYY-MM-DD", one of the plan's due dates.
+    pupil blocking prepare_review(plan_id: i64, due_date: String) -> Review = |s, _c| s.prepare_review(plan_id, &due_date);
+    pupil blocking get_review(review_id: i64) -> Review = |s, _c| s.get_review(review_id);
+    pupil blocking save_review_draft(review_id: i64, input: ReviewInput) -> Review = |s, _c| s.save_review_draft(review_id, input);
+    pupil blocking sign_review(review_id: i64) -> Review = |s, _c| s.sign_review(review_id);
+    pupil blocking amend_review(review_id: i64, reason: String, text: String) -> Review
+        = |s, _c| s.amend_review(review_id, &reason, &text);
+    pupil blocking progress_series(goal_id: i64) -> Vec<ProgressPoint> = |s, _c| s.progress_series(goal_id);
+    pupil blocking plan_timeline(plan_id: i64) -> PlanTimeline = |s, _c| s.plan_timeline(plan_id);
+    signed_in blocking review_sign_off() -> ReviewSignOff = |s, _c| s.review_sign_off();
+    lead blocking set_review_sign_off(value: ReviewSignOff) -> () = |s, _c| s.set_review_sign_off(value);
+    pupil blocking renew_plan(plan_id: i64, input: RenewPlanInput) -> PlanView = |s, _c| s.renew_plan(plan_id, input);
+    /// Audits a print of a plan or review (the window then calls `window.print()`).
+    pupil blocking record_print(what: PrintTarget, id: i64) -> () = |s, _c| s.record_print(what, id, false);
+    /// Saves the print view the window shows as a PDF at `path` (chosen), after the same check
+    /// and audit as a print.
+    pupil window save_pdf(what: PrintTarget, id: i64, path: String) -> ()
+        = |s, c, _app, window| crate::reviews::save_pdf(s, c, &window, what, id, &path).await;
+
+    // ----- the strategic lead's overview, supervision notes and summaries -------------------------
+
+    lead blocking overview(query: Option<OverviewQuery>) -> Overview = |s, _c| s.overview(query);
+    lead blocking supervision_options() -> Vec<Supervisee> = |s, _c| s.supervision_options();
+    lead blocking record_supervision_note(input: SupervisionNoteInput) -> SupervisionNote
+        = |s, _c| s.record_supervision_note(input);
+    /// A lead's every note (or one key adult's); a key adult's own.
+    signed_in blocking list_supervision_notes(key_adult_id: Option<String>) -> Vec<SupervisionNote>
+        = |s, _c| s.list_supervision_notes(key_adult_id);
+    signed_in blocking get_supervision_note(note_id: i64) -> SupervisionNote = |s, _c| s.get_supervision_note(note_id);
+    /// `period`: "2025-26" or "2025-26 autumn"; `k`: 3 to 100. Writes nothing.
+    lead blocking summary_preview(period: String, k: u32) -> SummaryPreview = |s, _c| s.summary_preview(&period, k);
+    /// Writes the summary's three files into `folder` (chosen).
+    lead blocking export_summary(period: String, k: u32, folder: String, include_school_name: bool, replace_existing: bool) -> ExportedFiles
+        = |s, c| {
+            let options = ExportOptions { include_school_name, replace_existing };
+            s.export_summary(&period, k, &c.require(PathKind::Folder, &folder)?, &options)
+        };
+    /// The heading of one school's summary file (chosen).
+    signed_in blocking inspect_summary(path: String) -> SummaryFileInfo = |s, c| s.inspect_summary(&c.require(PathKind::Open, &path)?);
+    /// Merges several schools' summary files (each chosen) into `folder` (chosen).
+    lead blocking merge_summaries(paths: Vec<String>, folder: String, replace_existing: bool) -> MergeReport
+        = |s, c| {
+            let paths = c.require_all(PathKind::Open, &paths)?;
+            s.merge_summaries(
+                &paths,
+                &c.require(PathKind::Folder, &folder)?,
+                &MergeOptions { replace_existing },
+            )
+        };
+}

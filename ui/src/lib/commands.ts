@@ -1,0 +1,762 @@
+// Generated from the command table in src-tauri/src/api.rs. Do not edit by hand:
+// run `UPDATE_BINDINGS=1 cargo test -p attune bindings` after changing a command.
+// One function per command; the argument keys are the camelCase Tauri expects.
+
+import { call } from "./invoke";
+import type {
+  AgencyAdviceInput,
+  AppStatus,
+  AuditEntry,
+  AuditQuery,
+  AuditVerification,
+  AutoBackups,
+  BackupDone,
+  BackupOpened,
+  BackupSummary,
+  Cadence,
+  CalendarsView,
+  CaseloadQuery,
+  CaseloadRow,
+  ChoosePathRequest,
+  ChronologyEvent,
+  ChronologyInput,
+  ColumnMapping,
+  CsvHeader,
+  Draft,
+  ExportedFiles,
+  Framework,
+  Goal,
+  GoalInput,
+  GoalStatus,
+  HandoverExported,
+  HandoverSummary,
+  ImportMode,
+  ImportOutcome,
+  ImportPreview,
+  IndicatorImportOutcome,
+  IndicatorsInput,
+  InstrumentScore,
+  ListKind,
+  MergeReport,
+  NewUserRequest,
+  Overview,
+  OverviewQuery,
+  PassphraseStrength,
+  PickLists,
+  PlanInput,
+  PlanTimeline,
+  PlanView,
+  PrintTarget,
+  Profile,
+  ProgressPoint,
+  Pupil,
+  PupilInput,
+  PupilRecord,
+  RenewPlanInput,
+  RestoreDone,
+  RetentionDueRow,
+  Review,
+  ReviewInput,
+  ReviewSignOff,
+  ReviewSlot,
+  SavedFile,
+  SchoolCalendar,
+  ScoreInput,
+  SearchHit,
+  SessionEntry,
+  SessionInfo,
+  SessionInput,
+  SetupPending,
+  SetupRequest,
+  SummaryFileInfo,
+  SummaryPreview,
+  Supervisee,
+  SupervisionNote,
+  SupervisionNoteInput,
+  TeamMember,
+  TeamMemberInput,
+  UserInfo,
+} from "./bindings";
+
+/** Every command's name, in the table's order. */
+export const COMMAND_NAMES = [
+  "app_status",
+  "passphrase_strength",
+  "begin_setup",
+  "finish_setup",
+  "cancel_setup",
+  "unlock",
+  "unlock_with_recovery",
+  "reset_passphrase",
+  "lock",
+  "touch",
+  "change_passphrase",
+  "list_users",
+  "add_user",
+  "remove_user",
+  "set_auto_lock_minutes",
+  "caseload",
+  "add_pupil",
+  "update_pupil",
+  "assign_key_adult",
+  "mark_left",
+  "archive_pupil",
+  "get_pupil",
+  "open_pupil",
+  "save_profile",
+  "add_agency_advice",
+  "delete_agency_advice",
+  "set_team",
+  "start_plan",
+  "get_plan",
+  "change_cadence",
+  "close_plan",
+  "add_goal",
+  "update_goal",
+  "set_goal_status",
+  "list_frameworks",
+  "add_framework",
+  "log_session",
+  "list_sessions",
+  "add_chronology_event",
+  "add_score",
+  "set_indicators",
+  "import_indicators_csv",
+  "read_header",
+  "suggest_mapping",
+  "parse",
+  "import_pupils",
+  "check_import",
+  "search",
+  "save_draft",
+  "load_draft",
+  "list_drafts",
+  "delete_draft",
+  "school_calendars",
+  "save_school_calendar",
+  "delete_school_calendar",
+  "pick_lists",
+  "add_list_item",
+  "rename_list_item",
+  "audit_entries",
+  "verify_audit",
+  "choose_path",
+  "backup_now",
+  "auto_backups",
+  "set_auto_backup_keep",
+  "inspect_backup",
+  "open_backup",
+  "restore_backup",
+  "subject_access_document",
+  "save_subject_access_document",
+  "export_handover",
+  "inspect_handover",
+  "import_handover",
+  "retention_years",
+  "set_retention_years",
+  "retention_due",
+  "erase_pupil",
+  "list_reviews",
+  "prepare_review",
+  "get_review",
+  "save_review_draft",
+  "sign_review",
+  "amend_review",
+  "progress_series",
+  "plan_timeline",
+  "review_sign_off",
+  "set_review_sign_off",
+  "renew_plan",
+  "record_print",
+  "save_pdf",
+  "overview",
+  "supervision_options",
+  "record_supervision_note",
+  "list_supervision_notes",
+  "get_supervision_note",
+  "summary_preview",
+  "export_summary",
+  "inspect_summary",
+  "merge_summaries",
+] as const;
+
+/**
+ * Where the app stands: first run, locked (with the users to choose from) or unlocked.
+ * Access: open.
+ */
+export function appStatus(): Promise<AppStatus> {
+  return call("app_status");
+}
+
+/**
+ * Strength advice for the meter; `name` and `school` are hints (either may be "").
+ * Access: open.
+ */
+export function passphraseStrength(passphrase: string, name: string, school: string): Promise<PassphraseStrength> {
+  return call("passphrase_strength", { passphrase, name, school });
+}
+
+/**
+ * Checks the first-run answers and returns the recovery key to write down (nothing written yet).
+ * Access: open.
+ */
+export function beginSetup(req: SetupRequest): Promise<SetupPending> {
+  return call("begin_setup", { req });
+}
+
+/**
+ * `typed` is in the order of `SetupPending.confirm_positions`; creates the vault.
+ * Access: open.
+ */
+export function finishSetup(typed: Array<string>): Promise<AppStatus> {
+  return call("finish_setup", { typed });
+}
+
+/** Access: open. */
+export function cancelSetup(): Promise<null> {
+  return call("cancel_setup");
+}
+
+/** Access: open. */
+export function unlock(userId: string, passphrase: string): Promise<AppStatus> {
+  return call("unlock", { userId, passphrase });
+}
+
+/** Access: open. */
+export function unlockWithRecovery(userId: string, recoveryKey: string): Promise<AppStatus> {
+  return call("unlock_with_recovery", { userId, recoveryKey });
+}
+
+/**
+ * After unlocking with the recovery key: the new passphrase for the person who did.
+ * Access: signed_in.
+ */
+export function resetPassphrase(passphrase: string): Promise<AppStatus> {
+  return call("reset_passphrase", { passphrase });
+}
+
+/** Access: open. */
+export function lock(): Promise<AppStatus> {
+  return call("lock");
+}
+
+/**
+ * Tells the backend someone is using the app, so it does not lock for idleness.
+ * Access: open.
+ */
+export function touch(): Promise<null> {
+  return call("touch");
+}
+
+/** Access: signed_in. */
+export function changePassphrase(current: string, newValue: string): Promise<null> {
+  return call("change_passphrase", { current, new: newValue });
+}
+
+/** Access: signed_in. */
+export function listUsers(): Promise<Array<UserInfo>> {
+  return call("list_users");
+}
+
+/** Access: lead. */
+export function addUser(req: NewUserRequest): Promise<UserInfo> {
+  return call("add_user", { req });
+}
+
+/** Access: lead. */
+export function removeUser(userId: string): Promise<Array<UserInfo>> {
+  return call("remove_user", { userId });
+}
+
+/** Access: lead. */
+export function setAutoLockMinutes(minutes: number): Promise<SessionInfo> {
+  return call("set_auto_lock_minutes", { minutes });
+}
+
+/**
+ * The pupils the session may see, filtered and sorted.
+ * Access: signed_in.
+ */
+export function caseload(query: CaseloadQuery | null): Promise<Array<CaseloadRow>> {
+  return call("caseload", { query });
+}
+
+/** Access: lead. */
+export function addPupil(input: PupilInput): Promise<Pupil> {
+  return call("add_pupil", { input });
+}
+
+/** Access: lead. */
+export function updatePupil(pupilId: number, input: PupilInput): Promise<Pupil> {
+  return call("update_pupil", { pupilId, input });
+}
+
+/**
+ * `key_adult_id` null ends the current assignment; `from` is "YYYY-MM-DD" (today when null).
+ * Access: lead.
+ */
+export function assignKeyAdult(pupilId: number, keyAdultId: string | null, from: string | null): Promise<null> {
+  return call("assign_key_adult", { pupilId, keyAdultId, from });
+}
+
+/** Access: lead. */
+export function markLeft(pupilId: number, leftOn: string): Promise<null> {
+  return call("mark_left", { pupilId, leftOn });
+}
+
+/** Access: lead. */
+export function archivePupil(pupilId: number): Promise<null> {
+  return call("archive_pupil", { pupilId });
+}
+
+/** Access: pupil. */
+export function getPupil(pupilId: number): Promise<Pupil> {
+  return call("get_pupil", { pupilId });
+}
+
+/**
+ * A pupil's whole page, with the `session_limit` most recent sessions.
+ * Access: pupil.
+ */
+export function openPupil(pupilId: number, sessionLimit: number | null): Promise<PupilRecord> {
+  return call("open_pupil", { pupilId, sessionLimit });
+}
+
+/** Access: pupil. */
+export function saveProfile(pupilId: number, profile: Profile): Promise<null> {
+  return call("save_profile", { pupilId, profile });
+}
+
+/** Access: pupil. */
+export function addAgencyAdvice(pupilId: number, input: AgencyAdviceInput): Promise<number> {
+  return call("add_agency_advice", { pupilId, input });
+}
+
+/** Access: pupil. */
+export function deleteAgencyAdvice(adviceId: number): Promise<null> {
+  return call("delete_agency_advice", { adviceId });
+}
+
+/** Access: pupil. */
+export function setTeam(pupilId: number, members: Array<TeamMemberInput>): Promise<Array<TeamMember>> {
+  return call("set_team", { pupilId, members });
+}
+
+/** Access: pupil. */
+export function startPlan(pupilId: number, input: PlanInput): Promise<PlanView> {
+  return call("start_plan", { pupilId, input });
+}
+
+/** Access: pupil. */
+export function getPlan(planId: number): Promise<PlanView> {
+  return call("get_plan", { planId });
+}
+
+/** Access: pupil. */
+export function changeCadence(planId: number, cadence: Cadence): Promise<PlanView> {
+  return call("change_cadence", { planId, cadence });
+}
+
+/** Access: pupil. */
+export function closePlan(planId: number): Promise<null> {
+  return call("close_plan", { planId });
+}
+
+/** Access: pupil. */
+export function addGoal(planId: number, input: GoalInput): Promise<Goal> {
+  return call("add_goal", { planId, input });
+}
+
+/** Access: pupil. */
+export function updateGoal(goalId: number, input: GoalInput): Promise<Goal> {
+  return call("update_goal", { goalId, input });
+}
+
+/** Access: pupil. */
+export function setGoalStatus(goalId: number, status: GoalStatus): Promise<null> {
+  return call("set_goal_status", { goalId, status });
+}
+
+/**
+ * The built-in frameworks and the school's own.
+ * Access: signed_in.
+ */
+export function listFrameworks(): Promise<Array<Framework>> {
+  return call("list_frameworks");
+}
+
+/**
+ * `text` is the framework file's content (the window reads the file; no path crosses).
+ * Access: lead.
+ */
+export function addFramework(text: string): Promise<Framework> {
+  return call("add_framework", { text });
+}
+
+/** Access: pupil. */
+export function logSession(pupilId: number, input: SessionInput): Promise<SessionEntry> {
+  return call("log_session", { pupilId, input });
+}
+
+/** Access: pupil. */
+export function listSessions(pupilId: number, limit: number | null): Promise<Array<SessionEntry>> {
+  return call("list_sessions", { pupilId, limit });
+}
+
+/** Access: pupil. */
+export function addChronologyEvent(pupilId: number, input: ChronologyInput): Promise<ChronologyEvent> {
+  return call("add_chronology_event", { pupilId, input });
+}
+
+/** Access: pupil. */
+export function addScore(pupilId: number, input: ScoreInput): Promise<InstrumentScore> {
+  return call("add_score", { pupilId, input });
+}
+
+/** Access: pupil. */
+export function setIndicators(pupilId: number, input: IndicatorsInput): Promise<null> {
+  return call("set_indicators", { pupilId, input });
+}
+
+/**
+ * `text` is the CSV file's content.
+ * Access: lead.
+ */
+export function importIndicatorsCsv(text: string, mode: ImportMode): Promise<IndicatorImportOutcome> {
+  return call("import_indicators_csv", { text, mode });
+}
+
+/**
+ * The header row of a CSV file's content.
+ * Access: signed_in.
+ */
+export function readHeader(text: string): Promise<CsvHeader> {
+  return call("read_header", { text });
+}
+
+/**
+ * The column mapping guessed from a header row.
+ * Access: signed_in.
+ */
+export function suggestMapping(headers: Array<string>): Promise<ColumnMapping> {
+  return call("suggest_mapping", { headers });
+}
+
+/**
+ * What an import would do with this mapping: the good rows and every bad line. Writes nothing.
+ * Access: lead.
+ */
+export function parse(text: string, mapping: ColumnMapping): Promise<ImportPreview> {
+  return call("parse", { text, mapping });
+}
+
+/** Access: lead. */
+export function importPupils(preview: ImportPreview, mode: ImportMode): Promise<ImportOutcome> {
+  return call("import_pupils", { preview, mode });
+}
+
+/**
+ * What `import_pupils` would do, writing nothing.
+ * Access: lead.
+ */
+export function checkImport(preview: ImportPreview, mode: ImportMode): Promise<ImportOutcome> {
+  return call("check_import", { preview, mode });
+}
+
+/**
+ * Search the records the session may see.
+ * Access: signed_in.
+ */
+export function search(text: string, limit: number | null): Promise<Array<SearchHit>> {
+  return call("search", { text, limit });
+}
+
+/** Access: signed_in. */
+export function saveDraft(formKey: string, content: string): Promise<Draft> {
+  return call("save_draft", { formKey, content });
+}
+
+/** Access: signed_in. */
+export function loadDraft(formKey: string): Promise<Draft | null> {
+  return call("load_draft", { formKey });
+}
+
+/** Access: signed_in. */
+export function listDrafts(): Promise<Array<Draft>> {
+  return call("list_drafts");
+}
+
+/** Access: signed_in. */
+export function deleteDraft(formKey: string): Promise<null> {
+  return call("delete_draft", { formKey });
+}
+
+/** Access: signed_in. */
+export function schoolCalendars(): Promise<CalendarsView> {
+  return call("school_calendars");
+}
+
+/** Access: lead. */
+export function saveSchoolCalendar(calendar: SchoolCalendar): Promise<CalendarsView> {
+  return call("save_school_calendar", { calendar });
+}
+
+/** Access: lead. */
+export function deleteSchoolCalendar(yearLabel: string): Promise<CalendarsView> {
+  return call("delete_school_calendar", { yearLabel });
+}
+
+/** Access: signed_in. */
+export function pickLists(): Promise<PickLists> {
+  return call("pick_lists");
+}
+
+/** Access: lead. */
+export function addListItem(list: ListKind, label: string): Promise<null> {
+  return call("add_list_item", { list, label });
+}
+
+/** Access: lead. */
+export function renameListItem(list: ListKind, old: string, newValue: string): Promise<null> {
+  return call("rename_list_item", { list, old, new: newValue });
+}
+
+/** Access: lead. */
+export function auditEntries(query: AuditQuery | null): Promise<Array<AuditEntry>> {
+  return call("audit_entries", { query });
+}
+
+/** Access: lead. */
+export function verifyAudit(): Promise<AuditVerification> {
+  return call("verify_audit");
+}
+
+/**
+ * The native chooser; the chosen path (remembered for its use) or null when cancelled.
+ * Access: open.
+ */
+export function choosePath(req: ChoosePathRequest): Promise<string | null> {
+  return call("choose_path", { req });
+}
+
+/**
+ * Writes an encrypted backup of the whole vault into `folder` and checks it end to end.
+ * Access: signed_in.
+ */
+export function backupNow(folder: string): Promise<BackupDone> {
+  return call("backup_now", { folder });
+}
+
+/** Access: signed_in. */
+export function autoBackups(): Promise<AutoBackups> {
+  return call("auto_backups");
+}
+
+/** Access: lead. */
+export function setAutoBackupKeep(keep: number): Promise<AutoBackups> {
+  return call("set_auto_backup_keep", { keep });
+}
+
+/**
+ * What a backup file says about itself, before any passphrase.
+ * Access: open.
+ */
+export function inspectBackup(path: string): Promise<BackupSummary> {
+  return call("inspect_backup", { path });
+}
+
+/**
+ * Unlocks a backup with one of its key slots and checks it, restoring nothing.
+ * Access: open.
+ */
+export function openBackup(path: string, userId: string, secret: string, recoveryKey: boolean): Promise<BackupOpened> {
+  return call("open_backup", { path, userId, secret, recoveryKey });
+}
+
+/**
+ * Restores the vault from a backup (a strategic lead in it); the app is locked afterwards.
+ * Access: open.
+ */
+export function restoreBackup(path: string, userId: string, secret: string, recoveryKey: boolean): Promise<RestoreDone> {
+  return call("restore_backup", { path, userId, secret, recoveryKey });
+}
+
+/** Access: lead. */
+export function subjectAccessDocument(pupilId: number): Promise<string> {
+  return call("subject_access_document", { pupilId });
+}
+
+/** Access: lead. */
+export function saveSubjectAccessDocument(pupilId: number, path: string): Promise<SavedFile> {
+  return call("save_subject_access_document", { pupilId, path });
+}
+
+/** Access: lead. */
+export function exportHandover(pupilId: number, folder: string): Promise<HandoverExported> {
+  return call("export_handover", { pupilId, folder });
+}
+
+/** Access: lead. */
+export function inspectHandover(path: string): Promise<HandoverSummary> {
+  return call("inspect_handover", { path });
+}
+
+/** Access: lead. */
+export function importHandover(path: string, passphrase: string, keyAdultId: string | null): Promise<Pupil> {
+  return call("import_handover", { path, passphrase, keyAdultId });
+}
+
+/** Access: signed_in. */
+export function retentionYears(): Promise<number> {
+  return call("retention_years");
+}
+
+/** Access: lead. */
+export function setRetentionYears(years: number): Promise<number> {
+  return call("set_retention_years", { years });
+}
+
+/** Access: lead. */
+export function retentionDue(): Promise<Array<RetentionDueRow>> {
+  return call("retention_due");
+}
+
+/** Access: lead. */
+export function erasePupil(pupilId: number): Promise<null> {
+  return call("erase_pupil", { pupilId });
+}
+
+/** Access: pupil. */
+export function listReviews(planId: number): Promise<Array<ReviewSlot>> {
+  return call("list_reviews", { planId });
+}
+
+/**
+ * `due_date` is "YYYY-MM-DD", one of the plan's due dates.
+ * Access: pupil.
+ */
+export function prepareReview(planId: number, dueDate: string): Promise<Review> {
+  return call("prepare_review", { planId, dueDate });
+}
+
+/** Access: pupil. */
+export function getReview(reviewId: number): Promise<Review> {
+  return call("get_review", { reviewId });
+}
+
+/** Access: pupil. */
+export function saveReviewDraft(reviewId: number, input: ReviewInput): Promise<Review> {
+  return call("save_review_draft", { reviewId, input });
+}
+
+/** Access: pupil. */
+export function signReview(reviewId: number): Promise<Review> {
+  return call("sign_review", { reviewId });
+}
+
+/** Access: pupil. */
+export function amendReview(reviewId: number, reason: string, text: string): Promise<Review> {
+  return call("amend_review", { reviewId, reason, text });
+}
+
+/** Access: pupil. */
+export function progressSeries(goalId: number): Promise<Array<ProgressPoint>> {
+  return call("progress_series", { goalId });
+}
+
+/** Access: pupil. */
+export function planTimeline(planId: number): Promise<PlanTimeline> {
+  return call("plan_timeline", { planId });
+}
+
+/** Access: signed_in. */
+export function reviewSignOff(): Promise<ReviewSignOff> {
+  return call("review_sign_off");
+}
+
+/** Access: lead. */
+export function setReviewSignOff(value: ReviewSignOff): Promise<null> {
+  return call("set_review_sign_off", { value });
+}
+
+/** Access: pupil. */
+export function renewPlan(planId: number, input: RenewPlanInput): Promise<PlanView> {
+  return call("renew_plan", { planId, input });
+}
+
+/**
+ * Audits a print of a plan or review (the window then calls `window.print()`).
+ * Access: pupil.
+ */
+export function recordPrint(what: PrintTarget, id: number): Promise<null> {
+  return call("record_print", { what, id });
+}
+
+/**
+ * Saves the print view the window shows as a PDF at `path` (chosen), after the same check
+ * and audit as a print.
+ * Access: pupil.
+ */
+export function savePdf(what: PrintTarget, id: number, path: string): Promise<null> {
+  return call("save_pdf", { what, id, path });
+}
+
+/** Access: lead. */
+export function overview(query: OverviewQuery | null): Promise<Overview> {
+  return call("overview", { query });
+}
+
+/** Access: lead. */
+export function supervisionOptions(): Promise<Array<Supervisee>> {
+  return call("supervision_options");
+}
+
+/** Access: lead. */
+export function recordSupervisionNote(input: SupervisionNoteInput): Promise<SupervisionNote> {
+  return call("record_supervision_note", { input });
+}
+
+/**
+ * A lead's every note (or one key adult's); a key adult's own.
+ * Access: signed_in.
+ */
+export function listSupervisionNotes(keyAdultId: string | null): Promise<Array<SupervisionNote>> {
+  return call("list_supervision_notes", { keyAdultId });
+}
+
+/** Access: signed_in. */
+export function getSupervisionNote(noteId: number): Promise<SupervisionNote> {
+  return call("get_supervision_note", { noteId });
+}
+
+/**
+ * `period`: "2025-26" or "2025-26 autumn"; `k`: 3 to 100. Writes nothing.
+ * Access: lead.
+ */
+export function summaryPreview(period: string, k: number): Promise<SummaryPreview> {
+  return call("summary_preview", { period, k });
+}
+
+/**
+ * Writes the summary's three files into `folder` (chosen).
+ * Access: lead.
+ */
+export function exportSummary(period: string, k: number, folder: string, includeSchoolName: boolean, replaceExisting: boolean): Promise<ExportedFiles> {
+  return call("export_summary", { period, k, folder, includeSchoolName, replaceExisting });
+}
+
+/**
+ * The heading of one school's summary file (chosen).
+ * Access: signed_in.
+ */
+export function inspectSummary(path: string): Promise<SummaryFileInfo> {
+  return call("inspect_summary", { path });
+}
+
+/**
+ * Merges several schools' summary files (each chosen) into `folder` (chosen).
+ * Access: lead.
+ */
+export function mergeSummaries(paths: Array<string>, folder: string, replaceExisting: boolean): Promise<MergeReport> {
+  return call("merge_summaries", { paths, folder, replaceExisting });
+}
