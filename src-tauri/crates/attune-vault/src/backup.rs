@@ -717,122 +717,120 @@ fn write_backup(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<BackupInfo> {
-    {
-        let dest = folder_of(path);
-        if !dest.is_dir() {
-            return Err(Error::NotFound(format!(
-                "The folder {} does not exist.",
-                dest.display()
-            )));
-        }
-        let scratch_dirs = [src.dir, dest.as_path()];
-        // 0. Every page of the vault passes its HMAC: a backup must not hide a damaged page
-        //    (one no query happens to read, such as a free page, would otherwise go unseen).
-        let damaged_pages = cipher_problems(src.conn)?;
-        if !damaged_pages.is_empty() {
-            return Err(Error::VaultDamaged(format!(
-                "{}, so no backup was made. Run attune-admin verify, and restore an earlier backup.",
-                damaged_pages.join("; ")
-            )));
-        }
-        // 1. A consistent snapshot, written by SQLCipher under the vault key.
-        let (snapshot, (schema_version, counts)) =
-            in_scratch(&scratch_dirs, "attune-snapshot", |p, _| {
-                let s = p.to_str().ok_or_else(|| {
-                    Error::InvalidInput("The vault's folder name is not valid text.".into())
-                })?;
-                src.check_cancelled()?;
-                src.conn.execute("VACUUM INTO ?1", [s])?;
-                check_snapshot(p, src.key)
-            })?;
-        let db_len = fs::metadata(&snapshot.path)?.len();
-        let header = BackupHeader {
-            format: FORMAT_NAME.into(),
-            format_version: FORMAT_VERSION,
-            vault_id: src.slots.vault_id.clone(),
-            school: src.slots.school.clone(),
-            created_at: audit::format_time(now),
-            schema_version,
-            key_epoch: src.epoch,
-            counts,
-            database_bytes: db_len,
-            written_by: concat!("attune-vault ", env!("CARGO_PKG_VERSION")).into(),
-        };
-        let header_json = serde_json::to_vec_pretty(&header)
-            .map_err(|e| Error::Internal(format!("the backup header: {e}")))?;
-        let slot_bytes = src.slots.to_bytes();
-        let mkey = mac_key(src.key, &src.slots.vault_id);
-
-        // 2. The file, beside its destination, then renamed over it.
-        let (mut tmp, file) = TempFile::create(dest.join(format!(".{name}.tmp-{}", unique())))?;
-        let checksum = {
-            let mut w = Writer {
-                inner: BufWriter::new(file),
-                sha: Sha256::new(),
-                mac: new_mac(&mkey),
-            };
-            w.put(MAGIC)?;
-            w.put(&(header_json.len() as u32).to_le_bytes())?;
-            w.put(&header_json)?;
-            w.put(&(slot_bytes.len() as u32).to_le_bytes())?;
-            w.put(&slot_bytes)?;
-            w.put(&db_len.to_le_bytes())?;
-            let mut snap = BufReader::new(File::open(&snapshot.path)?);
-            let mut buf = vec![0u8; 64 * 1024];
-            let mut copied = 0u64;
-            let mut chunks = 0u32;
-            loop {
-                // Every 16 MiB (256 reads of 64 KiB): stopped because the vault locked?
-                chunks += 1;
-                if chunks.is_multiple_of(256) {
-                    src.check_cancelled()?;
-                }
-                let n = snap.read(&mut buf)?;
-                if n == 0 {
-                    break;
-                }
-                w.put(&buf[..n])?;
-                copied += n as u64;
-            }
-            if copied != db_len {
-                return Err(Error::Internal(
-                    "the snapshot changed size while it was copied".into(),
-                ));
-            }
-            let (inner, sum) = w.finish()?;
-            let f = inner
-                .into_inner()
-                .map_err(|e| Error::from(e.into_error()))?;
-            f.sync_all()?;
-            sum
-        };
-        drop(snapshot);
-        fs::rename(&tmp.path, path)?;
-        tmp.keep = true;
-        fsutil::sync_dir(&dest)?;
-
-        // 3. Read it back from the disk and check it end to end.
-        if let Err(e) = src
-            .check_cancelled()
-            .and_then(|_| check_written(src, path, &header, &scratch_dirs))
-        {
-            let _ = fs::remove_file(path);
-            let _ = fsutil::sync_dir(&dest);
-            return Err(match e {
-                e @ (Error::DiskFull(_) | Error::Io(_)) => e,
-                e => Error::BackupDamaged(format!(
-                    "the backup written to {} did not read back correctly, so it was removed; the disk or USB stick may be failing: {e}",
-                    dest.display()
-                )),
-            });
-        }
-        Ok(BackupInfo {
-            path: path.to_path_buf(),
-            file_bytes: fs::metadata(path)?.len(),
-            checksum: hex::encode(checksum),
-            header,
-        })
+    let dest = folder_of(path);
+    if !dest.is_dir() {
+        return Err(Error::NotFound(format!(
+            "The folder {} does not exist.",
+            dest.display()
+        )));
     }
+    let scratch_dirs = [src.dir, dest.as_path()];
+    // 0. Every page of the vault passes its HMAC: a backup must not hide a damaged page
+    //    (one no query happens to read, such as a free page, would otherwise go unseen).
+    let damaged_pages = cipher_problems(src.conn)?;
+    if !damaged_pages.is_empty() {
+        return Err(Error::VaultDamaged(format!(
+            "{}, so no backup was made. Run attune-admin verify, and restore an earlier backup.",
+            damaged_pages.join("; ")
+        )));
+    }
+    // 1. A consistent snapshot, written by SQLCipher under the vault key.
+    let (snapshot, (schema_version, counts)) =
+        in_scratch(&scratch_dirs, "attune-snapshot", |p, _| {
+            let s = p.to_str().ok_or_else(|| {
+                Error::InvalidInput("The vault's folder name is not valid text.".into())
+            })?;
+            src.check_cancelled()?;
+            src.conn.execute("VACUUM INTO ?1", [s])?;
+            check_snapshot(p, src.key)
+        })?;
+    let db_len = fs::metadata(&snapshot.path)?.len();
+    let header = BackupHeader {
+        format: FORMAT_NAME.into(),
+        format_version: FORMAT_VERSION,
+        vault_id: src.slots.vault_id.clone(),
+        school: src.slots.school.clone(),
+        created_at: audit::format_time(now),
+        schema_version,
+        key_epoch: src.epoch,
+        counts,
+        database_bytes: db_len,
+        written_by: concat!("attune-vault ", env!("CARGO_PKG_VERSION")).into(),
+    };
+    let header_json = serde_json::to_vec_pretty(&header)
+        .map_err(|e| Error::Internal(format!("the backup header: {e}")))?;
+    let slot_bytes = src.slots.to_bytes();
+    let mkey = mac_key(src.key, &src.slots.vault_id);
+
+    // 2. The file, beside its destination, then renamed over it.
+    let (mut tmp, file) = TempFile::create(dest.join(format!(".{name}.tmp-{}", unique())))?;
+    let checksum = {
+        let mut w = Writer {
+            inner: BufWriter::new(file),
+            sha: Sha256::new(),
+            mac: new_mac(&mkey),
+        };
+        w.put(MAGIC)?;
+        w.put(&(header_json.len() as u32).to_le_bytes())?;
+        w.put(&header_json)?;
+        w.put(&(slot_bytes.len() as u32).to_le_bytes())?;
+        w.put(&slot_bytes)?;
+        w.put(&db_len.to_le_bytes())?;
+        let mut snap = BufReader::new(File::open(&snapshot.path)?);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut copied = 0u64;
+        let mut chunks = 0u32;
+        loop {
+            // Every 16 MiB (256 reads of 64 KiB): stopped because the vault locked?
+            chunks += 1;
+            if chunks.is_multiple_of(256) {
+                src.check_cancelled()?;
+            }
+            let n = snap.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            w.put(&buf[..n])?;
+            copied += n as u64;
+        }
+        if copied != db_len {
+            return Err(Error::Internal(
+                "the snapshot changed size while it was copied".into(),
+            ));
+        }
+        let (inner, sum) = w.finish()?;
+        let f = inner
+            .into_inner()
+            .map_err(|e| Error::from(e.into_error()))?;
+        f.sync_all()?;
+        sum
+    };
+    drop(snapshot);
+    fs::rename(&tmp.path, path)?;
+    tmp.keep = true;
+    fsutil::sync_dir(&dest)?;
+
+    // 3. Read it back from the disk and check it end to end.
+    if let Err(e) = src
+        .check_cancelled()
+        .and_then(|_| check_written(src, path, &header, &scratch_dirs))
+    {
+        let _ = fs::remove_file(path);
+        let _ = fsutil::sync_dir(&dest);
+        return Err(match e {
+            e @ (Error::DiskFull(_) | Error::Io(_)) => e,
+            e => Error::BackupDamaged(format!(
+                "the backup written to {} did not read back correctly, so it was removed; the disk or USB stick may be failing: {e}",
+                dest.display()
+            )),
+        });
+    }
+    Ok(BackupInfo {
+        path: path.to_path_buf(),
+        file_bytes: fs::metadata(path)?.len(),
+        checksum: hex::encode(checksum),
+        header,
+    })
 }
 
 fn check_written(
@@ -841,33 +839,30 @@ fn check_written(
     header: &BackupHeader,
     dirs: &[&Path],
 ) -> Result<()> {
-    {
-        let keys = [mac_key(src.key, &src.slots.vault_id)];
-        let key = src.key;
-        in_scratch(dirs, "attune-verify", |p, file| {
-            let src = open_file(path)?;
-            let len = src.metadata()?.len();
-            let mut out = BufWriter::new(file);
-            let (read, matched) =
-                read_backup(BufReader::new(src), len, true, &keys, Some(&mut out))?;
-            out.into_inner()
-                .map_err(|e| Error::from(e.into_error()))?
-                .sync_all()?;
-            if matched != Some(0) {
-                return Err(damaged("its authentication code does not match"));
-            }
-            if &read.header != header {
-                return Err(damaged("its header is not what was written"));
-            }
-            let conn = open_keyed_read_only(p, Some(key))?;
-            let problems = db::integrity_problems(&conn)?;
-            if !problems.is_empty() {
-                return Err(damaged(problems.join("; ")));
-            }
-            Ok(())
-        })
-        .map(|_| ())
-    }
+    let keys = [mac_key(src.key, &src.slots.vault_id)];
+    let key = src.key;
+    in_scratch(dirs, "attune-verify", |p, file| {
+        let src = open_file(path)?;
+        let len = src.metadata()?.len();
+        let mut out = BufWriter::new(file);
+        let (read, matched) = read_backup(BufReader::new(src), len, true, &keys, Some(&mut out))?;
+        out.into_inner()
+            .map_err(|e| Error::from(e.into_error()))?
+            .sync_all()?;
+        if matched != Some(0) {
+            return Err(damaged("its authentication code does not match"));
+        }
+        if &read.header != header {
+            return Err(damaged("its header is not what was written"));
+        }
+        let conn = open_keyed_read_only(p, Some(key))?;
+        let problems = db::integrity_problems(&conn)?;
+        if !problems.is_empty() {
+            return Err(damaged(problems.join("; ")));
+        }
+        Ok(())
+    })
+    .map(|_| ())
 }
 
 impl Vault {
