@@ -87,7 +87,6 @@ const MAX_HEADER_BYTES: u32 = 16 * 1024;
 const SUM_BYTES: usize = 32;
 const TAG_BYTES: usize = 16;
 const WRONG_PASSPHRASE: &str = "That handover passphrase does not open this file.";
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 // ---------------------------------------------------------------------------------------
 // The passphrase
@@ -105,34 +104,11 @@ impl HandoverPassphrase {
     }
 
     /// What a person typed, in canonical form; `None` when it cannot be a handover passphrase
-    /// (not 32 characters of the alphabet, ignoring case, spaces and dashes).
+    /// (not 32 characters of the alphabet, ignoring case, spaces and dashes). The recovery
+    /// key's reader does the work: the two are the same encoding.
     pub fn parse(text: &str) -> Option<Self> {
-        let mut chars = Zeroizing::new(String::with_capacity(32));
-        for c in text.chars() {
-            if c.is_whitespace() || c == '-' {
-                continue;
-            }
-            let c = match c.to_ascii_uppercase() {
-                'I' | 'L' => '1',
-                'O' => '0',
-                c => c,
-            };
-            if !c.is_ascii() || !ALPHABET.contains(&(c as u8)) {
-                return None;
-            }
-            chars.push(c);
-        }
-        if chars.len() != 32 {
-            return None;
-        }
-        let mut out = Zeroizing::new(String::with_capacity(39));
-        for (i, c) in chars.chars().enumerate() {
-            if i > 0 && i % 4 == 0 {
-                out.push('-');
-            }
-            out.push(c);
-        }
-        Some(HandoverPassphrase(out))
+        let k = attune_vault::RecoveryKey::parse(text).ok()?;
+        Some(HandoverPassphrase(Zeroizing::new(k.display())))
     }
 
     /// "ABCD-EFGH-…", to show once.
