@@ -204,7 +204,8 @@ api! {
 
     // ----- plans and goals (attune_domain::plans) -------------------------------------------------
 
-    pupil blocking start_plan(pupil_id: i64, input: PlanInput) -> PlanView = |s, _c| s.start_plan(pupil_id, input);
+    /// The horizon comes as 2 or 3 years; its end date is worked out in the domain.
+    pupil blocking start_plan(pupil_id: i64, input: PlanRequest) -> PlanView = |s, _c| s.start_plan(pupil_id, input.resolve()?);
     pupil blocking get_plan(plan_id: i64) -> PlanView = |s, _c| s.get_plan(plan_id);
     pupil blocking change_cadence(plan_id: i64, cadence: Cadence) -> PlanView = |s, _c| s.change_cadence(plan_id, cadence);
     pupil blocking close_plan(plan_id: i64) -> () = |s, _c| s.close_plan(plan_id);
@@ -281,7 +282,7 @@ api! {
     /// Restores the vault from a backup (a strategic lead in it); the app is locked afterwards.
     open blocking restore_backup(path: String, user_id: String, secret: String, recovery_key: bool) -> RestoreDone
         = |s, c| s.restore_backup(&c.require(PathKind::Open, &path)?, &user_id, secret, recovery_key);
-    lead blocking subject_access_document(pupil_id: i64) -> String = |s, _c| s.subject_access_document(pupil_id);
+    lead blocking subject_access_document(pupil_id: i64) -> SarDocument = |s, _c| s.subject_access_document(pupil_id);
     lead blocking save_subject_access_document(pupil_id: i64, path: String) -> SavedFile
         = |s, c| s.save_subject_access_document(pupil_id, &c.require(PathKind::Save, &path)?);
     lead blocking export_handover(pupil_id: i64, folder: String) -> HandoverExported
@@ -308,7 +309,7 @@ api! {
     pupil blocking plan_timeline(plan_id: i64) -> PlanTimeline = |s, _c| s.plan_timeline(plan_id);
     signed_in blocking review_sign_off() -> ReviewSignOff = |s, _c| s.review_sign_off();
     lead blocking set_review_sign_off(value: ReviewSignOff) -> () = |s, _c| s.set_review_sign_off(value);
-    pupil blocking renew_plan(plan_id: i64, input: RenewPlanInput) -> PlanView = |s, _c| s.renew_plan(plan_id, input);
+    pupil blocking renew_plan(plan_id: i64, input: RenewPlanRequest) -> PlanView = |s, _c| s.renew_plan(plan_id, input.resolve()?);
     /// Audits a print of a plan or review (the window then calls `window.print()`).
     pupil blocking record_print(what: PrintTarget, id: i64) -> () = |s, _c| s.record_print(what, id, false);
     /// Saves the print view the window shows as a PDF at `path` (chosen), after the same check

@@ -19,6 +19,7 @@ pub use attune_domain::import::{
 };
 pub use attune_domain::model::*;
 pub use attune_domain::retention::RetentionDueRow;
+pub use attune_domain::sar::{SarBlock, SarDocument, SarField, SarSection, SarValue};
 pub use attune_domain::schedule::Cadence;
 // The strategic lead's screens (issue 5): the domain's and the exporter's own types.
 pub use attune_domain::overview::{Overview, OverviewPupil, OverviewQuery, OverviewRow};

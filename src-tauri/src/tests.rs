@@ -54,7 +54,7 @@ pub(crate) fn bindings() -> String {
         AgencyAdvice::decl(),
         TeamMemberInput::decl(),
         TeamMember::decl(),
-        PlanInput::decl(),
+        PlanRequest::decl(),
         GoalInput::decl(),
         Goal::decl(),
         ReviewDue::decl(),
@@ -101,7 +101,7 @@ pub(crate) fn bindings() -> String {
         ProgressPoint::decl(),
         MonthSessions::decl(),
         PlanTimeline::decl(),
-        RenewPlanInput::decl(),
+        RenewPlanRequest::decl(),
         // Moving data safely (issue 6): see safety.rs.
         PathKind::decl(),
         FileFilter::decl(),
@@ -117,6 +117,11 @@ pub(crate) fn bindings() -> String {
         HandoverExported::decl(),
         HandoverSummary::decl(),
         RetentionDueRow::decl(),
+        SarValue::decl(),
+        SarField::decl(),
+        SarBlock::decl(),
+        SarSection::decl(),
+        SarDocument::decl(),
         // The strategic lead's overview and supervision notes (issue 5): see lead.rs.
         attune_domain::overview::OverviewQuery::decl(),
         attune_domain::overview::OverviewPupil::decl(),
@@ -149,6 +154,12 @@ pub(crate) fn bindings() -> String {
         out.push_str(&d);
         out.push('\n');
     }
+    // Constants the window shares with the backend, so each is written once.
+    let months = attune_domain::dates::MONTH_NAMES.map(|m| format!("\"{m}\""));
+    out.push_str(&format!(
+        "export const MONTH_NAMES = [{}] as const;\n",
+        months.join(", ")
+    ));
     out
 }
 

@@ -106,14 +106,12 @@ e2eTest(
     const today = new Date();
     const start = new Date(today);
     start.setDate(start.getDate() - 77);
-    const horizon = new Date(start);
-    horizon.setFullYear(horizon.getFullYear() + 2);
     for (const p of [amara, zoe]) {
       await ok(app, 'assign_key_adult', { pupilId: p.id, keyAdultId: ka.id, from: iso(start) });
     }
     const plan = await ok(app, 'start_plan', {
       pupilId: amara.id,
-      input: { framework_id: null, start: iso(start), horizon_end: iso(horizon), cadence: 'six_weekly' },
+      input: { framework_id: null, start: iso(start), horizon_years: 2, cadence: 'six_weekly' },
     });
     assert.ok(plan.due_dates[0].date < iso(today), `the first review (${plan.due_dates[0].date}) is before today`);
     await ok(app, 'log_session', {

@@ -131,7 +131,7 @@ e2eTest(
     const start = isoPlus(-77);
     const plan = await ok(app, 'start_plan', {
       pupilId: pupil.id,
-      input: { framework_id: null, start, horizon_end: `${Number(start.slice(0, 4)) + 2}${start.slice(4)}`, cadence: { custom_weeks: 3 } },
+      input: { framework_id: null, start, horizon_years: 2, cadence: { custom_weeks: 3 } },
     });
     const goals = [];
     for (const g of GOALS) {

@@ -34,10 +34,6 @@ function isoPlus(days) {
   return d.toISOString().slice(0, 10);
 }
 
-function addYearsIso(iso, years) {
-  return `${Number(iso.slice(0, 4)) + years}${iso.slice(4)}`;
-}
-
 async function ok(app, cmd, args) {
   const r = await app.invoke(cmd, args);
   assert.equal(r.ok, true, `${cmd}: ${JSON.stringify(r.error)}`);
@@ -84,7 +80,7 @@ e2eTest(
     const start = isoPlus(-70);
     const plan = await ok(app, 'start_plan', {
       pupilId: pupil.id,
-      input: { framework_id: null, start, horizon_end: addYearsIso(start, 2), cadence: 'six_weekly' },
+      input: { framework_id: null, start, horizon_years: 2, cadence: 'six_weekly' },
     });
     const goals = [];
     for (const [i, outcome] of GOALS.entries()) {

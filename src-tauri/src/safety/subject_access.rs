@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use attune_domain::{sar, school_frameworks};
+use attune_domain::sar::{self, SarDocument};
+use attune_domain::school_frameworks;
 use attune_vault::fsutil;
 use zeroize::Zeroizing;
 
@@ -13,18 +14,18 @@ use crate::error::CmdResult;
 use crate::state::{now, AppState};
 
 impl AppState {
-    /// The subject access document of one pupil (strategic lead only; audited `pupil.sar`):
-    /// self-contained HTML, every piece of text escaped.
-    pub fn subject_access_document(&self, pupil_id: i64) -> CmdResult<String> {
+    /// The subject access document of one pupil as typed data (strategic lead only; audited
+    /// `pupil.sar`): the window draws it with its own components.
+    pub fn subject_access_document(&self, pupil_id: i64) -> CmdResult<SarDocument> {
         self.with_vault(|v| {
             let fw = school_frameworks::list_frameworks(v)?;
-            sar::subject_access_document(v, pupil_id, &fw, now())
+            sar::subject_access(v, pupil_id, &fw, now())
         })
     }
 
     /// Produces the document again and writes it, atomically, to the file the person chose.
     pub fn save_subject_access_document(&self, pupil_id: i64, path: &Path) -> CmdResult<SavedFile> {
-        let html = Zeroizing::new(self.subject_access_document(pupil_id)?);
+        let html = Zeroizing::new(sar::render_html(&self.subject_access_document(pupil_id)?));
         fsutil::write_atomic(path, html.as_bytes())?;
         Ok(SavedFile {
             path: path.display().to_string(),

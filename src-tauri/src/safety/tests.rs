@@ -383,14 +383,15 @@ fn the_subject_access_document_is_shown_and_saved_where_chosen() {
     let tmp = tempfile::tempdir().unwrap();
     let sc = school(&tmp.path().join("vault"));
     let st = &sc.state;
-    let html = st.subject_access_document(sc.mine).unwrap();
-    assert!(html.contains("O&#39;Neill"), "text is escaped");
-    assert!(!html.contains("<script"));
+    let doc = st.subject_access_document(sc.mine).unwrap();
+    assert_eq!(doc.heading, "Everything held about Amara O'Neill");
+    assert_eq!(doc.sections[0].heading, "The pupil");
     let file = tmp.path().join("sar.html");
     let saved = st.save_subject_access_document(sc.mine, &file).unwrap();
     assert_eq!(saved.file_name, "sar.html");
     let written = std::fs::read_to_string(&file).unwrap();
-    assert!(written.contains("Everything held about Amara O&#39;Neill"));
+    assert!(written.starts_with("<!DOCTYPE html>"));
+    assert!(written.contains("<h1>Everything held about Amara O'Neill</h1>"));
     assert_eq!(saved.file_bytes, written.len() as u64);
     assert!(
         audited(st, "pupil.sar", "ok") >= 2,

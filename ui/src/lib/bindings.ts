@@ -262,15 +262,15 @@ export type TeamMemberInput = { name: string,
  */
 role: string, };
 export type TeamMember = { id: number, name: string, role: string, };
-export type PlanInput = { 
+export type PlanRequest = { 
 /**
  * None: the default framework (Secure Base).
  */
 framework_id: string | null, start: string, 
 /**
- * 2 to 3 years after the start.
+ * 2 or 3.
  */
-horizon_end: string, cadence: Cadence, };
+horizon_years: number, cadence: Cadence, };
 export type GoalInput = { 
 /**
  * A domain of the plan's framework.
@@ -310,7 +310,12 @@ held: boolean,
  * Not held and before today.
  */
 overdue: boolean, };
-export type PlanView = { id: number, pupil_id: number, framework_id: string, framework_name: string, start: string, horizon_end: string, cadence: Cadence, 
+export type PlanView = { id: number, pupil_id: number, framework_id: string, framework_name: string, start: string, horizon_end: string, 
+/**
+ * Where a renewal would start: the day after the horizon while that is still ahead,
+ * otherwise today.
+ */
+renew_from: string, cadence: Cadence, 
 /**
  * "every 6 weeks", "half-termly", …
  */
@@ -714,15 +719,7 @@ months: Array<MonthSessions>,
  * Oldest first.
  */
 events: Array<ChronologyEvent>, };
-export type RenewPlanInput = { 
-/**
- * The new plan (its framework defaults to the old plan's).
- */
-plan: PlanInput, 
-/**
- * Active goals of the old plan to carry forward; each starts from its latest rating.
- */
-carry_goal_ids: number[], };
+export type RenewPlanRequest = { plan: PlanRequest, carry_goal_ids: number[], };
 export type PathKind = "folder" | "save" | "open";
 export type FileFilter = { name: string, 
 /**
@@ -795,6 +792,35 @@ left_on: string,
  * `YYYY-MM-DD`: `left_on` plus the retention period.
  */
 due_on: string, };
+export type SarValue = { text: string, multiline: boolean, };
+export type SarField = { label: string, value: SarValue, };
+export type SarBlock = { "kind": "fields", items: Array<SarField>, } | { "kind": "table", head: Array<string>, rows: Array<Array<SarValue>>, } | { "kind": "nothing" };
+export type SarSection = { 
+/**
+ * Heading level: 2 for a part of the record, 3 for one plan, 4 for one of its reviews.
+ */
+level: number, heading: string, 
+/**
+ * Explanatory sentences shown under the heading.
+ */
+notes: Array<string>, blocks: Array<SarBlock>, };
+export type SarDocument = { 
+/**
+ * The page title ("Subject access request").
+ */
+title: string, 
+/**
+ * "Everything held about …".
+ */
+heading: string, 
+/**
+ * Who produced it, for which school, and when.
+ */
+intro: string, 
+/**
+ * In reading order; a section's `level` (2, 3 or 4) nests it under the one before.
+ */
+sections: Array<SarSection>, };
 export type OverviewQuery = { 
 /**
  * Reviews due from today to this many weeks ahead (1 to 52; default 4).
@@ -978,3 +1004,4 @@ schools: Array<string>, files: ExportedFiles,
  */
 bounded_cells: number, tables: Array<PreviewTable>, };
 export type SummaryFileInfo = { label: string, period: string, k: number, tables: number, };
+export const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"] as const;

@@ -43,7 +43,7 @@ import type {
   OverviewQuery,
   PassphraseStrength,
   PickLists,
-  PlanInput,
+  PlanRequest,
   PlanTimeline,
   PlanView,
   PrintTarget,
@@ -52,13 +52,14 @@ import type {
   Pupil,
   PupilInput,
   PupilRecord,
-  RenewPlanInput,
+  RenewPlanRequest,
   RestoreDone,
   RetentionDueRow,
   Review,
   ReviewInput,
   ReviewSignOff,
   ReviewSlot,
+  SarDocument,
   SavedFile,
   SchoolCalendar,
   ScoreInput,
@@ -342,8 +343,11 @@ export function setTeam(pupilId: number, members: Array<TeamMemberInput>): Promi
   return call("set_team", { pupilId, members });
 }
 
-/** Access: pupil. */
-export function startPlan(pupilId: number, input: PlanInput): Promise<PlanView> {
+/**
+ * The horizon comes as 2 or 3 years; its end date is worked out in the domain.
+ * Access: pupil.
+ */
+export function startPlan(pupilId: number, input: PlanRequest): Promise<PlanView> {
   return call("start_plan", { pupilId, input });
 }
 
@@ -582,7 +586,7 @@ export function restoreBackup(path: string, userId: string, secret: string, reco
 }
 
 /** Access: lead. */
-export function subjectAccessDocument(pupilId: number): Promise<string> {
+export function subjectAccessDocument(pupilId: number): Promise<SarDocument> {
   return call("subject_access_document", { pupilId });
 }
 
@@ -680,7 +684,7 @@ export function setReviewSignOff(value: ReviewSignOff): Promise<null> {
 }
 
 /** Access: pupil. */
-export function renewPlan(planId: number, input: RenewPlanInput): Promise<PlanView> {
+export function renewPlan(planId: number, input: RenewPlanRequest): Promise<PlanView> {
   return call("renew_plan", { planId, input });
 }
 

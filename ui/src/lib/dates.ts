@@ -1,20 +1,10 @@
 // Dates as the backend sends them ("YYYY-MM-DD") and as people read and type them: shown the
 // UK way ("22 November 2026"), typed as day / month / year fields.
 
-const MONTHS = [
-  "January",
-  "February",
-  "March",
-  "April",
-  "May",
-  "June",
-  "July",
-  "August",
-  "September",
-  "October",
-  "November",
-  "December",
-];
+import { MONTH_NAMES } from "./bindings";
+
+/** The month names, January first (generated from the backend's one table). */
+export const MONTHS: readonly string[] = MONTH_NAMES;
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, "0");
@@ -83,15 +73,4 @@ export function partsToIso(p: DateParts, what: string): { iso: string } | { erro
     return { error: `${what} must be a real date` };
   }
   return { iso: `${pad(y, 4)}-${pad(m)}-${pad(d)}` };
-}
-
-/** `iso` plus a number of whole years (29 February becomes 28 February). */
-export function addYears(iso: string, years: number): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) return iso;
-  const y = Number(m[1]) + years;
-  let d = Number(m[3]);
-  const mo = Number(m[2]);
-  if (mo === 2 && d === 29 && !(y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0))) d = 28;
-  return `${pad(y, 4)}-${pad(mo)}-${pad(d)}`;
 }

@@ -2,9 +2,7 @@
 // a sentence for screen readers, and the short dates and month names its axes use.
 
 import type { ProgressPoint, ReviewSlot } from "./bindings";
-import { todayIso, ukDate } from "./dates";
-
-const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+import { MONTHS, todayIso, ukDate } from "./dates";
 
 /** "2026-11-22" → "22 Nov 2026" (the UK order, for a chart's axis). */
 export function shortDate(iso: string): string {

@@ -149,6 +149,12 @@ function cadenceLabelOf(c: Cadence): string {
 }
 
 /** The fake's future review dates for a cadence: three, the cadence's weeks apart, from `today`. */
+/** The fake backend's horizon: the same day `years` later (the real rule, with 29 February, is
+ * the backend's and tested there). */
+export function fakeYearsOn(iso: string, years: number): string {
+  return `${Number(iso.slice(0, 4)) + years}${iso.slice(4)}`;
+}
+
 export function fakeFutureDates(c: Cadence, today: string = todayIso()): string[] {
   const step = cadenceWeeks(c) * 7;
   const base = new Date(`${today}T12:00:00Z`);
@@ -170,6 +176,7 @@ export function seedPlan(
     framework_name: fw.name,
     start: "2025-09-01",
     horizon_end: "2027-09-01",
+    renew_from: "2027-09-02",
     cadence,
     cadence_label: cadenceLabelOf(cadence),
     status: "active",
@@ -553,7 +560,8 @@ export function recordCommands(ctx: Ctx) {
         framework_id: fw.id,
         framework_name: fw.name,
         start: input.start,
-        horizon_end: input.horizon_end,
+        horizon_end: fakeYearsOn(input.start, input.horizon_years),
+        renew_from: fakeYearsOn(input.start, input.horizon_years),
         cadence: input.cadence,
         cadence_label: cadenceLabelOf(input.cadence),
         status: "active",

@@ -6,13 +6,13 @@ import type {
   PlanTimeline,
   PlanView,
   ProgressPoint,
-  RenewPlanInput,
+  RenewPlanRequest,
   Review,
   ReviewInput,
   ReviewSignOff,
   ReviewSlot,
 } from "../lib/bindings";
-import { records, type Ctx } from "./fake-records";
+import { fakeYearsOn, records, type Ctx } from "./fake-records";
 import { commandError } from "./fake-backend";
 
 type Store = { reviews: Map<number, Review>; signOff: ReviewSignOff; printed: string[] };
@@ -147,7 +147,7 @@ export function reviewCommands(ctx: Ctx) {
       r.amendments.push({ id: records.nextId++, reason, text, author: { id: s.user.id, name: s.user.name }, at: "2026-11-22T11:00:00Z" });
       return structuredClone(r);
     }),
-    renewPlan: vi.fn(async (planId: number, input: RenewPlanInput): Promise<PlanView> => {
+    renewPlan: vi.fn(async (planId: number, input: RenewPlanRequest): Promise<PlanView> => {
       const p = planOf(planId);
       mayUse(ctx, p.pupil.key_adult?.id);
       if (input.plan.start <= p.plan.start) {
@@ -158,7 +158,8 @@ export function reviewCommands(ctx: Ctx) {
         ...p.plan,
         id: records.nextId++,
         start: input.plan.start,
-        horizon_end: input.plan.horizon_end,
+        horizon_end: fakeYearsOn(input.plan.start, input.plan.horizon_years),
+        renew_from: fakeYearsOn(input.plan.start, input.plan.horizon_years),
         cadence: input.plan.cadence,
         goals: carried.map((g, i) => ({ ...g, id: records.nextId++, position: i })),
       };

@@ -3,7 +3,7 @@
 // any of them with mockResolvedValueOnce / mockRejectedValueOnce.
 
 import { vi } from "vitest";
-import type { AutoBackups, BackupCounts, BackupSummary, RetentionDueRow, UserInfo } from "../lib/bindings";
+import type { AutoBackups, BackupCounts, BackupSummary, RetentionDueRow, SarDocument, UserInfo } from "../lib/bindings";
 import { backend, commandError, LEAD, passphraseFor } from "./fake-backend";
 import { records } from "./fake-records";
 
@@ -142,14 +142,41 @@ export function safetyCommands() {
       lead();
       const p = records.pupils.get(pupilId)?.pupil;
       if (!p) throw commandError("not_found", "There is no such pupil.");
-      return (
-        `<!DOCTYPE html><html lang="en-GB"><head><title>Subject access request</title><style>body{color:red}</style></head><body>` +
-        `<h1>Everything held about ${p.display_name}</h1><p class="meta" onclick="alert(1)">Produced today.</p>` +
-        `<h2>The pupil</h2><dl><dt>Legal forename</dt><dd>${p.legal_forename}</dd></dl>` +
-        `<script>window.bad = 1</script><img src="x.png" alt=""><a href="#x">a link</a>` +
-        `<h2>Audit</h2><table><thead><tr><th scope="col">When</th></tr></thead><tbody><tr><td>22 November 2026</td></tr></tbody></table>` +
-        `</body></html>`
-      );
+      const doc: SarDocument = {
+        title: "Subject access request",
+        heading: `Everything held about ${p.display_name}`,
+        intro: "Produced today.",
+        sections: [
+          {
+            level: 2,
+            heading: "The pupil",
+            notes: [],
+            blocks: [
+              {
+                kind: "fields",
+                items: [
+                  { label: "Legal forename", value: { text: p.legal_forename, multiline: false } },
+                  { label: "Story", value: { text: "", multiline: true } },
+                ],
+              },
+            ],
+          },
+          {
+            level: 2,
+            heading: "Sessions",
+            notes: [],
+            blocks: [{ kind: "table", head: ["Note"], rows: [[{ text: "<script>window.bad = 1</script>", multiline: true }]] }],
+          },
+          { level: 2, heading: "Team around the pupil", notes: [], blocks: [{ kind: "table", head: ["Name"], rows: [] }] },
+          {
+            level: 2,
+            heading: "Audit",
+            notes: [],
+            blocks: [{ kind: "table", head: ["When"], rows: [[{ text: "22 November 2026", multiline: false }]] }],
+          },
+        ],
+      };
+      return doc;
     }),
     saveSubjectAccessDocument: vi.fn(async (_pupilId: number, path: string) => {
       lead();

@@ -95,6 +95,7 @@ const PLAN: PlanView = {
   framework_name: "Secure Base model",
   start: "2026-09-07",
   horizon_end: "2028-09-07",
+  renew_from: "2028-09-08",
   cadence: "half_termly",
   cadence_label: "half-termly",
   status: "active",

@@ -375,7 +375,7 @@ describe("the pupil's page", () => {
     expect(api.startPlan).toHaveBeenCalledWith(ava, {
       framework_id: "secure-base",
       start: today,
-      horizon_end: `${Number(today.slice(0, 4)) + 3}${today.slice(4)}`,
+      horizon_years: 3,
       cadence: "termly",
     });
     expect(await screen.findByTestId("plan-framework-name")).toHaveTextContent("Secure Base model");

@@ -159,6 +159,9 @@ describe("renewing a plan", () => {
     const day = within(form).getByLabelText("Day");
     const month = within(form).getByLabelText("Month");
     const year = within(form).getByLabelText("Year");
+    // The form starts where the backend says a renewal starts (the plan's renew_from).
+    const [fy, fm, fd] = plan.renew_from.split("-").map(Number);
+    expect([Number((year as HTMLInputElement).value), Number((month as HTMLInputElement).value), Number((day as HTMLInputElement).value)]).toEqual([fy, fm, fd]);
     await user.clear(day);
     await user.type(day, "1");
     await user.clear(month);
@@ -172,7 +175,7 @@ describe("renewing a plan", () => {
     await user.click(byTestId("renew-save"));
     expect(await screen.findByTestId("plan-saved")).toHaveTextContent("Plan renewed from 1 January 2027: 1 goal carried forward");
     expect(api.renewPlan).toHaveBeenLastCalledWith(plan.id, {
-      plan: { framework_id: plan.framework_id, start: "2027-01-01", horizon_end: "2029-01-01", cadence: plan.cadence },
+      plan: { framework_id: plan.framework_id, start: "2027-01-01", horizon_years: 2, cadence: plan.cadence },
       carry_goal_ids: [goals[0].id],
     });
     expect(ava.plan?.goals.map((g) => g.outcome)).toEqual(["Joins a lunchtime club"]);

@@ -43,22 +43,26 @@ pub fn format_uk(date: Date) -> String {
     )
 }
 
+/// The English month names, January first: the one table of them. The window's copy in
+/// `ui/src/lib/bindings.ts` is generated from this one (`MONTH_NAMES`).
+pub const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// The English name of a month ("March").
 pub fn month_name(month: Month) -> &'static str {
-    match month {
-        Month::January => "January",
-        Month::February => "February",
-        Month::March => "March",
-        Month::April => "April",
-        Month::May => "May",
-        Month::June => "June",
-        Month::July => "July",
-        Month::August => "August",
-        Month::September => "September",
-        Month::October => "October",
-        Month::November => "November",
-        Month::December => "December",
-    }
+    MONTH_NAMES[usize::from(u8::from(month)) - 1]
 }
 
 /// Monday to Friday.

@@ -421,6 +421,31 @@ pub struct PlanInput {
     pub cadence: Cadence,
 }
 
+/// What the window sends to start a plan: the horizon as a number of years (2 or 3), turned
+/// into its end date here ([`crate::plans::add_years`]: 29 February becomes 28 February), so
+/// no date rule lives in the window.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PlanRequest {
+    /// None: the default framework (Secure Base).
+    #[serde(default)]
+    pub framework_id: Option<String>,
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub start: Date,
+    /// 2 or 3.
+    pub horizon_years: u8,
+    pub cadence: Cadence,
+}
+
+/// What the window sends to renew a plan (see [`PlanRequest`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RenewPlanRequest {
+    pub plan: PlanRequest,
+    #[serde(default)]
+    #[ts(type = "number[]")]
+    pub carry_goal_ids: Vec<i64>,
+}
+
 /// A plan renewed at the end of its horizon, with the goals carried forward.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RenewPlanInput {
@@ -506,6 +531,11 @@ pub struct PlanView {
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
     pub horizon_end: Date,
+    /// Where a renewal would start: the day after the horizon while that is still ahead,
+    /// otherwise today.
+    #[serde(with = "crate::dates::iso")]
+    #[ts(type = "string")]
+    pub renew_from: Date,
     pub cadence: Cadence,
     /// "every 6 weeks", "half-termly", …
     pub cadence_label: String,

@@ -16,7 +16,8 @@ use crate::calendars;
 use crate::error::{Error, Result};
 use crate::framework::Framework;
 use crate::model::{
-    Goal, GoalInput, GoalStatus, PlanInput, PlanStatus, PlanView, RenewPlanInput, ReviewDue,
+    Goal, GoalInput, GoalStatus, PlanInput, PlanRequest, PlanStatus, PlanView, RenewPlanInput,
+    RenewPlanRequest, ReviewDue,
 };
 use crate::schedule::{self, Cadence, DueDate};
 use crate::store::{self, d2s, get_date, get_enum, ts};
@@ -55,6 +56,43 @@ pub fn add_years(d: Date, years: i32) -> Date {
     Date::from_calendar_date(d.year() + years, d.month(), d.day()).unwrap_or_else(|_| {
         Date::from_calendar_date(d.year() + years, Month::February, 28).expect("28 February exists")
     })
+}
+
+/// Where a renewal of a plan ending on `horizon_end` starts: the day after, while that is still
+/// ahead, otherwise `today`.
+pub fn renew_from(horizon_end: Date, today: Date) -> Date {
+    horizon_end
+        .next_day()
+        .filter(|d| *d > today)
+        .unwrap_or(today)
+}
+
+impl PlanRequest {
+    /// The plan this request asks for, its horizon `horizon_years` (2 or 3) after the start.
+    pub fn resolve(&self) -> Result<PlanInput> {
+        if !(2..=3).contains(&self.horizon_years) {
+            return Err(Error::invalid(
+                "horizon_years",
+                "A plan's horizon is 2 or 3 years.",
+            ));
+        }
+        Ok(PlanInput {
+            framework_id: self.framework_id.clone(),
+            start: self.start,
+            horizon_end: add_years(self.start, i32::from(self.horizon_years)),
+            cadence: self.cadence,
+        })
+    }
+}
+
+impl RenewPlanRequest {
+    /// See [`PlanRequest::resolve`].
+    pub fn resolve(&self) -> Result<RenewPlanInput> {
+        Ok(RenewPlanInput {
+            plan: self.plan.resolve()?,
+            carry_goal_ids: self.carry_goal_ids.clone(),
+        })
+    }
 }
 
 fn framework<'a>(frameworks: &'a [Framework], id: Option<&str>) -> Result<&'a Framework> {
@@ -165,6 +203,7 @@ pub(crate) fn view(
         framework_id: p.framework_id,
         start: p.start,
         horizon_end: p.horizon_end,
+        renew_from: renew_from(p.horizon_end, today),
         cadence: p.cadence,
         cadence_label: p.cadence.label(),
         status: p.status,
@@ -765,4 +804,57 @@ pub fn set_goal_status(
     )?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn request(start: Date, horizon_years: u8) -> PlanRequest {
+        PlanRequest {
+            framework_id: None,
+            start,
+            horizon_years,
+            cadence: Cadence::SixWeekly,
+        }
+    }
+
+    #[test]
+    fn a_request_for_two_or_three_years_ends_that_many_years_on() {
+        let r = request(date!(2026 - 09 - 07), 2).resolve().unwrap();
+        assert_eq!(r.horizon_end, date!(2028 - 09 - 07));
+        let r = request(date!(2026 - 09 - 07), 3).resolve().unwrap();
+        assert_eq!(r.horizon_end, date!(2029 - 09 - 07));
+        // 29 February has no twin in a common year; in a leap year it keeps its day.
+        let r = request(date!(2028 - 02 - 29), 2).resolve().unwrap();
+        assert_eq!(r.horizon_end, date!(2030 - 02 - 28));
+        let r = request(date!(2024 - 02 - 29), 3).resolve().unwrap();
+        assert_eq!(r.horizon_end, date!(2027 - 02 - 28));
+        for bad in [0, 1, 4, 255] {
+            let e = request(date!(2026 - 09 - 07), bad).resolve().unwrap_err();
+            assert!(e.to_string().contains("2 or 3 years"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_renewal_starts_the_day_after_the_horizon_or_today_once_it_has_passed() {
+        let end = date!(2027 - 12 - 31);
+        assert_eq!(
+            renew_from(end, date!(2027 - 06 - 01)),
+            date!(2028 - 01 - 01)
+        );
+        assert_eq!(
+            renew_from(end, date!(2027 - 12 - 31)),
+            date!(2028 - 01 - 01)
+        );
+        assert_eq!(
+            renew_from(end, date!(2028 - 01 - 01)),
+            date!(2028 - 01 - 01)
+        );
+        assert_eq!(
+            renew_from(end, date!(2028 - 03 - 05)),
+            date!(2028 - 03 - 05)
+        );
+    }
 }
