@@ -224,3 +224,128 @@ fn import_pupils_reports_lines_counts_and_exit_codes() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// `import-pupils --update` as a lead runs it in September: a dry run that says per record what
+/// would change and writes nothing, then the update, then the same file again (nothing to do).
+/// Names, dates of birth and identifiers are never printed.
+#[test]
+fn import_pupils_update_previews_then_applies_and_prints_no_names() {
+    let env = Env::new();
+    let out = env.run(&[
+        "init",
+        "--school",
+        "Hillside Primary",
+        "--user",
+        "Ada Lovelace",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (u1, u2, u3, u4) = (
+        upn(801_200_002_001),
+        upn(801_200_002_002),
+        upn(801_200_002_003),
+        upn(801_200_002_004),
+    );
+    let july = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year,Care status\n\
+         {u1},O'Brien,Siobhán,03/03/2015,Year 5,Looked after\n\
+         {u2},Smith-Jones,Zoë,30/09/2015,Year 5,\n\
+         {u3},Nowak,Łukasz,01/09/2014,Year 6,\n"
+    );
+    let out = env.run(&["import-pupils", &env.file("july.csv", &july)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // September: Siobhán moves up and is renamed; Zoë moves up; Łukasz has left; a new pupil.
+    let september = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year,Care status\n\
+         {u1},O'Brien-Kelly,Siobhán,03/03/2015,Year 6,Previously looked after\n\
+         {u2},Smith-Jones,Zoë,30/09/2015,Year 6,\n\
+         {u4},Hassan,Amir,05/06/2016,Year 5,\n"
+    );
+    let file = env.file("september.csv", &september);
+    let private = [
+        "O'Brien",
+        "Siobhán",
+        "Smith-Jones",
+        "Zoë",
+        "Nowak",
+        "Łukasz",
+        "Hassan",
+        "Amir",
+        &u1,
+        &u2,
+        &u3,
+        &u4,
+        "03/03/2015",
+        "2015-03-03",
+    ];
+    let no_names = |o: &Output| {
+        let text = format!("{}{}", stdout(o), String::from_utf8_lossy(&o.stderr));
+        for p in private {
+            assert!(!text.contains(p), "{p} printed:\n{text}");
+        }
+        text
+    };
+
+    let out = env.run(&["import-pupils", &file, "--update", "--dry-run"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = no_names(&out);
+    for want in [
+        "record 1 (line 2): legal surname changed; year group Year 5 → Year 6; care status Looked after → Previously looked after",
+        "record 2 (line 3): year group Year 5 → Year 6",
+        "line 4: a pupil not held",
+        "record 3: not in the file",
+        "Dry run: 2 to update, 0 unchanged, 1 new, 1 not in the file; 0 bad. Nothing was written.",
+    ] {
+        assert!(text.contains(want), "missing {want:?} in:\n{text}");
+    }
+    // The dry run wrote nothing: the same preview again.
+    let again = env.run(&["import-pupils", &file, "--update", "--dry-run"]);
+    assert_eq!(stdout(&again), stdout(&out));
+
+    let out = env.run(&[
+        "import-pupils",
+        &file,
+        "--update",
+        "--missing-left-on",
+        "2026-07-22",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = no_names(&out);
+    assert!(
+        text.contains("Updated 2, added 1, marked 1 as left; 0 bad."),
+        "{text}"
+    );
+
+    // Everything is now as the file says: nothing to update, nobody active missing.
+    let out = env.run(&["import-pupils", &file, "--update", "--dry-run"]);
+    let text = no_names(&out);
+    assert!(
+        text.contains("Dry run: 0 to update, 3 unchanged, 0 new, 0 not in the file; 0 bad."),
+        "{text}"
+    );
+
+    // A bad date for --missing-left-on is a usage error that writes nothing.
+    let out = env.run(&[
+        "import-pupils",
+        &file,
+        "--update",
+        "--missing-left-on",
+        "soon",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -163,6 +163,19 @@ enum Command {
         /// Check the file and report, writing nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Update the pupils already held (matched by UPN, SCN or local id, else by legal name
+        /// and date of birth): print per pupil, by record id, which fields change, the new
+        /// pupils and the active pupils the file does not name. Year groups, care statuses and
+        /// support levels are printed; names, dates of birth and identifiers only as "changed".
+        #[arg(long)]
+        update: bool,
+        /// With --update: do not add the lines that are pupils not held.
+        #[arg(long, requires = "update")]
+        no_new: bool,
+        /// With --update: mark every active pupil the file does not name as having left on
+        /// this date (2026-07-22 or 22/07/2026).
+        #[arg(long, requires = "update", value_name = "DATE")]
+        missing_left_on: Option<String>,
     },
     /// Write the subject access document of one pupil to FILE (strategic lead only).
     ///
@@ -393,18 +406,162 @@ fn open(cli: &Cli) -> Result<Vault> {
     Ok(Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?)
 }
 
-fn import_pupils(cli: &Cli, file: &Path, all_or_nothing: bool, dry_run: bool) -> Result<()> {
-    use attune_domain::model::ImportMode;
-    use attune_domain::{import, pupils, vault_import};
-
+fn read_csv(file: &Path) -> Result<String> {
     let bytes = std::fs::read(file)
         .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
+    String::from_utf8(bytes).map_err(|_| {
         Error::Usage(format!(
             "{} is not UTF-8 text: save it from the spreadsheet as \"CSV UTF-8\"",
             file.display()
         ))
-    })?;
+    })
+}
+
+fn update_pupils(
+    cli: &Cli,
+    file: &Path,
+    all_or_nothing: bool,
+    dry_run: bool,
+    add_new: bool,
+    missing_left_on: Option<&str>,
+) -> Result<()> {
+    use attune_domain::import::{self, PupilField};
+    use attune_domain::mis_update::{self, UpdateChoices};
+    use attune_domain::model::ImportMode;
+
+    let left_on = missing_left_on
+        .map(|d| {
+            attune_domain::dates::parse_date(d, attune_domain::dates::DateOrder::DayFirst).map_err(
+                |_| {
+                    Error::Usage(format!(
+                        "--missing-left-on {d}: give a date such as 2026-07-22"
+                    ))
+                },
+            )
+        })
+        .transpose()?;
+    let text = read_csv(file)?;
+    let mode = if all_or_nothing {
+        ImportMode::AllOrNothing
+    } else {
+        ImportMode::GoodOnly
+    };
+    let mut v = open(cli)?;
+    let result = (|| -> Result<_> {
+        let header = import::read_header(&text)?;
+        let mapping = import::suggest_mapping(&header.headers);
+        let preview = mis_update::preview_update(&v, &text, &mapping, now())?;
+        let outcome = if dry_run {
+            None
+        } else {
+            let choices = UpdateChoices {
+                add_new,
+                mark_left: if left_on.is_some() {
+                    preview.missing.iter().map(|m| m.pupil_id).collect()
+                } else {
+                    Vec::new()
+                },
+                left_on,
+                mode,
+            };
+            Some(mis_update::apply_update(
+                &mut v,
+                &text,
+                &mapping,
+                &choices,
+                now(),
+            )?)
+        };
+        Ok((preview, outcome))
+    })();
+    v.lock("cli", now());
+    let (preview, outcome) = result?;
+    let shown = |f: PupilField| {
+        matches!(
+            f,
+            PupilField::YearGroup | PupilField::CareStatus | PupilField::SupportLevel
+        )
+    };
+    for c in &preview.changed {
+        let what: Vec<String> = c
+            .changes
+            .iter()
+            .map(|f| {
+                let name = f.field.label().to_lowercase();
+                if shown(f.field) {
+                    let none = |s: &str| {
+                        if s.is_empty() {
+                            "none".to_string()
+                        } else {
+                            s.to_string()
+                        }
+                    };
+                    format!("{name} {} → {}", none(&f.from), none(&f.to))
+                } else {
+                    format!("{name} changed")
+                }
+            })
+            .collect();
+        println!(
+            "record {} (line {}): {}",
+            c.pupil_id,
+            c.line,
+            what.join("; ")
+        );
+    }
+    for n in &preview.new {
+        println!(
+            "line {}: a pupil not held{}",
+            n.line,
+            if add_new {
+                ""
+            } else {
+                " (not added: --no-new)"
+            }
+        );
+    }
+    for m in &preview.missing {
+        println!(
+            "record {}: not in the file{}",
+            m.pupil_id,
+            if left_on.is_some() {
+                " (marked as left)"
+            } else {
+                ""
+            }
+        );
+    }
+    for e in &preview.bad {
+        println!("line {}: {}", e.line, e.reason);
+    }
+    let bad = preview.bad.len();
+    let (changed, new, missing) = (
+        preview.changed.len(),
+        preview.new.len(),
+        preview.missing.len(),
+    );
+    match outcome {
+        None => println!(
+            "Dry run: {changed} to update, {} unchanged, {new} new, {missing} not in the file; {bad} bad. Nothing was written.",
+            preview.unchanged
+        ),
+        Some(o) if all_or_nothing && bad > 0 => {
+            println!("Nothing was changed: {bad} lines are bad and --all-or-nothing was given.");
+            return Err(Error::Failed(format!("{} bad line(s); nothing was changed", o.bad.len())));
+        }
+        Some(o) => println!(
+            "Updated {}, added {}, marked {} as left; {bad} bad.",
+            o.updated, o.added, o.marked_left
+        ),
+    }
+    Ok(())
+}
+
+fn import_pupils(cli: &Cli, file: &Path, all_or_nothing: bool, dry_run: bool) -> Result<()> {
+    use attune_domain::model::ImportMode;
+    use attune_domain::{import, pupils, vault_import};
+
+    let text = read_csv(file)?;
     let mut v = open(cli)?;
     let result = (|| -> Result<(attune_domain::model::ImportOutcome, usize)> {
         let existing = pupils::existing_identifiers(&v, now())?;
@@ -649,6 +806,22 @@ fn run(cli: Cli) -> Result<()> {
             file,
             all_or_nothing,
             dry_run,
+            update: true,
+            no_new,
+            missing_left_on,
+        } => update_pupils(
+            &cli,
+            file,
+            *all_or_nothing,
+            *dry_run,
+            !*no_new,
+            missing_left_on.as_deref(),
+        )?,
+        Command::ImportPupils {
+            file,
+            all_or_nothing,
+            dry_run,
+            ..
         } => import_pupils(&cli, file, *all_or_nothing, *dry_run)?,
         Command::Sar { pupil, out, force } => records_cmd::sar(&cli, *pupil, out, *force)?,
         Command::HandoverExport { pupil, out, force } => {

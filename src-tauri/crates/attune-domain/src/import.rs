@@ -670,6 +670,36 @@ pub fn parse(
     Ok(preview)
 }
 
+/// For every data row of the file, its line and the normalised values of those of its
+/// identifiers that read correctly (the update from the MIS uses it to know which pupils a bad
+/// line still names, so that none of them is offered as having left).
+pub(crate) fn identifiers_by_line(
+    text: &str,
+    mapping: &ColumnMapping,
+) -> Result<Vec<(usize, Vec<String>)>> {
+    let rows = read_rows(text)?;
+    let (_, data_from) = header_of(&rows);
+    Ok(rows[data_from..]
+        .iter()
+        .map(|row| {
+            let ids = [
+                (PupilField::Upn, IdentifierKind::Upn),
+                (PupilField::Scn, IdentifierKind::ScottishCandidateNumber),
+                (PupilField::LocalId, IdentifierKind::Local),
+            ]
+            .into_iter()
+            .filter_map(|(field, kind)| {
+                let text = row.cells.get(mapping.get(field)?)?.trim();
+                identifiers::parse(kind, text)
+                    .ok()
+                    .map(|id| id.value().to_string())
+            })
+            .collect();
+            (row.line, ids)
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

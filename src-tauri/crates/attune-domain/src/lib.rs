@@ -92,6 +92,7 @@ pub mod handover;
 pub mod identifiers;
 pub mod import;
 pub mod lists;
+pub mod mis_update;
 pub mod model;
 pub mod overview;
 pub mod plans;

@@ -160,7 +160,7 @@ pub(crate) fn check_identifiers_free(
     Ok(())
 }
 
-fn write_identifiers(
+pub(crate) fn write_identifiers(
     tx: &Transaction<'_>,
     pupil_id: i64,
     ids: &[identifiers::PupilIdentifier],
