@@ -31,7 +31,27 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_summary_indexes",
         include_str!("../migrations/0006_summary_indexes.sql"),
     ),
+    (
+        KEYED_AUDIT,
+        include_str!("../migrations/0008_keyed_audit.sql"),
+    ),
 ];
+
+/// The migration that keys the audit chain: after its SQL, Rust re-chains the rows
+/// (`audit::key_the_chain`) and then [`KEYED_AUDIT_GUARDS`] makes the table append-only.
+const KEYED_AUDIT: &str = "0008_keyed_audit";
+
+/// Triggers that refuse any change or deletion of an audit entry or of the chain's key.
+pub const KEYED_AUDIT_GUARDS: &str = "
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit entries cannot be changed'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit entries cannot be deleted'); END;
+CREATE TRIGGER audit_secret_no_update BEFORE UPDATE ON audit_secret
+BEGIN SELECT RAISE(ABORT, 'the audit key cannot be changed'); END;
+CREATE TRIGGER audit_secret_no_delete BEFORE DELETE ON audit_secret
+BEGIN SELECT RAISE(ABORT, 'the audit key cannot be deleted'); END;
+";
 
 pub fn schema_version() -> u32 {
     MIGRATIONS.len() as u32
@@ -67,6 +87,8 @@ fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
     }
     // A wrong key must not print "hmac check failed" to stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // SQLCipher wipes (and locks) the memory it frees: keys and decrypted pages do not linger.
+    conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
     if let Some(key) = key {
         conn.execute_batch(&key.pragma("key"))?;
     }
@@ -96,8 +118,13 @@ fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Apply every migration the database has not had, each in its own transaction.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {
+/// Apply every migration the database has not had, each in its own transaction. `key` and
+/// `now` are for the migration that keys the audit chain (and audits itself).
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    key: &VaultKey,
+    now: time::OffsetDateTime,
+) -> Result<u32> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let target = schema_version();
     if current > target {
@@ -109,6 +136,11 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|e| Error::Internal(format!("migration {name} failed: {e}")))?;
+        if *name == KEYED_AUDIT {
+            crate::audit::key_the_chain(&tx, key, now)?;
+            tx.execute_batch(KEYED_AUDIT_GUARDS)
+                .map_err(|e| Error::Internal(format!("migration {name} failed: {e}")))?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
         tx.commit()?;
     }
