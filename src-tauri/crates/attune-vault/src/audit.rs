@@ -174,6 +174,10 @@ pub(crate) fn key_the_chain(
         )?;
         prev = mac;
     }
+    if rows.is_empty() {
+        // A new vault: nothing was upgraded.
+        return Ok(());
+    }
     let entries = rows.len().to_string();
     append(
         conn,

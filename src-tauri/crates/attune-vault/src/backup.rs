@@ -1476,10 +1476,12 @@ fn restore_inner(
                 carried_removals = removed;
             }
             Err(e) => {
-                if matches!(
-                    e,
-                    Error::WrongPassphrase { .. } | Error::WrongRecoveryKey | Error::NotPermitted(_)
-                ) {
+                // A wrong secret, or a user the vault no longer has (a removed one): counted.
+                let unknown = current
+                    .as_ref()
+                    .is_some_and(|c| c.user_slot(user_id).is_none());
+                if unknown || matches!(e, Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)
+                {
                     attempts.record_failure(
                         now.unix_timestamp(),
                         Some(user_id),

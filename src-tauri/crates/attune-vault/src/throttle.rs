@@ -130,6 +130,14 @@ impl Attempts {
         });
     }
 
+    /// After the vault key changed: the same seal (same time, pending entries kept), under
+    /// the new key. Nothing to do for an unsealed file.
+    pub fn reseal(&mut self, vault_id: &str, key: &VaultKey) {
+        if let Some(s) = &mut self.seal {
+            s.mac = seal_mac(vault_id, key, s.at_unix);
+        }
+    }
+
     /// Judge the file at unlock, with the key that opened the vault. `expect_seal`: the vault
     /// has sealed this file before (an unsealed file is then an edited one).
     pub fn read_claims(&self, vault_id: &str, keys: &[&VaultKey], expect_seal: bool) -> Reading {

@@ -834,6 +834,7 @@ impl Vault {
             db::rekey(&self.conn, new_key)?;
             self.key = new_key.clone();
             self.epoch = newest;
+            self.reseal_attempts()?;
         }
         let epoch = self.epoch;
         for s in &mut self.slots.slots {
@@ -1258,7 +1259,18 @@ impl Vault {
         for s in &mut self.slots.slots {
             s.sealed.retain(|x| x.epoch == new_epoch);
         }
-        self.write_slots()
+        self.write_slots()?;
+        self.reseal_attempts()
+    }
+
+    /// Keep the attempts file's seal valid under the (new) vault key.
+    fn reseal_attempts(&self) -> Result<()> {
+        let mut attempts = Attempts::load(&self.paths.dir);
+        if attempts.seal.is_some() {
+            attempts.reseal(&self.slots.vault_id, &self.key);
+            attempts.save(&self.paths.dir)?;
+        }
+        Ok(())
     }
 
     /// SQLCipher's HMAC check of every page, SQLite's integrity check, the audit chain and
