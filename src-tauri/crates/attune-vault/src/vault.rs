@@ -824,6 +824,7 @@ impl Vault {
     fn finish_rotation(&mut self, keys: &[(u64, VaultKey)]) -> Result<()> {
         let epochs = self.slots.epochs();
         if epochs.len() <= 1 {
+            db::remove_rekey_copy(&self.paths.db());
             return Ok(());
         }
         let newest = *epochs.last().expect("non-empty");
@@ -831,7 +832,13 @@ impl Vault {
             let (_, new_key) = keys.iter().find(|(e, _)| *e == newest).ok_or_else(|| {
                 Error::KeySlotsDamaged("an interrupted key change cannot be finished".into())
             })?;
-            db::rekey(&self.conn, new_key)?;
+            if let Err(e) = self.swap_in_rekeyed(new_key) {
+                // Still under the old key: keep both epochs and say so; try again next time.
+                self.warnings.push(format!(
+                    "An interrupted change of the vault's key could not be finished ({e}). The vault opens with its old key until it is."
+                ));
+                return Ok(());
+            }
             self.key = new_key.clone();
             self.epoch = newest;
             self.reseal_attempts()?;
@@ -1253,7 +1260,16 @@ impl Vault {
             s.seal(rng, &vault_id, new_epoch, &new_key)?;
         }
         self.write_slots()?;
-        db::rekey(&self.conn, &new_key)?;
+        if let Err(e) = self.swap_in_rekeyed(&new_key) {
+            // The database is still under the old key and opens with it; the slots hold
+            // both epochs, so the next unlock finishes the change when there is room.
+            return Err(match e {
+                Error::DiskFull(_) => Error::DiskFull(
+                    "there was no room to re-encrypt the vault under its new key. The vault still opens with its old key; free some space, then unlock again to finish the change".into(),
+                ),
+                e => e,
+            });
+        }
         self.key = new_key;
         self.epoch = new_epoch;
         for s in &mut self.slots.slots {
@@ -1261,6 +1277,34 @@ impl Vault {
         }
         self.write_slots()?;
         self.reseal_attempts()
+    }
+
+    /// The key change itself: a complete copy under `new_key` written beside the database,
+    /// the connection closed, the copy renamed over the database, and the database opened
+    /// again with the new key. A crash anywhere leaves either the old database (old key) or
+    /// the new one (new key), and the key-slot file holds both keys until the end.
+    fn swap_in_rekeyed(&mut self, new_key: &VaultKey) -> Result<()> {
+        let db_path = self.paths.db();
+        let copy = db::write_rekeyed_copy(&self.conn, &db_path, new_key)?;
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        if let Err((c, e)) = old.close() {
+            drop(c);
+            db::remove_rekey_copy(&db_path);
+            self.conn = db::open(&db_path, &self.key)?;
+            return Err(e.into());
+        }
+        // Closed cleanly: everything is in vault.db; side files are of the old database.
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(self.paths.dir.join(format!("vault.db{suffix}")));
+        }
+        if let Err(e) = std::fs::rename(&copy, &db_path) {
+            db::remove_rekey_copy(&db_path);
+            self.conn = db::open(&db_path, &self.key)?;
+            return Err(e.into());
+        }
+        fsutil::sync_dir(&self.paths.dir)?;
+        self.conn = db::open(&db_path, new_key)?;
+        Ok(())
     }
 
     /// Keep the attempts file's seal valid under the (new) vault key.
