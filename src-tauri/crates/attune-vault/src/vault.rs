@@ -878,6 +878,13 @@ impl Vault {
             }
             None => self.write_slots(),
             _ if used_backup || current != used => self.write_slots(),
+            // A crash between writing the file and its second copy: the copy is rewritten,
+            // so no older slot (a removed user's) lingers in it.
+            _ if std::fs::read(self.paths.keyslots_backup()).ok().as_deref()
+                != Some(current.as_slice()) =>
+            {
+                self.write_slots()
+            }
             _ => Ok(()),
         }
     }
@@ -1333,7 +1340,8 @@ impl Vault {
             Some(_) => problems.push("the key-slot file's record does not verify".into()),
             None => problems.push("the key-slot file has no record".into()),
         }
-        for w in &self.warnings {
+        // An unfinished key change is not damage (the vault opens; it finishes when it can).
+        for w in self.warnings.iter().filter(|w| !w.starts_with("An interrupted change")) {
             if !problems.contains(w) {
                 problems.push(w.clone());
             }
