@@ -92,6 +92,7 @@ macro_rules! command_fn {
                     let $s: &AppState = &$s;
                     let $c = app.state::<ChosenPaths>();
                     let $c: &ChosenPaths = &$c;
+                    $c.forget_after_lock($s.locks());
                     $body
                 })
                 .await,
@@ -111,6 +112,7 @@ macro_rules! command_fn {
             let $s: &AppState = &$s;
             let $c = $app.state::<ChosenPaths>();
             let $c: &ChosenPaths = &$c;
+            $c.forget_after_lock($s.locks());
             $body
         }
     };
