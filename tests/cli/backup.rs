@@ -287,7 +287,13 @@ fn a_key_adult_cannot_take_the_whole_vault_out() {
     let file = e.files.join("taken.attune-backup");
     let before = names_in(&e.files);
     let out = e.run(
-        &["backup", "--out", file.to_str().unwrap(), "--user", "Ben Key"],
+        &[
+            "backup",
+            "--out",
+            file.to_str().unwrap(),
+            "--user",
+            "Ben Key",
+        ],
         &[("ATTUNE_PASSPHRASE", KA)],
     );
     assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));

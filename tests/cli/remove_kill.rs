@@ -75,7 +75,10 @@ fn all_slot_files(dir: &Path) -> Vec<(PathBuf, Body)> {
     let mut out = Vec::new();
     for f in ["keyslots", "keyslots.backup"] {
         let p = dir.join(f);
-        out.push((p.clone(), slots_at(&p).expect("a key-slot file that parses")));
+        out.push((
+            p.clone(),
+            slots_at(&p).expect("a key-slot file that parses"),
+        ));
     }
     if let Ok(rd) = std::fs::read_dir(dir.join("backups")) {
         for e in rd {
@@ -90,8 +93,19 @@ fn all_slot_files(dir: &Path) -> Vec<(PathBuf, Body)> {
 
 fn add_user(e: &Env, name: &str) {
     let out = e.run(
-        &["add-user", "--name", name, "--role", "strategic-lead"],
-        &[("ATTUNE_PASSPHRASE", LEAD), ("ATTUNE_NEW_PASSPHRASE", X_PASS)],
+        &[
+            "add-user",
+            "--name",
+            name,
+            "--role",
+            "strategic-lead",
+            "--user",
+            "Ada Lovelace",
+        ],
+        &[
+            ("ATTUNE_PASSPHRASE", LEAD),
+            ("ATTUNE_NEW_PASSPHRASE", X_PASS),
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
@@ -118,7 +132,11 @@ fn check(e: &Env, name: &str, known: &Known, round: u32) -> bool {
     unlock_as(&e.dir, "Ben Key", KA)
         .unwrap_or_else(|err| panic!("round {round}: the key adult cannot unlock: {err}"));
     let files = all_slot_files(&e.dir);
-    let slot_in_main = files[0].1.slots.iter().any(|s| s.public_key == known.public_key);
+    let slot_in_main = files[0]
+        .1
+        .slots
+        .iter()
+        .any(|s| s.public_key == known.public_key);
     // All or nothing: listed as a user exactly when their slot is in the key-slot file.
     assert_eq!(
         still_listed, slot_in_main,
@@ -216,7 +234,13 @@ fn a_disk_too_small_for_the_rekey_keeps_the_old_key_and_says_so() {
     let mnt = scratch.path().join("small");
     std::fs::create_dir_all(&mnt).unwrap();
     let o = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m,mode=0700", "attune-rekey-test"])
+        .args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "size=8m,mode=0700",
+            "attune-rekey-test",
+        ])
         .arg(&mnt)
         .output()
         .unwrap();

@@ -778,7 +778,8 @@ fn drafts_belong_to_their_user_and_the_audit_chain_reports_tampering() {
             [seq],
         )
         .is_err());
-    conn.execute_batch("DROP TRIGGER audit_log_no_update").unwrap();
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
     conn.execute(
         "UPDATE audit_log SET target = 'pupil:999' WHERE seq = ?1",
         [seq],

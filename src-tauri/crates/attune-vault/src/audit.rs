@@ -140,7 +140,15 @@ pub(crate) fn key_the_chain(
         "INSERT INTO audit_secret (id, secret) VALUES (1, ?1)",
         [&k[..]],
     )?;
-    let rows: Vec<(i64, String, Option<String>, String, String, Option<String>, String)> = {
+    let rows: Vec<(
+        i64,
+        String,
+        Option<String>,
+        String,
+        String,
+        Option<String>,
+        String,
+    )> = {
         let mut stmt = conn.prepare(
             "SELECT seq, at, actor_id, actor_name, action, target, outcome FROM audit_log ORDER BY seq",
         )?;

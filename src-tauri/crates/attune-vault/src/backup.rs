@@ -662,7 +662,12 @@ impl Vault {
     pub fn backup_to(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
         if let Err(e) = self.require_lead("back up the whole vault") {
             if !matches!(e, Error::MustSetPassphrase) {
-                let _ = self.audit("backup.create", file_name_of(path).ok().as_deref(), "refused", now);
+                let _ = self.audit(
+                    "backup.create",
+                    file_name_of(path).ok().as_deref(),
+                    "refused",
+                    now,
+                );
             }
             return Err(e);
         }
@@ -1480,8 +1485,7 @@ fn restore_inner(
                 let unknown = current
                     .as_ref()
                     .is_some_and(|c| c.user_slot(user_id).is_none());
-                if unknown || matches!(e, Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)
-                {
+                if unknown || matches!(e, Error::WrongPassphrase { .. } | Error::WrongRecoveryKey) {
                     attempts.record_failure(
                         now.unix_timestamp(),
                         Some(user_id),

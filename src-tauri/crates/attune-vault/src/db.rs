@@ -157,7 +157,11 @@ pub(crate) fn rekey_copy_path(db: &Path) -> std::path::PathBuf {
 /// change is the rename of this copy over it, done by the caller once the connection is
 /// closed. (SQLCipher's in-place `PRAGMA rekey` on a full disk left a database that opened
 /// with neither key; a copy that cannot be written leaves the original as it was.)
-pub(crate) fn write_rekeyed_copy(conn: &Connection, db: &Path, new_key: &VaultKey) -> Result<std::path::PathBuf> {
+pub(crate) fn write_rekeyed_copy(
+    conn: &Connection,
+    db: &Path,
+    new_key: &VaultKey,
+) -> Result<std::path::PathBuf> {
     let copy = rekey_copy_path(db);
     remove_rekey_copy(db);
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -175,10 +179,14 @@ pub(crate) fn write_rekeyed_copy(conn: &Connection, db: &Path, new_key: &VaultKe
         .query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()))
         .and_then(|()| conn.execute_batch(&format!("PRAGMA rekeyed.user_version = {version};")));
     let detached = conn.execute_batch("DETACH DATABASE rekeyed;");
-    if let Err(e) = result.map_err(Error::from).and(detached.map_err(Error::from)).and_then(|()| {
-        std::fs::File::open(&copy)?.sync_all()?;
-        Ok(())
-    }) {
+    if let Err(e) = result
+        .map_err(Error::from)
+        .and(detached.map_err(Error::from))
+        .and_then(|()| {
+            std::fs::File::open(&copy)?.sync_all()?;
+            Ok(())
+        })
+    {
         remove_rekey_copy(db);
         return Err(e);
     }

@@ -89,9 +89,18 @@ mod tests {
         assert!(KdfParams::DEFAULT.check().is_ok());
         assert!(KdfParams::MAXIMUM.check().is_ok());
         for p in [
-            KdfParams { m_kib: 4 * 1024 * 1024, ..KdfParams::DEFAULT },
-            KdfParams { t: 11, ..KdfParams::DEFAULT },
-            KdfParams { p: 9, ..KdfParams::DEFAULT },
+            KdfParams {
+                m_kib: 4 * 1024 * 1024,
+                ..KdfParams::DEFAULT
+            },
+            KdfParams {
+                t: 11,
+                ..KdfParams::DEFAULT
+            },
+            KdfParams {
+                p: 9,
+                ..KdfParams::DEFAULT
+            },
         ] {
             let e = p.check().unwrap_err().to_string();
             assert!(e.contains("at most 1 GiB"), "{e}");
@@ -113,7 +122,10 @@ mod tests {
             "violet tugboat meadow sings 8",
             "copper kettle meadow sparrow 2208",
         ] {
-            let s = crate::strength::assess(&crate::Passphrase::new(p), &["Hillside Primary", "Ada Lovelace"]);
+            let s = crate::strength::assess(
+                &crate::Passphrase::new(p),
+                &["Hillside Primary", "Ada Lovelace"],
+            );
             assert!(s.acceptable, "{p}: score {}", s.score);
         }
         let weak = crate::strength::assess(&crate::Passphrase::new("Summer2024!"), &[]);

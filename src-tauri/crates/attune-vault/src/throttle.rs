@@ -147,7 +147,10 @@ impl Attempts {
                 let ok = keys.iter().any(|k| {
                     let m = seal_mac(vault_id, k, s.at_unix);
                     m.len() == s.mac.len()
-                        && m.bytes().zip(s.mac.bytes()).fold(0u8, |a, (x, y)| a | (x ^ y)) == 0
+                        && m.bytes()
+                            .zip(s.mac.bytes())
+                            .fold(0u8, |a, (x, y)| a | (x ^ y))
+                            == 0
                 });
                 if !ok {
                     out.problems.push(

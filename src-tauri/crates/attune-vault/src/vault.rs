@@ -606,9 +606,13 @@ impl Vault {
         let reading = attempts.read_claims(&vault.slots.vault_id, &key_refs, expect_seal);
         drop(key_refs);
         drop(keys);
-        let removed = record.as_ref().map(|r| r.removed.clone()).unwrap_or_default();
+        let removed = record
+            .as_ref()
+            .map(|r| r.removed.clone())
+            .unwrap_or_default();
         vault.reapply_removals(removed, rng, now)?;
-        let anchor_problem = vault.anchor_problem(record.as_ref().and_then(|r| r.anchor.as_ref()))?;
+        let anchor_problem =
+            vault.anchor_problem(record.as_ref().and_then(|r| r.anchor.as_ref()))?;
 
         // Failed attempts kept outside the vault go into the audit chain now, as the
         // unverified claims they are.
@@ -636,7 +640,10 @@ impl Vault {
                     actor_id: None,
                     actor_name: "Attune",
                     action: "unlock.attempts_file",
-                    target: Some(&format!("{} unverified failed attempt(s)", reading.claims.len())),
+                    target: Some(&format!(
+                        "{} unverified failed attempt(s)",
+                        reading.claims.len()
+                    )),
                     outcome: "claimed",
                 },
             )?;
@@ -791,7 +798,9 @@ impl Vault {
         }
         self.slots.slots.retain(|s| {
             !(s.kind == SlotKind::User
-                && s.user_id.as_deref().is_some_and(|u| with_slot.iter().any(|w| w == u)))
+                && s.user_id
+                    .as_deref()
+                    .is_some_and(|u| with_slot.iter().any(|w| w == u)))
         });
         self.rotate_key(None, rng)?;
         for u in &with_slot {
@@ -1341,7 +1350,11 @@ impl Vault {
             None => problems.push("the key-slot file has no record".into()),
         }
         // An unfinished key change is not damage (the vault opens; it finishes when it can).
-        for w in self.warnings.iter().filter(|w| !w.starts_with("An interrupted change")) {
+        for w in self
+            .warnings
+            .iter()
+            .filter(|w| !w.starts_with("An interrupted change"))
+        {
             if !problems.contains(w) {
                 problems.push(w.clone());
             }
@@ -1462,7 +1475,9 @@ impl Vault {
 pub const UNVERIFIED_CLAIM: &str = "unverified claim (unlock-attempts.json)";
 
 fn slots_record_altered(warnings: &[String]) -> bool {
-    warnings.iter().any(|w| w.starts_with("The key-slot file's record"))
+    warnings
+        .iter()
+        .any(|w| w.starts_with("The key-slot file's record"))
 }
 
 /// What opens a key slot: a user's passphrase or the recovery key.

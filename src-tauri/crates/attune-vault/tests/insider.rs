@@ -100,11 +100,18 @@ fn a_removed_user_opens_nothing_they_kept() {
         assert!(!opens_any(&slots_file(&dir.join(f)), CAL_PASS), "{f}");
     }
     let after = backups_in(&dir);
-    assert_eq!(after.len(), 1, "the old automatic backups were purged, one fresh written");
+    assert_eq!(
+        after.len(),
+        1,
+        "the old automatic backups were purged, one fresh written"
+    );
     for b in &after {
         let f = backup::inspect(b).unwrap();
         assert!(!opens_any(&f.slots, CAL_PASS), "{}", b.display());
-        assert!(opens_any(&f.slots, LEAD_PASS), "the fresh one opens for the lead");
+        assert!(
+            opens_any(&f.slots, LEAD_PASS),
+            "the fresh one opens for the lead"
+        );
     }
 
     // The lead restores the USB backup from before the removal (older key epoch: the
@@ -177,7 +184,11 @@ fn a_removed_user_cannot_restore_from_the_lock_screen() {
     )
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotPermitted, "{e}");
-    assert_eq!(vault_hashes(&dir), before, "the vault's bytes are unchanged");
+    assert_eq!(
+        vault_hashes(&dir),
+        before,
+        "the vault's bytes are unchanged"
+    );
     assert_eq!(names(tmp.path()), siblings, "nothing moved aside or staged");
 
     // The current lead's passphrase does not restore an older key epoch either.
@@ -195,7 +206,9 @@ fn a_removed_user_cannot_restore_from_the_lock_screen() {
     // The refused attempt by a user the vault no longer has is audited at the next unlock.
     let v = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(7), now()).unwrap();
     let log = attune_vault::audit::list(v.conn().unwrap(), Some("unlock.backup"), 10).unwrap();
-    assert!(log.iter().any(|e| e.actor_id.as_deref() == Some(cal.id.as_str())));
+    assert!(log
+        .iter()
+        .any(|e| e.actor_id.as_deref() == Some(cal.id.as_str())));
 }
 
 /// Open the database behind Attune's back with the raw key, as someone holding a passphrase
@@ -237,10 +250,8 @@ fn a_cut_audit_tail_is_reported_with_the_first_missing_entry() {
         .execute("UPDATE audit_log SET outcome = 'x' WHERE seq = 1", [])
         .is_err());
     // ...so the attacker drops them, deletes the last three rows and covers the numbering.
-    conn.execute_batch(
-        "DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_log_no_update;",
-    )
-    .unwrap();
+    conn.execute_batch("DROP TRIGGER audit_log_no_delete; DROP TRIGGER audit_log_no_update;")
+        .unwrap();
     conn.execute("DELETE FROM audit_log WHERE seq > ?1", [last - 3])
         .unwrap();
     conn.execute(
@@ -327,7 +338,9 @@ fn an_edited_attempts_file_is_reported_and_forges_nothing() {
     std::fs::write(dir.join("unlock-attempts.json"), a.to_string()).unwrap();
     let v = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(7), now()).unwrap();
     assert!(
-        v.warnings().iter().any(|w| w.contains("unlock-attempts.json")),
+        v.warnings()
+            .iter()
+            .any(|w| w.contains("unlock-attempts.json")),
         "{:?}",
         v.warnings()
     );
@@ -354,8 +367,8 @@ fn an_edited_attempts_file_is_reported_and_forges_nothing() {
         .iter()
         .any(|w| w.contains("unlock-attempts.json")));
     assert!(failed_unlocks(&v).is_empty());
-    let altered = attune_vault::audit::list(v.conn().unwrap(), Some("unlock.attempts_file"), 10)
-        .unwrap();
+    let altered =
+        attune_vault::audit::list(v.conn().unwrap(), Some("unlock.attempts_file"), 10).unwrap();
     assert_eq!(altered.len(), 2, "both edits are in the audit log");
     v.lock("test", now());
 
@@ -395,7 +408,11 @@ fn only_a_strategic_lead_takes_the_whole_vault_out() {
     let e = v.backup_to(&out, now()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotPermitted);
     assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1, "no file of any name");
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "no file of any name"
+    );
     let log = attune_vault::audit::list(v.conn().unwrap(), Some("backup.create"), 5).unwrap();
     assert_eq!(log[0].outcome, "refused");
     // SQLCipher wipes the memory it frees.

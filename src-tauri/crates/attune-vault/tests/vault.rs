@@ -262,7 +262,8 @@ fn verify_names_a_damaged_page_and_a_broken_audit_chain() {
     assert!(conn
         .execute("UPDATE audit_log SET target = 'record-x' WHERE seq = 3", [])
         .is_err());
-    conn.execute_batch("DROP TRIGGER audit_log_no_update").unwrap();
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
     conn.execute("UPDATE audit_log SET target = 'record-x' WHERE seq = 3", [])
         .unwrap();
     let problems = v.verify().unwrap();
