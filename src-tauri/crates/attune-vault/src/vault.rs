@@ -1279,8 +1279,14 @@ impl Vault {
         if let Err(e) = self.swap_in_rekeyed(&new_key) {
             // The database is still under the old key and opens with it; the slots hold
             // both epochs, so the next unlock finishes the change when there is room.
+            let full = match &e {
+                Error::DiskFull(_) => true,
+                // sqlcipher_export reports a full disk as a plain error with SQLite's words.
+                Error::Sqlite(x) => x.to_string().contains("disk is full"),
+                _ => false,
+            };
             return Err(match e {
-                Error::DiskFull(_) => Error::DiskFull(
+                _ if full => Error::DiskFull(
                     "there was no room to re-encrypt the vault under its new key. The vault still opens with its old key; free some space, then unlock again to finish the change".into(),
                 ),
                 e => e,
