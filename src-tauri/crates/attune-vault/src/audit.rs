@@ -140,15 +140,7 @@ pub(crate) fn key_the_chain(
         "INSERT INTO audit_secret (id, secret) VALUES (1, ?1)",
         [&k[..]],
     )?;
-    let rows: Vec<(
-        i64,
-        String,
-        Option<String>,
-        String,
-        String,
-        Option<String>,
-        String,
-    )> = {
+    let rows: Vec<AuditRow> = {
         let mut stmt = conn.prepare(
             "SELECT seq, at, actor_id, actor_name, action, target, outcome FROM audit_log ORDER BY seq",
         )?;
@@ -200,6 +192,17 @@ pub(crate) fn key_the_chain(
     )?;
     Ok(())
 }
+
+/// One audit row's fields as stored: seq, at, actor id, actor name, action, target, outcome.
+type AuditRow = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    String,
+);
 
 /// The chain's head: the newest entry's sequence number and MAC.
 pub fn head(conn: &Connection) -> Result<Option<(i64, Vec<u8>)>> {

@@ -1314,15 +1314,14 @@ pub fn open_backup(
     Ok(contents)
 }
 
+/// What opening the vault being replaced gives: its keys (per epoch) and its removals.
+type Authority = (Vec<(u64, VaultKey)>, Vec<crate::keyslots::Removal>);
+
 /// Restoring over an existing vault needs *its* authority: its current strategic lead's
 /// passphrase (`user_id`'s slot, a lead's), or its recovery key. Returns that vault's keys and
 /// the removals its authenticated record holds. A folder whose key slots cannot be read at
 /// all can be restored over with the recovery key only (checked against the backup).
-fn authorise_over(
-    current: Option<&Body>,
-    user_id: &str,
-    secret: Secret<'_>,
-) -> Result<(Vec<(u64, VaultKey)>, Vec<crate::keyslots::Removal>)> {
+fn authorise_over(current: Option<&Body>, user_id: &str, secret: Secret<'_>) -> Result<Authority> {
     let Some(body) = current else {
         return match secret {
             Secret::Recovery(_) => Ok((Vec::new(), Vec::new())),
