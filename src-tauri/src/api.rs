@@ -92,6 +92,7 @@ macro_rules! command_fn {
                     let $s: &AppState = &$s;
                     let $c = app.state::<ChosenPaths>();
                     let $c: &ChosenPaths = &$c;
+                    $c.forget_after_lock($s.locks());
                     $body
                 })
                 .await,
@@ -111,6 +112,7 @@ macro_rules! command_fn {
             let $s: &AppState = &$s;
             let $c = $app.state::<ChosenPaths>();
             let $c: &ChosenPaths = &$c;
+            $c.forget_after_lock($s.locks());
             $body
         }
     };
@@ -269,8 +271,9 @@ api! {
     /// The native chooser; the chosen path (remembered for its use) or null when cancelled.
     open window choose_path(req: ChoosePathRequest) -> Option<String>
         = |_s, c, app, window| crate::safety::choose(app.clone(), window, c, req).await;
-    /// Writes an encrypted backup of the whole vault into `folder` and checks it end to end.
-    signed_in blocking backup_now(folder: String) -> BackupDone
+    /// Writes an encrypted backup of the whole vault into `folder` and checks it end to end
+    /// (strategic lead only: it is every pupil; a key adult's attempt is refused and audited).
+    lead blocking backup_now(folder: String) -> BackupDone
         = |s, c| s.backup_now(&c.require(PathKind::Folder, &folder)?);
     signed_in blocking auto_backups() -> AutoBackups = |s, _c| s.auto_backups();
     lead blocking set_auto_backup_keep(keep: u32) -> AutoBackups = |s, _c| s.set_auto_backup_keep(keep);

@@ -35,6 +35,8 @@ pub struct AppState {
     auto_backup_checked: Mutex<Option<time::Date>>,
     /// The automatic backup being written, if one is: stopped when the vault locks.
     auto_backup_running: Mutex<Option<BackupCanceller>>,
+    /// How many times a session has been locked: the chosen paths are forgotten at each.
+    locks: std::sync::atomic::AtomicU64,
 }
 
 /// The only clock the records see: the crates are given the time, never read it.
@@ -58,7 +60,13 @@ impl AppState {
             last_lock_reason: Mutex::new(None),
             auto_backup_checked: Mutex::new(None),
             auto_backup_running: Mutex::new(None),
+            locks: std::sync::atomic::AtomicU64::new(0),
         }
+    }
+
+    /// How many times a session has been locked (see `ChosenPaths::forget_after_lock`).
+    pub fn locks(&self) -> u64 {
+        self.locks.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     pub fn vault_dir(&self) -> &Path {
@@ -244,6 +252,7 @@ impl AppState {
         match vault {
             Some(v) => {
                 v.lock(reason, now());
+                self.locks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 *self
                     .last_lock_reason
                     .lock()

@@ -276,3 +276,35 @@ fn a_wrong_passphrase_is_exit_3_and_restores_nothing() {
     let out = e.run_on(&fresh, &["verify"], &[("ATTUNE_PASSPHRASE", LEAD)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Issue 12: a backup is the whole vault, so only a strategic lead takes one. A key adult's
+/// `backup` exits non-zero, writes no file (of any name, in the folder) and is audited.
+#[test]
+fn a_key_adult_cannot_take_the_whole_vault_out() {
+    let e = Env::new();
+    e.init();
+    e.add_key_adult();
+    let file = e.files.join("taken.attune-backup");
+    let before = names_in(&e.files);
+    let out = e.run(
+        &[
+            "backup",
+            "--out",
+            file.to_str().unwrap(),
+            "--user",
+            "Ben Key",
+        ],
+        &[("ATTUNE_PASSPHRASE", KA)],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("strategic lead"), "{}", stderr(&out));
+    assert!(!file.exists());
+    assert_eq!(names_in(&e.files), before, "no file of any name");
+    let v = unlock_as(&e.dir, "Ada Lovelace", LEAD).unwrap();
+    let rows = audit_rows(&v);
+    assert!(
+        rows.iter()
+            .any(|r| r.1 == "backup.create" && r.3 == "refused"),
+        "{rows:?}"
+    );
+}

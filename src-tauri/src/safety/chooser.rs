@@ -2,6 +2,7 @@
 //! of `safety.rs`: files are read and written only where the person chose).
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 
 use tauri::{AppHandle, Runtime, WebviewWindow};
@@ -15,10 +16,20 @@ const REMEMBERED: usize = 64;
 
 /// The paths the person chose with `choose_path` in this run of the app. Commands that touch a
 /// file take a path only from here (see the module's notes).
+/// Forgotten at every lock (issue 12): a path chosen in one session is not a licence for the
+/// next person at the laptop.
 #[derive(Default)]
-pub struct ChosenPaths(Mutex<Vec<(PathKind, PathBuf)>>);
+pub struct ChosenPaths(Mutex<Vec<(PathKind, PathBuf)>>, AtomicU64);
 
 impl ChosenPaths {
+    /// Forget every remembered path if the vault has been locked (`locks`: how many times)
+    /// since they were chosen. Every command calls it first.
+    pub fn forget_after_lock(&self, locks: u64) {
+        if self.1.swap(locks, Ordering::SeqCst) != locks {
+            self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+        }
+    }
+
     pub fn remember(&self, kind: PathKind, path: &Path) {
         let mut v = self.0.lock().unwrap_or_else(|p| p.into_inner());
         v.retain(|(k, p)| !(*k == kind && p == path));
@@ -220,5 +231,16 @@ mod chooser_tests {
             c.require(PathKind::Folder, "/media/usb").is_err(),
             "the oldest is forgotten"
         );
+    }
+
+    #[test]
+    fn a_lock_forgets_every_chosen_path() {
+        let c = ChosenPaths::default();
+        c.forget_after_lock(0);
+        c.remember(PathKind::Folder, Path::new("/media/usb"));
+        c.forget_after_lock(0);
+        assert!(c.require(PathKind::Folder, "/media/usb").is_ok());
+        c.forget_after_lock(1);
+        assert!(c.require(PathKind::Folder, "/media/usb").is_err());
     }
 }

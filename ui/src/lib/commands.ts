@@ -544,8 +544,9 @@ export function choosePath(req: ChoosePathRequest): Promise<string | null> {
 }
 
 /**
- * Writes an encrypted backup of the whole vault into `folder` and checks it end to end.
- * Access: signed_in.
+ * Writes an encrypted backup of the whole vault into `folder` and checks it end to end
+ * (strategic lead only: it is every pupil; a key adult's attempt is refused and audited).
+ * Access: lead.
  */
 export function backupNow(folder: string): Promise<BackupDone> {
   return call("backup_now", { folder });

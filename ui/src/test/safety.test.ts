@@ -95,14 +95,12 @@ describe("backups", () => {
     expect(api.setAutoBackupKeep).toHaveBeenCalledWith(14);
   });
 
-  it("a key adult may back up but sees neither the keep setting nor restore", async () => {
-    const { user } = await signIn(ADULT);
-    await user.click(byTestId("nav-backup"));
-    await screen.findByTestId("auto-backups-table");
-    expect(screen.queryByTestId("auto-backup-keep")).not.toBeInTheDocument();
+  it("a key adult is not offered backups: the whole vault is the strategic lead's (issue 12)", async () => {
+    await signIn(ADULT);
+    expect(screen.queryByTestId("nav-backup")).not.toBeInTheDocument();
+    expect(screen.queryByTestId("backup-now")).not.toBeInTheDocument();
     expect(screen.queryByTestId("backup-restore-link")).not.toBeInTheDocument();
-    await user.click(byTestId("backup-now"));
-    expect(await screen.findByTestId("backup-verified")).toBeInTheDocument();
+    expect(api.backupNow).not.toHaveBeenCalled();
   });
 });
 

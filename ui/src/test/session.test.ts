@@ -138,10 +138,10 @@ describe("locking", () => {
 });
 
 describe("navigation by role", () => {
-  it("key adults do not see Users or Settings", async () => {
+  it("key adults do not see Users, Settings or Backups (issue 12)", async () => {
     await signIn(ADULT);
     const nav = screen.getByRole("navigation", { name: "Main" });
-    expect(within(nav).getAllByRole("link").map((a) => a.textContent)).toEqual(["My caseload", "My supervision notes", "Backups", "My account"]);
+    expect(within(nav).getAllByRole("link").map((a) => a.textContent)).toEqual(["My caseload", "My supervision notes", "My account"]);
     expect(screen.queryByTestId("nav-users")).not.toBeInTheDocument();
     expect(screen.queryByTestId("nav-settings")).not.toBeInTheDocument();
     expect(byTestId("signed-in-user")).toHaveTextContent("Alex Jones, Key adult");

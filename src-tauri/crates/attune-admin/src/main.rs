@@ -403,7 +403,12 @@ fn open(cli: &Cli) -> Result<Vault> {
     let dir = vault_dir(cli)?;
     let user = pick_user(cli, &dir)?;
     let p = passphrase(cli)?;
-    Ok(Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?)
+    let v = Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?;
+    // A cut audit tail, an edited attempts file or key-slot record: said every time.
+    for w in v.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(v)
 }
 
 fn read_csv(file: &Path) -> Result<String> {

@@ -770,13 +770,21 @@ fn drafts_belong_to_their_user_and_the_audit_chain_reports_tampering() {
             |r| r.get(0),
         )
         .unwrap();
-    v.conn()
-        .unwrap()
+    // The table refuses the edit (issue 12); an attacker holding the key drops the trigger.
+    let conn = v.conn().unwrap();
+    assert!(conn
         .execute(
             "UPDATE audit_log SET target = 'pupil:999' WHERE seq = ?1",
             [seq],
         )
+        .is_err());
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
         .unwrap();
+    conn.execute(
+        "UPDATE audit_log SET target = 'pupil:999' WHERE seq = ?1",
+        [seq],
+    )
+    .unwrap();
     let check = audit_log::verify_audit(&v, now()).unwrap();
     assert!(!check.intact);
     assert_eq!(check.first_broken_seq, Some(seq));

@@ -108,6 +108,10 @@ pub struct BackupHeader {
     pub database_bytes: u64,
     /// The program that wrote it, e.g. "attune-vault 0.1.0".
     pub written_by: String,
+    /// The audit chain's head when the backup was made (authenticated by the file's MAC): a
+    /// backup whose audit log was cut or rewritten afterwards is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_anchor: Option<crate::keyslots::Anchor>,
 }
 
 /// What can be known about a backup file without a key. Reading it checks the layout and the
@@ -651,7 +655,28 @@ impl Vault {
     /// Write an encrypted backup of the whole vault to `path` (replacing the file atomically
     /// if it exists), read it back and check it end to end, and audit it (`backup.create`,
     /// target: the file's name). The folder must exist.
+    ///
+    /// Strategic lead only: a backup is the whole vault, every pupil in it. A key adult's
+    /// attempt is refused and audited (`backup.create`, outcome `refused`), and no file is
+    /// written.
     pub fn backup_to(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
+        if let Err(e) = self.require_lead("back up the whole vault") {
+            if !matches!(e, Error::MustSetPassphrase) {
+                let _ = self.audit(
+                    "backup.create",
+                    file_name_of(path).ok().as_deref(),
+                    "refused",
+                    now,
+                );
+            }
+            return Err(e);
+        }
+        self.backup_to_unchecked(path, now)
+    }
+
+    /// [`Vault::backup_to`] without the role check: the automatic backups beside the vault,
+    /// which stay in the vault's own folder whoever's session triggers them.
+    fn backup_to_unchecked(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
         self.require_ready()?;
         let name = file_name_of(path)?;
         match self.write_backup(path, &name, now) {
@@ -734,6 +759,11 @@ fn write_backup(
             damaged_pages.join("; ")
         )));
     }
+    // The chain's head before the snapshot: the snapshot holds at least up to it.
+    let audit_anchor = audit::head(src.conn)?.map(|(seq, mac)| crate::keyslots::Anchor {
+        seq,
+        mac: hex::encode(mac),
+    });
     // 1. A consistent snapshot, written by SQLCipher under the vault key.
     let (snapshot, (schema_version, counts)) =
         in_scratch(&scratch_dirs, "attune-snapshot", |p, _| {
@@ -756,6 +786,7 @@ fn write_backup(
         counts,
         database_bytes: db_len,
         written_by: concat!("attune-vault ", env!("CARGO_PKG_VERSION")).into(),
+        audit_anchor,
     };
     let header_json = serde_json::to_vec_pretty(&header)
         .map_err(|e| Error::Internal(format!("the backup header: {e}")))?;
@@ -929,7 +960,7 @@ impl Vault {
         let written = if path.exists() {
             None
         } else {
-            Some(self.backup_to(&path, now)?)
+            Some(self.backup_to_unchecked(&path, now)?)
         };
         prune_auto_backups(&dir, keep)?;
         Ok(written)
@@ -994,6 +1025,15 @@ impl Vault {
             path,
             cancel: Arc::new(AtomicBool::new(false)),
         }))
+    }
+
+    /// Today's automatic backup, written now whatever is already there (after the old ones
+    /// were purged because a user was removed).
+    pub(crate) fn auto_backup_after_purge(&self, now: OffsetDateTime) -> Result<BackupInfo> {
+        let dir = self.auto_backup_dir();
+        fsutil::create_private_dir(&dir)?;
+        let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
+        self.backup_to_unchecked(&path, now)
     }
 
     /// After an automatic backup job (`written`: its file name and outcome; `None` when none
@@ -1192,6 +1232,14 @@ fn check_database(
             "its audit log's chain is broken at entry {seq}"
         )));
     }
+    if let Some(a) = &file.header.audit_anchor {
+        let mac = hex::decode(&a.mac).unwrap_or_default();
+        if let Some(n) = audit::check_anchor(&conn, a.seq, &mac)? {
+            return Err(damaged(format!(
+                "its audit log does not reach the entry recorded in its header: the first missing or rewritten entry is {n}"
+            )));
+        }
+    }
     let copy: Option<Vec<u8>> = conn
         .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| {
             r.get(0)
@@ -1264,6 +1312,56 @@ pub fn open_backup(
     let (_, contents) =
         unpack_and_check(file, &first, &keys, user_id, &scratch.path.join("vault.db"))?;
     Ok(contents)
+}
+
+/// What opening the vault being replaced gives: its keys (per epoch) and its removals.
+type Authority = (Vec<(u64, VaultKey)>, Vec<crate::keyslots::Removal>);
+
+/// Restoring over an existing vault needs *its* authority: its current strategic lead's
+/// passphrase (`user_id`'s slot, a lead's), or its recovery key. Returns that vault's keys and
+/// the removals its authenticated record holds. A folder whose key slots cannot be read at
+/// all can be restored over with the recovery key only (checked against the backup).
+fn authorise_over(current: Option<&Body>, user_id: &str, secret: Secret<'_>) -> Result<Authority> {
+    let Some(body) = current else {
+        return match secret {
+            Secret::Recovery(_) => Ok((Vec::new(), Vec::new())),
+            Secret::Passphrase(_) => Err(Error::NotPermitted(
+                "the vault in this folder cannot be read, so only the recovery key can restore over it.".into(),
+            )),
+        };
+    };
+    let refused = || {
+        Error::NotPermitted(
+            "restoring over this vault needs the current passphrase of one of its strategic leads, or its recovery key.".into(),
+        )
+    };
+    let (slot, bytes): (_, &[u8]) = match secret {
+        Secret::Passphrase(p) => {
+            let s = body.user_slot(user_id).ok_or_else(refused)?;
+            if s.role != Some(Role::StrategicLead) {
+                return Err(refused());
+            }
+            (s, p.expose().as_bytes())
+        }
+        Secret::Recovery(r) => (body.recovery_slot().ok_or_else(refused)?, r.as_bytes()),
+    };
+    let opened = slot.open(&body.vault_id, bytes)?.ok_or(match secret {
+        Secret::Passphrase(_) => Error::WrongPassphrase {
+            user: slot.name.clone().unwrap_or_default(),
+        },
+        Secret::Recovery(_) => Error::WrongRecoveryKey,
+    })?;
+    let keys = slot.unseal_all(&body.vault_id, &opened)?;
+    let removed = body
+        .record
+        .as_ref()
+        .filter(|r| {
+            keys.iter()
+                .any(|(e, k)| *e == r.epoch && r.verify(&body.vault_id, k))
+        })
+        .map(|r| r.removed.clone())
+        .unwrap_or_default();
+    Ok((keys, removed))
 }
 
 fn unique_path(parent: &Path, base: &str) -> PathBuf {
@@ -1346,6 +1444,10 @@ fn restore_inner(
     }
 
     let first = inspect(file)?;
+    // What the vault being replaced says must survive: its removals.
+    let mut carried_removals = Vec::new();
+    // The vault being replaced, opened with the same secret: its keys.
+    let mut current_keys: Vec<(u64, VaultKey)> = Vec::new();
     if existing {
         let current = [
             vault_dir.join("keyslots"),
@@ -1353,7 +1455,7 @@ fn restore_inner(
         ]
         .iter()
         .find_map(|p| fs::read(p).ok().and_then(|b| Body::parse(&b).ok()));
-        if let Some(current) = current {
+        if let Some(current) = &current {
             if current.vault_id != first.header.vault_id {
                 return Err(Error::InvalidInput(format!(
                     "That backup is of another vault ({}), not of the vault in {} ({}). To restore it, first move that folder somewhere else.",
@@ -1362,6 +1464,50 @@ fn restore_inner(
                     current.school
                 )));
             }
+        }
+        let user_name = first
+            .slots
+            .user_slot(user_id)
+            .and_then(|s| s.name.clone())
+            .unwrap_or_default();
+        let method = match secret {
+            Secret::Passphrase(_) => "backup_passphrase",
+            Secret::Recovery(_) => "backup_recovery_key",
+        };
+        match authorise_over(current.as_ref(), user_id, secret) {
+            Ok((keys, removed)) => {
+                current_keys = keys;
+                carried_removals = removed;
+            }
+            Err(e) => {
+                // A wrong secret, or a user the vault no longer has (a removed one): counted.
+                let unknown = current
+                    .as_ref()
+                    .is_some_and(|c| c.user_slot(user_id).is_none());
+                if unknown || matches!(e, Error::WrongPassphrase { .. } | Error::WrongRecoveryKey) {
+                    attempts.record_failure(
+                        now.unix_timestamp(),
+                        Some(user_id),
+                        &user_name,
+                        method,
+                    );
+                    attempts.save(vault_dir)?;
+                }
+                return Err(e);
+            }
+        }
+        let current_epoch = current.as_ref().and_then(|c| c.epochs().last().copied());
+        if let (Some(ce), Secret::Passphrase(_)) = (current_epoch, secret) {
+            if first.header.key_epoch < ce {
+                return Err(Error::NotPermitted(
+                    "that backup was made before the vault's key last changed (a user has been removed since). Restoring it needs the recovery key.".into(),
+                ));
+            }
+        }
+        if carried_removals.iter().any(|r| r.user_id == user_id) {
+            return Err(Error::NotPermitted(
+                "that user has been removed from the vault.".into(),
+            ));
         }
     }
     let keys = match unseal(&first, user_id, secret) {
@@ -1391,7 +1537,7 @@ fn restore_inner(
         &format!(".{name}.restore-{}", stamp(now)),
     ))?;
     let staging_lock = DirLock::acquire(&staging.path)?;
-    let (_key, contents) =
+    let (restored_key, contents) =
         unpack_and_check(file, &first, &keys, user_id, &staging.path.join("vault.db"))?;
     drop(keys);
     if contents.opened_as.role != Role::StrategicLead {
@@ -1401,11 +1547,28 @@ fn restore_inner(
     }
     fsutil::write_atomic(&staging.path.join("keyslots"), &first.slot_bytes)?;
     fsutil::write_atomic(&staging.path.join("keyslots.backup"), &first.slot_bytes)?;
-    // Failed attempts not yet audited follow the vault; the right secret ends the wait.
+    // Failed attempts not yet audited follow the vault, judged against the seal of the vault
+    // they were written beside and sealed afresh for the restored one; the right secret ends
+    // the wait.
     attempts.consecutive_failures = 0;
+    let mut attempts_problems = Vec::new();
     if existing {
+        let refs: Vec<&VaultKey> = current_keys.iter().map(|(_, k)| k).collect();
+        let reading = attempts.read_claims(&first.header.vault_id, &refs, false);
+        attempts_problems = reading.problems;
+        let earliest = reading
+            .claims
+            .iter()
+            .map(|p| p.at_unix)
+            .min()
+            .unwrap_or(now.unix_timestamp())
+            .min(now.unix_timestamp());
+        attempts.seal(&first.header.vault_id, &restored_key, earliest);
+        attempts.pending = reading.claims;
         attempts.save(&staging.path)?;
     }
+    drop(current_keys);
+    drop(restored_key);
     fsutil::sync_dir(&staging.path)?;
 
     // The swap. From here on, any failure puts the original back.
@@ -1438,8 +1601,13 @@ fn restore_inner(
         .unwrap_or_default();
     let reopened = after_swap(vault_dir)
         .and_then(|()| Vault::unlock_locked(vault_dir, lock, user_id, secret, rng, now))
-        .and_then(|v| {
+        .and_then(|mut v| {
             v.audit("backup.restore", Some(&file_name), "ok", now)?;
+            for p in &attempts_problems {
+                v.audit("unlock.attempts_file", Some(p), "altered", now)?;
+            }
+            // Removals survive a restore.
+            v.reapply_removals(carried_removals.clone(), rng, now)?;
             Ok(v)
         });
     let vault = match reopened {

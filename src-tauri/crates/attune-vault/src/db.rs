@@ -31,7 +31,27 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_summary_indexes",
         include_str!("../migrations/0006_summary_indexes.sql"),
     ),
+    (
+        KEYED_AUDIT,
+        include_str!("../migrations/0008_keyed_audit.sql"),
+    ),
 ];
+
+/// The migration that keys the audit chain: after its SQL, Rust re-chains the rows
+/// (`audit::key_the_chain`) and then [`KEYED_AUDIT_GUARDS`] makes the table append-only.
+const KEYED_AUDIT: &str = "0008_keyed_audit";
+
+/// Triggers that refuse any change or deletion of an audit entry or of the chain's key.
+pub const KEYED_AUDIT_GUARDS: &str = "
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit entries cannot be changed'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'audit entries cannot be deleted'); END;
+CREATE TRIGGER audit_secret_no_update BEFORE UPDATE ON audit_secret
+BEGIN SELECT RAISE(ABORT, 'the audit key cannot be changed'); END;
+CREATE TRIGGER audit_secret_no_delete BEFORE DELETE ON audit_secret
+BEGIN SELECT RAISE(ABORT, 'the audit key cannot be deleted'); END;
+";
 
 pub fn schema_version() -> u32 {
     MIGRATIONS.len() as u32
@@ -67,6 +87,8 @@ fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
     }
     // A wrong key must not print "hmac check failed" to stderr.
     conn.execute_batch("PRAGMA cipher_log_level = NONE;")?;
+    // SQLCipher wipes (and locks) the memory it frees: keys and decrypted pages do not linger.
+    conn.execute_batch("PRAGMA cipher_memory_security = ON;")?;
     if let Some(key) = key {
         conn.execute_batch(&key.pragma("key"))?;
     }
@@ -96,8 +118,13 @@ fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
     Ok(conn)
 }
 
-/// Apply every migration the database has not had, each in its own transaction.
-pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {
+/// Apply every migration the database has not had, each in its own transaction. `key` and
+/// `now` are for the migration that keys the audit chain (and audits itself).
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    key: &VaultKey,
+    now: time::OffsetDateTime,
+) -> Result<u32> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let target = schema_version();
     if current > target {
@@ -109,21 +136,72 @@ pub(crate) fn migrate(conn: &mut Connection) -> Result<u32> {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)
             .map_err(|e| Error::Internal(format!("migration {name} failed: {e}")))?;
+        if *name == KEYED_AUDIT {
+            crate::audit::key_the_chain(&tx, key, now)?;
+            tx.execute_batch(KEYED_AUDIT_GUARDS)
+                .map_err(|e| Error::Internal(format!("migration {name} failed: {e}")))?;
+        }
         tx.pragma_update(None, "user_version", (i + 1) as u32)?;
         tx.commit()?;
     }
     Ok(target)
 }
 
-/// Change the database's key in place. SQLCipher cannot rekey a database in WAL mode, so
-/// checkpoint, switch to a rollback journal, rekey, and switch back.
-pub(crate) fn rekey(conn: &Connection, new_key: &VaultKey) -> Result<()> {
+/// The re-keyed copy written during a key change, beside the database.
+pub(crate) fn rekey_copy_path(db: &Path) -> std::path::PathBuf {
+    db.with_file_name("vault.db.rekey")
+}
+
+/// Write a complete copy of the database encrypted under `new_key` beside it
+/// (`vault.db.rekey`) and sync it to the disk. The database itself is not touched: the key
+/// change is the rename of this copy over it, done by the caller once the connection is
+/// closed. (SQLCipher's in-place `PRAGMA rekey` on a full disk left a database that opened
+/// with neither key; a copy that cannot be written leaves the original as it was.)
+pub(crate) fn write_rekeyed_copy(
+    conn: &Connection,
+    db: &Path,
+    new_key: &VaultKey,
+) -> Result<std::path::PathBuf> {
+    let copy = rekey_copy_path(db);
+    remove_rekey_copy(db);
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-    conn.query_row("PRAGMA journal_mode = DELETE", [], |_| Ok(()))?;
-    let result = conn.execute_batch(&new_key.pragma("rekey"));
-    conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
-    result?;
-    Ok(())
+    let version: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    let s = copy
+        .to_str()
+        .ok_or_else(|| Error::InvalidInput("The vault's folder name is not valid text.".into()))?;
+    let hexkey = zeroize::Zeroizing::new(hex::encode(new_key.0));
+    let attach = zeroize::Zeroizing::new(format!(
+        "ATTACH DATABASE ?1 AS rekeyed KEY \"x'{}'\"",
+        hexkey.as_str()
+    ));
+    conn.execute(attach.as_str(), [s])?;
+    let result = conn
+        .query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()))
+        .and_then(|()| conn.execute_batch(&format!("PRAGMA rekeyed.user_version = {version};")));
+    let detached = conn.execute_batch("DETACH DATABASE rekeyed;");
+    if let Err(e) = result
+        .map_err(Error::from)
+        .and(detached.map_err(Error::from))
+        .and_then(|()| {
+            std::fs::File::open(&copy)?.sync_all()?;
+            Ok(())
+        })
+    {
+        remove_rekey_copy(db);
+        return Err(e);
+    }
+    Ok(copy)
+}
+
+/// Remove a re-keyed copy left by an interrupted key change.
+pub(crate) fn remove_rekey_copy(db: &Path) {
+    let copy = rekey_copy_path(db);
+    let _ = std::fs::remove_file(&copy);
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut p = copy.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+    }
 }
 
 /// SQLCipher's page-by-page HMAC check and SQLite's own integrity check. Returns the

@@ -31,11 +31,13 @@ impl KdfParams {
         t: 2,
         p: 1,
     };
-    /// Upper bounds, so a hostile key-slot file cannot make unlocking eat all memory.
-    const MAXIMUM: KdfParams = KdfParams {
-        m_kib: 4 * 1024 * 1024,
-        t: 64,
-        p: 64,
+    /// Upper bounds for parameters read from any file (key slots, a backup's slots, a
+    /// handover pack), so a hostile file cannot make opening it eat all memory or minutes of
+    /// CPU: 1 GiB, 10 passes, 8 lanes (Attune writes 256 MiB, 2, 4).
+    pub const MAXIMUM: KdfParams = KdfParams {
+        m_kib: 1024 * 1024,
+        t: 10,
+        p: 8,
     };
 
     pub fn check(&self) -> Result<()> {
@@ -48,9 +50,10 @@ impl KdfParams {
         }
         if self.m_kib > Self::MAXIMUM.m_kib || self.t > Self::MAXIMUM.t || self.p > Self::MAXIMUM.p
         {
-            return Err(Error::KeySlotsDamaged(
-                "a key slot asks for Argon2id parameters beyond any this program writes".into(),
-            ));
+            return Err(Error::KeySlotsDamaged(format!(
+                "it asks for Argon2id parameters beyond the limit ({} KiB, {} passes, {} lanes; at most 1 GiB, 10 passes and 8 lanes are accepted)",
+                self.m_kib, self.t, self.p
+            )));
         }
         Ok(())
     }
@@ -75,4 +78,57 @@ pub fn derive(secret: &[u8], salt: &[u8], params: KdfParams) -> Result<Zeroizing
         .hash_password_into(secret, salt, out.as_mut())
         .map_err(|e| Error::Internal(format!("Argon2id failed: {e}")))?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_from_a_file_are_capped() {
+        assert!(KdfParams::DEFAULT.check().is_ok());
+        assert!(KdfParams::MAXIMUM.check().is_ok());
+        for p in [
+            KdfParams {
+                m_kib: 4 * 1024 * 1024,
+                ..KdfParams::DEFAULT
+            },
+            KdfParams {
+                t: 11,
+                ..KdfParams::DEFAULT
+            },
+            KdfParams {
+                p: 9,
+                ..KdfParams::DEFAULT
+            },
+        ] {
+            let e = p.check().unwrap_err().to_string();
+            assert!(e.contains("at most 1 GiB"), "{e}");
+            // Refused before any memory is asked for.
+            assert!(derive(b"x", &[0u8; 16], p).is_err());
+        }
+    }
+
+    #[test]
+    fn every_passphrase_the_tests_use_scores_four() {
+        for p in [
+            "correct horse battery staple 1917",
+            "benchmark orchard lantern quietly 1917",
+            "paper lantern orchard violin 4471",
+            "plum orchard lantern quietly 42",
+            "quiet harbour mosaic tulip 8023",
+            "saffron tugboat meadow orbit 57",
+            "violet kestrel harbour minutes 88",
+            "violet tugboat meadow sings 8",
+            "copper kettle meadow sparrow 2208",
+        ] {
+            let s = crate::strength::assess(
+                &crate::Passphrase::new(p),
+                &["Hillside Primary", "Ada Lovelace"],
+            );
+            assert!(s.acceptable, "{p}: score {}", s.score);
+        }
+        let weak = crate::strength::assess(&crate::Passphrase::new("Summer2024!"), &[]);
+        assert!(!weak.acceptable);
+    }
 }

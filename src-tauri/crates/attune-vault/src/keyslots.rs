@@ -55,6 +55,119 @@ pub struct Body {
     /// Shown on the unlock screen before anything is decrypted.
     pub school: String,
     pub slots: Vec<Slot>,
+    /// The vault's authenticated record (see [`Record`]); absent in files written before it
+    /// existed, and added at the next unlock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<Record>,
+}
+
+/// What the vault must remember outside its database, authenticated with a MAC under a key
+/// derived from the current vault key (so only someone who opened the vault can write it):
+/// the key epoch, the users removed (re-applied to whatever database is restored), and the
+/// audit chain's head at the last lock (a cut or rewritten tail shows against it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Record {
+    pub epoch: u64,
+    #[serde(default)]
+    pub removed: Vec<Removal>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anchor: Option<Anchor>,
+    /// Hex HMAC-SHA256 over the fields above.
+    pub mac: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Removal {
+    pub user_id: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// The audit chain's head: the newest entry's sequence number and chain MAC (hex).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Anchor {
+    pub seq: i64,
+    pub mac: String,
+}
+
+const RECORD_CONTEXT: &[u8] = b"attune-keyslot-record/1";
+
+impl Record {
+    fn mac_bytes(
+        vault_id: &str,
+        key: &VaultKey,
+        epoch: u64,
+        removed: &[Removal],
+        anchor: Option<&Anchor>,
+    ) -> Vec<u8> {
+        use hmac::Mac;
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), &key.0);
+        let mut k = Zeroizing::new([0u8; 32]);
+        hk.expand(RECORD_CONTEXT, k.as_mut())
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        let mut fields: Vec<Vec<u8>> = vec![
+            RECORD_CONTEXT.to_vec(),
+            vault_id.as_bytes().to_vec(),
+            epoch.to_le_bytes().to_vec(),
+            (removed.len() as u64).to_le_bytes().to_vec(),
+        ];
+        for r in removed {
+            fields.push(r.user_id.as_bytes().to_vec());
+            fields.push(r.at.as_bytes().to_vec());
+        }
+        match anchor {
+            Some(a) => {
+                fields.push(b"anchor".to_vec());
+                fields.push(a.seq.to_le_bytes().to_vec());
+                fields.push(a.mac.as_bytes().to_vec());
+            }
+            None => fields.push(b"no-anchor".to_vec()),
+        }
+        let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
+        let mut m = <hmac::Hmac<Sha256> as Mac>::new_from_slice(k.as_ref())
+            .expect("HMAC takes a key of any length");
+        m.update(&aad(&refs));
+        m.finalize().into_bytes().to_vec()
+    }
+
+    /// A record authenticated under `key`.
+    pub fn signed(
+        vault_id: &str,
+        key: &VaultKey,
+        epoch: u64,
+        removed: Vec<Removal>,
+        anchor: Option<Anchor>,
+    ) -> Record {
+        let mac = hex::encode(Self::mac_bytes(
+            vault_id,
+            key,
+            epoch,
+            &removed,
+            anchor.as_ref(),
+        ));
+        Record {
+            epoch,
+            removed,
+            anchor,
+            mac,
+        }
+    }
+
+    /// Whether the record was written by someone holding `key`.
+    pub fn verify(&self, vault_id: &str, key: &VaultKey) -> bool {
+        let expected = hex::encode(Self::mac_bytes(
+            vault_id,
+            key,
+            self.epoch,
+            &self.removed,
+            self.anchor.as_ref(),
+        ));
+        constant_time_eq(expected.as_bytes(), self.mac.as_bytes())
+    }
+
+    pub fn is_removed(&self, user_id: &str) -> bool {
+        self.removed.iter().any(|r| r.user_id == user_id)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -506,6 +619,7 @@ mod tests {
             vault_id: vault_id.into(),
             school: "Hillside Primary".into(),
             slots: vec![user, rec],
+            record: None,
         };
         (body.to_bytes(), key.0, recovery.display())
     }

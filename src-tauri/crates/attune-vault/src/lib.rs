@@ -35,11 +35,11 @@ pub use error::{Error, ErrorKind, Result};
 pub use recovery::RecoveryKey;
 pub use secret::Passphrase;
 pub use strength::{assess as assess_passphrase, PassphraseStrength};
-pub use vault::Secret;
 pub use vault::{
     status, Role, Session, UserInfo, Vault, VaultPaths, VaultStatus, DEFAULT_AUTO_LOCK_MINUTES,
     MAX_AUTO_LOCK_MINUTES,
 };
+pub use vault::{Secret, UNVERIFIED_CLAIM};
 
 /// A cryptographically secure random source, passed in by the caller (the OS generator in
 /// the app, a seeded one in tests).

@@ -34,6 +34,13 @@ impl std::fmt::Debug for Passphrase {
 pub struct VaultKey(pub(crate) [u8; 32]);
 
 impl VaultKey {
+    /// The raw key. Only the attack tests use it (to open the database behind Attune's back,
+    /// as anyone holding a passphrase and the folder could with their own code).
+    #[doc(hidden)]
+    pub fn expose_for_attack_tests(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     pub(crate) fn random(rng: &mut impl crate::SecureRng) -> Self {
         let mut k = [0u8; 32];
         rand::RngCore::fill_bytes(rng, &mut k);

@@ -8,7 +8,8 @@ use crate::error::{Error, Result};
 use crate::secret::Passphrase;
 
 pub const MIN_CHARS: usize = 10;
-pub const MIN_SCORE: u8 = 3;
+/// zxcvbn's top score: any one passphrase opens the whole vault (issue 12).
+pub const MIN_SCORE: u8 = 4;
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct PassphraseStrength {

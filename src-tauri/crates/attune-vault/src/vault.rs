@@ -22,9 +22,10 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::kdf::KdfParams;
-use crate::keyslots::{Body, Slot, SlotKind, SlotSpec};
+use crate::keyslots::{Anchor, Body, Record, Removal, Slot, SlotKind, SlotSpec};
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
+
 use crate::strength;
 use crate::throttle::Attempts;
 use crate::SecureRng;
@@ -205,6 +206,10 @@ pub struct Vault {
     pub(crate) slots: Body,
     session: Session,
     pub(crate) paths: VaultPaths,
+    /// What the unlock (or a later step) found wrong and the strategic lead must be told:
+    /// a cut or rewritten audit tail, an edited attempts file or key-slot record. Each is
+    /// also in the audit log.
+    warnings: Vec<String>,
     _lock: DirLock,
 }
 
@@ -352,10 +357,11 @@ impl Vault {
             vault_id,
             school: school.to_string(),
             slots: vec![lead_slot, recovery_slot],
+            record: None,
         };
 
         let mut conn = db::open(&paths.db(), &key)?;
-        db::migrate(&mut conn)?;
+        db::migrate(&mut conn, &key, now)?;
         {
             let tx = conn.transaction()?;
             tx.execute(
@@ -398,9 +404,13 @@ impl Vault {
                 via_recovery: false,
             },
             paths: paths.clone(),
+            warnings: Vec::new(),
             _lock: lock,
         };
         vault.write_slots()?;
+        let mut attempts = Attempts::load(&paths.dir);
+        attempts.seal(&vault.slots.vault_id, &vault.key, now.unix_timestamp());
+        attempts.save(&paths.dir)?;
         Ok(vault)
     }
 
@@ -527,7 +537,29 @@ impl Vault {
                     .into(),
             ));
         };
-        db::migrate(&mut conn)?;
+        db::migrate(&mut conn, &key, now)?;
+        // The key-slot file's record, trusted only if its MAC holds under that epoch's key.
+        let mut warnings = Vec::new();
+        let record: Option<Record> = match &slots.record {
+            Some(r) => {
+                let k = keys.iter().find(|(e, _)| *e == r.epoch).map(|(_, k)| k);
+                if k.is_some_and(|k| r.verify(&slots.vault_id, k)) {
+                    Some(r.clone())
+                } else {
+                    warnings.push(
+                        "The key-slot file's record (removed users, the audit log's head) has been altered. It was not trusted, and has been written afresh."
+                            .to_string(),
+                    );
+                    None
+                }
+            }
+            None => None,
+        };
+        if record.as_ref().is_some_and(|r| r.is_removed(user_id)) {
+            return Err(Error::NotPermitted(
+                "this user has been removed from the vault.".into(),
+            ));
+        }
         let user: Option<(String, String)> = conn
             .query_row(
                 "SELECT name, role FROM users WHERE id = ?1 AND removed_at IS NULL",
@@ -562,16 +594,31 @@ impl Vault {
                 via_recovery,
             },
             paths,
+            warnings,
             _lock: lock,
         };
+        vault.slots.record = record.clone();
         vault.finish_rotation(&keys)?;
         vault.repair_slots(&slot_bytes, used_backup)?;
+        // Failed attempts kept outside the vault: judged against their seal.
+        let key_refs: Vec<&VaultKey> = keys.iter().map(|(_, k)| k).collect();
+        let expect_seal = record.as_ref().is_some_and(|r| r.anchor.is_some());
+        let reading = attempts.read_claims(&vault.slots.vault_id, &key_refs, expect_seal);
+        drop(key_refs);
         drop(keys);
+        let removed = record
+            .as_ref()
+            .map(|r| r.removed.clone())
+            .unwrap_or_default();
+        vault.reapply_removals(removed, rng, now)?;
+        let anchor_problem =
+            vault.anchor_problem(record.as_ref().and_then(|r| r.anchor.as_ref()))?;
 
-        // Failed attempts kept outside the vault go into the audit chain now.
-        let pending = std::mem::take(&mut attempts.pending);
+        // Failed attempts kept outside the vault go into the audit chain now, as the
+        // unverified claims they are.
+        attempts.pending.clear();
         let tx = vault.conn.transaction()?;
-        for p in &pending {
+        for p in &reading.claims {
             let at = OffsetDateTime::from_unix_timestamp(p.at_unix).unwrap_or(now);
             audit::append(
                 &tx,
@@ -580,8 +627,63 @@ impl Vault {
                     actor_id: p.user_id.as_deref(),
                     actor_name: &p.user_name,
                     action: &format!("unlock.{}", p.method),
-                    target: None,
+                    target: Some(UNVERIFIED_CLAIM),
                     outcome: "failed",
+                },
+            )?;
+        }
+        if !reading.claims.is_empty() {
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at: now,
+                    actor_id: None,
+                    actor_name: "Attune",
+                    action: "unlock.attempts_file",
+                    target: Some(&format!(
+                        "{} unverified failed attempt(s)",
+                        reading.claims.len()
+                    )),
+                    outcome: "claimed",
+                },
+            )?;
+        }
+        for problem in &reading.problems {
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at: now,
+                    actor_id: None,
+                    actor_name: "Attune",
+                    action: "unlock.attempts_file",
+                    target: Some(problem),
+                    outcome: "altered",
+                },
+            )?;
+        }
+        if let Some(problem) = &anchor_problem {
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at: now,
+                    actor_id: None,
+                    actor_name: "Attune",
+                    action: "audit.anchor",
+                    target: Some(problem),
+                    outcome: "failed",
+                },
+            )?;
+        }
+        if slots_record_altered(&vault.warnings) {
+            audit::append(
+                &tx,
+                &NewEntry {
+                    at: now,
+                    actor_id: None,
+                    actor_name: "Attune",
+                    action: "keyslots.record",
+                    target: None,
+                    outcome: "altered",
                 },
             )?;
         }
@@ -597,10 +699,133 @@ impl Vault {
             },
         )?;
         tx.commit()?;
+        vault.warnings.extend(reading.problems);
+        vault.warnings.extend(anchor_problem);
         attempts.consecutive_failures = 0;
+        attempts.seal(&vault.slots.vault_id, &vault.key, now.unix_timestamp());
         attempts.save(dir)?;
-        let _ = rng; // randomness is only needed by later operations; kept for a uniform API
+        vault.write_slots()?;
         Ok(vault)
+    }
+
+    /// What the unlock found wrong (see the field); empty when all is well.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Compare the audit chain with the head recorded outside the database (and with the
+    /// highest sequence number ever issued): a cut or rewritten tail, as a sentence naming
+    /// the first missing (or rewritten) entry.
+    fn anchor_problem(&self, anchor: Option<&Anchor>) -> Result<Option<String>> {
+        if let Some(a) = anchor {
+            let mac = hex::decode(&a.mac).unwrap_or_default();
+            match audit::check_anchor(&self.conn, a.seq, &mac)? {
+                Some(n) if n == a.seq && audit::has_entry(&self.conn, n)? => {
+                    return Ok(Some(format!(
+                        "The audit log has been rewritten: entry {n} is not the one recorded when the vault was last locked."
+                    )))
+                }
+                Some(n) => {
+                    return Ok(Some(format!(
+                        "The audit log has been cut: entries from {n} to {} (recorded when the vault was last locked) are missing; the first missing is {n}.",
+                        a.seq
+                    )))
+                }
+                None => {}
+            }
+        }
+        if let Some(n) = audit::cut_tail(&self.conn)? {
+            return Ok(Some(format!(
+                "The audit log has been cut: entries from {n} on are missing; the first missing is {n}."
+            )));
+        }
+        Ok(None)
+    }
+
+    /// Removals survive a restore: every user the record (or the database) says was removed
+    /// is marked removed in the database and loses their key slot; if any still had one, the
+    /// vault key is rotated so that slot's old copies open nothing.
+    pub(crate) fn reapply_removals(
+        &mut self,
+        mut removed: Vec<Removal>,
+        rng: &mut impl SecureRng,
+        now: OffsetDateTime,
+    ) -> Result<()> {
+        if let Some(r) = &self.slots.record {
+            for x in &r.removed {
+                if !removed.iter().any(|y| y.user_id == x.user_id) {
+                    removed.push(x.clone());
+                }
+            }
+        }
+        {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, removed_at FROM users WHERE removed_at IS NOT NULL")?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Removal {
+                    user_id: r.get(0)?,
+                    at: r.get(1)?,
+                })
+            })?;
+            for r in rows {
+                let r = r?;
+                if !removed.iter().any(|x| x.user_id == r.user_id) {
+                    removed.push(r);
+                }
+            }
+        }
+        let mut with_slot = Vec::new();
+        for r in &removed {
+            if r.user_id == self.session.user.id {
+                continue;
+            }
+            let changed = self.conn.execute(
+                "UPDATE users SET removed_at = ?2 WHERE id = ?1 AND removed_at IS NULL",
+                params![r.user_id, r.at],
+            )?;
+            if changed > 0 {
+                self.audit("user.remove", Some(&r.user_id), "reapplied", now)?;
+            }
+            if self.slots.user_slot(&r.user_id).is_some() {
+                with_slot.push(r.user_id.clone());
+            }
+        }
+        let record = self.record_mut();
+        record.removed = removed;
+        if with_slot.is_empty() {
+            return Ok(());
+        }
+        self.slots.slots.retain(|s| {
+            !(s.kind == SlotKind::User
+                && s.user_id
+                    .as_deref()
+                    .is_some_and(|u| with_slot.iter().any(|w| w == u)))
+        });
+        self.rotate_key(None, rng)?;
+        for u in &with_slot {
+            self.audit("keyslot.drop_removed", Some(u), "ok", now)?;
+        }
+        Ok(())
+    }
+
+    /// The key-slot file's record, made if there is none yet (signed when written).
+    fn record_mut(&mut self) -> &mut Record {
+        let (vault_id, epoch) = (self.slots.vault_id.clone(), self.epoch);
+        let key = self.key.clone();
+        self.slots
+            .record
+            .get_or_insert_with(|| Record::signed(&vault_id, &key, epoch, Vec::new(), None))
+    }
+
+    /// Record the audit chain's head in the key-slot file (at every lock).
+    fn write_anchor(&mut self) -> Result<()> {
+        let head = audit::head(&self.conn)?;
+        self.record_mut().anchor = head.map(|(seq, mac)| Anchor {
+            seq,
+            mac: hex::encode(mac),
+        });
+        self.write_slots()
     }
 
     /// If a key rotation was interrupted (the key-slot file holds two epochs), finish it:
@@ -608,6 +833,7 @@ impl Vault {
     fn finish_rotation(&mut self, keys: &[(u64, VaultKey)]) -> Result<()> {
         let epochs = self.slots.epochs();
         if epochs.len() <= 1 {
+            db::remove_rekey_copy(&self.paths.db());
             return Ok(());
         }
         let newest = *epochs.last().expect("non-empty");
@@ -615,9 +841,16 @@ impl Vault {
             let (_, new_key) = keys.iter().find(|(e, _)| *e == newest).ok_or_else(|| {
                 Error::KeySlotsDamaged("an interrupted key change cannot be finished".into())
             })?;
-            db::rekey(&self.conn, new_key)?;
+            if let Err(e) = self.swap_in_rekeyed(new_key) {
+                // Still under the old key: keep both epochs and say so; try again next time.
+                self.warnings.push(format!(
+                    "An interrupted change of the vault's key could not be finished ({e}). The vault opens with its old key until it is."
+                ));
+                return Ok(());
+            }
             self.key = new_key.clone();
             self.epoch = newest;
+            self.reseal_attempts()?;
         }
         let epoch = self.epoch;
         for s in &mut self.slots.slots {
@@ -654,6 +887,13 @@ impl Vault {
             }
             None => self.write_slots(),
             _ if used_backup || current != used => self.write_slots(),
+            // A crash between writing the file and its second copy: the copy is rewritten,
+            // so no older slot (a removed user's) lingers in it.
+            _ if std::fs::read(self.paths.keyslots_backup()).ok().as_deref()
+                != Some(current.as_slice()) =>
+            {
+                self.write_slots()
+            }
             _ => Ok(()),
         }
     }
@@ -661,6 +901,17 @@ impl Vault {
     /// Write the key slots: first the copy inside the database, then the file, then its
     /// backup copy, each atomically.
     fn write_slots(&mut self) -> Result<()> {
+        let (removed, anchor) = match &self.slots.record {
+            Some(r) => (r.removed.clone(), r.anchor.clone()),
+            None => (Vec::new(), None),
+        };
+        self.slots.record = Some(Record::signed(
+            &self.slots.vault_id,
+            &self.key,
+            self.epoch,
+            removed,
+            anchor,
+        ));
         let bytes = self.slots.to_bytes();
         self.conn.execute(
             "INSERT INTO keyslot_copy (id, content, written_at) VALUES (1, ?1, datetime('now'))
@@ -956,6 +1207,15 @@ impl Vault {
         if !exists {
             return Err(Error::NotFound("That user is not in this vault.".into()));
         }
+        // One step: the removal record and the dropped slot are in the same key-slot file
+        // write (the first one of the rotation); an unlock after a crash re-applies it.
+        let at = audit::format_time(now);
+        let record = self.record_mut();
+        record.removed.retain(|r| r.user_id != user_id);
+        record.removed.push(Removal {
+            user_id: user_id.to_string(),
+            at,
+        });
         self.rotate_key(Some(user_id), rng)?;
         let tx = self.conn.transaction()?;
         tx.execute(
@@ -974,7 +1234,30 @@ impl Vault {
             },
         )?;
         tx.commit()?;
+        self.purge_auto_backups(now);
         Ok(())
+    }
+
+    /// After a removal: delete every automatic backup (each opens with the removed user's
+    /// passphrase) and write one fresh one under the new key. A failure to write the fresh
+    /// one is a warning, not a failed removal.
+    fn purge_auto_backups(&mut self, now: OffsetDateTime) {
+        let dir = self.auto_backup_dir();
+        let mut purged = 0u32;
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                if e.path().is_file() && std::fs::remove_file(e.path()).is_ok() {
+                    purged += 1;
+                }
+            }
+            let _ = fsutil::sync_dir(&dir);
+        }
+        let _ = self.audit("backup.purge", Some(&purged.to_string()), "ok", now);
+        if let Err(e) = self.auto_backup_after_purge(now) {
+            self.warnings.push(format!(
+                "The automatic backups made before the removal were deleted, but a fresh one could not be written: {e}"
+            ));
+        }
     }
 
     /// Replace the vault key. Crash-safe in three steps: (1) slots hold the key sealed for
@@ -993,13 +1276,67 @@ impl Vault {
             s.seal(rng, &vault_id, new_epoch, &new_key)?;
         }
         self.write_slots()?;
-        db::rekey(&self.conn, &new_key)?;
+        if let Err(e) = self.swap_in_rekeyed(&new_key) {
+            // The database is still under the old key and opens with it; the slots hold
+            // both epochs, so the next unlock finishes the change when there is room.
+            let full = match &e {
+                Error::DiskFull(_) => true,
+                // sqlcipher_export reports a full disk as a plain error with SQLite's words.
+                Error::Sqlite(x) => x.to_string().contains("disk is full"),
+                _ => false,
+            };
+            return Err(match e {
+                _ if full => Error::DiskFull(
+                    "there was no room to re-encrypt the vault under its new key. The vault still opens with its old key; free some space, then unlock again to finish the change".into(),
+                ),
+                e => e,
+            });
+        }
         self.key = new_key;
         self.epoch = new_epoch;
         for s in &mut self.slots.slots {
             s.sealed.retain(|x| x.epoch == new_epoch);
         }
-        self.write_slots()
+        self.write_slots()?;
+        self.reseal_attempts()
+    }
+
+    /// The key change itself: a complete copy under `new_key` written beside the database,
+    /// the connection closed, the copy renamed over the database, and the database opened
+    /// again with the new key. A crash anywhere leaves either the old database (old key) or
+    /// the new one (new key), and the key-slot file holds both keys until the end.
+    fn swap_in_rekeyed(&mut self, new_key: &VaultKey) -> Result<()> {
+        let db_path = self.paths.db();
+        let copy = db::write_rekeyed_copy(&self.conn, &db_path, new_key)?;
+        let old = std::mem::replace(&mut self.conn, Connection::open_in_memory()?);
+        if let Err((c, e)) = old.close() {
+            drop(c);
+            db::remove_rekey_copy(&db_path);
+            self.conn = db::open(&db_path, &self.key)?;
+            return Err(e.into());
+        }
+        // Closed cleanly: everything is in vault.db; side files are of the old database.
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(self.paths.dir.join(format!("vault.db{suffix}")));
+        }
+        if let Err(e) = std::fs::rename(&copy, &db_path) {
+            db::remove_rekey_copy(&db_path);
+            self.conn = db::open(&db_path, &self.key)?;
+            return Err(e.into());
+        }
+        fsutil::sync_dir(&self.paths.dir)?;
+        self.conn = db::open(&db_path, new_key)?;
+        Ok(())
+    }
+
+    /// Keep the attempts file's seal valid under the (new) vault key.
+    fn reseal_attempts(&self) -> Result<()> {
+        let mut attempts = Attempts::load(&self.paths.dir);
+        if attempts.seal.is_some() {
+            attempts.reseal(&self.slots.vault_id, &self.key);
+            attempts.save(&self.paths.dir)?;
+        }
+        Ok(())
     }
 
     /// SQLCipher's HMAC check of every page, SQLite's integrity check, the audit chain and
@@ -1008,6 +1345,25 @@ impl Vault {
         let mut problems = db::integrity_problems(&self.conn)?;
         if let Some(seq) = audit::verify(&self.conn)? {
             problems.push(format!("the audit log's chain is broken at entry {seq}"));
+        }
+        match &self.slots.record {
+            Some(r) if r.verify(&self.slots.vault_id, &self.key) => {
+                if let Some(p) = self.anchor_problem(r.anchor.as_ref())? {
+                    problems.push(p);
+                }
+            }
+            Some(_) => problems.push("the key-slot file's record does not verify".into()),
+            None => problems.push("the key-slot file has no record".into()),
+        }
+        // An unfinished key change is not damage (the vault opens; it finishes when it can).
+        for w in self
+            .warnings
+            .iter()
+            .filter(|w| !w.starts_with("An interrupted change"))
+        {
+            if !problems.contains(w) {
+                problems.push(w.clone());
+            }
         }
         let copy: Option<Vec<u8>> = self
             .conn
@@ -1027,9 +1383,16 @@ impl Vault {
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
-    /// Lock: audit, close the database, wipe the key.
-    pub fn lock(self, reason: &str, now: OffsetDateTime) {
+    /// Lock: audit, anchor the audit chain's head in the key-slot file, seal the attempts
+    /// file, close the database, wipe the key.
+    pub fn lock(mut self, reason: &str, now: OffsetDateTime) {
         let _ = self.audit("lock", Some(reason), "ok", now);
+        let _ = self.write_anchor();
+        let mut attempts = Attempts::load(&self.paths.dir);
+        if attempts.pending.is_empty() {
+            attempts.seal(&self.slots.vault_id, &self.key, now.unix_timestamp());
+            let _ = attempts.save(&self.paths.dir);
+        }
         drop(self);
     }
 }
@@ -1111,6 +1474,16 @@ impl Vault {
             true,
         )
     }
+}
+
+/// The target of a failed attempt entered from `unlock-attempts.json`: nobody could
+/// authenticate it when it was written.
+pub const UNVERIFIED_CLAIM: &str = "unverified claim (unlock-attempts.json)";
+
+fn slots_record_altered(warnings: &[String]) -> bool {
+    warnings
+        .iter()
+        .any(|w| w.starts_with("The key-slot file's record"))
 }
 
 /// What opens a key slot: a user's passphrase or the recovery key.

@@ -561,7 +561,18 @@ fn a_backup_from_before_a_key_rotation_opens_with_the_secrets_of_its_day() {
     )
     .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
-    // Restoring the old backup brings back epoch 1 and Ben; the lead's passphrase opens it.
+    // Restoring the old backup needs the recovery key (it is of an older key epoch); the
+    // removal survives it: Ben stays removed and his slot is gone (issue 12).
+    let e = backup::restore(
+        &before,
+        &dir,
+        &lead_id,
+        Secret::Passphrase(&lead()),
+        &mut rng(5),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotPermitted, "{e}");
     let r = backup::restore(
         &before,
         &dir,
@@ -574,7 +585,7 @@ fn a_backup_from_before_a_key_rotation_opens_with_the_secrets_of_its_day() {
     assert!(r.vault.session().via_recovery);
     drop(r);
     let v = unlock(&dir);
-    assert_eq!(v.users().unwrap().len(), 2);
+    assert_eq!(v.users().unwrap().len(), 1, "the removal was re-applied");
 }
 
 /// The seed corpora of the fuzz targets are real files: they must keep parsing, or the

@@ -257,9 +257,14 @@ fn verify_names_a_damaged_page_and_a_broken_audit_chain() {
         v.verify().unwrap().is_empty(),
         "a fresh vault verifies clean"
     );
-    v.conn()
-        .unwrap()
+    // The table refuses the edit (issue 12); an attacker holding the key drops the trigger.
+    let conn = v.conn().unwrap();
+    assert!(conn
         .execute("UPDATE audit_log SET target = 'record-x' WHERE seq = 3", [])
+        .is_err());
+    conn.execute_batch("DROP TRIGGER audit_log_no_update")
+        .unwrap();
+    conn.execute("UPDATE audit_log SET target = 'record-x' WHERE seq = 3", [])
         .unwrap();
     let problems = v.verify().unwrap();
     assert!(
