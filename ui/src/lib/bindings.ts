@@ -905,7 +905,7 @@ pupils: Array<DiscussedPupil>, notes: string, actions: string, recorded_by: User
 export type Supervisee = { key_adult: UserRef, is_lead: boolean, pupils: Array<DiscussedPupil>, };
 export type Unit = "pupils" | "goals" | "reviews" | "sessions" | "hours" | "percent" | "rating" | "days" | "number";
 export type CellStatus = "published" | "suppressed" | "not_available" | "bounds";
-export type SuppressionReason = "primary" | "secondary" | "small_base";
+export type SuppressionReason = "primary" | "secondary" | "small_base" | "small_numerator";
 export type PreviewCell = { status: CellStatus, 
 /**
  * The published figure (never the value of a withheld one).

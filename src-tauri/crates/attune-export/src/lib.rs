@@ -61,6 +61,7 @@
 //!   are bounds derived only from what the schools published ([`merge`]).
 
 pub mod aggregate;
+pub mod audit;
 pub mod csv_out;
 pub mod disclosure;
 pub mod error;
@@ -118,9 +119,19 @@ pub struct Rendered {
 /// The protected summary of some facts: tables built, disclosure control applied, withheld
 /// values removed (each cell's reason kept for the preview). `k` must already be checked.
 pub fn summarise(facts: &SummaryFacts, label: &str, k: u32) -> Summary {
+    summarise_audited(facts, label, k).0
+}
+
+/// [`summarise`], with the exact audit's report (see [`audit`]): whether it proved that no
+/// withheld figure can be worked out or narrowed, and how long it took.
+pub fn summarise_audited(
+    facts: &SummaryFacts,
+    label: &str,
+    k: u32,
+) -> (Summary, audit::AuditReport) {
     let mut s = aggregate::summary(facts, label, k);
-    disclosure::protect_summary(&mut s);
-    s
+    let report = disclosure::protect_summary(&mut s);
+    (s, report)
 }
 
 /// The three files of a summary.
@@ -245,7 +256,20 @@ pub fn export(
     options: &ExportOptions,
     now: OffsetDateTime,
 ) -> Result<ExportedFiles> {
+    export_audited(vault, period, k, out_dir, options, now).map(|(files, _)| files)
+}
+
+/// [`export`], with the exact audit's report (the CLI says what it proved).
+pub fn export_audited(
+    vault: &Vault,
+    period: &Period,
+    k: u32,
+    out_dir: &Path,
+    options: &ExportOptions,
+    now: OffsetDateTime,
+) -> Result<(ExportedFiles, audit::AuditReport)> {
     disclosure::check_k(k)?;
+    let mut report = audit::AuditReport::default();
     let facts = summary_facts::summary_facts(vault, period, Purpose::Export, now)?;
     let result = (|| -> Result<Vec<PathBuf>> {
         let label = if options.include_school_name {
@@ -253,7 +277,8 @@ pub fn export(
         } else {
             NEUTRAL_LABEL.to_string()
         };
-        let s = summarise(&facts, &label, k);
+        let (s, audited) = summarise_audited(&facts, &label, k);
+        report = audited;
         let out = render(&s);
         let mut school_text = summary_facts::school_strings(vault)?;
         if options.include_school_name {
@@ -297,7 +322,7 @@ pub fn export(
                 .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .collect();
             summary_facts::audit_export(vault, period, &names, true, now)?;
-            Ok(files_of(&paths))
+            Ok((files_of(&paths), report))
         }
         Err(e) => {
             let _ = summary_facts::audit_export(vault, period, &[], false, now);

@@ -82,6 +82,8 @@ pub enum SuppressionReason {
     Secondary,
     /// A mean or share computed over fewer than k pupils.
     SmallBase,
+    /// A share whose numerator is 0, fewer than k, or the whole of its base.
+    SmallNumerator,
 }
 
 fn ser_num<S: Serializer>(v: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {

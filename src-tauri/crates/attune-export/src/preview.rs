@@ -122,9 +122,12 @@ pub fn reason_text(reason: SuppressionReason, kind: Kind, k: u32) -> String {
         (SuppressionReason::Secondary, true) => "Withheld as well, so that another withheld \
                                                  figure cannot be worked out from the totals."
             .into(),
-        (SuppressionReason::Secondary, false) => {
-            "Withheld because a count in its row is withheld.".into()
-        }
+        (SuppressionReason::SmallNumerator, _) => format!(
+            "It would say something about nobody, everybody, or fewer than {k} in its group."
+        ),
+        (SuppressionReason::Secondary, false) => "Withheld as well, because a count in its row \
+                                                  is withheld or it would help work one out."
+            .into(),
     }
 }
 
