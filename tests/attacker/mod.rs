@@ -514,3 +514,49 @@ fn csv_agrees(csv: &str, tables: &[Value]) -> Vec<String> {
     }
     out
 }
+
+/// The attacker's exact range of every withheld count or amount in `json`: (least, greatest)
+/// in whole numbers (minutes for hours), `None` when nothing limits it.
+pub fn ranges(json: &str) -> BTreeMap<Key, (i64, Option<i64>)> {
+    let doc: Value = serde_json::from_str(json).expect("the JSON parses");
+    let tables: Vec<Value> = doc["summary"]["tables"].as_array().unwrap().clone();
+    let kn = knowledge(&tables);
+    let mut out = BTreeMap::new();
+    for var in 0..kn.lo.len() {
+        if !kn.withheld[var] {
+            continue;
+        }
+        let Some(a) = least(&kn, var) else { continue };
+        // The greatest: binary search on a lower bound (feasibility is monotone in it).
+        let hi = if feasible_with(&kn, var, CAP / 2, CAP) {
+            None
+        } else {
+            let (mut lo, mut hi) = (a, CAP);
+            while lo < hi {
+                let m = lo + (hi - lo + 1) / 2;
+                if feasible_with(&kn, var, m, CAP) {
+                    lo = m;
+                } else {
+                    hi = m - 1;
+                }
+            }
+            Some(lo)
+        };
+        for key in &kn.keys[var] {
+            out.insert(key.clone(), (a, hi));
+        }
+    }
+    out
+}
+
+/// Whether the unit of a figure is minutes (a column of hours).
+pub fn is_hours(json: &str, key: &Key) -> bool {
+    let doc: Value = serde_json::from_str(json).unwrap();
+    doc["summary"]["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["id"] == key.0.as_str())
+        .flat_map(|t| t["columns"].as_array().unwrap().iter())
+        .any(|c| c["key"] == key.2.as_str() && c["unit"] == "hours")
+}

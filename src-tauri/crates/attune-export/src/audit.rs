@@ -138,6 +138,12 @@ fn is_total_cell(s: &Summary, (t, r, c): CellRef) -> bool {
 /// Builds the system from a summary whose cells still carry `raw` (before
 /// [`Table::finalise`]) or only published values (after).
 fn build(s: &Summary) -> System {
+    build_with(s, true)
+}
+
+/// [`build`]; `at_least_one` false drops "a withheld count is at least 1" (for files written
+/// before that was a rule).
+fn build_with(s: &Summary, at_least_one: bool) -> System {
     let mut sys = System::default();
     let mut index: BTreeMap<CellRef, usize> = BTreeMap::new();
     let mut shared: Option<usize> = None;
@@ -157,7 +163,11 @@ fn build(s: &Summary) -> System {
             Some((ti, r, c))
         })
         .collect();
-    let zeros: Vec<bool> = s.tables.iter().map(publishes_zero).collect();
+    let zeros: Vec<bool> = s
+        .tables
+        .iter()
+        .map(|t| at_least_one && publishes_zero(t))
+        .collect();
     let mut var_of = |sys: &mut System, s: &Summary, cr: CellRef| -> usize {
         if let Some(i) = index.get(&cr) {
             return *i;
@@ -266,6 +276,8 @@ enum Want {
     Min,
     /// `x ≥ v`.
     AtLeast(i64),
+    /// The greatest `x`.
+    Max,
 }
 
 /// Checks an assignment against the system and the wish, in exact integer arithmetic.
@@ -289,7 +301,7 @@ fn check(sys: &System, x: &[i64], var: usize, want: Want) -> bool {
     }
     match want {
         Want::Eq(v) => x[var] == v,
-        Want::Min => true,
+        Want::Min | Want::Max => true,
         Want::AtLeast(v) => x[var] >= v,
     }
 }
@@ -320,7 +332,7 @@ fn component(sys: &System, var: usize) -> Vec<usize> {
 fn witness(sys: &System, var: usize, want: Want) -> Result<Option<Vec<i64>>, ()> {
     let comp = component(sys, var);
     let dir = match want {
-        Want::Min => OptimizationDirection::Minimize,
+        Want::Max => OptimizationDirection::Maximize,
         _ => OptimizationDirection::Minimize,
     };
     let mut p = Problem::new(dir);
@@ -334,7 +346,7 @@ fn witness(sys: &System, var: usize, want: Want) -> Result<Option<Vec<i64>>, ()>
                     hi = hi.min(v);
                 }
                 Want::AtLeast(v) => lo = lo.max(v),
-                Want::Min => {}
+                Want::Min | Want::Max => {}
             }
         }
         if lo > hi {
@@ -343,7 +355,7 @@ fn witness(sys: &System, var: usize, want: Want) -> Result<Option<Vec<i64>>, ()>
         let (Ok(lo32), Ok(hi32)) = (i32::try_from(lo), i32::try_from(hi)) else {
             return Err(());
         };
-        let obj = if i == var && matches!(want, Want::Min) {
+        let obj = if i == var && matches!(want, Want::Min | Want::Max) {
             1.0
         } else {
             0.0
@@ -516,4 +528,82 @@ pub fn candidates(t: &Table, p: Pos) -> Vec<Pos> {
     });
     members.extend(totals);
     members
+}
+
+/// A withheld figure's exact range from a school's published figures: `(least, greatest)` in
+/// the figure's unit (hours for hours), `None` for no upper limit.
+pub type Range = (f64, Option<f64>);
+
+/// Why a school's file cannot be merged: its figures contradict its own totals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contradiction;
+
+/// Whether the whole system has a whole-number solution (checked exactly).
+fn consistent(sys: &System) -> Option<bool> {
+    let mut seen = vec![false; sys.lo.len()];
+    for v in 0..sys.lo.len() {
+        if seen[v] {
+            continue;
+        }
+        for i in component(sys, v) {
+            seen[i] = true;
+        }
+        match witness(sys, v, Want::Min) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Some(false),
+            Err(()) => return None,
+        }
+    }
+    Some(true)
+}
+
+/// The exact range of every withheld count or amount of a school's published summary (after
+/// [`Table::finalise`]), by minimising and maximising each with the solver; each end is a
+/// witness checked in whole numbers. A file whose figures admit no whole-number solution at
+/// all — even without assuming withheld counts are at least 1 — contradicts its totals.
+pub fn exact_ranges(s: &Summary) -> Result<BTreeMap<CellRef, Range>, Contradiction> {
+    let mut sys = build_with(s, true);
+    match consistent(&sys) {
+        Some(true) => {}
+        _ => {
+            sys = build_with(s, false);
+            if consistent(&sys) == Some(false) {
+                return Err(Contradiction);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for var in 0..sys.lo.len() {
+        if !sys.withheld[var] {
+            continue;
+        }
+        let lo = witness(&sys, var, Want::Min).ok().flatten().map(|w| w[var]);
+        let hi = witness(&sys, var, Want::Max).ok().flatten().map(|w| w[var]);
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            // The solver could not answer: the figure's own bounds, which are always true.
+            let r = to_unit(sys.measure[var], sys.lo[var], sys.hi[var]);
+            for cr in &sys.cells[var] {
+                out.insert(*cr, r);
+            }
+            continue;
+        };
+        let r = to_unit(sys.measure[var], lo, hi);
+        for cr in &sys.cells[var] {
+            out.insert(*cr, r);
+        }
+    }
+    Ok(out)
+}
+
+fn to_unit(m: Measure, lo: i64, hi: i64) -> Range {
+    // Near the search cap means nothing published limits it.
+    let hi = (hi < CAP / 2).then_some(hi);
+    match m {
+        Measure::Count => (lo as f64, hi.map(|h| h as f64)),
+        // Minutes to hours, outwards to a tenth.
+        Measure::Minutes => (
+            (lo as f64 / 6.0).floor() / 10.0,
+            hi.map(|h| (h as f64 / 6.0).ceil() / 10.0),
+        ),
+    }
 }
