@@ -560,3 +560,50 @@ pub fn is_hours(json: &str, key: &Key) -> bool {
         .flat_map(|t| t["columns"].as_array().unwrap().iter())
         .any(|c| c["key"] == key.2.as_str() && c["unit"] == "hours")
 }
+
+/// What an attacker holding two exports of the same period from unchanged data knows, as one
+/// file: a figure is known if either published it, and the larger k applies.
+pub fn union_of_same_period(a: &str, b: &str) -> String {
+    let mut da: Value = serde_json::from_str(a).unwrap();
+    let db: Value = serde_json::from_str(b).unwrap();
+    let ka = da["summary"]["k"].as_i64().unwrap();
+    let kb = db["summary"]["k"].as_i64().unwrap();
+    da["summary"]["k"] = Value::from(ka.max(kb));
+    let tb: Vec<Value> = db["summary"]["tables"].as_array().unwrap().clone();
+    for t in da["summary"]["tables"].as_array_mut().unwrap() {
+        let Some(other) = tb.iter().find(|x| x["id"] == t["id"]) else {
+            continue;
+        };
+        let cols: Vec<String> = t["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["key"].as_str().unwrap().to_string())
+            .collect();
+        for row in t["rows"].as_array_mut().unwrap() {
+            let Some(orow) = other["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["key"] == row["key"])
+            else {
+                continue;
+            };
+            for (c, key) in cols.iter().enumerate() {
+                let Some(oc) = other["columns"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .position(|x| x["key"] == key.as_str())
+                else {
+                    continue;
+                };
+                let theirs = &orow["cells"][oc];
+                if !published(&row["cells"][c]) && published(theirs) {
+                    row["cells"][c] = theirs.clone();
+                }
+            }
+        }
+    }
+    da.to_string()
+}

@@ -99,6 +99,8 @@ struct System {
     lo: Vec<i64>,
     hi: Vec<i64>,
     eqs: Vec<(Vec<(usize, i64)>, i64)>,
+    /// `Σ coef·x ≤ rhs` (between linked exports).
+    les: Vec<(Vec<(usize, i64)>, i64)>,
     /// The withheld cells behind each variable (several for the shared grand total).
     cells: Vec<Vec<CellRef>>,
     measure: Vec<Measure>,
@@ -141,12 +143,105 @@ fn build(s: &Summary) -> System {
     build_with(s, true)
 }
 
+/// How an earlier export's period relates to this one's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Link {
+    /// The same period (at the same or another k): a figure whose true value has not changed
+    /// since is the same unknown in both.
+    Same,
+    /// The earlier one is a term of this school year: its figure is at most this one's.
+    EarlierWithin,
+    /// The earlier one is the school year this term belongs to: its figure is at least
+    /// this one's.
+    EarlierContains,
+}
+
+/// An earlier export of an overlapping period, with the true values behind its figures.
+#[derive(Debug, Clone)]
+pub struct Earlier {
+    pub summary: Summary,
+    pub link: Link,
+}
+
+/// The summary and the earlier ones as one list of tables, and each table's export
+/// (0: this one).
+fn combined(s: &Summary, earlier: &[Earlier]) -> (Summary, Vec<usize>) {
+    let mut all = s.clone();
+    let mut groups = vec![0; s.tables.len()];
+    for (g, e) in earlier.iter().enumerate() {
+        all.tables.extend(e.summary.tables.iter().cloned());
+        groups.extend(std::iter::repeat_n(g + 1, e.summary.tables.len()));
+    }
+    (all, groups)
+}
+
+/// The relations an attacker holding both files may use, where the true values bear them out.
+fn link(
+    sys: &mut System,
+    s: &Summary,
+    groups: &[usize],
+    earlier: &[Earlier],
+    var_of: &mut dyn FnMut(&mut System, CellRef) -> usize,
+) {
+    for (ti, t) in s.tables.iter().enumerate() {
+        let g = groups[ti];
+        if g == 0 {
+            continue;
+        }
+        let lk = earlier[g - 1].link;
+        let Some(tc) = (0..s.tables.len()).find(|x| groups[*x] == 0 && s.tables[*x].id == t.id)
+        else {
+            continue;
+        };
+        let cur = &s.tables[tc];
+        for (r, row) in t.rows.iter().enumerate() {
+            let Some(rc) = cur.rows.iter().position(|x| x.key == row.key) else {
+                continue;
+            };
+            for (c, col) in t.columns.iter().enumerate() {
+                if !col.kind.is_amount() {
+                    continue;
+                }
+                let Some(cc) = cur.column(&col.key) else {
+                    continue;
+                };
+                let (a, b) = (&row.cells[c], &cur.rows[rc].cells[cc]);
+                if a.status != CellStatus::Suppressed && b.status != CellStatus::Suppressed {
+                    continue;
+                }
+                let (Some(ra), Some(rb)) = (a.raw, b.raw) else {
+                    continue;
+                };
+                let (va, vb) = (var_of(sys, (ti, r, c)), var_of(sys, (tc, rc, cc)));
+                match lk {
+                    Link::Same if ra == rb => {
+                        sys.eqs.push((vec![(va, 1), (vb, -1)], 0));
+                        // Published before: already known, so nothing left to protect here.
+                        // (Published now and withheld before is the leak the audit finds.)
+                        if a.status == CellStatus::Published {
+                            sys.withheld[vb] = false;
+                        }
+                    }
+                    Link::EarlierWithin if ra <= rb => sys.les.push((vec![(va, 1), (vb, -1)], 0)),
+                    Link::EarlierContains if rb <= ra => sys.les.push((vec![(vb, 1), (va, -1)], 0)),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 /// [`build`]; `at_least_one` false drops "a withheld count is at least 1" (for files written
 /// before that was a rule).
 fn build_with(s: &Summary, at_least_one: bool) -> System {
+    build_linked(s, &vec![0; s.tables.len()], &[], at_least_one)
+}
+
+/// The system of a combined list of tables ([`combined`]).
+fn build_linked(s: &Summary, groups: &[usize], earlier: &[Earlier], at_least_one: bool) -> System {
     let mut sys = System::default();
     let mut index: BTreeMap<CellRef, usize> = BTreeMap::new();
-    let mut shared: Option<usize> = None;
+    let mut shared: BTreeMap<usize, usize> = BTreeMap::new();
     // The grand total of the first three tables is one variable.
     let shared_cells: Vec<CellRef> = s
         .tables
@@ -174,7 +269,7 @@ fn build_with(s: &Summary, at_least_one: bool) -> System {
         }
         let is_shared = shared_cells.contains(&cr) && is_total_cell(s, cr);
         if is_shared {
-            if let Some(i) = shared {
+            if let Some(&i) = shared.get(&groups[cr.0]) {
                 index.insert(cr, i);
                 let t = &s.tables[cr.0];
                 let cell = &t.rows[cr.1].cells[cr.2];
@@ -227,7 +322,7 @@ fn build_with(s: &Summary, at_least_one: bool) -> System {
         sys.measure.push(measure);
         index.insert(cr, i);
         if is_shared {
-            shared = Some(i);
+            shared.insert(groups[cr.0], i);
         }
         i
     };
@@ -250,6 +345,11 @@ fn build_with(s: &Summary, at_least_one: bool) -> System {
                 }
             }
         }
+    }
+    if !earlier.is_empty() {
+        link(&mut sys, s, groups, earlier, &mut |sys, cr| {
+            var_of(sys, s, cr)
+        });
     }
     sys
 }
@@ -299,6 +399,15 @@ fn check(sys: &System, x: &[i64], var: usize, want: Want) -> bool {
             return false;
         }
     }
+    for (le, rhs) in &sys.les {
+        let sum: i128 = le
+            .iter()
+            .map(|(i, c)| i128::from(x[*i]) * i128::from(*c))
+            .sum();
+        if sum > i128::from(*rhs) {
+            return false;
+        }
+    }
     match want {
         Want::Eq(v) => x[var] == v,
         Want::Min | Want::Max => true,
@@ -313,7 +422,7 @@ fn component(sys: &System, var: usize) -> Vec<usize> {
     let mut stack = vec![var];
     seen[var] = true;
     while let Some(v) = stack.pop() {
-        for (eq, _) in &sys.eqs {
+        for (eq, _) in sys.eqs.iter().chain(&sys.les) {
             if eq.iter().any(|(i, _)| *i == v) {
                 for (i, _) in eq {
                     if !seen[*i] {
@@ -370,6 +479,14 @@ fn witness(sys: &System, var: usize, want: Want) -> Result<Option<Vec<i64>>, ()>
             eq.iter().map(|(i, c)| (vars[i], *c as f64)).collect();
         p.add_constraint(terms.as_slice(), ComparisonOp::Eq, *rhs as f64);
     }
+    for (le, rhs) in &sys.les {
+        if !le.iter().any(|(i, _)| vars.contains_key(i)) {
+            continue;
+        }
+        let terms: Vec<(microlp::Variable, f64)> =
+            le.iter().map(|(i, c)| (vars[i], *c as f64)).collect();
+        p.add_constraint(terms.as_slice(), ComparisonOp::Le, *rhs as f64);
+    }
     let sol = match p.solve() {
         Ok(outcome) => match outcome.into_solution() {
             Ok(s) => s,
@@ -413,6 +530,12 @@ fn restrict(sys: &System, vars: &[usize]) -> System {
             .iter()
             .filter(|(eq, _)| eq.iter().all(|(i, _)| map.contains_key(i)))
             .map(|(eq, rhs)| (eq.iter().map(|(i, c)| (map[i], *c)).collect(), *rhs))
+            .collect(),
+        les: sys
+            .les
+            .iter()
+            .filter(|(le, _)| le.iter().all(|(i, _)| map.contains_key(i)))
+            .map(|(le, rhs)| (le.iter().map(|(i, c)| (map[i], *c)).collect(), *rhs))
             .collect(),
         cells: Vec::new(),
         measure: Vec::new(),
@@ -467,9 +590,21 @@ fn safe(sys: &System, var: usize, truth: Option<i64>, k: i64) -> (bool, usize) {
 /// Audits a summary (cells must still carry their `raw` values: call before
 /// [`Table::finalise`]).
 pub fn audit(s: &Summary) -> AuditReport {
+    audit_linked(s, &[])
+}
+
+/// [`audit`] together with earlier exports of overlapping periods: an attacker holding every
+/// file. A withheld figure of an earlier export that this one would give away is reported too
+/// (its cell's table index is past this summary's tables; see [`current_cell`]).
+pub fn audit_linked(s: &Summary, earlier: &[Earlier]) -> AuditReport {
     let started = Instant::now();
-    let sys = build(s);
-    let k = i64::from(s.k);
+    let (all, groups) = combined(s, earlier);
+    let s = &all;
+    let sys = if earlier.is_empty() {
+        build(s)
+    } else {
+        build_linked(s, &groups, earlier, true)
+    };
     let mut report = AuditReport::default();
     for var in 0..sys.lo.len() {
         if !sys.withheld[var] {
@@ -481,6 +616,10 @@ pub fn audit(s: &Summary) -> AuditReport {
             Measure::Minutes => minutes_of(v),
             Measure::Count => v.round() as i64,
         });
+        let k = match groups[first.0] {
+            0 => i64::from(s.k),
+            g => i64::from(earlier[g - 1].summary.k),
+        };
         let (ok, rejected) = safe(&sys, var, truth, k);
         report.rejected_witnesses += rejected;
         if !ok {
@@ -494,6 +633,29 @@ pub fn audit(s: &Summary) -> AuditReport {
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// The cell of this export that an earlier export's cell (as [`audit_linked`] numbers it)
+/// stands beside: the same table, row and column.
+pub fn current_cell(s: &Summary, earlier: &[Earlier], (ti, r, c): CellRef) -> Option<CellRef> {
+    if ti < s.tables.len() {
+        return Some((ti, r, c));
+    }
+    let mut i = ti - s.tables.len();
+    let mut table = None;
+    for e in earlier {
+        if i < e.summary.tables.len() {
+            table = Some(&e.summary.tables[i]);
+            break;
+        }
+        i -= e.summary.tables.len();
+    }
+    let t = table?;
+    let tc = s.tables.iter().position(|x| x.id == t.id)?;
+    let cur = &s.tables[tc];
+    let rc = cur.rows.iter().position(|x| x.key == t.rows[r].key)?;
+    let cc = cur.column(&t.columns[c].key)?;
+    Some((tc, rc, cc))
 }
 
 /// The published, non-zero figures on the lines through a withheld cell, members first

@@ -26,13 +26,15 @@
 //!    figure of every table, that each withheld figure keeps its range (every value 1 to k−1
 //!    for a small count; at least k values wide otherwise). A figure it cannot prove safe gets
 //!    one more figure on its lines withheld (cells first, then totals), and everything runs
-//!    again. Each round withholds one more figure, so it ends; if nothing is left to withhold
+//!    again. With earlier exports of overlapping periods (kept in the vault), the audit covers
+//!    them too, and a figure this export would let be worked out by differencing against
+//!    one is protected by withholding its counterpart here. Each round withholds one more figure, so it ends; if nothing is left to withhold
 //!    the audit's report says what could not be proved, and the exporter says so.
 //!
 //! What no rule here protects against is knowledge from outside the summary; k and the bands
 //! are there for that.
 
-use crate::audit::{self, AuditReport};
+use crate::audit::{self, AuditReport, Earlier};
 use crate::error::{Error, Result};
 use crate::model::{CellStatus, Kind, Line, Pos, Summary, SuppressionReason, Table};
 
@@ -325,10 +327,22 @@ fn one_grand_total(s: &mut Summary) -> bool {
 /// is left, withholds every zero of the table (an attacker can then no longer take a withheld
 /// count to be at least 1), else any published figure on a line of the table. Returns whether
 /// it withheld anything.
-fn withhold_more(s: &mut Summary, report: &AuditReport) -> bool {
+fn withhold_more(s: &mut Summary, earlier: &[Earlier], report: &AuditReport) -> bool {
+    // An earlier export's figure is protected through this export's figure beside it.
+    let unproved: Vec<audit::CellRef> = report
+        .unproved
+        .iter()
+        .filter_map(|u| audit::current_cell(s, earlier, u.cell))
+        .collect();
+    for (ti, r, c) in &unproved {
+        let cell = &mut s.tables[*ti].rows[*r].cells[*c];
+        if cell.is_published() && cell.raw.unwrap_or(0.0) > 0.0 {
+            cell.suppress(SuppressionReason::Linked);
+            return true;
+        }
+    }
     let mut done: Vec<usize> = Vec::new();
-    for u in &report.unproved {
-        let (ti, r, c) = u.cell;
+    for &(ti, r, c) in &unproved {
         if done.contains(&ti) {
             continue;
         }
@@ -341,8 +355,8 @@ fn withhold_more(s: &mut Summary, report: &AuditReport) -> bool {
     if !done.is_empty() {
         return true;
     }
-    for u in &report.unproved {
-        let t = &mut s.tables[u.cell.0];
+    for &(ti, _, _) in &unproved {
+        let t = &mut s.tables[ti];
         if audit::publishes_zero(t) {
             for r in 0..t.rows.len() {
                 for c in 0..t.columns.len() {
@@ -371,11 +385,42 @@ fn withhold_more(s: &mut Summary, report: &AuditReport) -> bool {
     false
 }
 
+/// A mean or share an earlier export of the same period withheld stays withheld (its value
+/// would be the same, or say what changed). Returns whether anything changed.
+fn linked_ratios(s: &mut Summary, earlier: &[Earlier]) -> bool {
+    let mut changed = false;
+    for e in earlier.iter().filter(|e| e.link == audit::Link::Same) {
+        for et in &e.summary.tables {
+            let Some(t) = s.tables.iter_mut().find(|t| t.id == et.id) else {
+                continue;
+            };
+            for er in &et.rows {
+                let Some(r) = t.rows.iter().position(|r| r.key == er.key) else {
+                    continue;
+                };
+                for (ec, col) in et.columns.iter().enumerate() {
+                    if col.kind.is_amount() || er.cells[ec].status != CellStatus::Suppressed {
+                        continue;
+                    }
+                    if let Some(c) = t.column(&col.key) {
+                        let cell = &mut t.rows[r].cells[c];
+                        if cell.is_published() {
+                            cell.suppress(SuppressionReason::Linked);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    changed
+}
+
 /// Rules 1 to 7 until nothing changes (without the audit).
-fn rules(s: &mut Summary) {
+fn rules(s: &mut Summary, earlier: &[Earlier]) {
     let k = s.k;
     loop {
-        let mut changed = false;
+        let mut changed = linked_ratios(s, earlier);
         for t in &mut s.tables {
             let lines = t.lines();
             changed |= means_follow(t);
@@ -396,17 +441,24 @@ fn rules(s: &mut Summary) {
 /// value and `base`; returns the final audit's report. Withheld values are still in the cells:
 /// [`protect_summary`] removes them.
 pub fn protect_cells(s: &mut Summary) -> AuditReport {
+    protect_cells_linked(s, &[])
+}
+
+/// [`protect_cells`], audited together with earlier exports of overlapping periods (see
+/// [`audit::audit_linked`]): withholds more where differencing against them would give a
+/// figure away (reason [`SuppressionReason::Linked`] for a figure withheld only for that).
+pub fn protect_cells_linked(s: &mut Summary, earlier: &[Earlier]) -> AuditReport {
     for t in &mut s.tables {
         primary(t, s.k);
     }
     let mut rounds = 0u32;
     let mut spent = std::time::Duration::ZERO;
     loop {
-        rules(s);
-        let report = audit::audit(s);
+        rules(s, earlier);
+        let report = audit::audit_linked(s, earlier);
         spent += report.elapsed;
         rounds += 1;
-        if report.proved() || !withhold_more(s, &report) {
+        if report.proved() || !withhold_more(s, earlier, &report) {
             return AuditReport {
                 elapsed: spent,
                 rounds,
@@ -436,7 +488,12 @@ pub fn protect(t: &mut Table, k: u32) {
 /// Applies the rules to every table of a summary, then rounds and strips what is withheld;
 /// returns the audit's report.
 pub fn protect_summary(s: &mut Summary) -> AuditReport {
-    let report = protect_cells(s);
+    protect_summary_linked(s, &[])
+}
+
+/// [`protect_summary`] with earlier exports of overlapping periods.
+pub fn protect_summary_linked(s: &mut Summary, earlier: &[Earlier]) -> AuditReport {
+    let report = protect_cells_linked(s, earlier);
     for t in &mut s.tables {
         t.finalise();
     }

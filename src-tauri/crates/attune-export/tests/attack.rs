@@ -255,3 +255,28 @@ proptest! {
         prop_assert!(found.is_empty(), "{:?} seed {} k {}: {:?}", m, seed, k, found);
     }
 }
+
+#[test]
+fn the_same_period_exported_again_at_another_k_gives_nothing_away() {
+    use attune_export::audit::{Earlier, Link};
+    use attune_export::summarise_linked;
+    let mut unlinked_breaches = 0;
+    for seed in 0..4 {
+        let f = facts(cohort(40, seed));
+        let (a, _) = summarise_audited(&f, NEUTRAL_LABEL, 5);
+        let earlier = vec![Earlier {
+            summary: a.clone(),
+            link: Link::Same,
+        }];
+        let (b, report) = summarise_linked(&f, NEUTRAL_LABEL, 3, &earlier);
+        assert!(report.proved(), "seed {seed}: {:?}", report.unproved);
+        let both = attacker::union_of_same_period(&render(&a).json, &render(&b).json);
+        let found = attack(&both, None, &truth(&f, 5));
+        assert!(found.is_empty(), "seed {seed}: {found:?}");
+        // Without the vault's memory of the first export, the second gives figures away.
+        let (c, _) = summarise_audited(&f, NEUTRAL_LABEL, 3);
+        let both = attacker::union_of_same_period(&render(&a).json, &render(&c).json);
+        unlinked_breaches += attack(&both, None, &truth(&f, 5)).len();
+    }
+    assert!(unlinked_breaches > 0, "the attacker has teeth");
+}

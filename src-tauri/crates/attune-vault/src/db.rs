@@ -31,6 +31,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0006_summary_indexes",
         include_str!("../migrations/0006_summary_indexes.sql"),
     ),
+    (
+        "0007_published_summaries",
+        include_str!("../migrations/0007_published_summaries.sql"),
+    ),
 ];
 
 pub fn schema_version() -> u32 {
