@@ -63,7 +63,9 @@ fn is_amount(col: &Value) -> bool {
 }
 
 /// The lines a table's structure declares: (members, total) as (row, column).
-fn lines(t: &Value) -> Vec<(Vec<(usize, usize)>, (usize, usize))> {
+type Lines = Vec<(Vec<(usize, usize)>, (usize, usize))>;
+
+fn lines(t: &Value) -> Lines {
     let rows = t["rows"].as_array().unwrap();
     let cols = t["columns"].as_array().unwrap();
     let tr = rows.iter().position(|r| r["total"] == true);
@@ -273,7 +275,7 @@ fn propagate(kn: &Know, lo: &mut [i64], hi: &mut [i64]) -> bool {
 }
 
 /// Whether some whole-number assignment satisfies everything, by propagation and splitting.
-fn feasible(kn: &Know, lo: &mut Vec<i64>, hi: &mut Vec<i64>, budget: &mut u64) -> bool {
+fn feasible(kn: &Know, lo: &mut [i64], hi: &mut [i64], budget: &mut u64) -> bool {
     if *budget == 0 {
         panic!("the attacker's search ran out of budget");
     }
@@ -288,12 +290,12 @@ fn feasible(kn: &Know, lo: &mut Vec<i64>, hi: &mut Vec<i64>, budget: &mut u64) -
         return true;
     };
     let mid = lo[i] + (hi[i] - lo[i]) / 2;
-    let (mut lo1, mut hi1) = (lo.clone(), hi.clone());
+    let (mut lo1, mut hi1) = (lo.to_vec(), hi.to_vec());
     hi1[i] = mid;
     if feasible(kn, &mut lo1, &mut hi1, budget) {
         return true;
     }
-    let (mut lo2, mut hi2) = (lo.clone(), hi.clone());
+    let (mut lo2, mut hi2) = (lo.to_vec(), hi.to_vec());
     lo2[i] = mid + 1;
     feasible(kn, &mut lo2, &mut hi2, budget)
 }
