@@ -931,7 +931,7 @@ pupils: Array<DiscussedPupil>, notes: string, actions: string, recorded_by: User
 export type Supervisee = { key_adult: UserRef, is_lead: boolean, pupils: Array<DiscussedPupil>, };
 export type Unit = "pupils" | "goals" | "reviews" | "sessions" | "hours" | "percent" | "rating" | "days" | "number";
 export type CellStatus = "published" | "suppressed" | "not_available" | "bounds";
-export type SuppressionReason = "primary" | "secondary" | "small_base";
+export type SuppressionReason = "primary" | "secondary" | "small_base" | "small_numerator" | "linked";
 export type PreviewCell = { status: CellStatus, 
 /**
  * The published figure (never the value of a withheld one).
@@ -992,7 +992,11 @@ pupils: number | null,
 /**
  * How many cells will be withheld.
  */
-suppressed_cells: number, tables: Array<PreviewTable>, };
+suppressed_cells: number, 
+/**
+ * "What is withheld, and why", in plain words, never a value.
+ */
+withheld_why: Array<string>, tables: Array<PreviewTable>, };
 export type ExportedFiles = { csv: string, json: string, html: string, };
 export type MergeReport = { period: string, 
 /**

@@ -156,6 +156,10 @@ export function fakePreview(period: string, k: number): SummaryPreview {
     school_label: "An Attune school",
     pupils: 24,
     suppressed_cells: 2,
+    withheld_why: [
+      "1 figure stands for fewer than 5 pupils, so it is withheld.",
+      "1 figure is withheld as well, so that no withheld figure can be worked out, or narrowed down, from the totals and the other figures.",
+    ],
     tables: [careTable()],
   };
 }

@@ -33,7 +33,7 @@ pub fn export_summary(
     attune_export::disclosure::check_k(k)?;
     out_dir(out)?;
     let v = open(cli)?;
-    let result = attune_export::export(
+    let result = attune_export::export_audited(
         &v,
         &period,
         k,
@@ -45,10 +45,23 @@ pub fn export_summary(
         now(),
     );
     v.lock("cli", now());
-    let files = result?;
+    let (files, audit) = result?;
+    let closing = if audit.proved() {
+        format!(
+            "No figure stands for fewer than {k} pupils; none withheld can be worked out from the totals."
+        )
+    } else {
+        let mut what: Vec<&str> = audit.unproved.iter().map(|u| u.what.as_str()).collect();
+        what.dedup();
+        format!(
+            "No figure stands for fewer than {k} pupils, but the audit could not prove that these \
+             withheld figures cannot be narrowed down from the others: {}.",
+            what.join("; ")
+        )
+    };
     println!(
         "Wrote the anonymised summary of {} (k = {k}){}:\n  {}\n  {}\n  {}\n\
-         No figure stands for fewer than {k} pupils; none withheld can be worked out from the totals.\n\
+         {closing}\n\
          The leak guard found no name, identifier or date of birth from the vault in them.",
         period.label(),
         if include_school_name {

@@ -1147,3 +1147,66 @@ mod tests {
         assert_eq!(p, ["Ana", "Sofia", "de", "la", "Cruz"]);
     }
 }
+
+// ----------------------------------------------------------------------------------------------
+// What earlier exports published (issue 11: linked exports are audited together)
+
+/// One earlier export, as the vault keeps it (encrypted, never exported again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedSummary {
+    pub period: Period,
+    pub k: u32,
+    /// The `attune-summary/1` JSON that was written.
+    pub summary: String,
+    /// The true values behind its counts and amounts (the exporter's own encoding).
+    pub figures: String,
+}
+
+/// The exports kept for the school year starting in `start_year` (its terms and the year),
+/// oldest first. Call only after [`summary_facts`] has checked the session is a lead.
+pub fn published_summaries(vault: &Vault, start_year: i32) -> Result<Vec<PublishedSummary>> {
+    let conn = vault.conn()?;
+    let mut stmt = conn.prepare(
+        "SELECT term, k, summary, figures FROM published_summaries WHERE start_year = ?1 \
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![start_year], |r| {
+        Ok((
+            r.get::<_, Option<String>>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (term, k, summary, figures) = row?;
+        out.push(PublishedSummary {
+            period: Period { start_year, term },
+            k,
+            summary,
+            figures,
+        });
+    }
+    Ok(out)
+}
+
+/// Keeps what an export published (inside the vault), for the audit of later exports.
+pub fn record_published(
+    vault: &Vault,
+    period: &Period,
+    k: u32,
+    summary: &str,
+    figures: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    vault.conn()?.execute(
+        "INSERT INTO published_summaries (start_year, term, k, exported_at, summary, figures) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![period.start_year, period.term, k, at, summary, figures],
+    )?;
+    Ok(())
+}

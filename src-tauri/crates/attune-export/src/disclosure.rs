@@ -1,30 +1,40 @@
 //! Statistical disclosure control: which figures a summary may publish.
 //!
-//! # Rules, applied to each table
+//! # Rules
 //!
 //! 1. **Primary suppression.** A count or amount standing for 1 to k−1 pupils is suppressed
 //!    (a count of goals, reviews or sessions "stands for" the distinct pupils behind it, and so
-//!    do the hours of those sessions). Zero is published: it stands for nobody.
-//! 2. **Small bases.** A mean or share computed over fewer than k pupils is suppressed.
-//! 3. **Means follow their counts.** A mean or share is suppressed whenever a count or amount in
+//!    do the hours of those sessions). Zero is published: it stands for nobody, and so a
+//!    withheld count is never zero (an attacker may assume it is at least 1).
+//! 2. **Small bases.** A mean or share computed over fewer than k pupils, or over fewer than k
+//!    of whatever its weight column counts, is suppressed.
+//! 3. **Small numerators.** A share whose numerator (the pupils or goals it counts) is 0, 1 to
+//!    k−1 or the whole of its base is suppressed: 0 % or 100 % says something about every
+//!    member of the group, and a small numerator about a few.
+//! 4. **Means follow their counts.** A mean or share is suppressed whenever a count or amount in
 //!    its row is (so a withheld count cannot be recovered from a published mean of it).
-//! 4. **Secondary suppression by lines.** A *line* is a set of figures that add up to a
-//!    published total: every row and column of a cross-tabulation (its margins included), and
-//!    each additive column of a one-dimensional table over its total row. A line with exactly
-//!    one suppressed figure would give it away (total minus the others), so one more is
-//!    suppressed: the published member standing for the fewest pupils that is not zero (then
-//!    the smallest value, then the first), else a zero member, else the line's total. Repeat
-//!    until no line has exactly one.
-//! 5. **Audit by linear algebra.** Rule 4 is not enough in general (two suppressed pairs joined
-//!    by one cell in a cross-tabulation give that cell away). So, with every line as an
-//!    equation over the suppressed figures (published figures moved to the known side), each
-//!    suppressed figure is checked: if its unit vector lies in the equations' row space it can
-//!    be worked out exactly, and one more figure on one of its lines is suppressed as in rule 4.
-//!    Rules 3–5 repeat until nothing changes. Each step suppresses one more figure, so it ends.
+//! 5. **Ratio columns.** A column of means or shares carries hidden numerators that add up to
+//!    the total row's: a withheld body cell withholds the total row's, and a withheld total
+//!    withholds at least one body cell too.
+//! 6. **One grand total.** The first three tables count the same pupils: their grand totals are
+//!    published together or withheld together.
+//! 7. **Secondary suppression by lines.** A *line* is a set of figures that add up to a
+//!    published total ([`Table::lines`]). A line with exactly one suppressed figure would give
+//!    it away, so one more is suppressed: the published non-zero member standing for the fewest
+//!    pupils (then the smallest value), else the line's total. A zero is never withheld.
+//! 8. **Exact audit.** [`crate::audit`] then proves, with whole numbers and every published
+//!    figure of every table, that each withheld figure keeps its range (every value 1 to k−1
+//!    for a small count; at least k values wide otherwise). A figure it cannot prove safe gets
+//!    one more figure on its lines withheld (cells first, then totals), and everything runs
+//!    again. With earlier exports of overlapping periods (kept in the vault), the audit covers
+//!    them too, and a figure this export would let be worked out by differencing against
+//!    one is protected by withholding its counterpart here. Each round withholds one more figure, so it ends; if nothing is left to withhold
+//!    the audit's report says what could not be proved, and the exporter says so.
 //!
 //! What no rule here protects against is knowledge from outside the summary; k and the bands
 //! are there for that.
 
+use crate::audit::{self, AuditReport, Earlier};
 use crate::error::{Error, Result};
 use crate::model::{CellStatus, Kind, Line, Pos, Summary, SuppressionReason, Table};
 
@@ -90,28 +100,26 @@ fn means_follow(t: &mut Table) -> bool {
     changed
 }
 
-/// The figure to suppress next on a line (rule 4's choice).
+/// The figure to suppress next on a line (rule 7's choice): the published non-zero member
+/// standing for the fewest pupils (then the smallest value), else the line's total. Never a
+/// zero: an attacker may take every withheld count to be at least 1.
 fn pick(t: &Table, members: &[Pos], total: Pos) -> Option<Pos> {
     let cell = |p: &Pos| &t.rows[p.0].cells[p.1];
     let raw = |p: &Pos| cell(p).raw.unwrap_or(0.0);
-    let open: Vec<&Pos> = members.iter().filter(|p| cell(p).is_published()).collect();
-    let nonzero = open
+    members
         .iter()
-        .filter(|p| raw(p) > 0.0)
+        .filter(|p| cell(p).is_published() && raw(p) > 0.0)
         .min_by(|a, b| {
             cell(a)
                 .base
                 .cmp(&cell(b).base)
                 .then(raw(a).total_cmp(&raw(b)))
         })
-        .copied();
-    nonzero
-        .or_else(|| open.first().copied())
         .copied()
-        .or_else(|| cell(&total).is_published().then_some(total))
+        .or_else(|| (cell(&total).is_published() && raw(&total) > 0.0).then_some(total))
 }
 
-/// Rule 4, one step: returns whether a figure was suppressed.
+/// Rule 7, one step: returns whether a figure was suppressed.
 fn line_step(t: &mut Table, lines: &[Line]) -> bool {
     for (members, total) in lines {
         let suppressed = members
@@ -131,7 +139,9 @@ fn line_step(t: &mut Table, lines: &[Line]) -> bool {
 
 const EPS: f64 = 1e-9;
 
-/// The suppressed figures of `t` that its published figures and lines determine exactly.
+/// The suppressed figures of `t` that its published figures and lines determine exactly, by
+/// linear algebra over real numbers. Weaker than [`crate::audit`] (it ignores that counts are
+/// whole numbers and at least 1): kept as a quick check for tests, never relied on.
 pub fn determined_cells(t: &Table) -> Vec<Pos> {
     let lines = t.lines();
     let mut unknowns: Vec<Pos> = Vec::new();
@@ -208,20 +218,166 @@ pub fn determined_cells(t: &Table) -> Vec<Pos> {
     out
 }
 
-/// Rule 5, one step: returns whether a figure was suppressed.
-fn audit_step(t: &mut Table, lines: &[Line]) -> bool {
-    for p in determined_cells(t) {
-        let choice = lines
+/// Rules 2 and 3 for shares and means whose weight column is published: returns whether
+/// anything changed.
+fn small_ratios(t: &mut Table, k: u32) -> bool {
+    let mut changed = false;
+    for c in 0..t.columns.len() {
+        let col = &t.columns[c];
+        if col.kind.is_amount() {
+            continue;
+        }
+        let share = col.kind == Kind::Share;
+        let Some(w) = col.weight.as_deref().and_then(|w| t.column(w)) else {
+            continue;
+        };
+        for r in 0..t.rows.len() {
+            let (wc, cell) = (&t.rows[r].cells[w], &t.rows[r].cells[c]);
+            if !cell.is_published() || !wc.is_published() {
+                continue;
+            }
+            let weight = wc.raw.unwrap_or(0.0).round() as i64;
+            let reason = if weight < i64::from(k) {
+                Some(SuppressionReason::SmallBase)
+            } else if share {
+                let n = (cell.raw.unwrap_or(0.0) * weight as f64 / 100.0).round() as i64;
+                (n < i64::from(k) || n >= weight).then_some(SuppressionReason::SmallNumerator)
+            } else {
+                None
+            };
+            if let Some(reason) = reason {
+                t.rows[r].cells[c].suppress(reason);
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Rule 5: returns whether anything changed.
+fn ratio_columns(t: &mut Table) -> bool {
+    let Some(tr) = t.rows.iter().position(|r| r.total) else {
+        return false;
+    };
+    let body: Vec<usize> = (0..t.rows.len()).filter(|r| *r != tr).collect();
+    let mut changed = false;
+    for c in 0..t.columns.len() {
+        if t.columns[c].kind.is_amount() {
+            continue;
+        }
+        let withheld = |t: &Table, r: usize| t.rows[r].cells[c].is_suppressed();
+        if body.iter().any(|r| withheld(t, *r)) && t.rows[tr].cells[c].is_published() {
+            t.rows[tr].cells[c].suppress(SuppressionReason::Secondary);
+            changed = true;
+        }
+        if withheld(t, tr) && !body.iter().any(|r| withheld(t, *r)) {
+            // The published body cell over the smallest weight goes too.
+            let w = t.columns[c].weight.as_deref().and_then(|w| t.column(w));
+            let weight =
+                |t: &Table, r: usize| w.and_then(|w| t.rows[r].cells[w].raw).unwrap_or(0.0);
+            if let Some(r) = body
+                .iter()
+                .copied()
+                .filter(|r| t.rows[*r].cells[c].is_published())
+                .min_by(|a, b| weight(t, *a).total_cmp(&weight(t, *b)))
+            {
+                t.rows[r].cells[c].suppress(SuppressionReason::Secondary);
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Rule 6: returns whether anything changed.
+fn one_grand_total(s: &mut Summary) -> bool {
+    let cells: Vec<(usize, Pos)> = s
+        .tables
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| audit::SAME_TOTAL_TABLES.contains(&t.id.as_str()))
+        .filter_map(|(ti, t)| {
+            let r = t.rows.iter().position(|r| r.total)?;
+            let c = if t.is_crosstab() {
+                t.columns.iter().position(|c| c.total)?
+            } else {
+                t.column("pupils")?
+            };
+            Some((ti, (r, c)))
+        })
+        .collect();
+    let any = cells
+        .iter()
+        .any(|(t, p)| s.tables[*t].rows[p.0].cells[p.1].is_suppressed());
+    let mut changed = false;
+    if any {
+        for (t, p) in cells {
+            let cell = &mut s.tables[t].rows[p.0].cells[p.1];
+            if cell.is_published() {
+                cell.suppress(SuppressionReason::Secondary);
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+/// Rule 8's step: for each table with a withheld figure the audit could not prove safe,
+/// withholds one more figure on its lines (cells first, then totals; never a zero). Where none
+/// is left, withholds every zero of the table (an attacker can then no longer take a withheld
+/// count to be at least 1), else any published figure on a line of the table. Returns whether
+/// it withheld anything.
+fn withhold_more(s: &mut Summary, earlier: &[Earlier], report: &AuditReport) -> bool {
+    // An earlier export's figure is protected through this export's figure beside it.
+    let unproved: Vec<audit::CellRef> = report
+        .unproved
+        .iter()
+        .filter_map(|u| audit::current_cell(s, earlier, u.cell))
+        .collect();
+    for (ti, r, c) in &unproved {
+        let cell = &mut s.tables[*ti].rows[*r].cells[*c];
+        if cell.is_published() && cell.raw.unwrap_or(0.0) > 0.0 {
+            cell.suppress(SuppressionReason::Linked);
+            return true;
+        }
+    }
+    let mut done: Vec<usize> = Vec::new();
+    for &(ti, r, c) in &unproved {
+        if done.contains(&ti) {
+            continue;
+        }
+        let t = &mut s.tables[ti];
+        if let Some(q) = audit::candidates(t, (r, c)).first().copied() {
+            t.rows[q.0].cells[q.1].suppress(SuppressionReason::Secondary);
+            done.push(ti);
+        }
+    }
+    if !done.is_empty() {
+        return true;
+    }
+    for &(ti, _, _) in &unproved {
+        let t = &mut s.tables[ti];
+        if audit::publishes_zero(t) {
+            for r in 0..t.rows.len() {
+                for c in 0..t.columns.len() {
+                    let cell = &mut t.rows[r].cells[c];
+                    if t.columns[c].kind.is_amount()
+                        && cell.is_published()
+                        && cell.raw.unwrap_or(0.0) == 0.0
+                    {
+                        cell.suppress(SuppressionReason::Secondary);
+                    }
+                }
+            }
+            return true;
+        }
+        let lines = t.lines();
+        let open = lines
             .iter()
-            .filter(|(m, tot)| m.contains(&p) || *tot == p)
-            .filter_map(|(m, tot)| pick(t, m, *tot))
-            .min_by(|a, b| {
-                let (ca, cb) = (&t.rows[a.0].cells[a.1], &t.rows[b.0].cells[b.1]);
-                (ca.raw.unwrap_or(0.0) == 0.0)
-                    .cmp(&(cb.raw.unwrap_or(0.0) == 0.0))
-                    .then(ca.base.cmp(&cb.base))
-            });
-        if let Some(q) = choice {
+            .flat_map(|(m, tot)| m.iter().chain(std::iter::once(tot)))
+            .find(|q| t.rows[q.0].cells[q.1].is_published())
+            .copied();
+        if let Some(q) = open {
             t.rows[q.0].cells[q.1].suppress(SuppressionReason::Secondary);
             return true;
         }
@@ -229,30 +385,119 @@ fn audit_step(t: &mut Table, lines: &[Line]) -> bool {
     false
 }
 
-/// Applies the rules to one table (cells must carry their `raw` value and `base`).
-pub fn protect(t: &mut Table, k: u32) {
-    primary(t, k);
-    let lines = t.lines();
+/// A mean or share an earlier export of the same period withheld stays withheld (its value
+/// would be the same, or say what changed). Returns whether anything changed.
+fn linked_ratios(s: &mut Summary, earlier: &[Earlier]) -> bool {
+    let mut changed = false;
+    for e in earlier.iter().filter(|e| e.link == audit::Link::Same) {
+        for et in &e.summary.tables {
+            let Some(t) = s.tables.iter_mut().find(|t| t.id == et.id) else {
+                continue;
+            };
+            for er in &et.rows {
+                let Some(r) = t.rows.iter().position(|r| r.key == er.key) else {
+                    continue;
+                };
+                for (ec, col) in et.columns.iter().enumerate() {
+                    if col.kind.is_amount() || er.cells[ec].status != CellStatus::Suppressed {
+                        continue;
+                    }
+                    if let Some(c) = t.column(&col.key) {
+                        let cell = &mut t.rows[r].cells[c];
+                        if cell.is_published() {
+                            cell.suppress(SuppressionReason::Linked);
+                            changed = true;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    changed
+}
+
+/// Rules 1 to 7 until nothing changes (without the audit).
+fn rules(s: &mut Summary, earlier: &[Earlier]) {
+    let k = s.k;
     loop {
-        means_follow(t);
-        if line_step(t, &lines) {
-            continue;
+        let mut changed = linked_ratios(s, earlier);
+        for t in &mut s.tables {
+            let lines = t.lines();
+            changed |= means_follow(t);
+            changed |= small_ratios(t, k);
+            changed |= ratio_columns(t);
+            while line_step(t, &lines) {
+                changed = true;
+            }
         }
-        if audit_step(t, &lines) {
-            continue;
-        }
-        if !means_follow(t) {
+        changed |= one_grand_total(s);
+        if !changed {
             break;
         }
     }
 }
 
-/// Applies the rules to every table of a summary, then rounds and strips what is withheld.
-pub fn protect_summary(s: &mut Summary) {
+/// Applies every rule, the exact audit included, to a summary whose cells carry their `raw`
+/// value and `base`; returns the final audit's report. Withheld values are still in the cells:
+/// [`protect_summary`] removes them.
+pub fn protect_cells(s: &mut Summary) -> AuditReport {
+    protect_cells_linked(s, &[])
+}
+
+/// [`protect_cells`], audited together with earlier exports of overlapping periods (see
+/// [`audit::audit_linked`]): withholds more where differencing against them would give a
+/// figure away (reason [`SuppressionReason::Linked`] for a figure withheld only for that).
+pub fn protect_cells_linked(s: &mut Summary, earlier: &[Earlier]) -> AuditReport {
     for t in &mut s.tables {
-        protect(t, s.k);
+        primary(t, s.k);
+    }
+    let mut rounds = 0u32;
+    let mut spent = std::time::Duration::ZERO;
+    loop {
+        rules(s, earlier);
+        let report = audit::audit_linked(s, earlier);
+        spent += report.elapsed;
+        rounds += 1;
+        if report.proved() || !withhold_more(s, earlier, &report) {
+            return AuditReport {
+                elapsed: spent,
+                rounds,
+                ..report
+            };
+        }
+    }
+}
+
+/// Applies the rules to one table alone (cells must carry their `raw` value and `base`).
+pub fn protect(t: &mut Table, k: u32) {
+    let mut s = Summary {
+        kind: crate::model::SummaryKind::School,
+        label: String::new(),
+        source_id: None,
+        period: String::new(),
+        terms: Vec::new(),
+        k,
+        generator: String::new(),
+        sources: Vec::new(),
+        tables: vec![t.clone()],
+    };
+    protect_cells(&mut s);
+    *t = s.tables.remove(0);
+}
+
+/// Applies the rules to every table of a summary, then rounds and strips what is withheld;
+/// returns the audit's report.
+pub fn protect_summary(s: &mut Summary) -> AuditReport {
+    protect_summary_linked(s, &[])
+}
+
+/// [`protect_summary`] with earlier exports of overlapping periods.
+pub fn protect_summary_linked(s: &mut Summary, earlier: &[Earlier]) -> AuditReport {
+    let report = protect_cells_linked(s, earlier);
+    for t in &mut s.tables {
         t.finalise();
     }
+    report
 }
 
 /// Whether a cell is a count of pupils, goals, reviews or sessions (not an amount of hours).

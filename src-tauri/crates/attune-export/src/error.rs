@@ -44,6 +44,9 @@ pub enum Refusal {
         /// The first file's name.
         first_file: String,
     },
+    /// Its figures contradict its own totals (no whole numbers fit them all).
+    #[error("its figures contradict its own totals: no whole numbers fit every published figure, so it has been changed or was not written by Attune")]
+    Contradictory,
     /// The same school (or the same file) twice.
     #[error("it is the same school's summary as {other} (a duplicate)")]
     Duplicate {

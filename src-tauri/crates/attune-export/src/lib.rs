@@ -61,6 +61,7 @@
 //!   are bounds derived only from what the schools published ([`merge`]).
 
 pub mod aggregate;
+pub mod audit;
 pub mod csv_out;
 pub mod disclosure;
 pub mod error;
@@ -118,9 +119,78 @@ pub struct Rendered {
 /// The protected summary of some facts: tables built, disclosure control applied, withheld
 /// values removed (each cell's reason kept for the preview). `k` must already be checked.
 pub fn summarise(facts: &SummaryFacts, label: &str, k: u32) -> Summary {
+    summarise_audited(facts, label, k).0
+}
+
+/// [`summarise`], with the exact audit's report (see [`audit`]): whether it proved that no
+/// withheld figure can be worked out or narrowed, and how long it took.
+pub fn summarise_audited(
+    facts: &SummaryFacts,
+    label: &str,
+    k: u32,
+) -> (Summary, audit::AuditReport) {
     let mut s = aggregate::summary(facts, label, k);
-    disclosure::protect_summary(&mut s);
-    s
+    let report = disclosure::protect_summary(&mut s);
+    (s, report)
+}
+
+/// [`summarise_audited`], audited together with earlier exports of overlapping periods.
+pub fn summarise_linked(
+    facts: &SummaryFacts,
+    label: &str,
+    k: u32,
+    earlier: &[audit::Earlier],
+) -> (Summary, audit::AuditReport) {
+    let mut s = aggregate::summary(facts, label, k);
+    let report = disclosure::protect_summary_linked(&mut s, earlier);
+    (s, report)
+}
+
+/// The true values behind a summary's counts and amounts, as the vault keeps them beside
+/// what was published: `[[table, row, column, value], ...]`.
+pub fn figures_of(s: &Summary) -> String {
+    let mut out = Vec::new();
+    for t in &s.tables {
+        for r in &t.rows {
+            for (col, cell) in t.columns.iter().zip(&r.cells) {
+                if let (true, Some(v)) = (col.kind.is_amount(), cell.raw) {
+                    out.push(serde_json::json!([t.id, r.key, col.key, v]));
+                }
+            }
+        }
+    }
+    serde_json::Value::Array(out).to_string()
+}
+
+/// The earlier exports of periods overlapping `period` that the vault keeps (the same period
+/// at any k, its school year, or its terms), with their true values restored.
+pub fn earlier_exports(vault: &Vault, period: &Period) -> Result<Vec<audit::Earlier>> {
+    let mut out = Vec::new();
+    for p in summary_facts::published_summaries(vault, period.start_year)? {
+        let link = match (&p.period.term, &period.term) {
+            (a, b) if a == b => audit::Link::Same,
+            (Some(_), None) => audit::Link::EarlierWithin,
+            (None, Some(_)) => audit::Link::EarlierContains,
+            _ => continue,
+        };
+        // A kept export that no longer reads is left out, never guessed at.
+        let Ok(mut s) = json::from_json(p.summary.as_bytes()) else {
+            continue;
+        };
+        let figures: Vec<(String, String, String, f64)> =
+            serde_json::from_str(&p.figures).unwrap_or_default();
+        for (tid, rk, ck, v) in figures {
+            if let Some(t) = s.tables.iter_mut().find(|t| t.id == tid) {
+                let c = t.column(&ck);
+                if let (Some(r), Some(c)) = (t.rows.iter_mut().find(|r| r.key == rk), c) {
+                    r.cells[c].raw = Some(v);
+                }
+            }
+        }
+        s.k = p.k;
+        out.push(audit::Earlier { summary: s, link });
+    }
+    Ok(out)
 }
 
 /// The three files of a summary.
@@ -160,6 +230,7 @@ fn preview_of(s: &Summary, facts: &SummaryFacts) -> SummaryPreview {
         k: s.k,
         school_label: s.label.clone(),
         pupils: preview::pupils(s),
+        withheld_why: Vec::new(),
         suppressed_cells: s.count_status(CellStatus::Suppressed) as u32,
         tables: s.tables.iter().map(|t| preview::table(t, s.k)).collect(),
     }
@@ -175,8 +246,11 @@ pub fn preview(
 ) -> Result<SummaryPreview> {
     disclosure::check_k(k)?;
     let facts = summary_facts::summary_facts(vault, period, Purpose::Preview, now)?;
-    let s = summarise(&facts, NEUTRAL_LABEL, k);
-    Ok(preview_of(&s, &facts))
+    let earlier = earlier_exports(vault, period)?;
+    let (s, report) = summarise_linked(&facts, NEUTRAL_LABEL, k, &earlier);
+    let mut p = preview_of(&s, &facts);
+    p.withheld_why = preview::withheld_why(&s, &report, &earlier);
+    Ok(p)
 }
 
 /// Writes `files` (name, bytes) into `dir` all or nothing: temporary files first, synced, then
@@ -245,7 +319,20 @@ pub fn export(
     options: &ExportOptions,
     now: OffsetDateTime,
 ) -> Result<ExportedFiles> {
+    export_audited(vault, period, k, out_dir, options, now).map(|(files, _)| files)
+}
+
+/// [`export`], with the exact audit's report (the CLI says what it proved).
+pub fn export_audited(
+    vault: &Vault,
+    period: &Period,
+    k: u32,
+    out_dir: &Path,
+    options: &ExportOptions,
+    now: OffsetDateTime,
+) -> Result<(ExportedFiles, audit::AuditReport)> {
     disclosure::check_k(k)?;
+    let mut report = audit::AuditReport::default();
     let facts = summary_facts::summary_facts(vault, period, Purpose::Export, now)?;
     let result = (|| -> Result<Vec<PathBuf>> {
         let label = if options.include_school_name {
@@ -253,7 +340,9 @@ pub fn export(
         } else {
             NEUTRAL_LABEL.to_string()
         };
-        let s = summarise(&facts, &label, k);
+        let earlier = earlier_exports(vault, period)?;
+        let (s, audited) = summarise_linked(&facts, &label, k, &earlier);
+        report = audited;
         let out = render(&s);
         let mut school_text = summary_facts::school_strings(vault)?;
         if options.include_school_name {
@@ -280,7 +369,7 @@ pub fn export(
                 },
             })?;
         let stem = format!("attune-summary-{}", period_slug(&s.period));
-        write_all(
+        let written = write_all(
             out_dir,
             &[
                 (format!("{stem}.csv"), out.csv.as_bytes()),
@@ -288,7 +377,10 @@ pub fn export(
                 (format!("{stem}.html"), out.html.as_bytes()),
             ],
             options.replace_existing,
-        )
+        )?;
+        // What left the school is kept (encrypted) so later exports are audited with it.
+        summary_facts::record_published(vault, period, k, &out.json, &figures_of(&s), now)?;
+        Ok(written)
     })();
     match result {
         Ok(paths) => {
@@ -297,7 +389,7 @@ pub fn export(
                 .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .collect();
             summary_facts::audit_export(vault, period, &names, true, now)?;
-            Ok(files_of(&paths))
+            Ok((files_of(&paths), report))
         }
         Err(e) => {
             let _ = summary_facts::audit_export(vault, period, &[], false, now);

@@ -12,15 +12,15 @@
 //!
 //! - A count or amount published by every school is their sum.
 //! - A category a school's table does not list has none in it (zero) for that school.
-//! - Where any school withheld a figure, the merged figure is shown as **bounds**, derived only
-//!   from what that school published: each withheld figure starts at 0 to unlimited, and is
-//!   narrowed by the lines it sits on (a row or column adding up to a published total: at most
-//!   the total less the other figures' lower limits, at least the total less their upper
-//!   limits), repeated until nothing narrows, with whole numbers for counts and half a unit of
-//!   rounding allowed per figure for hours. A pupil count on a row of a table whose categories
-//!   overlap (pupils with a goal in a domain) is at most that table's total. Nothing is
-//!   assumed about why a figure was withheld (the file does not say), so a withheld figure is
-//!   never taken to be below k unless the published totals prove it.
+//! - Where any school withheld a figure, the merged figure is shown as **bounds**: the sum of
+//!   each school's exact whole-number range for it, computed from everything that school
+//!   published ([`crate::audit::exact_ranges`]: every table together, every line, whole
+//!   numbers, a withheld count at least 1 where its table publishes zeros, hours as whole
+//!   minutes within a published figure's rounding), each end a solver's witness checked in
+//!   whole numbers. Schools are independent, so the sum of their ranges is the exact range of
+//!   the merged figure. Nothing is assumed about why a figure was withheld.
+//! - A file whose own figures admit no whole-number solution (they contradict its totals) is
+//!   refused.
 //! - A mean or share is the weighted mean of the schools' published ones (weighted by the
 //!   count its column names). Where a school withheld it or its count, the merged figure is
 //!   shown as the least and greatest weighted mean possible with that school's figure anywhere
@@ -44,6 +44,8 @@ pub struct Input {
     pub name: String,
     pub summary: Summary,
     pub checksum: String,
+    /// The exact range of each withheld count or amount ([`crate::audit::exact_ranges`]).
+    pub ranges: BTreeMap<crate::audit::CellRef, crate::audit::Range>,
 }
 
 /// Reads and checks every file (name, bytes), refusing the first bad one with its reason.
@@ -70,6 +72,8 @@ pub fn read_inputs(files: &[(String, Vec<u8>)]) -> Result<Vec<Input>> {
                 }));
             }
         }
+        let ranges =
+            crate::audit::exact_ranges(&summary).map_err(|_| refuse(Refusal::Contradictory))?;
         let checksum = json::checksum(&summary);
         if let Some(other) = out
             .iter()
@@ -83,6 +87,7 @@ pub fn read_inputs(files: &[(String, Vec<u8>)]) -> Result<Vec<Input>> {
             name: name.clone(),
             summary,
             checksum,
+            ranges,
         });
     }
     Ok(out)
@@ -250,6 +255,29 @@ pub fn intervals(t: &Table) -> Vec<Vec<Interval>> {
     iv
 }
 
+/// [`intervals`], with each withheld count or amount narrowed to its exact whole-number range
+/// from every figure the school published ([`crate::audit::exact_ranges`]: all its tables
+/// together, a withheld count at least 1 where the table publishes zeros).
+pub fn exact_intervals(input: &Input, t: &Table) -> Vec<Vec<Interval>> {
+    let mut iv = intervals(t);
+    let Some(ti) = input.summary.tables.iter().position(|x| x.id == t.id) else {
+        return iv;
+    };
+    let ranges = &input.ranges;
+    for (r, row) in iv.iter_mut().enumerate() {
+        for (c, cell) in row.iter_mut().enumerate() {
+            if let Some((lo, hi)) = ranges.get(&(ti, r, c)) {
+                *cell = Interval {
+                    lo: *lo,
+                    hi: *hi,
+                    na: false,
+                };
+            }
+        }
+    }
+    iv
+}
+
 /// The least (or greatest, `max`) weighted mean over the known part `(a, b)` (sum of value ×
 /// weight, sum of weight) and unknowns `(m_lo, m_hi, w_lo, w_hi)`.
 fn extreme(a: f64, b: f64, unknowns: &[(f64, f64, f64, f64)], max: bool) -> Option<f64> {
@@ -394,7 +422,11 @@ fn merge_table(id: &str, inputs: &[Input]) -> Option<Table> {
         rows.sort_by_key(|r| band_rank(&r.0));
     }
     rows.extend(total_row);
-    let ivs: Vec<Option<Vec<Vec<Interval>>>> = tables.iter().map(|t| t.map(intervals)).collect();
+    let ivs: Vec<Option<Vec<Vec<Interval>>>> = inputs
+        .iter()
+        .zip(&tables)
+        .map(|(input, t)| t.map(|t| exact_intervals(input, t)))
+        .collect();
     let lookup = |s: usize, row_key: &str, col_key: &str, amount: bool| -> Interval {
         let na = Interval {
             lo: 0.0,

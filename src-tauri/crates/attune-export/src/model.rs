@@ -82,6 +82,12 @@ pub enum SuppressionReason {
     Secondary,
     /// A mean or share computed over fewer than k pupils.
     SmallBase,
+    /// A share whose numerator is 0, fewer than k, or the whole of its base.
+    SmallNumerator,
+    /// Withheld so that a figure withheld in an earlier export of an overlapping period (a
+    /// term and its school year, or the same period at another k) cannot be worked out by
+    /// setting the two exports side by side.
+    Linked,
 }
 
 fn ser_num<S: Serializer>(v: &Option<f64>, s: S) -> std::result::Result<S::Ok, S::Error> {

@@ -82,6 +82,8 @@ pub struct SummaryPreview {
     pub pupils: Option<f64>,
     /// How many cells will be withheld.
     pub suppressed_cells: u32,
+    /// "What is withheld, and why", in plain words, never a value.
+    pub withheld_why: Vec<String>,
     pub tables: Vec<PreviewTable>,
 }
 
@@ -122,9 +124,16 @@ pub fn reason_text(reason: SuppressionReason, kind: Kind, k: u32) -> String {
         (SuppressionReason::Secondary, true) => "Withheld as well, so that another withheld \
                                                  figure cannot be worked out from the totals."
             .into(),
-        (SuppressionReason::Secondary, false) => {
-            "Withheld because a count in its row is withheld.".into()
-        }
+        (SuppressionReason::Linked, _) => "Withheld because it was withheld in an earlier \
+                                            export of an overlapping period, and publishing it \
+                                            now would give that figure away."
+            .into(),
+        (SuppressionReason::SmallNumerator, _) => format!(
+            "It would say something about nobody, everybody, or fewer than {k} in its group."
+        ),
+        (SuppressionReason::Secondary, false) => "Withheld as well, because a count in its row \
+                                                  is withheld or it would help work one out."
+            .into(),
     }
 }
 
@@ -178,6 +187,89 @@ pub fn table(t: &Table, k: u32) -> PreviewTable {
             })
             .collect(),
     }
+}
+
+/// "What is withheld, and why": one plain sentence per reason, with how many figures, and what
+/// the exact audit proved. Never a value.
+pub fn withheld_why(
+    s: &Summary,
+    report: &crate::audit::AuditReport,
+    earlier: &[crate::audit::Earlier],
+) -> Vec<String> {
+    let k = s.k;
+    let mut n: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    for t in &s.tables {
+        for r in &t.rows {
+            for c in &r.cells {
+                if c.status != CellStatus::Suppressed {
+                    continue;
+                }
+                let key = match c.reason {
+                    Some(SuppressionReason::Primary) => "a",
+                    Some(SuppressionReason::SmallBase) => "b",
+                    Some(SuppressionReason::SmallNumerator) => "c",
+                    Some(SuppressionReason::Secondary) => "d",
+                    Some(SuppressionReason::Linked) => "e",
+                    None => "d",
+                };
+                *n.entry(key).or_default() += 1;
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if n.is_empty() {
+        out.push(format!(
+            "Nothing is withheld: every figure stands for at least {k} pupils or for none."
+        ));
+    }
+    for (key, count) in &n {
+        let one = *count == 1;
+        let (fig, is, it) = if one {
+            ("1 figure".to_string(), "is", "it")
+        } else {
+            (format!("{count} figures"), "are", "they")
+        };
+        let stands = if one { "stands" } else { "stand" };
+        let text = match *key {
+            "a" => format!("{fig} {stands} for fewer than {k} pupils, so {it} {is} withheld."),
+            "b" => format!(
+                "{fig} {is} a mean or share worked out over fewer than {k} pupils or goals."
+            ),
+            "c" => format!(
+                "{fig} {is} a share that would say something about nobody, everybody, or fewer \
+                 than {k} in a group."
+            ),
+            "d" => format!(
+                "{fig} {is} withheld as well, so that no withheld figure can be worked out, or \
+                 narrowed down, from the totals and the other figures."
+            ),
+            _ => format!(
+                "{fig} {is} withheld because an earlier export of an overlapping period is kept \
+                 in the vault, and setting the two side by side would otherwise give a withheld \
+                 figure away."
+            ),
+        };
+        out.push(text);
+    }
+    if !earlier.is_empty() {
+        let mut periods: Vec<String> = earlier
+            .iter()
+            .map(|e| format!("{} (k = {})", e.summary.period, e.summary.k))
+            .collect();
+        periods.dedup();
+        out.push(format!(
+            "Checked together with the earlier exports of {}.",
+            periods.join(", ")
+        ));
+    }
+    if report.proved() {
+        out.push(format!("An exact check with whole numbers proved that no withheld figure can be worked out: each small one could still be any number from 1 to {}, and each other one lies in a range at least {k} wide.", k - 1));
+    } else {
+        let mut what: Vec<&str> = report.unproved.iter().map(|u| u.what.as_str()).collect();
+        what.dedup();
+        out.push(format!("The exact check could not prove that these withheld figures cannot be narrowed down: {}.", what.join("; ")));
+    }
+    out
 }
 
 /// Pupils supported: the first table's grand total, when published.

@@ -54,6 +54,7 @@ fn every_word_the_files_can_hold_is_in_the_vocabulary() {
         inputs.push(Input {
             name: format!("school{i}.json"),
             checksum: json::checksum(&s),
+            ranges: attune_export::audit::exact_ranges(&s).unwrap(),
             summary: s,
         });
     }

@@ -32,6 +32,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0006_summary_indexes.sql"),
     ),
     (
+        "0007_published_summaries",
+        include_str!("../migrations/0007_published_summaries.sql"),
+    ),
+    (
         KEYED_AUDIT,
         include_str!("../migrations/0008_keyed_audit.sql"),
     ),
