@@ -150,6 +150,36 @@ async function layout(s, selectors) {
   );
 }
 
+/**
+ * An element's name as two independent readers get it: WebKit's accessibility tree (computedlabel)
+ * and the words of its DOM text. WebKit puts a space before an absolutely positioned hidden span
+ * by itself, so only the second catches words glued together in the DOM ("RemoveRavi Collins"),
+ * which is what engines and screen-reader modes that read the text get.
+ */
+async function assertName(el, expected, what) {
+  assert.equal(await el.computedLabel(), expected, `${what}: the accessibility tree's name`);
+  const text = (await el.session.execute('return arguments[0].textContent;', [el])).replace(/\s+/g, ' ').trim();
+  assert.equal(text, expected, `${what}: the words of its text`);
+}
+
+/**
+ * Every hidden part glued to the word before it on the screen: a text ending in a letter or digit
+ * right before a visually hidden (or hint) span whose text starts with one. Enumerates the DOM,
+ * whatever the screens' code.
+ */
+async function assertNoGluedHiddenParts(s, where) {
+  const glued = await s.execute(`
+    const found = [];
+    for (const el of document.querySelectorAll('.visually-hidden, .radio-hint')) {
+      const before = el.previousSibling;
+      const prev = before ? before.textContent || '' : '';
+      const own = el.textContent || '';
+      if (/[\\p{L}\\p{N})]$/u.test(prev) && /^[\\p{L}\\p{N}(]/u.test(own)) found.push(prev.slice(-20) + '|' + own.slice(0, 30));
+    }
+    return found;`);
+  assert.deepEqual(glued, [], `${where}: hidden parts glued to the word before them`);
+}
+
 // The parts of the header that must share one row: each word-bearing piece, so a piece that wraps
 // inside itself (the signed-in line) counts as two rows too.
 const HEADER_PARTS = '.app-name, .app-school, #search-input, [data-testid="search-submit"], [data-testid="signed-in-user"], [data-testid="lock-button"]';
@@ -225,7 +255,8 @@ e2eTest(
     // "Remove <user>" reads as words in the accessibility tree.
     await click(s, 'nav-users');
     const remove = await s.waitFor(`${tid('users-table')} ${tid(`remove-${spare.id}`)}`, { timeoutSec: 30 });
-    assert.equal(await remove.computedLabel(), `Remove ${SPARE_USER}`, 'the Remove button of a user reads "Remove <name>"');
+    await assertName(remove, `Remove ${SPARE_USER}`, 'the Remove button of a user');
+    await assertNoGluedHiddenParts(s, 'users');
     await assertOneRowHeader(app, 'strategic lead, users');
 
     await click(s, 'lock-button');
@@ -242,11 +273,12 @@ e2eTest(
     for (const id of [rowIds[0], rowIds[29]]) {
       const p = byId.get(id);
       const name = `${p.preferred_name ?? p.legal_forename} ${p.legal_surname}`;
-      const label = await (await s.find(tid(`log-session-${id}`))).computedLabel();
-      assert.equal(label, `Log a session with ${name}`, `the row's button reads as words: ${JSON.stringify(label)}`);
+      await assertName(await s.find(tid(`log-session-${id}`)), `Log a session with ${name}`, "a caseload row's button");
     }
+    await assertNoGluedHiddenParts(s, 'caseload');
     const reviewLink = await (await s.find(tid(`review-link-${jay.id}`))).computedLabel();
     assert.match(reviewLink, /^Reviews of Jay Okoro, next due \d{1,2} [A-Z][a-z]+ \d{4}$/, `the review link reads as words: ${JSON.stringify(reviewLink)}`);
+    await assertName(await s.find(tid(`review-link-${jay.id}`)), reviewLink, 'the review link');
     const shortcut = await s.waitFor(tid('log-session-any'));
     assert.equal(await shortcut.attribute('aria-keyshortcuts'), 'Alt+S', 'the shortcut is announced (aria-keyshortcuts)');
     assert.match(await (await s.find(tid('keyboard-shortcuts'))).text(), /Alt\+S.*Ctrl\+L/s, 'and listed on the caseload');
@@ -308,6 +340,7 @@ e2eTest(
     const goalsHeading = await s.waitFor(tid('goals-heading'), { timeoutSec: 30 });
     assert.equal((await goalsHeading.text()).trim(), 'No goals yet', 'no bare "Goals" heading');
     assert.match(await (await s.find(tid('goals-none'))).text(), /Add a goal/, 'it says how to add one');
+    await assertNoGluedHiddenParts(s, 'plan');
     await app.shot('plan-no-goals');
     await app.axe('plan with no goals');
 
@@ -317,6 +350,8 @@ e2eTest(
     const prepare = await s.waitFor(tid(`review-open-${due.due_date}`), { timeoutSec: 30 });
     const prepareLabel = await prepare.computedLabel();
     assert.match(prepareLabel, /^[A-Z][a-z ]+ due \d{1,2} [A-Z][a-z]+ \d{4}$/, `the review button reads as words: ${JSON.stringify(prepareLabel)}`);
+    await assertName(prepare, prepareLabel, 'the review button');
+    await assertNoGluedHiddenParts(s, 'pupil reviews');
     await prepare.click();
     await s.waitFor(tid('review-form'), { timeoutSec: 30 });
     const windowText = await (await s.find(tid('review-prefill-window'))).text();
