@@ -254,6 +254,16 @@ export class Element {
     return this.cmd('GET', '/name');
   }
 
+  /** The accessible name, computed by the browser's own accessibility tree (W3C "Get Computed Label"). */
+  computedLabel() {
+    return this.cmd('GET', '/computedlabel');
+  }
+
+  /** The ARIA role, from the browser's accessibility tree (W3C "Get Computed Role"). */
+  computedRole() {
+    return this.cmd('GET', '/computedrole');
+  }
+
   async find(css) {
     const v = await this.cmd('POST', '/element', { using: 'css selector', value: css });
     return new Element(this.session, v[ELEMENT_KEY], `${this.css} ${css}`);

@@ -16,9 +16,29 @@ export const DRAFT_DELAY_MS = 1000;
 
 const live = new Set<DraftKeeper<unknown>>();
 
-/** Saves every draft still waiting for its timer (before a manual lock). */
+/** Forms that save on their own timer (the review's autosave): each saves what is waiting. */
+const flushers = new Set<() => Promise<unknown>>();
+
+/**
+ * A form with its own autosave asks to be flushed before a lock drops the key; call the returned
+ * function when the form goes away.
+ */
+export function registerFlush(flush: () => Promise<unknown>): () => void {
+  flushers.add(flush);
+  return () => {
+    flushers.delete(flush);
+  };
+}
+
+/**
+ * Saves every draft still waiting for its timer, and every form's pending autosave (before a
+ * manual lock). A save that fails is not retried here: the lock goes ahead either way.
+ */
 export async function flushDrafts(): Promise<void> {
-  await Promise.all([...live].map((d) => d.flush()));
+  await Promise.all([
+    ...[...live].map((d) => d.flush()),
+    ...[...flushers].map((f) => f().catch(() => undefined)),
+  ]);
 }
 
 export class DraftKeeper<T> {

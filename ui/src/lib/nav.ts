@@ -18,7 +18,9 @@ export type Page =
   | { id: "caseload" }
   | { id: "pupils" }
   | { id: "import" }
-  | { id: "pupil"; pupilId: number; section?: PupilSection }
+  // `log`: open the Sessions section with "Log a session" open, focus in the note (the Alt+S
+  // shortcut); `visit` makes a second visit to the same pupil open afresh.
+  | { id: "pupil"; pupilId: number; section?: PupilSection; log?: boolean; visit?: number }
   | { id: "search"; text: string }
   | { id: "audit" }
   | { id: "account" }
@@ -49,6 +51,8 @@ export type SafetyPage =
 
 export type Nav = {
   go: (page: Page) => void;
+  /** Opens "Log a session" (which pupil?), as Alt+S does; absent outside the unlocked app. */
+  logSession?: () => void;
 };
 
 const KEY = Symbol("attune-nav");
