@@ -8,6 +8,7 @@
 //! - [`changes`] (feature `session`) — change capture with SQLite's session extension and
 //!   apply with last-writer-wins by HLC, keeping each losing value as data.
 
+pub mod batch;
 pub mod envelope;
 pub mod error;
 pub mod hlc;
@@ -16,3 +17,7 @@ pub mod hlc;
 pub mod changes;
 
 pub use error::{Error, Result};
+
+/// The rusqlite the change functions take connections of (with its `session` feature).
+#[cfg(feature = "session")]
+pub use rusqlite;
