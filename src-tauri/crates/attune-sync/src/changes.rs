@@ -23,9 +23,11 @@
 //! inserted twice with different contents is refused. A delete (erasure) wins over every
 //! edit, for good: a tombstone stops a later insert or update bringing the row back.
 //!
-//! Changes from one origin are applied in sequence order: a change whose predecessor has
-//! not been applied is refused with [`Error::Gap`] and nothing changes (the caller keeps
-//! it for later); one already applied is a no-op ([`Applied::Duplicate`]).
+//! Changes are applied in causal order: those from one origin in sequence order, and a
+//! change only after every change its writer had applied when it was made (its `deps`).
+//! A change that comes too early is refused with [`Error::Gap`] or [`Error::Waiting`] and
+//! nothing changes (the caller keeps it for later); one already applied is a no-op
+//! ([`Applied::Duplicate`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
@@ -40,6 +42,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 pub use crate::batch::Change;
+use crate::batch::{decode_deps, encode_deps};
 use crate::hlc::{Clock, DeviceId, Hlc};
 
 /// How a synced table behaves under concurrent changes.
@@ -76,7 +79,8 @@ CREATE TABLE IF NOT EXISTS sync_tombstone (
 CREATE TABLE IF NOT EXISTS sync_applied (
     origin INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS sync_log (
-    origin INTEGER NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL, changeset BLOB NOT NULL,
+    origin INTEGER NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL, deps BLOB NOT NULL,
+    changeset BLOB NOT NULL,
     PRIMARY KEY (origin, seq)) WITHOUT ROWID;
 ";
 
@@ -393,9 +397,13 @@ pub fn write<T>(
     }
     let origin = clock.device();
     let seq = next_seq(&tx, origin)?;
+    let deps: Vec<(DeviceId, u64)> = acknowledgements(&tx)?
+        .into_iter()
+        .filter(|(d, _)| *d != origin)
+        .collect();
     tx.execute(
-        "INSERT INTO sync_log (origin, seq, hlc, changeset) VALUES (?1, ?2, ?3, ?4)",
-        params![origin.0 as i64, seq as i64, hlc.to_text(), bytes],
+        "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![origin.0 as i64, seq as i64, hlc.to_text(), encode_deps(&deps), bytes],
     )?;
     set_applied(&tx, origin, seq)?;
     tx.commit()?;
@@ -406,6 +414,7 @@ pub fn write<T>(
             origin,
             seq,
             hlc,
+            deps,
             changeset: bytes,
         }),
     ))
@@ -415,19 +424,27 @@ pub fn write<T>(
 /// given acknowledgements (origin → highest seq applied) has not yet applied, in the
 /// order this replica applied them per origin.
 pub fn changes_since(conn: &Connection, acked: &HashMap<DeviceId, u64>) -> Result<Vec<Change>> {
-    let mut stmt = conn.prepare("SELECT origin, seq, hlc, changeset FROM sync_log ORDER BY origin, seq")?;
+    let mut stmt =
+        conn.prepare("SELECT origin, seq, hlc, deps, changeset FROM sync_log ORDER BY origin, seq")?;
     let rows = stmt.query_map([], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, String>(2)?, r.get::<_, Vec<u8>>(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, Vec<u8>>(3)?,
+            r.get::<_, Vec<u8>>(4)?,
+        ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (origin, seq, hlc, changeset) = row?;
+        let (origin, seq, hlc, deps, changeset) = row?;
         let origin = DeviceId(origin as u64);
         if seq as u64 > acked.get(&origin).copied().unwrap_or(0) {
             out.push(Change {
                 origin,
                 seq: seq as u64,
                 hlc: Hlc::from_text(&hlc)?,
+                deps: decode_deps(&deps)?,
                 changeset,
             });
         }
@@ -470,6 +487,19 @@ pub fn apply(
             expected: applied + 1,
             got: change.seq,
         });
+    }
+    for &(dep, needed) in &change.deps {
+        if dep == change.origin {
+            return Err(Error::Refused("a change that depends on its own origin".into()));
+        }
+        let have = applied_seq(&tx, dep)?;
+        if have < needed {
+            return Err(Error::Waiting {
+                device: dep,
+                needed,
+                have,
+            });
+        }
     }
     if change.hlc.device() != change.origin {
         return Err(Error::Refused("a change stamped by another device".into()));
@@ -653,8 +683,14 @@ pub fn apply(
         set_clock(&tx, table, id, col, stamp)?;
     }
     tx.execute(
-        "INSERT INTO sync_log (origin, seq, hlc, changeset) VALUES (?1, ?2, ?3, ?4)",
-        params![change.origin.0 as i64, change.seq as i64, stamp.to_text(), change.changeset],
+        "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            change.origin.0 as i64,
+            change.seq as i64,
+            stamp.to_text(),
+            encode_deps(&change.deps),
+            change.changeset
+        ],
     )?;
     set_applied(&tx, change.origin, change.seq)?;
     tx.commit()?;

@@ -25,6 +25,12 @@ pub enum Error {
         expected: u64,
         got: u64,
     },
+    #[error("This change needs change {needed} from device {device} first (this vault has {have}). Import the earlier sync file first.")]
+    Waiting {
+        device: DeviceId,
+        needed: u64,
+        have: u64,
+    },
     #[error("Refused: {0}. Nothing was imported.")]
     Refused(String),
     #[error("{0}")]

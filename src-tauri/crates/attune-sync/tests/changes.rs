@@ -166,6 +166,7 @@ fn forged_changes_are_refused_whole_and_change_nothing() {
             origin: a.device(),
             seq: seq + 1,
             hlc: h,
+            deps: vec![],
             changeset: cs.clone(),
         };
         let r = apply(&mut b.conn, &b.schema, &mut b.clock, 6_000, &change);
@@ -178,6 +179,7 @@ fn forged_changes_are_refused_whole_and_change_nothing() {
         origin: a.device(),
         seq: seq + 1,
         hlc: h,
+        deps: vec![],
         changeset: vec![0x54, 3, 1, 2, 3],
     };
     assert!(apply(&mut b.conn, &b.schema, &mut b.clock, 6_000, &change).is_err());

@@ -117,7 +117,7 @@ impl Replica {
         let mut out = Vec::new();
         match apply(&mut self.conn, &self.schema, &mut self.clock, now, change) {
             Ok(a) => out.push(a),
-            Err(Error::Gap { .. }) => {
+            Err(Error::Gap { .. } | Error::Waiting { .. }) => {
                 self.pending.push(change.clone());
                 return out;
             }
@@ -132,7 +132,7 @@ impl Replica {
                         progress = true;
                         out.push(a)
                     }
-                    Err(Error::Gap { .. }) => self.pending.push(c),
+                    Err(Error::Gap { .. } | Error::Waiting { .. }) => self.pending.push(c),
                     Err(e) => panic!("apply failed: {e}"),
                 }
             }
