@@ -51,7 +51,9 @@ pub fn decode_deps(b: &[u8]) -> Result<Vec<(DeviceId, u64)>> {
         })
         .collect();
     if deps.windows(2).any(|w| w[0].0 >= w[1].0) {
-        return Err(Error::Damaged("the dependencies of a change are out of order"));
+        return Err(Error::Damaged(
+            "the dependencies of a change are out of order",
+        ));
     }
     Ok(deps)
 }
@@ -63,7 +65,12 @@ pub const MAX_CHANGESET: usize = 64 * 1024 * 1024;
 
 /// Write a batch.
 pub fn encode_batch(changes: &[Change]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + changes.iter().map(|c| 38 + 16 * c.deps.len() + c.changeset.len()).sum::<usize>());
+    let mut out = Vec::with_capacity(
+        8 + changes
+            .iter()
+            .map(|c| 38 + 16 * c.deps.len() + c.changeset.len())
+            .sum::<usize>(),
+    );
     out.extend_from_slice(BATCH_MAGIC);
     out.extend_from_slice(&(changes.len() as u32).to_be_bytes());
     for c in changes {
@@ -83,7 +90,9 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Change>> {
     let bad = || Error::Damaged("the list of changes is malformed");
     let mut at = 0usize;
     let mut take = |n: usize| -> Result<&[u8]> {
-        let s = bytes.get(at..at.checked_add(n).ok_or_else(bad)?).ok_or_else(bad)?;
+        let s = bytes
+            .get(at..at.checked_add(n).ok_or_else(bad)?)
+            .ok_or_else(bad)?;
         at += n;
         Ok(s)
     };

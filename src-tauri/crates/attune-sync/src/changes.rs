@@ -40,9 +40,9 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
 pub use crate::batch::Change;
 use crate::batch::{decode_deps, encode_deps};
+use crate::error::{Error, Result};
 use crate::hlc::{Clock, DeviceId, Hlc};
 
 /// How a synced table behaves under concurrent changes.
@@ -95,8 +95,12 @@ impl Schema {
     pub fn check(conn: &Connection, tables: &[(&str, TableKind)]) -> Result<Schema> {
         let mut out = BTreeMap::new();
         for &(name, kind) in tables {
-            if name.starts_with("sync_") || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
-                return Err(Error::InvalidInput(format!("{name} cannot be a synced table")));
+            if name.starts_with("sync_")
+                || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            {
+                return Err(Error::InvalidInput(format!(
+                    "{name} cannot be a synced table"
+                )));
             }
             let mut stmt = conn.prepare(&format!("PRAGMA table_info(\"{name}\")"))?;
             let cols: Vec<(String, String, i64)> = stmt
@@ -106,7 +110,10 @@ impl Schema {
                 return Err(Error::InvalidInput(format!("table {name} does not exist")));
             }
             let pks: Vec<usize> = (0..cols.len()).filter(|&i| cols[i].2 > 0).collect();
-            if pks.len() != 1 || cols[pks[0]].0 != "id" || !cols[pks[0]].1.eq_ignore_ascii_case("TEXT") {
+            if pks.len() != 1
+                || cols[pks[0]].0 != "id"
+                || !cols[pks[0]].1.eq_ignore_ascii_case("TEXT")
+            {
                 return Err(Error::InvalidInput(format!(
                     "table {name} must have a single TEXT primary key named id"
                 )));
@@ -131,9 +138,9 @@ impl Schema {
     }
 
     fn table(&self, name: &str) -> Result<&TableInfo> {
-        self.tables
-            .get(name)
-            .ok_or_else(|| Error::Refused(format!("a change to a table that is not synced ({name})")))
+        self.tables.get(name).ok_or_else(|| {
+            Error::Refused(format!("a change to a table that is not synced ({name})"))
+        })
     }
 }
 
@@ -193,7 +200,9 @@ fn opt(v: rusqlite::Result<ValueRef<'_>>) -> Result<Option<Value>> {
 fn text_id(v: &Option<Value>) -> Result<String> {
     match v {
         Some(Value::Text(s)) => Ok(s.clone()),
-        _ => Err(Error::Refused("a change to a record without a text id".into())),
+        _ => Err(Error::Refused(
+            "a change to a record without a text id".into(),
+        )),
     }
 }
 
@@ -208,7 +217,9 @@ fn read_ops(bytes: &[u8], schema: &Schema) -> Result<Vec<Op>> {
         let info = schema.table(&table)?;
         let n = op.number_of_columns() as usize;
         if n != info.columns.len() {
-            return Err(Error::Refused(format!("a change to {table} with the wrong columns")));
+            return Err(Error::Refused(format!(
+                "a change to {table} with the wrong columns"
+            )));
         }
         let kind = match op.code() {
             Action::SQLITE_INSERT => Kind::Insert,
@@ -218,11 +229,15 @@ fn read_ops(bytes: &[u8], schema: &Schema) -> Result<Vec<Op>> {
         };
         let old: Vec<Option<Value>> = match kind {
             Kind::Insert => vec![None; n],
-            _ => (0..n).map(|i| opt(item.old_value(i))).collect::<Result<_>>()?,
+            _ => (0..n)
+                .map(|i| opt(item.old_value(i)))
+                .collect::<Result<_>>()?,
         };
         let new: Vec<Option<Value>> = match kind {
             Kind::Delete => vec![None; n],
-            _ => (0..n).map(|i| opt(item.new_value(i))).collect::<Result<_>>()?,
+            _ => (0..n)
+                .map(|i| opt(item.new_value(i)))
+                .collect::<Result<_>>()?,
         };
         let id = match kind {
             Kind::Insert => text_id(&new[info.pk])?,
@@ -342,12 +357,19 @@ fn is_tombstoned(tx: &Connection, table: &str, id: &str) -> Result<bool> {
         .is_some())
 }
 
-fn current_row(tx: &Connection, table: &str, info: &TableInfo, id: &str) -> Result<Option<Vec<Value>>> {
+fn current_row(
+    tx: &Connection,
+    table: &str,
+    info: &TableInfo,
+    id: &str,
+) -> Result<Option<Vec<Value>>> {
     let sql = format!("SELECT * FROM \"{table}\" WHERE id = ?1");
     let n = info.columns.len();
     Ok(tx
         .query_row(&sql, [id], |r| {
-            (0..n).map(|i| r.get::<_, Value>(i)).collect::<rusqlite::Result<Vec<_>>>()
+            (0..n)
+                .map(|i| r.get::<_, Value>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()
         })
         .optional()?)
 }
@@ -403,7 +425,13 @@ pub fn write<T>(
         .collect();
     tx.execute(
         "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![origin.0 as i64, seq as i64, hlc.to_text(), encode_deps(&deps), bytes],
+        params![
+            origin.0 as i64,
+            seq as i64,
+            hlc.to_text(),
+            encode_deps(&deps),
+            bytes
+        ],
     )?;
     set_applied(&tx, origin, seq)?;
     tx.commit()?;
@@ -424,8 +452,8 @@ pub fn write<T>(
 /// given acknowledgements (origin → highest seq applied) has not yet applied, in the
 /// order this replica applied them per origin.
 pub fn changes_since(conn: &Connection, acked: &HashMap<DeviceId, u64>) -> Result<Vec<Change>> {
-    let mut stmt =
-        conn.prepare("SELECT origin, seq, hlc, deps, changeset FROM sync_log ORDER BY origin, seq")?;
+    let mut stmt = conn
+        .prepare("SELECT origin, seq, hlc, deps, changeset FROM sync_log ORDER BY origin, seq")?;
     let rows = stmt.query_map([], |r| {
         Ok((
             r.get::<_, i64>(0)?,
@@ -455,9 +483,17 @@ pub fn changes_since(conn: &Connection, acked: &HashMap<DeviceId, u64>) -> Resul
 /// The acknowledgement vector of this replica: origin → highest change applied.
 pub fn acknowledgements(conn: &Connection) -> Result<BTreeMap<DeviceId, u64>> {
     let mut stmt = conn.prepare("SELECT origin, seq FROM sync_applied ORDER BY origin")?;
-    let rows = stmt.query_map([], |r| Ok((DeviceId(r.get::<_, i64>(0)? as u64), r.get::<_, i64>(1)? as u64)))?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            DeviceId(r.get::<_, i64>(0)? as u64),
+            r.get::<_, i64>(1)? as u64,
+        ))
+    })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// (table, id, winning columns and their values) of a row that otherwise keeps its values.
+type ColumnFixup = (String, String, Vec<(String, Value)>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {
@@ -490,7 +526,9 @@ pub fn apply(
     }
     for &(dep, needed) in &change.deps {
         if dep == change.origin {
-            return Err(Error::Refused("a change that depends on its own origin".into()));
+            return Err(Error::Refused(
+                "a change that depends on its own origin".into(),
+            ));
         }
         let have = applied_seq(&tx, dep)?;
         if have < needed {
@@ -513,7 +551,7 @@ pub fn apply(
     let mut decisions: HashMap<(String, String), Decision> = HashMap::new();
     // Winning columns to write after the changeset (Keep rows with some winning columns),
     // rows whose hlc must become the max, rows to delete again (tombstoned inserts).
-    let mut column_fixups: Vec<(String, String, Vec<(String, Value)>)> = Vec::new();
+    let mut column_fixups: Vec<ColumnFixup> = Vec::new();
     let mut hlc_fixups: Vec<(String, String, Hlc)> = Vec::new();
     let mut redelete: Vec<(String, String)> = Vec::new();
     let mut won_columns: Vec<(String, String, String)> = Vec::new();
@@ -574,7 +612,12 @@ pub fn apply(
         let h = info.hlc.expect("mutable tables have hlc");
         let local_row_hlc = match &current[h] {
             Value::Text(s) => Hlc::from_text(s)?,
-            _ => return Err(Error::Refused(format!("a row of {} without its time", op.table))),
+            _ => {
+                return Err(Error::Refused(format!(
+                    "a row of {} without its time",
+                    op.table
+                )))
+            }
         };
         let mut winners = Vec::new();
         let mut losers = 0usize;
@@ -637,7 +680,11 @@ pub fn apply(
 
     // SQLite applies the changeset; the handler resolves each conflict SQLite finds with
     // the decision taken above (a row not decided is a fault: abort, nothing changes).
-    let pk_of: HashMap<String, usize> = schema.tables.iter().map(|(n, t)| (n.clone(), t.pk)).collect();
+    let pk_of: HashMap<String, usize> = schema
+        .tables
+        .iter()
+        .map(|(n, t)| (n.clone(), t.pk))
+        .collect();
     let decisions = Arc::new(decisions);
     {
         let decisions = Arc::clone(&decisions);
@@ -651,20 +698,30 @@ pub fn apply(
                 };
                 match (kind, d) {
                     // A row that is not there cannot be replaced: nothing to do.
-                    (ConflictType::SQLITE_CHANGESET_NOTFOUND, _) => ConflictAction::SQLITE_CHANGESET_OMIT,
-                    (ConflictType::SQLITE_CHANGESET_DATA | ConflictType::SQLITE_CHANGESET_CONFLICT, Decision::Take) => {
-                        ConflictAction::SQLITE_CHANGESET_REPLACE
-                    }
-                    (ConflictType::SQLITE_CHANGESET_DATA | ConflictType::SQLITE_CHANGESET_CONFLICT, Decision::Keep) => {
+                    (ConflictType::SQLITE_CHANGESET_NOTFOUND, _) => {
                         ConflictAction::SQLITE_CHANGESET_OMIT
                     }
+                    (
+                        ConflictType::SQLITE_CHANGESET_DATA
+                        | ConflictType::SQLITE_CHANGESET_CONFLICT,
+                        Decision::Take,
+                    ) => ConflictAction::SQLITE_CHANGESET_REPLACE,
+                    (
+                        ConflictType::SQLITE_CHANGESET_DATA
+                        | ConflictType::SQLITE_CHANGESET_CONFLICT,
+                        Decision::Keep,
+                    ) => ConflictAction::SQLITE_CHANGESET_OMIT,
                     _ => ConflictAction::SQLITE_CHANGESET_ABORT,
                 }
             },
         )?;
     }
     for (table, id, cols) in &column_fixups {
-        let set: Vec<String> = cols.iter().enumerate().map(|(i, (c, _))| format!("\"{c}\" = ?{}", i + 2)).collect();
+        let set: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, (c, _))| format!("\"{c}\" = ?{}", i + 2))
+            .collect();
         let sql = format!("UPDATE \"{table}\" SET {} WHERE id = ?1", set.join(", "));
         let mut values: Vec<Value> = vec![Value::Text(id.clone())];
         values.extend(cols.iter().map(|(_, v)| v.clone()));
@@ -711,7 +768,9 @@ fn decide(
     };
     let ValueRef::Text(id) = id else { return None };
     let id = std::str::from_utf8(id).ok()?;
-    decisions.get(&(op.table_name().to_string(), id.to_string())).copied()
+    decisions
+        .get(&(op.table_name().to_string(), id.to_string()))
+        .copied()
 }
 
 /// A canonical SHA-256 of what the synced tables hold: tables by name, rows by id, every

@@ -160,7 +160,11 @@ pub fn fingerprint(public: &PublicKey) -> [u8; 32] {
     Sha256::digest(public.as_bytes()).into()
 }
 
-fn payload_key(shared: &[u8; 32], ephemeral: &[u8; 32], recipient: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+fn payload_key(
+    shared: &[u8; 32],
+    ephemeral: &[u8; 32],
+    recipient: &[u8; 32],
+) -> Zeroizing<[u8; 32]> {
     let mut salt = [0u8; 64];
     salt[..32].copy_from_slice(ephemeral);
     salt[32..].copy_from_slice(recipient);
@@ -191,20 +195,30 @@ pub fn seal<R: RngCore + CryptoRng>(
         ));
     }
     if out.seq == 0 {
-        return Err(Error::InvalidInput("sync file sequence numbers start at 1".into()));
+        return Err(Error::InvalidInput(
+            "sync file sequence numbers start at 1".into(),
+        ));
     }
     let padded_len = (4 + payload.len()).div_ceil(PAD_TO) * PAD_TO;
     if padded_len + TAG > MAX_CIPHERTEXT {
-        return Err(Error::InvalidInput("this sync file would be too large".into()));
+        return Err(Error::InvalidInput(
+            "this sync file would be too large".into(),
+        ));
     }
 
     let eph_secret = EphemeralSecret::random_from_rng(&mut *rng);
     let eph_public = PublicKey::from(&eph_secret);
     let shared = eph_secret.diffie_hellman(recipient);
     if !shared.was_contributory() {
-        return Err(Error::InvalidInput("the recipient's key is not a usable key".into()));
+        return Err(Error::InvalidInput(
+            "the recipient's key is not a usable key".into(),
+        ));
     }
-    let key = payload_key(shared.as_bytes(), eph_public.as_bytes(), recipient.as_bytes());
+    let key = payload_key(
+        shared.as_bytes(),
+        eph_public.as_bytes(),
+        recipient.as_bytes(),
+    );
     let mut nonce = [0u8; 24];
     rng.fill_bytes(&mut nonce);
 
@@ -300,7 +314,9 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
         return Err(Error::Damaged("too many acknowledgements"));
     }
     if header_len != FIXED_HEADER + 16 * n_acks {
-        return Err(Error::Damaged("the header length does not match its contents"));
+        return Err(Error::Damaged(
+            "the header length does not match its contents",
+        ));
     }
     let mut acks = Vec::with_capacity(n_acks);
     for _ in 0..n_acks {
@@ -317,8 +333,10 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
     }
     let aad_end = r.at;
     let ct_len = r.u32("the file is cut short")? as usize;
-    if ct_len > MAX_CIPHERTEXT || ct_len < TAG + PAD_TO || (ct_len - TAG) % PAD_TO != 0 {
-        return Err(Error::Damaged("the encrypted part has an impossible length"));
+    if !(TAG + PAD_TO..=MAX_CIPHERTEXT).contains(&ct_len) || (ct_len - TAG) % PAD_TO != 0 {
+        return Err(Error::Damaged(
+            "the encrypted part has an impossible length",
+        ));
     }
     let ciphertext = r.take(ct_len, "the encrypted part is cut short")?;
     let signed_end = r.at;

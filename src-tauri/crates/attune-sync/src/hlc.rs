@@ -268,7 +268,10 @@ mod tests {
 
     #[test]
     fn the_counter_borrows_a_millisecond_instead_of_wrapping() {
-        let mut c = Clock::resume(DeviceId(1), Hlc::new(50, u16::MAX - 1, DeviceId(1)).unwrap());
+        let mut c = Clock::resume(
+            DeviceId(1),
+            Hlc::new(50, u16::MAX - 1, DeviceId(1)).unwrap(),
+        );
         let a = c.tick(10).unwrap();
         let b = c.tick(10).unwrap();
         assert_eq!((a.wall_ms(), a.counter()), (50, u16::MAX));

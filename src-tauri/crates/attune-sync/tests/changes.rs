@@ -42,7 +42,10 @@ fn a_field_edited_on_two_laptops_keeps_the_later_value_and_returns_the_other() {
     for conflicts in [&at_a, &at_b] {
         assert_eq!(conflicts.len(), 1, "{conflicts:?}");
         let k = &conflicts[0];
-        assert_eq!((k.table.as_str(), k.id.as_str(), k.column.as_str()), ("pupils", "p1", "notes"));
+        assert_eq!(
+            (k.table.as_str(), k.id.as_str(), k.column.as_str()),
+            ("pupils", "p1", "notes")
+        );
         assert_eq!(k.kept, Value::Text("laptop's words".into()));
         assert_eq!(k.lost, Value::Text("school's words".into()));
         assert_eq!(k.lost_hlc.device(), a.device());
@@ -61,7 +64,10 @@ fn different_fields_edited_on_two_laptops_are_both_kept() {
     assert!(done(&b.receive(9_001, &ea)).is_empty());
     assert_eq!(a.digest(), b.digest());
     let p = a.pupil("p1").unwrap();
-    assert_eq!((p.0.as_str(), p.1.as_deref()), ("Ada Lovelace", Some("Intensive")));
+    assert_eq!(
+        (p.0.as_str(), p.1.as_deref()),
+        ("Ada Lovelace", Some("Intensive"))
+    );
     assert_eq!(p.3, ea.hlc.max(eb.hlc));
 }
 
@@ -100,7 +106,11 @@ fn duplicates_are_no_ops_and_gaps_change_nothing() {
     let before = b.digest();
     assert!(matches!(
         apply(&mut b.conn, &b.schema, &mut b.clock, 3_000, &c2),
-        Err(Error::Gap { expected: 1, got: 2, .. })
+        Err(Error::Gap {
+            expected: 1,
+            got: 2,
+            ..
+        })
     ));
     assert_eq!(b.digest(), before);
     b.receive(3_000, &c1);

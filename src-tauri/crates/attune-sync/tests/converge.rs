@@ -19,12 +19,29 @@ use rand_chacha::ChaCha8Rng;
 
 #[derive(Debug, Clone)]
 enum Op {
-    AddPupil { r: usize },
-    Edit { r: usize, pick: usize, col: usize, val: u8 },
-    AddSession { r: usize, pick: usize },
-    Erase { r: usize, pick: usize },
+    AddPupil {
+        r: usize,
+    },
+    Edit {
+        r: usize,
+        pick: usize,
+        col: usize,
+        val: u8,
+    },
+    AddSession {
+        r: usize,
+        pick: usize,
+    },
+    Erase {
+        r: usize,
+        pick: usize,
+    },
     /// Deliver a random part of what `from` holds to `to`: shuffled, some duplicated.
-    Exchange { from: usize, to: usize, seed: u64 },
+    Exchange {
+        from: usize,
+        to: usize,
+        seed: u64,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -68,7 +85,11 @@ fn deliver(rs: &mut [Replica], from: usize, to: usize, seed: u64, now: u64) {
     };
     // Some of it (a dropped file), shuffled (files imported out of order), some twice.
     let mut batch: Vec<Change> = all.into_iter().filter(|_| rng.gen_bool(0.7)).collect();
-    let dups: Vec<Change> = batch.iter().filter(|_| rng.gen_bool(0.2)).cloned().collect();
+    let dups: Vec<Change> = batch
+        .iter()
+        .filter(|_| rng.gen_bool(0.2))
+        .cloned()
+        .collect();
     batch.extend(dups);
     batch.shuffle(&mut rng);
     for c in &batch {
@@ -93,13 +114,23 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
                 next_id += 1;
                 let id = format!("p{:04}-{r}", next_id);
                 let c = rs[r].add_pupil(wall(r), &id, &format!("name{next_id}"), "first notes");
-                for (col, v) in [("name", format!("name{next_id}")), ("level", "Universal".into()), ("notes", "first notes".into())] {
-                    oracle.writes.entry((id.clone(), col.into())).or_default().push((c.hlc, v));
+                for (col, v) in [
+                    ("name", format!("name{next_id}")),
+                    ("level", "Universal".into()),
+                    ("notes", "first notes".into()),
+                ] {
+                    oracle
+                        .writes
+                        .entry((id.clone(), col.into()))
+                        .or_default()
+                        .push((c.hlc, v));
                 }
             }
             Op::Edit { r, pick, col, val } => {
                 let ids = held(&rs[r]);
-                if ids.is_empty() { continue; }
+                if ids.is_empty() {
+                    continue;
+                }
                 let id = &ids[pick % ids.len()];
                 let v = format!("{}-{val}-by{r}", COLS[col]);
                 let p = rs[r].pupil(id).unwrap();
@@ -107,12 +138,18 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
                 // Saving a field with the value it already has is not an edit of it.
                 let changed = before.as_deref() != Some(v.as_str());
                 if let Some(c) = rs[r].edit(wall(r), id, COLS[col], &v).filter(|_| changed) {
-                    oracle.writes.entry((id.clone(), COLS[col].into())).or_default().push((c.hlc, v));
+                    oracle
+                        .writes
+                        .entry((id.clone(), COLS[col].into()))
+                        .or_default()
+                        .push((c.hlc, v));
                 }
             }
             Op::AddSession { r, pick } => {
                 let ids = held(&rs[r]);
-                if ids.is_empty() { continue; }
+                if ids.is_empty() {
+                    continue;
+                }
                 next_id += 1;
                 let sid = format!("s{next_id:04}");
                 rs[r].add_session(wall(r), &sid, &ids[pick % ids.len()], 20);
@@ -120,7 +157,9 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
             }
             Op::Erase { r, pick } => {
                 let ids = held(&rs[r]);
-                if ids.is_empty() { continue; }
+                if ids.is_empty() {
+                    continue;
+                }
                 let id = ids[pick % ids.len()].clone();
                 if rs[r].erase(wall(r), &id).is_some() {
                     oracle.erased.insert(id);
@@ -140,21 +179,37 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
         }
     }
     for r in &rs {
-        prop_assert!(r.pending.is_empty(), "changes left waiting at {}", r.device());
+        prop_assert!(
+            r.pending.is_empty(),
+            "changes left waiting at {}",
+            r.device()
+        );
     }
     let d0 = rs[0].digest();
     for r in &rs[1..] {
-        prop_assert_eq!(r.digest(), d0, "replica {} differs from the school", r.device());
+        prop_assert_eq!(
+            r.digest(),
+            d0,
+            "replica {} differs from the school",
+            r.device()
+        );
     }
     // The oracle: each field is the value of the write with the greatest HLC.
     let mut expected: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for ((id, col), ws) in &oracle.writes {
         let (_, v) = ws.iter().max_by_key(|(h, _)| *h).unwrap();
-        expected.entry(id.clone()).or_default().insert(col.clone(), v.clone());
+        expected
+            .entry(id.clone())
+            .or_default()
+            .insert(col.clone(), v.clone());
     }
     for r in &rs {
         let ids: BTreeSet<String> = held(r).into_iter().collect();
-        let want: BTreeSet<String> = expected.keys().filter(|k| !oracle.erased.contains(*k)).cloned().collect();
+        let want: BTreeSet<String> = expected
+            .keys()
+            .filter(|k| !oracle.erased.contains(*k))
+            .cloned()
+            .collect();
         prop_assert_eq!(&ids, &want);
         for id in &want {
             let p = r.pupil(id).unwrap();
@@ -162,11 +217,21 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
             prop_assert_eq!(&p.0, &e["name"]);
             prop_assert_eq!(p.1.as_ref(), Some(&e["level"]));
             prop_assert_eq!(p.2.as_ref(), Some(&e["notes"]));
-            let max_hlc = oracle.writes.iter().filter(|((i, _), _)| i == id).flat_map(|(_, w)| w.iter().map(|x| x.0)).max().unwrap();
+            let max_hlc = oracle
+                .writes
+                .iter()
+                .filter(|((i, _), _)| i == id)
+                .flat_map(|(_, w)| w.iter().map(|x| x.0))
+                .max()
+                .unwrap();
             prop_assert!(p.3 >= max_hlc);
         }
         let mut s = r.conn.prepare("SELECT id FROM sessions").unwrap();
-        let got: BTreeSet<String> = s.query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap();
+        let got: BTreeSet<String> = s
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
         prop_assert_eq!(&got, &oracle.sessions, "a session was lost");
     }
     Ok(())

@@ -93,7 +93,10 @@ fn every_flipped_byte_is_refused() {
             let mut bad = file.clone();
             bad[i] ^= mask;
             let r = open(&bad, &w.school_secret, &w.devices);
-            assert!(r.is_err(), "flipping bit {mask:#x} of byte {i} was accepted");
+            assert!(
+                r.is_err(),
+                "flipping bit {mask:#x} of byte {i} was accepted"
+            );
         }
     }
 }
@@ -103,7 +106,10 @@ fn every_truncation_and_extension_is_refused() {
     let mut w = world(3);
     let file = sealed(&mut w, 1, MARKER.as_bytes());
     for n in 0..file.len() {
-        assert!(open(&file[..n], &w.school_secret, &w.devices).is_err(), "cut at {n}");
+        assert!(
+            open(&file[..n], &w.school_secret, &w.devices).is_err(),
+            "cut at {n}"
+        );
     }
     let mut longer = file.clone();
     longer.push(0);
@@ -218,8 +224,17 @@ fn no_plaintext_in_the_bytes() {
     let payload = MARKER.repeat(20);
     let file = sealed(&mut w, 1, payload.as_bytes());
     let hay = String::from_utf8_lossy(&file).to_lowercase();
-    for needle in ["bartholomew", "quigley", "a123456789012", "upset at lunch", "upn"] {
-        assert!(!hay.contains(needle), "{needle} is readable in the sync file");
+    for needle in [
+        "bartholomew",
+        "quigley",
+        "a123456789012",
+        "upset at lunch",
+        "upn",
+    ] {
+        assert!(
+            !hay.contains(needle),
+            "{needle} is readable in the sync file"
+        );
     }
     // Not even short runs of the payload: no 8-byte window of it appears in the file.
     let p = payload.as_bytes();
@@ -267,4 +282,70 @@ fn parse_reports_what_is_wrong_without_a_key() {
     assert!(matches!(parse(&v), Err(Error::UnsupportedVersion(2))));
     v[13] = 1;
     assert!(matches!(parse(&v), Err(Error::Damaged(_))));
+}
+
+#[test]
+fn batches_round_trip_and_malformed_ones_are_refused() {
+    use attune_sync::batch::{decode_batch, encode_batch, Change};
+    let changes = vec![
+        Change {
+            origin: DeviceId(2),
+            seq: 1,
+            hlc: Hlc::new(5, 1, DeviceId(2)).unwrap(),
+            deps: vec![(DeviceId(1), 4)],
+            changeset: b"changeset bytes".to_vec(),
+        },
+        Change {
+            origin: DeviceId(2),
+            seq: 2,
+            hlc: Hlc::new(6, 0, DeviceId(2)).unwrap(),
+            deps: vec![],
+            changeset: vec![],
+        },
+    ];
+    let bytes = encode_batch(&changes);
+    assert_eq!(decode_batch(&bytes).unwrap(), changes);
+    for n in 0..bytes.len() {
+        assert!(decode_batch(&bytes[..n]).is_err(), "cut at {n}");
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(decode_batch(&longer).is_err());
+}
+
+/// The seed corpus of the `sync_envelope` fuzz target, sealed with the keys the target
+/// enrols: `ATTUNE_WRITE_FUZZ_SEEDS=1 cargo test -p attune-sync --test envelope write_fuzz_seeds`.
+#[test]
+fn write_fuzz_seeds() {
+    use attune_sync::batch::{encode_batch, Change};
+    let Some(_) = std::env::var_os("ATTUNE_WRITE_FUZZ_SEEDS") else {
+        return;
+    };
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../fuzz/corpus/sync_envelope");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = ChaCha20Rng::seed_from_u64(17);
+    let device = SigningKey::from_bytes(&[7u8; 32]);
+    let vault = PublicKey::from(&StaticSecret::from([9u8; 32]));
+    let batch = encode_batch(&[Change {
+        origin: LAPTOP,
+        seq: 3,
+        hlc: Hlc::new(1_764_000_000_000, 0, LAPTOP).unwrap(),
+        deps: vec![(DeviceId(1), 12)],
+        changeset: vec![0x54, 0x02, 0x01, 0x00],
+    }]);
+    for (name, payload, acks) in [
+        ("sealed-batch", batch.clone(), acks()),
+        ("sealed-empty", Vec::new(), Vec::new()),
+    ] {
+        let out = Outgoing {
+            sender: LAPTOP,
+            seq: 3,
+            created: Hlc::new(1_764_000_000_000, 1, LAPTOP).unwrap(),
+            acks: &acks,
+        };
+        let file = seal(&payload, &out, &vault, &device, &mut rng).unwrap();
+        std::fs::write(dir.join(name), file).unwrap();
+    }
+    std::fs::write(dir.join("batch"), batch).unwrap();
 }

@@ -77,12 +77,18 @@ impl Replica {
     /// Set one column of a pupil; `None` if the pupil is not held here.
     pub fn edit(&mut self, now: u64, id: &str, col: &str, value: &str) -> Option<Change> {
         assert!(["name", "level", "notes"].contains(&col));
-        let (n, c) = write(&mut self.conn, &self.schema, &mut self.clock, now, |tx, h| {
-            Ok(tx.execute(
-                &format!("UPDATE pupils SET {col} = ?2, hlc = ?3 WHERE id = ?1"),
-                params![id, value, h.to_text()],
-            )?)
-        })
+        let (n, c) = write(
+            &mut self.conn,
+            &self.schema,
+            &mut self.clock,
+            now,
+            |tx, h| {
+                Ok(tx.execute(
+                    &format!("UPDATE pupils SET {col} = ?2, hlc = ?3 WHERE id = ?1"),
+                    params![id, value, h.to_text()],
+                )?)
+            },
+        )
         .unwrap();
         if n == 0 {
             assert!(c.is_none());
@@ -103,10 +109,16 @@ impl Replica {
     }
 
     pub fn erase(&mut self, now: u64, id: &str) -> Option<Change> {
-        let (_, c) = write(&mut self.conn, &self.schema, &mut self.clock, now, |tx, _| {
-            tx.execute("DELETE FROM pupils WHERE id = ?1", [id])?;
-            Ok(())
-        })
+        let (_, c) = write(
+            &mut self.conn,
+            &self.schema,
+            &mut self.clock,
+            now,
+            |tx, _| {
+                tx.execute("DELETE FROM pupils WHERE id = ?1", [id])?;
+                Ok(())
+            },
+        )
         .unwrap();
         c
     }
