@@ -1,0 +1,23 @@
+//! Sync across laptops (issue 17), the foundation: Tauri-free and vault-free, so the next
+//! step can wire it into `attune-vault`, the CLI and the window. See `DESIGN.md`.
+//!
+//! - [`hlc`] — hybrid logical clocks: an order of changes that survives clock skew.
+//! - [`envelope`] — the sync file `ATTUNE-SYNC/1`: sealed to the recipient vault's X25519
+//!   key, signed by the sender device's Ed25519 key, with sequence and acknowledgements in
+//!   the authenticated header.
+//! - [`changes`] (feature `session`) — change capture with SQLite's session extension and
+//!   apply with last-writer-wins by HLC, keeping each losing value as data.
+
+pub mod batch;
+pub mod envelope;
+pub mod error;
+pub mod hlc;
+
+#[cfg(feature = "session")]
+pub mod changes;
+
+pub use error::{Error, Result};
+
+/// The rusqlite the change functions take connections of (with its `session` feature).
+#[cfg(feature = "session")]
+pub use rusqlite;
