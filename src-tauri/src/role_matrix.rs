@@ -44,7 +44,20 @@ struct Fixture {
     values: BTreeMap<&'static str, Value>,
     lead: String,
     key_adult: String,
+    /// The paths "chosen" in the file dialogs. Chosen paths are forgotten at every lock, so they
+    /// are chosen again after each change of session, as a person would.
+    chosen: Vec<(PathKind, PathBuf)>,
     _tmp: tempfile::TempDir,
+}
+
+/// Chooses the fixture's paths again (after a lock forgot them).
+fn choose_again(fx: &Fixture) {
+    let chosen = fx.app.state::<ChosenPaths>();
+    // As the chooser command does: first catch up with the locks since the last command.
+    chosen.forget_after_lock(state(&fx.app).locks());
+    for (kind, p) in &fx.chosen {
+        chosen.remember(*kind, p);
+    }
 }
 
 fn state(app: &tauri::App<MockRuntime>) -> tauri::State<'_, AppState> {
@@ -206,13 +219,17 @@ fn fixture() -> Fixture {
             p
         });
     let (pdf, sad) = (chosen_dir.join("plan.pdf"), chosen_dir.join("sar.html"));
-    chosen.remember(crate::dto::PathKind::Folder, &chosen_dir);
-    for p in [&backup.path, &handover.path] {
-        chosen.remember(PathKind::Open, Path::new(p));
+    let chosen_paths = vec![
+        (PathKind::Folder, chosen_dir.clone()),
+        (PathKind::Open, PathBuf::from(&backup.path)),
+        (PathKind::Open, PathBuf::from(&handover.path)),
+        (PathKind::Open, summary.clone()),
+        (PathKind::Save, pdf.clone()),
+        (PathKind::Save, sad.clone()),
+    ];
+    for (kind, p) in &chosen_paths {
+        chosen.remember(*kind, p);
     }
-    chosen.remember(PathKind::Open, &summary);
-    chosen.remember(PathKind::Save, &pdf);
-    chosen.remember(PathKind::Save, &sad);
 
     let s = |p: &Path| Value::String(p.display().to_string());
     let mut values = BTreeMap::new();
@@ -242,6 +259,7 @@ fn fixture() -> Fixture {
         values,
         lead,
         key_adult,
+        chosen: chosen_paths,
         _tmp: tmp,
     }
 }
@@ -317,10 +335,12 @@ fn as_key_adult(fx: &Fixture) {
         st.lock("manual");
         st.unlock(&fx.key_adult, KEY_ADULT_PASS.into()).unwrap();
     }
+    choose_again(fx);
 }
 
 fn locked(fx: &Fixture) {
     state(&fx.app).lock("manual");
+    choose_again(fx);
 }
 
 #[test]
