@@ -131,10 +131,22 @@ impl Attempts {
     }
 
     /// After the vault key changed: the same seal (same time, pending entries kept), under
-    /// the new key. Nothing to do for an unsealed file.
-    pub fn reseal(&mut self, vault_id: &str, key: &VaultKey) {
+    /// the new key `key` — only when the seal verifies under one of `valid_under` (the keys it
+    /// may have been made with), so a resealing never launders an edited file. Nothing to do
+    /// for an unsealed file.
+    pub fn reseal(&mut self, vault_id: &str, valid_under: &[&VaultKey], key: &VaultKey) {
         if let Some(s) = &mut self.seal {
-            s.mac = seal_mac(vault_id, key, s.at_unix);
+            let verifies = valid_under.iter().chain([&key]).any(|k| {
+                let m = seal_mac(vault_id, k, s.at_unix);
+                m.len() == s.mac.len()
+                    && m.bytes()
+                        .zip(s.mac.bytes())
+                        .fold(0u8, |a, (x, y)| a | (x ^ y))
+                        == 0
+            });
+            if verifies {
+                s.mac = seal_mac(vault_id, key, s.at_unix);
+            }
         }
     }
 

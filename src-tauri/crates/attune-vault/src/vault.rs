@@ -850,8 +850,11 @@ impl Vault {
             }
             self.key = new_key.clone();
             self.epoch = newest;
-            self.reseal_attempts()?;
         }
+        // Before the older epochs are dropped from the slots: the attempts file may still be
+        // sealed under one of them (a kill between the database's rename and the reseal).
+        let all: Vec<&VaultKey> = keys.iter().map(|(_, k)| k).collect();
+        self.reseal_attempts(&all)?;
         let epoch = self.epoch;
         for s in &mut self.slots.slots {
             s.sealed.retain(|x| x.epoch == epoch);
@@ -1292,13 +1295,17 @@ impl Vault {
                 e => e,
             });
         }
-        self.key = new_key;
+        let old_key = std::mem::replace(&mut self.key, new_key);
         self.epoch = new_epoch;
+        // Reseal the attempts file while the key-slot file still holds both epochs: a kill
+        // between the two writes then leaves a seal that one of the slot's keys verifies
+        // (found by the SIGKILL test: resealing after dropping the old epoch left a window in
+        // which the file read as edited).
+        self.reseal_attempts(&[&old_key])?;
         for s in &mut self.slots.slots {
             s.sealed.retain(|x| x.epoch == new_epoch);
         }
-        self.write_slots()?;
-        self.reseal_attempts()
+        self.write_slots()
     }
 
     /// The key change itself: a complete copy under `new_key` written beside the database,
@@ -1330,10 +1337,10 @@ impl Vault {
     }
 
     /// Keep the attempts file's seal valid under the (new) vault key.
-    fn reseal_attempts(&self) -> Result<()> {
+    fn reseal_attempts(&self, valid_under: &[&VaultKey]) -> Result<()> {
         let mut attempts = Attempts::load(&self.paths.dir);
         if attempts.seal.is_some() {
-            attempts.reseal(&self.slots.vault_id, &self.key);
+            attempts.reseal(&self.slots.vault_id, valid_under, &self.key);
             attempts.save(&self.paths.dir)?;
         }
         Ok(())
