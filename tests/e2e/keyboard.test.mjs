@@ -226,8 +226,7 @@ e2eTest(
     }
     const jay = pupils[0];
     const start = isoPlus(-70);
-    const horizon = `${Number(start.slice(0, 4)) + 2}${start.slice(4)}`;
-    const plan = await ok(app, 'start_plan', { pupilId: jay.id, input: { framework_id: null, start, horizon_end: horizon, cadence: 'six_weekly' } });
+    const plan = await ok(app, 'start_plan', { pupilId: jay.id, input: { framework_id: null, start, horizon_years: 2, cadence: 'six_weekly' } });
     for (const [i, outcome] of ['Joins a lunchtime club twice a week', 'Names two trusted adults in school'].entries()) {
       await ok(app, 'add_goal', {
         planId: plan.id,
@@ -238,7 +237,7 @@ e2eTest(
     const ameliaStart = isoPlus(-3);
     await ok(app, 'start_plan', {
       pupilId: amelia.id,
-      input: { framework_id: null, start: ameliaStart, horizon_end: `${Number(ameliaStart.slice(0, 4)) + 2}${ameliaStart.slice(4)}`, cadence: 'termly' },
+      input: { framework_id: null, start: ameliaStart, horizon_years: 2, cadence: 'termly' },
     });
     const slots = await ok(app, 'list_reviews', { planId: plan.id });
     const due = slots.find((x) => x.overdue);
