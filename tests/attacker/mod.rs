@@ -35,11 +35,19 @@ enum Unit {
 struct Know {
     lo: Vec<i64>,
     hi: Vec<i64>,
-    /// Σ x (plus) − Σ x (minus) = 0
-    eqs: Vec<(Vec<usize>, Vec<usize>)>,
+    /// Σ sign·x = 0 (+1 for a line's members, −1 for its total)
+    eqs: Vec<Vec<(usize, i64)>>,
+    /// x (first) ≤ x (second): a term's figure and its school year's.
+    les: Vec<(usize, usize)>,
     keys: Vec<Vec<Key>>,
     unit: Vec<Unit>,
     withheld: Vec<bool>,
+    /// Where the search looks first for a witness (the true value when the test knows it).
+    /// Only the order of the search depends on it: a value is possible only with a witness
+    /// that meets every relation, impossible only when the whole range was searched.
+    hint: Vec<Option<i64>>,
+    /// (a, b, d): d = b − a for a link a ≤ b.
+    diffs: Vec<(usize, usize, usize)>,
 }
 
 fn status(cell: &Value) -> &str {
@@ -91,6 +99,16 @@ fn lines(t: &Value) -> Lines {
     out
 }
 
+/// A table's id in its own file (tables of two files held together are prefixed `term:` and
+/// `year:`), and the file's prefix.
+fn base_id(id: &str) -> &str {
+    id.rsplit(':').next().unwrap_or(id)
+}
+
+fn file_of(id: &str) -> &str {
+    id.split_once(':').map_or("", |(f, _)| f)
+}
+
 fn cell_key(t: &Value, r: usize, c: usize) -> Key {
     (
         t["id"].as_str().unwrap().to_string(),
@@ -131,12 +149,17 @@ fn publishes_zero(t: &Value) -> bool {
 }
 
 fn knowledge(tables: &[Value]) -> Know {
+    knowledge_linked(tables, &[])
+}
+
+/// [`knowledge`] of several files' tables held together, with `links` (a ≤ b) between them.
+fn knowledge_linked(tables: &[Value], links: &[(Key, Key)]) -> Know {
     let mut kn = Know::default();
     let mut idx: BTreeMap<Key, usize> = BTreeMap::new();
-    // The one grand total: every table's cell maps to the same variable.
+    // The one grand total of each file: every table's cell maps to the same variable.
     let shared_keys: Vec<Key> = tables
         .iter()
-        .filter(|t| SAME_TOTAL.contains(&t["id"].as_str().unwrap_or("")))
+        .filter(|t| SAME_TOTAL.contains(&base_id(t["id"].as_str().unwrap_or(""))))
         .filter_map(|t| grand_total(t).map(|(r, c)| cell_key(t, r, c)))
         .collect();
     let mut var = |kn: &mut Know, t: &Value, r: usize, c: usize| -> usize {
@@ -176,7 +199,12 @@ fn knowledge(tables: &[Value]) -> Know {
         };
         let shared = shared_keys.contains(&key);
         if shared {
-            if let Some(other) = shared_keys.iter().find_map(|k| idx.get(k)).copied() {
+            if let Some(other) = shared_keys
+                .iter()
+                .filter(|k| file_of(&k.0) == file_of(&key.0))
+                .find_map(|k| idx.get(k))
+                .copied()
+            {
                 kn.lo[other] = kn.lo[other].max(lo);
                 kn.hi[other] = kn.hi[other].min(hi);
                 if withheld(cell) {
@@ -191,6 +219,7 @@ fn knowledge(tables: &[Value]) -> Know {
         kn.lo.push(lo);
         kn.hi.push(hi);
         kn.unit.push(unit);
+        kn.hint.push(None);
         kn.withheld.push(withheld(cell));
         kn.keys.push(if withheld(cell) {
             vec![key.clone()]
@@ -206,8 +235,10 @@ fn knowledge(tables: &[Value]) -> Know {
                 .iter()
                 .map(|(r, c)| var(&mut kn, t, *r, *c))
                 .collect();
-            let minus = vec![var(&mut kn, t, tr, tc)];
-            kn.eqs.push((plus, minus));
+            let total = var(&mut kn, t, tr, tc);
+            let mut terms: Vec<(usize, i64)> = plus.into_iter().map(|i| (i, 1)).collect();
+            terms.push((total, -1));
+            kn.eqs.push(terms);
         }
         let rows = t["rows"].as_array().unwrap();
         for (r, row) in rows.iter().enumerate() {
@@ -220,20 +251,79 @@ fn knowledge(tables: &[Value]) -> Know {
         // A shared total published in one table and withheld in another is pinned by
         // `var` itself (its bounds are the published figure's).
     }
+    let place = |key: &Key| -> Option<(&Value, usize, usize)> {
+        let t = tables.iter().find(|t| t["id"] == key.0.as_str())?;
+        let r = t["rows"]
+            .as_array()?
+            .iter()
+            .position(|r| r["key"] == key.1.as_str())?;
+        let c = t["columns"]
+            .as_array()?
+            .iter()
+            .position(|c| c["key"] == key.2.as_str() && is_amount(c))?;
+        Some((t, r, c))
+    };
+    for (a, b) in links {
+        let (Some((ta, ra, ca)), Some((tb, rb, cb))) = (place(a), place(b)) else {
+            continue;
+        };
+        let va = var(&mut kn, ta, ra, ca);
+        let vb = var(&mut kn, tb, rb, cb);
+        kn.les.push((va, vb));
+    }
+    differences(&mut kn);
     kn
+}
+
+/// For linked figures a ≤ b, the difference d = b − a ≥ 0 as a variable of its own, and
+/// wherever a line of one file has its whole counterpart in the other, the differences obey
+/// that line too (Σ members − total = 0 in both files, so in their difference). Implied by
+/// what is already known, so sound; it lets the bounds see what the links allow together.
+fn differences(kn: &mut Know) {
+    let mut partner: BTreeMap<usize, (usize, usize)> = BTreeMap::new();
+    for (a, b) in kn.les.clone() {
+        if partner.contains_key(&a) {
+            continue;
+        }
+        let d = kn.lo.len();
+        kn.lo.push(0);
+        kn.hi.push(CAP);
+        kn.keys.push(Vec::new());
+        kn.unit.push(kn.unit[a]);
+        kn.withheld.push(false);
+        kn.hint.push(None);
+        kn.eqs.push(vec![(b, 1), (a, -1), (d, -1)]);
+        kn.diffs.push((a, b, d));
+        partner.insert(a, (b, d));
+    }
+    let sorted = |e: &[(usize, i64)]| {
+        let mut e = e.to_vec();
+        e.sort();
+        e
+    };
+    let have: Vec<Vec<(usize, i64)>> = kn.eqs.iter().map(|e| sorted(e)).collect();
+    let mut extra = Vec::new();
+    for e in &kn.eqs {
+        let Some(mirror): Option<Vec<(usize, i64)>> = e
+            .iter()
+            .map(|(v, c)| partner.get(v).map(|(b, _)| (*b, *c)))
+            .collect()
+        else {
+            continue;
+        };
+        if have.contains(&sorted(&mirror)) {
+            extra.push(e.iter().map(|(v, c)| (partner[v].1, *c)).collect());
+        }
+    }
+    kn.eqs.extend(extra);
 }
 
 /// Narrows bounds to a fixpoint; `false` when some variable has no value left.
 fn propagate(kn: &Know, lo: &mut [i64], hi: &mut [i64]) -> bool {
     loop {
         let mut changed = false;
-        for (plus, minus) in &kn.eqs {
-            // Σ plus − Σ minus = 0, each variable against the others' bounds.
-            let terms: Vec<(usize, i64)> = plus
-                .iter()
-                .map(|i| (*i, 1))
-                .chain(minus.iter().map(|i| (*i, -1)))
-                .collect();
+        for terms in &kn.eqs {
+            // Σ sign·x = 0, each variable against the others' bounds.
             let smin: i64 = terms
                 .iter()
                 .map(|(i, s)| if *s > 0 { lo[*i] } else { -hi[*i] })
@@ -245,7 +335,7 @@ fn propagate(kn: &Know, lo: &mut [i64], hi: &mut [i64]) -> bool {
             if smin > 0 || smax < 0 {
                 return false;
             }
-            for (i, s) in &terms {
+            for (i, s) in terms {
                 let (mine_min, mine_max) = if *s > 0 {
                     (lo[*i], hi[*i])
                 } else {
@@ -266,6 +356,19 @@ fn propagate(kn: &Know, lo: &mut [i64], hi: &mut [i64]) -> bool {
                 if lo[*i] > hi[*i] {
                     return false;
                 }
+            }
+        }
+        for (a, b) in &kn.les {
+            if hi[*b] < hi[*a] {
+                hi[*a] = hi[*b];
+                changed = true;
+            }
+            if lo[*a] > lo[*b] {
+                lo[*b] = lo[*a];
+                changed = true;
+            }
+            if lo[*a] > hi[*a] || lo[*b] > hi[*b] {
+                return false;
             }
         }
         if !changed {
@@ -289,15 +392,77 @@ fn feasible(kn: &Know, lo: &mut [i64], hi: &mut [i64], budget: &mut u64) -> bool
     let Some(i) = open else {
         return true;
     };
-    let mid = lo[i] + (hi[i] - lo[i]) / 2;
-    let (mut lo1, mut hi1) = (lo.to_vec(), hi.to_vec());
-    hi1[i] = mid;
-    if feasible(kn, &mut lo1, &mut hi1, budget) {
-        return true;
+    let mut tries: Vec<(i64, i64)> = match kn.hint.get(i).copied().flatten() {
+        Some(h) if lo[i] <= h && h <= hi[i] => vec![(h, h), (lo[i], h - 1), (h + 1, hi[i])],
+        _ => {
+            let mid = lo[i] + (hi[i] - lo[i]) / 2;
+            vec![(lo[i], mid), (mid + 1, hi[i])]
+        }
+    };
+    tries.retain(|(a, b)| a <= b);
+    for (a, b) in tries {
+        let (mut lo1, mut hi1) = (lo.to_vec(), hi.to_vec());
+        lo1[i] = a;
+        hi1[i] = b;
+        if feasible(kn, &mut lo1, &mut hi1, budget) {
+            return true;
+        }
     }
-    let (mut lo2, mut hi2) = (lo.to_vec(), hi.to_vec());
-    lo2[i] = mid + 1;
-    feasible(kn, &mut lo2, &mut hi2, budget)
+    false
+}
+
+/// The variables tied to `var` through equations and links, as a system of their own (the
+/// rest is satisfied by the true values whatever these take), and `var`'s number in it.
+fn part(kn: &Know, var: usize) -> (Know, usize) {
+    let n = kn.lo.len();
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for terms in &kn.eqs {
+        for (a, _) in terms {
+            for (b, _) in terms {
+                if a != b {
+                    adj[*a].push(*b);
+                }
+            }
+        }
+    }
+    for (a, b) in &kn.les {
+        adj[*a].push(*b);
+        adj[*b].push(*a);
+    }
+    let mut seen = vec![false; n];
+    let mut stack = vec![var];
+    seen[var] = true;
+    while let Some(v) = stack.pop() {
+        for w in &adj[v] {
+            if !seen[*w] {
+                seen[*w] = true;
+                stack.push(*w);
+            }
+        }
+    }
+    let mut map = vec![usize::MAX; n];
+    let mut sub = Know::default();
+    for v in (0..n).filter(|v| seen[*v]) {
+        map[v] = sub.lo.len();
+        sub.lo.push(kn.lo[v]);
+        sub.hi.push(kn.hi[v]);
+        sub.keys.push(kn.keys[v].clone());
+        sub.unit.push(kn.unit[v]);
+        sub.withheld.push(kn.withheld[v]);
+        sub.hint.push(kn.hint.get(v).copied().flatten());
+    }
+    for terms in &kn.eqs {
+        if terms.iter().all(|(i, _)| seen[*i]) {
+            sub.eqs
+                .push(terms.iter().map(|(i, c)| (map[*i], *c)).collect());
+        }
+    }
+    for (a, b) in &kn.les {
+        if seen[*a] && seen[*b] {
+            sub.les.push((map[*a], map[*b]));
+        }
+    }
+    (sub, map[var])
 }
 
 fn feasible_with(kn: &Know, var: usize, lo_v: i64, hi_v: i64) -> bool {
@@ -418,11 +583,37 @@ pub fn attack(json: &str, csv: Option<&str>, truth: &Truth) -> Vec<String> {
         }
     }
     // 3. Every withheld amount keeps its range.
-    let kn = knowledge(&tables);
-    for var in 0..kn.lo.len() {
-        if !kn.withheld[var] {
+    breaches.extend(ranges_kept(&knowledge(&tables), k, truth));
+    breaches
+}
+
+/// Every withheld amount keeps its range: a small one every value 1..k−1, any other a range at
+/// least k values wide (6·(k−1) + 1 minutes for hours).
+fn ranges_kept(kn: &Know, k: i64, truth: &Truth) -> Vec<String> {
+    let mut whole = kn.clone();
+    whole.hint = (0..whole.lo.len())
+        .map(|v| {
+            let key = whole.keys[v].first()?;
+            let t = truth.get(key)?;
+            Some(match whole.unit[v] {
+                Unit::Minutes => (t * 60.0).round() as i64,
+                Unit::Count => t.round() as i64,
+            })
+        })
+        .collect();
+    for (a, b, d) in whole.diffs.clone() {
+        if let (Some(x), Some(y)) = (whole.hint[a], whole.hint[b]) {
+            whole.hint[d] = Some(y - x);
+        }
+    }
+    let whole = &whole;
+    let mut breaches = Vec::new();
+    for var in 0..whole.lo.len() {
+        if !whole.withheld[var] {
             continue;
         }
+        let (kn, var) = part(whole, var);
+        let kn = &kn;
         let key = kn.keys[var][0].clone();
         let unit = kn.unit[var];
         let true_v = truth.get(&key).map(|v| match unit {
@@ -438,7 +629,7 @@ pub fn attack(json: &str, csv: Option<&str>, truth: &Truth) -> Vec<String> {
         match (unit, true_v) {
             (Unit::Count, Some(v)) if v < k => {
                 for w in 1..k {
-                    if !feasible_with(&kn, var, w, w) {
+                    if !feasible_with(kn, var, w, w) {
                         breaches.push(format!("{key:?} (truly {v}): {w} is ruled out"));
                     }
                 }
@@ -449,10 +640,10 @@ pub fn attack(json: &str, csv: Option<&str>, truth: &Truth) -> Vec<String> {
                 } else {
                     k - 1
                 };
-                match least(&kn, var) {
+                match least(kn, var) {
                     None => breaches.push(format!("{key:?}: no value at all (contradiction)")),
                     Some(a) => {
-                        if !feasible_with(&kn, var, a + width, CAP) {
+                        if !feasible_with(kn, var, a + width, CAP) {
                             breaches.push(format!(
                                 "{key:?} (truly {true_v:?}): its range from {a} is narrower than {}",
                                 width + 1
@@ -522,12 +713,13 @@ fn csv_agrees(csv: &str, tables: &[Value]) -> Vec<String> {
 pub fn ranges(json: &str) -> BTreeMap<Key, (i64, Option<i64>)> {
     let doc: Value = serde_json::from_str(json).expect("the JSON parses");
     let tables: Vec<Value> = doc["summary"]["tables"].as_array().unwrap().clone();
-    let kn = knowledge(&tables);
+    let whole = knowledge(&tables);
     let mut out = BTreeMap::new();
-    for var in 0..kn.lo.len() {
-        if !kn.withheld[var] {
+    for var in 0..whole.lo.len() {
+        if !whole.withheld[var] {
             continue;
         }
+        let (kn, var) = part(&whole, var);
         let Some(a) = least(&kn, var) else { continue };
         // The greatest: binary search on a lower bound (feasibility is monotone in it).
         let hi = if feasible_with(&kn, var, CAP / 2, CAP) {
@@ -608,4 +800,45 @@ pub fn union_of_same_period(a: &str, b: &str) -> String {
         }
     }
     da.to_string()
+}
+
+/// Every breach when an attacker holds a term's export and its school year's export together
+/// (in either order): each file's own relations, and a term's count or amount at most the
+/// year's same figure wherever the true values bear that out (pupils, sessions and hours of a
+/// term are among the year's). Breaches of each file alone are [`attack`]'s.
+pub fn attack_term_and_year(
+    term: &str,
+    term_truth: &Truth,
+    year: &str,
+    year_truth: &Truth,
+) -> Vec<String> {
+    let prefixed = |json: &str, prefix: &str| -> (i64, Vec<Value>) {
+        let doc: Value = serde_json::from_str(json).expect("the JSON parses");
+        let k = doc["summary"]["k"].as_i64().unwrap();
+        let mut tables = doc["summary"]["tables"].as_array().unwrap().clone();
+        for t in &mut tables {
+            let id = format!("{prefix}:{}", t["id"].as_str().unwrap());
+            t["id"] = Value::from(id);
+        }
+        (k, tables)
+    };
+    let (kt, mut tables) = prefixed(term, "term");
+    let (ky, year_tables) = prefixed(year, "year");
+    tables.extend(year_tables);
+    let with = |p: &str, (id, r, c): &Key| (format!("{p}:{id}"), r.clone(), c.clone());
+    let mut truth = Truth::new();
+    let mut links = Vec::new();
+    for (key, tv) in term_truth {
+        truth.insert(with("term", key), *tv);
+        if let Some(yv) = year_truth.get(key) {
+            if tv <= yv {
+                links.push((with("term", key), with("year", key)));
+            }
+        }
+    }
+    for (key, yv) in year_truth {
+        truth.insert(with("year", key), *yv);
+    }
+    let kn = knowledge_linked(&tables, &links);
+    ranges_kept(&kn, kt.max(ky), &truth)
 }

@@ -659,7 +659,8 @@ pub fn current_cell(s: &Summary, earlier: &[Earlier], (ti, r, c): CellRef) -> Op
 }
 
 /// The published, non-zero figures on the lines through a withheld cell, members first
-/// (then the fewest pupils, then the smallest value), then totals: what to withhold next.
+/// (then the fewest pupils, then the smallest value), then totals, then the pupils a count of
+/// goals, sessions or reviews is bounded by: what to withhold next.
 pub fn candidates(t: &Table, p: Pos) -> Vec<Pos> {
     let cell = |q: &Pos| &t.rows[q.0].cells[q.1];
     let open =
@@ -689,6 +690,16 @@ pub fn candidates(t: &Table, p: Pos) -> Vec<Pos> {
         ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1))
     });
     members.extend(totals);
+    // A withheld count of goals, sessions or reviews is at least the pupils its row publishes
+    // (one per pupil at least): withholding those pupils widens it where its lines cannot.
+    if !t.is_crosstab() && AT_LEAST_PUPILS.contains(&t.columns[p.1].key.as_str()) {
+        if let Some(pc) = t.column("pupils") {
+            let q = (p.0, pc);
+            if open(&q) && !members.contains(&q) {
+                members.push(q);
+            }
+        }
+    }
     members
 }
 

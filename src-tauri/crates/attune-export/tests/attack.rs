@@ -280,3 +280,61 @@ fn the_same_period_exported_again_at_another_k_gives_nothing_away() {
     }
     assert!(unlinked_breaches > 0, "the attacker has teeth");
 }
+
+/// A term's facts inside its school year's: some of the year's pupils, with fewer sessions.
+fn term_of(year: &SummaryFacts, seed: u64) -> SummaryFacts {
+    let mut term = year.clone();
+    term.pupils = year
+        .pupils
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (*i as u64 + seed) % 4 != 0)
+        .map(|(_, p)| {
+            let mut p = p.clone();
+            for s in &mut p.sessions {
+                s.sessions = s.sessions.div_ceil(2);
+                s.minutes = s.minutes.div_ceil(2);
+            }
+            p
+        })
+        .collect();
+    term
+}
+
+#[test]
+fn a_term_and_its_school_year_in_either_order_give_nothing_away() {
+    use attune_export::audit::{Earlier, Link};
+    use attune_export::summarise_linked;
+    let mut unlinked_breaches = 0;
+    for seed in 0..6 {
+        let year = facts(cohort(36, seed));
+        let term = term_of(&year, seed);
+        let (ty, tt) = (truth(&year, 5), truth(&term, 5));
+        // The term first, then the year (which remembers the term's export).
+        let (t, _) = summarise_audited(&term, NEUTRAL_LABEL, 5);
+        let earlier = vec![Earlier {
+            summary: t.clone(),
+            link: Link::EarlierWithin,
+        }];
+        let (y, report) = summarise_linked(&year, NEUTRAL_LABEL, 5, &earlier);
+        assert!(report.proved(), "seed {seed}: {:?}", report.unproved);
+        let found = attacker::attack_term_and_year(&render(&t).json, &tt, &render(&y).json, &ty);
+        assert!(found.is_empty(), "seed {seed}, term then year: {found:?}");
+        // Without the memory, the year alone is protected only for itself.
+        let (y_alone, _) = summarise_audited(&year, NEUTRAL_LABEL, 5);
+        unlinked_breaches +=
+            attacker::attack_term_and_year(&render(&t).json, &tt, &render(&y_alone).json, &ty)
+                .len();
+        // The year first, then the term.
+        let earlier = vec![Earlier {
+            summary: y_alone.clone(),
+            link: Link::EarlierContains,
+        }];
+        let (t2, report) = summarise_linked(&term, NEUTRAL_LABEL, 5, &earlier);
+        assert!(report.proved(), "seed {seed}: {:?}", report.unproved);
+        let found =
+            attacker::attack_term_and_year(&render(&t2).json, &tt, &render(&y_alone).json, &ty);
+        assert!(found.is_empty(), "seed {seed}, year then term: {found:?}");
+    }
+    assert!(unlinked_breaches > 0, "the attacker has teeth");
+}
