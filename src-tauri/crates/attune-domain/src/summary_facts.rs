@@ -1203,9 +1203,12 @@ pub fn record_published(
     let at = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();
+    // The same files exported again tell an attacker nothing new: kept once, so re-exporting
+    // does not make every later audit of the year longer.
     vault.conn()?.execute(
         "INSERT INTO published_summaries (start_year, term, k, exported_at, summary, figures) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE NOT EXISTS (SELECT 1 FROM published_summaries \
+           WHERE start_year = ?1 AND term IS ?2 AND k = ?3 AND summary = ?5 AND figures = ?6)",
         params![period.start_year, period.term, k, at, summary, figures],
     )?;
     Ok(())

@@ -509,6 +509,21 @@ fn an_export_writes_three_clean_files_and_is_audited() {
     assert!(matches!(e, Error::OutputExists(_)));
     assert_eq!(last_audit(&v).outcome, "failed");
     assert_eq!(read_dir(&out), written);
+    // The same export again, replacing its files: the same files, and the vault keeps what
+    // left the school once (a later audit carries nothing twice).
+    let kept = |v: &Vault| attune_export::earlier_exports(v, &period).unwrap().len();
+    assert_eq!(kept(&v), 1);
+    let replace = ExportOptions {
+        include_school_name: false,
+        replace_existing: true,
+    };
+    export(&v, &period, 5, &out, &replace, now()).unwrap();
+    assert_eq!(
+        read_dir(&out),
+        written,
+        "the same data at the same k, the same files"
+    );
+    assert_eq!(kept(&v), 1, "an identical export is kept once");
     let named = ExportOptions {
         include_school_name: true,
         replace_existing: true,
@@ -518,7 +533,6 @@ fn an_export_writes_three_clean_files_and_is_audited() {
     assert_eq!(again.len(), 3, "no temporary files left behind");
     let s = json::from_json(&again[2].1).unwrap();
     assert_eq!((s.label.as_str(), s.k), ("Hillside Primary", 7));
-
     // k below 3 is refused before anything is read or written.
     let e = export(
         &v,
