@@ -377,6 +377,28 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             .0)
         }),
     ));
+    // The exact audit's own time (issue 11), inside an export: the same files each run, so
+    // the vault keeps them once and every run audits against the same earlier exports.
+    out.push((
+        "summary_audit",
+        measure(summary_runs, |mode, _| {
+            let lead = &leads[mode as usize];
+            let options = attune_export::ExportOptions {
+                include_school_name: false,
+                replace_existing: true,
+            };
+            let (_, report) = attune_export::export_audited(
+                lead,
+                &period,
+                attune_export::DEFAULT_K,
+                c.scratch,
+                &options,
+                now(),
+            )
+            .map_err(export_error)?;
+            Ok(report.elapsed.as_secs_f64() * 1000.0)
+        }),
+    ));
     out.push((
         "search",
         measure(c.runs, |mode, _| {
@@ -517,6 +539,12 @@ const BUDGETS: &[Budget] = &[
     },
     Budget {
         op: "summary_export",
+        label: "≤ 1000 ms p95",
+        check: Some((true, 1000.0, false)),
+        read: false,
+    },
+    Budget {
+        op: "summary_audit",
         label: "≤ 1000 ms p95",
         check: Some((true, 1000.0, false)),
         read: false,
@@ -687,7 +715,14 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
             (Some(a), Some(b)) if b > 0.0 && pl.error.is_none() => Some(a / b),
             _ => None,
         };
-        let mut within = b.check.and_then(|(p95, limit, at_least)| {
+        // Issue 11: a 2,000-pupil school's summary may take up to 3 s.
+        let xl_summary = size == Size::Xl && b.op.starts_with("summary_");
+        let (check, label) = if xl_summary {
+            (b.check.map(|(p95, _, a)| (p95, 3000.0, a)), "≤ 3000 ms p95")
+        } else {
+            (b.check, b.label)
+        };
+        let mut within = check.and_then(|(p95, limit, at_least)| {
             let v = if p95 { e.p95() } else { e.median() }?;
             Some(if at_least { v >= limit } else { v <= limit })
         });
@@ -700,9 +735,9 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
             within = Some(false);
         }
         let budget = if b.read {
-            format!("{}, ratio ≤ 1.3", b.label)
+            format!("{label}, ratio ≤ 1.3")
         } else {
-            b.label.to_string()
+            label.to_string()
         };
         println!(
             "{:<20} {:>9} {:>9} {:>9} {:>9} {:>6} {:>8} {:>6} {:>8} {:<26} {:<6}",
