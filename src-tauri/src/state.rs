@@ -73,7 +73,7 @@ impl AppState {
         &self.vault_dir
     }
 
-    fn session(&self) -> std::sync::MutexGuard<'_, Option<Vault>> {
+    pub(crate) fn session(&self) -> std::sync::MutexGuard<'_, Option<Vault>> {
         // A panic while holding the lock must not leave the vault unusable or open.
         self.session.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -155,7 +155,8 @@ impl AppState {
     }
 
     /// Unlocks a backup with one of its own key slots and checks it end to end (its MAC, every
-    /// page's HMAC, integrity, the audit chain) without restoring anything. Works locked too.
+    /// page's HMAC, integrity, the audit chain) without restoring anything. Works locked too,
+    /// where wrong secrets are slowed and counted like wrong unlocks; audited when unlocked.
     pub fn open_backup(
         &self,
         path: &Path,
@@ -164,7 +165,24 @@ impl AppState {
         recovery_key: bool,
     ) -> CmdResult<BackupOpened> {
         let given = Given::new(secret, recovery_key)?;
-        let c = backup::open_backup(path, user_id, given.secret(), &mut OsRng, now())?;
+        // Checked before the session lock is taken, audited under it (a check takes seconds).
+        let unlocked = self.session().is_some();
+        let c = if unlocked {
+            let r = backup::open_backup(path, user_id, given.secret(), &mut OsRng, now());
+            if let Some(v) = self.session().as_ref() {
+                backup::audit_backup_check(v, path, r.is_ok(), now())?;
+            }
+            r?
+        } else {
+            backup::open_backup_locked(
+                path,
+                user_id,
+                given.secret(),
+                self.vault_dir(),
+                &mut OsRng,
+                now(),
+            )?
+        };
         Ok(BackupOpened {
             school: c.header.school.clone(),
             created_at: c.header.created_at.clone(),

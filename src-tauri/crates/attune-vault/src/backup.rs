@@ -1314,6 +1314,66 @@ pub fn open_backup(
     Ok(contents)
 }
 
+/// [`open_backup`] from the lock screen of the vault in `vault_dir`: guessing a passphrase
+/// against a backup file there is slowed and counted exactly like guessing it at unlock (the
+/// same `unlock-attempts.json`, the same waits), and each wrong secret enters that vault's
+/// audit chain at its next unlock (`unlock.backup_passphrase`, an unverified claim). A folder
+/// with no vault has no attempts to keep: the check runs unguarded.
+pub fn open_backup_locked(
+    file: &Path,
+    user_id: &str,
+    secret: Secret<'_>,
+    vault_dir: &Path,
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+) -> Result<BackupContents> {
+    let has_vault = ["keyslots", "keyslots.backup"]
+        .iter()
+        .any(|f| vault_dir.join(f).is_file());
+    if !has_vault {
+        return open_backup(file, user_id, secret, rng, now);
+    }
+    let mut attempts = Attempts::load(vault_dir);
+    let wait = attempts.retry_after(now.unix_timestamp());
+    if wait > 0 {
+        return Err(Error::Throttled {
+            retry_after_secs: wait,
+        });
+    }
+    match open_backup(file, user_id, secret, rng, now) {
+        Err(e @ (Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)) => {
+            let user_name = inspect(file)
+                .ok()
+                .and_then(|f| f.slots.user_slot(user_id).and_then(|s| s.name.clone()))
+                .unwrap_or_default();
+            let method = match secret {
+                Secret::Passphrase(_) => "backup_passphrase",
+                Secret::Recovery(_) => "backup_recovery_key",
+            };
+            attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
+            attempts.save(vault_dir)?;
+            Err(e)
+        }
+        other => other,
+    }
+}
+
+/// Audits a check of a backup file made inside a session ([`open_backup`]), as
+/// `backup.check` with the file's name and whether it opened.
+pub fn audit_backup_check(
+    vault: &Vault,
+    file: &Path,
+    opened: bool,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let outcome = if opened { "ok" } else { "failed" };
+    vault.audit("backup.check", Some(&name), outcome, now)
+}
+
 /// What opening the vault being replaced gives: its keys (per epoch) and its removals.
 type Authority = (Vec<(u64, VaultKey)>, Vec<crate::keyslots::Removal>);
 

@@ -610,3 +610,60 @@ fn the_fuzz_seed_corpora_still_parse() {
     }
     assert!(n >= 4, "{n} seeds");
 }
+
+/// Issue 12: checking a backup file from the lock screen is no unthrottled oracle for
+/// guessing a passphrase — wrong secrets are slowed like wrong unlocks (even the right one
+/// waits its turn), counted in the vault's own attempts file, and enter its audit chain; a
+/// check inside a session is audited there.
+#[test]
+fn checking_a_backup_while_locked_is_throttled_and_counted_like_unlock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let (v, _) = make_vault(&dir);
+    let out = tmp.path().join("b.attune-backup");
+    v.backup_to(&out, now()).unwrap();
+    v.lock("test", now());
+    let lead_id = lead_id(&dir);
+    let wrong = Passphrase::new("wrong wrong wrong wrong");
+    let check = |p: &Passphrase, at: time::OffsetDateTime| {
+        backup::open_backup_locked(&out, &lead_id, Secret::Passphrase(p), &dir, &mut rng(3), at)
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            check(&wrong, now()).unwrap_err().kind(),
+            ErrorKind::WrongPassphrase
+        );
+    }
+    // The sixth attempt waits, whatever it is: the right passphrase too.
+    let e = check(&lead(), now()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Throttled, "{e}");
+    // The wait is the unlock screen's own: unlocking now waits as well.
+    let e = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(9), now()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Throttled);
+    let later = now() + time::Duration::minutes(10);
+    let opened = check(&lead(), later).unwrap();
+    assert_eq!(opened.opened_as.name, "Ada Lovelace");
+
+    // The guesses are in the chain once the vault is unlocked.
+    let v = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(9), later).unwrap();
+    let failed =
+        attune_vault::audit::list(v.conn().unwrap(), Some("unlock.backup_passphrase"), 20).unwrap();
+    assert_eq!(failed.len(), 5);
+    assert!(failed.iter().all(|e| e.outcome == "failed"));
+
+    // Inside a session a check is audited with the file's name and how it went.
+    let r = backup::open_backup(
+        &out,
+        &lead_id,
+        Secret::Passphrase(&wrong),
+        &mut rng(4),
+        later,
+    );
+    backup::audit_backup_check(&v, &out, r.is_ok(), later).unwrap();
+    let e = attune_vault::audit::list(v.conn().unwrap(), Some("backup.check"), 5).unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        (e[0].outcome.as_str(), e[0].target.as_deref()),
+        ("failed", Some("b.attune-backup"))
+    );
+}
