@@ -852,6 +852,7 @@ fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
             "That handover pack holds content of a format this version of Attune does not know.",
         ));
     }
+    check_texts(c)?;
     for plan in &c.plans {
         let fw = frameworks
             .iter()
@@ -1157,6 +1158,182 @@ pub fn import_handover(
     tx.commit()?;
     wipe(&mut content);
     Ok(pupil)
+}
+
+/// The free text of a pack meets the limits typing meets (length, and no control characters
+/// but line breaks and tabs in text that may have them): a pack is another school's file,
+/// and what is refused at the keyboard is refused from a file. The pupil's own fields are
+/// checked as a new pupil's are ([`pupils::check_new`]).
+fn check_texts(c: &HandoverContent) -> Result<()> {
+    use crate::{plans, profile, records, reviews, store};
+    // (field, what, value, max, multiline)
+    let mut fields: Vec<(&str, &str, &str, usize, bool)> = Vec::new();
+    if let Some(p) = &c.profile {
+        for v in [
+            &p.strengths_interests,
+            &p.what_helps,
+            &p.what_does_not_help,
+            &p.stressors,
+            &p.calmers,
+            &p.story,
+            &p.starting_point,
+            &p.developmental_age_notes,
+        ] {
+            fields.push((
+                "profile",
+                "the profile",
+                v,
+                profile::MAX_PROFILE_FIELD_CHARS,
+                true,
+            ));
+        }
+    }
+    for a in &c.agency_advice {
+        fields.push(("agency", "the agency", &a.agency, 200, false));
+        fields.push(("source", "who gave the advice", &a.source, 200, false));
+        fields.push((
+            "advice",
+            "the advice",
+            &a.advice,
+            profile::MAX_PROFILE_FIELD_CHARS,
+            true,
+        ));
+    }
+    for t in &c.team {
+        fields.push(("team.name", "a team member's name", &t.name, 80, false));
+        fields.push(("team.role", "a team member's role", &t.role, 80, false));
+    }
+    for plan in &c.plans {
+        for g in &plan.goals {
+            fields.push((
+                "outcome",
+                "a goal's outcome",
+                &g.outcome,
+                plans::MAX_OUTCOME_CHARS,
+                true,
+            ));
+            fields.push((
+                "strategies",
+                "a goal's strategies",
+                &g.strategies,
+                2000,
+                true,
+            ));
+            fields.push(("who", "who does what", &g.who, 200, true));
+            fields.push(("how_often", "how often", &g.how_often, 200, false));
+        }
+        for r in &plan.reviews {
+            for x in &r.ratings {
+                fields.push((
+                    "evidence",
+                    "a review's evidence",
+                    &x.evidence,
+                    reviews::MAX_EVIDENCE_CHARS,
+                    true,
+                ));
+            }
+            for a in &r.amendments {
+                fields.push((
+                    "reason",
+                    "an amendment's reason",
+                    &a.reason,
+                    reviews::MAX_REASON_CHARS,
+                    true,
+                ));
+                fields.push((
+                    "text",
+                    "an amendment",
+                    &a.body,
+                    reviews::MAX_REVIEW_TEXT_CHARS,
+                    true,
+                ));
+            }
+        }
+    }
+    for s in &c.sessions {
+        fields.push((
+            "note",
+            "a session's note",
+            &s.note,
+            records::MAX_NOTE_CHARS,
+            true,
+        ));
+    }
+    for e in &c.chronology {
+        fields.push((
+            "description",
+            "what happened",
+            &e.description,
+            records::MAX_DESCRIPTION_CHARS,
+            true,
+        ));
+        if let Some(r) = &e.safeguarding_ref {
+            fields.push((
+                "safeguarding_ref",
+                "a safeguarding reference",
+                r,
+                records::MAX_SAFEGUARDING_REF_CHARS,
+                false,
+            ));
+        }
+    }
+    for s in &c.scores {
+        fields.push((
+            "completed_by",
+            "who completed a score",
+            &s.completed_by,
+            80,
+            false,
+        ));
+    }
+    for i in &c.indicators {
+        fields.push(("term_label", "a term's name", &i.term_label, 200, false));
+    }
+    for (field, what, value, max, multiline) in fields {
+        store::text(field, what, value, max, false, multiline).map_err(|e| in_pack(&e))?;
+    }
+    for plan in &c.plans {
+        for r in &plan.reviews {
+            let content: ReviewInput = serde_json::from_value(r.content.clone())
+                .map_err(|_| damaged("a review is unreadable"))?;
+            let mut texts: Vec<(&str, usize, bool)> = vec![
+                (&content.pupil_voice, reviews::MAX_REVIEW_TEXT_CHARS, true),
+                (
+                    &content.parent_carer_voice,
+                    reviews::MAX_REVIEW_TEXT_CHARS,
+                    true,
+                ),
+                (&content.working_well, reviews::MAX_REVIEW_TEXT_CHARS, true),
+                (&content.worried_about, reviews::MAX_REVIEW_TEXT_CHARS, true),
+                (
+                    &content.needs_to_happen,
+                    reviews::MAX_REVIEW_TEXT_CHARS,
+                    true,
+                ),
+                (&content.next_steps, reviews::MAX_REVIEW_TEXT_CHARS, true),
+            ];
+            for a in &content.attendees {
+                texts.push((&a.name, 100, false));
+                texts.push((&a.role, 100, false));
+            }
+            for g in &content.goals {
+                texts.push((&g.evidence, reviews::MAX_EVIDENCE_CHARS, true));
+            }
+            for (value, max, multiline) in texts {
+                store::text("review", "a review's text", value, max, false, multiline)
+                    .map_err(|e| in_pack(&e))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A text check's refusal, said of the pack rather than of a form.
+fn in_pack(e: &Error) -> Error {
+    Error::invalid(
+        "file",
+        format!("That handover pack cannot be imported: {e} Nothing was imported."),
+    )
 }
 
 /// Writes one review of an imported plan: as a draft first (the triggers refuse ratings for a

@@ -544,3 +544,48 @@ fn an_unknown_framework_is_refused_by_name() {
     assert_eq!(pupils_count(&dst), 0);
     let _ = pupils::existing_identifiers(&dst, now()).unwrap();
 }
+
+/// Issue 12: a pack is another school's file, and the sending school holds its own vault's
+/// key: text written straight into its database (past every form) must meet at import the
+/// checks typing meets — a control character in a session note, a chronology entry far over
+/// its length — and the pack is refused whole.
+#[test]
+fn text_written_past_the_forms_is_refused_at_import() {
+    for (what, sql) in [
+        (
+            "a control character",
+            "INSERT INTO sessions (pupil_id, held_on, minutes, kind, note, created_at)
+             VALUES (?1, '2026-11-02', 20, 'planned', 'Talked' || char(27) || '[2J about home',
+                     '2026-11-02T10:00:00Z')",
+        ),
+        (
+            "a description over 2000 characters",
+            "INSERT INTO chronology (pupil_id, occurred_on, kind, description, created_at)
+             VALUES (?1, '2026-11-02', 'other', printf('%.3000c', 'x'), '2026-11-02T10:00:00Z')",
+        ),
+    ] {
+        let (s, mut v) = school();
+        let ka = s.ka1_id.clone();
+        let (id, _) = full_pupil(&mut v, &ka, 424_242_424_242);
+        v.conn().unwrap().execute(sql, [id]).unwrap();
+        let (bytes, pass) =
+            handover::export_handover(&v, id, &frameworks(), &mut rng(11), now()).unwrap();
+        let (_t, mut dst) = school();
+        let e = handover::import_handover(
+            &mut dst,
+            &bytes,
+            pass.expose(),
+            None,
+            &frameworks(),
+            today(),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{what}: {e}");
+        assert!(
+            e.to_string().contains("handover pack cannot be imported"),
+            "{what}: {e}"
+        );
+        assert_eq!(pupils_count(&dst), 0, "{what}: nothing imported");
+    }
+}
