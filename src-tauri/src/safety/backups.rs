@@ -4,8 +4,7 @@
 use std::path::Path;
 
 use attune_vault::backup;
-use attune_vault::keyslots::Body;
-use attune_vault::{Passphrase, RecoveryKey, Role, Secret};
+use attune_vault::{Passphrase, RecoveryKey, Secret};
 use rand::rngs::OsRng;
 use time::{Date, OffsetDateTime};
 use zeroize::Zeroize;
@@ -124,23 +123,12 @@ impl AppState {
         self.auto_backups()
     }
 
-    /// The key-slot file of the vault in the app's folder (no key needed), if there is one.
-    fn current_vault(&self) -> Option<Body> {
-        [
-            self.vault_dir().join("keyslots"),
-            self.vault_dir().join("keyslots.backup"),
-        ]
-        .iter()
-        .find_map(|p| std::fs::read(p).ok().and_then(|b| Body::parse(&b).ok()))
-    }
-
     /// What a backup file says about itself, before any passphrase (works locked too). A damaged
     /// file or one that is not a backup is refused here, before anyone types anything.
     pub fn inspect_backup(&self, path: &Path) -> CmdResult<BackupSummary> {
         let f = backup::inspect(path)?;
-        let same_vault = self
-            .current_vault()
-            .map(|current| current.vault_id == f.header.vault_id);
+        let same_vault =
+            backup::vault_in(self.vault_dir()).map(|current| current.vault_id == f.header.vault_id);
         Ok(BackupSummary {
             path: path.display().to_string(),
             file_name: file_name(path),
@@ -209,35 +197,7 @@ impl AppState {
     ) -> CmdResult<RestoreDone> {
         let given = Given::new(secret, recovery_key)?;
         // Refuse at once what the restore would refuse, before the session is closed.
-        let f = backup::inspect(path)?;
-        let slot_role = f
-            .users()
-            .into_iter()
-            .find(|u| u.id == user_id)
-            .map(|u| u.role);
-        match slot_role {
-            None => {
-                return Err(attune_vault::Error::NotFound(
-                    "That user is not in this backup.".into(),
-                )
-                .into())
-            }
-            Some(Role::KeyAdult) => {
-                return Err(attune_vault::Error::NotPermitted(
-                    "only a strategic lead can restore a backup.".into(),
-                )
-                .into())
-            }
-            Some(Role::StrategicLead) => {}
-        }
-        if let Some(current) = self.current_vault() {
-            if current.vault_id != f.header.vault_id {
-                return Err(CommandError::invalid(format!(
-                    "That backup is of another vault ({}), not of this one ({}). Nothing was restored.",
-                    f.header.school, current.school
-                )));
-            }
-        }
+        backup::precheck_restore(path, self.vault_dir(), user_id)?;
         self.lock("restore");
         let r = backup::restore(
             path,

@@ -1314,6 +1314,48 @@ pub fn open_backup(
     Ok(contents)
 }
 
+/// The key-slot file of the vault in `vault_dir` (no key needed), if there is a readable one.
+pub fn vault_in(vault_dir: &Path) -> Option<Body> {
+    [
+        vault_dir.join("keyslots"),
+        vault_dir.join("keyslots.backup"),
+    ]
+    .iter()
+    .find_map(|p| fs::read(p).ok().and_then(|b| Body::parse(&b).ok()))
+}
+
+/// What [`restore`] would refuse before any key is derived, so the app can say so before it
+/// closes the session: a user the backup does not have, a key adult (only a strategic lead
+/// restores), and a backup of another vault than the one in `vault_dir`.
+pub fn precheck_restore(file: &Path, vault_dir: &Path, user_id: &str) -> Result<()> {
+    let f = inspect(file)?;
+    match f
+        .users()
+        .into_iter()
+        .find(|u| u.id == user_id)
+        .map(|u| u.role)
+    {
+        None => {
+            return Err(Error::NotFound("That user is not in this backup.".into()));
+        }
+        Some(Role::KeyAdult) => {
+            return Err(Error::NotPermitted(
+                "only a strategic lead can restore a backup.".into(),
+            ));
+        }
+        Some(Role::StrategicLead) => {}
+    }
+    if let Some(current) = vault_in(vault_dir) {
+        if current.vault_id != f.header.vault_id {
+            return Err(Error::InvalidInput(format!(
+                "That backup is of another vault ({}), not of this one ({}). Nothing was restored.",
+                f.header.school, current.school
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// [`open_backup`] from the lock screen of the vault in `vault_dir`: guessing a passphrase
 /// against a backup file there is slowed and counted exactly like guessing it at unlock (the
 /// same `unlock-attempts.json`, the same waits), and each wrong secret enters that vault's
