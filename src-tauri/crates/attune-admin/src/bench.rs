@@ -344,6 +344,10 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     let period = attune_export::Period::parse(SUMMARY_YEAR)?;
     let summary_runs = c.runs.min(10);
+    let options = attune_export::ExportOptions {
+        include_school_name: false,
+        replace_existing: true,
+    };
     out.push((
         "summary_preview",
         measure(summary_runs, |mode, _| {
@@ -359,10 +363,6 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
         "summary_export",
         measure(summary_runs, |mode, _| {
             let lead = &leads[mode as usize];
-            let options = attune_export::ExportOptions {
-                include_school_name: false,
-                replace_existing: true,
-            };
             Ok(timed(|| {
                 attune_export::export(
                     lead,
@@ -383,10 +383,6 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
         "summary_audit",
         measure(summary_runs, |mode, _| {
             let lead = &leads[mode as usize];
-            let options = attune_export::ExportOptions {
-                include_school_name: false,
-                replace_existing: true,
-            };
             let (_, report) = attune_export::export_audited(
                 lead,
                 &period,

@@ -1305,13 +1305,45 @@ pub fn open_backup(
     now: OffsetDateTime,
 ) -> Result<BackupContents> {
     let _ = (rng, now); // for a uniform API with unlocking; nothing random or dated here
-    let first = inspect(file)?;
-    let keys = unseal(&first, user_id, secret)?;
+    open_inspected(file, &inspect(file)?, user_id, secret)
+}
+
+/// [`open_backup`] of a file already read by [`inspect`].
+fn open_inspected(
+    file: &Path,
+    first: &BackupFile,
+    user_id: &str,
+    secret: Secret<'_>,
+) -> Result<BackupContents> {
+    let keys = unseal(first, user_id, secret)?;
     let scratch =
         TempDir::create(std::env::temp_dir().join(format!("attune-backup-check-{}", unique())))?;
     let (_, contents) =
-        unpack_and_check(file, &first, &keys, user_id, &scratch.path.join("vault.db"))?;
+        unpack_and_check(file, first, &keys, user_id, &scratch.path.join("vault.db"))?;
     Ok(contents)
+}
+
+/// Counts a wrong secret given for a backup file against the vault in `vault_dir` (its
+/// attempts file: the unlock screen's waits, and an unverified claim at the next unlock).
+fn count_backup_failure(
+    attempts: &mut Attempts,
+    vault_dir: &Path,
+    file: &BackupFile,
+    user_id: &str,
+    secret: Secret<'_>,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let user_name = file
+        .slots
+        .user_slot(user_id)
+        .and_then(|s| s.name.clone())
+        .unwrap_or_default();
+    let method = match secret {
+        Secret::Passphrase(_) => "backup_passphrase",
+        Secret::Recovery(_) => "backup_recovery_key",
+    };
+    attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
+    attempts.save(vault_dir)
 }
 
 /// The key-slot file of the vault in `vault_dir` (no key needed), if there is a readable one.
@@ -1382,18 +1414,10 @@ pub fn open_backup_locked(
             retry_after_secs: wait,
         });
     }
-    match open_backup(file, user_id, secret, rng, now) {
+    let first = inspect(file)?;
+    match open_inspected(file, &first, user_id, secret) {
         Err(e @ (Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)) => {
-            let user_name = inspect(file)
-                .ok()
-                .and_then(|f| f.slots.user_slot(user_id).and_then(|s| s.name.clone()))
-                .unwrap_or_default();
-            let method = match secret {
-                Secret::Passphrase(_) => "backup_passphrase",
-                Secret::Recovery(_) => "backup_recovery_key",
-            };
-            attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
-            attempts.save(vault_dir)?;
+            count_backup_failure(&mut attempts, vault_dir, &first, user_id, secret, now)?;
             Err(e)
         }
         other => other,
@@ -1551,12 +1575,7 @@ fn restore_inner(
     // The vault being replaced, opened with the same secret: its keys.
     let mut current_keys: Vec<(u64, VaultKey)> = Vec::new();
     if existing {
-        let current = [
-            vault_dir.join("keyslots"),
-            vault_dir.join("keyslots.backup"),
-        ]
-        .iter()
-        .find_map(|p| fs::read(p).ok().and_then(|b| Body::parse(&b).ok()));
+        let current = vault_in(vault_dir);
         if let Some(current) = &current {
             if current.vault_id != first.header.vault_id {
                 return Err(Error::InvalidInput(format!(
@@ -1567,15 +1586,6 @@ fn restore_inner(
                 )));
             }
         }
-        let user_name = first
-            .slots
-            .user_slot(user_id)
-            .and_then(|s| s.name.clone())
-            .unwrap_or_default();
-        let method = match secret {
-            Secret::Passphrase(_) => "backup_passphrase",
-            Secret::Recovery(_) => "backup_recovery_key",
-        };
         match authorise_over(current.as_ref(), user_id, secret) {
             Ok((keys, removed)) => {
                 current_keys = keys;
@@ -1587,13 +1597,7 @@ fn restore_inner(
                     .as_ref()
                     .is_some_and(|c| c.user_slot(user_id).is_none());
                 if unknown || matches!(e, Error::WrongPassphrase { .. } | Error::WrongRecoveryKey) {
-                    attempts.record_failure(
-                        now.unix_timestamp(),
-                        Some(user_id),
-                        &user_name,
-                        method,
-                    );
-                    attempts.save(vault_dir)?;
+                    count_backup_failure(&mut attempts, vault_dir, &first, user_id, secret, now)?;
                 }
                 return Err(e);
             }
@@ -1616,17 +1620,7 @@ fn restore_inner(
         Ok(k) => k,
         Err(e @ (Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)) => {
             if existing {
-                let user_name = first
-                    .slots
-                    .user_slot(user_id)
-                    .and_then(|s| s.name.clone())
-                    .unwrap_or_default();
-                let method = match secret {
-                    Secret::Passphrase(_) => "backup_passphrase",
-                    Secret::Recovery(_) => "backup_recovery_key",
-                };
-                attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
-                attempts.save(vault_dir)?;
+                count_backup_failure(&mut attempts, vault_dir, &first, user_id, secret, now)?;
             }
             return Err(e);
         }
