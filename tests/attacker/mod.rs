@@ -842,3 +842,15 @@ pub fn attack_term_and_year(
     let kn = knowledge_linked(&tables, &links);
     ranges_kept(&kn, kt.max(ky), &truth)
 }
+
+/// The breaches when an attacker who held `before` (one file, or the [`union_of_same_period`]
+/// of several) is given `now` of the same period as well: every figure withheld before stays
+/// withheld, with exactly the range it had.
+pub fn narrowed(before: &str, now: &str) -> Vec<String> {
+    let was = ranges(before);
+    let is = ranges(&union_of_same_period(before, now));
+    was.iter()
+        .filter(|(key, r)| is.get(*key) != Some(*r))
+        .map(|(key, r)| format!("{key:?}: was {r:?}, now {:?}", is.get(key)))
+        .collect()
+}

@@ -1,8 +1,9 @@
 //! Issue 11: the independent attacker (tests/attacker, none of the exporter's code) against
 //! summaries that `attune-admin export-summary` writes from `attune-admin demo` vaults — a
 //! school year, each of its terms, and each term held together with its year, exported one
-//! after the other in both orders — for several seeds at the small size (k = 5) and one at the
-//! large (k = 20, so that a 500-pupil school has groups small enough to withhold).
+//! after the other in both orders, then the year again at a larger k — for several seeds at
+//! the small size (k = 5) and one at the large (k = 20, so that a 500-pupil school has groups
+//! small enough to withhold).
 //!
 //! The test's own knowledge of the true figures comes from the vault's facts aggregated
 //! without disclosure control (`aggregate::summary`); the attacker sees only the files.
@@ -70,7 +71,7 @@ fn truth(dir: &Path, period: &str, k: u32) -> Truth {
 
 /// `export-summary` of `period` as the lead; the proved closing sentence is checked too.
 fn export(env: &Env, period: &str, k: u32) -> Exported {
-    let dir = env.files.join(period.replace(' ', "-"));
+    let dir = env.files.join(format!("{}-k{k}", period.replace(' ', "-")));
     let k_text = k.to_string();
     let out = env.run(
         &[
@@ -137,6 +138,16 @@ fn attack_demo(size: &str, seed: u64, order: Order, k: u32) -> usize {
                 "{size} seed {seed} {order:?}, {name} with {YEAR}: {b}"
             ));
         }
+    }
+    // The year again at a larger k (a second recipient's stricter rule): the file alone keeps
+    // its own k's property, and held with the first it narrows nothing that one left open.
+    let again = export(&env, YEAR, k + 2);
+    alone("the year again", &again, &mut breaches);
+    for b in attacker::narrowed(&year.json, &again.json) {
+        breaches.push(format!(
+            "{size} seed {seed}, {YEAR} at k {} after k {k}: {b}",
+            k + 2
+        ));
     }
     assert!(breaches.is_empty(), "{}", breaches.join("\n"));
     withheld

@@ -47,9 +47,19 @@ pub fn export_summary(
     v.lock("cli", now());
     let (files, audit) = result?;
     let closing = if audit.proved() {
-        format!(
+        let mut text = format!(
             "No figure stands for fewer than {k} pupils; none withheld can be worked out from the totals."
-        )
+        );
+        if audit.already_known > 0 {
+            text.push_str(&format!(
+                "\n{} withheld here {} already published, or narrowed as far, by an earlier export of \
+                 an overlapping period; this one tells nothing more about {}.",
+                figures(audit.already_known),
+                if audit.already_known == 1 { "was" } else { "were" },
+                if audit.already_known == 1 { "it" } else { "them" },
+            ));
+        }
+        text
     } else {
         let mut what: Vec<&str> = audit.unproved.iter().map(|u| u.what.as_str()).collect();
         what.dedup();
@@ -99,4 +109,13 @@ pub fn merge_summaries(files: &[PathBuf], out: &Path, force: bool) -> Result<()>
         report.files.html
     );
     Ok(())
+}
+
+/// "1 figure", "3 figures".
+fn figures(n: usize) -> String {
+    if n == 1 {
+        "1 figure".to_string()
+    } else {
+        format!("{n} figures")
+    }
 }

@@ -68,6 +68,10 @@ pub struct AuditReport {
     pub checked: usize,
     /// Those that could not be proved safe (empty: the audit proved the property).
     pub unproved: Vec<Unproved>,
+    /// Withheld figures an earlier export of an overlapping period already published, or
+    /// narrowed exactly as far: this export tells nothing more about them (and each of this
+    /// export's own is still safe in this file alone). Counted as proved.
+    pub already_known: usize,
     /// Assignments the solver returned that failed the exact check.
     pub rejected_witnesses: usize,
     /// The time the audit took (summed over every round of disclosure control).
@@ -105,6 +109,8 @@ struct System {
     cells: Vec<Vec<CellRef>>,
     measure: Vec<Measure>,
     withheld: Vec<bool>,
+    /// Each cell's variable.
+    index: BTreeMap<CellRef, usize>,
 }
 
 fn minutes_of(hours: f64) -> i64 {
@@ -351,6 +357,7 @@ fn build_linked(s: &Summary, groups: &[usize], earlier: &[Earlier], at_least_one
             var_of(sys, s, cr)
         });
     }
+    sys.index = index;
     sys
 }
 
@@ -540,6 +547,7 @@ fn restrict(sys: &System, vars: &[usize]) -> System {
         cells: Vec::new(),
         measure: Vec::new(),
         withheld: Vec::new(),
+        index: BTreeMap::new(),
     }
 }
 
@@ -598,8 +606,12 @@ pub fn audit(s: &Summary) -> AuditReport {
 /// (its cell's table index is past this summary's tables; see [`current_cell`]).
 pub fn audit_linked(s: &Summary, earlier: &[Earlier]) -> AuditReport {
     let started = Instant::now();
+    let current = s;
     let (all, groups) = combined(s, earlier);
     let s = &all;
+    // Built when first needed: what the earlier files alone told, and this file alone.
+    let mut before: Option<System> = None;
+    let mut alone: Option<System> = None;
     let sys = if earlier.is_empty() {
         build(s)
     } else {
@@ -622,6 +634,22 @@ pub fn audit_linked(s: &Summary, earlier: &[Earlier]) -> AuditReport {
         };
         let (ok, rejected) = safe(&sys, var, truth, k);
         report.rejected_witnesses += rejected;
+        if !ok && !earlier.is_empty() {
+            let before = before.get_or_insert_with(|| before_this(s, &groups, earlier));
+            let alone = alone.get_or_insert_with(|| build(current));
+            if adds_nothing(
+                &sys,
+                var,
+                before,
+                alone,
+                &groups,
+                truth,
+                i64::from(current.k),
+            ) {
+                report.already_known += sys.cells[var].len();
+                continue;
+            }
+        }
         if !ok {
             for cr in &sys.cells[var] {
                 report.unproved.push(Unproved {
@@ -633,6 +661,70 @@ pub fn audit_linked(s: &Summary, earlier: &[Earlier]) -> AuditReport {
     }
     report.elapsed = started.elapsed();
     report
+}
+
+/// What an attacker knew before this export (group 0 of a [`combined`] list): the same
+/// system with every figure of this export unknown. The lines and the links between the
+/// files stay, as they are facts about the data rather than about a file, so this knows at
+/// most what the earlier files told.
+fn before_this(s: &Summary, groups: &[usize], earlier: &[Earlier]) -> System {
+    let mut prior = s.clone();
+    for (ti, t) in prior.tables.iter_mut().enumerate() {
+        if groups[ti] != 0 {
+            continue;
+        }
+        let amounts: Vec<bool> = t.columns.iter().map(|c| c.kind.is_amount()).collect();
+        for row in &mut t.rows {
+            for (c, cell) in row.cells.iter_mut().enumerate() {
+                if amounts[c] {
+                    cell.status = CellStatus::Suppressed;
+                }
+            }
+        }
+    }
+    build_linked(&prior, groups, earlier, true)
+}
+
+/// A variable's exact range, each end a checked witness; `None` when the solver cannot say.
+fn exact_range(sys: &System, var: usize) -> Option<(i64, i64)> {
+    let lo = witness(sys, var, Want::Min).ok().flatten()?[var];
+    let hi = witness(sys, var, Want::Max).ok().flatten()?[var];
+    Some((lo, hi))
+}
+
+/// Whether a withheld figure that the files together narrow too far was already narrowed
+/// exactly as far before this export (`before`), and every cell of this export behind it
+/// keeps its own property in this file alone (`alone`): then this export adds nothing an
+/// attacker holding the earlier files did not have, and nothing it withholds more could
+/// take back what they published.
+fn adds_nothing(
+    sys: &System,
+    var: usize,
+    before: &System,
+    alone: &System,
+    groups: &[usize],
+    truth: Option<i64>,
+    k: i64,
+) -> bool {
+    let Some(&first) = sys.cells[var].first() else {
+        return false;
+    };
+    let Some(&then) = before.index.get(&first) else {
+        return false;
+    };
+    let (Some(now), Some(was)) = (exact_range(sys, var), exact_range(before, then)) else {
+        return false;
+    };
+    now == was
+        && sys.cells[var]
+            .iter()
+            .filter(|cr| groups[cr.0] == 0)
+            .all(|cr| {
+                alone
+                    .index
+                    .get(cr)
+                    .is_some_and(|&v| safe(alone, v, truth, k).0)
+            })
 }
 
 /// The cell of this export that an earlier export's cell (as [`audit_linked`] numbers it)

@@ -262,6 +262,19 @@ pub fn withheld_why(
             periods.join(", ")
         ));
     }
+    if report.already_known > 0 {
+        let n = report.already_known;
+        out.push(if n == 1 {
+            "1 withheld figure was already published, or narrowed as far, by an earlier export; \
+             this one tells nothing more about it."
+                .to_string()
+        } else {
+            format!(
+                "{n} withheld figures were already published, or narrowed as far, by an earlier \
+                 export; this one tells nothing more about them."
+            )
+        });
+    }
     if report.proved() {
         out.push(format!("An exact check with whole numbers proved that no withheld figure can be worked out: each small one could still be any number from 1 to {}, and each other one lies in a range at least {k} wide.", k - 1));
     } else {

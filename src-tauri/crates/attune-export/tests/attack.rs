@@ -281,6 +281,50 @@ fn the_same_period_exported_again_at_another_k_gives_nothing_away() {
     assert!(unlinked_breaches > 0, "the attacker has teeth");
 }
 
+#[test]
+fn a_larger_k_after_a_smaller_one_tells_nothing_more() {
+    use attune_export::audit::{Earlier, Link};
+    use attune_export::summarise_linked;
+    let (mut already_known, mut unlinked) = (0, 0);
+    for seed in 0..4 {
+        let f = facts(cohort(30 + 5 * seed as usize, seed));
+        let (a, _) = summarise_audited(&f, NEUTRAL_LABEL, 3);
+        let mut earlier = vec![Earlier {
+            summary: a.clone(),
+            link: Link::Same,
+        }];
+        let mut held = render(&a).json;
+        for k in [5, 7] {
+            let (b, report) = summarise_linked(&f, NEUTRAL_LABEL, k, &earlier);
+            assert!(report.proved(), "seed {seed} k {k}: {:?}", report.unproved);
+            already_known += report.already_known;
+            let out = render(&b);
+            // The file alone keeps its own k's property for whoever receives only it.
+            let alone = attack(&out.json, Some(&out.csv), &truth(&f, k));
+            assert!(alone.is_empty(), "seed {seed} k {k} alone: {alone:?}");
+            // Held with every earlier file, it narrows nothing they left open.
+            let found = attacker::narrowed(&held, &out.json);
+            assert!(found.is_empty(), "seed {seed} k {k}: {found:?}");
+            // Without the vault's memory of the earlier files, the same export may.
+            let (c, _) = summarise_audited(&f, NEUTRAL_LABEL, k);
+            unlinked += attacker::narrowed(&held, &render(&c).json).len();
+            held = attacker::union_of_same_period(&held, &out.json);
+            earlier.push(Earlier {
+                summary: b,
+                link: Link::Same,
+            });
+        }
+    }
+    assert!(
+        already_known > 0,
+        "the earlier files narrowed some figure the later k withholds"
+    );
+    assert!(
+        unlinked > 0,
+        "the oracle has teeth: unlinked exports narrow what the earlier files left open"
+    );
+}
+
 /// A term's facts inside its school year's: some of the year's pupils, with fewer sessions.
 fn term_of(year: &SummaryFacts, seed: u64) -> SummaryFacts {
     let mut term = year.clone();
