@@ -1053,7 +1053,85 @@ impl Vault {
             let outcome = if outcome.is_ok() { "ok" } else { "failed" };
             self.audit("backup.create", Some(name), outcome, now)?;
         }
+        // A job that began before a user was removed wrote their slot into its file: it
+        // goes, and a fresh one is written in its place.
+        if self.purge_removed_users_files(now).0 > 0 {
+            if let Err(e) = self.auto_backup_after_purge(now) {
+                self.audit("backup.create", Some(&e.to_string()), "failed", now)?;
+            }
+        }
         prune_auto_backups(&self.auto_backup_dir(), keep)
+    }
+
+    /// Deletes each automatic backup whose key slots still hold a removed user's slot (it
+    /// would open with that user's passphrase), and each `<vault>.replaced-*` folder (a vault
+    /// a restore set aside) whose key slots do. Judged by the files' own slots, so whatever
+    /// left one behind is caught: a removal that stopped half-way (a full disk), a backup
+    /// being written while a user was removed, a restore that carried backups across. Runs
+    /// after a removal, at every unlock and after every automatic backup; audited as
+    /// `backup.purge` (how many) and `vault.purge_replaced` (which folder). Returns how many
+    /// backups and folders it deleted.
+    pub(crate) fn purge_removed_users_files(&self, now: OffsetDateTime) -> (u32, u32) {
+        let removed: Vec<String> = self
+            .slots
+            .record
+            .as_ref()
+            .map(|r| r.removed.iter().map(|x| x.user_id.clone()).collect())
+            .unwrap_or_default();
+        if removed.is_empty() {
+            return (0, 0);
+        }
+        let holds_removed = |ids: &[String]| ids.iter().any(|u| removed.contains(u));
+        let dir = self.auto_backup_dir();
+        let mut backups = 0u32;
+        if let Ok(entries) = fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.is_file()
+                    && slot_users(&p).is_some_and(|ids| holds_removed(&ids))
+                    && fs::remove_file(&p).is_ok()
+                {
+                    backups += 1;
+                }
+            }
+            if backups > 0 {
+                let _ = fsutil::sync_dir(&dir);
+                let _ = self.audit("backup.purge", Some(&backups.to_string()), "ok", now);
+            }
+        }
+        let mut folders = 0u32;
+        let parent = folder_of(&self.paths.dir);
+        let prefix = self
+            .paths
+            .dir
+            .file_name()
+            .map(|n| format!("{}.replaced-", n.to_string_lossy()));
+        if let (Some(prefix), Ok(entries)) = (prefix, fs::read_dir(&parent)) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let p = e.path();
+                if !name.starts_with(&prefix) || !p.is_dir() {
+                    continue;
+                }
+                let users: Vec<String> = vault_in(&p)
+                    .map(|b| {
+                        b.slots
+                            .iter()
+                            .filter(|s| s.kind == SlotKind::User)
+                            .filter_map(|s| s.user_id.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if holds_removed(&users) && fs::remove_dir_all(&p).is_ok() {
+                    folders += 1;
+                    let _ = self.audit("vault.purge_replaced", Some(&name), "ok", now);
+                }
+            }
+            if folders > 0 {
+                let _ = fsutil::sync_dir(&parent);
+            }
+        }
+        (backups, folders)
     }
 }
 
@@ -1346,6 +1424,40 @@ fn count_backup_failure(
     attempts.save(vault_dir)
 }
 
+/// The users whose key slot a backup file holds, from its key slots alone: the first few
+/// kilobytes are read, never the database inside. `None` when the file is not a backup whose
+/// slots can be read.
+pub(crate) fn slot_users(file: &Path) -> Option<Vec<String>> {
+    let mut f = BufReader::new(File::open(file).ok()?);
+    let mut magic = [0u8; 16];
+    f.read_exact(&mut magic).ok()?;
+    if &magic != MAGIC {
+        return None;
+    }
+    let mut n = [0u8; 4];
+    f.read_exact(&mut n).ok()?;
+    let h = u32::from_le_bytes(n);
+    if h > MAX_HEADER_BYTES {
+        return None;
+    }
+    io::copy(&mut (&mut f).take(u64::from(h)), &mut io::sink()).ok()?;
+    f.read_exact(&mut n).ok()?;
+    let s = u32::from_le_bytes(n);
+    if s > MAX_SLOT_BYTES {
+        return None;
+    }
+    let mut slot_bytes = vec![0u8; s as usize];
+    f.read_exact(&mut slot_bytes).ok()?;
+    let body = Body::parse(&slot_bytes).ok()?;
+    Some(
+        body.slots
+            .iter()
+            .filter(|s| s.kind == SlotKind::User)
+            .filter_map(|s| s.user_id.clone())
+            .collect(),
+    )
+}
+
 /// The key-slot file of the vault in `vault_dir` (no key needed), if there is a readable one.
 pub fn vault_in(vault_dir: &Path) -> Option<Body> {
     [
@@ -1419,6 +1531,22 @@ pub fn open_backup_locked(
         Err(e @ (Error::WrongPassphrase { .. } | Error::WrongRecoveryKey)) => {
             count_backup_failure(&mut attempts, vault_dir, &first, user_id, secret, now)?;
             Err(e)
+        }
+        Ok(contents) => {
+            // Opened: kept as a claim for the audit chain at the next unlock (there is no
+            // vault key here to audit with).
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let user_name = first
+                .slots
+                .user_slot(user_id)
+                .and_then(|s| s.name.clone())
+                .unwrap_or_default();
+            attempts.record_backup_opened(now.unix_timestamp(), user_id, &user_name, &name);
+            attempts.save(vault_dir)?;
+            Ok(contents)
         }
         other => other,
     }
@@ -1730,6 +1858,10 @@ fn restore_inner(
             let _ = fsutil::sync_dir(vault_dir);
             let _ = fsutil::sync_dir(a);
         }
+    }
+    if moved_auto_backups {
+        // Those the vault it replaced still had that a removed user's passphrase opens.
+        vault.purge_removed_users_files(now);
     }
     drop(old_lock);
     Ok(Restored {

@@ -77,12 +77,17 @@ pub struct Reading {
 }
 
 /// The failure methods Attune itself writes.
-const METHODS: [&str; 4] = [
+const METHODS: [&str; 5] = [
     "passphrase",
     "recovery_key",
     "backup_passphrase",
     "backup_recovery_key",
+    BACKUP_OPENED,
 ];
+
+/// The method of a claim that is not a failure: a backup file opened from the lock screen
+/// (entered as `backup.check`, outcome `ok`, with the file's name).
+pub const BACKUP_OPENED: &str = "backup_opened";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingEntry {
@@ -90,6 +95,9 @@ pub struct PendingEntry {
     pub user_id: Option<String>,
     pub user_name: String,
     pub method: String,
+    /// The backup file's name, for a [`BACKUP_OPENED`] claim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
 }
 
 pub fn path(dir: &Path) -> PathBuf {
@@ -188,6 +196,9 @@ impl Attempts {
             } else if !METHODS.contains(&p.method.as_str())
                 || p.user_name.chars().count() > 80
                 || p.user_name.chars().any(char::is_control)
+                || p.file
+                    .as_deref()
+                    .is_some_and(|f| f.chars().count() > 255 || f.chars().any(char::is_control))
                 || p.user_id.as_deref().is_some_and(|u| {
                     u.len() > 64 || !u.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
                 })
@@ -232,7 +243,36 @@ impl Attempts {
             user_id: user_id.map(str::to_string),
             user_name: user_name.to_string(),
             method: method.to_string(),
+            file: None,
         });
+        self.trim();
+    }
+
+    /// A backup file opened from the lock screen: no wait changes (the right secret does not
+    /// end one), and the claim enters the audit chain at the next unlock.
+    pub fn record_backup_opened(
+        &mut self,
+        now_unix: i64,
+        user_id: &str,
+        user_name: &str,
+        file: &str,
+    ) {
+        self.pending.push(PendingEntry {
+            at_unix: now_unix,
+            user_id: Some(user_id.to_string()),
+            user_name: user_name.to_string(),
+            method: BACKUP_OPENED.to_string(),
+            file: Some(
+                file.chars()
+                    .take(255)
+                    .map(|c| if c.is_control() { '?' } else { c })
+                    .collect(),
+            ),
+        });
+        self.trim();
+    }
+
+    fn trim(&mut self) {
         if self.pending.len() > MAX_PENDING {
             let excess = self.pending.len() - MAX_PENDING;
             self.pending.drain(..excess);

@@ -27,7 +27,7 @@ use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
 
 use crate::strength;
-use crate::throttle::Attempts;
+use crate::throttle::{self, Attempts};
 use crate::SecureRng;
 
 pub const DEFAULT_AUTO_LOCK_MINUTES: u32 = 5;
@@ -611,6 +611,8 @@ impl Vault {
             .map(|r| r.removed.clone())
             .unwrap_or_default();
         vault.reapply_removals(removed, rng, now)?;
+        // Whatever still opens with a removed user's passphrase beside the vault goes.
+        vault.purge_removed_users_files(now);
         let anchor_problem =
             vault.anchor_problem(record.as_ref().and_then(|r| r.anchor.as_ref()))?;
 
@@ -618,21 +620,37 @@ impl Vault {
         // unverified claims they are.
         attempts.pending.clear();
         let tx = vault.conn.transaction()?;
+        let mut failures = 0usize;
         for p in &reading.claims {
             let at = OffsetDateTime::from_unix_timestamp(p.at_unix).unwrap_or(now);
+            let (action, target, outcome) = if p.method == throttle::BACKUP_OPENED {
+                let file = p.file.as_deref().unwrap_or("");
+                (
+                    "backup.check".to_string(),
+                    format!("{file} (from the lock screen; {UNVERIFIED_CLAIM})"),
+                    "ok",
+                )
+            } else {
+                failures += 1;
+                (
+                    format!("unlock.{}", p.method),
+                    UNVERIFIED_CLAIM.to_string(),
+                    "failed",
+                )
+            };
             audit::append(
                 &tx,
                 &NewEntry {
                     at,
                     actor_id: p.user_id.as_deref(),
                     actor_name: &p.user_name,
-                    action: &format!("unlock.{}", p.method),
-                    target: Some(UNVERIFIED_CLAIM),
-                    outcome: "failed",
+                    action: &action,
+                    target: Some(&target),
+                    outcome,
                 },
             )?;
         }
-        if !reading.claims.is_empty() {
+        if failures > 0 {
             audit::append(
                 &tx,
                 &NewEntry {
@@ -640,10 +658,7 @@ impl Vault {
                     actor_id: None,
                     actor_name: "Attune",
                     action: "unlock.attempts_file",
-                    target: Some(&format!(
-                        "{} unverified failed attempt(s)",
-                        reading.claims.len()
-                    )),
+                    target: Some(&format!("{failures} unverified failed attempt(s)",)),
                     outcome: "claimed",
                 },
             )?;
@@ -1241,21 +1256,12 @@ impl Vault {
         Ok(())
     }
 
-    /// After a removal: delete every automatic backup (each opens with the removed user's
-    /// passphrase) and write one fresh one under the new key. A failure to write the fresh
-    /// one is a warning, not a failed removal.
+    /// After a removal: delete every automatic backup and set-aside vault that opens with the
+    /// removed user's passphrase ([`Vault::purge_removed_users_files`]) and write one fresh
+    /// backup under the new key. A failure to write the fresh one is a warning, not a failed
+    /// removal.
     fn purge_auto_backups(&mut self, now: OffsetDateTime) {
-        let dir = self.auto_backup_dir();
-        let mut purged = 0u32;
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for e in entries.flatten() {
-                if e.path().is_file() && std::fs::remove_file(e.path()).is_ok() {
-                    purged += 1;
-                }
-            }
-            let _ = fsutil::sync_dir(&dir);
-        }
-        let _ = self.audit("backup.purge", Some(&purged.to_string()), "ok", now);
+        self.purge_removed_users_files(now);
         if let Err(e) = self.auto_backup_after_purge(now) {
             self.warnings.push(format!(
                 "The automatic backups made before the removal were deleted, but a fresh one could not be written: {e}"

@@ -650,6 +650,17 @@ fn checking_a_backup_while_locked_is_throttled_and_counted_like_unlock() {
         attune_vault::audit::list(v.conn().unwrap(), Some("unlock.backup_passphrase"), 20).unwrap();
     assert_eq!(failed.len(), 5);
     assert!(failed.iter().all(|e| e.outcome == "failed"));
+    // So is the check that opened it, as the claim it is, with the file's name.
+    let opened = attune_vault::audit::list(v.conn().unwrap(), Some("backup.check"), 5).unwrap();
+    assert_eq!(opened.len(), 1, "{opened:?}");
+    assert_eq!(opened[0].outcome, "ok");
+    assert_eq!(opened[0].actor_id.as_deref(), Some(lead_id.as_str()));
+    let target = opened[0].target.as_deref().unwrap_or("");
+    assert!(
+        target.starts_with("b.attune-backup (from the lock screen;")
+            && target.contains("unverified"),
+        "{target}"
+    );
 
     // Inside a session a check is audited with the file's name and how it went.
     let r = backup::open_backup(
@@ -661,7 +672,7 @@ fn checking_a_backup_while_locked_is_throttled_and_counted_like_unlock() {
     );
     backup::audit_backup_check(&v, &out, r.is_ok(), later).unwrap();
     let e = attune_vault::audit::list(v.conn().unwrap(), Some("backup.check"), 5).unwrap();
-    assert_eq!(e.len(), 1);
+    assert_eq!(e.len(), 2);
     assert_eq!(
         (e[0].outcome.as_str(), e[0].target.as_deref()),
         ("failed", Some("b.attune-backup"))

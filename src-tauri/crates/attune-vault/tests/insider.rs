@@ -423,3 +423,132 @@ fn only_a_strategic_lead_takes_the_whole_vault_out() {
         .unwrap();
     assert_eq!(on, "1");
 }
+
+/// Every file and folder under `root` that `pass` opens: key-slot files of vaults (kept or
+/// set aside) and backup files (their key slots, read without any code of the vault's).
+fn opened_by(root: &Path, pass: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            let body = if name == "keyslots" || name == "keyslots.backup" {
+                Body::parse(&std::fs::read(&p).unwrap()).ok()
+            } else if name.ends_with(".attune-backup") {
+                backup::inspect(&p).ok().map(|f| f.slots)
+            } else {
+                None
+            };
+            if body.is_some_and(|b| opens_any(&b, pass)) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_backup_being_written_while_a_user_is_removed_does_not_keep_their_slot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let (mut v, _) = make_vault(&dir);
+    let cal = add_cal(&mut v);
+    // The automatic backup starts (its snapshot and slots taken) before the removal and
+    // finishes after it.
+    let yesterday = now() - time::Duration::days(1);
+    let job = v.auto_backup_job(yesterday).unwrap().unwrap();
+    v.remove_user(&cal.id, &mut rng(4), now()).unwrap();
+    let written = job.run(yesterday);
+    assert!(written.is_ok(), "{written:?}");
+    drop(job);
+    let name = backups_in(&dir)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .find(|n| n.contains("-11-21"))
+        .expect("the job wrote its file");
+    v.finish_auto_backup(Some((&name, &written)), 7, now())
+        .unwrap();
+    assert_eq!(opened_by(tmp.path(), CAL_PASS), Vec::<PathBuf>::new());
+    let after = backups_in(&dir);
+    assert!(!after.is_empty(), "a fresh backup stands in its place");
+    for b in &after {
+        assert!(opens_any(&backup::inspect(b).unwrap().slots, LEAD_PASS));
+    }
+}
+
+#[test]
+fn an_old_backup_left_in_the_folder_is_purged_at_the_next_unlock() {
+    // Whatever left it there — a removal stopped by a full disk before its purge, a copy put
+    // back by hand — a backup a removed user's passphrase opens does not survive an unlock.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let (mut v, _) = make_vault(&dir);
+    let cal = add_cal(&mut v);
+    v.auto_backup_if_due(now() - time::Duration::days(2), 7)
+        .unwrap()
+        .unwrap();
+    let old = backups_in(&dir).remove(0);
+    let kept = tmp.path().join("kept-by-cal.bin");
+    std::fs::copy(&old, &kept).unwrap();
+    v.remove_user(&cal.id, &mut rng(4), now()).unwrap();
+    let lead_id = v.session().user.id.clone();
+    v.lock("test", now());
+    std::fs::copy(&kept, &old).unwrap();
+    std::fs::remove_file(&kept).unwrap();
+    assert_eq!(opened_by(tmp.path(), CAL_PASS), vec![old.clone()]);
+
+    let v = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(7), now()).unwrap();
+    assert_eq!(opened_by(tmp.path(), CAL_PASS), Vec::<PathBuf>::new());
+    let log = attune_vault::audit::list(v.conn().unwrap(), Some("backup.purge"), 5).unwrap();
+    assert_eq!(log[0].target.as_deref(), Some("1"), "{log:?}");
+    assert!(
+        !backups_in(&dir).is_empty(),
+        "the backup made after the removal stays"
+    );
+}
+
+#[test]
+fn a_vault_set_aside_by_a_restore_goes_when_a_user_it_holds_is_removed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let (mut v, _) = make_vault(&dir);
+    let cal = add_cal(&mut v);
+    let lead_id = v.session().user.id.clone();
+    let usb = tmp.path().join("usb.attune-backup");
+    v.backup_to(&usb, now()).unwrap();
+    v.lock("test", now());
+    let r = backup::restore(
+        &usb,
+        &dir,
+        &lead_id,
+        Secret::Passphrase(&lead()),
+        &mut rng(5),
+        now(),
+    )
+    .unwrap();
+    let aside = r
+        .replaced
+        .clone()
+        .expect("the vault it replaced is kept aside");
+    assert!(opened_by(tmp.path(), CAL_PASS)
+        .iter()
+        .any(|p| p.starts_with(&aside)));
+    let mut v = r.vault;
+    // The USB stick is the lead's to keep; everything beside the vault is checked.
+    std::fs::remove_file(&usb).unwrap();
+    v.remove_user(&cal.id, &mut rng(6), now()).unwrap();
+    assert_eq!(opened_by(tmp.path(), CAL_PASS), Vec::<PathBuf>::new());
+    assert!(!aside.exists());
+    let log =
+        attune_vault::audit::list(v.conn().unwrap(), Some("vault.purge_replaced"), 5).unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    v.lock("test", now());
+    let v = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(7), now()).unwrap();
+    assert!(v.verify().unwrap().is_empty());
+}
