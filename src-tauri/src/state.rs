@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use attune_vault::backup::BackupCanceller;
-use attune_vault::{recovery, Passphrase, RecoveryKey, Role, Vault, VaultStatus};
+use attune_vault::{recovery, Action, Passphrase, RecoveryKey, Role, Vault, VaultStatus};
 use rand::rngs::OsRng;
 use time::OffsetDateTime;
 use zeroize::Zeroize;
@@ -318,7 +318,7 @@ impl AppState {
                     return;
                 }
                 Err(_) => {
-                    let _ = v.audit("backup.create", None, "failed", now);
+                    let _ = v.audit(Action::BackupCreate, None, "failed", now);
                     self.auto_backup_done(today);
                     return;
                 }

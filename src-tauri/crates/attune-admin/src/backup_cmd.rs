@@ -7,7 +7,7 @@ use std::path::Path;
 
 use attune_vault::audit::{self, NewEntry};
 use attune_vault::backup::{self, BackupFile, RecordCounts};
-use attune_vault::{Passphrase, RecoveryKey, Role, Secret, UserInfo};
+use attune_vault::{Action, Passphrase, RecoveryKey, Role, Secret, UserInfo};
 use rand::rngs::OsRng;
 
 use crate::error::{Error, Result};
@@ -243,7 +243,7 @@ pub fn crash_writer(cli: &Cli, payload_bytes: usize, max: Option<u64>) -> Result
                 at: now(),
                 actor_id: Some(&user.id),
                 actor_name: &user.name,
-                action: "crash_probe.write",
+                action: Action::CrashProbeWrite,
                 target: Some(&target),
                 outcome: "ok",
             },

@@ -17,7 +17,9 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attune_vault::{Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus};
+use attune_vault::{
+    Action, Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus,
+};
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
 use time::OffsetDateTime;
@@ -775,7 +777,7 @@ fn run(cli: Cli) -> Result<()> {
             let v = open(&cli)?;
             let problems = v.verify()?;
             v.audit(
-                "vault.verify",
+                Action::VaultVerify,
                 None,
                 if problems.is_empty() { "ok" } else { "failed" },
                 now(),

@@ -18,7 +18,7 @@
 //!   refuses with `must_set_passphrase`).
 
 use attune_vault::audit::{self, NewEntry};
-use attune_vault::{Role, UserInfo, Vault};
+use attune_vault::{Action, Role, UserInfo, Vault};
 use rusqlite::{Connection, OptionalExtension};
 use time::OffsetDateTime;
 
@@ -44,7 +44,7 @@ pub fn actor(vault: &Vault) -> Result<UserInfo> {
 /// Refuses (and audits the refusal of) anyone but a strategic lead.
 pub fn require_lead(
     vault: &Vault,
-    action: &str,
+    action: Action,
     target: Option<&str>,
     what: &str,
     now: OffsetDateTime,
@@ -79,7 +79,7 @@ pub fn may_see(conn: &Connection, user: &UserInfo, pupil_id: i64) -> Result<Opti
 pub fn require_pupil(
     vault: &Vault,
     pupil_id: i64,
-    action: &str,
+    action: Action,
     now: OffsetDateTime,
 ) -> Result<UserInfo> {
     let user = actor(vault)?;
@@ -147,7 +147,7 @@ pub fn require_record(
     vault: &Vault,
     table: RecordTable,
     record_id: i64,
-    action: &str,
+    action: Action,
     now: OffsetDateTime,
 ) -> Result<(UserInfo, i64)> {
     let user = actor(vault)?;
@@ -176,7 +176,7 @@ pub fn require_record(
 pub fn record(
     conn: &Connection,
     user: &UserInfo,
-    action: &str,
+    action: Action,
     target: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<()> {

@@ -1,7 +1,7 @@
 //! The audit log as the strategic lead reads it: filtered lists and the chain's check.
 
 use attune_vault::audit::{self, AuditEntry};
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::named_params;
 use time::{Duration, OffsetDateTime};
 
@@ -22,7 +22,7 @@ pub fn audit_entries(
     query: &AuditQuery,
     now: OffsetDateTime,
 ) -> Result<Vec<AuditEntry>> {
-    let user = access::require_lead(vault, "audit.view", None, "read the audit log", now)?;
+    let user = access::require_lead(vault, Action::AuditView, None, "read the audit log", now)?;
     let conn = vault.conn()?;
     let mut stmt = conn.prepare(
         "SELECT seq, at, actor_id, actor_name, action, target, outcome FROM audit_log
@@ -53,17 +53,17 @@ pub fn audit_entries(
         },
     )?;
     let out = rows.collect::<std::result::Result<Vec<_>, _>>()?;
-    access::record(conn, &user, "audit.view", None, now)?;
+    access::record(conn, &user, Action::AuditView, None, now)?;
     Ok(out)
 }
 
 /// Walks the hash chain (strategic lead only) and names the first broken entry. Audited as
 /// `audit.verify` with the outcome `ok` or `failed`.
 pub fn verify_audit(vault: &Vault, now: OffsetDateTime) -> Result<AuditVerification> {
-    access::require_lead(vault, "audit.verify", None, "check the audit log", now)?;
+    access::require_lead(vault, Action::AuditVerify, None, "check the audit log", now)?;
     let broken = audit::verify(vault.conn()?)?;
     vault.audit(
-        "audit.verify",
+        Action::AuditVerify,
         None,
         if broken.is_none() { "ok" } else { "failed" },
         now,

@@ -6,7 +6,7 @@
 //! them are provisional. Saving or deleting a calendar recomputes the future review dates of
 //! every active plan (past dates are kept).
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, Connection};
 use time::{Date, Month, OffsetDateTime};
 
@@ -74,7 +74,7 @@ pub fn save_school_calendar(
     let label = calendar.year_label.trim().to_string();
     let user = access::require_lead(
         vault,
-        "calendar.update",
+        Action::CalendarUpdate,
         Some(&label),
         "change the school's term dates",
         now,
@@ -97,7 +97,7 @@ pub fn save_school_calendar(
         params![label, serde_json::to_string(&cal)?, ts(now), user.id],
     )?;
     plans::recompute_all(&tx, today)?;
-    access::record(&tx, &user, "calendar.update", Some(&label), now)?;
+    access::record(&tx, &user, Action::CalendarUpdate, Some(&label), now)?;
     let view = {
         let (calendars, defaults) = effective(&tx, today)?;
         CalendarsView {
@@ -119,7 +119,7 @@ pub fn delete_school_calendar(
 ) -> Result<CalendarsView> {
     let user = access::require_lead(
         vault,
-        "calendar.delete",
+        Action::CalendarDelete,
         Some(year_label),
         "change the school's term dates",
         now,
@@ -135,7 +135,7 @@ pub fn delete_school_calendar(
         ));
     }
     plans::recompute_all(&tx, today)?;
-    access::record(&tx, &user, "calendar.delete", Some(year_label), now)?;
+    access::record(&tx, &user, Action::CalendarDelete, Some(year_label), now)?;
     let view = {
         let (calendars, defaults) = effective(&tx, today)?;
         CalendarsView {

@@ -58,7 +58,7 @@
 use std::fmt;
 
 use attune_vault::kdf::{self, KdfParams};
-use attune_vault::{ErrorKind, SecureRng, Vault};
+use attune_vault::{Action, ErrorKind, SecureRng, Vault};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -179,7 +179,7 @@ pub fn inspect_in_session<'a>(
 ) -> Result<HandoverFile<'a>> {
     access::require_lead(
         vault,
-        "handover.import",
+        Action::HandoverImport,
         None,
         "import a handover pack",
         now,
@@ -811,19 +811,19 @@ pub fn export_handover(
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
-        "handover.export",
+        Action::HandoverExport,
         Some(&target),
         "export a handover pack",
         now,
     )?;
-    access::require_pupil(vault, pupil_id, "handover.export", now)?;
+    access::require_pupil(vault, pupil_id, Action::HandoverExport, now)?;
     let conn = vault.conn()?;
     let content = gather(conn, pupil_id)?;
     let json = Zeroizing::new(serde_json::to_vec(&content)?);
     drop(content);
     let pass = HandoverPassphrase::generate(rng);
     let bytes = seal(&json, &pass, rng, now.date())?;
-    access::record(conn, &user, "handover.export", Some(&target), now)?;
+    access::record(conn, &user, Action::HandoverExport, Some(&target), now)?;
     Ok((bytes, pass))
 }
 
@@ -942,7 +942,7 @@ pub fn import_handover(
 ) -> Result<Pupil> {
     let user = access::require_lead(
         vault,
-        "handover.import",
+        Action::HandoverImport,
         None,
         "import a handover pack",
         now,
@@ -950,7 +950,7 @@ pub fn import_handover(
     let plain = match open_file(bytes, passphrase_text) {
         Ok(p) => p,
         Err(e) => {
-            let _ = vault.audit("handover.import", None, "failed", now);
+            let _ = vault.audit(Action::HandoverImport, None, "failed", now);
             return Err(e);
         }
     };
@@ -1153,7 +1153,7 @@ pub fn import_handover(
         pupils::set_assignment(&tx, id, Some(k), today, &user)?;
     }
     let target = access::target(id, None);
-    access::record(&tx, &user, "handover.import", Some(&target), now)?;
+    access::record(&tx, &user, Action::HandoverImport, Some(&target), now)?;
     let pupil = pupils::load(&tx, id)?;
     tx.commit()?;
     wipe(&mut content);

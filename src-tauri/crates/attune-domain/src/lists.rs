@@ -6,7 +6,7 @@
 //! has it, in the same transaction. Labels are matched case-insensitively when a pupil is saved
 //! or imported and stored as the list spells them.
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
@@ -68,7 +68,7 @@ pub fn add_list_item(
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
-        "list.add",
+        Action::ListAdd,
         Some(list.as_str()),
         "change the school's lists",
         now,
@@ -86,7 +86,7 @@ pub fn add_list_item(
          VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM list_items WHERE list = ?1))",
         params![list.as_str(), label],
     )?;
-    access::record(&tx, &user, "list.add", Some(list.as_str()), now)?;
+    access::record(&tx, &user, Action::ListAdd, Some(list.as_str()), now)?;
     tx.commit()?;
     Ok(())
 }
@@ -101,7 +101,7 @@ pub fn rename_list_item(
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
-        "list.rename",
+        Action::ListRename,
         Some(list.as_str()),
         "change the school's lists",
         now,
@@ -143,7 +143,7 @@ pub fn rename_list_item(
             params![old, new],
         )?;
     }
-    access::record(&tx, &user, "list.rename", Some(list.as_str()), now)?;
+    access::record(&tx, &user, Action::ListRename, Some(list.as_str()), now)?;
     tx.commit()?;
     Ok(())
 }

@@ -21,7 +21,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -451,7 +451,7 @@ pub fn preview_update(
 ) -> Result<UpdatePreview> {
     access::require_lead(
         vault,
-        "pupil.update",
+        Action::PupilUpdate,
         None,
         "update pupils from the MIS",
         now,
@@ -488,7 +488,7 @@ pub fn apply_update(
 ) -> Result<UpdateOutcome> {
     let user = access::require_lead(
         vault,
-        "pupil.update",
+        Action::PupilUpdate,
         None,
         "update pupils from the MIS",
         now,
@@ -543,7 +543,7 @@ pub fn apply_update(
         access::record(
             &tx,
             &user,
-            "pupil.update",
+            Action::PupilUpdate,
             Some(&access::target(c.pupil_id, None)),
             now,
         )?;
@@ -555,7 +555,7 @@ pub fn apply_update(
             access::record(
                 &tx,
                 &user,
-                "pupil.import",
+                Action::PupilImport,
                 Some(&access::target(id, None)),
                 now,
             )?;
@@ -571,7 +571,7 @@ pub fn apply_update(
             access::record(
                 &tx,
                 &user,
-                "pupil.leave",
+                Action::PupilLeave,
                 Some(&access::target(*id, None)),
                 now,
             )?;

@@ -36,7 +36,7 @@
 
 use std::collections::BTreeMap;
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::named_params;
 use serde::{Deserialize, Serialize};
 use time::{Date, Duration, OffsetDateTime};
@@ -200,7 +200,7 @@ pub fn overview(
 ) -> Result<Overview> {
     let user = access::require_lead(
         vault,
-        "overview.view",
+        Action::OverviewView,
         None,
         "see the overview of every caseload",
         now,
@@ -295,7 +295,7 @@ pub fn overview(
                 .unwrap_or_default(),
         )
     });
-    access::record(conn, &user, "overview.view", None, now)?;
+    access::record(conn, &user, Action::OverviewView, None, now)?;
     Ok(Overview {
         due_weeks: query.due_weeks,
         session_weeks: query.session_weeks,

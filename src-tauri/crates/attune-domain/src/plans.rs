@@ -7,7 +7,7 @@
 //! the vault ([`crate::calendars`]); changing the cadence or the calendars recomputes dates from
 //! today on and keeps earlier ones ([`schedule::recompute`]), and dates already held are kept.
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use time::{Date, Month, OffsetDateTime};
 
@@ -237,7 +237,7 @@ pub fn start_plan(
     today: Date,
     now: OffsetDateTime,
 ) -> Result<PlanView> {
-    let user = access::require_pupil(vault, pupil_id, "plan.create", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::PlanCreate, now)?;
     let fw = framework(frameworks, input.framework_id.as_deref())?;
     let (earliest, latest) = (add_years(input.start, 2), add_years(input.start, 3));
     if input.horizon_end < earliest || input.horizon_end > latest {
@@ -282,7 +282,7 @@ pub fn start_plan(
     access::record(
         &tx,
         &user,
-        "plan.create",
+        Action::PlanCreate,
         Some(&access::target(pupil_id, Some(("plan", id)))),
         now,
     )?;
@@ -355,12 +355,12 @@ pub fn get_plan(
     now: OffsetDateTime,
 ) -> Result<PlanView> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "plan.view", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanView, now)?;
     let v = view(vault.conn()?, plan_id, frameworks, today)?;
     access::record(
         vault.conn()?,
         &user,
-        "plan.view",
+        Action::PlanView,
         Some(&access::target(pupil_id, Some(("plan", plan_id)))),
         now,
     )?;
@@ -378,7 +378,7 @@ pub fn change_cadence(
     now: OffsetDateTime,
 ) -> Result<PlanView> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "plan.update", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanUpdate, now)?;
     cadence
         .validate()
         .map_err(|e| Error::invalid("cadence", store::capitalise(&e.to_string()) + "."))?;
@@ -396,7 +396,7 @@ pub fn change_cadence(
     access::record(
         &tx,
         &user,
-        "plan.update",
+        Action::PlanUpdate,
         Some(&access::target(pupil_id, Some(("plan", plan_id)))),
         now,
     )?;
@@ -408,7 +408,7 @@ pub fn change_cadence(
 /// Closes a plan (kept as history), so another can be started. Audited as `plan.close`.
 pub fn close_plan(vault: &mut Vault, plan_id: i64, now: OffsetDateTime) -> Result<()> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "plan.close", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanClose, now)?;
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute(
         "UPDATE plans SET status = 'closed', closed_at = ?2 WHERE id = ?1 AND status = 'active'",
@@ -417,7 +417,7 @@ pub fn close_plan(vault: &mut Vault, plan_id: i64, now: OffsetDateTime) -> Resul
     access::record(
         &tx,
         &user,
-        "plan.close",
+        Action::PlanClose,
         Some(&access::target(pupil_id, Some(("plan", plan_id)))),
         now,
     )?;
@@ -439,7 +439,7 @@ pub fn renew_plan(
     now: OffsetDateTime,
 ) -> Result<PlanView> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "plan.renew", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanRenew, now)?;
     let old = plan_row(vault.conn()?, plan_id)?;
     if old.status != PlanStatus::Active {
         return Err(Error::invalid(
@@ -553,25 +553,31 @@ pub fn renew_plan(
     access::record(
         &tx,
         &user,
-        "plan.close",
+        Action::PlanClose,
         Some(&target(("plan", plan_id))),
         now,
     )?;
     access::record(
         &tx,
         &user,
-        "plan.create",
+        Action::PlanCreate,
         Some(&target(("plan", new_id))),
         now,
     )?;
     for (g, checked) in &carried {
         let id = insert_goal(&tx, new_id, g, checked, now)?;
-        access::record(&tx, &user, "goal.create", Some(&target(("goal", id))), now)?;
+        access::record(
+            &tx,
+            &user,
+            Action::GoalCreate,
+            Some(&target(("goal", id))),
+            now,
+        )?;
     }
     access::record(
         &tx,
         &user,
-        "plan.renew",
+        Action::PlanRenew,
         Some(&target(("plan", new_id))),
         now,
     )?;
@@ -711,7 +717,7 @@ pub fn add_goal(
     now: OffsetDateTime,
 ) -> Result<Goal> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "goal.create", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::GoalCreate, now)?;
     let p = plan_row(vault.conn()?, plan_id)?;
     if p.status != PlanStatus::Active {
         return Err(Error::invalid("plan", "This plan is closed."));
@@ -722,7 +728,7 @@ pub fn add_goal(
     access::record(
         &tx,
         &user,
-        "goal.create",
+        Action::GoalCreate,
         Some(&access::target(pupil_id, Some(("goal", id)))),
         now,
     )?;
@@ -740,7 +746,7 @@ pub fn update_goal(
     now: OffsetDateTime,
 ) -> Result<Goal> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Goal, goal_id, "goal.update", now)?;
+        access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalUpdate, now)?;
     let plan_id: i64 =
         vault
             .conn()?
@@ -772,7 +778,7 @@ pub fn update_goal(
     access::record(
         &tx,
         &user,
-        "goal.update",
+        Action::GoalUpdate,
         Some(&access::target(pupil_id, Some(("goal", goal_id)))),
         now,
     )?;
@@ -789,7 +795,7 @@ pub fn set_goal_status(
     now: OffsetDateTime,
 ) -> Result<()> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Goal, goal_id, "goal.update", now)?;
+        access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalUpdate, now)?;
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute(
         "UPDATE goals SET status = ?2, updated_at = ?3 WHERE id = ?1",
@@ -798,7 +804,7 @@ pub fn set_goal_status(
     access::record(
         &tx,
         &user,
-        "goal.update",
+        Action::GoalUpdate,
         Some(&access::target(pupil_id, Some(("goal", goal_id)))),
         now,
     )?;

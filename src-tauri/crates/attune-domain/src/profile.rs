@@ -1,6 +1,6 @@
 //! A pupil's profile ("about me"), outside-agency advice and TouchBase team.
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, Connection, OptionalExtension};
 use time::OffsetDateTime;
 
@@ -48,7 +48,7 @@ pub fn save_profile(
     profile: &Profile,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let user = access::require_pupil(vault, pupil_id, "profile.update", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::ProfileUpdate, now)?;
     let f = |field: &str, what: &str, v: &str| {
         store::text(field, what, v, MAX_PROFILE_FIELD_CHARS, false, true)
     };
@@ -107,7 +107,7 @@ pub fn save_profile(
     access::record(
         &tx,
         &user,
-        "profile.update",
+        Action::ProfileUpdate,
         Some(&access::target(pupil_id, None)),
         now,
     )?;
@@ -141,7 +141,7 @@ pub fn add_agency_advice(
     input: &AgencyAdviceInput,
     now: OffsetDateTime,
 ) -> Result<i64> {
-    let user = access::require_pupil(vault, pupil_id, "advice.create", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::AdviceCreate, now)?;
     let source = store::text(
         "source",
         "who gave the advice",
@@ -174,7 +174,7 @@ pub fn add_agency_advice(
     access::record(
         &tx,
         &user,
-        "advice.create",
+        Action::AdviceCreate,
         Some(&access::target(pupil_id, Some(("advice", id)))),
         now,
     )?;
@@ -188,7 +188,7 @@ pub fn delete_agency_advice(vault: &mut Vault, advice_id: i64, now: OffsetDateTi
         vault,
         RecordTable::AgencyAdvice,
         advice_id,
-        "advice.delete",
+        Action::AdviceDelete,
         now,
     )?;
     let tx = vault.conn_mut()?.transaction()?;
@@ -196,7 +196,7 @@ pub fn delete_agency_advice(vault: &mut Vault, advice_id: i64, now: OffsetDateTi
     access::record(
         &tx,
         &user,
-        "advice.delete",
+        Action::AdviceDelete,
         Some(&access::target(pupil_id, Some(("advice", advice_id)))),
         now,
     )?;
@@ -225,7 +225,7 @@ pub fn set_team(
     members: &[TeamMemberInput],
     now: OffsetDateTime,
 ) -> Result<Vec<TeamMember>> {
-    let user = access::require_pupil(vault, pupil_id, "team.update", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::TeamUpdate, now)?;
     if members.len() > MAX_TEAM {
         return Err(Error::invalid(
             "team",
@@ -264,7 +264,7 @@ pub fn set_team(
     access::record(
         &tx,
         &user,
-        "team.update",
+        Action::TeamUpdate,
         Some(&access::target(pupil_id, None)),
         now,
     )?;

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use attune_vault::{Role, UserInfo, Vault};
+use attune_vault::{Action, Role, UserInfo, Vault};
 use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction};
 use time::{Date, OffsetDateTime};
 
@@ -223,7 +223,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: OffsetDateTime) -> 
 /// Adds a pupil (strategic lead only). A wrong identifier is refused with what is wrong
 /// ("UPN: check letter should be K, not M."); one already in the vault is a duplicate.
 pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: OffsetDateTime) -> Result<Pupil> {
-    let user = access::require_lead(vault, "pupil.create", None, "add a pupil", now)?;
+    let user = access::require_lead(vault, Action::PupilCreate, None, "add a pupil", now)?;
     let c = check(vault.conn()?, input, now.date())?;
     check_identifiers_free(vault.conn()?, &c.identifiers, None)?;
     let tx = vault.conn_mut()?.transaction()?;
@@ -231,7 +231,7 @@ pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: OffsetDateTime) -> 
     access::record(
         &tx,
         &user,
-        "pupil.create",
+        Action::PupilCreate,
         Some(&access::target(id, None)),
         now,
     )?;
@@ -249,7 +249,7 @@ pub fn update_pupil(
 ) -> Result<Pupil> {
     let user = access::require_lead(
         vault,
-        "pupil.update",
+        Action::PupilUpdate,
         Some(&access::target(pupil_id, None)),
         "edit a pupil's details",
         now,
@@ -281,7 +281,7 @@ pub fn update_pupil(
     access::record(
         &tx,
         &user,
-        "pupil.update",
+        Action::PupilUpdate,
         Some(&access::target(pupil_id, None)),
         now,
     )?;
@@ -311,7 +311,7 @@ pub fn assign_key_adult(
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
-        "pupil.assign",
+        Action::PupilAssign,
         Some(&target),
         "assign key adults",
         now,
@@ -337,7 +337,7 @@ pub fn assign_key_adult(
     }
     let tx = vault.conn_mut()?.transaction()?;
     set_assignment(&tx, pupil_id, key_adult_id, from, &user)?;
-    access::record(&tx, &user, "pupil.assign", Some(&target), now)?;
+    access::record(&tx, &user, Action::PupilAssign, Some(&target), now)?;
     tx.commit()?;
     Ok(())
 }
@@ -386,7 +386,7 @@ pub fn mark_left(
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
-        "pupil.leave",
+        Action::PupilLeave,
         Some(&target),
         "mark a pupil as left",
         now,
@@ -399,7 +399,7 @@ pub fn mark_left(
         "UPDATE pupils SET status = 'left', left_on = ?2, updated_at = ?3 WHERE id = ?1",
         params![pupil_id, d2s(left_on), ts(now)],
     )?;
-    access::record(&tx, &user, "pupil.leave", Some(&target), now)?;
+    access::record(&tx, &user, Action::PupilLeave, Some(&target), now)?;
     tx.commit()?;
     Ok(())
 }
@@ -410,7 +410,7 @@ pub fn archive_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> R
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
-        "pupil.archive",
+        Action::PupilArchive,
         Some(&target),
         "archive a pupil",
         now,
@@ -426,7 +426,7 @@ pub fn archive_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> R
         "UPDATE plans SET status = 'closed', closed_at = ?2 WHERE pupil_id = ?1 AND status = 'active'",
         params![pupil_id, ts(now)],
     )?;
-    access::record(&tx, &user, "pupil.archive", Some(&target), now)?;
+    access::record(&tx, &user, Action::PupilArchive, Some(&target), now)?;
     tx.commit()?;
     Ok(())
 }
@@ -505,12 +505,12 @@ fn year_label(code: &str) -> String {
 
 /// A pupil's core record (audited as `pupil.view`).
 pub fn get_pupil(vault: &Vault, pupil_id: i64, now: OffsetDateTime) -> Result<Pupil> {
-    let user = access::require_pupil(vault, pupil_id, "pupil.view", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::PupilView, now)?;
     let p = load(vault.conn()?, pupil_id)?;
     access::record(
         vault.conn()?,
         &user,
-        "pupil.view",
+        Action::PupilView,
         Some(&access::target(pupil_id, None)),
         now,
     )?;
@@ -547,7 +547,7 @@ pub fn open_pupil(
     today: Date,
     now: OffsetDateTime,
 ) -> Result<PupilRecord> {
-    let user = access::require_pupil(vault, pupil_id, "pupil.view", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::PupilView, now)?;
     let conn = vault.conn()?;
     let (sessions, session_count) = records::load_sessions(conn, pupil_id, session_limit)?;
     let rec = PupilRecord {
@@ -566,7 +566,7 @@ pub fn open_pupil(
     access::record(
         conn,
         &user,
-        "pupil.view",
+        Action::PupilView,
         Some(&access::target(pupil_id, None)),
         now,
     )?;
@@ -642,14 +642,14 @@ pub fn caseload(
         }
         CaseloadSort::LastSession => out.sort_by_key(|r| (r.last_session, name_key(r))),
     }
-    access::record(conn, &user, "caseload.view", None, now)?;
+    access::record(conn, &user, Action::CaseloadView, None, now)?;
     Ok(out)
 }
 
 /// The normalised value of every identifier in the vault, for [`crate::import::parse`]'s
 /// duplicate check (strategic lead only).
 pub fn existing_identifiers(vault: &Vault, now: OffsetDateTime) -> Result<HashSet<String>> {
-    access::require_lead(vault, "pupil.import", None, "import pupils", now)?;
+    access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;
     let mut stmt = vault
         .conn()?
         .prepare("SELECT value FROM pupil_identifiers")?;

@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, Connection, OptionalExtension};
 use time::{Date, Duration, OffsetDateTime};
 
@@ -120,7 +120,7 @@ pub fn log_session(
     input: &SessionInput,
     now: OffsetDateTime,
 ) -> Result<SessionEntry> {
-    let user = access::require_pupil(vault, pupil_id, "session.create", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::SessionCreate, now)?;
     if !(1..=MAX_SESSION_MINUTES).contains(&input.minutes) {
         return Err(Error::invalid(
             "minutes",
@@ -151,7 +151,7 @@ pub fn log_session(
     access::record(
         &tx,
         &user,
-        "session.create",
+        Action::SessionCreate,
         Some(&access::target(pupil_id, Some(("session", id)))),
         now,
     )?;
@@ -171,12 +171,12 @@ pub fn list_sessions(
     limit: u32,
     now: OffsetDateTime,
 ) -> Result<Vec<SessionEntry>> {
-    let user = access::require_pupil(vault, pupil_id, "session.list", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::SessionList, now)?;
     let (list, _) = load_sessions(vault.conn()?, pupil_id, limit)?;
     access::record(
         vault.conn()?,
         &user,
-        "session.list",
+        Action::SessionList,
         Some(&access::target(pupil_id, None)),
         now,
     )?;
@@ -221,7 +221,7 @@ pub fn add_chronology_event(
     input: &ChronologyInput,
     now: OffsetDateTime,
 ) -> Result<ChronologyEvent> {
-    let user = access::require_pupil(vault, pupil_id, "chronology.create", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::ChronologyCreate, now)?;
     let description = store::text(
         "description",
         "what happened",
@@ -255,7 +255,7 @@ pub fn add_chronology_event(
     access::record(
         &tx,
         &user,
-        "chronology.create",
+        Action::ChronologyCreate,
         Some(&access::target(pupil_id, Some(("chronology", id)))),
         now,
     )?;
@@ -384,7 +384,7 @@ pub fn add_score(
     input: &ScoreInput,
     now: OffsetDateTime,
 ) -> Result<InstrumentScore> {
-    let user = access::require_pupil(vault, pupil_id, "score.create", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::ScoreCreate, now)?;
     let (subscale, score, stage) = check_score(input)?;
     let completed_by = store::text(
         "completed_by",
@@ -421,7 +421,7 @@ pub fn add_score(
     access::record(
         &tx,
         &user,
-        "score.create",
+        Action::ScoreCreate,
         Some(&access::target(pupil_id, Some(("score", id)))),
         now,
     )?;
@@ -539,14 +539,14 @@ pub fn set_indicators(
     input: &IndicatorsInput,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let user = access::require_pupil(vault, pupil_id, "indicators.update", now)?;
+    let user = access::require_pupil(vault, pupil_id, Action::IndicatorsUpdate, now)?;
     let c = check_indicators(input)?;
     let tx = vault.conn_mut()?.transaction()?;
     upsert_indicators(&tx, pupil_id, &c, &user.id, now)?;
     access::record(
         &tx,
         &user,
-        "indicators.update",
+        Action::IndicatorsUpdate,
         Some(&access::target(pupil_id, None)),
         now,
     )?;
@@ -576,7 +576,7 @@ pub fn import_indicators_csv(
 ) -> Result<IndicatorImportOutcome> {
     let user = access::require_lead(
         vault,
-        "indicators.import",
+        Action::IndicatorsImport,
         None,
         "import termly indicators",
         now,
@@ -730,7 +730,7 @@ pub fn import_indicators_csv(
     access::record(
         &tx,
         &user,
-        "indicators.import",
+        Action::IndicatorsImport,
         Some(&format!("rows:{}", good.len())),
         now,
     )?;

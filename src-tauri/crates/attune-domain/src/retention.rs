@@ -33,8 +33,9 @@
 //! never held content, and the hash chain must stay intact. The erasure itself is audited as
 //! `pupil.erase` with the numeric target, not what was erased.
 
-use attune_vault::Vault;
-use rusqlite::{params, OptionalExtension};
+use attune_vault::settings::{self, Setting};
+use attune_vault::{Action, Vault};
+use rusqlite::OptionalExtension;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use ts_rs::TS;
@@ -49,8 +50,6 @@ use crate::store::{get_date, get_enum};
 pub const DEFAULT_RETENTION_YEARS: u32 = 7;
 /// The longest period that can be set.
 pub const MAX_RETENTION_YEARS: u32 = 100;
-
-const SETTING: &str = "retention_years";
 
 /// A pupil whose retention period has ended, for the strategic lead to decide on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -112,14 +111,7 @@ pub fn retention_due_rows(
 /// The school's retention period in years (any signed-in user may read it).
 pub fn retention_years(vault: &Vault) -> Result<u32> {
     access::actor(vault)?;
-    let v: Option<String> = vault
-        .conn()?
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [SETTING],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let v = settings::read(vault.conn()?, Setting::RetentionYears)?;
     Ok(v.and_then(|v| v.parse().ok())
         .filter(|y| (1..=MAX_RETENTION_YEARS).contains(y))
         .unwrap_or(DEFAULT_RETENTION_YEARS))
@@ -130,7 +122,7 @@ pub fn retention_years(vault: &Vault) -> Result<u32> {
 pub fn set_retention_years(vault: &mut Vault, years: u32, now: OffsetDateTime) -> Result<()> {
     let user = access::require_lead(
         vault,
-        "settings.retention",
+        Action::SettingsRetention,
         None,
         "set the retention period",
         now,
@@ -142,15 +134,11 @@ pub fn set_retention_years(vault: &mut Vault, years: u32, now: OffsetDateTime) -
         ));
     }
     let tx = vault.conn_mut()?.transaction()?;
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![SETTING, years.to_string()],
-    )?;
+    settings::write(&tx, Setting::RetentionYears, &years.to_string())?;
     access::record(
         &tx,
         &user,
-        "settings.retention",
+        Action::SettingsRetention,
         Some(&years.to_string()),
         now,
     )?;
@@ -167,7 +155,7 @@ pub fn retention_due(
 ) -> Result<Vec<RetentionCandidate>> {
     let user = access::require_lead(
         vault,
-        "retention.view",
+        Action::RetentionView,
         None,
         "see the pupils due for a retention decision",
         now,
@@ -192,7 +180,7 @@ pub fn retention_due(
             });
         }
     }
-    access::record(conn, &user, "retention.view", None, now)?;
+    access::record(conn, &user, Action::RetentionView, None, now)?;
     Ok(out)
 }
 
@@ -204,7 +192,13 @@ const DRAFT_KINDS: &[&str] = &["pupil", "profile", "session", "chronology", "sco
 /// Audited as `pupil.erase` (target `pupil:<id>`); a refusal is audited too.
 pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Result<()> {
     let target = access::target(pupil_id, None);
-    let user = access::require_lead(vault, "pupil.erase", Some(&target), "erase a pupil", now)?;
+    let user = access::require_lead(
+        vault,
+        Action::PupilErase,
+        Some(&target),
+        "erase a pupil",
+        now,
+    )?;
     let status: Option<PupilStatus> = vault
         .conn()?
         .query_row("SELECT status FROM pupils WHERE id = ?1", [pupil_id], |r| {
@@ -214,7 +208,7 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Res
     match status {
         None => return Err(Error::NotFound("There is no such pupil.".into())),
         Some(PupilStatus::Active) => {
-            let _ = vault.audit("pupil.erase", Some(&target), "refused", now);
+            let _ = vault.audit(Action::PupilErase, Some(&target), "refused", now);
             return Err(Error::invalid(
                 "status",
                 "Only a pupil who has left or been archived can be erased. Mark them as left first.",
@@ -276,7 +270,7 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Res
         "INSERT INTO search_index (search_index) VALUES ('optimize')",
         [],
     )?;
-    access::record(&tx, &user, "pupil.erase", Some(&target), now)?;
+    access::record(&tx, &user, Action::PupilErase, Some(&target), now)?;
     tx.commit()?;
 
     let conn = vault.conn()?;

@@ -23,7 +23,8 @@
 //!   the sign-off date (on time when on or before the due date, late otherwise).
 //! - Every operation goes through [`access`] first and is audited with ids only.
 
-use attune_vault::{Role, UserInfo, Vault};
+use attune_vault::settings::{self, Setting};
+use attune_vault::{Action, Role, UserInfo, Vault};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
@@ -38,8 +39,6 @@ use crate::model::{
 use crate::records;
 use crate::store::{self, d2s, get_date, get_enum, get_opt_date, ts};
 
-/// The setting naming who may sign a review off.
-pub const SETTING: &str = "review_sign_off";
 /// The longest free-text field of a review (voices, Signs of Safety columns, next steps).
 pub const MAX_REVIEW_TEXT_CHARS: usize = 4000;
 /// The longest evidence for one goal.
@@ -273,8 +272,13 @@ pub fn prepare_review(
     today: Date,
     now: OffsetDateTime,
 ) -> Result<Review> {
-    let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "review.prepare", now)?;
+    let (user, pupil_id) = access::require_record(
+        vault,
+        RecordTable::Plan,
+        plan_id,
+        Action::ReviewPrepare,
+        now,
+    )?;
     let conn = vault.conn()?;
     let existing: Option<i64> = conn
         .query_row(
@@ -347,7 +351,7 @@ pub fn prepare_review(
     access::record(
         &tx,
         &user,
-        "review.prepare",
+        Action::ReviewPrepare,
         Some(&review_target(pupil_id, id)),
         now,
     )?;
@@ -483,7 +487,7 @@ fn check_new_goals_draft(goals: &[GoalInput]) -> Result<Vec<GoalInput>> {
     Ok(goals.to_vec())
 }
 
-fn refuse_signed(vault: &Vault, action: &str, target: &str, now: OffsetDateTime) -> Error {
+fn refuse_signed(vault: &Vault, action: Action, target: &str, now: OffsetDateTime) -> Error {
     let _ = vault.audit(action, Some(target), "refused", now);
     Error::NotPermitted(
         "this review has been signed off and cannot be changed; add an amendment to correct it."
@@ -499,12 +503,17 @@ pub fn save_review_draft(
     input: &ReviewInput,
     now: OffsetDateTime,
 ) -> Result<Review> {
-    let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Review, review_id, "review.update", now)?;
+    let (user, pupil_id) = access::require_record(
+        vault,
+        RecordTable::Review,
+        review_id,
+        Action::ReviewUpdate,
+        now,
+    )?;
     let target = review_target(pupil_id, review_id);
     let row = review_row(vault.conn()?, review_id)?;
     if row.status == ReviewStatus::Signed {
-        return Err(refuse_signed(vault, "review.update", &target, now));
+        return Err(refuse_signed(vault, Action::ReviewUpdate, &target, now));
     }
     let checked = check_input(vault.conn()?, row.plan_id, row.due_date, input)?;
     let tx = vault.conn_mut()?.transaction()?;
@@ -534,7 +543,7 @@ pub fn save_review_draft(
             ],
         )?;
     }
-    access::record(&tx, &user, "review.update", Some(&target), now)?;
+    access::record(&tx, &user, Action::ReviewUpdate, Some(&target), now)?;
     let review = build(&tx, review_id)?;
     tx.commit()?;
     Ok(review)
@@ -547,13 +556,7 @@ pub fn review_sign_off(vault: &Vault) -> Result<ReviewSignOff> {
 }
 
 fn sign_off_setting(conn: &Connection) -> Result<ReviewSignOff> {
-    let v: Option<String> = conn
-        .query_row(
-            "SELECT value FROM settings WHERE key = ?1",
-            [SETTING],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let v = settings::read(conn, Setting::ReviewSignOff)?;
     Ok(v.as_deref()
         .and_then(ReviewSignOff::parse)
         .unwrap_or(ReviewSignOff::StrategicLead))
@@ -568,21 +571,17 @@ pub fn set_review_sign_off(
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
-        "settings.review_sign_off",
+        Action::SettingsReviewSignOff,
         None,
         "choose who signs reviews off",
         now,
     )?;
     let tx = vault.conn_mut()?.transaction()?;
-    tx.execute(
-        "INSERT INTO settings (key, value) VALUES (?1, ?2)
-         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        params![SETTING, who.as_str()],
-    )?;
+    settings::write(&tx, Setting::ReviewSignOff, who.as_str())?;
     access::record(
         &tx,
         &user,
-        "settings.review_sign_off",
+        Action::SettingsReviewSignOff,
         Some(who.as_str()),
         now,
     )?;
@@ -598,19 +597,24 @@ fn may_sign(user: &UserInfo, setting: ReviewSignOff) -> bool {
 /// leave the active plan; the due date is marked held today (`now`'s date). Audited as
 /// `review.sign` (and `goal.update` for each goal whose status changes).
 pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Result<Review> {
-    let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Review, review_id, "review.sign", now)?;
+    let (user, pupil_id) = access::require_record(
+        vault,
+        RecordTable::Review,
+        review_id,
+        Action::ReviewSign,
+        now,
+    )?;
     let target = review_target(pupil_id, review_id);
     let setting = sign_off_setting(vault.conn()?)?;
     if !may_sign(&user, setting) {
-        let _ = vault.audit("review.sign", Some(&target), "refused", now);
+        let _ = vault.audit(Action::ReviewSign, Some(&target), "refused", now);
         return Err(Error::NotPermitted(
             "only a strategic lead can sign a review off (the school's setting).".into(),
         ));
     }
     let row = review_row(vault.conn()?, review_id)?;
     if row.status == ReviewStatus::Signed {
-        return Err(refuse_signed(vault, "review.sign", &target, now));
+        return Err(refuse_signed(vault, Action::ReviewSign, &target, now));
     }
     let content: ReviewInput = serde_json::from_str(&row.content)?;
     if content.attendees.is_empty() {
@@ -676,7 +680,7 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Re
         access::record(
             &tx,
             &user,
-            "goal.update",
+            Action::GoalUpdate,
             Some(&access::target(pupil_id, Some(("goal", g.goal_id)))),
             now,
         )?;
@@ -686,12 +690,12 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Re
         access::record(
             &tx,
             &user,
-            "goal.create",
+            Action::GoalCreate,
             Some(&access::target(pupil_id, Some(("goal", id)))),
             now,
         )?;
     }
-    access::record(&tx, &user, "review.sign", Some(&target), now)?;
+    access::record(&tx, &user, Action::ReviewSign, Some(&target), now)?;
     let review = build(&tx, review_id)?;
     tx.commit()?;
     Ok(review)
@@ -706,8 +710,13 @@ pub fn amend_review(
     text: &str,
     now: OffsetDateTime,
 ) -> Result<Review> {
-    let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Review, review_id, "review.amend", now)?;
+    let (user, pupil_id) = access::require_record(
+        vault,
+        RecordTable::Review,
+        review_id,
+        Action::ReviewAmend,
+        now,
+    )?;
     let row = review_row(vault.conn()?, review_id)?;
     if row.status != ReviewStatus::Signed {
         return Err(Error::invalid(
@@ -741,7 +750,7 @@ pub fn amend_review(
     access::record(
         &tx,
         &user,
-        "review.amend",
+        Action::ReviewAmend,
         Some(&format!(
             "{}/amendment:{id}",
             review_target(pupil_id, review_id)
@@ -755,13 +764,18 @@ pub fn amend_review(
 
 /// A review with its pre-fill and its amendments in order. Audited as `review.view`.
 pub fn get_review(vault: &Vault, review_id: i64, now: OffsetDateTime) -> Result<Review> {
-    let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Review, review_id, "review.view", now)?;
+    let (user, pupil_id) = access::require_record(
+        vault,
+        RecordTable::Review,
+        review_id,
+        Action::ReviewView,
+        now,
+    )?;
     let review = build(vault.conn()?, review_id)?;
     access::record(
         vault.conn()?,
         &user,
-        "review.view",
+        Action::ReviewView,
         Some(&review_target(pupil_id, review_id)),
         now,
     )?;
@@ -776,7 +790,7 @@ pub fn progress_series(
     now: OffsetDateTime,
 ) -> Result<Vec<ProgressPoint>> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Goal, goal_id, "goal.progress", now)?;
+        access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalProgress, now)?;
     let conn = vault.conn()?;
     let (start, baseline): (Date, u8) = conn.query_row(
         "SELECT p.start_date, g.baseline FROM goals g JOIN plans p ON p.id = g.plan_id WHERE g.id = ?1",
@@ -813,7 +827,7 @@ pub fn progress_series(
     access::record(
         conn,
         &user,
-        "goal.progress",
+        Action::GoalProgress,
         Some(&access::target(pupil_id, Some(("goal", goal_id)))),
         now,
     )?;
@@ -829,13 +843,13 @@ pub fn list_reviews(
     now: OffsetDateTime,
 ) -> Result<Vec<ReviewSlot>> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "review.list", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::ReviewList, now)?;
     let conn = vault.conn()?;
     let list = list_reviews_inner(conn, plan_id, today)?;
     access::record(
         conn,
         &user,
-        "review.list",
+        Action::ReviewList,
         Some(&access::target(pupil_id, Some(("plan", plan_id)))),
         now,
     )?;
@@ -929,7 +943,7 @@ pub fn plan_timeline(
     now: OffsetDateTime,
 ) -> Result<PlanTimeline> {
     let (user, pupil_id) =
-        access::require_record(vault, RecordTable::Plan, plan_id, "plan.timeline", now)?;
+        access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanTimeline, now)?;
     let reviews = list_reviews_inner(vault.conn()?, plan_id, today)?;
     let conn = vault.conn()?;
     let (start, end): (Date, Date) = conn.query_row(
@@ -977,7 +991,7 @@ pub fn plan_timeline(
     access::record(
         conn,
         &user,
-        "plan.timeline",
+        Action::PlanTimeline,
         Some(&access::target(pupil_id, Some(("plan", plan_id)))),
         now,
     )?;
@@ -999,32 +1013,40 @@ pub fn record_print(
     as_pdf: bool,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let how = if as_pdf { "pdf" } else { "print" };
     let (table, name) = match what {
         PrintTarget::Plan => (RecordTable::Plan, "plan"),
         PrintTarget::Review => (RecordTable::Review, "review"),
         PrintTarget::SubjectAccess => {
             // `id` is the pupil's; only a strategic lead produces the document.
-            let action = format!("pupil.sar.{how}");
+            let action = if as_pdf {
+                Action::PupilSarPdf
+            } else {
+                Action::PupilSarPrint
+            };
             let target = access::target(id, None);
             let user = access::require_lead(
                 vault,
-                &action,
+                action,
                 Some(&target),
                 "print a subject access document",
                 now,
             )?;
-            access::require_pupil(vault, id, &action, now)?;
-            access::record(vault.conn()?, &user, &action, Some(&target), now)?;
+            access::require_pupil(vault, id, action, now)?;
+            access::record(vault.conn()?, &user, action, Some(&target), now)?;
             return Ok(());
         }
     };
-    let action = format!("{name}.{how}");
-    let (user, pupil_id) = access::require_record(vault, table, id, &action, now)?;
+    let action = match (what, as_pdf) {
+        (PrintTarget::Plan, false) => Action::PlanPrint,
+        (PrintTarget::Plan, true) => Action::PlanPdf,
+        (_, false) => Action::ReviewPrint,
+        (_, true) => Action::ReviewPdf,
+    };
+    let (user, pupil_id) = access::require_record(vault, table, id, action, now)?;
     access::record(
         vault.conn()?,
         &user,
-        &action,
+        action,
         Some(&access::target(pupil_id, Some((name, id)))),
         now,
     )?;

@@ -23,7 +23,7 @@
 mod html;
 
 use attune_vault::audit::AuditEntry;
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
@@ -281,12 +281,12 @@ pub fn subject_access(
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
-        "pupil.sar",
+        Action::PupilSar,
         Some(&target),
         "produce a subject access document",
         now,
     )?;
-    access::require_pupil(vault, pupil_id, "pupil.sar", now)?;
+    access::require_pupil(vault, pupil_id, Action::PupilSar, now)?;
     let conn = vault.conn()?;
     let today = now.date();
     let p = pupils::load(conn, pupil_id)?;
@@ -666,6 +666,6 @@ pub fn subject_access(
         ),
         sections,
     };
-    access::record(conn, &user, "pupil.sar", Some(&target), now)?;
+    access::record(conn, &user, Action::PupilSar, Some(&target), now)?;
     Ok(doc)
 }

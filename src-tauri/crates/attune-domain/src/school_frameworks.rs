@@ -12,7 +12,7 @@
 //! - Adding is for a strategic lead only and audited (`framework.add`, `framework:<id>`); the
 //!   list is readable by every signed-in user (forms need it) and not audited (no pupil data).
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, OptionalExtension};
 use time::OffsetDateTime;
 
@@ -51,7 +51,7 @@ pub fn list_frameworks(vault: &Vault) -> Result<Vec<Framework>> {
 
 /// Checks a framework file's text and adds it to the school's frameworks (strategic lead only).
 pub fn add_framework(vault: &mut Vault, text: &str, now: OffsetDateTime) -> Result<Framework> {
-    let user = access::require_lead(vault, "framework.add", None, "add a framework", now)?;
+    let user = access::require_lead(vault, Action::FrameworkAdd, None, "add a framework", now)?;
     if text.len() > MAX_FRAMEWORK_BYTES {
         return Err(Error::invalid(
             "framework",
@@ -85,7 +85,7 @@ pub fn add_framework(vault: &mut Vault, text: &str, now: OffsetDateTime) -> Resu
         params![fw.id, text, ts(now), user.id],
     )?;
     let target = format!("framework:{}", fw.id);
-    access::record(&tx, &user, "framework.add", Some(&target), now)?;
+    access::record(&tx, &user, Action::FrameworkAdd, Some(&target), now)?;
     tx.commit()?;
     Ok(fw)
 }

@@ -6,7 +6,7 @@
 //! Hits are only ever for pupils the session may see (the [`crate::access`] rule is part of the
 //! query). A search is audited as `search` without the words searched for, which may be a name.
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::named_params;
 use time::OffsetDateTime;
 
@@ -73,7 +73,7 @@ pub fn search(
         },
     )?;
     let hits = rows.collect::<std::result::Result<Vec<_>, _>>()?;
-    access::record(conn, &user, "search", None, now)?;
+    access::record(conn, &user, Action::Search, None, now)?;
     Ok(hits)
 }
 

@@ -61,7 +61,7 @@
 //! [`audit_export`] once its files are written (`summary.export`, target the period and the
 //! file names) or when it fails (outcome `failed`).
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -821,8 +821,8 @@ pub fn summary_facts(
     now: OffsetDateTime,
 ) -> Result<SummaryFacts> {
     let action = match purpose {
-        Purpose::Preview => "summary.preview",
-        Purpose::Export => "summary.export",
+        Purpose::Preview => Action::SummaryPreview,
+        Purpose::Export => Action::SummaryExport,
     };
     let user = access::require_lead(
         vault,
@@ -888,14 +888,20 @@ pub fn summary_facts(
 /// Checks the session may merge summaries (strategic lead only; a refusal is audited). The
 /// merge itself needs no vault; the app runs it inside the session, so the lead's role applies.
 pub fn require_merge(vault: &Vault, now: OffsetDateTime) -> Result<()> {
-    access::require_lead(vault, "summary.merge", None, "merge summaries", now).map(|_| ())
+    access::require_lead(vault, Action::SummaryMerge, None, "merge summaries", now).map(|_| ())
 }
 
 /// Audits a merge done in the session: `summary.merge`, target the period.
 pub fn audit_merge(vault: &Vault, period: &str, now: OffsetDateTime) -> Result<()> {
     let user = access::actor(vault)?;
     let target = format!("period:{period}");
-    access::record(vault.conn()?, &user, "summary.merge", Some(&target), now)
+    access::record(
+        vault.conn()?,
+        &user,
+        Action::SummaryMerge,
+        Some(&target),
+        now,
+    )
 }
 
 /// Audits an export of `period` (strategic lead only): outcome `ok` with the file names written,
@@ -910,7 +916,7 @@ pub fn audit_export(
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
-        "summary.export",
+        Action::SummaryExport,
         Some(&period.audit_target()),
         "export anonymised summaries",
         now,
@@ -921,9 +927,15 @@ pub fn audit_export(
         format!("{} files:{}", period.audit_target(), files.join(","))
     };
     if ok {
-        access::record(vault.conn()?, &user, "summary.export", Some(&target), now)
+        access::record(
+            vault.conn()?,
+            &user,
+            Action::SummaryExport,
+            Some(&target),
+            now,
+        )
     } else {
-        Ok(vault.audit("summary.export", Some(&target), "failed", now)?)
+        Ok(vault.audit(Action::SummaryExport, Some(&target), "failed", now)?)
     }
 }
 
@@ -984,7 +996,7 @@ fn parts(name: &str) -> impl Iterator<Item = &str> {
 pub fn identifying_strings(vault: &Vault, now: OffsetDateTime) -> Result<Vec<IdentifyingString>> {
     access::require_lead(
         vault,
-        "summary.export",
+        Action::SummaryExport,
         None,
         "export anonymised summaries",
         now,

@@ -25,7 +25,7 @@
 
 use std::collections::BTreeSet;
 
-use attune_vault::{Role, UserInfo, Vault};
+use attune_vault::{Action, Role, UserInfo, Vault};
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
@@ -288,14 +288,14 @@ fn supervisees(conn: &Connection, me: &str) -> Result<Vec<Supervisee>> {
 pub fn supervision_options(vault: &Vault, now: OffsetDateTime) -> Result<Vec<Supervisee>> {
     let user = access::require_lead(
         vault,
-        "supervision.options",
+        Action::SupervisionOptions,
         None,
         "record supervision notes",
         now,
     )?;
     let conn = vault.conn()?;
     let out = supervisees(conn, &user.id)?;
-    access::record(conn, &user, "supervision.options", None, now)?;
+    access::record(conn, &user, Action::SupervisionOptions, None, now)?;
     Ok(out)
 }
 
@@ -389,7 +389,7 @@ pub fn record_supervision_note(
 ) -> Result<SupervisionNote> {
     let user = access::require_lead(
         vault,
-        "supervision.create",
+        Action::SupervisionCreate,
         None,
         "record supervision notes",
         now,
@@ -420,7 +420,7 @@ pub fn record_supervision_note(
     access::record(
         &tx,
         &user,
-        "supervision.create",
+        Action::SupervisionCreate,
         Some(&note_target(id)),
         now,
     )?;
@@ -444,7 +444,7 @@ pub fn list_supervision_notes(
         Role::StrategicLead => filter.map(str::to_string),
         Role::KeyAdult => {
             if filter.is_some_and(|k| k != user.id) {
-                let _ = vault.audit("supervision.list", target.as_deref(), "refused", now);
+                let _ = vault.audit(Action::SupervisionList, target.as_deref(), "refused", now);
                 return Err(Error::NotPermitted(
                     "you can read only your own supervision notes.".into(),
                 ));
@@ -461,8 +461,8 @@ pub fn list_supervision_notes(
         .query_map(named_params! { ":ka": who }, note_row)?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     attach_pupils(conn, &mut notes)?;
-    record_pupils_seen(conn, &user, "supervision.list", &notes, now)?;
-    access::record(conn, &user, "supervision.list", target.as_deref(), now)?;
+    record_pupils_seen(conn, &user, Action::SupervisionList, &notes, now)?;
+    access::record(conn, &user, Action::SupervisionList, target.as_deref(), now)?;
     Ok(notes)
 }
 
@@ -484,7 +484,7 @@ pub fn get_supervision_note(
             return Err(Error::NotFound("There is no such supervision note.".into()))
         }
         _ => {
-            let _ = vault.audit("supervision.view", Some(&target), "refused", now);
+            let _ = vault.audit(Action::SupervisionView, Some(&target), "refused", now);
             return Err(Error::NotPermitted(
                 "you can read only your own supervision notes.".into(),
             ));
@@ -493,11 +493,11 @@ pub fn get_supervision_note(
     record_pupils_seen(
         conn,
         &user,
-        "supervision.view",
+        Action::SupervisionView,
         std::slice::from_ref(&note),
         now,
     )?;
-    access::record(conn, &user, "supervision.view", Some(&target), now)?;
+    access::record(conn, &user, Action::SupervisionView, Some(&target), now)?;
     Ok(note)
 }
 
@@ -507,7 +507,7 @@ pub fn get_supervision_note(
 fn record_pupils_seen(
     conn: &Connection,
     user: &UserInfo,
-    action: &str,
+    action: Action,
     notes: &[SupervisionNote],
     now: OffsetDateTime,
 ) -> Result<()> {

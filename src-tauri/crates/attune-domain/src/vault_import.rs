@@ -1,6 +1,6 @@
 //! Writing an [`ImportPreview`]'s pupils into the vault, in one transaction.
 
-use attune_vault::Vault;
+use attune_vault::{Action, Vault};
 use time::OffsetDateTime;
 
 use crate::access;
@@ -68,7 +68,7 @@ fn run(
     write: bool,
     now: OffsetDateTime,
 ) -> Result<ImportOutcome> {
-    let user = access::require_lead(vault, "pupil.import", None, "import pupils", now)?;
+    let user = access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;
     let mut bad: Vec<LineError> = preview.bad.clone();
     let mut checked = Vec::new();
     {
@@ -134,7 +134,7 @@ fn run(
         access::record(
             &tx,
             &user,
-            "pupil.import",
+            Action::PupilImport,
             Some(&access::target(id, None)),
             now,
         )?;

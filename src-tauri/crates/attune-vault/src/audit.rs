@@ -18,6 +18,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
+pub use crate::actions::Action;
 use crate::error::Result;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -39,12 +40,34 @@ pub struct NewEntry<'a> {
     pub at: time::OffsetDateTime,
     pub actor_id: Option<&'a str>,
     pub actor_name: &'a str,
-    pub action: &'a str,
+    pub action: Action,
     pub target: Option<&'a str>,
     pub outcome: &'a str,
 }
 
-fn entry_hash(prev: &[u8], at: &str, e: &NewEntry<'_>) -> Vec<u8> {
+/// An entry's fields as the chain hashes them: what [`append`] writes, or what a stored row
+/// holds (whatever action text it has) when the chain is checked.
+struct Fields<'a> {
+    actor_id: Option<&'a str>,
+    actor_name: &'a str,
+    action: &'a str,
+    target: Option<&'a str>,
+    outcome: &'a str,
+}
+
+impl<'a> From<&'a NewEntry<'a>> for Fields<'a> {
+    fn from(e: &'a NewEntry<'a>) -> Self {
+        Fields {
+            actor_id: e.actor_id,
+            actor_name: e.actor_name,
+            action: e.action.as_str(),
+            target: e.target,
+            outcome: e.outcome,
+        }
+    }
+}
+
+fn entry_hash(prev: &[u8], at: &str, e: &Fields<'_>) -> Vec<u8> {
     let mut h = Sha256::new();
     for field in [
         prev,
@@ -64,7 +87,7 @@ fn entry_hash(prev: &[u8], at: &str, e: &NewEntry<'_>) -> Vec<u8> {
 const CHAIN_CONTEXT: &[u8] = b"attune-audit-chain/1";
 
 /// The keyed chain's MAC of one entry.
-fn entry_mac(key: &[u8], seq: i64, prev: &[u8], at: &str, e: &NewEntry<'_>) -> Vec<u8> {
+fn entry_mac(key: &[u8], seq: i64, prev: &[u8], at: &str, e: &Fields<'_>) -> Vec<u8> {
     let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
     let seq = seq.to_le_bytes();
     for field in [
@@ -159,8 +182,7 @@ pub(crate) fn key_the_chain(
     };
     let mut prev = vec![0u8; 32];
     for (seq, at, actor_id, actor_name, action, target, outcome) in &rows {
-        let e = NewEntry {
-            at: time::OffsetDateTime::UNIX_EPOCH,
+        let e = Fields {
             actor_id: actor_id.as_deref(),
             actor_name,
             action,
@@ -185,7 +207,7 @@ pub(crate) fn key_the_chain(
             at: now,
             actor_id: None,
             actor_name: "Attune",
-            action: "audit.keyed",
+            action: Action::AuditKeyed,
             target: Some(&entries),
             outcome: "ok",
         },
@@ -269,11 +291,11 @@ pub fn append(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
     let Some(key) = chain_key(conn)? else {
         // Before migration 0008: the unkeyed chain.
         let prev = last.map(|l| l.1).unwrap_or_else(|| vec![0u8; 32]);
-        let hash = entry_hash(&prev, &at, e);
+        let hash = entry_hash(&prev, &at, &Fields::from(e));
         conn.execute(
             "INSERT INTO audit_log (at, actor_id, actor_name, action, target, outcome, prev_hash, hash)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![at, e.actor_id, e.actor_name, e.action, e.target, e.outcome, prev, hash],
+            params![at, e.actor_id, e.actor_name, e.action.as_str(), e.target, e.outcome, prev, hash],
         )?;
         return Ok(conn.last_insert_rowid());
     };
@@ -285,11 +307,11 @@ pub fn append(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
         .max(issued_seq(conn)?.unwrap_or(0))
         + 1;
     let prev = last.map(|l| l.1).unwrap_or_else(|| vec![0u8; 32]);
-    let hash = entry_mac(&key, seq, &prev, &at, e);
+    let hash = entry_mac(&key, seq, &prev, &at, &Fields::from(e));
     conn.execute(
         "INSERT INTO audit_log (seq, at, actor_id, actor_name, action, target, outcome, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![seq, at, e.actor_id, e.actor_name, e.action, e.target, e.outcome, prev, hash],
+        params![seq, at, e.actor_id, e.actor_name, e.action.as_str(), e.target, e.outcome, prev, hash],
     )?;
     Ok(seq)
 }
@@ -323,8 +345,7 @@ pub fn verify(conn: &Connection) -> Result<Option<i64>> {
                 return Ok(Some(x.min(seq)));
             }
         }
-        let e = NewEntry {
-            at: time::OffsetDateTime::UNIX_EPOCH,
+        let e = Fields {
             actor_id: actor_id.as_deref(),
             actor_name: &actor_name,
             action: &action,

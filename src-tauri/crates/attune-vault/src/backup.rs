@@ -46,12 +46,13 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::audit;
+use crate::audit::{self, Action};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::keyslots::{Body, SlotKind};
 use crate::secret::VaultKey;
+use crate::settings::{self, Setting};
 use crate::throttle::Attempts;
 use crate::vault::{Role, Secret, UserInfo, Vault};
 use crate::SecureRng;
@@ -67,7 +68,6 @@ pub const FILE_EXTENSION: &str = "attune-backup";
 pub const AUTO_BACKUP_DIR: &str = "backups";
 pub const DEFAULT_AUTO_BACKUP_KEEP: u32 = 7;
 pub const MAX_AUTO_BACKUP_KEEP: u32 = 365;
-const AUTO_BACKUP_KEEP_SETTING: &str = "auto_backup_keep";
 
 const MAX_HEADER_BYTES: u32 = 64 * 1024;
 const MAX_SLOT_BYTES: u32 = 4 * 1024 * 1024;
@@ -663,7 +663,7 @@ impl Vault {
         if let Err(e) = self.require_lead("back up the whole vault") {
             if !matches!(e, Error::MustSetPassphrase) {
                 let _ = self.audit(
-                    "backup.create",
+                    Action::BackupCreate,
                     file_name_of(path).ok().as_deref(),
                     "refused",
                     now,
@@ -681,11 +681,11 @@ impl Vault {
         let name = file_name_of(path)?;
         match self.write_backup(path, &name, now) {
             Ok(info) => {
-                self.audit("backup.create", Some(&name), "ok", now)?;
+                self.audit(Action::BackupCreate, Some(&name), "ok", now)?;
                 Ok(info)
             }
             Err(e) => {
-                let _ = self.audit("backup.create", Some(&name), "failed", now);
+                let _ = self.audit(Action::BackupCreate, Some(&name), "failed", now);
                 Err(match e {
                     Error::DiskFull(_) => Error::DiskFull(format!(
                         "there is no room for the backup in {}, so none was written",
@@ -899,15 +899,8 @@ fn check_written(
 impl Vault {
     /// How many automatic backups to keep (the `auto_backup_keep` setting; 7 unless set).
     pub fn auto_backup_keep(&self) -> Result<u32> {
-        let v: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [AUTO_BACKUP_KEEP_SETTING],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(v.and_then(|v| v.parse().ok())
+        Ok(settings::read(&self.conn, Setting::AutoBackupKeep)?
+            .and_then(|v| v.parse().ok())
             .filter(|n| (1..=MAX_AUTO_BACKUP_KEEP).contains(n))
             .unwrap_or(DEFAULT_AUTO_BACKUP_KEEP))
     }
@@ -915,7 +908,7 @@ impl Vault {
     /// A strategic lead sets how many daily automatic backups are kept (1 to 365).
     pub fn set_auto_backup_keep(&self, keep: u32, now: OffsetDateTime) -> Result<()> {
         if let Err(e) = self.require_lead("change how many automatic backups are kept") {
-            let _ = self.audit("settings.auto_backup_keep", None, "refused", now);
+            let _ = self.audit(Action::SettingsAutoBackupKeep, None, "refused", now);
             return Err(e);
         }
         if !(1..=MAX_AUTO_BACKUP_KEEP).contains(&keep) {
@@ -923,13 +916,9 @@ impl Vault {
                 "Keep between 1 and {MAX_AUTO_BACKUP_KEEP} automatic backups."
             )));
         }
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES (?1, ?2)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            rusqlite::params![AUTO_BACKUP_KEEP_SETTING, keep.to_string()],
-        )?;
+        settings::write(&self.conn, Setting::AutoBackupKeep, &keep.to_string())?;
         self.audit(
-            "settings.auto_backup_keep",
+            Action::SettingsAutoBackupKeep,
             Some(&keep.to_string()),
             "ok",
             now,
@@ -1051,13 +1040,13 @@ impl Vault {
         }
         if let Some((name, outcome)) = written {
             let outcome = if outcome.is_ok() { "ok" } else { "failed" };
-            self.audit("backup.create", Some(name), outcome, now)?;
+            self.audit(Action::BackupCreate, Some(name), outcome, now)?;
         }
         // A job that began before a user was removed wrote their slot into its file: it
         // goes, and a fresh one is written in its place.
         if self.purge_removed_users_files(now).0 > 0 {
             if let Err(e) = self.auto_backup_after_purge(now) {
-                self.audit("backup.create", Some(&e.to_string()), "failed", now)?;
+                self.audit(Action::BackupCreate, Some(&e.to_string()), "failed", now)?;
             }
         }
         prune_auto_backups(&self.auto_backup_dir(), keep)
@@ -1096,7 +1085,7 @@ impl Vault {
             }
             if backups > 0 {
                 let _ = fsutil::sync_dir(&dir);
-                let _ = self.audit("backup.purge", Some(&backups.to_string()), "ok", now);
+                let _ = self.audit(Action::BackupPurge, Some(&backups.to_string()), "ok", now);
             }
         }
         let mut folders = 0u32;
@@ -1124,7 +1113,7 @@ impl Vault {
                     .unwrap_or_default();
                 if holds_removed(&users) && fs::remove_dir_all(&p).is_ok() {
                     folders += 1;
-                    let _ = self.audit("vault.purge_replaced", Some(&name), "ok", now);
+                    let _ = self.audit(Action::VaultPurgeReplaced, Some(&name), "ok", now);
                 }
             }
             if folders > 0 {
@@ -1565,7 +1554,7 @@ pub fn audit_backup_check(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let outcome = if opened { "ok" } else { "failed" };
-    vault.audit("backup.check", Some(&name), outcome, now)
+    vault.audit(Action::BackupCheck, Some(&name), outcome, now)
 }
 
 /// What opening the vault being replaced gives: its keys (per epoch) and its removals.
@@ -1826,9 +1815,9 @@ fn restore_inner(
     let reopened = after_swap(vault_dir)
         .and_then(|()| Vault::unlock_locked(vault_dir, lock, user_id, secret, rng, now))
         .and_then(|mut v| {
-            v.audit("backup.restore", Some(&file_name), "ok", now)?;
+            v.audit(Action::BackupRestore, Some(&file_name), "ok", now)?;
             for p in &attempts_problems {
-                v.audit("unlock.attempts_file", Some(p), "altered", now)?;
+                v.audit(Action::UnlockAttemptsFile, Some(p), "altered", now)?;
             }
             // Removals survive a restore.
             v.reapply_removals(carried_removals.clone(), rng, now)?;

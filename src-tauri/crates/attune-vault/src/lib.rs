@@ -18,6 +18,7 @@
 //!
 //! This crate knows nothing of Tauri or of pupils.
 
+pub mod actions;
 pub mod audit;
 pub mod backup;
 pub mod db;
@@ -27,13 +28,16 @@ pub mod kdf;
 pub mod keyslots;
 pub mod recovery;
 mod secret;
+pub mod settings;
 pub mod strength;
 pub mod throttle;
 mod vault;
 
+pub use actions::Action;
 pub use error::{Error, ErrorKind, Result};
 pub use recovery::RecoveryKey;
 pub use secret::Passphrase;
+pub use settings::Setting;
 pub use strength::{assess as assess_passphrase, PassphraseStrength};
 pub use vault::{
     status, Role, Session, UserInfo, Vault, VaultPaths, VaultStatus, DEFAULT_AUTO_LOCK_MINUTES,

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use ts_rs::TS;
 
-use crate::audit::{self, NewEntry};
+use crate::audit::{self, Action, NewEntry};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
@@ -25,6 +25,7 @@ use crate::kdf::KdfParams;
 use crate::keyslots::{Anchor, Body, Record, Removal, Slot, SlotKind, SlotSpec};
 use crate::recovery::RecoveryKey;
 use crate::secret::{Passphrase, VaultKey};
+use crate::settings::{self, Setting};
 
 use crate::strength;
 use crate::throttle::{self, Attempts};
@@ -364,13 +365,11 @@ impl Vault {
         db::migrate(&mut conn, &key, now)?;
         {
             let tx = conn.transaction()?;
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES ('school', ?1)",
-                [school],
-            )?;
-            tx.execute(
-                "INSERT INTO settings (key, value) VALUES ('auto_lock_minutes', ?1)",
-                [DEFAULT_AUTO_LOCK_MINUTES.to_string()],
+            settings::write(&tx, Setting::School, school)?;
+            settings::write(
+                &tx,
+                Setting::AutoLockMinutes,
+                &DEFAULT_AUTO_LOCK_MINUTES.to_string(),
             )?;
             tx.execute(
                 "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -387,7 +386,7 @@ impl Vault {
                     at: now,
                     actor_id: Some(&user.id),
                     actor_name: &user.name,
-                    action: "vault.create",
+                    action: Action::VaultCreate,
                     target: None,
                     outcome: "ok",
                 },
@@ -626,17 +625,17 @@ impl Vault {
             let (action, target, outcome) = if p.method == throttle::BACKUP_OPENED {
                 let file = p.file.as_deref().unwrap_or("");
                 (
-                    "backup.check".to_string(),
+                    Action::BackupCheck,
                     format!("{file} (from the lock screen; {UNVERIFIED_CLAIM})"),
                     "ok",
                 )
             } else {
+                // Only the methods Attune writes get this far (`read_claims`).
+                let Some(action) = Action::unlock_by(&p.method) else {
+                    continue;
+                };
                 failures += 1;
-                (
-                    format!("unlock.{}", p.method),
-                    UNVERIFIED_CLAIM.to_string(),
-                    "failed",
-                )
+                (action, UNVERIFIED_CLAIM.to_string(), "failed")
             };
             audit::append(
                 &tx,
@@ -644,7 +643,7 @@ impl Vault {
                     at,
                     actor_id: p.user_id.as_deref(),
                     actor_name: &p.user_name,
-                    action: &action,
+                    action,
                     target: Some(&target),
                     outcome,
                 },
@@ -657,7 +656,7 @@ impl Vault {
                     at: now,
                     actor_id: None,
                     actor_name: "Attune",
-                    action: "unlock.attempts_file",
+                    action: Action::UnlockAttemptsFile,
                     target: Some(&format!("{failures} unverified failed attempt(s)",)),
                     outcome: "claimed",
                 },
@@ -670,7 +669,7 @@ impl Vault {
                     at: now,
                     actor_id: None,
                     actor_name: "Attune",
-                    action: "unlock.attempts_file",
+                    action: Action::UnlockAttemptsFile,
                     target: Some(problem),
                     outcome: "altered",
                 },
@@ -683,7 +682,7 @@ impl Vault {
                     at: now,
                     actor_id: None,
                     actor_name: "Attune",
-                    action: "audit.anchor",
+                    action: Action::AuditAnchor,
                     target: Some(problem),
                     outcome: "failed",
                 },
@@ -696,7 +695,7 @@ impl Vault {
                     at: now,
                     actor_id: None,
                     actor_name: "Attune",
-                    action: "keyslots.record",
+                    action: Action::KeyslotsRecord,
                     target: None,
                     outcome: "altered",
                 },
@@ -708,7 +707,7 @@ impl Vault {
                 at: now,
                 actor_id: Some(&vault.session.user.id),
                 actor_name: &vault.session.user.name,
-                action: &format!("unlock.{method}"),
+                action: Action::unlock_by(method).unwrap_or(Action::UnlockPassphrase),
                 target: None,
                 outcome: "ok",
             },
@@ -800,7 +799,7 @@ impl Vault {
                 params![r.user_id, r.at],
             )?;
             if changed > 0 {
-                self.audit("user.remove", Some(&r.user_id), "reapplied", now)?;
+                self.audit(Action::UserRemove, Some(&r.user_id), "reapplied", now)?;
             }
             if self.slots.user_slot(&r.user_id).is_some() {
                 with_slot.push(r.user_id.clone());
@@ -819,7 +818,7 @@ impl Vault {
         });
         self.rotate_key(None, rng)?;
         for u in &with_slot {
-            self.audit("keyslot.drop_removed", Some(u), "ok", now)?;
+            self.audit(Action::KeyslotDropRemoved, Some(u), "ok", now)?;
         }
         Ok(())
     }
@@ -987,7 +986,7 @@ impl Vault {
     /// Record an action by the session's user in the audit chain.
     pub fn audit(
         &self,
-        action: &str,
+        action: Action,
         target: Option<&str>,
         outcome: &str,
         now: OffsetDateTime,
@@ -1023,21 +1022,14 @@ impl Vault {
     }
 
     pub fn auto_lock_minutes(&self) -> Result<u32> {
-        let v: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = 'auto_lock_minutes'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?;
-        Ok(v.and_then(|v| v.parse().ok())
+        Ok(settings::read(&self.conn, Setting::AutoLockMinutes)?
+            .and_then(|v| v.parse().ok())
             .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
     }
 
     pub fn set_auto_lock_minutes(&self, minutes: u32, now: OffsetDateTime) -> Result<()> {
         if let Err(e) = self.require_lead("change the auto-lock time") {
-            let _ = self.audit("settings.auto_lock", None, "refused", now);
+            let _ = self.audit(Action::SettingsAutoLock, None, "refused", now);
             return Err(e);
         }
         if !(1..=MAX_AUTO_LOCK_MINUTES).contains(&minutes) {
@@ -1045,12 +1037,13 @@ impl Vault {
                 "Auto-lock must be between 1 and {MAX_AUTO_LOCK_MINUTES} minutes."
             )));
         }
-        self.conn.execute(
-            "INSERT INTO settings (key, value) VALUES ('auto_lock_minutes', ?1)
-             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            [minutes.to_string()],
-        )?;
-        self.audit("settings.auto_lock", Some(&minutes.to_string()), "ok", now)
+        settings::write(&self.conn, Setting::AutoLockMinutes, &minutes.to_string())?;
+        self.audit(
+            Action::SettingsAutoLock,
+            Some(&minutes.to_string()),
+            "ok",
+            now,
+        )
     }
 
     /// Change the session user's own passphrase. The current one is asked for again, so a
@@ -1069,7 +1062,7 @@ impl Vault {
         let idx = self.user_slot_index(&user.id)?;
         let slot = &self.slots.slots[idx];
         let Some(secret) = slot.open(&self.slots.vault_id, current.expose().as_bytes())? else {
-            self.audit("passphrase.change", Some(&user.id), "failed", now)?;
+            self.audit(Action::PassphraseChange, Some(&user.id), "failed", now)?;
             return Err(Error::WrongPassphrase { user: user.name });
         };
         let mut new_slot = Slot::wrap_existing(
@@ -1089,7 +1082,7 @@ impl Vault {
         new_slot.sealed = slot.sealed.clone();
         self.slots.slots[idx] = new_slot;
         self.write_slots()?;
-        self.audit("passphrase.change", Some(&user.id), "ok", now)
+        self.audit(Action::PassphraseChange, Some(&user.id), "ok", now)
     }
 
     /// After a recovery-key unlock: give the session user a new passphrase (a new slot).
@@ -1111,7 +1104,7 @@ impl Vault {
         self.slots.slots[idx] = self.new_user_slot(Some(kept_id), &user, new, rng)?;
         self.write_slots()?;
         self.session.via_recovery = false;
-        self.audit("passphrase.reset", Some(&user.id), "ok", now)
+        self.audit(Action::PassphraseReset, Some(&user.id), "ok", now)
     }
 
     fn user_slot_index(&self, user_id: &str) -> Result<usize> {
@@ -1156,7 +1149,7 @@ impl Vault {
         now: OffsetDateTime,
     ) -> Result<UserInfo> {
         if let Err(e) = self.require_lead("add users") {
-            let _ = self.audit("user.add", None, "refused", now);
+            let _ = self.audit(Action::UserAdd, None, "refused", now);
             return Err(e);
         }
         let name = clean_name(name, "the person's name")?;
@@ -1189,7 +1182,7 @@ impl Vault {
                     at: now,
                     actor_id: Some(&self.session.user.id),
                     actor_name: &self.session.user.name,
-                    action: "user.add",
+                    action: Action::UserAdd,
                     target: Some(&user.id),
                     outcome: "ok",
                 },
@@ -1211,7 +1204,7 @@ impl Vault {
         now: OffsetDateTime,
     ) -> Result<()> {
         if let Err(e) = self.require_lead("remove users") {
-            let _ = self.audit("user.remove", Some(user_id), "refused", now);
+            let _ = self.audit(Action::UserRemove, Some(user_id), "refused", now);
             return Err(e);
         }
         if user_id == self.session.user.id {
@@ -1246,7 +1239,7 @@ impl Vault {
                 at: now,
                 actor_id: Some(&self.session.user.id),
                 actor_name: &self.session.user.name,
-                action: "user.remove",
+                action: Action::UserRemove,
                 target: Some(user_id),
                 outcome: "ok",
             },
@@ -1399,7 +1392,7 @@ impl Vault {
     /// Lock: audit, anchor the audit chain's head in the key-slot file, seal the attempts
     /// file, close the database, wipe the key.
     pub fn lock(mut self, reason: &str, now: OffsetDateTime) {
-        let _ = self.audit("lock", Some(reason), "ok", now);
+        let _ = self.audit(Action::Lock, Some(reason), "ok", now);
         let _ = self.write_anchor();
         let mut attempts = Attempts::load(&self.paths.dir);
         if attempts.pending.is_empty() {

@@ -7,8 +7,8 @@ use common::*;
 
 use std::path::{Path, PathBuf};
 
-use attune_vault::backup;
 use attune_vault::keyslots::Body;
+use attune_vault::{backup, Action};
 use attune_vault::{ErrorKind, Passphrase, Role, Secret, Vault};
 use sha2::{Digest, Sha256};
 
@@ -234,7 +234,8 @@ fn a_cut_audit_tail_is_reported_with_the_first_missing_entry() {
     let (v, _) = make_vault(&dir);
     let lead_id = v.session().user.id.clone();
     for i in 0..5 {
-        v.audit("probe", Some(&i.to_string()), "ok", now()).unwrap();
+        v.audit(Action::AuditView, Some(&i.to_string()), "ok", now())
+            .unwrap();
     }
     v.lock("test", now());
 
@@ -285,7 +286,8 @@ fn a_cut_tail_without_touching_the_numbering_shows_too() {
     // Killed without locking: no anchor for the newest rows, but AUTOINCREMENT remembers.
     let v = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(7), now()).unwrap();
     for i in 0..4 {
-        v.audit("probe", Some(&i.to_string()), "ok", now()).unwrap();
+        v.audit(Action::AuditView, Some(&i.to_string()), "ok", now())
+            .unwrap();
     }
     drop(v);
     let conn = raw_db(&dir, &lead_id, LEAD_PASS);

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 
-use attune_vault::{ErrorKind, Passphrase, RecoveryKey, Role, Vault};
+use attune_vault::{Action, ErrorKind, Passphrase, RecoveryKey, Role, Vault};
 
 #[test]
 fn nothing_readable_reaches_the_disk() {
@@ -250,7 +250,7 @@ fn verify_names_a_damaged_page_and_a_broken_audit_chain() {
     let dir = tmp.path().join("v");
     let (v, _) = make_vault(&dir);
     for i in 0..5 {
-        v.audit("test.action", Some(&format!("record-{i}")), "ok", now())
+        v.audit(Action::AuditView, Some(&format!("record-{i}")), "ok", now())
             .unwrap();
     }
     assert!(
