@@ -43,14 +43,21 @@ pub fn search(
         return Ok(Vec::new());
     };
     let (role, me) = access::visibility_params(&user);
+    // Best first over every match, but only what is cheap goes through the sort: a snippet
+    // costs more than the rest of a row together, and SQLite makes a row's columns before it
+    // sorts, so snippets are made afterwards for the hits returned, not for every match of a
+    // common word.
     let sql = format!(
-        "SELECT search_index.rowid, p.id, p.preferred_name, p.legal_forename, p.legal_surname,
-                snippet(search_index, 0, '[', ']', '…', 12)
+        "SELECT search_index.rowid, p.id, p.preferred_name, p.legal_forename, p.legal_surname
          FROM search_index JOIN pupils p ON p.id = search_index.pupil_id
          WHERE search_index MATCH :q AND {VISIBLE}
          ORDER BY rank LIMIT :limit"
     );
     let mut stmt = conn.prepare(&sql)?;
+    let mut snippet = conn.prepare(
+        "SELECT snippet(search_index, 0, '[', ']', '…', 12) FROM search_index
+         WHERE search_index MATCH :q AND rowid = :rowid",
+    )?;
     let rows = stmt.query_map(
         named_params! { ":q": q, ":role": role, ":me": me, ":limit": limit.min(MAX_HITS) },
         |r| {
@@ -58,21 +65,30 @@ pub fn search(
             let preferred: Option<String> = r.get(2)?;
             let forename: String = r.get(3)?;
             let surname: String = r.get(4)?;
-            Ok(SearchHit {
-                kind: match rowid % 4 {
-                    0 => HitKind::Pupil,
-                    1 => HitKind::Goal,
-                    2 => HitKind::SessionNote,
-                    _ => HitKind::Chronology,
+            Ok((
+                rowid,
+                SearchHit {
+                    kind: match rowid % 4 {
+                        0 => HitKind::Pupil,
+                        1 => HitKind::Goal,
+                        2 => HitKind::SessionNote,
+                        _ => HitKind::Chronology,
+                    },
+                    record_id: rowid / 4,
+                    pupil_id: r.get(1)?,
+                    pupil_name: store::display_name(&forename, &surname, preferred.as_deref()),
+                    snippet: String::new(),
                 },
-                record_id: rowid / 4,
-                pupil_id: r.get(1)?,
-                pupil_name: store::display_name(&forename, &surname, preferred.as_deref()),
-                snippet: r.get(5)?,
-            })
+            ))
         },
     )?;
-    let hits = rows.collect::<std::result::Result<Vec<_>, _>>()?;
+    let mut hits = Vec::new();
+    for row in rows {
+        let (rowid, mut hit) = row?;
+        hit.snippet =
+            snippet.query_row(named_params! { ":q": q, ":rowid": rowid }, |r| r.get(0))?;
+        hits.push(hit);
+    }
     access::record(conn, &user, Action::Search, None, now)?;
     Ok(hits)
 }
