@@ -978,6 +978,18 @@ impl Vault {
         Ok(&self.conn)
     }
 
+    /// Bulk loading (generating a demo or benchmark vault, hundreds of thousands of small
+    /// writes): `true` lets each commit go without waiting for the disk (`synchronous = OFF`);
+    /// `false` puts back the vault's own setting (`FULL`). A crash while it is on can lose the
+    /// newest commits, never the encryption: use it only for data that can be made again.
+    pub fn set_bulk_loading(&self, on: bool) -> Result<()> {
+        self.require_ready()?;
+        let mode = if on { "OFF" } else { "FULL" };
+        self.conn
+            .execute_batch(&format!("PRAGMA synchronous = {mode};"))?;
+        Ok(())
+    }
+
     pub fn conn_mut(&mut self) -> Result<&mut Connection> {
         self.require_ready()?;
         Ok(&mut self.conn)
