@@ -5,7 +5,8 @@
 //! # How strings are matched
 //!
 //! - **Case-insensitively**: the output and the strings are compared in lower case.
-//! - **As each file writes them**: a name is also looked for HTML-escaped (`O&#39;Brien`),
+//! - **As each file writes them**: a name is also looked for HTML-escaped exactly as the
+//!   report's template engine writes it (`Ana &quot;Bee&quot;`, [`crate::html::escape`]),
 //!   JSON-escaped and CSV-quoted, since that is how it would appear if it leaked.
 //! - **Names of four characters or fewer** (Jo, Ali, Evie) are matched as **whole words**: not
 //!   inside a longer word (Jo is not found in "Journey"), but anywhere a word boundary (a
@@ -386,7 +387,7 @@ mod tests {
     fn long_names_are_found_inside_words_and_escaped() {
         let g = LeakGuard::new(&[s(IdentifyingKind::LegalName, "O'Brien-Smythe")], &[]);
         assert_eq!(
-            hit(&g, "<td>o&#39;brien-smythe</td>"),
+            hit(&g, "<td>o'brien-smythe</td>"),
             Some(IdentifyingKind::LegalName)
         );
         assert_eq!(
@@ -401,6 +402,10 @@ mod tests {
         );
         assert_eq!(
             hit(&g, "x,\"Ana \"\"Bee\"\"\""),
+            Some(IdentifyingKind::LegalName)
+        );
+        assert_eq!(
+            hit(&g, "<td>ana &quot;bee&quot;</td>"),
             Some(IdentifyingKind::LegalName)
         );
     }

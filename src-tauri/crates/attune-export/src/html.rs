@@ -2,25 +2,25 @@
 //! script, no external resource), laid out for A4 when printed (print it to PDF from any
 //! browser). Every figure in a chart is also in the table beside it, and a withheld figure is
 //! a word and a marker, never only a colour.
+//!
+//! Written from the typed [`Summary`] through maud, which escapes every value it
+//! interpolates (element text and attributes alike); only the fixed stylesheet is written
+//! unescaped. There is no hand-written escaper: [`escape`] is maud's own, so the leak guard
+//! looks for a name exactly as this page would write it.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::csv_out::{number, NOT_AVAILABLE, SUPPRESSED};
 use crate::model::{Cell, CellStatus, Summary, SummaryKind, Table, Unit};
 
-/// Escapes text for HTML (element content and quoted attributes).
+/// Text as maud writes it into the page (`&`, `<`, `>` and `"` escaped).
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
+    maud::Escaper::new(&mut out)
+        .write_str(s)
+        .expect("writing to a String cannot fail");
     out
 }
 
@@ -100,10 +100,15 @@ struct Bar<'a> {
     unit: Unit,
 }
 
+/// A number for an SVG attribute: one decimal, as the chart has always been drawn.
+fn px(v: f64) -> String {
+    format!("{v:.1}")
+}
+
 /// A horizontal bar chart as inline SVG. `max` is the scale's end.
-fn bar_chart(out: &mut String, id: &str, caption: &str, bars: &[Bar<'_>], max: f64) {
+fn bar_chart(id: &str, caption: &str, bars: &[Bar<'_>], max: f64) -> Markup {
     if bars.is_empty() {
-        return;
+        return html! {};
     }
     // Wide enough for the longest label at about 7 pixels a character (the figure scales down
     // to the page); labels are never cut, so nothing in them is hidden from a reader.
@@ -117,74 +122,55 @@ fn bar_chart(out: &mut String, id: &str, caption: &str, bars: &[Bar<'_>], max: f
     let width = label_w + bar_w + 130.0;
     let height = row_h * bars.len() as f64 + 8.0;
     let max = if max > 0.0 { max } else { 1.0 };
-    let _ = write!(
-        out,
-        "<figure><figcaption id=\"{id}-caption\">{}</figcaption>\
-         <svg role=\"img\" aria-labelledby=\"{id}-caption\" \
-         viewBox=\"0 0 {width} {height}\" width=\"{width}\" height=\"{height}\">\
-         <defs><pattern id=\"{id}-hatch\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
-         patternTransform=\"rotate(45)\"><rect width=\"3\" height=\"6\" fill=\"#1d70b8\"/></pattern></defs>",
-        escape(caption)
-    );
-    for (i, b) in bars.iter().enumerate() {
-        let y = 4.0 + row_h * i as f64;
-        let text_y = y + row_h * 0.65;
-        let _ = write!(
-            out,
-            "<text x=\"{}\" y=\"{text_y}\" text-anchor=\"end\" font-size=\"13\" fill=\"#0b0c0c\">{}</text>",
-            label_w - 8.0,
-            escape(&b.label)
-        );
-        let scale = |v: f64| (v.max(0.0) / max).min(1.0) * bar_w;
-        let text = cell_text(b.cell, b.unit);
-        let mut end = label_w;
-        match b.cell.status {
-            CellStatus::Published => {
-                let w = scale(b.cell.value.unwrap_or(0.0));
-                let _ = write!(
-                    out,
-                    "<rect x=\"{label_w}\" y=\"{}\" width=\"{w:.1}\" height=\"{}\" fill=\"#1d70b8\"/>",
-                    y + 3.0,
-                    row_h - 8.0
-                );
-                end += w;
-            }
-            CellStatus::Bounds => {
-                let lo = scale(b.cell.lower.unwrap_or(0.0));
-                let hi = b.cell.upper.map_or(bar_w, scale);
-                let _ = write!(
-                    out,
-                    "<rect x=\"{label_w}\" y=\"{}\" width=\"{lo:.1}\" height=\"{}\" fill=\"#1d70b8\"/>\
-                     <rect x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"url(#{id}-hatch)\" \
-                     stroke=\"#1d70b8\"/>",
-                    y + 3.0,
-                    row_h - 8.0,
-                    label_w + lo,
-                    y + 3.0,
-                    (hi - lo).max(0.0),
-                    row_h - 8.0
-                );
-                end += hi;
-            }
-            _ => {
-                let _ = write!(
-                    out,
-                    "<rect x=\"{label_w}\" y=\"{}\" width=\"24\" height=\"{}\" fill=\"none\" \
-                     stroke=\"#505a5f\" stroke-dasharray=\"3 2\"/>",
-                    y + 3.0,
-                    row_h - 8.0
-                );
-                end += 24.0;
+    let scale = |v: f64| (v.max(0.0) / max).min(1.0) * bar_w;
+    let caption_id = format!("{id}-caption");
+    let hatch_id = format!("{id}-hatch");
+    html! {
+        figure {
+            figcaption id=(caption_id) { (caption) }
+            svg role="img" aria-labelledby=(caption_id)
+                viewBox={ "0 0 " (width) " " (height) } width=(width) height=(height) {
+                defs {
+                    pattern id=(hatch_id) width="6" height="6" patternUnits="userSpaceOnUse"
+                        patternTransform="rotate(45)" {
+                        rect width="3" height="6" fill="#1d70b8" {}
+                    }
+                }
+                @for (i, b) in bars.iter().enumerate() {
+                    @let y = 4.0 + row_h * i as f64;
+                    @let text_y = y + row_h * 0.65;
+                    text x=(label_w - 8.0) y=(text_y) text-anchor="end" font-size="13" fill="#0b0c0c" {
+                        (b.label)
+                    }
+                    @let end = match b.cell.status {
+                        CellStatus::Published => label_w + scale(b.cell.value.unwrap_or(0.0)),
+                        CellStatus::Bounds => label_w + b.cell.upper.map_or(bar_w, scale),
+                        _ => label_w + 24.0,
+                    };
+                    @match b.cell.status {
+                        CellStatus::Published => {
+                            rect x=(label_w) y=(y + 3.0) width=(px(scale(b.cell.value.unwrap_or(0.0))))
+                                height=(row_h - 8.0) fill="#1d70b8" {}
+                        }
+                        CellStatus::Bounds => {
+                            @let lo = scale(b.cell.lower.unwrap_or(0.0));
+                            @let hi = b.cell.upper.map_or(bar_w, scale);
+                            rect x=(label_w) y=(y + 3.0) width=(px(lo)) height=(row_h - 8.0) fill="#1d70b8" {}
+                            rect x=(px(label_w + lo)) y=(y + 3.0) width=(px((hi - lo).max(0.0)))
+                                height=(row_h - 8.0) fill={ "url(#" (hatch_id) ")" } stroke="#1d70b8" {}
+                        }
+                        _ => {
+                            rect x=(label_w) y=(y + 3.0) width="24" height=(row_h - 8.0) fill="none"
+                                stroke="#505a5f" stroke-dasharray="3 2" {}
+                        }
+                    }
+                    text x=(px(end + 6.0)) y=(text_y) font-size="13" fill="#0b0c0c" {
+                        (cell_text(b.cell, b.unit))
+                    }
+                }
             }
         }
-        let _ = write!(
-            out,
-            "<text x=\"{:.1}\" y=\"{text_y}\" font-size=\"13\" fill=\"#0b0c0c\">{}</text>",
-            end + 6.0,
-            escape(&text)
-        );
     }
-    out.push_str("</svg></figure>");
 }
 
 fn max_of(bars: &[Bar<'_>]) -> f64 {
@@ -212,19 +198,32 @@ fn column_bars<'a>(t: &'a Table, col: &str, include_total: bool) -> Vec<Bar<'a>>
         .collect()
 }
 
-fn charts(out: &mut String, t: &Table) {
+/// The bars of one row, one per named column.
+fn row_bars<'a>(t: &'a Table, r: &'a crate::model::Row, cols: &[&str]) -> Vec<Bar<'a>> {
+    cols.iter()
+        .filter_map(|k| t.column(k))
+        .map(|c| Bar {
+            label: t.columns[c].label.clone(),
+            cell: &r.cells[c],
+            unit: t.columns[c].unit,
+        })
+        .collect()
+}
+
+fn charts(t: &Table) -> Markup {
     let id = format!("chart-{}", t.id.replace('_', "-"));
+    let one = |id: &str, caption: &str, bars: Vec<Bar<'_>>| {
+        let max = max_of(&bars);
+        bar_chart(id, caption, &bars, max)
+    };
     match t.id.as_str() {
         "pupils_by_year_band_and_support_level" => {
-            let bars = column_bars(t, "all", false);
-            bar_chart(
-                out,
+            let bands = one(
                 &format!("{id}-bands"),
                 "Pupils by year-group band",
-                &bars,
-                max_of(&bars),
+                column_bars(t, "all", false),
             );
-            if let Some(total) = t.rows.iter().find(|r| r.total) {
+            let levels = t.rows.iter().find(|r| r.total).map(|total| {
                 let bars: Vec<Bar<'_>> = t
                     .columns
                     .iter()
@@ -236,114 +235,88 @@ fn charts(out: &mut String, t: &Table) {
                         unit: c.unit,
                     })
                     .collect();
-                bar_chart(
-                    out,
-                    &format!("{id}-levels"),
-                    "Pupils by support level",
-                    &bars,
-                    max_of(&bars),
-                );
-            }
+                one(&format!("{id}-levels"), "Pupils by support level", bars)
+            });
+            html! { (bands) @if let Some(l) = levels { (l) } }
         }
-        "pupils_by_care_status" | "plans" => {
-            let bars = column_bars(t, "pupils", false);
-            bar_chart(
-                out,
+        "pupils_by_care_status" | "plans" => one(
+            &id,
+            &format!("{}: pupils", t.title),
+            column_bars(t, "pupils", false),
+        ),
+        "reviews" => one(
+            &id,
+            "Reviews due in the period",
+            column_bars(t, "reviews", false),
+        ),
+        "goals_by_domain" => bar_chart(
+            &id,
+            "Share of rated goals improved, by domain",
+            &column_bars(t, "share_improved", true),
+            100.0,
+        ),
+        "sessions" => one(
+            &id,
+            "Hours of sessions, by kind",
+            column_bars(t, "hours", false),
+        ),
+        "signs_of_safety" => match t.rows.first() {
+            Some(r) => bar_chart(
                 &id,
-                &format!("{}: pupils", t.title),
-                &bars,
-                max_of(&bars),
-            );
-        }
-        "reviews" => {
-            let bars = column_bars(t, "reviews", false);
-            bar_chart(out, &id, "Reviews due in the period", &bars, max_of(&bars));
-        }
-        "goals_by_domain" => {
-            let bars = column_bars(t, "share_improved", true);
-            bar_chart(
-                out,
-                &id,
-                "Share of rated goals improved, by domain",
-                &bars,
-                100.0,
-            );
-        }
-        "sessions" => {
-            let bars = column_bars(t, "hours", false);
-            bar_chart(out, &id, "Hours of sessions, by kind", &bars, max_of(&bars));
-        }
-        "signs_of_safety" => {
-            if let Some(r) = t.rows.first() {
-                let bars: Vec<Bar<'_>> = ["mean_first", "mean_latest"]
-                    .iter()
-                    .filter_map(|k| t.column(k))
-                    .map(|c| Bar {
-                        label: t.columns[c].label.clone(),
-                        cell: &r.cells[c],
-                        unit: t.columns[c].unit,
-                    })
-                    .collect();
-                bar_chart(out, &id, "Mean scaling (0 to 10)", &bars, 10.0);
-            }
-        }
-        "indicators" => {
-            for (i, r) in t.rows.iter().enumerate() {
-                let bars: Vec<Bar<'_>> = ["mean_before", "mean_latest"]
-                    .iter()
-                    .filter_map(|k| t.column(k))
-                    .map(|c| Bar {
-                        label: t.columns[c].label.clone(),
-                        cell: &r.cells[c],
-                        unit: t.columns[c].unit,
-                    })
-                    .collect();
-                let max = match r.range {
+                "Mean scaling (0 to 10)",
+                &row_bars(t, r, &["mean_first", "mean_latest"]),
+                10.0,
+            ),
+            None => html! {},
+        },
+        "indicators" => html! {
+            @for (i, r) in t.rows.iter().enumerate() {
+                @let bars = row_bars(t, r, &["mean_before", "mean_latest"]);
+                @let max = match r.range {
                     Some([_, hi]) if hi <= 100.0 => hi,
                     _ => max_of(&bars),
                 };
-                bar_chart(out, &format!("{id}-{i}"), &r.label, &bars, max);
+                (bar_chart(&format!("{id}-{i}"), &r.label, &bars, max))
             }
-        }
-        _ => {}
+        },
+        _ => html! {},
     }
 }
 
-fn table_html(out: &mut String, t: &Table) {
-    let _ = write!(
-        out,
-        "<section><h2>{}</h2><p>{}</p>",
-        escape(&t.title),
-        escape(&t.note)
-    );
-    charts(out, t);
-    out.push_str("<table><thead><tr>");
+fn table_html(t: &Table) -> Markup {
     let corner = match &t.dimension_2_label {
         Some(d2) => format!("{} \\ {}", t.dimension_label, d2),
         None => t.dimension_label.clone(),
     };
-    let _ = write!(out, "<th scope=\"col\">{}</th>", escape(&corner));
-    for c in &t.columns {
-        let _ = write!(out, "<th scope=\"col\">{}</th>", escape(&c.label));
-    }
-    out.push_str("</tr></thead><tbody>");
-    for r in &t.rows {
-        let _ = write!(
-            out,
-            "<tr{}><th scope=\"row\">{}</th>",
-            if r.total { " class=\"total\"" } else { "" },
-            escape(&r.label)
-        );
-        for (c, cell) in t.columns.iter().zip(&r.cells) {
-            let class = match cell.status {
-                CellStatus::Published => "",
-                _ => " class=\"withheld\"",
-            };
-            let _ = write!(out, "<td{class}>{}</td>", escape(&cell_text(cell, c.unit)));
+    html! {
+        section {
+            h2 { (t.title) }
+            p { (t.note) }
+            (charts(t))
+            table {
+                thead {
+                    tr {
+                        th scope="col" { (corner) }
+                        @for c in &t.columns {
+                            th scope="col" { (c.label) }
+                        }
+                    }
+                }
+                tbody {
+                    @for r in &t.rows {
+                        tr class=[r.total.then_some("total")] {
+                            th scope="row" { (r.label) }
+                            @for (c, cell) in t.columns.iter().zip(&r.cells) {
+                                td class=[(cell.status != CellStatus::Published).then_some("withheld")] {
+                                    (cell_text(cell, c.unit))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
-        out.push_str("</tr>");
     }
-    out.push_str("</tbody></table></section>");
 }
 
 /// The report's HTML.
@@ -354,62 +327,69 @@ pub fn to_html(s: &Summary) -> String {
     } else {
         "Anonymised summary"
     };
-    let mut out = String::with_capacity(64 * 1024);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{heading}: {}, {}</title><style>{STYLE}</style></head><body><main>\
-         <header><h1>{heading}</h1><p class=\"lede\">{} · {}</p><dl class=\"facts\">",
-        escape(&s.label),
-        escape(&s.period),
-        escape(&s.label),
-        escape(&s.period)
-    );
-    let _ = write!(
-        out,
-        "<dt>Period</dt><dd>{}</dd><dt>Terms</dt><dd>{}</dd>\
-         <dt>Disclosure control</dt><dd>k = {}</dd><dt>Made by</dt><dd>{}</dd>",
-        escape(&s.period),
-        escape(&s.terms.join(", ")),
-        s.k,
-        escape(&s.generator)
-    );
-    if merged {
-        let labels: Vec<String> = s
-            .sources
-            .iter()
-            .map(|src| format!("{} (k = {})", src.label, src.k))
-            .collect();
-        let _ = write!(
-            out,
-            "<dt>Schools</dt><dd>{}</dd>",
-            escape(&labels.join("; "))
-        );
-    }
-    out.push_str("</dl><div class=\"key\"><p><strong>How to read this report.</strong> ");
-    let _ = write!(
-        out,
-        "{SUPPRESSED} marks a figure withheld so that no pupil can be picked out: a count \
-         standing for fewer than {} pupils, a mean or share over fewer than {} pupils, and \
-         figures withheld with them so that none can be worked out from the totals. \
-         {NOT_AVAILABLE} marks a figure with nothing to show.</p>",
-        s.k, s.k
-    );
-    if merged {
-        out.push_str(
-            "<p>A figure shown as a range (for example 12 to 18) adds up schools where some \
-             figures were withheld: the true figure lies in that range, worked out only from \
-             what the schools published. At least means no upper limit can be worked out.</p>",
-        );
-    }
-    out.push_str(
-        "<p>This summary holds no names, dates of birth, identifiers, free text or exact dates: \
-         ages are year-group bands and dates are terms.</p></div></header>",
-    );
-    for t in &s.tables {
-        table_html(&mut out, t);
-    }
-    out.push_str("<footer><p>Made with Attune from the school's own records.</p></footer></main></body></html>\n");
+    let schools = s
+        .sources
+        .iter()
+        .map(|src| format!("{} (k = {})", src.label, src.k))
+        .collect::<Vec<_>>()
+        .join("; ");
+    let page = html! {
+        (DOCTYPE)
+        html lang="en-GB" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (heading) ": " (s.label) ", " (s.period) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                main {
+                    header {
+                        h1 { (heading) }
+                        p.lede { (s.label) " · " (s.period) }
+                        dl.facts {
+                            dt { "Period" } dd { (s.period) }
+                            dt { "Terms" } dd { (s.terms.join(", ")) }
+                            dt { "Disclosure control" } dd { "k = " (s.k) }
+                            dt { "Made by" } dd { (s.generator) }
+                            @if merged {
+                                dt { "Schools" } dd { (schools) }
+                            }
+                        }
+                        div.key {
+                            p {
+                                strong { "How to read this report." } " "
+                                (SUPPRESSED) " marks a figure withheld so that no pupil can be \
+                                picked out: a count standing for fewer than " (s.k) " pupils, a \
+                                mean or share over fewer than " (s.k) " pupils, and figures \
+                                withheld with them so that none can be worked out from the \
+                                totals. " (NOT_AVAILABLE) " marks a figure with nothing to show."
+                            }
+                            @if merged {
+                                p {
+                                    "A figure shown as a range (for example 12 to 18) adds up \
+                                    schools where some figures were withheld: the true figure \
+                                    lies in that range, worked out only from what the schools \
+                                    published. At least means no upper limit can be worked out."
+                                }
+                            }
+                            p {
+                                "This summary holds no names, dates of birth, identifiers, free \
+                                text or exact dates: ages are year-group bands and dates are terms."
+                            }
+                        }
+                    }
+                    @for t in &s.tables {
+                        (table_html(t))
+                    }
+                    footer {
+                        p { "Made with Attune from the school's own records." }
+                    }
+                }
+            }
+        }
+    };
+    let mut out = page.into_string();
+    out.push('\n');
     out
 }
