@@ -30,6 +30,7 @@ use attune_export::{ExportOptions, MergeOptions};
 
 use crate::safety::ChosenPaths;
 use crate::state::{self, AppState};
+use crate::work;
 
 /// Who may call a command (see the module's notes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +79,12 @@ fn joined<T>(r: Result<CmdResult<T>, tauri::Error>) -> CmdResult<T> {
     })
 }
 
-/// One async command over the blocking pool, or (`window`) one that needs the window and
-/// awaits its own work.
+/// One async command over the blocking pool (given the app handle too when its body names a
+/// third parameter: long work reporting progress, see work.rs), or (`window`) one that needs
+/// the window and awaits its own work.
 macro_rules! command_fn {
     (blocking; $(#[doc = $doc:literal])*; $name:ident; ($($arg:ident : $ty:ty),*); $ret:ty;
-     |$s:ident, $c:ident| $body:expr) => {
+     |$s:ident, $c:ident $(, $app:ident)?| $body:expr) => {
         $(#[doc = $doc])*
         #[tauri::command]
         pub async fn $name<R: Runtime>(app: AppHandle<R>, $($arg: $ty),*) -> CmdResult<$ret> {
@@ -93,6 +95,7 @@ macro_rules! command_fn {
                     let $c = app.state::<ChosenPaths>();
                     let $c: &ChosenPaths = &$c;
                     $c.forget_after_lock($s.locks());
+                    $(let $app = &app;)?
                     $body
                 })
                 .await,
@@ -173,6 +176,10 @@ api! {
     open blocking lock() -> AppStatus = |s, _c| { s.lock("manual"); s.status() };
     /// Tells the backend someone is using the app, so it does not lock for idleness.
     open blocking touch() -> () = |s, _c| { s.touch(); Ok(()) };
+    /// Stops the long work the window started as `op` (a backup, an export…) at its next step;
+    /// it undoes what it began and answers `cancelled`. Open: a restore runs locked, and
+    /// stopping only ever stops work this window started.
+    open blocking cancel_work(op: String) -> () = |s, _c| { s.works().cancel(&op); Ok(()) };
     signed_in blocking change_passphrase(current: String, new: String) -> () = |s, _c| s.change_passphrase(current, new);
     signed_in blocking list_users() -> Vec<UserInfo> = |s, _c| s.list_users();
     lead blocking add_user(req: NewUserRequest) -> UserInfo = |s, _c| s.add_user(req);
@@ -273,8 +280,12 @@ api! {
         = |_s, c, app, window| crate::safety::choose(app.clone(), window, c, req).await;
     /// Writes an encrypted backup of the whole vault into `folder` and checks it end to end
     /// (strategic lead only: it is every pupil; a key adult's attempt is refused and audited).
-    lead blocking backup_now(folder: String) -> BackupDone
-        = |s, c| s.backup_now(&c.require(PathKind::Folder, &folder)?);
+    /// Progress as `work-progress` events for `op`; `cancel_work(op)` stops it, leaving no file.
+    lead blocking backup_now(folder: String, op: String) -> BackupDone
+        = |s, c, app| {
+            let folder = c.require(PathKind::Folder, &folder)?;
+            work::run(app, &op, true, |w| s.backup_now(&folder, w))
+        };
     signed_in blocking auto_backups() -> AutoBackups = |s, _c| s.auto_backups();
     lead blocking set_auto_backup_keep(keep: u32) -> AutoBackups = |s, _c| s.set_auto_backup_keep(keep);
     /// What a backup file says about itself, before any passphrase.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use attune_vault::backup;
+use attune_vault::progress::Work;
 use attune_vault::{Passphrase, RecoveryKey, Secret};
 use rand::rngs::OsRng;
 use time::{Date, OffsetDateTime};
@@ -63,8 +64,9 @@ fn stamp(now: OffsetDateTime) -> String {
 
 impl AppState {
     /// Writes an encrypted backup of the whole vault into `folder` (a new file,
-    /// `attune-backup-<date>-<time>.attune-backup`), reads it back and checks it end to end.
-    pub fn backup_now(&self, folder: &Path) -> CmdResult<BackupDone> {
+    /// `attune-backup-<date>-<time>.attune-backup`), reads it back and checks it end to end,
+    /// reporting to `work` (stopped, it leaves no file).
+    pub fn backup_now(&self, folder: &Path, work: &Work<'_>) -> CmdResult<BackupDone> {
         let now = now();
         if !folder.is_dir() {
             return Err(CommandError::invalid(format!(
@@ -77,7 +79,7 @@ impl AppState {
             &format!("attune-backup-{}", stamp(now)),
             backup::FILE_EXTENSION,
         );
-        let info = self.with_vault(|v| v.backup_to(&path, now))?;
+        let info = self.with_vault(|v| v.backup_to_with(&path, now, work))?;
         Ok(BackupDone {
             path: path_text(info.path.clone())?,
             file_name: file_name(&info.path),

@@ -91,6 +91,7 @@ export const COMMAND_NAMES = [
   "reset_passphrase",
   "lock",
   "touch",
+  "cancel_work",
   "change_passphrase",
   "list_users",
   "add_user",
@@ -247,6 +248,16 @@ export function lock(): Promise<AppStatus> {
  */
 export function touch(): Promise<null> {
   return call("touch");
+}
+
+/**
+ * Stops the long work the window started as `op` (a backup, an export…) at its next step;
+ * it undoes what it began and answers `cancelled`. Open: a restore runs locked, and
+ * stopping only ever stops work this window started.
+ * Access: open.
+ */
+export function cancelWork(op: string): Promise<null> {
+  return call("cancel_work", { op });
 }
 
 /** Access: signed_in. */
@@ -546,10 +557,11 @@ export function choosePath(req: ChoosePathRequest): Promise<string | null> {
 /**
  * Writes an encrypted backup of the whole vault into `folder` and checks it end to end
  * (strategic lead only: it is every pupil; a key adult's attempt is refused and audited).
+ * Progress as `work-progress` events for `op`; `cancel_work(op)` stops it, leaving no file.
  * Access: lead.
  */
-export function backupNow(folder: string): Promise<BackupDone> {
-  return call("backup_now", { folder });
+export function backupNow(folder: string, op: string): Promise<BackupDone> {
+  return call("backup_now", { folder, op });
 }
 
 /** Access: signed_in. */

@@ -1221,6 +1221,11 @@ impl BackupJob {
         file_name_of(&self.path).unwrap_or_default()
     }
 
+    /// Where the backup is written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Writes the backup (snapshot, file, read back and checked end to end), as
     /// [`Vault::backup_to`] does, from the job's own connection.
     pub fn run(&self, now: OffsetDateTime) -> Result<BackupInfo> {
