@@ -197,17 +197,31 @@ impl AppState {
         secret: String,
         recovery_key: bool,
     ) -> CmdResult<RestoreDone> {
+        self.restore_backup_with(path, user_id, secret, recovery_key, &Work::none())
+    }
+
+    /// `restore_backup` reporting to `work`; stopped before the vault is replaced, nothing is
+    /// (the app stays locked, the vault as it was).
+    pub fn restore_backup_with(
+        &self,
+        path: &Path,
+        user_id: &str,
+        secret: String,
+        recovery_key: bool,
+        work: &Work<'_>,
+    ) -> CmdResult<RestoreDone> {
         let given = Given::new(secret, recovery_key)?;
         // Refuse at once what the restore would refuse, before the session is closed.
         backup::precheck_restore(path, self.vault_dir(), user_id)?;
         self.lock("restore");
-        let r = backup::restore(
+        let r = backup::restore_with(
             path,
             self.vault_dir(),
             user_id,
             given.secret(),
             &mut OsRng,
             now(),
+            work,
         )?;
         let done = RestoreDone {
             school: r.contents.header.school.clone(),

@@ -909,6 +909,7 @@ fn scaled(part: u64, whole: u64, span: u64) -> u64 {
 struct Counted<'a, W: Write> {
     inner: W,
     work: &'a Work<'a>,
+    phase: &'static str,
     written: u64,
     /// (where this phase starts, its span, the whole work's total) and the bytes expected.
     at: (u64, u64, u64),
@@ -922,7 +923,7 @@ impl<W: Write> Write for Counted<'_, W> {
         let (start, span, total) = self.at;
         self.work
             .step(
-                READING_BACK,
+                self.phase,
                 start + scaled(self.written, self.of, span),
                 total,
             )
@@ -950,6 +951,7 @@ fn check_written(
         let mut out = Counted {
             inner: BufWriter::new(file),
             work,
+            phase: READING_BACK,
             written: 0,
             at,
             of: header.database_bytes,
@@ -1337,7 +1339,11 @@ fn unpack_and_check(
     keys: &[(u64, VaultKey)],
     user_id: &str,
     dest_db: &Path,
+    work: &Work<'_>,
 ) -> Result<(VaultKey, BackupContents)> {
+    // Progress in bytes of the database: unpacked, then checked (one step).
+    let size = first.header.database_bytes.max(1);
+    let total = 2 * size;
     let macs: Vec<_> = keys
         .iter()
         .map(|(_, k)| mac_key(k, &first.header.vault_id))
@@ -1349,11 +1355,21 @@ fn unpack_and_check(
         .create_new(true)
         .open(dest_db)?;
     fsutil::set_private(&out);
-    let mut out = BufWriter::new(out);
-    let (again, matched) = read_backup(BufReader::new(src), len, true, &macs, Some(&mut out))?;
-    out.into_inner()
+    let mut out = Counted {
+        inner: BufWriter::new(out),
+        work,
+        phase: "unpacking",
+        written: 0,
+        at: (0, size, total),
+        of: size,
+    };
+    let (again, matched) = read_backup(BufReader::new(src), len, true, &macs, Some(&mut out))
+        .map_err(|e| work.or_cancelled(e))?;
+    out.inner
+        .into_inner()
         .map_err(|e| Error::from(e.into_error()))?
         .sync_all()?;
+    work.step("checking", size, total)?;
     if again.header != first.header || again.slot_bytes != first.slot_bytes {
         return Err(damaged("it changed while it was being read"));
     }
@@ -1486,8 +1502,14 @@ fn open_inspected(
     let keys = unseal(first, user_id, secret)?;
     let scratch =
         TempDir::create(std::env::temp_dir().join(format!("attune-backup-check-{}", unique())))?;
-    let (_, contents) =
-        unpack_and_check(file, first, &keys, user_id, &scratch.path.join("vault.db"))?;
+    let (_, contents) = unpack_and_check(
+        file,
+        first,
+        &keys,
+        user_id,
+        &scratch.path.join("vault.db"),
+        &Work::none(),
+    )?;
     Ok(contents)
 }
 
@@ -1739,11 +1761,37 @@ pub fn restore(
     rng: &mut impl SecureRng,
     now: OffsetDateTime,
 ) -> Result<Restored> {
-    restore_inner(file, vault_dir, user_id, secret, rng, now, &|_| Ok(()))
+    restore_with(file, vault_dir, user_id, secret, rng, now, &Work::none())
+}
+
+/// [`restore`], reporting to `work`: "unpacking" the backup beside the vault and "checking"
+/// it there (by the database's size), then "replacing". Stopped while it unpacks or checks,
+/// nothing is replaced and the staging folder is removed ([`Error::Cancelled`]); once the
+/// swap begins it is no longer stopped, since a half-done swap is what must never happen.
+pub fn restore_with(
+    file: &Path,
+    vault_dir: &Path,
+    user_id: &str,
+    secret: Secret<'_>,
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<Restored> {
+    restore_inner(
+        file,
+        vault_dir,
+        user_id,
+        secret,
+        rng,
+        now,
+        work,
+        &|_| Ok(()),
+    )
 }
 
 /// `after_swap` runs once the staged vault has been moved in, before it is opened again: the
 /// unit tests make it fail to show that the original is put back.
+#[allow(clippy::too_many_arguments)]
 fn restore_inner(
     file: &Path,
     vault_dir: &Path,
@@ -1751,6 +1799,7 @@ fn restore_inner(
     secret: Secret<'_>,
     rng: &mut impl SecureRng,
     now: OffsetDateTime,
+    work: &Work<'_>,
     after_swap: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<Restored> {
     if vault_dir.exists() && !vault_dir.is_dir() {
@@ -1851,8 +1900,14 @@ fn restore_inner(
         &format!(".{name}.restore-{}", stamp(now)),
     ))?;
     let staging_lock = DirLock::acquire(&staging.path)?;
-    let (restored_key, contents) =
-        unpack_and_check(file, &first, &keys, user_id, &staging.path.join("vault.db"))?;
+    let (restored_key, contents) = unpack_and_check(
+        file,
+        &first,
+        &keys,
+        user_id,
+        &staging.path.join("vault.db"),
+        work,
+    )?;
     drop(keys);
     if contents.opened_as.role != Role::StrategicLead {
         return Err(Error::NotPermitted(
@@ -1885,6 +1940,10 @@ fn restore_inner(
     drop(restored_key);
     fsutil::sync_dir(&staging.path)?;
 
+    // The last point at which it stops when asked: the staging folder goes, nothing changed.
+    work.check()?;
+    let size = first.header.database_bytes.max(1);
+    let _ = work.step("replacing", 2 * size, 2 * size);
     // The swap. From here on, any failure puts the original back.
     let aside = if existing {
         let a = unique_path(&parent, &format!("{name}.replaced-{}", stamp(now)));
@@ -1993,6 +2052,7 @@ mod tests {
             Secret::Passphrase(&pass),
             &mut rng,
             now,
+            &Work::none(),
             &|d| {
                 assert!(d.join("vault.db").exists(), "the staged vault is in place");
                 Err(Error::Io(io::Error::other(

@@ -158,3 +158,96 @@ fn an_automatic_backup_stopped_by_its_canceller_leaves_no_file() {
         );
     }
 }
+
+/// Every file under `dir`, recursively, with a digest of its bytes.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    use sha2::{Digest, Sha256};
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let sum = Sha256::digest(std::fs::read(e.path()).unwrap()).to_vec();
+                out.push((e.path().display().to_string(), sum));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn a_restore_stopped_before_the_swap_changes_nothing() {
+    use attune_vault::backup;
+    use attune_vault::{Passphrase, Secret};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let usb = tmp.path().join("usb");
+    std::fs::create_dir(&usb).unwrap();
+    let (v, _) = make_vault(&dir);
+    fill(&v);
+    let out = usb.join("b.attune-backup");
+    v.backup_to(&out, now()).unwrap();
+    v.conn()
+        .unwrap()
+        .execute_batch("DELETE FROM probe WHERE n < 10")
+        .unwrap();
+    drop(v);
+    let lead = Passphrase::new(LEAD_PASS);
+    let id = lead_id(&dir);
+    let before = tree(tmp.path());
+    for phase in ["unpacking", "checking"] {
+        let cancel = AtomicBool::new(false);
+        let report = |s: Step| {
+            if s.phase == phase {
+                cancel.store(true, Ordering::SeqCst);
+            }
+        };
+        let r = backup::restore_with(
+            &out,
+            &dir,
+            &id,
+            Secret::Passphrase(&lead),
+            &mut rng(5),
+            now(),
+            &Work::new(&report, &cancel),
+        );
+        assert!(matches!(r, Err(Error::Cancelled)), "{phase}: {:?}", r.err());
+        assert_eq!(
+            tree(tmp.path()),
+            before,
+            "{phase}: nothing changed, no staging folder"
+        );
+    }
+    // Not stopped, it restores (the rows deleted after the backup are back).
+    let steps = Mutex::new(Vec::<Step>::new());
+    let report = |s: Step| steps.lock().unwrap().push(s);
+    let never = AtomicBool::new(false);
+    let r = backup::restore_with(
+        &out,
+        &dir,
+        &id,
+        Secret::Passphrase(&lead),
+        &mut rng(6),
+        now(),
+        &Work::new(&report, &never),
+    )
+    .unwrap();
+    let n: i64 = r
+        .vault
+        .conn()
+        .unwrap()
+        .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 2000);
+    let steps = steps.into_inner().unwrap();
+    assert!(steps.windows(2).all(|w| w[0].done <= w[1].done));
+    let mut phases: Vec<&str> = steps.iter().map(|s| s.phase).collect();
+    phases.dedup();
+    assert_eq!(phases, ["unpacking", "checking", "replacing"]);
+    let last = steps.last().unwrap();
+    assert_eq!(last.done, last.total);
+}
