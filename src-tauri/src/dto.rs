@@ -120,7 +120,9 @@ pub struct LockedEvent {
 pub struct WorkProgress {
     pub op: String,
     pub phase: String,
+    #[ts(type = "number")]
     pub done: u64,
+    #[ts(type = "number")]
     pub total: u64,
 }
 

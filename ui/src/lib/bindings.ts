@@ -46,7 +46,7 @@ confirm_positions: Array<number>, };
 export type SetupRequest = { school: string, name: string, passphrase: string, };
 export type NewUserRequest = { name: string, role: Role, passphrase: string, };
 export type LockedEvent = { reason: string, };
-export type WorkProgress = { op: string, phase: string, done: bigint, total: bigint, };
+export type WorkProgress = { op: string, phase: string, done: number, total: number, };
 export type AuditEntry = { seq: number, 
 /**
  * RFC 3339, UTC.
