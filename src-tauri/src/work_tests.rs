@@ -41,14 +41,32 @@ fn unlock_lead(state: &AppState) {
 
 #[test]
 fn locking_during_the_automatic_backup_stops_it_and_leaves_no_file() {
-    for phase in ["checking", "copying", "reading back"] {
+    // Locked at the first check, a step into the copy and into the read-back (past each
+    // phase's first check), and at the very last step, when the file is complete and checked
+    // but not yet audited (the shell then removes it: a backup nobody could audit).
+    for (phase, wait) in [
+        ("checking", Some(1)),
+        ("copying", Some(2)),
+        ("reading back", Some(2)),
+        ("reading back", None),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("vault");
         let state = set_up(&dir);
         let locked = AtomicBool::new(false);
+        let seen = std::sync::atomic::AtomicU32::new(0);
         let end = std::thread::scope(|scope| {
             let report = |s: Step| {
-                if s.phase == phase && !locked.swap(true, Ordering::SeqCst) {
+                let n = if s.phase == phase {
+                    seen.fetch_add(1, Ordering::SeqCst) + 1
+                } else {
+                    0
+                };
+                let now = match wait {
+                    Some(w) => n == w,
+                    None => n > 0 && s.done == s.total,
+                };
+                if now && !locked.swap(true, Ordering::SeqCst) {
                     // The auto-lock (idle, sleep, screen lock) arrives mid-phase, on its thread.
                     let running = state.auto_backup_canceller().expect("a backup is running");
                     scope.spawn(|| state.lock("idle"));

@@ -874,7 +874,15 @@ fn write_backup_steps(
     //    after), the file goes: a stopped backup leaves nothing behind.
     if let Err(e) = work
         .step(READING_BACK, 3 * size, total)
-        .and_then(|_| check_written(src, path, &header, &scratch_dirs, (3 * size, size, total)))
+        .and_then(|_| {
+            check_written(
+                src,
+                path,
+                &header,
+                &scratch_dirs,
+                (3 * size, size - 1, total),
+            )
+        })
         .and_then(|_| work.check())
     {
         let _ = fs::remove_file(path);
@@ -888,6 +896,8 @@ fn write_backup_steps(
         });
     }
     let file_bytes = fs::metadata(path)?.len();
+    // The last step (the read-back stops one unit short of it): written and checked. Work
+    // that is finished is not undone, even if the stop comes now.
     let _ = work.step(READING_BACK, total, total);
     Ok(BackupInfo {
         path: path.to_path_buf(),

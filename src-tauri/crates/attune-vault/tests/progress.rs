@@ -142,9 +142,20 @@ fn an_automatic_backup_stopped_by_its_canceller_leaves_no_file() {
         fill(&v);
         let job = v.auto_backup_job(now()).unwrap().unwrap();
         let canceller = job.canceller();
+        // A step into the copy and the read-back (past the phase's first check).
+        let seen = Mutex::new(0u32);
         let report = |s: Step| {
             if s.phase == phase {
-                canceller.cancel();
+                let mut n = seen.lock().unwrap();
+                *n += 1;
+                let wait = if matches!(phase, "copying" | "reading back") {
+                    2
+                } else {
+                    1
+                };
+                if *n == wait {
+                    canceller.cancel();
+                }
             }
         };
         let r = job.run_with(now(), &report);
