@@ -134,7 +134,9 @@ fn main() {
     );
 
     let h = app.handle().clone();
-    let (t, took) = during(&w, &ids, move || h.state::<AppState>().auto_backup_if_due());
+    let (t, took) = during(&w, &ids, move || {
+        h.state::<AppState>().auto_backup_if_due(&|_| {});
+    });
     println!(
         "automatic backup (own connection) took {:.1} s",
         took.as_secs_f64()

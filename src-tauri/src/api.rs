@@ -30,6 +30,7 @@ use attune_export::{ExportOptions, MergeOptions};
 
 use crate::safety::ChosenPaths;
 use crate::state::{self, AppState};
+use crate::work;
 
 /// Who may call a command (see the module's notes).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +79,12 @@ fn joined<T>(r: Result<CmdResult<T>, tauri::Error>) -> CmdResult<T> {
     })
 }
 
-/// One async command over the blocking pool, or (`window`) one that needs the window and
-/// awaits its own work.
+/// One async command over the blocking pool (given the app handle too when its body names a
+/// third parameter: long work reporting progress, see work.rs), or (`window`) one that needs
+/// the window and awaits its own work.
 macro_rules! command_fn {
     (blocking; $(#[doc = $doc:literal])*; $name:ident; ($($arg:ident : $ty:ty),*); $ret:ty;
-     |$s:ident, $c:ident| $body:expr) => {
+     |$s:ident, $c:ident $(, $app:ident)?| $body:expr) => {
         $(#[doc = $doc])*
         #[tauri::command]
         pub async fn $name<R: Runtime>(app: AppHandle<R>, $($arg: $ty),*) -> CmdResult<$ret> {
@@ -93,6 +95,7 @@ macro_rules! command_fn {
                     let $c = app.state::<ChosenPaths>();
                     let $c: &ChosenPaths = &$c;
                     $c.forget_after_lock($s.locks());
+                    $(let $app = &app;)?
                     $body
                 })
                 .await,
@@ -173,6 +176,10 @@ api! {
     open blocking lock() -> AppStatus = |s, _c| { s.lock("manual"); s.status() };
     /// Tells the backend someone is using the app, so it does not lock for idleness.
     open blocking touch() -> () = |s, _c| { s.touch(); Ok(()) };
+    /// Stops the long work the window started as `op` (a backup, an export…) at its next step;
+    /// it undoes what it began and answers `cancelled`. Open: a restore runs locked, and
+    /// stopping only ever stops work this window started.
+    open blocking cancel_work(op: String) -> () = |s, _c| { s.works().cancel(&op); Ok(()) };
     signed_in blocking change_passphrase(current: String, new: String) -> () = |s, _c| s.change_passphrase(current, new);
     signed_in blocking list_users() -> Vec<UserInfo> = |s, _c| s.list_users();
     lead blocking add_user(req: NewUserRequest) -> UserInfo = |s, _c| s.add_user(req);
@@ -240,8 +247,9 @@ api! {
     signed_in blocking suggest_mapping(headers: Vec<String>) -> ColumnMapping = |s, _c| s.suggest_mapping(headers);
     /// What an import would do with this mapping: the good rows and every bad line. Writes nothing.
     lead blocking parse(text: String, mapping: ColumnMapping) -> ImportPreview = |s, _c| s.parse(text, mapping);
-    lead blocking import_pupils(preview: ImportPreview, mode: ImportMode) -> ImportOutcome
-        = |s, _c| s.import_pupils(preview, mode);
+    /// Progress for `op`; `cancel_work(op)` before it commits imports nobody (rolled back).
+    lead blocking import_pupils(preview: ImportPreview, mode: ImportMode, op: String) -> ImportOutcome
+        = |s, _c, app| work::run(app, &op, true, |w| s.import_pupils_with(preview, mode, w));
     /// What `import_pupils` would do, writing nothing.
     lead blocking check_import(preview: ImportPreview, mode: ImportMode) -> ImportOutcome
         = |s, _c| s.check_import(preview, mode);
@@ -264,7 +272,9 @@ api! {
     // ----- the audit log ---------------------------------------------------------------------------
 
     lead blocking audit_entries(query: Option<AuditQuery>) -> Vec<AuditEntry> = |s, _c| s.audit_entries(query);
-    lead blocking verify_audit() -> AuditVerification = |s, _c| s.verify_audit();
+    /// Progress for `op`; `cancel_work(op)` stops the check (it only reads).
+    lead blocking verify_audit(op: String) -> AuditVerification
+        = |s, _c, app| work::run(app, &op, true, |w| s.verify_audit_with(w));
 
     // ----- moving data safely (safety/*.rs): only paths the person chose --------------------------
 
@@ -273,8 +283,12 @@ api! {
         = |_s, c, app, window| crate::safety::choose(app.clone(), window, c, req).await;
     /// Writes an encrypted backup of the whole vault into `folder` and checks it end to end
     /// (strategic lead only: it is every pupil; a key adult's attempt is refused and audited).
-    lead blocking backup_now(folder: String) -> BackupDone
-        = |s, c| s.backup_now(&c.require(PathKind::Folder, &folder)?);
+    /// Progress as `work-progress` events for `op`; `cancel_work(op)` stops it, leaving no file.
+    lead blocking backup_now(folder: String, op: String) -> BackupDone
+        = |s, c, app| {
+            let folder = c.require(PathKind::Folder, &folder)?;
+            work::run(app, &op, true, |w| s.backup_now(&folder, w))
+        };
     signed_in blocking auto_backups() -> AutoBackups = |s, _c| s.auto_backups();
     lead blocking set_auto_backup_keep(keep: u32) -> AutoBackups = |s, _c| s.set_auto_backup_keep(keep);
     /// What a backup file says about itself, before any passphrase.
@@ -283,8 +297,12 @@ api! {
     open blocking open_backup(path: String, user_id: String, secret: String, recovery_key: bool) -> BackupOpened
         = |s, c| s.open_backup(&c.require(PathKind::Open, &path)?, &user_id, secret, recovery_key);
     /// Restores the vault from a backup (a strategic lead in it); the app is locked afterwards.
-    open blocking restore_backup(path: String, user_id: String, secret: String, recovery_key: bool) -> RestoreDone
-        = |s, c| s.restore_backup(&c.require(PathKind::Open, &path)?, &user_id, secret, recovery_key);
+    /// Progress for `op`; `cancel_work(op)` stops it until the vault is being replaced.
+    open blocking restore_backup(path: String, user_id: String, secret: String, recovery_key: bool, op: String) -> RestoreDone
+        = |s, c, app| {
+            let path = c.require(PathKind::Open, &path)?;
+            work::run(app, &op, false, |w| s.restore_backup_with(&path, &user_id, secret, recovery_key, w))
+        };
     lead blocking subject_access_document(pupil_id: i64) -> SarDocument = |s, _c| s.subject_access_document(pupil_id);
     lead blocking save_subject_access_document(pupil_id: i64, path: String) -> SavedFile
         = |s, c| s.save_subject_access_document(pupil_id, &c.require(PathKind::Save, &path)?);
@@ -332,22 +350,24 @@ api! {
     signed_in blocking get_supervision_note(note_id: i64) -> SupervisionNote = |s, _c| s.get_supervision_note(note_id);
     /// `period`: "2025-26" or "2025-26 autumn"; `k`: 3 to 100. Writes nothing.
     lead blocking summary_preview(period: String, k: u32) -> SummaryPreview = |s, _c| s.summary_preview(&period, k);
-    /// Writes the summary's three files into `folder` (chosen).
-    lead blocking export_summary(period: String, k: u32, folder: String, include_school_name: bool, replace_existing: bool) -> ExportedFiles
-        = |s, c| {
+    /// Writes the summary's three files into `folder` (chosen). Progress for `op`;
+    /// `cancel_work(op)` before the files are renamed into place writes nothing.
+    lead blocking export_summary(period: String, k: u32, folder: String, include_school_name: bool, replace_existing: bool, op: String) -> ExportedFiles
+        = |s, c, app| {
             let options = ExportOptions { include_school_name, replace_existing };
-            s.export_summary(&period, k, &c.require(PathKind::Folder, &folder)?, &options)
+            let folder = c.require(PathKind::Folder, &folder)?;
+            work::run(app, &op, true, |w| s.export_summary_with(&period, k, &folder, &options, w))
         };
     /// The heading of one school's summary file (chosen).
     signed_in blocking inspect_summary(path: String) -> SummaryFileInfo = |s, c| s.inspect_summary(&c.require(PathKind::Open, &path)?);
-    /// Merges several schools' summary files (each chosen) into `folder` (chosen).
-    lead blocking merge_summaries(paths: Vec<String>, folder: String, replace_existing: bool) -> MergeReport
-        = |s, c| {
+    /// Merges several schools' summary files (each chosen) into `folder` (chosen). Progress
+    /// for `op`; `cancel_work(op)` before the files are renamed into place writes nothing.
+    lead blocking merge_summaries(paths: Vec<String>, folder: String, replace_existing: bool, op: String) -> MergeReport
+        = |s, c, app| {
             let paths = c.require_all(PathKind::Open, &paths)?;
-            s.merge_summaries(
-                &paths,
-                &c.require(PathKind::Folder, &folder)?,
-                &MergeOptions { replace_existing },
-            )
+            let folder = c.require(PathKind::Folder, &folder)?;
+            work::run(app, &op, true, |w| {
+                s.merge_summaries_with(&paths, &folder, &MergeOptions { replace_existing }, w)
+            })
         };
 }

@@ -111,6 +111,21 @@ pub struct LockedEvent {
     pub reason: String,
 }
 
+/// Sent to the UI as the `work-progress` event while long work runs (a backup, a check, an
+/// export, a merge, an import, a restore): `op` is the id the window gave the command (or
+/// `auto-backup` for the day's automatic backup), `phase` what it is doing ("copying", …;
+/// for the automatic backup, finally "finished", "stopped" or "failed"), `done` of `total`
+/// units (never going down; `done == total` at the end).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct WorkProgress {
+    pub op: String,
+    pub phase: String,
+    #[ts(type = "number")]
+    pub done: u64,
+    #[ts(type = "number")]
+    pub total: u64,
+}
+
 // ----- moving data safely (safety.rs) ----------------------------------------------------------
 
 /// What the chooser asks for.

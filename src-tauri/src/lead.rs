@@ -16,6 +16,8 @@ use attune_export::{
     ExportOptions, ExportedFiles, MergeOptions, MergeReport, SummaryFileInfo, SummaryPreview,
 };
 
+use attune_vault::progress::Work;
+
 use crate::error::{CmdResult, CommandError};
 use crate::state::{clock, now, AppState};
 
@@ -78,8 +80,21 @@ impl AppState {
         folder: &Path,
         options: &ExportOptions,
     ) -> CmdResult<ExportedFiles> {
+        self.export_summary_with(period, k, folder, options, &Work::none())
+    }
+
+    /// `export_summary` reporting to `work`; stopped before the files are renamed into place,
+    /// it writes nothing.
+    pub fn export_summary_with(
+        &self,
+        period: &str,
+        k: u32,
+        folder: &Path,
+        options: &ExportOptions,
+        work: &Work<'_>,
+    ) -> CmdResult<ExportedFiles> {
         let period = Period::parse(period)?;
-        self.with_vault(|v| attune_export::export(v, &period, k, folder, options, now()))
+        self.with_vault(|v| attune_export::export_with(v, &period, k, folder, options, now(), work))
     }
 
     /// Any signed-in user may read a summary file's heading (it holds no pupil's data).
@@ -94,6 +109,20 @@ impl AppState {
         folder: &Path,
         options: &MergeOptions,
     ) -> CmdResult<MergeReport> {
-        self.with_vault(|v| attune_export::merge_in_session(v, paths, folder, options, now()))
+        self.merge_summaries_with(paths, folder, options, &Work::none())
+    }
+
+    /// `merge_summaries` reporting to `work`; stopped before the files are renamed into
+    /// place, it writes nothing.
+    pub fn merge_summaries_with(
+        &self,
+        paths: &[PathBuf],
+        folder: &Path,
+        options: &MergeOptions,
+        work: &Work<'_>,
+    ) -> CmdResult<MergeReport> {
+        self.with_vault(|v| {
+            attune_export::merge_in_session_with(v, paths, folder, options, now(), work)
+        })
     }
 }

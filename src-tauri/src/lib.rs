@@ -11,6 +11,7 @@ mod reviews;
 mod safety;
 pub mod state;
 mod watch;
+pub mod work;
 
 use std::path::PathBuf;
 
@@ -62,3 +63,5 @@ mod api_tests;
 mod role_matrix;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod work_tests;

@@ -10,6 +10,7 @@ use attune_domain::{
     audit_log, calendars, drafts, framework::Framework, lists, plans, profile, pupils, records,
     school_frameworks, search, vault_import,
 };
+use attune_vault::progress::Work;
 use attune_vault::Vault;
 use time::Date;
 
@@ -231,7 +232,17 @@ impl AppState {
         preview: ImportPreview,
         mode: ImportMode,
     ) -> CmdResult<ImportOutcome> {
-        self.with_vault(|v| vault_import::import_pupils(v, &preview, mode, now()))
+        self.import_pupils_with(preview, mode, &Work::none())
+    }
+
+    /// `import_pupils` reporting to `work`; stopped before it commits, it imports nobody.
+    pub fn import_pupils_with(
+        &self,
+        preview: ImportPreview,
+        mode: ImportMode,
+        work: &Work<'_>,
+    ) -> CmdResult<ImportOutcome> {
+        self.with_vault(|v| vault_import::import_pupils_with(v, &preview, mode, now(), work))
     }
 
     /// What `import_pupils` would do with this preview and mode, writing nothing (strategic
@@ -304,6 +315,10 @@ impl AppState {
     }
 
     pub fn verify_audit(&self) -> CmdResult<AuditVerification> {
-        self.with_vault(|v| audit_log::verify_audit(v, now()))
+        self.verify_audit_with(&Work::none())
+    }
+
+    pub fn verify_audit_with(&self, work: &Work<'_>) -> CmdResult<AuditVerification> {
+        self.with_vault(|v| audit_log::verify_audit_with(v, now(), work))
     }
 }

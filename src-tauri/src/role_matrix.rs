@@ -203,7 +203,9 @@ fn fixture() -> Fixture {
 
     // The files, and the paths "chosen" for each use.
     let chosen = app.state::<ChosenPaths>();
-    let backup = st.backup_now(&chosen_dir).unwrap();
+    let backup = st
+        .backup_now(&chosen_dir, &attune_vault::progress::Work::none())
+        .unwrap();
     let handover = st.export_handover(other, &chosen_dir).unwrap();
     let summary = st
         .export_summary(

@@ -14,6 +14,7 @@ use zeroize::Zeroize;
 
 use crate::dto::*;
 use crate::error::{CmdResult, CommandError};
+use crate::work::Works;
 
 /// A first-run setup between "show the recovery key" and "confirmed": nothing is written
 /// until the person has re-typed part of the key.
@@ -37,6 +38,8 @@ pub struct AppState {
     auto_backup_running: Mutex<Option<BackupCanceller>>,
     /// How many times a session has been locked: the chosen paths are forgotten at each.
     locks: std::sync::atomic::AtomicU64,
+    /// The stop flags of the long work the window started (see work.rs).
+    works: Works,
 }
 
 /// The only clock the records see: the crates are given the time, never read it.
@@ -61,7 +64,13 @@ impl AppState {
             auto_backup_checked: Mutex::new(None),
             auto_backup_running: Mutex::new(None),
             locks: std::sync::atomic::AtomicU64::new(0),
+            works: Works::default(),
         }
+    }
+
+    /// The long work in flight that the window may stop (see work.rs).
+    pub fn works(&self) -> &Works {
+        &self.works
     }
 
     /// How many times a session has been locked (see `ChosenPaths::forget_after_lock`).
@@ -247,6 +256,9 @@ impl AppState {
     /// Close the database and drop the key. Safe to call when already locked.
     pub fn lock(&self, reason: &str) -> bool {
         self.stop_auto_backup();
+        // Work in the session (a backup, an export…) stops at its next step, undoing what it
+        // began, and lets go of the session.
+        self.works.cancel_in_session();
         let vault = self.session().take();
         self.cancel_setup();
         match vault {
@@ -282,9 +294,15 @@ impl AppState {
     /// The session's lock is held only to start the job and, afterwards, to audit it: the copy
     /// itself (seconds on a large vault) runs on the job's own connection, from a consistent
     /// snapshot, so every command keeps answering meanwhile. Locking the vault stops it (the job's
-    /// connection and key copy go with it) and it is tried again at the next pause. A failure
-    /// (a full disk, say) is audited and tried again the next day.
-    pub fn auto_backup_if_due(&self) {
+    /// connection and key copy go with it), leaving no file, and it is tried again at the next
+    /// pause. A failure (a full disk, say) is audited and tried again the next day.
+    ///
+    /// Its steps go to `report`; returns how it ended ("finished", "stopped", "failed"), or
+    /// `None` when there was nothing to do.
+    pub fn auto_backup_if_due(
+        &self,
+        report: &(dyn Fn(attune_vault::progress::Step) + Sync),
+    ) -> Option<&'static str> {
         let now = now();
         let today = now.date();
         if *self
@@ -293,13 +311,13 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             == Some(today)
         {
-            return;
+            return None;
         }
         let (job, keep) = {
             let guard = self.session();
-            let Some(v) = guard.as_ref() else { return };
+            let v = guard.as_ref()?;
             if v.session().via_recovery {
-                return;
+                return None;
             }
             let keep = v
                 .auto_backup_keep()
@@ -315,17 +333,18 @@ impl AppState {
                 Ok(None) => {
                     let _ = v.finish_auto_backup(None, keep, now);
                     self.auto_backup_done(today);
-                    return;
+                    return None;
                 }
                 Err(_) => {
                     let _ = v.audit(Action::BackupCreate, None, "failed", now);
                     self.auto_backup_done(today);
-                    return;
+                    return Some("failed");
                 }
             }
         };
-        let written = job.run(now);
+        let written = job.run_with(now, report);
         let name = job.file_name();
+        let path = job.path().to_path_buf();
         drop(job);
         let stopped = self
             .auto_backup_running
@@ -333,14 +352,38 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .take()
             .is_none();
-        let guard = self.session();
-        // Locked while it ran (and so stopped): try again once unlocked.
-        let Some(v) = guard.as_ref() else { return };
         if stopped {
-            return;
+            // Locked while it ran (and so stopped): try again once unlocked. Had it finished
+            // just before the lock, its file goes too: it could not be audited, and a locked
+            // session leaves no backup half-accounted for.
+            if written.is_ok() {
+                let _ = std::fs::remove_file(&path);
+            }
+            return Some("stopped");
         }
+        let guard = self.session();
+        let Some(v) = guard.as_ref() else {
+            if written.is_ok() {
+                let _ = std::fs::remove_file(&path);
+            }
+            return Some("stopped");
+        };
         let _ = v.finish_auto_backup(Some((&name, &written)), keep, now);
         self.auto_backup_done(today);
+        Some(if written.is_ok() {
+            "finished"
+        } else {
+            "failed"
+        })
+    }
+
+    /// The automatic backup running, if one is (for the tests that lock in the middle of one).
+    #[cfg(test)]
+    pub(crate) fn auto_backup_canceller(&self) -> Option<BackupCanceller> {
+        self.auto_backup_running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn auto_backup_done(&self, today: time::Date) {

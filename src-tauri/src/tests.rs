@@ -21,6 +21,7 @@ pub(crate) fn bindings() -> String {
         SetupRequest::decl(),
         NewUserRequest::decl(),
         LockedEvent::decl(),
+        WorkProgress::decl(),
         AuditEntry::decl(),
         // The school's records (issue 3), each after the types it uses.
         IdentifierKind::decl(),
@@ -177,9 +178,9 @@ fn bindings_are_current() {
     );
 }
 
-const PASS: &str = "correct horse battery staple 1917";
+pub(crate) const PASS: &str = "correct horse battery staple 1917";
 
-fn set_up(dir: &std::path::Path) -> AppState {
+pub(crate) fn set_up(dir: &std::path::Path) -> AppState {
     let state = AppState::new(dir.to_path_buf());
     let pending = state
         .begin_setup(SetupRequest {
@@ -902,7 +903,7 @@ fn an_open_vault_gets_one_automatic_backup_a_day() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("vault");
     let state = set_up(&dir);
-    state.auto_backup_if_due();
+    state.auto_backup_if_due(&|_| {});
     let backups: Vec<_> = std::fs::read_dir(dir.join("backups")).unwrap().collect();
     assert_eq!(backups.len(), 1, "one backup written beside the vault");
     let name = backups[0]
@@ -920,7 +921,7 @@ fn an_open_vault_gets_one_automatic_backup_a_day() {
         bytes.starts_with(b"ATTUNE-BACKUP/1"),
         "an Attune backup file"
     );
-    state.auto_backup_if_due();
+    state.auto_backup_if_due(&|_| {});
     assert_eq!(
         std::fs::read_dir(dir.join("backups")).unwrap().count(),
         1,

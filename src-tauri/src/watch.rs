@@ -12,8 +12,11 @@ use std::time::Duration;
 
 use tauri::{AppHandle, Emitter, Manager};
 
+use attune_vault::progress::Step;
+
 use crate::dto::LockedEvent;
 use crate::state::AppState;
+use crate::work;
 
 const TICK: Duration = Duration::from_secs(2);
 /// A jump larger than this between ticks counts as a suspend.
@@ -150,7 +153,16 @@ pub fn spawn(app: AppHandle) {
                     let app = app.clone();
                     backup = std::thread::Builder::new()
                         .name("attune-autobackup".into())
-                        .spawn(move || app.state::<AppState>().auto_backup_if_due())
+                        .spawn(move || {
+                            // Its progress goes to the window's small status line.
+                            let report = |s: Step| {
+                                work::emit(&app, work::AUTO_BACKUP_OP, s.phase, s.done, s.total)
+                            };
+                            let state = app.state::<AppState>();
+                            if let Some(end) = state.auto_backup_if_due(&report) {
+                                work::emit(&app, work::AUTO_BACKUP_OP, end, 1, 1);
+                            }
+                        })
                         .ok();
                 }
             }

@@ -324,7 +324,7 @@ e2eTest(
       (e) => e.outcome === 'refused' && e.actor_id === keyAdult.id && e.target === `pupil:${ids.other}`,
     );
     assert.ok(refusal, `the refused open_pupil is audited: ${JSON.stringify(log.value.slice(0, 10))}`);
-    const verified = await app.invoke('verify_audit');
+    const verified = await app.invoke('verify_audit', { op: 'e2e-verify' });
     assert.equal(verified.value?.intact, true, `the audit chain is intact: ${JSON.stringify(verified)}`);
 
     // ---- Nothing readable reached the disk: not in the vault folder, and not in anything the

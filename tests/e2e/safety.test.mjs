@@ -162,7 +162,7 @@ e2eTest(
     await screen(app, 'backups-automatic-listed');
 
     // A command cannot write to a folder nobody chose.
-    const sneaky = await app.invoke('backup_now', { folder: app.tmp });
+    const sneaky = await app.invoke('backup_now', { folder: app.tmp, op: 'e2e-sneaky' });
     assert.equal(sneaky.ok, false, 'backup_now refuses a folder that was not chosen');
     assert.equal(errorKind(sneaky.error), 'invalid_input', JSON.stringify(sneaky.error));
 

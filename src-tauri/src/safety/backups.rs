@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use attune_vault::backup;
+use attune_vault::progress::Work;
 use attune_vault::{Passphrase, RecoveryKey, Secret};
 use rand::rngs::OsRng;
 use time::{Date, OffsetDateTime};
@@ -63,8 +64,9 @@ fn stamp(now: OffsetDateTime) -> String {
 
 impl AppState {
     /// Writes an encrypted backup of the whole vault into `folder` (a new file,
-    /// `attune-backup-<date>-<time>.attune-backup`), reads it back and checks it end to end.
-    pub fn backup_now(&self, folder: &Path) -> CmdResult<BackupDone> {
+    /// `attune-backup-<date>-<time>.attune-backup`), reads it back and checks it end to end,
+    /// reporting to `work` (stopped, it leaves no file).
+    pub fn backup_now(&self, folder: &Path, work: &Work<'_>) -> CmdResult<BackupDone> {
         let now = now();
         if !folder.is_dir() {
             return Err(CommandError::invalid(format!(
@@ -77,7 +79,7 @@ impl AppState {
             &format!("attune-backup-{}", stamp(now)),
             backup::FILE_EXTENSION,
         );
-        let info = self.with_vault(|v| v.backup_to(&path, now))?;
+        let info = self.with_vault(|v| v.backup_to_with(&path, now, work))?;
         Ok(BackupDone {
             path: path_text(info.path.clone())?,
             file_name: file_name(&info.path),
@@ -195,17 +197,31 @@ impl AppState {
         secret: String,
         recovery_key: bool,
     ) -> CmdResult<RestoreDone> {
+        self.restore_backup_with(path, user_id, secret, recovery_key, &Work::none())
+    }
+
+    /// `restore_backup` reporting to `work`; stopped before the vault is replaced, nothing is
+    /// (the app stays locked, the vault as it was).
+    pub fn restore_backup_with(
+        &self,
+        path: &Path,
+        user_id: &str,
+        secret: String,
+        recovery_key: bool,
+        work: &Work<'_>,
+    ) -> CmdResult<RestoreDone> {
         let given = Given::new(secret, recovery_key)?;
         // Refuse at once what the restore would refuse, before the session is closed.
         backup::precheck_restore(path, self.vault_dir(), user_id)?;
         self.lock("restore");
-        let r = backup::restore(
+        let r = backup::restore_with(
             path,
             self.vault_dir(),
             user_id,
             given.secret(),
             &mut OsRng,
             now(),
+            work,
         )?;
         let done = RestoreDone {
             school: r.contents.header.school.clone(),

@@ -8,6 +8,7 @@ use time::{Date, Month};
 
 use super::*;
 use crate::dto::*;
+use attune_vault::progress::Work;
 
 const LEAD_PASS: &str = "correct horse battery staple 1917";
 const KEY_ADULT_PASS: &str = "paper lantern orchard violin 4471";
@@ -199,7 +200,10 @@ fn when_locked_the_safety_commands_that_need_the_vault_answer_locked() {
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
     st.lock("manual");
-    assert_eq!(kind_of(st.backup_now(&out)), ErrorKind::Locked);
+    assert_eq!(
+        kind_of(st.backup_now(&out, &Work::none())),
+        ErrorKind::Locked
+    );
     assert_eq!(kind_of(st.auto_backups()), ErrorKind::Locked);
     assert_eq!(kind_of(st.set_auto_backup_keep(2)), ErrorKind::Locked);
     assert_eq!(
@@ -225,7 +229,7 @@ fn backup_to_a_folder_then_restore_it_replacing_nothing_until_it_has_opened() {
     let usb = tmp.path().join("usb");
     std::fs::create_dir(&usb).unwrap();
 
-    let done = st.backup_now(&usb).unwrap();
+    let done = st.backup_now(&usb, &Work::none()).unwrap();
     assert!(done.verified);
     assert!(
         done.file_name.starts_with("attune-backup-") && done.file_name.ends_with(".attune-backup")
@@ -240,7 +244,7 @@ fn backup_to_a_folder_then_restore_it_replacing_nothing_until_it_has_opened() {
         );
     }
     // A second backup in the same minute gets its own name.
-    let again = st.backup_now(&usb).unwrap();
+    let again = st.backup_now(&usb, &Work::none()).unwrap();
     assert_ne!(again.path, done.path);
 
     // Recorded after the backup: gone once it is restored.
@@ -301,7 +305,7 @@ fn another_vaults_backup_is_refused_before_anything_is_locked_or_replaced() {
     let other = school(&tmp.path().join("elsewhere"));
     let usb = tmp.path().join("usb");
     std::fs::create_dir(&usb).unwrap();
-    let theirs = PathBuf::from(other.state.backup_now(&usb).unwrap().path);
+    let theirs = PathBuf::from(other.state.backup_now(&usb, &Work::none()).unwrap().path);
 
     let st = &sc.state;
     assert_eq!(st.inspect_backup(&theirs).unwrap().same_vault, Some(false));

@@ -8,7 +8,7 @@ export type PassphraseStrength = {
  * 0 (very weak) to 4 (very strong).
  */
 score: number, acceptable: boolean, warning: string | null, suggestions: Array<string>, };
-export type ErrorKind = "locked" | "wrong_passphrase" | "wrong_recovery_key" | "throttled" | "weak_passphrase" | "not_permitted" | "invalid_input" | "not_found" | "key_slots_damaged" | "vault_damaged" | "vault_in_use" | "already_exists" | "must_set_passphrase" | "io" | "internal";
+export type ErrorKind = "locked" | "wrong_passphrase" | "wrong_recovery_key" | "throttled" | "weak_passphrase" | "not_permitted" | "invalid_input" | "not_found" | "key_slots_damaged" | "vault_damaged" | "vault_in_use" | "already_exists" | "must_set_passphrase" | "cancelled" | "io" | "internal";
 export type CommandError = { kind: ErrorKind, message: string, 
 /**
  * Seconds to wait before the next unlock attempt, for `kind == "throttled"`.
@@ -46,6 +46,7 @@ confirm_positions: Array<number>, };
 export type SetupRequest = { school: string, name: string, passphrase: string, };
 export type NewUserRequest = { name: string, role: Role, passphrase: string, };
 export type LockedEvent = { reason: string, };
+export type WorkProgress = { op: string, phase: string, done: number, total: number, };
 export type AuditEntry = { seq: number, 
 /**
  * RFC 3339, UTC.

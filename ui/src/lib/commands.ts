@@ -91,6 +91,7 @@ export const COMMAND_NAMES = [
   "reset_passphrase",
   "lock",
   "touch",
+  "cancel_work",
   "change_passphrase",
   "list_users",
   "add_user",
@@ -247,6 +248,16 @@ export function lock(): Promise<AppStatus> {
  */
 export function touch(): Promise<null> {
   return call("touch");
+}
+
+/**
+ * Stops the long work the window started as `op` (a backup, an export…) at its next step;
+ * it undoes what it began and answers `cancelled`. Open: a restore runs locked, and
+ * stopping only ever stops work this window started.
+ * Access: open.
+ */
+export function cancelWork(op: string): Promise<null> {
+  return call("cancel_work", { op });
 }
 
 /** Access: signed_in. */
@@ -454,9 +465,12 @@ export function parse(text: string, mapping: ColumnMapping): Promise<ImportPrevi
   return call("parse", { text, mapping });
 }
 
-/** Access: lead. */
-export function importPupils(preview: ImportPreview, mode: ImportMode): Promise<ImportOutcome> {
-  return call("import_pupils", { preview, mode });
+/**
+ * Progress for `op`; `cancel_work(op)` before it commits imports nobody (rolled back).
+ * Access: lead.
+ */
+export function importPupils(preview: ImportPreview, mode: ImportMode, op: string): Promise<ImportOutcome> {
+  return call("import_pupils", { preview, mode, op });
 }
 
 /**
@@ -530,9 +544,12 @@ export function auditEntries(query: AuditQuery | null): Promise<Array<AuditEntry
   return call("audit_entries", { query });
 }
 
-/** Access: lead. */
-export function verifyAudit(): Promise<AuditVerification> {
-  return call("verify_audit");
+/**
+ * Progress for `op`; `cancel_work(op)` stops the check (it only reads).
+ * Access: lead.
+ */
+export function verifyAudit(op: string): Promise<AuditVerification> {
+  return call("verify_audit", { op });
 }
 
 /**
@@ -546,10 +563,11 @@ export function choosePath(req: ChoosePathRequest): Promise<string | null> {
 /**
  * Writes an encrypted backup of the whole vault into `folder` and checks it end to end
  * (strategic lead only: it is every pupil; a key adult's attempt is refused and audited).
+ * Progress as `work-progress` events for `op`; `cancel_work(op)` stops it, leaving no file.
  * Access: lead.
  */
-export function backupNow(folder: string): Promise<BackupDone> {
-  return call("backup_now", { folder });
+export function backupNow(folder: string, op: string): Promise<BackupDone> {
+  return call("backup_now", { folder, op });
 }
 
 /** Access: signed_in. */
@@ -580,10 +598,11 @@ export function openBackup(path: string, userId: string, secret: string, recover
 
 /**
  * Restores the vault from a backup (a strategic lead in it); the app is locked afterwards.
+ * Progress for `op`; `cancel_work(op)` stops it until the vault is being replaced.
  * Access: open.
  */
-export function restoreBackup(path: string, userId: string, secret: string, recoveryKey: boolean): Promise<RestoreDone> {
-  return call("restore_backup", { path, userId, secret, recoveryKey });
+export function restoreBackup(path: string, userId: string, secret: string, recoveryKey: boolean, op: string): Promise<RestoreDone> {
+  return call("restore_backup", { path, userId, secret, recoveryKey, op });
 }
 
 /** Access: lead. */
@@ -743,11 +762,12 @@ export function summaryPreview(period: string, k: number): Promise<SummaryPrevie
 }
 
 /**
- * Writes the summary's three files into `folder` (chosen).
+ * Writes the summary's three files into `folder` (chosen). Progress for `op`;
+ * `cancel_work(op)` before the files are renamed into place writes nothing.
  * Access: lead.
  */
-export function exportSummary(period: string, k: number, folder: string, includeSchoolName: boolean, replaceExisting: boolean): Promise<ExportedFiles> {
-  return call("export_summary", { period, k, folder, includeSchoolName, replaceExisting });
+export function exportSummary(period: string, k: number, folder: string, includeSchoolName: boolean, replaceExisting: boolean, op: string): Promise<ExportedFiles> {
+  return call("export_summary", { period, k, folder, includeSchoolName, replaceExisting, op });
 }
 
 /**
@@ -759,9 +779,10 @@ export function inspectSummary(path: string): Promise<SummaryFileInfo> {
 }
 
 /**
- * Merges several schools' summary files (each chosen) into `folder` (chosen).
+ * Merges several schools' summary files (each chosen) into `folder` (chosen). Progress
+ * for `op`; `cancel_work(op)` before the files are renamed into place writes nothing.
  * Access: lead.
  */
-export function mergeSummaries(paths: Array<string>, folder: string, replaceExisting: boolean): Promise<MergeReport> {
-  return call("merge_summaries", { paths, folder, replaceExisting });
+export function mergeSummaries(paths: Array<string>, folder: string, replaceExisting: boolean, op: string): Promise<MergeReport> {
+  return call("merge_summaries", { paths, folder, replaceExisting, op });
 }

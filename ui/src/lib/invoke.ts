@@ -6,7 +6,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { CommandError, LockedEvent } from "./bindings";
+import type { CommandError, LockedEvent, WorkProgress } from "./bindings";
 
 /** True when `e` has the shape of a CommandError sent by the Rust side. */
 export function isCommandError(e: unknown): e is CommandError {
@@ -54,4 +54,13 @@ export async function call<T>(command: string, args?: Record<string, unknown>): 
  */
 export async function onLocked(cb: (event: LockedEvent) => void): Promise<() => void> {
   return listen<LockedEvent>("locked", (event) => cb(event.payload));
+}
+
+/**
+ * Calls `cb` with each step of long work (a backup, an export, an import…): the window's own
+ * work, by the `op` id it gave the command, and the automatic backup (`op` "auto-backup").
+ * Resolves to a function that stops listening.
+ */
+export async function onWorkProgress(cb: (event: WorkProgress) => void): Promise<() => void> {
+  return listen<WorkProgress>("work-progress", (event) => cb(event.payload));
 }

@@ -9,7 +9,7 @@ import * as commands from "./commands";
 import type { Overview, OverviewQuery, PassphraseStrength, PupilRecord, SearchHit, SupervisionNote } from "./bindings";
 
 export * from "./commands";
-export { call, isCommandError, onLocked, toCommandError } from "./invoke";
+export { call, isCommandError, onLocked, onWorkProgress, toCommandError } from "./invoke";
 export type { FieldCommandError } from "./invoke";
 
 /** `name` and `school` are hints for the strength estimate; either may be "". */

@@ -10,6 +10,7 @@ import type {
   ErrorKind,
   LockedEvent,
   PassphraseStrength,
+  WorkProgress,
   SessionInfo,
   UserInfo,
 } from "../lib/bindings";
@@ -65,6 +66,9 @@ const state: State = {
 };
 
 let lockedListeners: Array<(e: LockedEvent) => void> = [];
+let progressListeners: Array<(e: WorkProgress) => void> = [];
+/** The ops the window asked to stop (`cancel_work`). */
+const cancelledOps = new Set<string>();
 
 export const backend = {
   state,
@@ -116,6 +120,17 @@ export const backend = {
   },
   listenerCount(): number {
     return lockedListeners.length;
+  },
+  /** What the Rust side does while long work runs: a `work-progress` event. */
+  progress(e: WorkProgress): void {
+    for (const cb of progressListeners) cb(e);
+  },
+  progressListenerCount(): number {
+    return progressListeners.length;
+  },
+  /** Whether the window has asked to stop `op`. */
+  isCancelled(op: string): boolean {
+    return cancelledOps.has(op);
   },
 };
 
@@ -232,6 +247,16 @@ export function fakeIpc(real: IpcModule): IpcModule {
     }),
     ...recordCommands({ session: requireUnlocked, lead: requireLead }),
     ...reviewCommands({ session: requireUnlocked, lead: requireLead }),
+    onWorkProgress: vi.fn(async (cb: (e: WorkProgress) => void) => {
+      progressListeners.push(cb);
+      return () => {
+        progressListeners = progressListeners.filter((l) => l !== cb);
+      };
+    }),
+    cancelWork: vi.fn(async (op: string) => {
+      cancelledOps.add(op);
+      return null;
+    }),
     onLocked: vi.fn(async (cb: (e: LockedEvent) => void) => {
       lockedListeners.push(cb);
       return () => {

@@ -130,6 +130,21 @@ describe("ipc commands", () => {
     stop();
     expect(unlisten).toHaveBeenCalled();
   });
+
+  it("onWorkProgress listens to the `work-progress` event and hands over each step", async () => {
+    const unlisten = vi.fn();
+    listen.mockResolvedValue(unlisten);
+    const cb = vi.fn();
+    const stop = await ipc.onWorkProgress(cb);
+    const call = listen.mock.calls.find((c) => c[0] === "work-progress");
+    expect(call).toBeDefined();
+    const handler = call![1] as (e: { payload: unknown }) => void;
+    const step = { op: "backup-1", phase: "copying", done: 3, total: 8 };
+    handler({ payload: step });
+    expect(cb).toHaveBeenCalledWith(step);
+    stop();
+    expect(unlisten).toHaveBeenCalled();
+  });
 });
 
 describe("the generated commands", () => {

@@ -278,7 +278,7 @@ describe("the anonymised summary", () => {
     await user.click(byTestId("summary-export-button"));
     expect(await screen.findByTestId("summary-written")).toBeInTheDocument();
     expect(api.choosePath).toHaveBeenLastCalledWith(expect.objectContaining({ kind: "folder" }));
-    expect(api.exportSummary).toHaveBeenLastCalledWith("2026-27 autumn", 6, "/media/usb", false, true);
+    expect(api.exportSummary).toHaveBeenLastCalledWith("2026-27 autumn", 6, "/media/usb", false, true, expect.any(String));
     expect(byTestId("summary-file-csv")).toHaveTextContent("attune-summary-2026-27-autumn.csv");
     expect(byTestId("summary-file-json")).toHaveTextContent("/media/usb/attune-summary-2026-27-autumn.json");
     expect(byTestId("summary-file-html")).toHaveTextContent("attune-summary-2026-27-autumn.html");
@@ -312,7 +312,7 @@ describe("the anonymised summary", () => {
     api.choosePath.mockResolvedValueOnce("/media/usb/out");
     await user.click(byTestId("merge-run"));
     const result = await screen.findByTestId("merge-result");
-    expect(api.mergeSummaries).toHaveBeenCalledWith(["/media/usb/school-1.json", "/media/usb/school-2.json"], "/media/usb/out", false);
+    expect(api.mergeSummaries).toHaveBeenCalledWith(["/media/usb/school-1.json", "/media/usb/school-2.json"], "/media/usb/out", false, expect.any(String));
     expect(byTestId("merge-schools")).toHaveTextContent("School 1, School 2");
     expect(byTestId("merge-bounded")).toHaveTextContent("1 figure shown as a range");
     const range = within(result).getByTestId("cell-pupils_by_care_status-looked_after-pupils");

@@ -339,7 +339,7 @@ describe("import pupils", () => {
 
     await user.click(byTestId("import-mode-good"));
     await user.click(byTestId("import-run"));
-    expect(api.importPupils).toHaveBeenCalledWith(expect.objectContaining({ bad: expect.any(Array) }), "good_only");
+    expect(api.importPupils).toHaveBeenCalledWith(expect.objectContaining({ bad: expect.any(Array) }), "good_only", expect.any(String));
     expect(await screen.findByTestId("import-result")).toHaveTextContent("2 pupils imported.");
     expect(byTestId("import-result-bad")).toHaveTextContent("Line 3:");
   });
@@ -355,7 +355,7 @@ describe("import pupils", () => {
     await screen.findByTestId("import-counts");
     await user.click(byTestId("import-mode-all"));
     await user.click(byTestId("import-run"));
-    expect(api.importPupils).toHaveBeenCalledWith(expect.anything(), "all_or_nothing");
+    expect(api.importPupils).toHaveBeenCalledWith(expect.anything(), "all_or_nothing", expect.any(String));
     expect(await screen.findByTestId("import-result")).toHaveTextContent("0 pupils imported.");
   });
 });

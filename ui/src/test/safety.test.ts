@@ -54,7 +54,7 @@ describe("backups", () => {
 
     await user.click(byTestId("backup-now"));
     expect(api.choosePath).toHaveBeenCalledWith(expect.objectContaining({ kind: "folder" }));
-    expect(api.backupNow).toHaveBeenCalledWith(USB);
+    expect(api.backupNow).toHaveBeenCalledWith(USB, expect.any(String));
     expect(await screen.findByTestId("backup-file-name")).toHaveTextContent("attune-backup-2026-11-22-0930.attune-backup");
     expect(byTestId("backup-size")).toHaveTextContent("2.3 MB");
     expect(byTestId("backup-time")).toHaveTextContent(/22 November 2026 at \d\d:\d\d/);
@@ -132,7 +132,7 @@ describe("restore", () => {
     expect(await screen.findByTestId("restore-checked-counts")).toHaveTextContent("3 pupils, 2 plans and 1 review");
     expect(byTestId("restore-warning")).toHaveTextContent("Anything recorded after 22 November 2026");
     await user.click(byTestId("restore-confirm"));
-    expect(api.restoreBackup).toHaveBeenCalledWith(BACKUP_FILE, LEAD.id, passphraseFor(LEAD), false);
+    expect(api.restoreBackup).toHaveBeenCalledWith(BACKUP_FILE, LEAD.id, passphraseFor(LEAD), false, expect.any(String));
     expect(await screen.findByTestId("restore-replaced")).toHaveTextContent("vault.replaced-2026-11-22-1000");
     await user.click(byTestId("restore-continue"));
     expect(await screen.findByTestId("unlock-submit")).toBeInTheDocument();

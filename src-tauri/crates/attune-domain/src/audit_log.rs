@@ -1,6 +1,7 @@
 //! The audit log as the strategic lead reads it: filtered lists and the chain's check.
 
 use attune_vault::audit::{self, AuditEntry};
+use attune_vault::progress::Work;
 use attune_vault::{Action, Vault};
 use rusqlite::named_params;
 use time::{Duration, OffsetDateTime};
@@ -60,8 +61,24 @@ pub fn audit_entries(
 /// Walks the hash chain (strategic lead only) and names the first broken entry. Audited as
 /// `audit.verify` with the outcome `ok` or `failed`.
 pub fn verify_audit(vault: &Vault, now: OffsetDateTime) -> Result<AuditVerification> {
+    verify_audit_with(vault, now, &Work::none())
+}
+
+/// [`verify_audit`], reporting to `work` (entries checked, phase "checking"); it only reads,
+/// so it may be stopped at any entry (audited `cancelled`).
+pub fn verify_audit_with(
+    vault: &Vault,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<AuditVerification> {
     access::require_lead(vault, Action::AuditVerify, None, "check the audit log", now)?;
-    let broken = audit::verify(vault.conn()?)?;
+    let broken = match audit::verify_with(vault.conn()?, work) {
+        Err(attune_vault::Error::Cancelled) => {
+            vault.audit(Action::AuditVerify, None, "cancelled", now)?;
+            return Err(attune_vault::Error::Cancelled.into());
+        }
+        r => r?,
+    };
     vault.audit(
         Action::AuditVerify,
         None,

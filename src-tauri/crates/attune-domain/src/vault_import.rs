@@ -1,5 +1,6 @@
 //! Writing an [`ImportPreview`]'s pupils into the vault, in one transaction.
 
+use attune_vault::progress::Work;
 use attune_vault::{Action, Vault};
 use time::OffsetDateTime;
 
@@ -47,7 +48,20 @@ pub fn import_pupils(
     mode: ImportMode,
     now: OffsetDateTime,
 ) -> Result<ImportOutcome> {
-    run(vault, preview, mode, true, now)
+    run(vault, preview, mode, true, now, &Work::none())
+}
+
+/// [`import_pupils`], reporting to `work` ("checking" then "importing", by rows). Stopped
+/// before its transaction commits, it rolls back: no pupil is imported, and it answers
+/// `cancelled`. Once committed it is done (the last step), and no longer stops.
+pub fn import_pupils_with(
+    vault: &mut Vault,
+    preview: &ImportPreview,
+    mode: ImportMode,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<ImportOutcome> {
+    run(vault, preview, mode, true, now, work)
 }
 
 /// What [`import_pupils`] would do, writing nothing (strategic lead only): `imported` is how
@@ -58,7 +72,7 @@ pub fn check_import(
     mode: ImportMode,
     now: OffsetDateTime,
 ) -> Result<ImportOutcome> {
-    run(vault, preview, mode, false, now)
+    run(vault, preview, mode, false, now, &Work::none())
 }
 
 fn run(
@@ -67,13 +81,18 @@ fn run(
     mode: ImportMode,
     write: bool,
     now: OffsetDateTime,
+    work: &Work<'_>,
 ) -> Result<ImportOutcome> {
     let user = access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;
     let mut bad: Vec<LineError> = preview.bad.clone();
     let mut checked = Vec::new();
+    // Progress in rows: each good row is checked, then each checked one written.
+    let rows = preview.good.len() as u64;
+    let total = 2 * rows;
     {
         let conn = vault.conn()?;
-        for (line, p) in &preview.good {
+        for (i, (line, p)) in preview.good.iter().enumerate() {
+            work.step("checking", i as u64, total)?;
             let input = PupilInput {
                 legal_forename: p.legal_forename.clone(),
                 legal_surname: p.legal_surname.clone(),
@@ -129,7 +148,9 @@ fn run(
         });
     }
     let tx = vault.conn_mut()?.transaction()?;
-    for c in &checked {
+    for (i, c) in checked.iter().enumerate() {
+        // Stopped here, `tx` is dropped unfinished: everything is rolled back.
+        work.step("importing", rows + i as u64, total)?;
         let id = pupils::insert(&tx, c, now)?;
         access::record(
             &tx,
@@ -139,7 +160,9 @@ fn run(
             now,
         )?;
     }
+    work.check()?;
     tx.commit()?;
+    let _ = work.step("importing", total, total);
     Ok(ImportOutcome {
         imported: checked.len(),
         bad,

@@ -77,6 +77,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use attune_domain::summary_facts::{self, Purpose, SummaryFacts};
+use attune_vault::progress::Work;
 use attune_vault::Vault;
 use time::OffsetDateTime;
 
@@ -254,8 +255,16 @@ pub fn preview(
 }
 
 /// Writes `files` (name, bytes) into `dir` all or nothing: temporary files first, synced, then
-/// renamed. Refuses a missing folder, and an existing file unless `replace`.
-fn write_all(dir: &Path, files: &[(String, &[u8])], replace: bool) -> Result<Vec<PathBuf>> {
+/// renamed. Refuses a missing folder, and an existing file unless `replace`. Reports each file
+/// to `work` (phase "writing", steps `at.0 + i` of `at.1`); stopped before the renames, it
+/// removes its temporary files and writes nothing. The renames themselves are not stopped.
+fn write_all(
+    dir: &Path,
+    files: &[(String, &[u8])],
+    replace: bool,
+    work: &Work<'_>,
+    at: (u64, u64),
+) -> Result<Vec<PathBuf>> {
     if !dir.is_dir() {
         return Err(Error::NotAFolder(dir.display().to_string()));
     }
@@ -274,7 +283,11 @@ fn write_all(dir: &Path, files: &[(String, &[u8])], replace: bool) -> Result<Vec
             let _ = fs::remove_file(t);
         }
     };
-    for ((_, bytes), tmp) in files.iter().zip(&temps) {
+    for (i, ((_, bytes), tmp)) in files.iter().zip(&temps).enumerate() {
+        if let Err(e) = work.step("writing", at.0 + i as u64, at.1) {
+            cleanup(&temps);
+            return Err(e.into());
+        }
         // A temporary file left by an export that crashed is ours to replace.
         let _ = fs::remove_file(tmp);
         let written = (|| -> std::io::Result<()> {
@@ -286,6 +299,10 @@ fn write_all(dir: &Path, files: &[(String, &[u8])], replace: bool) -> Result<Vec
             cleanup(&temps);
             return Err(Error::io(tmp, e));
         }
+    }
+    if let Err(e) = work.check() {
+        cleanup(&temps);
+        return Err(e.into());
     }
     for (tmp, target) in temps.iter().zip(&targets) {
         if let Err(e) = fs::rename(tmp, target) {
@@ -322,6 +339,23 @@ pub fn export(
     export_audited(vault, period, k, out_dir, options, now).map(|(files, _)| files)
 }
 
+/// [`export`], reporting to `work`: "gathering" the facts, "auditing" (disclosure control and
+/// its exact audit, most of the time), "checking" (the leak guard), "writing". Stopped at any
+/// of them before the files are renamed into place, nothing is written (temporary files are
+/// removed), nothing recorded as published, the export audited as failed, and it answers
+/// `cancelled`.
+pub fn export_with(
+    vault: &Vault,
+    period: &Period,
+    k: u32,
+    out_dir: &Path,
+    options: &ExportOptions,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<ExportedFiles> {
+    export_steps(vault, period, k, out_dir, options, now, work).map(|(files, _)| files)
+}
+
 /// [`export`], with the exact audit's report (the CLI says what it proved).
 pub fn export_audited(
     vault: &Vault,
@@ -331,10 +365,28 @@ pub fn export_audited(
     options: &ExportOptions,
     now: OffsetDateTime,
 ) -> Result<(ExportedFiles, audit::AuditReport)> {
+    export_steps(vault, period, k, out_dir, options, now, &Work::none())
+}
+
+/// The steps of an export, of [`EXPORT_STEPS`]: gathering 0, auditing 1 (to 4), checking 4,
+/// writing 5 to 8 (a file each), done 8.
+const EXPORT_STEPS: u64 = 8;
+
+fn export_steps(
+    vault: &Vault,
+    period: &Period,
+    k: u32,
+    out_dir: &Path,
+    options: &ExportOptions,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<(ExportedFiles, audit::AuditReport)> {
     disclosure::check_k(k)?;
     let mut report = audit::AuditReport::default();
+    work.step("gathering", 0, EXPORT_STEPS)?;
     let facts = summary_facts::summary_facts(vault, period, Purpose::Export, now)?;
     let result = (|| -> Result<Vec<PathBuf>> {
+        work.step("auditing", 1, EXPORT_STEPS)?;
         let label = if options.include_school_name {
             vault.school().to_string()
         } else {
@@ -343,6 +395,7 @@ pub fn export_audited(
         let earlier = earlier_exports(vault, period)?;
         let (s, audited) = summarise_linked(&facts, &label, k, &earlier);
         report = audited;
+        work.step("checking", 4, EXPORT_STEPS)?;
         let out = render(&s);
         let mut school_text = summary_facts::school_strings(vault)?;
         if options.include_school_name {
@@ -377,6 +430,8 @@ pub fn export_audited(
                 (format!("{stem}.html"), out.html.as_bytes()),
             ],
             options.replace_existing,
+            work,
+            (5, EXPORT_STEPS),
         )?;
         // What left the school is kept (encrypted) so later exports are audited with it.
         summary_facts::record_published(vault, period, k, &out.json, &figures_of(&s), now)?;
@@ -389,6 +444,7 @@ pub fn export_audited(
                 .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
                 .collect();
             summary_facts::audit_export(vault, period, &names, true, now)?;
+            let _ = work.step("writing", EXPORT_STEPS, EXPORT_STEPS);
             Ok((files_of(&paths), report))
         }
         Err(e) => {
@@ -443,8 +499,20 @@ pub fn merge_in_session(
     options: &MergeOptions,
     now: OffsetDateTime,
 ) -> Result<MergeReport> {
+    merge_in_session_with(vault, paths, out_dir, options, now, &Work::none())
+}
+
+/// [`merge_in_session`], reporting to `work` (see [`merge_with_work`]).
+pub fn merge_in_session_with(
+    vault: &Vault,
+    paths: &[PathBuf],
+    out_dir: &Path,
+    options: &MergeOptions,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<MergeReport> {
     summary_facts::require_merge(vault, now)?;
-    let report = merge_with(paths, out_dir, options)?;
+    let report = merge_with_work(paths, out_dir, options, work)?;
     summary_facts::audit_merge(vault, &report.period, now)?;
     Ok(report)
 }
@@ -455,12 +523,27 @@ pub fn merge_with(
     out_dir: &Path,
     options: &MergeOptions,
 ) -> Result<MergeReport> {
+    merge_with_work(paths, out_dir, options, &Work::none())
+}
+
+/// [`merge_with`], reporting to `work`: "reading" each file, "merging", "writing" the three
+/// files. Stopped before the files are renamed into place, nothing is written.
+pub fn merge_with_work(
+    paths: &[PathBuf],
+    out_dir: &Path,
+    options: &MergeOptions,
+    work: &Work<'_>,
+) -> Result<MergeReport> {
     if paths.len() < 2 {
         return Err(Error::MergeNeedsFiles(paths.len()));
     }
+    // Steps: a file each, merging, then the three files written.
+    let n = paths.len() as u64;
+    let total = n + 4;
     // Files are named as given (several schools' files often share a name).
     let mut files = Vec::with_capacity(paths.len());
-    for p in paths {
+    for (i, p) in paths.iter().enumerate() {
+        work.step("reading", i as u64, total)?;
         let name = p.display().to_string();
         let bytes = fs::read(p).map_err(|e| Error::MergeFile {
             file: name.clone(),
@@ -468,6 +551,7 @@ pub fn merge_with(
         })?;
         files.push((name, bytes));
     }
+    work.step("merging", n, total)?;
     let inputs = merge::read_inputs(&files)?;
     let s = merge::merge_summaries(&inputs);
     let out = render(&s);
@@ -480,7 +564,10 @@ pub fn merge_with(
             (format!("{stem}.html"), out.html.as_bytes()),
         ],
         options.replace_existing,
+        work,
+        (n + 1, total),
     )?;
+    let _ = work.step("writing", total, total);
     Ok(MergeReport {
         period: s.period.clone(),
         schools: s.sources.iter().map(|src| src.label.clone()).collect(),

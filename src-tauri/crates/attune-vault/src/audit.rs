@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 
 pub use crate::actions::Action;
 use crate::error::Result;
+use crate::progress::Work;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct AuditEntry {
@@ -320,7 +321,16 @@ pub fn append(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
 /// MAC or link does not hold, or the first one missing (a gap, or a tail cut below the
 /// highest number ever issued).
 pub fn verify(conn: &Connection) -> Result<Option<i64>> {
+    verify_with(conn, &Work::none())
+}
+
+/// [`verify`], reporting each entry checked to `work` (phase "checking") and stopping when
+/// asked ([`Error::Cancelled`](crate::Error::Cancelled); it only reads).
+pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
     let key = chain_key(conn)?;
+    let total: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
+    let total = total.max(0) as u64;
+    let mut checked = 0u64;
     let mut stmt = conn.prepare(
         "SELECT seq, at, actor_id, actor_name, action, target, outcome, prev_hash, hash
          FROM audit_log ORDER BY seq",
@@ -330,6 +340,8 @@ pub fn verify(conn: &Connection) -> Result<Option<i64>> {
     let mut expected_seq: Option<i64> = if key.is_some() { Some(1) } else { None };
     let mut last = 0i64;
     while let Some(r) = rows.next()? {
+        work.step("checking", checked, total)?;
+        checked += 1;
         let seq: i64 = r.get(0)?;
         let at: String = r.get(1)?;
         let actor_id: Option<String> = r.get(2)?;
@@ -370,6 +382,7 @@ pub fn verify(conn: &Connection) -> Result<Option<i64>> {
             }
         }
     }
+    let _ = work.step("checking", total, total);
     Ok(None)
 }
 

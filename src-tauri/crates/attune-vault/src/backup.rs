@@ -51,6 +51,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::keyslots::{Body, SlotKind};
+use crate::progress::Work;
 use crate::secret::VaultKey;
 use crate::settings::{self, Setting};
 use crate::throttle::Attempts;
@@ -660,6 +661,19 @@ impl Vault {
     /// attempt is refused and audited (`backup.create`, outcome `refused`), and no file is
     /// written.
     pub fn backup_to(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
+        self.backup_to_with(path, now, &Work::none())
+    }
+
+    /// [`Vault::backup_to`], reporting its steps to `work` ("checking" the vault's pages,
+    /// "snapshot", "copying", "reading back", by the vault's size) and stopping when asked:
+    /// a stopped backup leaves no file (its temporary files are removed; one already renamed
+    /// into place is removed too) and is audited `cancelled`.
+    pub fn backup_to_with(
+        &self,
+        path: &Path,
+        now: OffsetDateTime,
+        work: &Work<'_>,
+    ) -> Result<BackupInfo> {
         if let Err(e) = self.require_lead("back up the whole vault") {
             if !matches!(e, Error::MustSetPassphrase) {
                 let _ = self.audit(
@@ -671,18 +685,27 @@ impl Vault {
             }
             return Err(e);
         }
-        self.backup_to_unchecked(path, now)
+        self.backup_to_unchecked(path, now, work)
     }
 
     /// [`Vault::backup_to`] without the role check: the automatic backups beside the vault,
     /// which stay in the vault's own folder whoever's session triggers them.
-    fn backup_to_unchecked(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
+    fn backup_to_unchecked(
+        &self,
+        path: &Path,
+        now: OffsetDateTime,
+        work: &Work<'_>,
+    ) -> Result<BackupInfo> {
         self.require_ready()?;
         let name = file_name_of(path)?;
-        match self.write_backup(path, &name, now) {
+        match write_backup(&self.source(work), path, &name, now) {
             Ok(info) => {
                 self.audit(Action::BackupCreate, Some(&name), "ok", now)?;
                 Ok(info)
+            }
+            Err(Error::Cancelled) => {
+                let _ = self.audit(Action::BackupCreate, Some(&name), "cancelled", now);
+                Err(Error::Cancelled)
             }
             Err(e) => {
                 let _ = self.audit(Action::BackupCreate, Some(&name), "failed", now);
@@ -697,44 +720,36 @@ impl Vault {
         }
     }
 
-    fn write_backup(&self, path: &Path, name: &str, now: OffsetDateTime) -> Result<BackupInfo> {
-        write_backup(&self.source(None), path, name, now)
-    }
-
     /// What a backup is written from: this session's own connection.
-    fn source<'a>(&'a self, cancel: Option<&'a AtomicBool>) -> Source<'a> {
+    fn source<'a>(&'a self, work: &'a Work<'a>) -> Source<'a> {
         Source {
             conn: &self.conn,
             key: &self.key,
             epoch: self.epoch,
             slots: &self.slots,
             dir: &self.paths.dir,
-            cancel,
+            work,
         }
     }
 }
 
 /// What a backup is written from: a connection to the vault (the session's, or one of an
-/// automatic backup's own), its key, epoch and key slots, and a flag that stops it early.
+/// automatic backup's own), its key, epoch and key slots, and the work it reports to (whose
+/// flag stops it early).
 struct Source<'a> {
     conn: &'a Connection,
     key: &'a VaultKey,
     epoch: u64,
     slots: &'a Body,
     dir: &'a Path,
-    cancel: Option<&'a AtomicBool>,
+    work: &'a Work<'a>,
 }
 
-impl Source<'_> {
-    fn check_cancelled(&self) -> Result<()> {
-        if self.cancel.is_some_and(|c| c.load(Ordering::SeqCst)) {
-            return Err(Error::Internal(
-                "the automatic backup stopped because the vault was locked".into(),
-            ));
-        }
-        Ok(())
-    }
-}
+/// The phases of writing a backup, each a quarter of the way (in units of the vault's size).
+const CHECKING: &str = "checking";
+const SNAPSHOT: &str = "snapshot";
+const COPYING: &str = "copying";
+const READING_BACK: &str = "reading back";
 
 fn write_backup(
     src: &Source<'_>,
@@ -742,6 +757,23 @@ fn write_backup(
     name: &str,
     now: OffsetDateTime,
 ) -> Result<BackupInfo> {
+    write_backup_steps(src, path, name, now).map_err(|e| src.work.or_cancelled(e))
+}
+
+fn write_backup_steps(
+    src: &Source<'_>,
+    path: &Path,
+    name: &str,
+    now: OffsetDateTime,
+) -> Result<BackupInfo> {
+    let work = src.work;
+    // Progress is counted in bytes of the vault: a quarter for each phase.
+    let size = fs::metadata(crate::VaultPaths::new(src.dir).db())
+        .map(|m| m.len())
+        .unwrap_or(0)
+        .max(1);
+    let total = 4 * size;
+    work.step(CHECKING, 0, total)?;
     let dest = folder_of(path);
     if !dest.is_dir() {
         return Err(Error::NotFound(format!(
@@ -759,6 +791,7 @@ fn write_backup(
             damaged_pages.join("; ")
         )));
     }
+    work.step(SNAPSHOT, size, total)?;
     // The chain's head before the snapshot: the snapshot holds at least up to it.
     let audit_anchor = audit::head(src.conn)?.map(|(seq, mac)| crate::keyslots::Anchor {
         seq,
@@ -770,11 +803,11 @@ fn write_backup(
             let s = p.to_str().ok_or_else(|| {
                 Error::InvalidInput("The vault's folder name is not valid text.".into())
             })?;
-            src.check_cancelled()?;
             src.conn.execute("VACUUM INTO ?1", [s])?;
             check_snapshot(p, src.key)
         })?;
     let db_len = fs::metadata(&snapshot.path)?.len();
+    work.step(COPYING, 2 * size, total)?;
     let header = BackupHeader {
         format: FORMAT_NAME.into(),
         format_version: FORMAT_VERSION,
@@ -810,13 +843,9 @@ fn write_backup(
         let mut snap = BufReader::new(File::open(&snapshot.path)?);
         let mut buf = vec![0u8; 64 * 1024];
         let mut copied = 0u64;
-        let mut chunks = 0u32;
         loop {
-            // Every 16 MiB (256 reads of 64 KiB): stopped because the vault locked?
-            chunks += 1;
-            if chunks.is_multiple_of(256) {
-                src.check_cancelled()?;
-            }
+            // Stopped (asked to, or the vault locked) at any 64 KiB.
+            work.step(COPYING, 2 * size + scaled(copied, db_len, size), total)?;
             let n = snap.read(&mut buf)?;
             if n == 0 {
                 break;
@@ -841,27 +870,79 @@ fn write_backup(
     tmp.keep = true;
     fsutil::sync_dir(&dest)?;
 
-    // 3. Read it back from the disk and check it end to end.
-    if let Err(e) = src
-        .check_cancelled()
-        .and_then(|_| check_written(src, path, &header, &scratch_dirs))
+    // 3. Read it back from the disk and check it end to end. Stopped while it does (or just
+    //    after), the file goes: a stopped backup leaves nothing behind.
+    if let Err(e) = work
+        .step(READING_BACK, 3 * size, total)
+        .and_then(|_| {
+            check_written(
+                src,
+                path,
+                &header,
+                &scratch_dirs,
+                (3 * size, size - 1, total),
+            )
+        })
+        .and_then(|_| work.check())
     {
         let _ = fs::remove_file(path);
         let _ = fsutil::sync_dir(&dest);
-        return Err(match e {
-            e @ (Error::DiskFull(_) | Error::Io(_)) => e,
+        return Err(match work.or_cancelled(e) {
+            e @ (Error::DiskFull(_) | Error::Io(_) | Error::Cancelled) => e,
             e => Error::BackupDamaged(format!(
                 "the backup written to {} did not read back correctly, so it was removed; the disk or USB stick may be failing: {e}",
                 dest.display()
             )),
         });
     }
+    let file_bytes = fs::metadata(path)?.len();
+    // The last step (the read-back stops one unit short of it): written and checked. Work
+    // that is finished is not undone, even if the stop comes now.
+    let _ = work.step(READING_BACK, total, total);
     Ok(BackupInfo {
         path: path.to_path_buf(),
-        file_bytes: fs::metadata(path)?.len(),
+        file_bytes,
         checksum: hex::encode(checksum),
         header,
     })
+}
+
+/// `part` of `whole`, in `span` units.
+fn scaled(part: u64, whole: u64, span: u64) -> u64 {
+    if whole == 0 {
+        return span;
+    }
+    (u128::from(part.min(whole)) * u128::from(span) / u128::from(whole)) as u64
+}
+
+/// A sink that reports how much has gone through it, and fails once the work is stopped.
+struct Counted<'a, W: Write> {
+    inner: W,
+    work: &'a Work<'a>,
+    phase: &'static str,
+    written: u64,
+    /// (where this phase starts, its span, the whole work's total) and the bytes expected.
+    at: (u64, u64, u64),
+    of: u64,
+}
+
+impl<W: Write> Write for Counted<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.written += n as u64;
+        let (start, span, total) = self.at;
+        self.work
+            .step(
+                self.phase,
+                start + scaled(self.written, self.of, span),
+                total,
+            )
+            .map_err(|_| io::Error::other("stopped"))?;
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn check_written(
@@ -869,15 +950,25 @@ fn check_written(
     path: &Path,
     header: &BackupHeader,
     dirs: &[&Path],
+    at: (u64, u64, u64),
 ) -> Result<()> {
     let keys = [mac_key(src.key, &src.slots.vault_id)];
     let key = src.key;
+    let work = src.work;
     in_scratch(dirs, "attune-verify", |p, file| {
-        let src = open_file(path)?;
-        let len = src.metadata()?.len();
-        let mut out = BufWriter::new(file);
-        let (read, matched) = read_backup(BufReader::new(src), len, true, &keys, Some(&mut out))?;
-        out.into_inner()
+        let f = open_file(path)?;
+        let len = f.metadata()?.len();
+        let mut out = Counted {
+            inner: BufWriter::new(file),
+            work,
+            phase: READING_BACK,
+            written: 0,
+            at,
+            of: header.database_bytes,
+        };
+        let (read, matched) = read_backup(BufReader::new(f), len, true, &keys, Some(&mut out))?;
+        out.inner
+            .into_inner()
             .map_err(|e| Error::from(e.into_error()))?
             .sync_all()?;
         if matched != Some(0) {
@@ -949,7 +1040,7 @@ impl Vault {
         let written = if path.exists() {
             None
         } else {
-            Some(self.backup_to_unchecked(&path, now)?)
+            Some(self.backup_to_unchecked(&path, now, &Work::none())?)
         };
         prune_auto_backups(&dir, keep)?;
         Ok(written)
@@ -987,6 +1078,11 @@ impl BackupCanceller {
     pub fn is_running(&self) -> bool {
         Arc::strong_count(&self.cancel) > 1
     }
+
+    /// Whether it has been asked to stop.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::SeqCst)
+    }
 }
 
 impl Vault {
@@ -1022,7 +1118,7 @@ impl Vault {
         let dir = self.auto_backup_dir();
         fsutil::create_private_dir(&dir)?;
         let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
-        self.backup_to_unchecked(&path, now)
+        self.backup_to_unchecked(&path, now, &Work::none())
     }
 
     /// After an automatic backup job (`written`: its file name and outcome; `None` when none
@@ -1137,17 +1233,34 @@ impl BackupJob {
         file_name_of(&self.path).unwrap_or_default()
     }
 
+    /// Where the backup is written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Writes the backup (snapshot, file, read back and checked end to end), as
     /// [`Vault::backup_to`] does, from the job's own connection.
     pub fn run(&self, now: OffsetDateTime) -> Result<BackupInfo> {
+        self.run_with(now, &|_| {})
+    }
+
+    /// [`BackupJob::run`], reporting its steps to `report` (as [`Vault::backup_to_with`]).
+    /// Stopped by its [`BackupCanceller`] (the vault locking), it leaves no file and returns
+    /// [`Error::Cancelled`].
+    pub fn run_with(
+        &self,
+        now: OffsetDateTime,
+        report: &(dyn Fn(crate::progress::Step) + Sync),
+    ) -> Result<BackupInfo> {
         let name = file_name_of(&self.path)?;
+        let work = Work::new(report, &self.cancel);
         let src = Source {
             conn: &self.conn,
             key: &self.key,
             epoch: self.epoch,
             slots: &self.slots,
             dir: &self.dir,
-            cancel: Some(&self.cancel),
+            work: &work,
         };
         write_backup(&src, &self.path, &name, now)
     }
@@ -1236,7 +1349,11 @@ fn unpack_and_check(
     keys: &[(u64, VaultKey)],
     user_id: &str,
     dest_db: &Path,
+    work: &Work<'_>,
 ) -> Result<(VaultKey, BackupContents)> {
+    // Progress in bytes of the database: unpacked, then checked (one step).
+    let size = first.header.database_bytes.max(1);
+    let total = 2 * size;
     let macs: Vec<_> = keys
         .iter()
         .map(|(_, k)| mac_key(k, &first.header.vault_id))
@@ -1248,11 +1365,21 @@ fn unpack_and_check(
         .create_new(true)
         .open(dest_db)?;
     fsutil::set_private(&out);
-    let mut out = BufWriter::new(out);
-    let (again, matched) = read_backup(BufReader::new(src), len, true, &macs, Some(&mut out))?;
-    out.into_inner()
+    let mut out = Counted {
+        inner: BufWriter::new(out),
+        work,
+        phase: "unpacking",
+        written: 0,
+        at: (0, size, total),
+        of: size,
+    };
+    let (again, matched) = read_backup(BufReader::new(src), len, true, &macs, Some(&mut out))
+        .map_err(|e| work.or_cancelled(e))?;
+    out.inner
+        .into_inner()
         .map_err(|e| Error::from(e.into_error()))?
         .sync_all()?;
+    work.step("checking", size, total)?;
     if again.header != first.header || again.slot_bytes != first.slot_bytes {
         return Err(damaged("it changed while it was being read"));
     }
@@ -1385,8 +1512,14 @@ fn open_inspected(
     let keys = unseal(first, user_id, secret)?;
     let scratch =
         TempDir::create(std::env::temp_dir().join(format!("attune-backup-check-{}", unique())))?;
-    let (_, contents) =
-        unpack_and_check(file, first, &keys, user_id, &scratch.path.join("vault.db"))?;
+    let (_, contents) = unpack_and_check(
+        file,
+        first,
+        &keys,
+        user_id,
+        &scratch.path.join("vault.db"),
+        &Work::none(),
+    )?;
     Ok(contents)
 }
 
@@ -1638,11 +1771,37 @@ pub fn restore(
     rng: &mut impl SecureRng,
     now: OffsetDateTime,
 ) -> Result<Restored> {
-    restore_inner(file, vault_dir, user_id, secret, rng, now, &|_| Ok(()))
+    restore_with(file, vault_dir, user_id, secret, rng, now, &Work::none())
+}
+
+/// [`restore`], reporting to `work`: "unpacking" the backup beside the vault and "checking"
+/// it there (by the database's size), then "replacing". Stopped while it unpacks or checks,
+/// nothing is replaced and the staging folder is removed ([`Error::Cancelled`]); once the
+/// swap begins it is no longer stopped, since a half-done swap is what must never happen.
+pub fn restore_with(
+    file: &Path,
+    vault_dir: &Path,
+    user_id: &str,
+    secret: Secret<'_>,
+    rng: &mut impl SecureRng,
+    now: OffsetDateTime,
+    work: &Work<'_>,
+) -> Result<Restored> {
+    restore_inner(
+        file,
+        vault_dir,
+        user_id,
+        secret,
+        rng,
+        now,
+        work,
+        &|_| Ok(()),
+    )
 }
 
 /// `after_swap` runs once the staged vault has been moved in, before it is opened again: the
 /// unit tests make it fail to show that the original is put back.
+#[allow(clippy::too_many_arguments)]
 fn restore_inner(
     file: &Path,
     vault_dir: &Path,
@@ -1650,6 +1809,7 @@ fn restore_inner(
     secret: Secret<'_>,
     rng: &mut impl SecureRng,
     now: OffsetDateTime,
+    work: &Work<'_>,
     after_swap: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<Restored> {
     if vault_dir.exists() && !vault_dir.is_dir() {
@@ -1750,8 +1910,14 @@ fn restore_inner(
         &format!(".{name}.restore-{}", stamp(now)),
     ))?;
     let staging_lock = DirLock::acquire(&staging.path)?;
-    let (restored_key, contents) =
-        unpack_and_check(file, &first, &keys, user_id, &staging.path.join("vault.db"))?;
+    let (restored_key, contents) = unpack_and_check(
+        file,
+        &first,
+        &keys,
+        user_id,
+        &staging.path.join("vault.db"),
+        work,
+    )?;
     drop(keys);
     if contents.opened_as.role != Role::StrategicLead {
         return Err(Error::NotPermitted(
@@ -1784,6 +1950,10 @@ fn restore_inner(
     drop(restored_key);
     fsutil::sync_dir(&staging.path)?;
 
+    // The last point at which it stops when asked: the staging folder goes, nothing changed.
+    work.check()?;
+    let size = first.header.database_bytes.max(1);
+    let _ = work.step("replacing", 2 * size, 2 * size);
     // The swap. From here on, any failure puts the original back.
     let aside = if existing {
         let a = unique_path(&parent, &format!("{name}.replaced-{}", stamp(now)));
@@ -1892,6 +2062,7 @@ mod tests {
             Secret::Passphrase(&pass),
             &mut rng,
             now,
+            &Work::none(),
             &|d| {
                 assert!(d.join("vault.db").exists(), "the staged vault is in place");
                 Err(Error::Io(io::Error::other(

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     VaultInUse,
     AlreadyExists,
     MustSetPassphrase,
+    /// Long work stopped because it was asked to (or the vault locked), leaving nothing behind.
+    Cancelled,
     Io,
     Internal,
 }
@@ -78,6 +80,10 @@ pub enum Error {
     Sqlite(rusqlite::Error),
     #[error("Internal error: {0}")]
     Internal(String),
+    /// Long work stopped because it was asked to, or because the vault locked; what it had
+    /// begun was undone (see `progress`).
+    #[error("Stopped before it finished: nothing was changed.")]
+    Cancelled,
 }
 
 impl Error {
@@ -102,6 +108,7 @@ impl Error {
             Error::BackupDamaged(_) => ErrorKind::VaultDamaged,
             Error::Sqlite(e) if is_corruption(e) => ErrorKind::VaultDamaged,
             Error::Sqlite(_) | Error::Internal(_) => ErrorKind::Internal,
+            Error::Cancelled => ErrorKind::Cancelled,
         }
     }
 

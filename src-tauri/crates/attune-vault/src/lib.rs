@@ -26,6 +26,7 @@ mod error;
 pub mod fsutil;
 pub mod kdf;
 pub mod keyslots;
+pub mod progress;
 pub mod recovery;
 mod secret;
 pub mod settings;
