@@ -2,8 +2,8 @@
 
 use attune_vault::audit::{self, AuditEntry};
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::named_params;
-use time::{Duration, OffsetDateTime};
 
 use crate::access;
 use crate::error::Result;
@@ -20,7 +20,7 @@ pub const MAX_LIMIT: u32 = 5000;
 pub fn audit_entries(
     vault: &Vault,
     query: &AuditQuery,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Vec<AuditEntry>> {
     let user = access::require_lead(vault, Action::AuditView, None, "read the audit log", now)?;
     let conn = vault.conn()?;
@@ -59,7 +59,7 @@ pub fn audit_entries(
 
 /// Walks the hash chain (strategic lead only) and names the first broken entry. Audited as
 /// `audit.verify` with the outcome `ok` or `failed`.
-pub fn verify_audit(vault: &Vault, now: OffsetDateTime) -> Result<AuditVerification> {
+pub fn verify_audit(vault: &Vault, now: DateTime<Utc>) -> Result<AuditVerification> {
     access::require_lead(vault, Action::AuditVerify, None, "check the audit log", now)?;
     let broken = audit::verify(vault.conn()?)?;
     vault.audit(

@@ -1,7 +1,7 @@
 //! Writing an [`ImportPreview`]'s pupils into the vault, in one transaction.
 
 use attune_vault::{Action, Vault};
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 use crate::access;
 use crate::error::{Error, Result};
@@ -28,7 +28,7 @@ pub fn parse(
     vault: &Vault,
     text: &str,
     mapping: &ColumnMapping,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportPreview> {
     let existing = pupils::existing_identifiers(vault, now)?;
     import::parse(text, mapping, &existing)
@@ -45,7 +45,7 @@ pub fn import_pupils(
     vault: &mut Vault,
     preview: &ImportPreview,
     mode: ImportMode,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportOutcome> {
     run(vault, preview, mode, true, now)
 }
@@ -56,7 +56,7 @@ pub fn check_import(
     vault: &mut Vault,
     preview: &ImportPreview,
     mode: ImportMode,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportOutcome> {
     run(vault, preview, mode, false, now)
 }
@@ -66,7 +66,7 @@ fn run(
     preview: &ImportPreview,
     mode: ImportMode,
     write: bool,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportOutcome> {
     let user = access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;
     let mut bad: Vec<LineError> = preview.bad.clone();
@@ -93,7 +93,7 @@ fn run(
                 relationship_start: None,
                 relationship_planned_end: None,
             };
-            let result = pupils::check_new(conn, &input, now.date()).and_then(|c| {
+            let result = pupils::check_new(conn, &input, now.date_naive()).and_then(|c| {
                 for id in &c.identifiers {
                     let taken: bool = conn.query_row(
                         "SELECT EXISTS (SELECT 1 FROM pupil_identifiers WHERE value = ?1)",
