@@ -78,7 +78,7 @@ use std::path::{Path, PathBuf};
 
 use attune_domain::summary_facts::{self, Purpose, SummaryFacts};
 use attune_vault::Vault;
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 pub use attune_domain::summary_facts::Period;
 pub use disclosure::{DEFAULT_K, MAX_K, MIN_K};
@@ -217,10 +217,7 @@ pub fn period_slug(period: &str) -> String {
 }
 
 fn preview_of(s: &Summary, facts: &SummaryFacts) -> SummaryPreview {
-    let d = |d: time::Date| {
-        d.format(attune_domain::dates::ISO_DATE)
-            .expect("a date always formats")
-    };
+    let d = attune_vault::datetime::format_date;
     SummaryPreview {
         period: s.period.clone(),
         period_start: d(facts.period.start),
@@ -242,7 +239,7 @@ pub fn preview(
     vault: &Vault,
     period: &Period,
     k: u32,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SummaryPreview> {
     disclosure::check_k(k)?;
     let facts = summary_facts::summary_facts(vault, period, Purpose::Preview, now)?;
@@ -317,7 +314,7 @@ pub fn export(
     k: u32,
     out_dir: &Path,
     options: &ExportOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ExportedFiles> {
     export_audited(vault, period, k, out_dir, options, now).map(|(files, _)| files)
 }
@@ -329,7 +326,7 @@ pub fn export_audited(
     k: u32,
     out_dir: &Path,
     options: &ExportOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<(ExportedFiles, audit::AuditReport)> {
     disclosure::check_k(k)?;
     let mut report = audit::AuditReport::default();
@@ -441,7 +438,7 @@ pub fn merge_in_session(
     paths: &[PathBuf],
     out_dir: &Path,
     options: &MergeOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<MergeReport> {
     summary_facts::require_merge(vault, now)?;
     let report = merge_with(paths, out_dir, options)?;
