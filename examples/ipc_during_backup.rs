@@ -154,10 +154,7 @@ fn main() {
     let h = app.handle().clone();
     let (t, took) = during(&w, &ids, move || {
         h.state::<AppState>()
-            .with_vault(|v| {
-                v.auto_backup_if_due(time::OffsetDateTime::now_utc(), 7)
-                    .map(|_| ())
-            })
+            .with_vault(|v| v.auto_backup_if_due(chrono::Utc::now(), 7).map(|_| ()))
             .unwrap()
     });
     println!(

@@ -12,7 +12,7 @@ use attune_domain::{
 };
 use attune_vault::progress::Work;
 use attune_vault::Vault;
-use time::Date;
+use chrono::NaiveDate;
 
 use crate::dto::*;
 use crate::error::CmdResult;
@@ -24,8 +24,8 @@ pub const DEFAULT_SESSION_LIMIT: u32 = 20;
 pub const DEFAULT_SEARCH_LIMIT: u32 = 50;
 
 /// A date the UI sends as `"YYYY-MM-DD"`; anything else is refused on `field`.
-pub(crate) fn date_arg(field: &str, text: &str) -> CmdResult<Date> {
-    Date::parse(text.trim(), attune_domain::dates::ISO_DATE).map_err(|_| {
+pub(crate) fn date_arg(field: &str, text: &str) -> CmdResult<NaiveDate> {
+    attune_vault::datetime::parse_date(text.trim()).ok_or_else(|| {
         attune_domain::Error::invalid(field, "Enter a real date, with day, month and year.").into()
     })
 }

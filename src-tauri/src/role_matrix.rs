@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, MockRuntime};
@@ -69,7 +70,7 @@ fn pupil(forename: &str, surname: &str) -> PupilInput {
         legal_forename: forename.into(),
         legal_surname: surname.into(),
         preferred_name: None,
-        date_of_birth: time::Date::from_calendar_date(2016, time::Month::March, 4).unwrap(),
+        date_of_birth: NaiveDate::from_ymd_opt(2016, 3, 4).unwrap(),
         year_group: "Year 5".into(),
         identifiers: vec![],
         care_status: Some("Looked after".into()),
@@ -79,8 +80,8 @@ fn pupil(forename: &str, surname: &str) -> PupilInput {
     }
 }
 
-fn iso(d: time::Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+fn iso(d: NaiveDate) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
 
 /// A school: a lead, the key adult under test ("Kim"), another key adult ("Oli"); pupil `mine`
@@ -135,10 +136,10 @@ fn fixture() -> Fixture {
         .unwrap();
     st.assign_key_adult(other, Some(other_adult.clone()), None)
         .unwrap();
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = Utc::now().date_naive();
     let in_two_years = today
-        .replace_year(today.year() + 2)
-        .unwrap_or(today + time::Duration::days(730));
+        .with_year(today.year() + 2)
+        .unwrap_or(today + Duration::days(730));
     let plan = st
         .start_plan(
             other,

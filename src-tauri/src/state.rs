@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use attune_vault::backup::BackupCanceller;
 use attune_vault::{recovery, Action, Passphrase, RecoveryKey, Role, Vault, VaultStatus};
+use chrono::{DateTime, NaiveDate, Utc};
 use rand::rngs::OsRng;
-use time::OffsetDateTime;
 use zeroize::Zeroize;
 
 use crate::dto::*;
@@ -33,7 +33,7 @@ pub struct AppState {
     last_activity: Mutex<Instant>,
     last_lock_reason: Mutex<Option<String>>,
     /// The day the automatic backup was last seen to (or made to) exist.
-    auto_backup_checked: Mutex<Option<time::Date>>,
+    auto_backup_checked: Mutex<Option<NaiveDate>>,
     /// The automatic backup being written, if one is: stopped when the vault locks.
     auto_backup_running: Mutex<Option<BackupCanceller>>,
     /// How many times a session has been locked: the chosen paths are forgotten at each.
@@ -43,14 +43,14 @@ pub struct AppState {
 }
 
 /// The only clock the records see: the crates are given the time, never read it.
-pub(crate) fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+pub(crate) fn now() -> DateTime<Utc> {
+    Utc::now()
 }
 
 /// `now`, and today's date (UTC) for the operations that decide what is due or overdue.
-pub(crate) fn clock() -> (OffsetDateTime, time::Date) {
+pub(crate) fn clock() -> (DateTime<Utc>, NaiveDate) {
     let now = now();
-    (now, now.date())
+    (now, now.date_naive())
 }
 
 impl AppState {
@@ -304,7 +304,7 @@ impl AppState {
         report: &(dyn Fn(attune_vault::progress::Step) + Sync),
     ) -> Option<&'static str> {
         let now = now();
-        let today = now.date();
+        let today = now.date_naive();
         if *self
             .auto_backup_checked
             .lock()
@@ -386,7 +386,7 @@ impl AppState {
             .clone()
     }
 
-    fn auto_backup_done(&self, today: time::Date) {
+    fn auto_backup_done(&self, today: NaiveDate) {
         *self
             .auto_backup_checked
             .lock()

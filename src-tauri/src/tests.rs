@@ -304,13 +304,13 @@ fn idle_session_locks_itself() {
 
 // ----- the school's records (issue 3) -----------------------------------------------------------
 
-use time::{Date, Month};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 
 const KEY_ADULT: &str = "Kim Adebayo";
 const KEY_ADULT_PASS: &str = "paper lantern orchard violin 4471";
 
-fn d(y: i32, m: Month, day: u8) -> Date {
-    Date::from_calendar_date(y, m, day).unwrap()
+fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, day).unwrap()
 }
 
 fn pupil_input(forename: &str, surname: &str) -> PupilInput {
@@ -318,7 +318,7 @@ fn pupil_input(forename: &str, surname: &str) -> PupilInput {
         legal_forename: forename.into(),
         legal_surname: surname.into(),
         preferred_name: None,
-        date_of_birth: d(2016, Month::March, 4),
+        date_of_birth: d(2016, 3, 4),
         year_group: "Year 5".into(),
         identifiers: vec![],
         care_status: Some("Looked after".into()),
@@ -329,13 +329,13 @@ fn pupil_input(forename: &str, surname: &str) -> PupilInput {
 }
 
 fn plan_input() -> PlanInput {
-    let start = time::OffsetDateTime::now_utc().date();
+    let start = Utc::now().date_naive();
     PlanInput {
         framework_id: None,
         start,
         horizon_end: start
-            .replace_year(start.year() + 2)
-            .unwrap_or(start + time::Duration::days(730)),
+            .with_year(start.year() + 2)
+            .unwrap_or(start + Duration::days(730)),
         cadence: Cadence::SixWeekly,
     }
 }
@@ -355,7 +355,7 @@ fn goal_input(domain: &str, outcome: &str) -> GoalInput {
 
 fn session_input(note: &str) -> SessionInput {
     SessionInput {
-        held_on: time::OffsetDateTime::now_utc().date(),
+        held_on: Utc::now().date_naive(),
         minutes: 20,
         kind: SessionKind::CheckIn,
         regulation: Some(6),
@@ -411,7 +411,7 @@ fn school(dir: &std::path::Path) -> School {
             AgencyAdviceInput {
                 agency: AgencyKind::EducationalPsychologist,
                 source: "EP service".into(),
-                advised_on: d(2026, Month::September, 10),
+                advised_on: d(2026, 9, 10),
                 advice: "Keep transitions predictable".into(),
             },
         )
@@ -474,7 +474,7 @@ fn a_key_adult_is_refused_every_command_on_a_pupil_not_theirs() {
             AgencyAdviceInput {
                 agency: AgencyKind::Camhs,
                 source: "CAMHS".into(),
-                advised_on: d(2026, Month::October, 1),
+                advised_on: d(2026, 10, 1),
                 advice: "x".into(),
             }
         )),
@@ -516,7 +516,7 @@ fn a_key_adult_is_refused_every_command_on_a_pupil_not_theirs() {
         kind_of(st.add_chronology_event(
             o,
             ChronologyInput {
-                occurred_on: d(2026, Month::October, 2),
+                occurred_on: d(2026, 10, 2),
                 kind: ChronologyKind::Transition,
                 description: "x".into(),
                 safeguarding_ref: None,
@@ -532,7 +532,7 @@ fn a_key_adult_is_refused_every_command_on_a_pupil_not_theirs() {
                 subscale: None,
                 score: Some(12),
                 stage: None,
-                completed_on: d(2026, Month::October, 2),
+                completed_on: d(2026, 10, 2),
                 completed_by: "class teacher".into(),
             }
         )),
@@ -727,7 +727,7 @@ fn after_lock_every_records_command_answers_locked() {
             AgencyAdviceInput {
                 agency: AgencyKind::Other,
                 source: "x".into(),
-                advised_on: d(2026, Month::October, 1),
+                advised_on: d(2026, 10, 1),
                 advice: "x".into(),
             }
         )),
@@ -762,7 +762,7 @@ fn after_lock_every_records_command_answers_locked() {
         kind_of(st.add_chronology_event(
             p,
             ChronologyInput {
-                occurred_on: d(2026, Month::October, 2),
+                occurred_on: d(2026, 10, 2),
                 kind: ChronologyKind::Other,
                 description: "x".into(),
                 safeguarding_ref: None,
@@ -778,7 +778,7 @@ fn after_lock_every_records_command_answers_locked() {
                 subscale: None,
                 score: None,
                 stage: Some("Being".into()),
-                completed_on: d(2026, Month::October, 2),
+                completed_on: d(2026, 10, 2),
                 completed_by: "key adult".into(),
             }
         )),
@@ -996,7 +996,7 @@ fn lead_commands_keep_to_the_session_and_write_summaries_only_where_asked() {
     let tmp = tempfile::tempdir().unwrap();
     let sc = school(&tmp.path().join("vault"));
     let st = &sc.state;
-    let today = time::OffsetDateTime::now_utc().date();
+    let today = Utc::now().date_naive();
 
     // The lead: the overview names the key adult's pupil; a note about them is recorded.
     let o = st.overview(None).unwrap();
@@ -1028,7 +1028,7 @@ fn lead_commands_keep_to_the_session_and_write_summaries_only_where_asked() {
         .unwrap();
     let e = st
         .record_supervision_note(SupervisionNoteInput {
-            held_on: today + time::Duration::days(1),
+            held_on: today + Duration::days(1),
             kind: SupervisionKind::Supervision,
             key_adult_id: sc.key_adult_id.clone(),
             pupil_ids: vec![],
@@ -1041,7 +1041,7 @@ fn lead_commands_keep_to_the_session_and_write_summaries_only_where_asked() {
     // The summary: bad k and period name their fields; the export writes three files with no
     // pupil's name in them, and refuses to overwrite them.
     let year = {
-        let y = today.year() - i32::from(u8::from(today.month()) < 8);
+        let y = today.year() - i32::from(today.month() < 8);
         format!("{y}-{:02}", (y + 1) % 100)
     };
     assert_eq!(

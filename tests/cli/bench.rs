@@ -53,7 +53,7 @@ fn demo_fills_a_new_vault_and_it_verifies() {
     {
         use attune_domain::model::{CaseloadQuery, GoalStatus, ProgressSource, ReviewStatus};
         use attune_domain::{pupils, reviews, school_frameworks};
-        let now = time::OffsetDateTime::now_utc();
+        let now = chrono::Utc::now();
         let users = match attune_vault::status(&dir, now).unwrap() {
             attune_vault::VaultStatus::Present { users, .. } => users,
             attune_vault::VaultStatus::Absent => panic!("no vault"),
@@ -68,13 +68,14 @@ fn demo_fills_a_new_vault_and_it_verifies() {
         )
         .unwrap();
         let fws = school_frameworks::list_frameworks(&v).unwrap();
-        let rows = pupils::caseload(&v, &CaseloadQuery::default(), now.date(), now).unwrap();
+        let rows = pupils::caseload(&v, &CaseloadQuery::default(), now.date_naive(), now).unwrap();
         assert_eq!(rows.len(), 30);
         let mut achieved = 0;
         for row in rows {
-            let rec = pupils::open_pupil(&v, row.pupil_id, &fws, 20, now.date(), now).unwrap();
+            let rec =
+                pupils::open_pupil(&v, row.pupil_id, &fws, 20, now.date_naive(), now).unwrap();
             let plan = rec.plan.expect("every pupil has a plan");
-            let slots = reviews::list_reviews(&v, plan.id, now.date(), now).unwrap();
+            let slots = reviews::list_reviews(&v, plan.id, now.date_naive(), now).unwrap();
             let signed = slots
                 .iter()
                 .filter(|s| s.status == Some(ReviewStatus::Signed))

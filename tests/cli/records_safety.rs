@@ -26,7 +26,7 @@ fn vault_with_pupil(env: &Env) -> (i64, String) {
             legal_forename: "Zéphyrine".into(),
             legal_surname: "Ōkubo-Quill".into(),
             preferred_name: Some("Зоя".into()),
-            date_of_birth: time::macros::date!(2015 - 05 - 06),
+            date_of_birth: attune_domain::date!(2015 - 05 - 06),
             year_group: "Year 6".into(),
             identifiers: vec![IdentifierInput {
                 kind: IdentifierKind::Upn,
@@ -44,7 +44,7 @@ fn vault_with_pupil(env: &Env) -> (i64, String) {
         &mut v,
         p.id,
         &SessionInput {
-            held_on: time::macros::date!(2025 - 01 - 10),
+            held_on: attune_domain::date!(2025 - 01 - 10),
             minutes: 30,
             kind: SessionKind::Planned,
             regulation: Some(5),

@@ -28,7 +28,7 @@ fn small_school(env: &Env, dir: &Path, school: &str, n: usize, seed: usize) {
                     .into(),
                 legal_surname: "Marchbanks".into(),
                 preferred_name: None,
-                date_of_birth: time::macros::date!(2016 - 02 - 29),
+                date_of_birth: attune_domain::date!(2016 - 02 - 29),
                 year_group: ["Year 3", "Year 5"][i % 2].into(),
                 identifiers: Vec::new(),
                 care_status: Some(["None", "Child in need", "Looked after"][i % 3].into()),
@@ -44,7 +44,8 @@ fn small_school(env: &Env, dir: &Path, school: &str, n: usize, seed: usize) {
                 &mut v,
                 p.id,
                 &SessionInput {
-                    held_on: time::macros::date!(2025 - 09 - 15) + time::Duration::weeks(d as i64),
+                    held_on: attune_domain::date!(2025 - 09 - 15)
+                        + chrono::Duration::weeks(d as i64),
                     minutes: 20 + 5 * i as u32,
                     kind: SessionKind::Planned,
                     regulation: None,

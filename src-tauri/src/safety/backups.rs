@@ -6,8 +6,8 @@ use std::path::Path;
 use attune_vault::backup;
 use attune_vault::progress::Work;
 use attune_vault::{Passphrase, RecoveryKey, Secret};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use rand::rngs::OsRng;
-use time::{Date, OffsetDateTime};
 use zeroize::Zeroize;
 
 use super::{file_name, free_name, path_text};
@@ -20,9 +20,7 @@ fn auto_backup_date(name: &str) -> Option<String> {
     let d = name
         .strip_prefix("attune-")?
         .strip_suffix(&format!(".{}", backup::FILE_EXTENSION))?;
-    Date::parse(d, attune_domain::dates::ISO_DATE)
-        .ok()
-        .map(|_| d.to_string())
+    attune_vault::datetime::parse_date(d).map(|_| d.to_string())
 }
 
 /// A passphrase, or (with `recovery_key`) the recovery key, as typed; zeroised on drop.
@@ -50,12 +48,11 @@ impl Given {
     }
 }
 
-fn stamp(now: OffsetDateTime) -> String {
-    let t = now.to_offset(time::UtcOffset::UTC);
+fn stamp(t: DateTime<Utc>) -> String {
     format!(
         "{:04}-{:02}-{:02}-{:02}{:02}",
         t.year(),
-        u8::from(t.month()),
+        t.month(),
         t.day(),
         t.hour(),
         t.minute()

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use attune_domain::{handover, school_frameworks};
 use attune_vault::fsutil;
+use chrono::Datelike;
 use rand::rngs::OsRng;
 use zeroize::Zeroizing;
 
@@ -28,15 +29,10 @@ impl AppState {
             let fw = school_frameworks::list_frameworks(v)?;
             handover::export_handover(v, pupil_id, &fw, &mut OsRng, now)
         })?;
-        let d = now.date();
+        let d = now.date_naive();
         let path = free_name(
             folder,
-            &format!(
-                "handover-{:04}-{:02}-{:02}",
-                d.year(),
-                u8::from(d.month()),
-                d.day()
-            ),
+            &format!("handover-{:04}-{:02}-{:02}", d.year(), d.month(), d.day()),
             handover::FILE_EXTENSION,
         );
         fsutil::write_atomic(&path, &bytes)?;

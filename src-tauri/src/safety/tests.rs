@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use time::{Date, Month};
+use chrono::{NaiveDate, Utc};
 
 use super::*;
 use crate::dto::*;
@@ -30,7 +30,7 @@ fn pupil(forename: &str, surname: &str) -> PupilInput {
         legal_forename: forename.into(),
         legal_surname: surname.into(),
         preferred_name: None,
-        date_of_birth: Date::from_calendar_date(2016, Month::March, 4).unwrap(),
+        date_of_birth: NaiveDate::from_ymd_opt(2016, 3, 4).unwrap(),
         year_group: "Year 5".into(),
         identifiers: vec![],
         care_status: None,
@@ -72,7 +72,7 @@ fn school(dir: &Path) -> School {
         .log_session(
             other,
             SessionInput {
-                held_on: time::OffsetDateTime::now_utc().date(),
+                held_on: Utc::now().date_naive(),
                 minutes: 20,
                 kind: SessionKind::CheckIn,
                 regulation: Some(6),
@@ -418,12 +418,9 @@ fn retention_lists_pupils_left_long_ago_by_name_and_erasure_removes_them() {
     assert_eq!(due[0].display_name, "Zoë Quennell");
     assert_eq!(
         due[0].left_on,
-        Date::from_calendar_date(2015, Month::July, 20).unwrap()
+        NaiveDate::from_ymd_opt(2015, 7, 20).unwrap()
     );
-    assert_eq!(
-        due[0].due_on,
-        Date::from_calendar_date(2021, Month::July, 20).unwrap()
-    );
+    assert_eq!(due[0].due_on, NaiveDate::from_ymd_opt(2021, 7, 20).unwrap());
     // An active pupil cannot be erased.
     assert_eq!(kind_of(st.erase_pupil(sc.mine)), ErrorKind::InvalidInput);
 

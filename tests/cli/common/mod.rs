@@ -167,8 +167,8 @@ pub fn flip(path: &Path, at: usize) {
     std::fs::write(path, b).unwrap();
 }
 
-pub fn now() -> time::OffsetDateTime {
-    time::OffsetDateTime::now_utc()
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
 }
 
 /// Open a vault through the library as the named user (the same code the app runs).

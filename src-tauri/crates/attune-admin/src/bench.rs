@@ -31,11 +31,11 @@ use attune_domain::model::{CaseloadQuery, GoalStatus, SessionInput, SessionKind}
 use attune_domain::{pupils, records, reviews, school_frameworks, search};
 use attune_vault::kdf::{self, KdfParams};
 use attune_vault::{Passphrase, RecoveryKey, Vault};
+use chrono::{DateTime, NaiveDate, Utc};
 use rand::rngs::OsRng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use serde_json::{json, Value};
-use time::OffsetDateTime;
 
 use crate::demo::{self, Size};
 use crate::error::{Error, Result};
@@ -197,8 +197,8 @@ fn export_error(e: attune_export::Error) -> Error {
     Error::Failed(format!("the anonymised summary: {e}"))
 }
 
-fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+fn now() -> DateTime<Utc> {
+    Utc::now()
 }
 
 fn unlock(mode: Mode, dir: &Path, user_id: &str, p: &Passphrase) -> Result<Vault> {
@@ -217,7 +217,7 @@ struct Ctx<'a> {
     /// The longest-series goal of each pupil opened.
     series_goals: Vec<i64>,
     /// The plan and next due date of each pupil opened that has one left to prepare.
-    to_prepare: Vec<(i64, time::Date)>,
+    to_prepare: Vec<(i64, NaiveDate)>,
     runs: usize,
     few: usize,
     scratch: &'a Path,
@@ -248,7 +248,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
         measure(c.few, |mode, _| {
             let (ms, v) = timed(|| {
                 let v = unlock(mode, dirs[mode as usize], &c.lead_id, &p)?;
-                pupils::caseload(&v, &CaseloadQuery::default(), now().date(), now())?;
+                pupils::caseload(&v, &CaseloadQuery::default(), now().date_naive(), now())?;
                 Ok(v)
             })?;
             v.lock("bench", now());
@@ -268,7 +268,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                 Ok(pupils::caseload(
                     lead,
                     &CaseloadQuery::default(),
-                    now().date(),
+                    now().date_naive(),
                     now(),
                 )?)
             })?
@@ -283,9 +283,9 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             Ok(timed(|| {
                 let fws = school_frameworks::list_frameworks(lead)?;
                 let record =
-                    pupils::open_pupil(lead, id, &fws, SESSION_LIMIT, now().date(), now())?;
+                    pupils::open_pupil(lead, id, &fws, SESSION_LIMIT, now().date_naive(), now())?;
                 let slots = match &record.plan {
-                    Some(plan) => reviews::list_reviews(lead, plan.id, now().date(), now())?,
+                    Some(plan) => reviews::list_reviews(lead, plan.id, now().date_naive(), now())?,
                     None => Vec::new(),
                 };
                 Ok((record, slots))
@@ -308,7 +308,8 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             let lead = &leads[mode as usize];
             let id = c.open_ids[i % c.open_ids.len()];
             let fws = school_frameworks::list_frameworks(lead)?;
-            let record = pupils::open_pupil(lead, id, &fws, SESSION_LIMIT, now().date(), now())?;
+            let record =
+                pupils::open_pupil(lead, id, &fws, SESSION_LIMIT, now().date_naive(), now())?;
             let Some(plan) = record.plan else {
                 return Ok(0.0);
             };
@@ -317,7 +318,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                 for g in plan.goals.iter().filter(|g| g.status == GoalStatus::Active) {
                     series.push(reviews::progress_series(lead, g.id, now())?);
                 }
-                let timeline = reviews::plan_timeline(lead, plan.id, now().date(), now())?;
+                let timeline = reviews::plan_timeline(lead, plan.id, now().date_naive(), now())?;
                 Ok((series, timeline))
             })?
             .0)
@@ -335,7 +336,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                     lead,
                     plan,
                     due,
-                    now().date(),
+                    now().date_naive(),
                     now(),
                 )?)
             })?
@@ -437,7 +438,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                 Ok(pupils::caseload(
                     ka,
                     &CaseloadQuery::default(),
-                    now().date(),
+                    now().date_naive(),
                     now(),
                 )?)
             })?
@@ -453,7 +454,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
         "save_session",
         measure(c.runs, |mode, i| {
             let input = SessionInput {
-                held_on: now().date(),
+                held_on: now().date_naive(),
                 minutes: 30,
                 kind: SessionKind::Planned,
                 regulation: Some(6),

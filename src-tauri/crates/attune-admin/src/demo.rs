@@ -33,11 +33,11 @@ use attune_domain::model::{
 use attune_domain::schedule::Cadence;
 use attune_domain::{framework::Framework, plans, pupils, records, reviews, school_frameworks};
 use attune_vault::{Passphrase, Role, UserInfo, Vault};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use rand::rngs::OsRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
-use time::{Date, Duration, Month, OffsetDateTime, Weekday};
 
 use crate::error::Result;
 
@@ -98,7 +98,7 @@ pub struct GenPlan {
     /// The goal with the longest progress series (the most signed ratings).
     pub series_goal: i64,
     /// The plan's first due date with no review: the next one to prepare, if any.
-    pub next_due: Option<Date>,
+    pub next_due: Option<NaiveDate>,
 }
 
 const FORENAMES: &[&str] = &[
@@ -404,16 +404,16 @@ const CARE: &[&str] = &[
 ];
 const SUPPORT: &[&str] = &["Universal", "Additional", "Intensive"];
 
-fn date(y: i32, m: u8, d: u8) -> Date {
-    Date::from_calendar_date(y, Month::try_from(m).expect("valid month"), d).expect("valid date")
+fn date(y: i32, m: u8, d: u8) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, u32::from(m), u32::from(d)).expect("valid date")
 }
 
-fn at(d: Date) -> OffsetDateTime {
-    d.with_hms(15, 30, 0).expect("valid time").assume_utc()
+fn at(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(15, 30, 0).expect("valid time").and_utc()
 }
 
 /// Term-time ranges of the three school years generated (England's usual shape).
-fn terms() -> Vec<(Date, Date)> {
+fn terms() -> Vec<(NaiveDate, NaiveDate)> {
     let mut out = Vec::new();
     for y in 2023..2026 {
         out.extend([
@@ -482,9 +482,9 @@ const ATTENDEES: &[(&str, &str)] = &[
 struct ReviewCtx<'a> {
     plan_id: i64,
     /// The plan's due dates, in order.
-    due: Vec<Date>,
+    due: Vec<NaiveDate>,
     /// The last day of the generated history.
-    end: Date,
+    end: NaiveDate,
     forename: &'a str,
     key_adult: &'a str,
 }
@@ -515,8 +515,8 @@ fn make_reviews(
     rng: &mut ChaCha20Rng,
     g: &mut Generated,
     c: &ReviewCtx<'_>,
-) -> Result<(u64, i64, Option<Date>)> {
-    let in_history: Vec<Date> = c.due.iter().copied().filter(|d| *d <= c.end).collect();
+) -> Result<(u64, i64, Option<NaiveDate>)> {
+    let in_history: Vec<NaiveDate> = c.due.iter().copied().filter(|d| *d <= c.end).collect();
     let to_hold = in_history.len().saturating_sub(1);
     let mut ratings: BTreeMap<i64, u32> = BTreeMap::new();
     let mut signed = 0;
@@ -527,7 +527,7 @@ fn make_reviews(
         } else {
             due + Duration::days(rng.gen_range(0..=4))
         };
-        let meeting = on.with_hms(9, 30, 0).expect("valid time").assume_utc();
+        let meeting = on.and_hms_opt(9, 30, 0).expect("valid time").and_utc();
         let review = reviews::prepare_review(vault, c.plan_id, due, on, meeting)?;
         let mut attendees = vec![AttendeeInput {
             name: c.key_adult.to_string(),
@@ -745,14 +745,11 @@ fn generate_inner(
         for (from, to) in &terms {
             let mut d = *from;
             while d <= *to && d <= end {
-                let usual = matches!(
-                    d.weekday(),
-                    Weekday::Monday | Weekday::Wednesday | Weekday::Friday
-                );
+                let usual = matches!(d.weekday(), Weekday::Mon | Weekday::Wed | Weekday::Fri);
                 let take = if usual {
                     !rng.gen_bool(0.06)
                 } else {
-                    d.weekday() == Weekday::Tuesday && rng.gen_bool(0.3)
+                    d.weekday() == Weekday::Tue && rng.gen_bool(0.3)
                 };
                 if take {
                     let kind = match rng.gen_range(0..20) {
@@ -775,7 +772,7 @@ fn generate_inner(
                     )?;
                     g.sessions += 1;
                 }
-                d = d.next_day().expect("in range");
+                d = d.succ_opt().expect("in range");
             }
         }
 

@@ -20,9 +20,9 @@ use std::time::Instant;
 use attune_vault::{
     Action, Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus,
 };
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
-use time::OffsetDateTime;
 
 use error::{Error, Result};
 
@@ -324,8 +324,8 @@ fn main() {
     }
 }
 
-fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+fn now() -> DateTime<Utc> {
+    Utc::now()
 }
 
 fn vault_dir(cli: &Cli) -> Result<PathBuf> {

@@ -103,7 +103,7 @@ pub fn handover_import(
             "Handover passphrase: ",
         )?);
         let fw = school_frameworks::list_frameworks(&v)?;
-        let today = now().date();
+        let today = now().date_naive();
         Ok(handover::import_handover(
             &mut v,
             &bytes,

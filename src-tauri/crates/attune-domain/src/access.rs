@@ -19,8 +19,8 @@
 
 use attune_vault::audit::{self, NewEntry};
 use attune_vault::{Action, Role, UserInfo, Vault};
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
-use time::OffsetDateTime;
 
 use crate::error::{Error, Result};
 
@@ -47,7 +47,7 @@ pub fn require_lead(
     action: Action,
     target: Option<&str>,
     what: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<UserInfo> {
     let user = actor(vault)?;
     if user.role == Role::StrategicLead {
@@ -80,7 +80,7 @@ pub fn require_pupil(
     vault: &Vault,
     pupil_id: i64,
     action: Action,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<UserInfo> {
     let user = actor(vault)?;
     let target = format!("pupil:{pupil_id}");
@@ -148,7 +148,7 @@ pub fn require_record(
     table: RecordTable,
     record_id: i64,
     action: Action,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<(UserInfo, i64)> {
     let user = actor(vault)?;
     let pupil: Option<i64> = vault
@@ -178,7 +178,7 @@ pub fn record(
     user: &UserInfo,
     action: Action,
     target: Option<&str>,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     audit::append(
         conn,

@@ -3,8 +3,8 @@
 use attune_vault::audit::{self, AuditEntry};
 use attune_vault::progress::Work;
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Duration, Utc};
 use rusqlite::named_params;
-use time::{Duration, OffsetDateTime};
 
 use crate::access;
 use crate::error::Result;
@@ -21,7 +21,7 @@ pub const MAX_LIMIT: u32 = 5000;
 pub fn audit_entries(
     vault: &Vault,
     query: &AuditQuery,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Vec<AuditEntry>> {
     let user = access::require_lead(vault, Action::AuditView, None, "read the audit log", now)?;
     let conn = vault.conn()?;
@@ -60,7 +60,7 @@ pub fn audit_entries(
 
 /// Walks the hash chain (strategic lead only) and names the first broken entry. Audited as
 /// `audit.verify` with the outcome `ok` or `failed`.
-pub fn verify_audit(vault: &Vault, now: OffsetDateTime) -> Result<AuditVerification> {
+pub fn verify_audit(vault: &Vault, now: DateTime<Utc>) -> Result<AuditVerification> {
     verify_audit_with(vault, now, &Work::none())
 }
 
@@ -68,7 +68,7 @@ pub fn verify_audit(vault: &Vault, now: OffsetDateTime) -> Result<AuditVerificat
 /// so it may be stopped at any entry (audited `cancelled`).
 pub fn verify_audit_with(
     vault: &Vault,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<AuditVerification> {
     access::require_lead(vault, Action::AuditVerify, None, "check the audit log", now)?;

@@ -8,8 +8,8 @@
 //! A **school day** is a Monday to Friday inside a term, not in that term's half term, and not in
 //! a closure. Days between terms are holidays.
 
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, Month, Weekday};
 
 use crate::dates::{self, format_uk, is_weekday};
 use crate::error::{Error, Result};
@@ -20,21 +20,21 @@ pub struct DateRange {
     /// First day.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub start: Date,
+    pub start: NaiveDate,
     /// Last day (inclusive).
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub end: Date,
+    pub end: NaiveDate,
 }
 
 impl DateRange {
     /// The days `start` to `end`, inclusive.
-    pub fn new(start: Date, end: Date) -> DateRange {
+    pub fn new(start: NaiveDate, end: NaiveDate) -> DateRange {
         DateRange { start, end }
     }
 
     /// Whether `date` is one of the days.
-    pub fn contains(&self, date: Date) -> bool {
+    pub fn contains(&self, date: NaiveDate) -> bool {
         self.start <= date && date <= self.end
     }
 }
@@ -47,11 +47,11 @@ pub struct Term {
     /// First day of the term.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub start: Date,
+    pub start: NaiveDate,
     /// Last day of the term (inclusive).
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub end: Date,
+    pub end: NaiveDate,
     /// The half-term break inside the term, if there is one.
     pub half_term: Option<DateRange>,
 }
@@ -64,7 +64,7 @@ impl Term {
     }
 
     /// Whether `date` is between the term's first and last days (half term included).
-    pub fn contains(&self, date: Date) -> bool {
+    pub fn contains(&self, date: NaiveDate) -> bool {
         self.start <= date && date <= self.end
     }
 }
@@ -77,11 +77,11 @@ pub struct Closure {
     /// First day closed.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub start: Date,
+    pub start: NaiveDate,
     /// Last day closed (inclusive).
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub end: Date,
+    pub end: NaiveDate,
 }
 
 /// A school year's term dates.
@@ -101,7 +101,7 @@ pub fn year_label(start_year: i32) -> String {
 }
 
 /// Easter Sunday in the Gregorian calendar (the anonymous Gregorian algorithm).
-pub fn easter_sunday(year: i32) -> Date {
+pub fn easter_sunday(year: i32) -> NaiveDate {
     let a = year % 19;
     let b = year / 100;
     let c = year % 100;
@@ -116,16 +116,12 @@ pub fn easter_sunday(year: i32) -> Date {
     let m = (a + 11 * h + 22 * l) / 451;
     let month = (h + l - 7 * m + 114) / 31;
     let day = (h + l - 7 * m + 114) % 31 + 1;
-    let month = if month == 3 {
-        Month::March
-    } else {
-        Month::April
-    };
-    Date::from_calendar_date(year, month, day as u8).expect("Easter is always a real date")
+    let month = if month == 3 { 3 } else { 4 };
+    NaiveDate::from_ymd_opt(year, month, day as u32).expect("Easter is always a real date")
 }
 
-fn ymd(year: i32, month: Month, day: u8) -> Date {
-    Date::from_calendar_date(year, month, day).expect("a fixed day of the month that always exists")
+fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a fixed day of the month that always exists")
 }
 
 impl SchoolCalendar {
@@ -145,39 +141,35 @@ impl SchoolCalendar {
     /// - **Closures**: the Early May bank holiday (first Monday in May) and the Spring bank
     ///   holiday. INSET days are the school's own and are not guessed: the lead adds them.
     pub fn uk_default(start_year: i32) -> SchoolCalendar {
-        let week = |monday: Date| DateRange::new(monday, monday + Duration::days(4));
+        let week = |monday: NaiveDate| DateRange::new(monday, monday + Duration::days(4));
         let next_year = start_year + 1;
 
-        let autumn_start = dates::weekday_on_or_after(ymd(start_year, Month::September, 1));
-        let autumn_half =
-            dates::last_weekday_on_or_before(ymd(start_year, Month::October, 31), Weekday::Monday);
-        let autumn_end =
-            dates::last_weekday_on_or_before(ymd(start_year, Month::December, 20), Weekday::Friday);
+        let autumn_start = dates::weekday_on_or_after(ymd(start_year, 9, 1));
+        let autumn_half = dates::last_weekday_on_or_before(ymd(start_year, 10, 31), Weekday::Mon);
+        let autumn_end = dates::last_weekday_on_or_before(ymd(start_year, 12, 20), Weekday::Fri);
 
-        let new_year = ymd(next_year, Month::January, 1);
+        let new_year = ymd(next_year, 1, 1);
         let new_year_holiday = match new_year.weekday() {
-            Weekday::Saturday => ymd(next_year, Month::January, 3),
-            Weekday::Sunday => ymd(next_year, Month::January, 2),
+            Weekday::Sat => ymd(next_year, 1, 3),
+            Weekday::Sun => ymd(next_year, 1, 2),
             _ => new_year,
         };
-        let mut spring_start = dates::weekday_on_or_after(ymd(next_year, Month::January, 3));
+        let mut spring_start = dates::weekday_on_or_after(ymd(next_year, 1, 3));
         if spring_start == new_year_holiday {
             spring_start += Duration::days(1);
         }
-        if matches!(spring_start.weekday(), Weekday::Thursday | Weekday::Friday) {
-            spring_start = dates::next_weekday_on_or_after(spring_start, Weekday::Monday);
+        if matches!(spring_start.weekday(), Weekday::Thu | Weekday::Fri) {
+            spring_start = dates::next_weekday_on_or_after(spring_start, Weekday::Mon);
         }
-        let spring_half =
-            dates::next_weekday_on_or_after(ymd(next_year, Month::February, 12), Weekday::Monday);
+        let spring_half = dates::next_weekday_on_or_after(ymd(next_year, 2, 12), Weekday::Mon);
         let easter = easter_sunday(next_year);
         let spring_end = easter - Duration::days(9); // the Friday before Holy Week
         let summer_start = easter + Duration::days(8); // the Monday after Easter week
 
         let spring_bank_holiday =
-            dates::last_weekday_on_or_before(ymd(next_year, Month::May, 31), Weekday::Monday);
-        let may_day =
-            dates::next_weekday_on_or_after(ymd(next_year, Month::May, 1), Weekday::Monday);
-        let summer_end = dates::weekday_on_or_before(ymd(next_year, Month::July, 22));
+            dates::last_weekday_on_or_before(ymd(next_year, 5, 31), Weekday::Mon);
+        let may_day = dates::next_weekday_on_or_after(ymd(next_year, 5, 1), Weekday::Mon);
+        let summer_end = dates::weekday_on_or_before(ymd(next_year, 7, 22));
 
         SchoolCalendar {
             year_label: year_label(start_year),
@@ -284,7 +276,7 @@ impl SchoolCalendar {
 
     /// Whether pupils are in school on `date`: a weekday, inside a term, not in its half term and
     /// not in a closure.
-    pub fn is_school_day(&self, date: Date) -> bool {
+    pub fn is_school_day(&self, date: NaiveDate) -> bool {
         is_weekday(date)
             && self
                 .term_of(date)
@@ -297,13 +289,13 @@ impl SchoolCalendar {
 
     /// The term whose first-to-last days include `date` (half-term days belong to their term);
     /// `None` in the holidays between terms.
-    pub fn term_of(&self, date: Date) -> Option<&Term> {
+    pub fn term_of(&self, date: NaiveDate) -> Option<&Term> {
         self.terms.iter().find(|t| t.contains(date))
     }
 
     /// The term to report `date` under: the term containing it or, in a holiday, the term that
     /// ended most recently before it. `None` before the year's first term.
-    pub fn reporting_term(&self, date: Date) -> Option<&Term> {
+    pub fn reporting_term(&self, date: NaiveDate) -> Option<&Term> {
         self.term_of(date).or_else(|| {
             self.terms
                 .iter()
@@ -313,7 +305,7 @@ impl SchoolCalendar {
     }
 
     /// "Autumn 2026" for a date in that term (see [`Term::label`]); `None` between terms.
-    pub fn term_label(&self, date: Date) -> Option<String> {
+    pub fn term_label(&self, date: NaiveDate) -> Option<String> {
         self.term_of(date).map(Term::label)
     }
 }
@@ -342,7 +334,7 @@ pub fn validate_calendars(calendars: &[SchoolCalendar]) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use crate::date;
 
     fn default_2026() -> SchoolCalendar {
         SchoolCalendar::uk_default(2026)
@@ -448,8 +440,8 @@ mod tests {
             assert!(!c.is_school_day(easter - Duration::days(2)), "{year}");
             assert!(!c.is_school_day(easter + Duration::days(1)), "{year}");
             // Christmas Day and the New Year bank holiday are never school days.
-            assert!(!c.is_school_day(ymd(year, Month::December, 25)));
-            assert!(!c.is_school_day(ymd(year + 1, Month::January, 1)));
+            assert!(!c.is_school_day(ymd(year, 12, 25)));
+            assert!(!c.is_school_day(ymd(year + 1, 1, 1)));
             let school_days = (0..366)
                 .filter_map(|i| c.span().map(|s| s.start + Duration::days(i)))
                 .filter(|d| c.is_school_day(*d))

@@ -7,8 +7,8 @@
 //! every active plan (past dates are kept).
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection};
-use time::{Date, Month, OffsetDateTime};
 
 use crate::access;
 use crate::calendar::{validate_calendars, SchoolCalendar};
@@ -18,8 +18,8 @@ use crate::plans;
 use crate::store::ts;
 
 /// The school year `today` falls in, by the year it starts (August onwards is the new year).
-pub fn school_year_start(today: Date) -> i32 {
-    if today.month() as u8 >= Month::August as u8 {
+pub fn school_year_start(today: NaiveDate) -> i32 {
+    if today.month() >= 8 {
         today.year()
     } else {
         today.year() - 1
@@ -37,7 +37,10 @@ fn stored(conn: &Connection) -> Result<Vec<SchoolCalendar>> {
 }
 
 /// The calendars review dates are worked out from, and whether they are the defaults.
-pub(crate) fn effective(conn: &Connection, today: Date) -> Result<(Vec<SchoolCalendar>, bool)> {
+pub(crate) fn effective(
+    conn: &Connection,
+    today: NaiveDate,
+) -> Result<(Vec<SchoolCalendar>, bool)> {
     let s = stored(conn)?;
     if s.is_empty() {
         let y = school_year_start(today);
@@ -54,7 +57,7 @@ pub(crate) fn effective(conn: &Connection, today: Date) -> Result<(Vec<SchoolCal
 }
 
 /// The calendars in use, for any signed-in user. Not audited: no pupil data.
-pub fn school_calendars(vault: &Vault, today: Date) -> Result<CalendarsView> {
+pub fn school_calendars(vault: &Vault, today: NaiveDate) -> Result<CalendarsView> {
     access::actor(vault)?;
     let (calendars, defaults) = effective(vault.conn()?, today)?;
     Ok(CalendarsView {
@@ -68,8 +71,8 @@ pub fn school_calendars(vault: &Vault, today: Date) -> Result<CalendarsView> {
 pub fn save_school_calendar(
     vault: &mut Vault,
     calendar: &SchoolCalendar,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<CalendarsView> {
     let label = calendar.year_label.trim().to_string();
     let user = access::require_lead(
@@ -114,8 +117,8 @@ pub fn save_school_calendar(
 pub fn delete_school_calendar(
     vault: &mut Vault,
     year_label: &str,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<CalendarsView> {
     let user = access::require_lead(
         vault,

@@ -4,18 +4,47 @@
 //! - [`parse_date`] reads the forms MIS exports and people use (`03/03/2015`, `3/3/2015`,
 //!   `2015-03-03`, `03-03-2015`, `3 March 2015`, `3rd Mar 2015`, `03-Mar-2015`), day first unless
 //!   told otherwise ([`DateOrder`]).
-//! - [`iso`] and [`iso_option`] are `serde` helpers that store a [`Date`] as `"2026-11-22"`, the form
-//!   the UI and the JSON files use.
+//! - [`iso`] and [`iso_option`] are `serde` helpers that store a [`NaiveDate`] as `"2026-11-22"`,
+//!   the form the UI and the JSON files use.
 
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
-use time::{
-    format_description::BorrowedFormatItem, macros::format_description, Date, Month, Weekday,
-};
 
 use crate::error::{Error, Result};
 
-/// The ISO 8601 calendar date format, `YYYY-MM-DD`.
-pub const ISO_DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+/// A calendar date written `date!(2026 - 01 - 05)`, checked when the code compiles: a date that
+/// does not exist (`date!(2025 - 02 - 29)`) is a compile error.
+///
+/// ```
+/// let d = attune_domain::date!(2024 - 02 - 29);
+/// assert_eq!(attune_domain::dates::format_uk(d), "29 February 2024");
+/// ```
+///
+/// ```compile_fail
+/// let d = attune_domain::date!(2025 - 02 - 29);
+/// ```
+#[macro_export]
+macro_rules! date {
+    ($year:literal - $month:literal - $day:literal) => {{
+        // Written with leading zeros (`01`), as dates are.
+        #[allow(clippy::zero_prefixed_literal)]
+        const DATE: $crate::dates::MacroDate = $crate::dates::ymd($year, $month, $day);
+        DATE
+    }};
+}
+
+/// The type [`date!`] names (the macro cannot name chrono in the crate that uses it).
+#[doc(hidden)]
+pub type MacroDate = NaiveDate;
+
+/// The date [`date!`] builds; panics (at compile time, in a `const`) if it does not exist.
+#[doc(hidden)]
+pub const fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    match NaiveDate::from_ymd_opt(year, month, day) {
+        Some(d) => d,
+        None => panic!("no such date"),
+    }
+}
 
 /// Earliest year [`parse_date`] accepts: anything earlier is taken to be a typing mistake.
 pub const EARLIEST_YEAR: i32 = 1900;
@@ -34,7 +63,7 @@ pub enum DateOrder {
 }
 
 /// Writes a date the UK way: "22 November 2026", "3 March 2015".
-pub fn format_uk(date: Date) -> String {
+pub fn format_uk(date: NaiveDate) -> String {
     format!(
         "{} {} {}",
         date.day(),
@@ -60,68 +89,68 @@ pub const MONTH_NAMES: [&str; 12] = [
     "December",
 ];
 
-/// The English name of a month ("March").
-pub fn month_name(month: Month) -> &'static str {
-    MONTH_NAMES[usize::from(u8::from(month)) - 1]
+/// The English name of a month ("March"), January being 1.
+pub fn month_name(month: u32) -> &'static str {
+    MONTH_NAMES[month as usize - 1]
 }
 
 /// Monday to Friday.
-pub fn is_weekday(date: Date) -> bool {
-    !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
+pub fn is_weekday(date: NaiveDate) -> bool {
+    !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
 }
 
 /// The Monday of the Monday–Sunday week that contains `date`.
-pub fn monday_of_week(date: Date) -> Date {
-    let back = i64::from(date.weekday().number_days_from_monday());
-    date - time::Duration::days(back)
+pub fn monday_of_week(date: NaiveDate) -> NaiveDate {
+    let back = i64::from(date.weekday().num_days_from_monday());
+    date - Duration::days(back)
 }
 
 /// The first `weekday` on or after `date`.
-pub fn next_weekday_on_or_after(date: Date, weekday: Weekday) -> Date {
+pub fn next_weekday_on_or_after(date: NaiveDate, weekday: Weekday) -> NaiveDate {
     let mut d = date;
     while d.weekday() != weekday {
         d = d
-            .next_day()
+            .succ_opt()
             .expect("dates used by Attune are far from the end of time");
     }
     d
 }
 
 /// The last `weekday` on or before `date`.
-pub fn last_weekday_on_or_before(date: Date, weekday: Weekday) -> Date {
+pub fn last_weekday_on_or_before(date: NaiveDate, weekday: Weekday) -> NaiveDate {
     let mut d = date;
     while d.weekday() != weekday {
         d = d
-            .previous_day()
+            .pred_opt()
             .expect("dates used by Attune are far from the start of time");
     }
     d
 }
 
 /// The first Monday-to-Friday day on or after `date`.
-pub fn weekday_on_or_after(date: Date) -> Date {
+pub fn weekday_on_or_after(date: NaiveDate) -> NaiveDate {
     let mut d = date;
     while !is_weekday(d) {
         d = d
-            .next_day()
+            .succ_opt()
             .expect("dates used by Attune are far from the end of time");
     }
     d
 }
 
 /// The last Monday-to-Friday day on or before `date`.
-pub fn weekday_on_or_before(date: Date) -> Date {
+pub fn weekday_on_or_before(date: NaiveDate) -> NaiveDate {
     let mut d = date;
     while !is_weekday(d) {
         d = d
-            .previous_day()
+            .pred_opt()
             .expect("dates used by Attune are far from the start of time");
     }
     d
 }
 
 /// Builds a date from numbers, with a message a person understands when it does not exist.
-pub fn make_date(year: i32, month: u8, day: u8) -> Result<Date> {
+pub fn make_date(year: i32, month: u8, day: u8) -> Result<NaiveDate> {
     if !(EARLIEST_YEAR..=LATEST_YEAR).contains(&year) {
         return Err(Error::DateUnreadable {
             reason: format!(
@@ -129,11 +158,14 @@ pub fn make_date(year: i32, month: u8, day: u8) -> Result<Date> {
             ),
         });
     }
-    let month = Month::try_from(month).map_err(|_| Error::DateUnreadable {
-        reason: format!("there is no month {month}"),
-    })?;
-    Date::from_calendar_date(year, month, day).map_err(|_| {
-        let reason = if month == Month::February && day == 29 {
+    if !(1..=12).contains(&month) {
+        return Err(Error::DateUnreadable {
+            reason: format!("there is no month {month}"),
+        });
+    }
+    let month = u32::from(month);
+    NaiveDate::from_ymd_opt(year, month, u32::from(day)).ok_or_else(|| {
+        let reason = if month == 2 && day == 29 {
             format!("{year} is not a leap year, so February has no day 29")
         } else {
             format!("{} has no day {day}", month_name(month))
@@ -178,7 +210,7 @@ pub fn order_evidence(text: &str) -> OrderEvidence {
 /// a month name: `3 March 2015`, `3rd Mar 2015`, `03-Mar-2015`, `March 3, 2015`. A trailing time of
 /// midnight (`03/03/2015 00:00:00`, as some spreadsheets add) is ignored. Two-digit years are
 /// refused: `03/03/15` could be 1915 or 2015.
-pub fn parse_date(text: &str, order: DateOrder) -> Result<Date> {
+pub fn parse_date(text: &str, order: DateOrder) -> Result<NaiveDate> {
     let text = strip_time(text.trim());
     let unreadable = || Error::DateUnreadable {
         reason: "this is not a date in a form Attune reads (day/month/year such as 03/03/2015, \
@@ -226,7 +258,7 @@ pub fn parse_date(text: &str, order: DateOrder) -> Result<Date> {
     }
     let day: u32 = day_digits.parse().map_err(|_| unreadable())?;
     let year: u32 = year_tok.parse().map_err(|_| unreadable())?;
-    make_date_u32(year, month as u32, day, "")
+    make_date_u32(year, month, day, "")
 }
 
 fn order_note(order: DateOrder, iso: bool) -> &'static str {
@@ -240,7 +272,7 @@ fn order_note(order: DateOrder, iso: bool) -> &'static str {
     }
 }
 
-fn make_date_u32(year: u32, month: u32, day: u32, note: &str) -> Result<Date> {
+fn make_date_u32(year: u32, month: u32, day: u32, note: &str) -> Result<NaiveDate> {
     if !(1..=12).contains(&month) {
         return Err(Error::DateUnreadable {
             reason: format!("there is no month {month}{note}"),
@@ -281,59 +313,44 @@ fn strip_ordinal(token: &str) -> Option<&str> {
     (!d.is_empty() && d.len() <= 2 && d.bytes().all(|b| b.is_ascii_digit())).then_some(d)
 }
 
-fn month_from_name(token: &str) -> Option<Month> {
+fn month_from_name(token: &str) -> Option<u32> {
     let t = token.to_lowercase();
-    let months = [
-        Month::January,
-        Month::February,
-        Month::March,
-        Month::April,
-        Month::May,
-        Month::June,
-        Month::July,
-        Month::August,
-        Month::September,
-        Month::October,
-        Month::November,
-        Month::December,
-    ];
-    months.into_iter().find(|m| {
+    (1..=12).find(|m| {
         let full = month_name(*m).to_lowercase();
-        t == full
-            || (t.len() >= 3 && full.starts_with(&t))
-            || (t == "sept" && *m == Month::September)
+        t == full || (t.len() >= 3 && full.starts_with(&t)) || (t == "sept" && *m == 9)
     })
 }
 
-/// `serde` helper: a [`Date`] as `"YYYY-MM-DD"`. Use with `#[serde(with = "crate::dates::iso")]`.
+/// `serde` helper: a [`NaiveDate`] as `"YYYY-MM-DD"`. Use with
+/// `#[serde(with = "crate::dates::iso")]`.
 pub mod iso {
+    use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
-    use time::Date;
 
     /// Writes the date as `"YYYY-MM-DD"`.
-    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
-        let text = date
-            .format(super::ISO_DATE)
-            .map_err(serde::ser::Error::custom)?;
-        serializer.serialize_str(&text)
+    pub fn serialize<S: Serializer>(date: &NaiveDate, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&attune_vault::datetime::format_date(*date))
     }
 
     /// Reads a `"YYYY-MM-DD"` date.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
         let text = String::deserialize(deserializer)?;
-        Date::parse(&text, super::ISO_DATE).map_err(|_| {
+        attune_vault::datetime::parse_date(&text).ok_or_else(|| {
             serde::de::Error::custom(format!("expected a date as YYYY-MM-DD, found {text:?}"))
         })
     }
 }
 
-/// `serde` helper: an `Option<Date>` as `"YYYY-MM-DD"` or `null`.
+/// `serde` helper: an `Option<NaiveDate>` as `"YYYY-MM-DD"` or `null`.
 pub mod iso_option {
+    use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
-    use time::Date;
 
     /// Writes the date as `"YYYY-MM-DD"`, or `null`.
-    pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        date: &Option<NaiveDate>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match date {
             Some(d) => super::iso::serialize(d, serializer),
             None => serializer.serialize_none(),
@@ -343,10 +360,10 @@ pub mod iso_option {
     /// Reads a `"YYYY-MM-DD"` date or `null`.
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
-    ) -> Result<Option<Date>, D::Error> {
+    ) -> Result<Option<NaiveDate>, D::Error> {
         let text = Option::<String>::deserialize(deserializer)?;
         text.map(|t| {
-            Date::parse(&t, super::ISO_DATE).map_err(|_| {
+            attune_vault::datetime::parse_date(&t).ok_or_else(|| {
                 serde::de::Error::custom(format!("expected a date as YYYY-MM-DD, found {t:?}"))
             })
         })
@@ -357,13 +374,12 @@ pub mod iso_option {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
 
-    fn uk(text: &str) -> Result<Date> {
+    fn uk(text: &str) -> Result<NaiveDate> {
         parse_date(text, DateOrder::DayFirst)
     }
 
-    fn reason(r: Result<Date>) -> String {
+    fn reason(r: Result<NaiveDate>) -> String {
         match r {
             Err(Error::DateUnreadable { reason }) => reason,
             other => panic!("expected an unreadable date, got {other:?}"),
@@ -478,11 +494,11 @@ mod tests {
         assert!(!is_weekday(date!(2026 - 11 - 22)));
         assert!(is_weekday(date!(2026 - 11 - 20)));
         assert_eq!(
-            next_weekday_on_or_after(date!(2026 - 09 - 01), Weekday::Monday),
+            next_weekday_on_or_after(date!(2026 - 09 - 01), Weekday::Mon),
             date!(2026 - 09 - 07)
         );
         assert_eq!(
-            last_weekday_on_or_before(date!(2026 - 12 - 20), Weekday::Friday),
+            last_weekday_on_or_before(date!(2026 - 12 - 20), Weekday::Fri),
             date!(2026 - 12 - 18)
         );
     }
@@ -492,9 +508,9 @@ mod tests {
         #[derive(Serialize, Deserialize, PartialEq, Debug)]
         struct S {
             #[serde(with = "iso")]
-            d: Date,
+            d: NaiveDate,
             #[serde(with = "iso_option")]
-            o: Option<Date>,
+            o: Option<NaiveDate>,
         }
         let s = S {
             d: date!(2026 - 11 - 22),

@@ -7,8 +7,8 @@
 //! record); the record it becomes is audited when it is saved.
 
 use attune_vault::Vault;
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
-use time::OffsetDateTime;
 
 use crate::access;
 use crate::error::{Error, Result};
@@ -27,7 +27,7 @@ pub fn save_draft(
     vault: &mut Vault,
     form_key: &str,
     content: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Draft> {
     let user = access::actor(vault)?;
     let form_key = key(form_key)?;

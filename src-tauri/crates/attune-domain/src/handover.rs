@@ -61,10 +61,10 @@ use attune_vault::kdf::{self, KdfParams};
 use attune_vault::{Action, ErrorKind, SecureRng, Vault};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::{Date, OffsetDateTime};
 use zeroize::{Zeroize, Zeroizing};
 
 use crate::access;
@@ -175,7 +175,7 @@ pub struct HandoverFile<'a> {
 pub fn inspect_in_session<'a>(
     vault: &Vault,
     bytes: &'a [u8],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<HandoverFile<'a>> {
     access::require_lead(
         vault,
@@ -239,7 +239,7 @@ fn seal(
     content: &[u8],
     pass: &HandoverPassphrase,
     rng: &mut impl SecureRng,
-    created_on: Date,
+    created_on: NaiveDate,
 ) -> Result<Vec<u8>> {
     let mut salt = [0u8; 16];
     rng.fill_bytes(&mut salt);
@@ -805,7 +805,7 @@ pub fn export_handover(
     pupil_id: i64,
     frameworks: &[Framework],
     rng: &mut impl SecureRng,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<(Vec<u8>, HandoverPassphrase)> {
     let _ = frameworks;
     let target = access::target(pupil_id, None);
@@ -822,12 +822,12 @@ pub fn export_handover(
     let json = Zeroizing::new(serde_json::to_vec(&content)?);
     drop(content);
     let pass = HandoverPassphrase::generate(rng);
-    let bytes = seal(&json, &pass, rng, now.date())?;
+    let bytes = seal(&json, &pass, rng, now.date_naive())?;
     access::record(conn, &user, Action::HandoverExport, Some(&target), now)?;
     Ok((bytes, pass))
 }
 
-fn date(field: &str, s: &str) -> Result<Date> {
+fn date(field: &str, s: &str) -> Result<NaiveDate> {
     s2d(s).map_err(|_| {
         Error::invalid(
             field,
@@ -836,7 +836,7 @@ fn date(field: &str, s: &str) -> Result<Date> {
     })
 }
 
-fn opt_date(field: &str, s: Option<&str>) -> Result<Option<Date>> {
+fn opt_date(field: &str, s: Option<&str>) -> Result<Option<NaiveDate>> {
     s.map(|s| date(field, s)).transpose()
 }
 
@@ -937,8 +937,8 @@ pub fn import_handover(
     passphrase_text: &str,
     key_adult_id: Option<&str>,
     frameworks: &[Framework],
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Pupil> {
     let user = access::require_lead(
         vault,

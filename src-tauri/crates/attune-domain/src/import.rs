@@ -34,8 +34,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use time::Date;
 
 use crate::dates::{order_evidence, parse_date, DateOrder, OrderEvidence};
 use crate::error::{Error, Result};
@@ -343,7 +343,7 @@ pub struct NewPupil {
     /// Date of birth.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub date_of_birth: Date,
+    pub date_of_birth: NaiveDate,
     /// Year group, as its code ("Y5", "R", "P3").
     #[ts(type = "string")]
     pub year_group: YearGroup,
@@ -573,7 +573,7 @@ pub fn parse(
         header_line: header.line,
     };
     let mut seen_identifiers: HashMap<String, usize> = HashMap::new();
-    let mut seen_names: HashMap<(String, String, Date), usize> = HashMap::new();
+    let mut seen_names: HashMap<(String, String, NaiveDate), usize> = HashMap::new();
 
     for row in data {
         let mut reasons: Vec<String> = Vec::new();
@@ -703,7 +703,7 @@ pub(crate) fn identifiers_by_line(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use crate::date;
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()

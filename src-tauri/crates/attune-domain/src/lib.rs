@@ -56,7 +56,7 @@
 //!   strings the exporter's leak guard looks for (the exporter is the `attune-export` crate).
 //! - [`model`]: every type that crosses to the UI (`Serialize`/`Deserialize` and `ts_rs::TS`).
 //!
-//! Record ids are SQLite rowids. Time (`OffsetDateTime` for audit stamps, `Date` for "today")
+//! Record ids are SQLite rowids. Time (`DateTime<Utc>` for audit stamps, `NaiveDate` for "today")
 //! is passed in. Operations that change something take `&mut Vault` and write the change and its
 //! audit entry in one transaction; reads take `&Vault`.
 //!

@@ -7,8 +7,8 @@
 //! or imported and stored as the list spells them.
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use time::OffsetDateTime;
 
 use crate::access;
 use crate::error::{Error, Result};
@@ -64,7 +64,7 @@ pub fn add_list_item(
     vault: &mut Vault,
     list: ListKind,
     label: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
@@ -97,7 +97,7 @@ pub fn rename_list_item(
     list: ListKind,
     old: &str,
     new: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user = access::require_lead(
         vault,

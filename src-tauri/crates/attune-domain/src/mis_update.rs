@@ -22,9 +22,9 @@
 use std::collections::{HashMap, HashSet};
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
 use crate::access;
@@ -101,7 +101,7 @@ pub struct UpdateChoices {
     pub mark_left: Vec<i64>,
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub left_on: Option<Date>,
+    pub left_on: Option<NaiveDate>,
     /// With bad lines: change nothing, or apply the good lines.
     pub mode: ImportMode,
 }
@@ -274,7 +274,7 @@ fn changes(held: &Pupil, c: &pupils::Checked) -> Vec<FieldChange> {
     out
 }
 
-fn plan(vault: &Vault, text: &str, mapping: &ColumnMapping, today: Date) -> Result<Plan> {
+fn plan(vault: &Vault, text: &str, mapping: &ColumnMapping, today: NaiveDate) -> Result<Plan> {
     let conn = vault.conn()?;
     let preview = import::parse(text, mapping, &HashSet::new())?;
     let ids: Vec<i64> = {
@@ -288,7 +288,7 @@ fn plan(vault: &Vault, text: &str, mapping: &ColumnMapping, today: Date) -> Resu
         .collect::<Result<_>>()?;
     let by_id: HashMap<i64, &Pupil> = held.iter().map(|p| (p.id, p)).collect();
     let mut by_identifier: HashMap<&str, i64> = HashMap::new();
-    let mut by_name: HashMap<(String, String, Date), Vec<i64>> = HashMap::new();
+    let mut by_name: HashMap<(String, String, NaiveDate), Vec<i64>> = HashMap::new();
     for p in &held {
         for i in &p.identifiers {
             by_identifier.insert(i.value.as_str(), p.id);
@@ -447,7 +447,7 @@ pub fn preview_update(
     vault: &Vault,
     text: &str,
     mapping: &ColumnMapping,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<UpdatePreview> {
     access::require_lead(
         vault,
@@ -456,7 +456,7 @@ pub fn preview_update(
         "update pupils from the MIS",
         now,
     )?;
-    let p = plan(vault, text, mapping, now.date())?;
+    let p = plan(vault, text, mapping, now.date_naive())?;
     Ok(UpdatePreview {
         changed: p
             .changed
@@ -484,7 +484,7 @@ pub fn apply_update(
     text: &str,
     mapping: &ColumnMapping,
     choices: &UpdateChoices,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<UpdateOutcome> {
     let user = access::require_lead(
         vault,
@@ -493,7 +493,7 @@ pub fn apply_update(
         "update pupils from the MIS",
         now,
     )?;
-    let p = plan(vault, text, mapping, now.date())?;
+    let p = plan(vault, text, mapping, now.date_naive())?;
     let missing: HashSet<i64> = p.missing.iter().map(|m| m.pupil_id).collect();
     if let Some(id) = choices.mark_left.iter().find(|id| !missing.contains(id)) {
         return Err(Error::invalid(

@@ -3,12 +3,12 @@
 //! Every type derives `Serialize` (and `Deserialize` for inputs) and `ts_rs::TS`, so the shell
 //! can generate TypeScript from them. Conventions:
 //! - enums are `snake_case` strings;
-//! - dates (`time::Date`) are `"YYYY-MM-DD"` strings; timestamps are RFC 3339 UTC strings;
+//! - dates (`chrono::NaiveDate`) are `"YYYY-MM-DD"` strings; timestamps are RFC 3339 UTC strings;
 //! - record ids are SQLite rowids (`number` in TypeScript; they stay far below 2^53);
 //! - a user is referred to by [`UserRef`] (id and display name).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use time::Date;
 use ts_rs::TS;
 
 use crate::calendar::SchoolCalendar;
@@ -207,7 +207,7 @@ pub struct PupilInput {
     pub preferred_name: Option<String>,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub date_of_birth: Date,
+    pub date_of_birth: NaiveDate,
     /// As written ("Year 5", "Y5", "R", "P3"); stored as its code.
     pub year_group: String,
     /// Any of a UPN, an SCN and a local id (at most one of each kind).
@@ -221,10 +221,10 @@ pub struct PupilInput {
     pub support_level: Option<String>,
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub relationship_start: Option<Date>,
+    pub relationship_start: Option<NaiveDate>,
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub relationship_planned_end: Option<Date>,
+    pub relationship_planned_end: Option<NaiveDate>,
 }
 
 /// A pupil's core record.
@@ -239,7 +239,7 @@ pub struct Pupil {
     pub display_name: String,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub date_of_birth: Date,
+    pub date_of_birth: NaiveDate,
     /// The year group's code ("Y5", "R", "P3").
     pub year_group: String,
     /// How it is shown ("Year 5").
@@ -251,13 +251,13 @@ pub struct Pupil {
     pub status: PupilStatus,
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub left_on: Option<Date>,
+    pub left_on: Option<NaiveDate>,
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub relationship_start: Option<Date>,
+    pub relationship_start: Option<NaiveDate>,
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub relationship_planned_end: Option<Date>,
+    pub relationship_planned_end: Option<NaiveDate>,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -268,11 +268,11 @@ pub struct Assignment {
     pub key_adult: UserRef,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub from: Date,
+    pub from: NaiveDate,
     /// None while current.
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub to: Option<Date>,
+    pub to: Option<NaiveDate>,
 }
 
 /// How the caseload is ordered.
@@ -321,12 +321,12 @@ pub struct CaseloadRow {
     /// The earliest review date of the current plan not yet held.
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub next_review: Option<Date>,
+    pub next_review: Option<NaiveDate>,
     /// The next review's date is before today.
     pub overdue: bool,
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub last_session: Option<Date>,
+    pub last_session: Option<NaiveDate>,
     pub key_adult_name: Option<String>,
     pub status: PupilStatus,
 }
@@ -367,7 +367,7 @@ pub struct AgencyAdviceInput {
     pub source: String,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub advised_on: Date,
+    pub advised_on: NaiveDate,
     pub advice: String,
 }
 
@@ -380,7 +380,7 @@ pub struct AgencyAdvice {
     pub source: String,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub advised_on: Date,
+    pub advised_on: NaiveDate,
     pub advice: String,
     pub recorded_by: Option<String>,
 }
@@ -413,11 +413,11 @@ pub struct PlanInput {
     pub framework_id: Option<String>,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub start: Date,
+    pub start: NaiveDate,
     /// 2 to 3 years after the start.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub horizon_end: Date,
+    pub horizon_end: NaiveDate,
     pub cadence: Cadence,
 }
 
@@ -431,7 +431,7 @@ pub struct PlanRequest {
     pub framework_id: Option<String>,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub start: Date,
+    pub start: NaiveDate,
     /// 2 or 3.
     pub horizon_years: u8,
     pub cadence: Cadence,
@@ -507,7 +507,7 @@ pub struct Goal {
 pub struct ReviewDue {
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub date: Date,
+    pub date: NaiveDate,
     /// Depends on term dates not entered yet.
     pub provisional: bool,
     /// The review for this date has been recorded.
@@ -527,15 +527,15 @@ pub struct PlanView {
     pub framework_name: String,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub start: Date,
+    pub start: NaiveDate,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub horizon_end: Date,
+    pub horizon_end: NaiveDate,
     /// Where a renewal would start: the day after the horizon while that is still ahead,
     /// otherwise today.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub renew_from: Date,
+    pub renew_from: NaiveDate,
     pub cadence: Cadence,
     /// "every 6 weeks", "half-termly", …
     pub cadence_label: String,
@@ -562,7 +562,7 @@ pub struct SessionInput {
     /// The caller defaults it to today.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub held_on: Date,
+    pub held_on: NaiveDate,
     /// 1 to 480.
     pub minutes: u32,
     pub kind: SessionKind,
@@ -581,7 +581,7 @@ pub struct SessionEntry {
     pub id: i64,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub held_on: Date,
+    pub held_on: NaiveDate,
     pub minutes: u32,
     pub kind: SessionKind,
     pub regulation: Option<u8>,
@@ -594,7 +594,7 @@ pub struct SessionEntry {
 pub struct ChronologyInput {
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub occurred_on: Date,
+    pub occurred_on: NaiveDate,
     pub kind: ChronologyKind,
     pub description: String,
     /// A reference to the record in the school's safeguarding system. A safeguarding concern
@@ -610,7 +610,7 @@ pub struct ChronologyEvent {
     pub id: i64,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub occurred_on: Date,
+    pub occurred_on: NaiveDate,
     pub kind: ChronologyKind,
     pub description: String,
     pub safeguarding_ref: Option<String>,
@@ -633,7 +633,7 @@ pub struct ScoreInput {
     pub stage: Option<String>,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub completed_on: Date,
+    pub completed_on: NaiveDate,
     /// Who completed it ("class teacher", "parent", "key adult").
     pub completed_by: String,
 }
@@ -649,7 +649,7 @@ pub struct InstrumentScore {
     pub stage: Option<String>,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub completed_on: Date,
+    pub completed_on: NaiveDate,
     pub completed_by: String,
 }
 
@@ -750,11 +750,11 @@ pub struct AuditQuery {
     /// From this day (UTC), inclusive.
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub from: Option<Date>,
+    pub from: Option<NaiveDate>,
     /// To this day (UTC), inclusive.
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub to: Option<Date>,
+    pub to: Option<NaiveDate>,
     /// At most this many, newest first (default 200, at most 5,000).
     #[serde(default)]
     pub limit: Option<u32>,
@@ -901,7 +901,7 @@ pub struct ReviewInput {
     /// None: the next scheduled due date.
     #[serde(default, with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub next_review_date: Option<Date>,
+    pub next_review_date: Option<NaiveDate>,
 }
 
 /// An active goal as the review form starts from it.
@@ -925,11 +925,11 @@ pub struct ReviewPrefill {
     /// start.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub window_from: Date,
+    pub window_from: NaiveDate,
     /// The window's end, exclusive: this review's due date.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub window_to: Date,
+    pub window_to: NaiveDate,
     pub goals: Vec<ReviewGoalPrefill>,
     /// Oldest first.
     pub sessions: Vec<SessionEntry>,
@@ -962,7 +962,7 @@ pub struct Review {
     pub pupil_id: i64,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub due_date: Date,
+    pub due_date: NaiveDate,
     pub status: ReviewStatus,
     /// As saved; `next_review_date` is filled with the scheduled one when left empty.
     pub content: ReviewInput,
@@ -973,7 +973,7 @@ pub struct Review {
     /// The date it was held (signed off).
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub held_on: Option<Date>,
+    pub held_on: Option<NaiveDate>,
     /// Held on or before its due date.
     pub on_time: Option<bool>,
     pub amendments: Vec<ReviewAmendment>,
@@ -984,14 +984,14 @@ pub struct Review {
 pub struct ReviewSlot {
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub due_date: Date,
+    pub due_date: NaiveDate,
     pub provisional: bool,
     #[ts(type = "number | null")]
     pub review_id: Option<i64>,
     pub status: Option<ReviewStatus>,
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub held_on: Option<Date>,
+    pub held_on: Option<NaiveDate>,
     pub on_time: Option<bool>,
     /// The due date has passed and no review for it is signed off.
     pub overdue: bool,
@@ -1005,7 +1005,7 @@ pub struct ProgressPoint {
     /// The plan's start for the baseline; the date a review was held.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub date: Date,
+    pub date: NaiveDate,
     pub rating: u8,
     pub source: ProgressSource,
     #[ts(type = "number | null")]

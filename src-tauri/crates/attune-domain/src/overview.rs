@@ -37,9 +37,9 @@
 use std::collections::BTreeMap;
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::named_params;
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, OffsetDateTime};
 use ts_rs::TS;
 
 use crate::access;
@@ -94,7 +94,7 @@ pub struct OverviewPupil {
     /// No recent session: the last session's date, or null when there has never been one.
     #[serde(with = "crate::dates::iso_option")]
     #[ts(type = "string | null")]
-    pub date: Option<Date>,
+    pub date: Option<NaiveDate>,
     /// Overdue: how many due dates have passed unheld. 1 in the other lists.
     pub count: u32,
 }
@@ -128,16 +128,16 @@ pub struct Overview {
     pub session_weeks: u32,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub today: Date,
+    pub today: NaiveDate,
     /// The last day of the "reviews due" window (inclusive).
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub due_until: Date,
+    pub due_until: NaiveDate,
     /// The first day of the "no recent session" window (inclusive): a session on or after it
     /// counts as recent.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub sessions_since: Date,
+    pub sessions_since: NaiveDate,
     /// Key adults by name; the unassigned row, if any, last.
     pub rows: Vec<OverviewRow>,
     /// Active pupils in the school.
@@ -184,10 +184,10 @@ WHERE (u.role = 'key_adult' AND u.removed_at IS NULL)
 struct PupilFigures {
     pupil: (i64, String, String),
     key_adult: Option<String>,
-    first_overdue: Option<Date>,
+    first_overdue: Option<NaiveDate>,
     n_overdue: u32,
-    next_due: Option<Date>,
-    last_session: Option<Date>,
+    next_due: Option<NaiveDate>,
+    last_session: Option<NaiveDate>,
 }
 
 /// The overview (strategic lead only; see the module's notes). `today` decides what is due,
@@ -195,8 +195,8 @@ struct PupilFigures {
 pub fn overview(
     vault: &Vault,
     query: &OverviewQuery,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Overview> {
     let user = access::require_lead(
         vault,
@@ -259,7 +259,7 @@ pub fn overview(
             .entry(key)
             .or_insert_with(|| empty_row(None, false, false));
         row.caseload += 1;
-        let named = |date: Option<Date>, count: u32| OverviewPupil {
+        let named = |date: Option<NaiveDate>, count: u32| OverviewPupil {
             pupil_id: f.pupil.0,
             preferred_name: f.pupil.1.clone(),
             surname: f.pupil.2.clone(),

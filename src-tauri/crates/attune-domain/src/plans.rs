@@ -8,8 +8,8 @@
 //! today on and keeps earlier ones ([`schedule::recompute`]), and dates already held are kept.
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
-use time::{Date, Month, OffsetDateTime};
 
 use crate::access::{self, RecordTable};
 use crate::calendars;
@@ -52,17 +52,17 @@ pub fn cadence_from_str(s: &str) -> Option<Cadence> {
 }
 
 /// `d` moved `years` years on (29 February becomes 28 February in a common year).
-pub fn add_years(d: Date, years: i32) -> Date {
-    Date::from_calendar_date(d.year() + years, d.month(), d.day()).unwrap_or_else(|_| {
-        Date::from_calendar_date(d.year() + years, Month::February, 28).expect("28 February exists")
+pub fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(d.year() + years, d.month(), d.day()).unwrap_or_else(|| {
+        NaiveDate::from_ymd_opt(d.year() + years, 2, 28).expect("28 February exists")
     })
 }
 
 /// Where a renewal of a plan ending on `horizon_end` starts: the day after, while that is still
 /// ahead, otherwise `today`.
-pub fn renew_from(horizon_end: Date, today: Date) -> Date {
+pub fn renew_from(horizon_end: NaiveDate, today: NaiveDate) -> NaiveDate {
     horizon_end
-        .next_day()
+        .succ_opt()
         .filter(|d| *d > today)
         .unwrap_or(today)
 }
@@ -115,8 +115,8 @@ struct PlanRow {
     id: i64,
     pupil_id: i64,
     framework_id: String,
-    start: Date,
-    horizon_end: Date,
+    start: NaiveDate,
+    horizon_end: NaiveDate,
     cadence: Cadence,
     status: PlanStatus,
 }
@@ -170,7 +170,7 @@ fn load_goals(conn: &Connection, plan_id: i64, fw: Option<&Framework>) -> Result
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-fn load_due(conn: &Connection, plan_id: i64, today: Date) -> Result<Vec<ReviewDue>> {
+fn load_due(conn: &Connection, plan_id: i64, today: NaiveDate) -> Result<Vec<ReviewDue>> {
     let mut stmt = conn.prepare(
         "SELECT due_date, provisional, held_at IS NOT NULL FROM review_due_dates
          WHERE plan_id = ?1 ORDER BY due_date",
@@ -192,7 +192,7 @@ pub(crate) fn view(
     conn: &Connection,
     plan_id: i64,
     frameworks: &[Framework],
-    today: Date,
+    today: NaiveDate,
 ) -> Result<PlanView> {
     let p = plan_row(conn, plan_id)?;
     let fw = frameworks.iter().find(|f| f.id == p.framework_id);
@@ -216,7 +216,7 @@ pub(crate) fn load_active(
     conn: &Connection,
     pupil_id: i64,
     frameworks: &[Framework],
-    today: Date,
+    today: NaiveDate,
 ) -> Result<Option<PlanView>> {
     let id: Option<i64> = conn
         .query_row(
@@ -234,8 +234,8 @@ pub fn start_plan(
     pupil_id: i64,
     input: &PlanInput,
     frameworks: &[Framework],
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PlanView> {
     let user = access::require_pupil(vault, pupil_id, Action::PlanCreate, now)?;
     let fw = framework(frameworks, input.framework_id.as_deref())?;
@@ -297,7 +297,7 @@ fn write_due(
     tx: &Transaction<'_>,
     plan_id: i64,
     due: &[DueDate],
-    from: Option<Date>,
+    from: Option<NaiveDate>,
 ) -> Result<()> {
     if let Some(from) = from {
         tx.execute(
@@ -315,7 +315,7 @@ fn write_due(
 }
 
 /// Recomputes one plan's dates from `today` on with the vault's calendars.
-fn recompute(tx: &Transaction<'_>, p: &PlanRow, today: Date) -> Result<()> {
+fn recompute(tx: &Transaction<'_>, p: &PlanRow, today: NaiveDate) -> Result<()> {
     let (cals, _) = calendars::effective(tx, today)?;
     let existing: Vec<DueDate> = {
         let mut stmt =
@@ -333,7 +333,7 @@ fn recompute(tx: &Transaction<'_>, p: &PlanRow, today: Date) -> Result<()> {
 }
 
 /// Recomputes the future dates of every active plan (after a calendar change).
-pub(crate) fn recompute_all(tx: &Transaction<'_>, today: Date) -> Result<()> {
+pub(crate) fn recompute_all(tx: &Transaction<'_>, today: NaiveDate) -> Result<()> {
     let ids: Vec<i64> = {
         let mut stmt = tx.prepare("SELECT id FROM plans WHERE status = 'active'")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
@@ -351,8 +351,8 @@ pub fn get_plan(
     vault: &Vault,
     plan_id: i64,
     frameworks: &[Framework],
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PlanView> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanView, now)?;
@@ -374,8 +374,8 @@ pub fn change_cadence(
     plan_id: i64,
     cadence: Cadence,
     frameworks: &[Framework],
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PlanView> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanUpdate, now)?;
@@ -406,7 +406,7 @@ pub fn change_cadence(
 }
 
 /// Closes a plan (kept as history), so another can be started. Audited as `plan.close`.
-pub fn close_plan(vault: &mut Vault, plan_id: i64, now: OffsetDateTime) -> Result<()> {
+pub fn close_plan(vault: &mut Vault, plan_id: i64, now: DateTime<Utc>) -> Result<()> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanClose, now)?;
     let tx = vault.conn_mut()?.transaction()?;
@@ -435,8 +435,8 @@ pub fn renew_plan(
     plan_id: i64,
     input: &RenewPlanInput,
     frameworks: &[Framework],
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PlanView> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanRenew, now)?;
@@ -650,7 +650,7 @@ pub(crate) fn insert_goal(
     plan_id: i64,
     input: &GoalInput,
     g: &CheckedGoal,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<i64> {
     tx.execute(
         "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who, how_often,
@@ -714,7 +714,7 @@ pub fn add_goal(
     plan_id: i64,
     input: &GoalInput,
     frameworks: &[Framework],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Goal> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::GoalCreate, now)?;
@@ -743,7 +743,7 @@ pub fn update_goal(
     goal_id: i64,
     input: &GoalInput,
     frameworks: &[Framework],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Goal> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalUpdate, now)?;
@@ -792,7 +792,7 @@ pub fn set_goal_status(
     vault: &mut Vault,
     goal_id: i64,
     status: GoalStatus,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalUpdate, now)?;
@@ -815,9 +815,9 @@ pub fn set_goal_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use crate::date;
 
-    fn request(start: Date, horizon_years: u8) -> PlanRequest {
+    fn request(start: NaiveDate, horizon_years: u8) -> PlanRequest {
         PlanRequest {
             framework_id: None,
             start,

@@ -1,8 +1,8 @@
 //! A pupil's profile ("about me"), outside-agency advice and TouchBase team.
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use time::OffsetDateTime;
 
 use crate::access::{self, RecordTable};
 use crate::error::{Error, Result};
@@ -46,7 +46,7 @@ pub fn save_profile(
     vault: &mut Vault,
     pupil_id: i64,
     profile: &Profile,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user = access::require_pupil(vault, pupil_id, Action::ProfileUpdate, now)?;
     let f = |field: &str, what: &str, v: &str| {
@@ -139,7 +139,7 @@ pub fn add_agency_advice(
     vault: &mut Vault,
     pupil_id: i64,
     input: &AgencyAdviceInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<i64> {
     let user = access::require_pupil(vault, pupil_id, Action::AdviceCreate, now)?;
     let source = store::text(
@@ -158,7 +158,7 @@ pub fn add_agency_advice(
         true,
         true,
     )?;
-    if input.advised_on > now.date() {
+    if input.advised_on > now.date_naive() {
         return Err(Error::invalid(
             "advised_on",
             "The date of the advice cannot be in the future.",
@@ -183,7 +183,7 @@ pub fn add_agency_advice(
 }
 
 /// Removes one piece of agency advice (entered in error). Audited as `advice.delete`.
-pub fn delete_agency_advice(vault: &mut Vault, advice_id: i64, now: OffsetDateTime) -> Result<()> {
+pub fn delete_agency_advice(vault: &mut Vault, advice_id: i64, now: DateTime<Utc>) -> Result<()> {
     let (user, pupil_id) = access::require_record(
         vault,
         RecordTable::AgencyAdvice,
@@ -223,7 +223,7 @@ pub fn set_team(
     vault: &mut Vault,
     pupil_id: i64,
     members: &[TeamMemberInput],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Vec<TeamMember>> {
     let user = access::require_pupil(vault, pupil_id, Action::TeamUpdate, now)?;
     if members.len() > MAX_TEAM {

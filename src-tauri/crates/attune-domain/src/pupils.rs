@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 
 use attune_vault::{Action, Role, UserInfo, Vault};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction};
-use time::{Date, OffsetDateTime};
 
 use crate::access::{self, VISIBLE};
 use crate::error::{Error, Result};
@@ -29,16 +29,16 @@ pub(crate) struct Checked {
     pub legal_forename: String,
     pub legal_surname: String,
     pub preferred_name: Option<String>,
-    pub date_of_birth: Date,
+    pub date_of_birth: NaiveDate,
     pub year_group: YearGroup,
     pub identifiers: Vec<identifiers::PupilIdentifier>,
     pub care_status: Option<String>,
     pub support_level: Option<String>,
-    pub relationship_start: Option<Date>,
-    pub relationship_planned_end: Option<Date>,
+    pub relationship_start: Option<NaiveDate>,
+    pub relationship_planned_end: Option<NaiveDate>,
 }
 
-fn check(conn: &Connection, input: &PupilInput, today: Date) -> Result<Checked> {
+fn check(conn: &Connection, input: &PupilInput, today: NaiveDate) -> Result<Checked> {
     let legal_forename = store::text(
         "legal_forename",
         "the legal forename",
@@ -119,7 +119,7 @@ fn check(conn: &Connection, input: &PupilInput, today: Date) -> Result<Checked> 
     })
 }
 
-pub(crate) fn check_date_of_birth(dob: Date, today: Date) -> Result<()> {
+pub(crate) fn check_date_of_birth(dob: NaiveDate, today: NaiveDate) -> Result<()> {
     if dob >= today {
         return Err(Error::invalid(
             "date_of_birth",
@@ -196,7 +196,7 @@ fn kind_parse(s: &str) -> Option<IdentifierKind> {
 }
 
 /// Inserts a checked pupil (no audit); used by [`add_pupil`] and the import.
-pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: OffsetDateTime) -> Result<i64> {
+pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> Result<i64> {
     tx.execute(
         "INSERT INTO pupils (legal_forename, legal_surname, preferred_name, date_of_birth,
              year_group, care_status, support_level, relationship_start,
@@ -222,9 +222,9 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: OffsetDateTime) -> 
 
 /// Adds a pupil (strategic lead only). A wrong identifier is refused with what is wrong
 /// ("UPN: check letter should be K, not M."); one already in the vault is a duplicate.
-pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: OffsetDateTime) -> Result<Pupil> {
+pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: DateTime<Utc>) -> Result<Pupil> {
     let user = access::require_lead(vault, Action::PupilCreate, None, "add a pupil", now)?;
-    let c = check(vault.conn()?, input, now.date())?;
+    let c = check(vault.conn()?, input, now.date_naive())?;
     check_identifiers_free(vault.conn()?, &c.identifiers, None)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = insert(&tx, &c, now)?;
@@ -245,7 +245,7 @@ pub fn update_pupil(
     vault: &mut Vault,
     pupil_id: i64,
     input: &PupilInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Pupil> {
     let user = access::require_lead(
         vault,
@@ -255,7 +255,7 @@ pub fn update_pupil(
         now,
     )?;
     exists(vault.conn()?, pupil_id)?;
-    let c = check(vault.conn()?, input, now.date())?;
+    let c = check(vault.conn()?, input, now.date_naive())?;
     check_identifiers_free(vault.conn()?, &c.identifiers, Some(pupil_id))?;
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute(
@@ -305,8 +305,8 @@ pub fn assign_key_adult(
     vault: &mut Vault,
     pupil_id: i64,
     key_adult_id: Option<&str>,
-    from: Date,
-    now: OffsetDateTime,
+    from: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
@@ -346,7 +346,7 @@ pub(crate) fn set_assignment(
     tx: &Transaction<'_>,
     pupil_id: i64,
     key_adult_id: Option<&str>,
-    from: Date,
+    from: NaiveDate,
     by: &UserInfo,
 ) -> Result<()> {
     let current: Option<String> = tx.query_row(
@@ -380,8 +380,8 @@ pub(crate) fn set_assignment(
 pub fn mark_left(
     vault: &mut Vault,
     pupil_id: i64,
-    left_on: Date,
-    now: OffsetDateTime,
+    left_on: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
@@ -406,7 +406,7 @@ pub fn mark_left(
 
 /// Archives a pupil (strategic lead only): they leave every caseload (the assignment ends
 /// today), their active plan is closed, and only a strategic lead can open the record.
-pub fn archive_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Result<()> {
+pub fn archive_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Result<()> {
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
@@ -417,7 +417,7 @@ pub fn archive_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> R
     )?;
     exists(vault.conn()?, pupil_id)?;
     let tx = vault.conn_mut()?.transaction()?;
-    set_assignment(&tx, pupil_id, None, now.date(), &user)?;
+    set_assignment(&tx, pupil_id, None, now.date_naive(), &user)?;
     tx.execute(
         "UPDATE pupils SET status = 'archived', updated_at = ?2 WHERE id = ?1",
         params![pupil_id, ts(now)],
@@ -504,7 +504,7 @@ fn year_label(code: &str) -> String {
 }
 
 /// A pupil's core record (audited as `pupil.view`).
-pub fn get_pupil(vault: &Vault, pupil_id: i64, now: OffsetDateTime) -> Result<Pupil> {
+pub fn get_pupil(vault: &Vault, pupil_id: i64, now: DateTime<Utc>) -> Result<Pupil> {
     let user = access::require_pupil(vault, pupil_id, Action::PupilView, now)?;
     let p = load(vault.conn()?, pupil_id)?;
     access::record(
@@ -544,8 +544,8 @@ pub fn open_pupil(
     pupil_id: i64,
     frameworks: &[Framework],
     session_limit: u32,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PupilRecord> {
     let user = access::require_pupil(vault, pupil_id, Action::PupilView, now)?;
     let conn = vault.conn()?;
@@ -579,8 +579,8 @@ pub fn open_pupil(
 pub fn caseload(
     vault: &Vault,
     query: &CaseloadQuery,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Vec<CaseloadRow>> {
     let user = access::actor(vault)?;
     let conn = vault.conn()?;
@@ -648,7 +648,7 @@ pub fn caseload(
 
 /// The normalised value of every identifier in the vault, for [`crate::import::parse`]'s
 /// duplicate check (strategic lead only).
-pub fn existing_identifiers(vault: &Vault, now: OffsetDateTime) -> Result<HashSet<String>> {
+pub fn existing_identifiers(vault: &Vault, now: DateTime<Utc>) -> Result<HashSet<String>> {
     access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;
     let mut stmt = vault
         .conn()?
@@ -658,6 +658,10 @@ pub fn existing_identifiers(vault: &Vault, now: OffsetDateTime) -> Result<HashSe
 }
 
 /// Used by the import: the checks of [`add_pupil`] for a parsed row.
-pub(crate) fn check_new(conn: &Connection, input: &PupilInput, today: Date) -> Result<Checked> {
+pub(crate) fn check_new(
+    conn: &Connection,
+    input: &PupilInput,
+    today: NaiveDate,
+) -> Result<Checked> {
     check(conn, input, today)
 }

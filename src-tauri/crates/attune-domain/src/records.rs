@@ -19,8 +19,8 @@
 use std::collections::HashMap;
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use time::{Date, Duration, OffsetDateTime};
 
 use crate::access;
 use crate::error::{Error, Result};
@@ -64,9 +64,9 @@ pub const THRIVE_STAGES: [&str; 6] = [
     "Interdependence",
 ];
 
-fn not_future(field: &str, what: &str, d: Date, now: OffsetDateTime) -> Result<()> {
+fn not_future(field: &str, what: &str, d: NaiveDate, now: DateTime<Utc>) -> Result<()> {
     // A day's grace: the caller's local date may be ahead of UTC.
-    if d > now.date() + Duration::days(1) {
+    if d > now.date_naive() + Duration::days(1) {
         return Err(Error::invalid(
             field,
             format!("{} cannot be in the future.", store::capitalise(what)),
@@ -118,7 +118,7 @@ pub fn log_session(
     vault: &mut Vault,
     pupil_id: i64,
     input: &SessionInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SessionEntry> {
     let user = access::require_pupil(vault, pupil_id, Action::SessionCreate, now)?;
     if !(1..=MAX_SESSION_MINUTES).contains(&input.minutes) {
@@ -169,7 +169,7 @@ pub fn list_sessions(
     vault: &Vault,
     pupil_id: i64,
     limit: u32,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Vec<SessionEntry>> {
     let user = access::require_pupil(vault, pupil_id, Action::SessionList, now)?;
     let (list, _) = load_sessions(vault.conn()?, pupil_id, limit)?;
@@ -219,7 +219,7 @@ pub fn add_chronology_event(
     vault: &mut Vault,
     pupil_id: i64,
     input: &ChronologyInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ChronologyEvent> {
     let user = access::require_pupil(vault, pupil_id, Action::ChronologyCreate, now)?;
     let description = store::text(
@@ -382,7 +382,7 @@ pub fn add_score(
     vault: &mut Vault,
     pupil_id: i64,
     input: &ScoreInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<InstrumentScore> {
     let user = access::require_pupil(vault, pupil_id, Action::ScoreCreate, now)?;
     let (subscale, score, stage) = check_score(input)?;
@@ -499,7 +499,7 @@ fn upsert_indicators(
     pupil_id: i64,
     c: &CheckedIndicators,
     user_id: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     conn.execute(
         "INSERT INTO termly_indicators (pupil_id, term_label, attendance_pct, exclusion_days,
@@ -537,7 +537,7 @@ pub fn set_indicators(
     vault: &mut Vault,
     pupil_id: i64,
     input: &IndicatorsInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user = access::require_pupil(vault, pupil_id, Action::IndicatorsUpdate, now)?;
     let c = check_indicators(input)?;
@@ -572,7 +572,7 @@ pub fn import_indicators_csv(
     vault: &mut Vault,
     text: &str,
     mode: ImportMode,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<IndicatorImportOutcome> {
     let user = access::require_lead(
         vault,

@@ -35,9 +35,9 @@
 
 use attune_vault::settings::{self, Setting};
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::OptionalExtension;
 use serde::Serialize;
-use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
 use crate::access;
@@ -58,11 +58,11 @@ pub struct RetentionCandidate {
     pub pupil_id: i64,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub left_on: Date,
+    pub left_on: NaiveDate,
     /// `left_on` plus the retention period.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub due_on: Date,
+    pub due_on: NaiveDate,
 }
 
 /// A pupil whose retention period has ended, with what the lead needs to decide (names, year
@@ -78,18 +78,18 @@ pub struct RetentionDueRow {
     /// `YYYY-MM-DD`.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub left_on: Date,
+    pub left_on: NaiveDate,
     /// `YYYY-MM-DD`: `left_on` plus the retention period.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub due_on: Date,
+    pub due_on: NaiveDate,
 }
 
 /// [`retention_due`] with each pupil's names (strategic lead only; audited as `retention.view`).
 pub fn retention_due_rows(
     vault: &Vault,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Vec<RetentionDueRow>> {
     retention_due(vault, today, now)?
         .into_iter()
@@ -119,7 +119,7 @@ pub fn retention_years(vault: &Vault) -> Result<u32> {
 
 /// Sets the retention period (strategic lead only). Audited as `settings.retention` with the
 /// number of years as the target.
-pub fn set_retention_years(vault: &mut Vault, years: u32, now: OffsetDateTime) -> Result<()> {
+pub fn set_retention_years(vault: &mut Vault, years: u32, now: DateTime<Utc>) -> Result<()> {
     let user = access::require_lead(
         vault,
         Action::SettingsRetention,
@@ -150,8 +150,8 @@ pub fn set_retention_years(vault: &mut Vault, years: u32, now: OffsetDateTime) -
 /// overdue first (strategic lead only). Audited as `retention.view`.
 pub fn retention_due(
     vault: &Vault,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Vec<RetentionCandidate>> {
     let user = access::require_lead(
         vault,
@@ -190,7 +190,7 @@ const DRAFT_KINDS: &[&str] = &["pupil", "profile", "session", "chronology", "sco
 /// Erases every row about a pupil who has left or been archived, then vacuums so that
 /// nothing of them remains in the file (strategic lead only; see the module's notes).
 /// Audited as `pupil.erase` (target `pupil:<id>`); a refusal is audited too.
-pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: OffsetDateTime) -> Result<()> {
+pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Result<()> {
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,

@@ -25,9 +25,9 @@
 
 use attune_vault::settings::{self, Setting};
 use attune_vault::{Action, Role, UserInfo, Vault};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::collections::BTreeMap;
-use time::{Date, OffsetDateTime};
 
 use crate::access::{self, RecordTable};
 use crate::error::{Error, Result};
@@ -54,14 +54,14 @@ struct ReviewRow {
     id: i64,
     plan_id: i64,
     pupil_id: i64,
-    plan_start: Date,
-    due_date: Date,
+    plan_start: NaiveDate,
+    due_date: NaiveDate,
     status: ReviewStatus,
     content: String,
-    next_review_date: Option<Date>,
+    next_review_date: Option<NaiveDate>,
     signed_by: Option<UserRef>,
     signed_at: Option<String>,
-    held_on: Option<Date>,
+    held_on: Option<NaiveDate>,
 }
 
 fn review_row(conn: &Connection, review_id: i64) -> Result<ReviewRow> {
@@ -97,7 +97,11 @@ fn review_row(conn: &Connection, review_id: i64) -> Result<ReviewRow> {
 }
 
 /// The previous signed review before `due`: its id and due date.
-fn previous_signed(conn: &Connection, plan_id: i64, due: Date) -> Result<Option<(i64, Date)>> {
+fn previous_signed(
+    conn: &Connection,
+    plan_id: i64,
+    due: NaiveDate,
+) -> Result<Option<(i64, NaiveDate)>> {
     Ok(conn
         .query_row(
             "SELECT id, due_date FROM reviews
@@ -110,7 +114,7 @@ fn previous_signed(conn: &Connection, plan_id: i64, due: Date) -> Result<Option<
 }
 
 /// The first scheduled due date after `due`.
-fn scheduled_after(conn: &Connection, plan_id: i64, due: Date) -> Result<Option<Date>> {
+fn scheduled_after(conn: &Connection, plan_id: i64, due: NaiveDate) -> Result<Option<NaiveDate>> {
     let s: Option<String> = conn.query_row(
         "SELECT min(due_date) FROM review_due_dates WHERE plan_id = ?1 AND due_date > ?2",
         params![plan_id, d2s(due)],
@@ -136,8 +140,8 @@ fn prefill(
     conn: &Connection,
     plan_id: i64,
     pupil_id: i64,
-    plan_start: Date,
-    due: Date,
+    plan_start: NaiveDate,
+    due: NaiveDate,
     signed: Option<i64>,
 ) -> Result<ReviewPrefill> {
     let prev = previous_signed(conn, plan_id, due)?;
@@ -268,9 +272,9 @@ fn review_target(pupil_id: i64, review_id: i64) -> String {
 pub fn prepare_review(
     vault: &mut Vault,
     plan_id: i64,
-    due_date: Date,
-    today: Date,
-    now: OffsetDateTime,
+    due_date: NaiveDate,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Review> {
     let (user, pupil_id) = access::require_record(
         vault,
@@ -368,7 +372,7 @@ fn check_text(field: &str, what: &str, value: &str) -> Result<String> {
 fn check_input(
     conn: &Connection,
     plan_id: i64,
-    due: Date,
+    due: NaiveDate,
     input: &ReviewInput,
 ) -> Result<ReviewInput> {
     if input.attendees.len() > MAX_ATTENDEES {
@@ -487,7 +491,7 @@ fn check_new_goals_draft(goals: &[GoalInput]) -> Result<Vec<GoalInput>> {
     Ok(goals.to_vec())
 }
 
-fn refuse_signed(vault: &Vault, action: Action, target: &str, now: OffsetDateTime) -> Error {
+fn refuse_signed(vault: &Vault, action: Action, target: &str, now: DateTime<Utc>) -> Error {
     let _ = vault.audit(action, Some(target), "refused", now);
     Error::NotPermitted(
         "this review has been signed off and cannot be changed; add an amendment to correct it."
@@ -501,7 +505,7 @@ pub fn save_review_draft(
     vault: &mut Vault,
     review_id: i64,
     input: &ReviewInput,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Review> {
     let (user, pupil_id) = access::require_record(
         vault,
@@ -567,7 +571,7 @@ fn sign_off_setting(conn: &Connection) -> Result<ReviewSignOff> {
 pub fn set_review_sign_off(
     vault: &mut Vault,
     who: ReviewSignOff,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
@@ -596,7 +600,7 @@ fn may_sign(user: &UserInfo, setting: ReviewSignOff) -> bool {
 /// Signs a draft review off: from then on it is immutable. Goals decided achieved or stopped
 /// leave the active plan; the due date is marked held today (`now`'s date). Audited as
 /// `review.sign` (and `goal.update` for each goal whose status changes).
-pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Result<Review> {
+pub fn sign_review(vault: &mut Vault, review_id: i64, now: DateTime<Utc>) -> Result<Review> {
     let (user, pupil_id) = access::require_record(
         vault,
         RecordTable::Review,
@@ -655,7 +659,7 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: OffsetDateTime) -> Re
         Some(d) => Some(d),
         None => scheduled_after(vault.conn()?, row.plan_id, row.due_date)?,
     };
-    let held = now.date();
+    let held = now.date_naive();
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute(
         "UPDATE reviews SET status = 'signed', signed_at = ?2, signed_by = ?3, held_on = ?4,
@@ -708,7 +712,7 @@ pub fn amend_review(
     review_id: i64,
     reason: &str,
     text: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Review> {
     let (user, pupil_id) = access::require_record(
         vault,
@@ -763,7 +767,7 @@ pub fn amend_review(
 }
 
 /// A review with its pre-fill and its amendments in order. Audited as `review.view`.
-pub fn get_review(vault: &Vault, review_id: i64, now: OffsetDateTime) -> Result<Review> {
+pub fn get_review(vault: &Vault, review_id: i64, now: DateTime<Utc>) -> Result<Review> {
     let (user, pupil_id) = access::require_record(
         vault,
         RecordTable::Review,
@@ -787,12 +791,12 @@ pub fn get_review(vault: &Vault, review_id: i64, now: OffsetDateTime) -> Result<
 pub fn progress_series(
     vault: &Vault,
     goal_id: i64,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ProgressPoint>> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalProgress, now)?;
     let conn = vault.conn()?;
-    let (start, baseline): (Date, u8) = conn.query_row(
+    let (start, baseline): (NaiveDate, u8) = conn.query_row(
         "SELECT p.start_date, g.baseline FROM goals g JOIN plans p ON p.id = g.plan_id WHERE g.id = ?1",
         [goal_id],
         |r| Ok((get_date(r, 0)?, r.get(1)?)),
@@ -839,8 +843,8 @@ pub fn progress_series(
 pub fn list_reviews(
     vault: &Vault,
     plan_id: i64,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<Vec<ReviewSlot>> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::ReviewList, now)?;
@@ -856,8 +860,12 @@ pub fn list_reviews(
     Ok(list)
 }
 
-fn list_reviews_inner(conn: &Connection, plan_id: i64, today: Date) -> Result<Vec<ReviewSlot>> {
-    let mut slots: BTreeMap<Date, ReviewSlot> = BTreeMap::new();
+fn list_reviews_inner(
+    conn: &Connection,
+    plan_id: i64,
+    today: NaiveDate,
+) -> Result<Vec<ReviewSlot>> {
+    let mut slots: BTreeMap<NaiveDate, ReviewSlot> = BTreeMap::new();
     {
         let mut stmt =
             conn.prepare("SELECT due_date, provisional FROM review_due_dates WHERE plan_id = ?1")?;
@@ -939,14 +947,14 @@ pub(crate) fn plan_reviews(conn: &Connection, plan_id: i64) -> Result<Vec<Review
 pub fn plan_timeline(
     vault: &Vault,
     plan_id: i64,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<PlanTimeline> {
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Plan, plan_id, Action::PlanTimeline, now)?;
     let reviews = list_reviews_inner(vault.conn()?, plan_id, today)?;
     let conn = vault.conn()?;
-    let (start, end): (Date, Date) = conn.query_row(
+    let (start, end): (NaiveDate, NaiveDate) = conn.query_row(
         "SELECT start_date, horizon_end FROM plans WHERE id = ?1",
         [plan_id],
         |r| Ok((get_date(r, 0)?, get_date(r, 1)?)),
@@ -970,9 +978,9 @@ pub fn plan_timeline(
             .collect::<std::result::Result<_, _>>()?;
         // Every month from the plan's start to today (or its horizon), zeros included, so a
         // month with no session shows as one.
-        let (mut y, mut m) = (start.year(), u8::from(start.month()));
+        let (mut y, mut m) = (start.year(), start.month());
         let last = end.min(today).max(start);
-        let last_key = (last.year(), u8::from(last.month()));
+        let last_key = (last.year(), last.month());
         while (y, m) <= last_key {
             let key = format!("{y:04}-{m:02}");
             let (sessions, minutes) = found.get(&key).copied().unwrap_or((0, 0));
@@ -1011,7 +1019,7 @@ pub fn record_print(
     what: PrintTarget,
     id: i64,
     as_pdf: bool,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let (table, name) = match what {
         PrintTarget::Plan => (RecordTable::Plan, "plan"),

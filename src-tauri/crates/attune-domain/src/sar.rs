@@ -24,9 +24,8 @@ mod html;
 
 use attune_vault::audit::AuditEntry;
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
-use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
 use crate::access;
@@ -115,25 +114,24 @@ fn para(s: &str) -> SarValue {
 
 /// An RFC 3339 stamp as "22 November 2026, 09:00 UTC" (as stored if unreadable).
 fn when(stamp: &str) -> String {
-    match OffsetDateTime::parse(stamp, &Rfc3339) {
-        Ok(t) => {
-            let t = t.to_offset(time::UtcOffset::UTC);
+    match attune_vault::datetime::parse_instant(stamp) {
+        Some(t) => {
             format!(
                 "{}, {:02}:{:02} UTC",
-                format_uk(t.date()),
+                format_uk(t.date_naive()),
                 t.hour(),
                 t.minute()
             )
         }
-        Err(_) => stamp.to_string(),
+        None => stamp.to_string(),
     }
 }
 
-fn day(d: Date) -> SarValue {
+fn day(d: NaiveDate) -> SarValue {
     v(format_uk(d))
 }
 
-fn opt_day(d: Option<Date>) -> SarValue {
+fn opt_day(d: Option<NaiveDate>) -> SarValue {
     v(d.map_or_else(String::new, format_uk))
 }
 
@@ -262,7 +260,7 @@ pub fn subject_access_document(
     vault: &Vault,
     pupil_id: i64,
     frameworks: &[Framework],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<String> {
     Ok(render_html(&subject_access(
         vault, pupil_id, frameworks, now,
@@ -276,7 +274,7 @@ pub fn subject_access(
     vault: &Vault,
     pupil_id: i64,
     frameworks: &[Framework],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SarDocument> {
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
@@ -288,7 +286,7 @@ pub fn subject_access(
     )?;
     access::require_pupil(vault, pupil_id, Action::PupilSar, now)?;
     let conn = vault.conn()?;
-    let today = now.date();
+    let today = now.date_naive();
     let p = pupils::load(conn, pupil_id)?;
     let assignments = pupils::assignments(conn, pupil_id)?;
     let about = profile::load_profile(conn, pupil_id)?;

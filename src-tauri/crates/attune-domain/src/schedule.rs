@@ -32,8 +32,8 @@
 //!   before today exactly as it was and regenerates those from today on, counting on from the last
 //!   kept date (or the plan's start).
 
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration};
 
 use crate::calendar::{validate_calendars, DateRange, SchoolCalendar};
 use crate::dates::monday_of_week;
@@ -101,7 +101,7 @@ pub struct DueDate {
     /// The day the review is due.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub date: Date,
+    pub date: NaiveDate,
     /// True when the date depends on term dates not entered yet (weekdays were assumed).
     pub provisional: bool,
 }
@@ -139,7 +139,7 @@ impl<'a> SchoolDays<'a> {
     }
 
     /// Whether an entered calendar says what `date` is (a school day or a holiday).
-    pub fn is_known(&self, date: Date) -> bool {
+    pub fn is_known(&self, date: NaiveDate) -> bool {
         self.known.iter().any(|k| k.contains(date))
     }
 
@@ -147,11 +147,11 @@ impl<'a> SchoolDays<'a> {
     /// calendar is known, a school day of the typical England year ([`SchoolCalendar::uk_default`]),
     /// so that a provisional date still never falls in the usual summer, Christmas, Easter or
     /// half-term holidays.
-    pub fn is_school_day(&self, date: Date) -> bool {
+    pub fn is_school_day(&self, date: NaiveDate) -> bool {
         if self.is_known(date) {
             self.calendars.iter().any(|c| c.is_school_day(date))
         } else {
-            let year = if date.month() as u8 >= time::Month::August as u8 {
+            let year = if date.month() >= 8 {
                 date.year()
             } else {
                 date.year() - 1
@@ -165,7 +165,7 @@ impl<'a> SchoolDays<'a> {
     }
 
     /// The first school day on or after `date`; provisional if no calendar covers it.
-    pub fn next_school_day(&self, date: Date) -> DueDate {
+    pub fn next_school_day(&self, date: NaiveDate) -> DueDate {
         let mut d = date;
         while !self.is_school_day(d) {
             d += Duration::days(1);
@@ -178,7 +178,7 @@ impl<'a> SchoolDays<'a> {
 
     /// The school day `count` school days after `from` (not counting `from` itself); provisional
     /// if any day counted lies where no calendar is known.
-    pub fn add_school_days(&self, from: Date, count: u32) -> DueDate {
+    pub fn add_school_days(&self, from: NaiveDate, count: u32) -> DueDate {
         let mut d = from;
         let mut counted = 0;
         let mut provisional = false;
@@ -196,7 +196,7 @@ impl<'a> SchoolDays<'a> {
     }
 
     /// The due dates of a term-based cadence in every entered calendar, in order.
-    fn break_reviews(&self, termly: bool) -> Vec<Date> {
+    fn break_reviews(&self, termly: bool) -> Vec<NaiveDate> {
         let mut out = Vec::new();
         for calendar in self.calendars {
             for term in &calendar.terms {
@@ -233,8 +233,8 @@ impl<'a> SchoolDays<'a> {
 ///
 /// See the [module documentation](self) for the rules.
 pub fn due_dates(
-    plan_start: Date,
-    horizon_end: Date,
+    plan_start: NaiveDate,
+    horizon_end: NaiveDate,
     cadence: Cadence,
     calendars: &[SchoolCalendar],
 ) -> Result<Vec<DueDate>> {
@@ -248,8 +248,8 @@ pub fn due_dates(
 
 fn generate(
     days: &SchoolDays<'_>,
-    from: Date,
-    horizon_end: Date,
+    from: NaiveDate,
+    horizon_end: NaiveDate,
     cadence: Cadence,
 ) -> Vec<DueDate> {
     let mut out = Vec::new();
@@ -301,9 +301,9 @@ fn generate(
 /// from the last kept date (or from `plan_start` when none is kept).
 pub fn recompute(
     existing: &[DueDate],
-    today: Date,
-    plan_start: Date,
-    horizon_end: Date,
+    today: NaiveDate,
+    plan_start: NaiveDate,
+    horizon_end: NaiveDate,
     cadence: Cadence,
     calendars: &[SchoolCalendar],
 ) -> Result<Vec<DueDate>> {
@@ -333,18 +333,18 @@ pub fn recompute(
 mod tests {
     use super::*;
     use crate::calendar::Closure;
+    use crate::date;
     use proptest::prelude::*;
-    use time::macros::date;
 
     fn years(from: i32, to: i32) -> Vec<SchoolCalendar> {
         (from..=to).map(SchoolCalendar::uk_default).collect()
     }
 
-    fn dates_of(v: &[DueDate]) -> Vec<Date> {
+    fn dates_of(v: &[DueDate]) -> Vec<NaiveDate> {
         v.iter().map(|d| d.date).collect()
     }
 
-    fn known(dates: &[Date]) -> Vec<DueDate> {
+    fn known(dates: &[NaiveDate]) -> Vec<DueDate> {
         dates
             .iter()
             .map(|&date| DueDate {
@@ -575,12 +575,12 @@ mod tests {
             &cals,
         )
         .unwrap();
-        let exact: Vec<Date> = due
+        let exact: Vec<NaiveDate> = due
             .iter()
             .filter(|d| !d.provisional)
             .map(|d| d.date)
             .collect();
-        let expected_2028_29: Vec<Date> =
+        let expected_2028_29: Vec<NaiveDate> =
             SchoolDays::new(&cals).unwrap().break_reviews(true)[3..].to_vec();
         // Back on the entered 2028-29 calendar, every exact date is one of its term reviews
         // (the first may be skipped when a provisional review fell less than 14 days before it).
@@ -637,10 +637,7 @@ mod tests {
                 .all(|d| d.provisional && typical_school_day(d.date)),
             "{due:?}"
         );
-        assert!(
-            due.iter().all(|d| d.date.month() != time::Month::August),
-            "{due:?}"
-        );
+        assert!(due.iter().all(|d| d.date.month() != 8), "{due:?}");
     }
 
     #[test]
@@ -817,7 +814,7 @@ mod tests {
     }
 
     /// A school day of the typical England year `d` falls in.
-    fn typical_school_day(d: Date) -> bool {
+    fn typical_school_day(d: NaiveDate) -> bool {
         let y = if d.month() as u8 >= 8 {
             d.year()
         } else {

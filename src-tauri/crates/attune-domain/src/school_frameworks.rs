@@ -13,8 +13,8 @@
 //!   list is readable by every signed-in user (forms need it) and not audited (no pupil data).
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
-use time::OffsetDateTime;
 
 use crate::access;
 use crate::error::{Error, Result};
@@ -50,7 +50,7 @@ pub fn list_frameworks(vault: &Vault) -> Result<Vec<Framework>> {
 }
 
 /// Checks a framework file's text and adds it to the school's frameworks (strategic lead only).
-pub fn add_framework(vault: &mut Vault, text: &str, now: OffsetDateTime) -> Result<Framework> {
+pub fn add_framework(vault: &mut Vault, text: &str, now: DateTime<Utc>) -> Result<Framework> {
     let user = access::require_lead(vault, Action::FrameworkAdd, None, "add a framework", now)?;
     if text.len() > MAX_FRAMEWORK_BYTES {
         return Err(Error::invalid(

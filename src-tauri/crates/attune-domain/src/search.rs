@@ -7,8 +7,8 @@
 //! query). A search is audited as `search` without the words searched for, which may be a name.
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Utc};
 use rusqlite::named_params;
-use time::OffsetDateTime;
 
 use crate::access::{self, VISIBLE};
 use crate::error::Result;
@@ -31,12 +31,7 @@ fn fts_query(text: &str) -> Option<String> {
 
 /// Searches everything the session may see; at most `limit` hits (capped at [`MAX_HITS`]),
 /// best first.
-pub fn search(
-    vault: &Vault,
-    text: &str,
-    limit: u32,
-    now: OffsetDateTime,
-) -> Result<Vec<SearchHit>> {
+pub fn search(vault: &Vault, text: &str, limit: u32, now: DateTime<Utc>) -> Result<Vec<SearchHit>> {
     let user = access::actor(vault)?;
     let conn = vault.conn()?;
     let Some(q) = fts_query(text) else {

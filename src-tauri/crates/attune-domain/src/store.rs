@@ -1,36 +1,36 @@
 //! Small helpers shared by the record modules: dates and timestamps in SQL, text checks.
 
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::types::Type;
 use rusqlite::Row;
-use time::{Date, OffsetDateTime};
 
-use crate::dates::ISO_DATE;
 use crate::error::{Error, Result};
 
 /// A date as stored: `YYYY-MM-DD`.
-pub(crate) fn d2s(d: Date) -> String {
-    d.format(ISO_DATE).expect("a date always formats")
+pub(crate) fn d2s(d: NaiveDate) -> String {
+    attune_vault::datetime::format_date(d)
 }
 
 /// A stored date back.
-pub(crate) fn s2d(s: &str) -> std::result::Result<Date, time::error::Parse> {
-    Date::parse(s, ISO_DATE)
+pub(crate) fn s2d(s: &str) -> std::result::Result<NaiveDate, String> {
+    attune_vault::datetime::parse_date(s)
+        .ok_or_else(|| format!("{s:?} is not a date as YYYY-MM-DD"))
 }
 
 /// A timestamp as stored: RFC 3339, UTC.
-pub(crate) fn ts(now: OffsetDateTime) -> String {
-    attune_vault::audit::format_time(now)
+pub(crate) fn ts(now: DateTime<Utc>) -> String {
+    attune_vault::datetime::format_instant(now)
 }
 
-pub(crate) fn get_date(r: &Row<'_>, idx: usize) -> rusqlite::Result<Date> {
+pub(crate) fn get_date(r: &Row<'_>, idx: usize) -> rusqlite::Result<NaiveDate> {
     let s: String = r.get(idx)?;
-    s2d(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+    s2d(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e.into()))
 }
 
-pub(crate) fn get_opt_date(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<Date>> {
+pub(crate) fn get_opt_date(r: &Row<'_>, idx: usize) -> rusqlite::Result<Option<NaiveDate>> {
     let s: Option<String> = r.get(idx)?;
     s.map(|s| {
-        s2d(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, Box::new(e)))
+        s2d(&s).map_err(|e| rusqlite::Error::FromSqlConversionFailure(idx, Type::Text, e.into()))
     })
     .transpose()
 }

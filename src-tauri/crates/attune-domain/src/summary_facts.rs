@@ -62,10 +62,10 @@
 //! file names) or when it fails (outcome `failed`).
 
 use attune_vault::{Action, Vault};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use time::{Date, Duration, Month, OffsetDateTime};
 use zeroize::Zeroizing;
 
 use crate::access;
@@ -195,11 +195,11 @@ pub struct PeriodTerm {
     /// labelled).
     pub label: String,
     /// The term's first day.
-    pub start: Date,
+    pub start: NaiveDate,
     /// The first day it reports (1 August for a year's first term).
-    pub from: Date,
+    pub from: NaiveDate,
     /// The last day it reports (the day before the next term, or 31 July).
-    pub to: Date,
+    pub to: NaiveDate,
 }
 
 /// A period resolved against the school's term dates.
@@ -207,17 +207,17 @@ pub struct PeriodTerm {
 pub struct ResolvedPeriod {
     pub period: Period,
     /// The first day counted.
-    pub start: Date,
+    pub start: NaiveDate,
     /// The last day counted.
-    pub end: Date,
+    pub end: NaiveDate,
     /// The terms inside it (one for a term, every term of the year for a school year).
     pub terms: Vec<PeriodTerm>,
     /// Whether the term dates are the typical England year because none were entered.
     pub default_calendar: bool,
 }
 
-fn ymd(year: i32, month: Month, day: u8) -> Date {
-    Date::from_calendar_date(year, month, day).expect("a fixed date that exists")
+fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, day).expect("a fixed date that exists")
 }
 
 /// The calendar for the school year starting in `start_year`: the school's, else the default.
@@ -243,8 +243,8 @@ fn stored_calendars(conn: &Connection) -> Result<Vec<SchoolCalendar>> {
 fn year_terms(cal: &SchoolCalendar, start_year: i32) -> Vec<PeriodTerm> {
     let mut terms = cal.terms.clone();
     terms.sort_by_key(|t| t.start);
-    let first_day = ymd(start_year, Month::August, 1);
-    let last_day = ymd(start_year + 1, Month::July, 31);
+    let first_day = ymd(start_year, 8, 1);
+    let last_day = ymd(start_year + 1, 7, 31);
     let n = terms.len();
     terms
         .iter()
@@ -474,7 +474,7 @@ pub struct PupilFacts {
 pub struct SummaryFacts {
     pub period: ResolvedPeriod,
     /// The date reviews are overdue against (`now`'s date).
-    pub today: Date,
+    pub today: NaiveDate,
     /// The school's care statuses, in its order.
     pub care_statuses: Vec<String>,
     /// The school's support levels, in its order.
@@ -535,7 +535,7 @@ struct PlanRow {
 }
 
 /// The term (of any school year) a date reports under.
-fn term_of(stored: &[SchoolCalendar], date: Date) -> PeriodTerm {
+fn term_of(stored: &[SchoolCalendar], date: NaiveDate) -> PeriodTerm {
     let y = school_year_start(date);
     let terms = year_terms(&calendar_for(stored, y).0, y);
     terms
@@ -548,7 +548,7 @@ fn term_of(stored: &[SchoolCalendar], date: Date) -> PeriodTerm {
 
 /// The first day of the term labelled `label` ("Autumn 2025"), looked up in the school years
 /// it can belong to.
-fn term_start(stored: &[SchoolCalendar], label: &str) -> Option<Date> {
+fn term_start(stored: &[SchoolCalendar], label: &str) -> Option<NaiveDate> {
     let year: i32 = label.rsplit(' ').next()?.parse().ok()?;
     let want = label.to_lowercase();
     for y in [year, year - 1] {
@@ -570,7 +570,7 @@ fn pupil_facts(
     stored: &[SchoolCalendar],
     frameworks: &[Framework],
     rp: &ResolvedPeriod,
-    today: Date,
+    today: NaiveDate,
     years_back: i32,
     pupil_id: i64,
     year_group: &str,
@@ -745,7 +745,7 @@ fn pupil_facts(
     };
 
     // Termly indicators: before support began, and the latest in the period.
-    let support_start: Option<Date> = {
+    let support_start: Option<NaiveDate> = {
         let first_plan: Option<String> = conn.query_row(
             "SELECT min(start_date) FROM plans WHERE pupil_id = ?1",
             [pupil_id],
@@ -778,7 +778,7 @@ fn pupil_facts(
                 },
             ))
         })?;
-        let mut dated: Vec<(Date, IndicatorValues)> = Vec::new();
+        let mut dated: Vec<(NaiveDate, IndicatorValues)> = Vec::new();
         for row in rows {
             let (label, values) = row?;
             if let Some(d) = term_start(stored, &label) {
@@ -818,7 +818,7 @@ pub fn summary_facts(
     vault: &Vault,
     period: &Period,
     purpose: Purpose,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SummaryFacts> {
     let action = match purpose {
         Purpose::Preview => Action::SummaryPreview,
@@ -835,7 +835,7 @@ pub fn summary_facts(
     let stored = stored_calendars(conn)?;
     let rp = resolve_with(&stored, period)?;
     let frameworks = school_frameworks::list_frameworks(vault)?;
-    let today = now.date();
+    let today = now.date_naive();
     let years_back = school_year_start(today) - period.start_year;
     let (start, end) = (d2s(rp.start), d2s(rp.end));
 
@@ -887,12 +887,12 @@ pub fn summary_facts(
 
 /// Checks the session may merge summaries (strategic lead only; a refusal is audited). The
 /// merge itself needs no vault; the app runs it inside the session, so the lead's role applies.
-pub fn require_merge(vault: &Vault, now: OffsetDateTime) -> Result<()> {
+pub fn require_merge(vault: &Vault, now: DateTime<Utc>) -> Result<()> {
     access::require_lead(vault, Action::SummaryMerge, None, "merge summaries", now).map(|_| ())
 }
 
 /// Audits a merge done in the session: `summary.merge`, target the period.
-pub fn audit_merge(vault: &Vault, period: &str, now: OffsetDateTime) -> Result<()> {
+pub fn audit_merge(vault: &Vault, period: &str, now: DateTime<Utc>) -> Result<()> {
     let user = access::actor(vault)?;
     let target = format!("period:{period}");
     access::record(
@@ -912,7 +912,7 @@ pub fn audit_export(
     period: &Period,
     files: &[String],
     ok: bool,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user = access::require_lead(
         vault,
@@ -993,7 +993,7 @@ fn parts(name: &str) -> impl Iterator<Item = &str> {
 /// (`YYYY-MM-DD`), for every pupil whatever their status; and every user's display name. For
 /// the exporter's leak guard only (strategic lead only; a refusal is audited). Not audited
 /// itself: it is part of the export that uses it, which is.
-pub fn identifying_strings(vault: &Vault, now: OffsetDateTime) -> Result<Vec<IdentifyingString>> {
+pub fn identifying_strings(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<IdentifyingString>> {
     access::require_lead(
         vault,
         Action::SummaryExport,
@@ -1085,7 +1085,7 @@ pub fn school_strings(vault: &Vault) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use crate::date;
 
     #[test]
     fn periods_parse_and_refuse() {
@@ -1210,11 +1210,9 @@ pub fn record_published(
     k: u32,
     summary: &str,
     figures: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
-    let at = now
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let at = attune_vault::datetime::format_instant(now);
     // The same files exported again tell an attacker nothing new: kept once, so re-exporting
     // does not make every later audit of the year longer.
     vault.conn()?.execute(

@@ -26,9 +26,9 @@
 use std::collections::BTreeSet;
 
 use attune_vault::{Action, Role, UserInfo, Vault};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use time::{Date, OffsetDateTime};
 use ts_rs::TS;
 
 use crate::access;
@@ -94,7 +94,7 @@ pub struct SupervisionNoteInput {
     /// The day of the meeting: today or earlier.
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub held_on: Date,
+    pub held_on: NaiveDate,
     pub kind: SupervisionKind,
     /// The key adult met.
     pub key_adult_id: String,
@@ -126,7 +126,7 @@ pub struct SupervisionNote {
     pub id: i64,
     #[serde(with = "crate::dates::iso")]
     #[ts(type = "string")]
-    pub held_on: Date,
+    pub held_on: NaiveDate,
     pub kind: SupervisionKind,
     pub key_adult: UserRef,
     /// By surname; a pupil since erased is no longer listed.
@@ -285,7 +285,7 @@ fn supervisees(conn: &Connection, me: &str) -> Result<Vec<Supervisee>> {
 
 /// The key adults a note can be recorded with, each with their current pupils (strategic lead
 /// only). Audited as `supervision.options`.
-pub fn supervision_options(vault: &Vault, now: OffsetDateTime) -> Result<Vec<Supervisee>> {
+pub fn supervision_options(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<Supervisee>> {
     let user = access::require_lead(
         vault,
         Action::SupervisionOptions,
@@ -309,7 +309,7 @@ fn check(
     conn: &Connection,
     me: &UserInfo,
     input: &SupervisionNoteInput,
-    today: Date,
+    today: NaiveDate,
 ) -> Result<Checked> {
     if input.held_on > today {
         return Err(Error::invalid(
@@ -384,8 +384,8 @@ fn check(
 pub fn record_supervision_note(
     vault: &mut Vault,
     input: &SupervisionNoteInput,
-    today: Date,
-    now: OffsetDateTime,
+    today: NaiveDate,
+    now: DateTime<Utc>,
 ) -> Result<SupervisionNote> {
     let user = access::require_lead(
         vault,
@@ -435,7 +435,7 @@ pub fn record_supervision_note(
 pub fn list_supervision_notes(
     vault: &Vault,
     key_adult_id: Option<&str>,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Vec<SupervisionNote>> {
     let user = access::actor(vault)?;
     let filter = key_adult_id.map(str::trim).filter(|s| !s.is_empty());
@@ -471,7 +471,7 @@ pub fn list_supervision_notes(
 pub fn get_supervision_note(
     vault: &Vault,
     note_id: i64,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SupervisionNote> {
     let user = access::actor(vault)?;
     let target = note_target(note_id);
@@ -509,7 +509,7 @@ fn record_pupils_seen(
     user: &UserInfo,
     action: Action,
     notes: &[SupervisionNote],
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     for n in notes {
         for p in &n.pupils {

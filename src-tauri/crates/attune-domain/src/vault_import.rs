@@ -2,7 +2,7 @@
 
 use attune_vault::progress::Work;
 use attune_vault::{Action, Vault};
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 use crate::access;
 use crate::error::{Error, Result};
@@ -29,7 +29,7 @@ pub fn parse(
     vault: &Vault,
     text: &str,
     mapping: &ColumnMapping,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportPreview> {
     let existing = pupils::existing_identifiers(vault, now)?;
     import::parse(text, mapping, &existing)
@@ -46,7 +46,7 @@ pub fn import_pupils(
     vault: &mut Vault,
     preview: &ImportPreview,
     mode: ImportMode,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportOutcome> {
     run(vault, preview, mode, true, now, &Work::none())
 }
@@ -58,7 +58,7 @@ pub fn import_pupils_with(
     vault: &mut Vault,
     preview: &ImportPreview,
     mode: ImportMode,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<ImportOutcome> {
     run(vault, preview, mode, true, now, work)
@@ -70,7 +70,7 @@ pub fn check_import(
     vault: &mut Vault,
     preview: &ImportPreview,
     mode: ImportMode,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ImportOutcome> {
     run(vault, preview, mode, false, now, &Work::none())
 }
@@ -80,7 +80,7 @@ fn run(
     preview: &ImportPreview,
     mode: ImportMode,
     write: bool,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<ImportOutcome> {
     let user = access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;
@@ -112,7 +112,7 @@ fn run(
                 relationship_start: None,
                 relationship_planned_end: None,
             };
-            let result = pupils::check_new(conn, &input, now.date()).and_then(|c| {
+            let result = pupils::check_new(conn, &input, now.date_naive()).and_then(|c| {
                 for id in &c.identifiers {
                     let taken: bool = conn.query_row(
                         "SELECT EXISTS (SELECT 1 FROM pupil_identifiers WHERE value = ?1)",

@@ -4,14 +4,15 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::handover::{self, HandoverPassphrase};
 use attune_domain::identifiers::IdentifierKind;
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
 use attune_domain::{plans, profile, pupils, records, reviews};
 use attune_vault::{ErrorKind, Vault};
+use chrono::Datelike;
 use sha2::{Digest, Sha256};
-use time::macros::date;
 
 /// Names and notes that must never appear in the file's bytes.
 const SECRETS: &[&str] = &[
@@ -139,7 +140,7 @@ fn full_pupil(v: &mut Vault, ka: &str, n: u64) -> (i64, String) {
             v,
             id,
             &SessionInput {
-                held_on: date!(2026 - 11 - 01).replace_day(day).unwrap(),
+                held_on: date!(2026 - 11 - 01).with_day(day).unwrap(),
                 minutes: 20,
                 kind: SessionKind::Planned,
                 regulation: Some(4),

@@ -5,11 +5,11 @@ use common::*;
 
 use std::collections::HashSet;
 
+use attune_domain::date;
 use attune_domain::import::{self, ImportPreview};
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
 use attune_domain::{plans, pupils, records, search, vault_import};
-use time::macros::date;
 
 fn preview(v: &attune_vault::Vault, text: &str) -> ImportPreview {
     let header = import::read_header(text).unwrap();

@@ -4,12 +4,12 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::import::{self, PupilField};
 use attune_domain::mis_update::{self, UpdateChoices};
 use attune_domain::model::*;
 use attune_domain::pupils;
 use attune_vault::ErrorKind;
-use time::macros::date;
 
 struct Held {
     ava: i64,

@@ -5,21 +5,21 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::overview::{self, Overview, OverviewPupil, OverviewQuery, OverviewRow};
 use attune_domain::schedule::Cadence;
 use attune_domain::{plans, pupils, records, reviews};
 use attune_vault::{ErrorKind, Vault};
+use chrono::{Duration, NaiveDate};
 use rusqlite::params;
-use time::macros::date;
-use time::{Date, Duration};
 
-const START: Date = date!(2026 - 09 - 07);
+const START: NaiveDate = date!(2026 - 09 - 07);
 /// The first two six-weekly due dates of a plan from START (see tests/reviews.rs).
-const D1: Date = date!(2026 - 10 - 19);
-const D2: Date = date!(2026 - 12 - 07);
+const D1: NaiveDate = date!(2026 - 10 - 19);
+const D2: NaiveDate = date!(2026 - 12 - 07);
 
-fn plan_from(v: &mut Vault, pupil: i64, start: Date) -> PlanView {
+fn plan_from(v: &mut Vault, pupil: i64, start: NaiveDate) -> PlanView {
     plans::start_plan(
         v,
         pupil,
@@ -36,7 +36,7 @@ fn plan_from(v: &mut Vault, pupil: i64, start: Date) -> PlanView {
     .unwrap()
 }
 
-fn session_on(v: &mut Vault, pupil: i64, d: Date) {
+fn session_on(v: &mut Vault, pupil: i64, d: NaiveDate) {
     records::log_session(
         v,
         pupil,
@@ -53,7 +53,7 @@ fn session_on(v: &mut Vault, pupil: i64, d: Date) {
 }
 
 /// Signs the review of `due` with one goal rated.
-fn sign(v: &mut Vault, plan: i64, due: Date) {
+fn sign(v: &mut Vault, plan: i64, due: NaiveDate) {
     let fw = frameworks();
     let goal = plans::add_goal(
         v,
@@ -114,9 +114,9 @@ struct Known {
     mia: i64,
     leo: i64,
     ava: i64,
-    ava_overdue: Vec<Date>,
+    ava_overdue: Vec<NaiveDate>,
     /// Ava's first due date from today.
-    ava_next: Date,
+    ava_next: NaiveDate,
     eve: i64,
     zac: i64,
 }
@@ -143,7 +143,7 @@ fn known_school() -> (School, Vault, Known) {
     ava_input.preferred_name = Some("Avie".into());
     let ava = add_assigned(&mut v, &ava_input, &s.ka1_id);
     let ava_plan = plan_from(&mut v, ava, date!(2026 - 05 - 04));
-    let ava_overdue: Vec<Date> = ava_plan
+    let ava_overdue: Vec<NaiveDate> = ava_plan
         .due_dates
         .iter()
         .map(|d| d.date)

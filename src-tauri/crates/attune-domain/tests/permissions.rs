@@ -7,6 +7,7 @@ use common::*;
 
 use std::fmt::Debug;
 
+use attune_domain::date;
 use attune_domain::import::{self, ImportPreview};
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
@@ -14,7 +15,6 @@ use attune_domain::{
     audit_log, calendars, lists, plans, profile, pupils, records, search, vault_import, Result,
 };
 use attune_vault::{ErrorKind, Vault};
-use time::macros::date;
 
 macro_rules! refused {
     ($v:ident, $e:expr, $action:expr, $target:expr) => {{

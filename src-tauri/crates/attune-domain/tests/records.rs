@@ -5,12 +5,13 @@ mod common;
 use common::*;
 
 use attune_domain::calendar::SchoolCalendar;
+use attune_domain::date;
 use attune_domain::identifiers::IdentifierKind;
 use attune_domain::model::*;
 use attune_domain::schedule::{Cadence, SchoolDays};
 use attune_domain::{audit_log, calendars, drafts, lists, plans, profile, pupils, records};
 use attune_vault::ErrorKind;
-use time::macros::date;
+use chrono::Datelike;
 
 #[test]
 fn pupils_are_validated_assigned_left_archived_and_listed() {

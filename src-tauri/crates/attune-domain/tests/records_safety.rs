@@ -3,11 +3,11 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
 use attune_domain::{drafts, plans, profile, pupils, records, retention, search};
 use attune_vault::ErrorKind;
-use time::macros::date;
 
 /// Distinctive strings written into one pupil's record, to look for afterwards.
 const SECRETS: &[&str] = &[

@@ -4,16 +4,16 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
 use attune_domain::{plans, records, reviews};
 use attune_vault::{ErrorKind, Vault};
-use time::macros::{date, datetime};
-use time::Date;
+use chrono::{NaiveDate, TimeZone, Utc};
 
-const D1: Date = date!(2026 - 10 - 19);
-const D2: Date = date!(2026 - 12 - 07);
-const START: Date = date!(2026 - 09 - 07);
+const D1: NaiveDate = date!(2026 - 10 - 19);
+const D2: NaiveDate = date!(2026 - 12 - 07);
+const START: NaiveDate = date!(2026 - 09 - 07);
 
 struct Setup {
     pupil: i64,
@@ -104,7 +104,7 @@ fn full(ratings: &[(i64, u8, GoalDecision)], next_steps: &str) -> ReviewInput {
     }
 }
 
-fn session_on(d: Date) -> SessionInput {
+fn session_on(d: NaiveDate) -> SessionInput {
     SessionInput {
         held_on: d,
         minutes: 20,
@@ -114,7 +114,7 @@ fn session_on(d: Date) -> SessionInput {
     }
 }
 
-fn event_on(d: Date) -> ChronologyInput {
+fn event_on(d: NaiveDate) -> ChronologyInput {
     ChronologyInput {
         occurred_on: d,
         kind: ChronologyKind::Other,
@@ -275,7 +275,7 @@ fn lifecycle_draft_signed_immutable_amended_and_listed() {
     let e = reviews::amend_review(&mut v, r.id, "Typo", "", now()).unwrap_err();
     assert_eq!(e.field(), Some("text"));
     reviews::amend_review(&mut v, r.id, "Wrong rating", "Goal 1 was 5, not 4.", now()).unwrap();
-    let later = datetime!(2026-11-22 10:00 UTC);
+    let later = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
     let amended = reviews::amend_review(&mut v, r.id, "Carer's name", "Kim", later).unwrap();
     assert!(last_audit(&v)
         .target
@@ -337,7 +337,7 @@ fn lifecycle_draft_signed_immutable_amended_and_listed() {
         now(),
     )
     .unwrap();
-    let early = datetime!(2026-12-04 15:00 UTC);
+    let early = Utc.with_ymd_and_hms(2026, 12, 4, 15, 0, 0).unwrap();
     let s2 = reviews::sign_review(&mut v, r2.id, early).unwrap();
     assert_eq!(s2.on_time, Some(true));
     assert_eq!(s2.held_on, Some(date!(2026 - 12 - 04)));
@@ -347,7 +347,7 @@ fn lifecycle_draft_signed_immutable_amended_and_listed() {
 
     // Progress: baseline, then each signed review's rating, in date order.
     let p1 = reviews::progress_series(&v, x.g1, now()).unwrap();
-    let got: Vec<(Date, u8, ProgressSource)> =
+    let got: Vec<(NaiveDate, u8, ProgressSource)> =
         p1.iter().map(|p| (p.date, p.rating, p.source)).collect();
     assert_eq!(
         got,
@@ -360,7 +360,7 @@ fn lifecycle_draft_signed_immutable_amended_and_listed() {
     assert_eq!(p1[1].review_id, Some(r.id));
     assert_eq!(p1[2].review_id, Some(r2.id));
     let p2 = reviews::progress_series(&v, x.g2, now()).unwrap();
-    let got: Vec<(Date, u8, ProgressSource)> =
+    let got: Vec<(NaiveDate, u8, ProgressSource)> =
         p2.iter().map(|p| (p.date, p.rating, p.source)).collect();
     assert_eq!(
         got,
@@ -402,7 +402,7 @@ fn prefill_window_holds_exactly_the_sessions_and_events_between_reviews() {
     ] {
         records::add_chronology_event(&mut v, x.pupil, &event_on(d), now()).unwrap();
     }
-    let held = |r: &Review| -> (Vec<Date>, Vec<Date>) {
+    let held = |r: &Review| -> (Vec<NaiveDate>, Vec<NaiveDate>) {
         (
             r.prefill.sessions.iter().map(|s| s.held_on).collect(),
             r.prefill.events.iter().map(|e| e.occurred_on).collect(),
@@ -754,7 +754,7 @@ fn renewing_a_plan_carries_chosen_goals_from_their_latest_rating_and_keeps_the_o
     assert_eq!(rated, [x.g1, x.g2, g3]);
     let before = plans::get_plan(&v, x.plan, &fw, today(), now()).unwrap();
 
-    let renew = |carry: Vec<i64>, start: Date| RenewPlanInput {
+    let renew = |carry: Vec<i64>, start: NaiveDate| RenewPlanInput {
         plan: PlanInput {
             framework_id: None,
             start,

@@ -5,6 +5,7 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
 use attune_domain::summary_facts::{
@@ -13,11 +14,10 @@ use attune_domain::summary_facts::{
 };
 use attune_domain::{plans, pupils, records, reviews};
 use attune_vault::{ErrorKind, Vault};
-use time::macros::date;
-use time::{Date, OffsetDateTime};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-fn at(d: Date) -> OffsetDateTime {
-    d.with_hms(10, 0, 0).unwrap().assume_utc()
+fn at(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(10, 0, 0).unwrap().and_utc()
 }
 
 fn input(forename: &str, year: &str, care: Option<&str>, support: Option<&str>) -> PupilInput {
@@ -30,7 +30,7 @@ fn input(forename: &str, year: &str, care: Option<&str>, support: Option<&str>) 
     }
 }
 
-fn session(v: &mut Vault, pupil: i64, d: Date, minutes: u32, kind: SessionKind) {
+fn session(v: &mut Vault, pupil: i64, d: NaiveDate, minutes: u32, kind: SessionKind) {
     records::log_session(
         v,
         pupil,
@@ -61,7 +61,14 @@ fn indicators(v: &mut Vault, pupil: i64, term: &str, att: f64, excl: f64, pi: u3
     .unwrap();
 }
 
-fn sign(v: &mut Vault, plan: i64, due: Date, held: Date, ratings: &[(i64, u8)], scalings: &[u8]) {
+fn sign(
+    v: &mut Vault,
+    plan: i64,
+    due: NaiveDate,
+    held: NaiveDate,
+    ratings: &[(i64, u8)],
+    scalings: &[u8],
+) {
     let r = reviews::prepare_review(v, plan, due, held, at(held)).unwrap();
     let content = ReviewInput {
         attendees: scalings
@@ -130,7 +137,7 @@ fn facts_of_a_school_year() {
     let g2 = plans::add_goal(&mut v, plan.id, &goal(3), &fw, at(start))
         .unwrap()
         .id;
-    let due: Vec<Date> = plan.due_dates.iter().map(|d| d.date).collect();
+    let due: Vec<NaiveDate> = plan.due_dates.iter().map(|d| d.date).collect();
     sign(
         &mut v,
         plan.id,
@@ -139,7 +146,7 @@ fn facts_of_a_school_year() {
         &[(g1, 4), (g2, 3)],
         &[6, 5],
     );
-    let late = due[1] + time::Duration::days(3);
+    let late = due[1] + Duration::days(3);
     sign(&mut v, plan.id, due[1], late, &[(g1, 5), (g2, 2)], &[8, 7]);
     session(&mut v, mia, date!(2025 - 09 - 15), 20, SessionKind::Planned);
     session(&mut v, mia, date!(2025 - 10 - 01), 25, SessionKind::Planned);

@@ -4,13 +4,13 @@
 mod common;
 use common::*;
 
+use attune_domain::date;
 use attune_domain::supervision::{
     self, redact_names, SupervisionKind, SupervisionNote, SupervisionNoteInput,
 };
 use attune_domain::{pupils, retention, sar};
 use attune_vault::{ErrorKind, Vault};
-use time::macros::date;
-use time::Duration;
+use chrono::Duration;
 
 fn input(key_adult: &str, pupil_ids: Vec<i64>) -> SupervisionNoteInput {
     SupervisionNoteInput {

@@ -40,7 +40,7 @@
 use std::collections::{HashMap, HashSet};
 
 use attune_domain::summary_facts::{IdentifyingKind, IdentifyingString};
-use time::{Date, Month};
+use chrono::{Datelike, NaiveDate};
 use zeroize::Zeroizing;
 
 use crate::html::escape;
@@ -84,7 +84,7 @@ fn words(s: &str) -> impl Iterator<Item = &str> {
         .filter(|w| !w.is_empty())
 }
 
-fn ordinal(d: u8) -> &'static str {
+fn ordinal(d: u32) -> &'static str {
     match (d % 10, d % 100) {
         (1, n) if n != 11 => "st",
         (2, n) if n != 12 => "nd",
@@ -94,8 +94,8 @@ fn ordinal(d: u8) -> &'static str {
 }
 
 /// Every form of a date of birth the guard looks for (lower case).
-pub fn date_forms(date: Date) -> Vec<String> {
-    let (y, m, d) = (date.year(), u8::from(date.month()), date.day());
+pub fn date_forms(date: NaiveDate) -> Vec<String> {
+    let (y, m, d) = (date.year(), date.month(), date.day());
     let yy = format!("{:02}", y.rem_euclid(100));
     let (dd, mm) = (format!("{d:02}"), format!("{m:02}"));
     let (d1, m1) = (d.to_string(), m.to_string());
@@ -122,7 +122,7 @@ pub fn date_forms(date: Date) -> Vec<String> {
     let month = attune_domain::dates::month_name(date.month()).to_lowercase();
     let short = month[..3].to_string();
     let mut names = vec![month, short];
-    if date.month() == Month::September {
+    if date.month() == 9 {
         names.push("sept".into());
     }
     let th = ordinal(d);
@@ -246,7 +246,7 @@ impl LeakGuard {
         for s in strings {
             let lower = Zeroizing::new(s.text.trim().to_lowercase());
             if s.kind == IdentifyingKind::DateOfBirth {
-                if let Ok(d) = Date::parse(&lower, attune_domain::dates::ISO_DATE) {
+                if let Some(d) = attune_vault::datetime::parse_date(&lower) {
                     for f in date_forms(d) {
                         add(&mut needles, s.kind, f, (true, true), false);
                     }
@@ -347,7 +347,7 @@ impl LeakGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::date;
+    use attune_domain::date;
 
     fn s(kind: IdentifyingKind, t: &str) -> IdentifyingString {
         IdentifyingString {

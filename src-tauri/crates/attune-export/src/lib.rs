@@ -79,7 +79,7 @@ use std::path::{Path, PathBuf};
 use attune_domain::summary_facts::{self, Purpose, SummaryFacts};
 use attune_vault::progress::Work;
 use attune_vault::Vault;
-use time::OffsetDateTime;
+use chrono::{DateTime, Utc};
 
 pub use attune_domain::summary_facts::Period;
 pub use disclosure::{DEFAULT_K, MAX_K, MIN_K};
@@ -218,10 +218,7 @@ pub fn period_slug(period: &str) -> String {
 }
 
 fn preview_of(s: &Summary, facts: &SummaryFacts) -> SummaryPreview {
-    let d = |d: time::Date| {
-        d.format(attune_domain::dates::ISO_DATE)
-            .expect("a date always formats")
-    };
+    let d = attune_vault::datetime::format_date;
     SummaryPreview {
         period: s.period.clone(),
         period_start: d(facts.period.start),
@@ -243,7 +240,7 @@ pub fn preview(
     vault: &Vault,
     period: &Period,
     k: u32,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<SummaryPreview> {
     disclosure::check_k(k)?;
     let facts = summary_facts::summary_facts(vault, period, Purpose::Preview, now)?;
@@ -334,7 +331,7 @@ pub fn export(
     k: u32,
     out_dir: &Path,
     options: &ExportOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<ExportedFiles> {
     export_audited(vault, period, k, out_dir, options, now).map(|(files, _)| files)
 }
@@ -350,7 +347,7 @@ pub fn export_with(
     k: u32,
     out_dir: &Path,
     options: &ExportOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<ExportedFiles> {
     export_steps(vault, period, k, out_dir, options, now, work).map(|(files, _)| files)
@@ -363,7 +360,7 @@ pub fn export_audited(
     k: u32,
     out_dir: &Path,
     options: &ExportOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<(ExportedFiles, audit::AuditReport)> {
     export_steps(vault, period, k, out_dir, options, now, &Work::none())
 }
@@ -378,7 +375,7 @@ fn export_steps(
     k: u32,
     out_dir: &Path,
     options: &ExportOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<(ExportedFiles, audit::AuditReport)> {
     disclosure::check_k(k)?;
@@ -497,7 +494,7 @@ pub fn merge_in_session(
     paths: &[PathBuf],
     out_dir: &Path,
     options: &MergeOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<MergeReport> {
     merge_in_session_with(vault, paths, out_dir, options, now, &Work::none())
 }
@@ -508,7 +505,7 @@ pub fn merge_in_session_with(
     paths: &[PathBuf],
     out_dir: &Path,
     options: &MergeOptions,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<MergeReport> {
     summary_facts::require_merge(vault, now)?;

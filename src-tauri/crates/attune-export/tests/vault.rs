@@ -7,6 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
+use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::schedule::Cadence;
 use attune_domain::summary_facts::IdentifyingKind;
@@ -14,10 +15,9 @@ use attune_domain::{plans, pupils, records, reviews, school_frameworks};
 use attune_export::guard::VOCABULARY;
 use attune_export::{export, json, preview, Error, ExportOptions, Period, NEUTRAL_LABEL};
 use attune_vault::{ErrorKind, Role, Vault};
+use chrono::{Datelike, Duration, NaiveDate};
 use common::*;
 use proptest::prelude::*;
-use time::macros::date;
-use time::{Date, Duration};
 
 // ---------------------------------------------------------------------------------------------
 // A school described by value, written through the domain functions
@@ -37,7 +37,7 @@ struct Spec {
     forename: String,
     surname: String,
     preferred: Option<String>,
-    dob: Date,
+    dob: NaiveDate,
     year: String,
     care: Option<usize>,
     support: Option<usize>,
@@ -133,7 +133,7 @@ fn populate(v: &mut Vault, specs: &[Spec]) {
                 .unwrap();
                 goals.push((g.id, *baseline));
             }
-            let due: Vec<Date> = plan
+            let due: Vec<NaiveDate> = plan
                 .due_dates
                 .iter()
                 .map(|d| d.date)
@@ -327,8 +327,8 @@ fn blank(text: &str) -> String {
     blanked
 }
 
-fn dob_forms(d: Date) -> Vec<String> {
-    let (y, m, dd) = (d.year(), u8::from(d.month()), d.day());
+fn dob_forms(d: NaiveDate) -> Vec<String> {
+    let (y, m, dd) = (d.year(), d.month(), d.day());
     let month = [
         "january",
         "february",

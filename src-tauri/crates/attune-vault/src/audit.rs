@@ -38,7 +38,7 @@ pub struct AuditEntry {
 /// What to record. `outcome` is "ok", "refused", "failed" or similar.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
-    pub at: time::OffsetDateTime,
+    pub at: chrono::DateTime<chrono::Utc>,
     pub actor_id: Option<&'a str>,
     pub actor_name: &'a str,
     pub action: Action,
@@ -154,7 +154,7 @@ fn issued_seq(conn: &Connection) -> Result<Option<i64>> {
 pub(crate) fn key_the_chain(
     conn: &Connection,
     vault_key: &crate::secret::VaultKey,
-    now: time::OffsetDateTime,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     let hk = hkdf::Hkdf::<Sha256>::new(None, &vault_key.0);
     let mut k = Zeroizing::new([0u8; 32]);
@@ -279,16 +279,10 @@ pub fn check_anchor(conn: &Connection, seq: i64, mac: &[u8]) -> Result<Option<i6
     }
 }
 
-pub fn format_time(at: time::OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| at.unix_timestamp().to_string())
-}
-
 /// Append one entry to the chain.
 pub fn append(conn: &Connection, e: &NewEntry<'_>) -> Result<i64> {
     let last: Option<(i64, Vec<u8>)> = head(conn)?;
-    let at = format_time(e.at);
+    let at = crate::datetime::format_instant(e.at);
     let Some(key) = chain_key(conn)? else {
         // Before migration 0008: the unkeyed chain.
         let prev = last.map(|l| l.1).unwrap_or_else(|| vec![0u8; 32]);

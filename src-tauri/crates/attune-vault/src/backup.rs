@@ -39,11 +39,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use hmac::{Hmac, Mac};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::audit::{self, Action};
@@ -220,12 +220,11 @@ fn file_name_of(path: &Path) -> Result<String> {
         .ok_or_else(|| Error::InvalidInput(format!("{} is not a file name.", path.display())))
 }
 
-fn stamp(now: OffsetDateTime) -> String {
-    let t = now.to_offset(time::UtcOffset::UTC);
+fn stamp(t: DateTime<Utc>) -> String {
     format!(
         "{:04}{:02}{:02}-{:02}{:02}{:02}",
         t.year(),
-        u8::from(t.month()),
+        t.month(),
         t.day(),
         t.hour(),
         t.minute(),
@@ -660,7 +659,7 @@ impl Vault {
     /// Strategic lead only: a backup is the whole vault, every pupil in it. A key adult's
     /// attempt is refused and audited (`backup.create`, outcome `refused`), and no file is
     /// written.
-    pub fn backup_to(&self, path: &Path, now: OffsetDateTime) -> Result<BackupInfo> {
+    pub fn backup_to(&self, path: &Path, now: DateTime<Utc>) -> Result<BackupInfo> {
         self.backup_to_with(path, now, &Work::none())
     }
 
@@ -671,7 +670,7 @@ impl Vault {
     pub fn backup_to_with(
         &self,
         path: &Path,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
         work: &Work<'_>,
     ) -> Result<BackupInfo> {
         if let Err(e) = self.require_lead("back up the whole vault") {
@@ -693,7 +692,7 @@ impl Vault {
     fn backup_to_unchecked(
         &self,
         path: &Path,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
         work: &Work<'_>,
     ) -> Result<BackupInfo> {
         self.require_ready()?;
@@ -755,7 +754,7 @@ fn write_backup(
     src: &Source<'_>,
     path: &Path,
     name: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<BackupInfo> {
     write_backup_steps(src, path, name, now).map_err(|e| src.work.or_cancelled(e))
 }
@@ -764,7 +763,7 @@ fn write_backup_steps(
     src: &Source<'_>,
     path: &Path,
     name: &str,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<BackupInfo> {
     let work = src.work;
     // Progress is counted in bytes of the vault: a quarter for each phase.
@@ -813,7 +812,7 @@ fn write_backup_steps(
         format_version: FORMAT_VERSION,
         vault_id: src.slots.vault_id.clone(),
         school: src.slots.school.clone(),
-        created_at: audit::format_time(now),
+        created_at: crate::datetime::format_instant(now),
         schema_version,
         key_epoch: src.epoch,
         counts,
@@ -997,7 +996,7 @@ impl Vault {
     }
 
     /// A strategic lead sets how many daily automatic backups are kept (1 to 365).
-    pub fn set_auto_backup_keep(&self, keep: u32, now: OffsetDateTime) -> Result<()> {
+    pub fn set_auto_backup_keep(&self, keep: u32, now: DateTime<Utc>) -> Result<()> {
         if let Err(e) = self.require_lead("change how many automatic backups are kept") {
             let _ = self.audit(Action::SettingsAutoBackupKeep, None, "refused", now);
             return Err(e);
@@ -1025,7 +1024,7 @@ impl Vault {
     /// (UTC date), unless it already exists; then keep only the newest `keep`. Returns the
     /// backup written, or `None` when one was already made today. Does nothing until a
     /// recovery-key session has set a new passphrase.
-    pub fn auto_backup_if_due(&self, now: OffsetDateTime, keep: u32) -> Result<Option<BackupInfo>> {
+    pub fn auto_backup_if_due(&self, now: DateTime<Utc>, keep: u32) -> Result<Option<BackupInfo>> {
         if self.require_ready().is_err() {
             return Ok(None);
         }
@@ -1036,7 +1035,7 @@ impl Vault {
         }
         let dir = self.auto_backup_dir();
         fsutil::create_private_dir(&dir)?;
-        let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
+        let path = dir.join(auto_backup_name(now.date_naive()));
         let written = if path.exists() {
             None
         } else {
@@ -1091,13 +1090,13 @@ impl Vault {
     /// copy of the key, both dropped when it ends; its snapshot is `VACUUM INTO` inside that
     /// connection's own read transaction, consistent while the session goes on writing (WAL).
     /// Afterwards, [`Vault::finish_auto_backup`] audits it and prunes old ones.
-    pub fn auto_backup_job(&self, now: OffsetDateTime) -> Result<Option<BackupJob>> {
+    pub fn auto_backup_job(&self, now: DateTime<Utc>) -> Result<Option<BackupJob>> {
         if self.require_ready().is_err() {
             return Ok(None);
         }
         let dir = self.auto_backup_dir();
         fsutil::create_private_dir(&dir)?;
-        let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
+        let path = dir.join(auto_backup_name(now.date_naive()));
         if path.exists() {
             return Ok(None);
         }
@@ -1114,10 +1113,10 @@ impl Vault {
 
     /// Today's automatic backup, written now whatever is already there (after the old ones
     /// were purged because a user was removed).
-    pub(crate) fn auto_backup_after_purge(&self, now: OffsetDateTime) -> Result<BackupInfo> {
+    pub(crate) fn auto_backup_after_purge(&self, now: DateTime<Utc>) -> Result<BackupInfo> {
         let dir = self.auto_backup_dir();
         fsutil::create_private_dir(&dir)?;
-        let path = dir.join(auto_backup_name(now.to_offset(time::UtcOffset::UTC).date()));
+        let path = dir.join(auto_backup_name(now.date_naive()));
         self.backup_to_unchecked(&path, now, &Work::none())
     }
 
@@ -1127,7 +1126,7 @@ impl Vault {
         &self,
         written: Option<(&str, &Result<BackupInfo>)>,
         keep: u32,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         if keep == 0 {
             return Err(Error::InvalidInput(
@@ -1156,7 +1155,7 @@ impl Vault {
     /// after a removal, at every unlock and after every automatic backup; audited as
     /// `backup.purge` (how many) and `vault.purge_replaced` (which folder). Returns how many
     /// backups and folders it deleted.
-    pub(crate) fn purge_removed_users_files(&self, now: OffsetDateTime) -> (u32, u32) {
+    pub(crate) fn purge_removed_users_files(&self, now: DateTime<Utc>) -> (u32, u32) {
         let removed: Vec<String> = self
             .slots
             .record
@@ -1240,7 +1239,7 @@ impl BackupJob {
 
     /// Writes the backup (snapshot, file, read back and checked end to end), as
     /// [`Vault::backup_to`] does, from the job's own connection.
-    pub fn run(&self, now: OffsetDateTime) -> Result<BackupInfo> {
+    pub fn run(&self, now: DateTime<Utc>) -> Result<BackupInfo> {
         self.run_with(now, &|_| {})
     }
 
@@ -1249,7 +1248,7 @@ impl BackupJob {
     /// [`Error::Cancelled`].
     pub fn run_with(
         &self,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
         report: &(dyn Fn(crate::progress::Step) + Sync),
     ) -> Result<BackupInfo> {
         let name = file_name_of(&self.path)?;
@@ -1266,22 +1265,21 @@ impl BackupJob {
     }
 }
 
-fn auto_backup_name(date: time::Date) -> String {
+fn auto_backup_name(date: NaiveDate) -> String {
     format!(
         "attune-{:04}-{:02}-{:02}.{FILE_EXTENSION}",
         date.year(),
-        u8::from(date.month()),
+        date.month(),
         date.day()
     )
 }
 
 /// The date in an automatic backup's file name, if it is one.
-fn auto_backup_date(name: &str) -> Option<time::Date> {
+fn auto_backup_date(name: &str) -> Option<NaiveDate> {
     let d = name
         .strip_prefix("attune-")?
         .strip_suffix(&format!(".{FILE_EXTENSION}"))?;
-    let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(d, &fmt).ok()
+    crate::datetime::parse_date(d)
 }
 
 /// Keep the newest `keep` automatic backups in `dir`; remove older ones and leftovers of
@@ -1496,7 +1494,7 @@ pub fn open_backup(
     user_id: &str,
     secret: Secret<'_>,
     rng: &mut impl SecureRng,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<BackupContents> {
     let _ = (rng, now); // for a uniform API with unlocking; nothing random or dated here
     open_inspected(file, &inspect(file)?, user_id, secret)
@@ -1531,7 +1529,7 @@ fn count_backup_failure(
     file: &BackupFile,
     user_id: &str,
     secret: Secret<'_>,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let user_name = file
         .slots
@@ -1542,7 +1540,7 @@ fn count_backup_failure(
         Secret::Passphrase(_) => "backup_passphrase",
         Secret::Recovery(_) => "backup_recovery_key",
     };
-    attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
+    attempts.record_failure(now.timestamp(), Some(user_id), &user_name, method);
     attempts.save(vault_dir)
 }
 
@@ -1633,7 +1631,7 @@ pub fn open_backup_locked(
     secret: Secret<'_>,
     vault_dir: &Path,
     rng: &mut impl SecureRng,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<BackupContents> {
     let has_vault = ["keyslots", "keyslots.backup"]
         .iter()
@@ -1642,7 +1640,7 @@ pub fn open_backup_locked(
         return open_backup(file, user_id, secret, rng, now);
     }
     let mut attempts = Attempts::load(vault_dir);
-    let wait = attempts.retry_after(now.unix_timestamp());
+    let wait = attempts.retry_after(now.timestamp());
     if wait > 0 {
         return Err(Error::Throttled {
             retry_after_secs: wait,
@@ -1666,7 +1664,7 @@ pub fn open_backup_locked(
                 .user_slot(user_id)
                 .and_then(|s| s.name.clone())
                 .unwrap_or_default();
-            attempts.record_backup_opened(now.unix_timestamp(), user_id, &user_name, &name);
+            attempts.record_backup_opened(now.timestamp(), user_id, &user_name, &name);
             attempts.save(vault_dir)?;
             Ok(contents)
         }
@@ -1680,7 +1678,7 @@ pub fn audit_backup_check(
     vault: &Vault,
     file: &Path,
     opened: bool,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let name = file
         .file_name()
@@ -1769,7 +1767,7 @@ pub fn restore(
     user_id: &str,
     secret: Secret<'_>,
     rng: &mut impl SecureRng,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
 ) -> Result<Restored> {
     restore_with(file, vault_dir, user_id, secret, rng, now, &Work::none())
 }
@@ -1784,7 +1782,7 @@ pub fn restore_with(
     user_id: &str,
     secret: Secret<'_>,
     rng: &mut impl SecureRng,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
 ) -> Result<Restored> {
     restore_inner(
@@ -1808,7 +1806,7 @@ fn restore_inner(
     user_id: &str,
     secret: Secret<'_>,
     rng: &mut impl SecureRng,
-    now: OffsetDateTime,
+    now: DateTime<Utc>,
     work: &Work<'_>,
     after_swap: &dyn Fn(&Path) -> Result<()>,
 ) -> Result<Restored> {
@@ -1839,7 +1837,7 @@ fn restore_inner(
     } else {
         Attempts::default()
     };
-    let wait = attempts.retry_after(now.unix_timestamp());
+    let wait = attempts.retry_after(now.timestamp());
     if wait > 0 {
         return Err(Error::Throttled {
             retry_after_secs: wait,
@@ -1940,8 +1938,8 @@ fn restore_inner(
             .iter()
             .map(|p| p.at_unix)
             .min()
-            .unwrap_or(now.unix_timestamp())
-            .min(now.unix_timestamp());
+            .unwrap_or(now.timestamp())
+            .min(now.timestamp());
         attempts.seal(&first.header.vault_id, &restored_key, earliest);
         attempts.pending = reading.claims;
         attempts.save(&staging.path)?;
@@ -2041,7 +2039,7 @@ mod tests {
     fn a_failure_after_the_swap_puts_the_original_back() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("vault");
-        let now = time::macros::datetime!(2026-11-22 09:00 UTC);
+        let now = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 22, 9, 0, 0).unwrap();
         let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
         let pass = Passphrase::new("correct horse battery staple 1917");
         let rk = RecoveryKey::generate(&mut rng);
@@ -2094,7 +2092,7 @@ mod tests {
 
     #[test]
     fn auto_backup_names_round_trip() {
-        let d = time::macros::date!(2026 - 03 - 07);
+        let d = NaiveDate::from_ymd_opt(2026, 3, 7).unwrap();
         let n = auto_backup_name(d);
         assert_eq!(n, "attune-2026-03-07.attune-backup");
         assert_eq!(auto_backup_date(&n), Some(d));
@@ -2104,7 +2102,7 @@ mod tests {
 
     #[test]
     fn stamps_sort_and_read() {
-        let t = time::macros::datetime!(2026-11-22 09:05:03 UTC);
+        let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 22, 9, 5, 3).unwrap();
         assert_eq!(stamp(t), "20261122-090503");
     }
 

@@ -127,7 +127,7 @@ fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
 pub(crate) fn migrate(
     conn: &mut Connection,
     key: &VaultKey,
-    now: time::OffsetDateTime,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<u32> {
     let current: u32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     let target = schema_version();

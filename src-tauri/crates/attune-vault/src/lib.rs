@@ -21,6 +21,7 @@
 pub mod actions;
 pub mod audit;
 pub mod backup;
+pub mod datetime;
 pub mod db;
 mod error;
 pub mod fsutil;

@@ -12,9 +12,9 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 use ts_rs::TS;
 
 use crate::audit::{self, Action, NewEntry};
@@ -138,7 +138,7 @@ fn read_slots(paths: &VaultPaths) -> Result<(Body, Vec<u8>, bool)> {
 }
 
 /// What the unlock screen may show: the school, the users, and any wait.
-pub fn status(dir: &Path, now: OffsetDateTime) -> Result<VaultStatus> {
+pub fn status(dir: &Path, now: DateTime<Utc>) -> Result<VaultStatus> {
     let paths = VaultPaths::new(dir);
     if !paths.exists() {
         return Ok(VaultStatus::Absent);
@@ -159,7 +159,7 @@ pub fn status(dir: &Path, now: OffsetDateTime) -> Result<VaultStatus> {
     Ok(VaultStatus::Present {
         school: body.school.clone(),
         users,
-        retry_after_secs: Attempts::load(dir).retry_after(now.unix_timestamp()),
+        retry_after_secs: Attempts::load(dir).retry_after(now.timestamp()),
     })
 }
 
@@ -233,7 +233,7 @@ impl Vault {
         passphrase: &Passphrase,
         recovery: &RecoveryKey,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         Self::create_with_params(
             dir,
@@ -276,7 +276,7 @@ impl Vault {
         recovery: &RecoveryKey,
         kdf: KdfParams,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         let school = clean_name(school, "the school's name")?;
         let lead_name = clean_name(lead_name, "your name")?;
@@ -314,7 +314,7 @@ impl Vault {
         recovery: &RecoveryKey,
         kdf: KdfParams,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
         lock: DirLock,
     ) -> Result<Vault> {
         let key = VaultKey::random(rng);
@@ -377,7 +377,7 @@ impl Vault {
                     user.id,
                     user.name,
                     user.role.as_str(),
-                    audit::format_time(now)
+                    crate::datetime::format_instant(now)
                 ],
             )?;
             audit::append(
@@ -408,7 +408,7 @@ impl Vault {
         };
         vault.write_slots()?;
         let mut attempts = Attempts::load(&paths.dir);
-        attempts.seal(&vault.slots.vault_id, &vault.key, now.unix_timestamp());
+        attempts.seal(&vault.slots.vault_id, &vault.key, now.timestamp());
         attempts.save(&paths.dir)?;
         Ok(vault)
     }
@@ -419,7 +419,7 @@ impl Vault {
         user_id: &str,
         passphrase: &Passphrase,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         Self::unlock_inner(dir, user_id, Secret::Passphrase(passphrase), rng, now)
     }
@@ -431,7 +431,7 @@ impl Vault {
         user_id: &str,
         recovery: &RecoveryKey,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         Self::unlock_inner(dir, user_id, Secret::Recovery(recovery), rng, now)
     }
@@ -441,7 +441,7 @@ impl Vault {
         user_id: &str,
         secret: Secret<'_>,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         if !VaultPaths::new(dir).exists() {
             return Err(Error::NotFound(format!(
@@ -461,7 +461,7 @@ impl Vault {
         user_id: &str,
         secret: Secret<'_>,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         Self::unlock_locked_mode(dir, lock, user_id, secret, rng, now, false)
     }
@@ -475,7 +475,7 @@ impl Vault {
         user_id: &str,
         secret: Secret<'_>,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
         plain: bool,
     ) -> Result<Vault> {
         let paths = VaultPaths::new(dir);
@@ -487,7 +487,7 @@ impl Vault {
         }
         let (slots, slot_bytes, used_backup) = read_slots(&paths)?;
         let mut attempts = Attempts::load(dir);
-        let wait = attempts.retry_after(now.unix_timestamp());
+        let wait = attempts.retry_after(now.timestamp());
         if wait > 0 {
             return Err(Error::Throttled {
                 retry_after_secs: wait,
@@ -508,7 +508,7 @@ impl Vault {
             ),
         };
         let Some(slot_secret) = slot.open(&slots.vault_id, bytes)? else {
-            attempts.record_failure(now.unix_timestamp(), Some(user_id), &user_name, method);
+            attempts.record_failure(now.timestamp(), Some(user_id), &user_name, method);
             attempts.save(dir)?;
             return Err(match secret {
                 Secret::Passphrase(_) => Error::WrongPassphrase { user: user_name },
@@ -621,7 +621,9 @@ impl Vault {
         let tx = vault.conn.transaction()?;
         let mut failures = 0usize;
         for p in &reading.claims {
-            let at = OffsetDateTime::from_unix_timestamp(p.at_unix).unwrap_or(now);
+            let at = DateTime::from_timestamp(p.at_unix, 0)
+                .filter(|t| (-9999..=9999).contains(&chrono::Datelike::year(t)))
+                .unwrap_or(now);
             let (action, target, outcome) = if p.method == throttle::BACKUP_OPENED {
                 let file = p.file.as_deref().unwrap_or("");
                 (
@@ -716,7 +718,7 @@ impl Vault {
         vault.warnings.extend(reading.problems);
         vault.warnings.extend(anchor_problem);
         attempts.consecutive_failures = 0;
-        attempts.seal(&vault.slots.vault_id, &vault.key, now.unix_timestamp());
+        attempts.seal(&vault.slots.vault_id, &vault.key, now.timestamp());
         attempts.save(dir)?;
         vault.write_slots()?;
         Ok(vault)
@@ -763,7 +765,7 @@ impl Vault {
         &mut self,
         mut removed: Vec<Removal>,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         if let Some(r) = &self.slots.record {
             for x in &r.removed {
@@ -1001,7 +1003,7 @@ impl Vault {
         action: Action,
         target: Option<&str>,
         outcome: &str,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         audit::append(
             &self.conn,
@@ -1039,7 +1041,7 @@ impl Vault {
             .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
     }
 
-    pub fn set_auto_lock_minutes(&self, minutes: u32, now: OffsetDateTime) -> Result<()> {
+    pub fn set_auto_lock_minutes(&self, minutes: u32, now: DateTime<Utc>) -> Result<()> {
         if let Err(e) = self.require_lead("change the auto-lock time") {
             let _ = self.audit(Action::SettingsAutoLock, None, "refused", now);
             return Err(e);
@@ -1066,7 +1068,7 @@ impl Vault {
         current: &Passphrase,
         new: &Passphrase,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         self.require_ready()?;
         let user = self.session.user.clone();
@@ -1102,7 +1104,7 @@ impl Vault {
         &mut self,
         new: &Passphrase,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         if !self.session.via_recovery {
             return Err(Error::NotPermitted(
@@ -1158,7 +1160,7 @@ impl Vault {
         role: Role,
         passphrase: &Passphrase,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<UserInfo> {
         if let Err(e) = self.require_lead("add users") {
             let _ = self.audit(Action::UserAdd, None, "refused", now);
@@ -1186,7 +1188,12 @@ impl Vault {
             let tx = self.conn.transaction()?;
             tx.execute(
                 "INSERT INTO users (id, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![user.id, user.name, role.as_str(), audit::format_time(now)],
+                params![
+                    user.id,
+                    user.name,
+                    role.as_str(),
+                    crate::datetime::format_instant(now)
+                ],
             )?;
             audit::append(
                 &tx,
@@ -1213,7 +1220,7 @@ impl Vault {
         &mut self,
         user_id: &str,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<()> {
         if let Err(e) = self.require_lead("remove users") {
             let _ = self.audit(Action::UserRemove, Some(user_id), "refused", now);
@@ -1232,7 +1239,7 @@ impl Vault {
         }
         // One step: the removal record and the dropped slot are in the same key-slot file
         // write (the first one of the rotation); an unlock after a crash re-applies it.
-        let at = audit::format_time(now);
+        let at = crate::datetime::format_instant(now);
         let record = self.record_mut();
         record.removed.retain(|r| r.user_id != user_id);
         record.removed.push(Removal {
@@ -1243,7 +1250,7 @@ impl Vault {
         let tx = self.conn.transaction()?;
         tx.execute(
             "UPDATE users SET removed_at = ?2 WHERE id = ?1",
-            params![user_id, audit::format_time(now)],
+            params![user_id, crate::datetime::format_instant(now)],
         )?;
         audit::append(
             &tx,
@@ -1265,7 +1272,7 @@ impl Vault {
     /// removed user's passphrase ([`Vault::purge_removed_users_files`]) and write one fresh
     /// backup under the new key. A failure to write the fresh one is a warning, not a failed
     /// removal.
-    fn purge_auto_backups(&mut self, now: OffsetDateTime) {
+    fn purge_auto_backups(&mut self, now: DateTime<Utc>) {
         self.purge_removed_users_files(now);
         if let Err(e) = self.auto_backup_after_purge(now) {
             self.warnings.push(format!(
@@ -1403,12 +1410,12 @@ impl Vault {
 
     /// Lock: audit, anchor the audit chain's head in the key-slot file, seal the attempts
     /// file, close the database, wipe the key.
-    pub fn lock(mut self, reason: &str, now: OffsetDateTime) {
+    pub fn lock(mut self, reason: &str, now: DateTime<Utc>) {
         let _ = self.audit(Action::Lock, Some(reason), "ok", now);
         let _ = self.write_anchor();
         let mut attempts = Attempts::load(&self.paths.dir);
         if attempts.pending.is_empty() {
-            attempts.seal(&self.slots.vault_id, &self.key, now.unix_timestamp());
+            attempts.seal(&self.slots.vault_id, &self.key, now.timestamp());
             let _ = attempts.save(&self.paths.dir);
         }
         drop(self);
@@ -1479,7 +1486,7 @@ impl Vault {
         user_id: &str,
         passphrase: &Passphrase,
         rng: &mut impl SecureRng,
-        now: OffsetDateTime,
+        now: DateTime<Utc>,
     ) -> Result<Vault> {
         let lock = DirLock::acquire(dir)?;
         Self::unlock_locked_mode(

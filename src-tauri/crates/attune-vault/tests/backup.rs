@@ -230,7 +230,7 @@ fn restore_into_a_new_folder_and_over_a_changed_vault() {
     assert_eq!(probe_count(&unlock(&fresh)), 50);
 
     // 2. Over the changed vault: the old one is kept aside, whole.
-    let later = now() + time::Duration::hours(2);
+    let later = now() + chrono::Duration::hours(2);
     let r = backup::restore(
         &out,
         &dir,
@@ -473,7 +473,7 @@ fn automatic_backups_once_a_day_keeping_the_newest() {
         dir.join("backups").join("attune-2026-11-22.attune-backup")
     );
     assert!(
-        v.auto_backup_if_due(day0 + time::Duration::hours(5), 7)
+        v.auto_backup_if_due(day0 + chrono::Duration::hours(5), 7)
             .unwrap()
             .is_none(),
         "at most once a day"
@@ -482,7 +482,7 @@ fn automatic_backups_once_a_day_keeping_the_newest() {
     std::fs::write(dir.join("backups").join("keep-me.txt"), b"x").unwrap();
     for d in 1..10 {
         v.auto_backup_if_due(
-            day0 + time::Duration::days(d),
+            day0 + chrono::Duration::days(d),
             v.auto_backup_keep().unwrap(),
         )
         .unwrap()
@@ -498,7 +498,7 @@ fn automatic_backups_once_a_day_keeping_the_newest() {
     assert_eq!(v.auto_backup_keep().unwrap(), 3);
     assert!(v
         .auto_backup_if_due(
-            day0 + time::Duration::days(9),
+            day0 + chrono::Duration::days(9),
             v.auto_backup_keep().unwrap()
         )
         .unwrap()
@@ -625,7 +625,7 @@ fn checking_a_backup_while_locked_is_throttled_and_counted_like_unlock() {
     v.lock("test", now());
     let lead_id = lead_id(&dir);
     let wrong = Passphrase::new("wrong wrong wrong wrong");
-    let check = |p: &Passphrase, at: time::OffsetDateTime| {
+    let check = |p: &Passphrase, at: chrono::DateTime<chrono::Utc>| {
         backup::open_backup_locked(&out, &lead_id, Secret::Passphrase(p), &dir, &mut rng(3), at)
     };
     for _ in 0..5 {
@@ -640,7 +640,7 @@ fn checking_a_backup_while_locked_is_throttled_and_counted_like_unlock() {
     // The wait is the unlock screen's own: unlocking now waits as well.
     let e = Vault::unlock(&dir, &lead_id, &lead(), &mut rng(9), now()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Throttled);
-    let later = now() + time::Duration::minutes(10);
+    let later = now() + chrono::Duration::minutes(10);
     let opened = check(&lead(), later).unwrap();
     assert_eq!(opened.opened_as.name, "Ada Lovelace");
 

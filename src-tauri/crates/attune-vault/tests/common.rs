@@ -2,8 +2,8 @@
 use std::path::Path;
 
 use attune_vault::{Passphrase, RecoveryKey, Vault};
+use chrono::{DateTime, TimeZone, Utc};
 use rand::SeedableRng;
-use time::OffsetDateTime;
 
 pub const LEAD_PASS: &str = "correct horse battery staple 1917";
 pub const KA_PASS: &str = "plum orchard lantern quietly 42";
@@ -12,8 +12,8 @@ pub fn rng(seed: u64) -> rand_chacha::ChaCha20Rng {
     rand_chacha::ChaCha20Rng::seed_from_u64(seed)
 }
 
-pub fn now() -> OffsetDateTime {
-    time::macros::datetime!(2026-11-22 09:00 UTC)
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
 }
 
 pub fn lead_id(dir: &Path) -> String {

@@ -79,7 +79,7 @@ fn a_removed_user_opens_nothing_they_kept() {
     let cal = add_cal(&mut v);
     // Automatic backups on three days, and one to a USB stick, all before the removal.
     for d in 0..3 {
-        v.auto_backup_if_due(now() - time::Duration::days(3 - d), 7)
+        v.auto_backup_if_due(now() - chrono::Duration::days(3 - d), 7)
             .unwrap()
             .unwrap();
     }
@@ -463,7 +463,7 @@ fn a_backup_being_written_while_a_user_is_removed_does_not_keep_their_slot() {
     let cal = add_cal(&mut v);
     // The automatic backup starts (its snapshot and slots taken) before the removal and
     // finishes after it.
-    let yesterday = now() - time::Duration::days(1);
+    let yesterday = now() - chrono::Duration::days(1);
     let job = v.auto_backup_job(yesterday).unwrap().unwrap();
     v.remove_user(&cal.id, &mut rng(4), now()).unwrap();
     let written = job.run(yesterday);
@@ -492,7 +492,7 @@ fn an_old_backup_left_in_the_folder_is_purged_at_the_next_unlock() {
     let dir = tmp.path().join("vault");
     let (mut v, _) = make_vault(&dir);
     let cal = add_cal(&mut v);
-    v.auto_backup_if_due(now() - time::Duration::days(2), 7)
+    v.auto_backup_if_due(now() - chrono::Duration::days(2), 7)
         .unwrap()
         .unwrap();
     let old = backups_in(&dir).remove(0);

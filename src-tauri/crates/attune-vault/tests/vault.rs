@@ -111,7 +111,7 @@ fn repeated_failures_wait_longer_and_every_attempt_is_audited() {
     assert_eq!(e.kind(), ErrorKind::Throttled);
     assert_eq!(e.retry_after_secs(), Some(2));
     // After the wait, another wrong one makes the next wait longer.
-    let t1 = t0 + time::Duration::seconds(2);
+    let t1 = t0 + chrono::Duration::seconds(2);
     Vault::unlock(
         &dir,
         &id,
@@ -129,7 +129,7 @@ fn repeated_failures_wait_longer_and_every_attempt_is_audited() {
         } => assert_eq!(retry_after_secs, 4),
         _ => unreachable!(),
     }
-    let t2 = t1 + time::Duration::seconds(4);
+    let t2 = t1 + chrono::Duration::seconds(4);
     let v = Vault::unlock(&dir, &id, &Passphrase::new(LEAD_PASS), &mut rng(3), t2).unwrap();
     let log = attune_vault::audit::list(v.conn().unwrap(), Some("unlock"), 100).unwrap();
     let failed = log.iter().filter(|e| e.outcome == "failed").count();

@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
+use attune_domain::date;
 use attune_domain::identifiers::{upn_check_letter, IdentifierKind};
 use attune_domain::model::{IdentifierInput, PupilInput};
 use attune_domain::{framework, pupils};
 use attune_vault::{Passphrase, RecoveryKey, Role, Vault};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rand::SeedableRng;
-use time::{Date, OffsetDateTime};
 
 pub const LEAD_PASS: &str = "correct horse battery staple 1917";
 pub const KA1_PASS: &str = "plum orchard lantern quietly 42";
@@ -18,12 +19,12 @@ pub fn rng(seed: u64) -> rand_chacha::ChaCha20Rng {
     rand_chacha::ChaCha20Rng::seed_from_u64(seed)
 }
 
-pub fn now() -> OffsetDateTime {
-    time::macros::datetime!(2026-11-22 09:00 UTC)
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
 }
 
-pub fn today() -> Date {
-    now().date()
+pub fn today() -> NaiveDate {
+    now().date_naive()
 }
 
 pub fn frameworks() -> Vec<framework::Framework> {
@@ -41,7 +42,7 @@ pub fn pupil(forename: &str, surname: &str, upn_value: Option<&str>) -> PupilInp
         legal_forename: forename.into(),
         legal_surname: surname.into(),
         preferred_name: None,
-        date_of_birth: time::macros::date!(2016 - 03 - 04),
+        date_of_birth: date!(2016 - 03 - 04),
         year_group: "Year 5".into(),
         identifiers: upn_value
             .map(|v| {

@@ -1,12 +1,13 @@
 #![allow(dead_code)]
 //! Hand-built facts for the exporter's tests: no vault needed.
 
+use attune_domain::date;
 use attune_domain::model::SessionKind;
 use attune_domain::summary_facts::{
     GoalFacts, IndicatorValues, Period, PeriodTerm, PupilFacts, ResolvedPeriod, ReviewOutcome,
     SessionFacts, SosFacts, SummaryFacts, YearBand,
 };
-use time::macros::date;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub fn period() -> ResolvedPeriod {
     ResolvedPeriod {
@@ -172,16 +173,15 @@ pub fn cohort(n: usize, seed: u64) -> Vec<PupilFacts> {
 
 use attune_vault::{Passphrase, RecoveryKey, Vault};
 use rand::SeedableRng;
-use time::OffsetDateTime;
 
 pub const LEAD_PASS: &str = "correct horse battery staple 1917";
 
-pub fn now() -> OffsetDateTime {
-    time::macros::datetime!(2026-11-22 09:00 UTC)
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 22, 9, 0, 0).unwrap()
 }
 
-pub fn at(d: time::Date) -> OffsetDateTime {
-    d.with_hms(10, 0, 0).unwrap().assume_utc()
+pub fn at(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(10, 0, 0).unwrap().and_utc()
 }
 
 /// A temporary folder, in memory where the system has one (vault commits are fsynced, and
