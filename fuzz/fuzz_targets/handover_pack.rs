@@ -1,5 +1,5 @@
 //! The handover pack reader (`ATTUNE-HANDOVER/1`) as run before any passphrase is asked for:
-//! layout, lengths, checksum and header (`attune_domain::handover::inspect`), and the
+//! layout, lengths, checksum and header (`attune_domain::transfer::handover::inspect`), and the
 //! content's parser as run after decryption: any bytes, never a panic.
 //!
 //! The second pass appends a correct SHA-256 so the fuzzer reaches the header parsing behind
@@ -7,7 +7,7 @@
 //! the AEAD tag refuses any change.)
 #![no_main]
 
-use attune_domain::handover::{inspect, HandoverContent};
+use attune_domain::transfer::handover::{inspect, HandoverContent};
 use libfuzzer_sys::fuzz_target;
 use sha2::{Digest, Sha256};
 
@@ -17,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
     file.extend_from_slice(&Sha256::digest(data));
     if let Ok(f) = inspect(&file) {
         let _ = f.header.kdf.check();
-        assert!(f.header.format_version == attune_domain::handover::FORMAT_VERSION);
+        assert!(f.header.format_version == attune_domain::transfer::handover::FORMAT_VERSION);
     }
     if let Ok(content) = serde_json::from_slice::<HandoverContent>(data) {
         let again: HandoverContent =

@@ -186,7 +186,7 @@ api! {
     lead blocking remove_user(user_id: String) -> Vec<UserInfo> = |s, _c| s.remove_user(&user_id);
     lead blocking set_auto_lock_minutes(minutes: u32) -> SessionInfo = |s, _c| s.set_auto_lock_minutes(minutes);
 
-    // ----- pupils (attune_domain::pupils) ---------------------------------------------------------
+    // ----- pupils (attune_domain::record::pupils) ---------------------------------------------------------
 
     /// The pupils the session may see, filtered and sorted.
     signed_in blocking caseload(query: Option<CaseloadQuery>) -> Vec<CaseloadRow> = |s, _c| s.caseload(query);
@@ -202,7 +202,7 @@ api! {
     pupil blocking open_pupil(pupil_id: i64, session_limit: Option<u32>) -> PupilRecord
         = |s, _c| s.open_pupil(pupil_id, session_limit);
 
-    // ----- profile and team (attune_domain::profile) ---------------------------------------------
+    // ----- profile and team (attune_domain::record::profile) ---------------------------------------------
 
     pupil blocking save_profile(pupil_id: i64, profile: Profile) -> () = |s, _c| s.save_profile(pupil_id, profile);
     pupil blocking add_agency_advice(pupil_id: i64, input: AgencyAdviceInput) -> i64
@@ -211,7 +211,7 @@ api! {
     pupil blocking set_team(pupil_id: i64, members: Vec<TeamMemberInput>) -> Vec<TeamMember>
         = |s, _c| s.set_team(pupil_id, members);
 
-    // ----- plans and goals (attune_domain::plans) -------------------------------------------------
+    // ----- plans and goals (attune_domain::planning::plans) -------------------------------------------------
 
     /// The horizon comes as 2 or 3 years; its end date is worked out in the domain.
     pupil blocking start_plan(pupil_id: i64, input: PlanRequest) -> PlanView = |s, _c| s.start_plan(pupil_id, input.resolve()?);
@@ -226,7 +226,7 @@ api! {
     /// `text` is the framework file's content (the window reads the file; no path crosses).
     lead blocking add_framework(text: String) -> Framework = |s, _c| s.add_framework(text);
 
-    // ----- sessions, chronology, scores, indicators (attune_domain::records) ----------------------
+    // ----- sessions, chronology, scores, indicators (attune_domain::record::records) ----------------------
 
     pupil blocking log_session(pupil_id: i64, input: SessionInput) -> SessionEntry = |s, _c| s.log_session(pupil_id, input);
     pupil blocking list_sessions(pupil_id: i64, limit: Option<u32>) -> Vec<SessionEntry>
@@ -239,7 +239,7 @@ api! {
     lead blocking import_indicators_csv(text: String, mode: ImportMode) -> IndicatorImportOutcome
         = |s, _c| s.import_indicators_csv(text, mode);
 
-    // ----- pupil import (attune_domain::import) ---------------------------------------------------
+    // ----- pupil import (attune_domain::transfer::import) ---------------------------------------------------
 
     /// The header row of a CSV file's content.
     signed_in blocking read_header(text: String) -> CsvHeader = |s, _c| s.read_header(text);
@@ -316,7 +316,7 @@ api! {
     lead blocking retention_due() -> Vec<RetentionDueRow> = |s, _c| s.retention_due();
     lead blocking erase_pupil(pupil_id: i64) -> () = |s, _c| s.erase_pupil(pupil_id);
 
-    // ----- plan reviews, progress, renewal, printing (attune_domain::reviews) ---------------------
+    // ----- plan reviews, progress, renewal, printing (attune_domain::planning::reviews) ---------------------
 
     pupil blocking list_reviews(plan_id: i64) -> Vec<ReviewSlot> = |s, _c| s.list_reviews(plan_id);
     /// `due_date` is "YYYY-MM-DD", one of the plan's due dates.

@@ -10,20 +10,20 @@ pub use attune_vault::audit::AuditEntry;
 pub use attune_vault::{ErrorKind, PassphraseStrength, Role, UserInfo};
 
 // The records of issue 3 cross as the domain crate's own types (each derives `ts_rs::TS`).
-pub use attune_domain::calendar::{Closure, DateRange, SchoolCalendar, Term};
-pub use attune_domain::dates::DateOrder;
-pub use attune_domain::framework::{Domain, Framework};
-pub use attune_domain::identifiers::IdentifierKind;
-pub use attune_domain::import::{
-    ColumnMapping, CsvHeader, ImportPreview, LineError, NewPupil, PupilField,
-};
 pub use attune_domain::model::*;
-pub use attune_domain::retention::RetentionDueRow;
-pub use attune_domain::sar::{SarBlock, SarDocument, SarField, SarSection, SarValue};
-pub use attune_domain::schedule::Cadence;
+pub use attune_domain::rules::calendar::{Closure, DateRange, SchoolCalendar, Term};
+pub use attune_domain::rules::dates::DateOrder;
+pub use attune_domain::rules::framework::{Domain, Framework};
+pub use attune_domain::rules::identifiers::IdentifierKind;
+pub use attune_domain::rules::schedule::Cadence;
+pub use attune_domain::transfer::import::{
+    ColumnMapping, CsvHeader, ImportPreview, NewPupil, PupilField,
+};
+pub use attune_domain::transfer::retention::RetentionDueRow;
+pub use attune_domain::transfer::sar::{SarBlock, SarDocument, SarField, SarSection, SarValue};
 // The strategic lead's screens (issue 5): the domain's and the exporter's own types.
-pub use attune_domain::overview::{Overview, OverviewPupil, OverviewQuery, OverviewRow};
-pub use attune_domain::supervision::{
+pub use attune_domain::lead::overview::{Overview, OverviewPupil, OverviewQuery, OverviewRow};
+pub use attune_domain::lead::supervision::{
     DiscussedPupil, Supervisee, SupervisionKind, SupervisionNote, SupervisionNoteInput,
 };
 pub use attune_export::{

@@ -1,5 +1,5 @@
 //! The strategic lead's screens (issue 5) through the session: the overview of every caseload
-//! and supervision notes (`attune_domain::overview`, `attune_domain::supervision`), and the
+//! and supervision notes (`attune_domain::lead::overview`, `attune_domain::lead::supervision`), and the
 //! anonymised summary's preview, export and merge (`attune_export`), one thin method per
 //! operation plus the Tauri commands that call them.
 //!
@@ -9,9 +9,9 @@
 
 use std::path::{Path, PathBuf};
 
-use attune_domain::overview::{self, Overview, OverviewQuery};
-use attune_domain::summary_facts::Period;
-use attune_domain::supervision::{self, Supervisee, SupervisionNote, SupervisionNoteInput};
+use attune_domain::lead::overview::{self, Overview, OverviewQuery};
+use attune_domain::lead::summary_facts::Period;
+use attune_domain::lead::supervision::{self, Supervisee, SupervisionNote, SupervisionNoteInput};
 use attune_export::{
     ExportOptions, ExportedFiles, MergeOptions, MergeReport, SummaryFileInfo, SummaryPreview,
 };

@@ -7,8 +7,9 @@
 //! on every call, audits it, and validates every input.
 
 use attune_domain::{
-    audit_log, calendars, drafts, framework::Framework, lists, plans, profile, pupils, records,
-    school_frameworks, search, vault_import,
+    lead::audit_log, planning::calendars, planning::plans, planning::school_frameworks,
+    record::drafts, record::lists, record::profile, record::pupils, record::records,
+    record::search, rules::framework::Framework, transfer::vault_import,
 };
 use attune_vault::progress::Work;
 use attune_vault::Vault;

@@ -1,5 +1,5 @@
 //! Plan reviews, progress, the plan's timeline, renewal and printing (issue 4), through the
-//! session: one thin method per operation of `attune_domain::reviews` (and `plans::renew_plan`),
+//! session: one thin method per operation of `attune_domain::planning::reviews` (and `plans::renew_plan`),
 //! plus the Tauri commands that call them.
 //!
 //! No SQL and no rules here: the domain checks the session's role and the pupil's assignment
@@ -8,7 +8,7 @@
 //! stylesheet) to a PDF file through WebKitGTK's own print operation — the same rendering a
 //! paper print gets, no second layout engine.
 
-use attune_domain::{plans, reviews, school_frameworks};
+use attune_domain::{planning::plans, planning::reviews, planning::school_frameworks};
 
 use crate::dto::*;
 use crate::error::{CmdResult, CommandError};

@@ -192,9 +192,9 @@ fn fixture() -> Fixture {
     let due = iso(slots[0].due_date);
     let review = st.prepare_review(plan.id, &due).unwrap();
     let note = st
-        .record_supervision_note(attune_domain::supervision::SupervisionNoteInput {
+        .record_supervision_note(attune_domain::lead::supervision::SupervisionNoteInput {
             held_on: today,
-            kind: attune_domain::supervision::SupervisionKind::Supervision,
+            kind: attune_domain::lead::supervision::SupervisionKind::Supervision,
             key_adult_id: other_adult.clone(),
             pupil_ids: vec![other],
             notes: "Zoë: marmalade".into(),

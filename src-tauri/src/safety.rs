@@ -2,7 +2,7 @@
 //! folder chooser (`chooser`), backups and restore (`backups`), subject access documents
 //! (`subject_access`), handover packs (`handover`), retention and erasure (`retention`). As in
 //! `records.rs`, each operation is one thin method over the crates (`attune_vault::backup`,
-//! `attune_domain::{sar, handover, retention}`); the shell adds only the clock, the OS random
+//! `attune_domain::{transfer::sar, transfer::handover, transfer::retention}`); the shell adds only the clock, the OS random
 //! generator, and where files go. The types that cross to the window are in `dto.rs`.
 //!
 //! # Where files go: only where the person chose

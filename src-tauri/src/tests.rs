@@ -124,15 +124,15 @@ pub(crate) fn bindings() -> String {
         SarSection::decl(),
         SarDocument::decl(),
         // The strategic lead's overview and supervision notes (issue 5): see lead.rs.
-        attune_domain::overview::OverviewQuery::decl(),
-        attune_domain::overview::OverviewPupil::decl(),
-        attune_domain::overview::OverviewRow::decl(),
-        attune_domain::overview::Overview::decl(),
-        attune_domain::supervision::SupervisionKind::decl(),
-        attune_domain::supervision::SupervisionNoteInput::decl(),
-        attune_domain::supervision::DiscussedPupil::decl(),
-        attune_domain::supervision::SupervisionNote::decl(),
-        attune_domain::supervision::Supervisee::decl(),
+        attune_domain::lead::overview::OverviewQuery::decl(),
+        attune_domain::lead::overview::OverviewPupil::decl(),
+        attune_domain::lead::overview::OverviewRow::decl(),
+        attune_domain::lead::overview::Overview::decl(),
+        attune_domain::lead::supervision::SupervisionKind::decl(),
+        attune_domain::lead::supervision::SupervisionNoteInput::decl(),
+        attune_domain::lead::supervision::DiscussedPupil::decl(),
+        attune_domain::lead::supervision::SupervisionNote::decl(),
+        attune_domain::lead::supervision::Supervisee::decl(),
         // Anonymised summaries (issue 5): attune-export's preview types.
         attune_export::Unit::decl(),
         attune_export::CellStatus::decl(),
@@ -156,7 +156,7 @@ pub(crate) fn bindings() -> String {
         out.push('\n');
     }
     // Constants the window shares with the backend, so each is written once.
-    let months = attune_domain::dates::MONTH_NAMES.map(|m| format!("\"{m}\""));
+    let months = attune_domain::rules::dates::MONTH_NAMES.map(|m| format!("\"{m}\""));
     out.push_str(&format!(
         "export const MONTH_NAMES = [{}] as const;\n",
         months.join(", ")
@@ -989,8 +989,8 @@ fn review_commands_keep_to_the_session_and_answer_locked_after_lock() {
 
 #[test]
 fn lead_commands_keep_to_the_session_and_write_summaries_only_where_asked() {
-    use attune_domain::overview::OverviewQuery;
-    use attune_domain::supervision::{SupervisionKind, SupervisionNoteInput};
+    use attune_domain::lead::overview::OverviewQuery;
+    use attune_domain::lead::supervision::{SupervisionKind, SupervisionNoteInput};
     use attune_export::{ExportOptions, MergeOptions};
 
     let tmp = tempfile::tempdir().unwrap();

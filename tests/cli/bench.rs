@@ -52,7 +52,7 @@ fn demo_fills_a_new_vault_and_it_verifies() {
     // baseline and the reviews' ratings.
     {
         use attune_domain::model::{CaseloadQuery, GoalStatus, ProgressSource, ReviewStatus};
-        use attune_domain::{pupils, reviews, school_frameworks};
+        use attune_domain::{planning::reviews, planning::school_frameworks, record::pupils};
         let now = chrono::Utc::now();
         let users = match attune_vault::status(&dir, now).unwrap() {
             attune_vault::VaultStatus::Present { users, .. } => users,

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use attune_domain::identifiers::upn_check_letter;
+use attune_domain::rules::identifiers::upn_check_letter;
 
 const LEAD: &str = "correct horse battery staple 1917";
 

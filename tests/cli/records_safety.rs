@@ -4,9 +4,9 @@
 mod common;
 use common::*;
 
-use attune_domain::identifiers::{upn_check_letter, IdentifierKind};
 use attune_domain::model::{IdentifierInput, PupilInput, SessionInput, SessionKind};
-use attune_domain::{pupils, records};
+use attune_domain::rules::identifiers::{upn_check_letter, IdentifierKind};
+use attune_domain::{record::pupils, record::records};
 
 fn upn(n: u64) -> String {
     let rest = format!("{n:012}");

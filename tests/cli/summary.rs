@@ -8,7 +8,7 @@ use common::*;
 use std::path::{Path, PathBuf};
 
 use attune_domain::model::{PupilInput, SessionInput, SessionKind};
-use attune_domain::{pupils, records};
+use attune_domain::{record::pupils, record::records};
 
 /// A vault made with `init` (school `school`) holding `n` pupils, each with a few sessions in
 /// the 2025-26 autumn term.

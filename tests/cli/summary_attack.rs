@@ -15,7 +15,7 @@ mod common;
 use std::path::Path;
 
 use attacker::Truth;
-use attune_domain::summary_facts::{summary_facts, Period, Purpose};
+use attune_domain::lead::summary_facts::{summary_facts, Period, Purpose};
 use common::*;
 
 const YEAR: &str = "2025-26";

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use attune_domain::{handover, school_frameworks};
+use attune_domain::{planning::school_frameworks, transfer::handover};
 use attune_vault::fsutil;
 use chrono::Datelike;
 use rand::rngs::OsRng;

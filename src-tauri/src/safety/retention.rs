@@ -1,7 +1,7 @@
 //! Retention and erasure: the school's retention period, the pupils due for a decision, and
 //! erasing one who has left.
 
-use attune_domain::retention;
+use attune_domain::transfer::retention;
 
 use crate::dto::*;
 use crate::error::CmdResult;

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use attune_domain::sar::{self, SarDocument};
-use attune_domain::school_frameworks;
+use attune_domain::planning::school_frameworks;
+use attune_domain::transfer::sar::{self, SarDocument};
 use attune_vault::fsutil;
 use zeroize::Zeroizing;
 

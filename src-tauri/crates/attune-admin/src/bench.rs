@@ -28,7 +28,9 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use attune_domain::model::{CaseloadQuery, GoalStatus, SessionInput, SessionKind};
-use attune_domain::{pupils, records, reviews, school_frameworks, search};
+use attune_domain::{
+    planning::reviews, planning::school_frameworks, record::pupils, record::records, record::search,
+};
 use attune_vault::kdf::{self, KdfParams};
 use attune_vault::{Passphrase, RecoveryKey, Vault};
 use chrono::{DateTime, NaiveDate, Utc};

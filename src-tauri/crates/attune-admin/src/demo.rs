@@ -30,8 +30,11 @@ use attune_domain::model::{
     IndicatorsInput, Instrument, PlanInput, PupilInput, ReviewInput, ScoreInput, SessionInput,
     SessionKind,
 };
-use attune_domain::schedule::Cadence;
-use attune_domain::{framework::Framework, plans, pupils, records, reviews, school_frameworks};
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::{
+    planning::plans, planning::reviews, planning::school_frameworks, record::pupils,
+    record::records, rules::framework::Framework,
+};
 use attune_vault::{Passphrase, Role, UserInfo, Vault};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use rand::rngs::OsRng;

@@ -432,19 +432,21 @@ fn update_pupils(
     add_new: bool,
     missing_left_on: Option<&str>,
 ) -> Result<()> {
-    use attune_domain::import::{self, PupilField};
-    use attune_domain::mis_update::{self, UpdateChoices};
     use attune_domain::model::ImportMode;
+    use attune_domain::transfer::import::{self, PupilField};
+    use attune_domain::transfer::mis_update::{self, UpdateChoices};
 
     let left_on = missing_left_on
         .map(|d| {
-            attune_domain::dates::parse_date(d, attune_domain::dates::DateOrder::DayFirst).map_err(
-                |_| {
-                    Error::Usage(format!(
-                        "--missing-left-on {d}: give a date such as 2026-07-22"
-                    ))
-                },
+            attune_domain::rules::dates::parse_date(
+                d,
+                attune_domain::rules::dates::DateOrder::DayFirst,
             )
+            .map_err(|_| {
+                Error::Usage(format!(
+                    "--missing-left-on {d}: give a date such as 2026-07-22"
+                ))
+            })
         })
         .transpose()?;
     let text = read_csv(file)?;
@@ -566,7 +568,7 @@ fn update_pupils(
 
 fn import_pupils(cli: &Cli, file: &Path, all_or_nothing: bool, dry_run: bool) -> Result<()> {
     use attune_domain::model::ImportMode;
-    use attune_domain::{import, pupils, vault_import};
+    use attune_domain::{record::pupils, transfer::import, transfer::vault_import};
 
     let text = read_csv(file)?;
     let mut v = open(cli)?;

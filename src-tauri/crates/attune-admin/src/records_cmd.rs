@@ -1,11 +1,11 @@
 //! `sar`: the subject access document of one pupil, written to the file the user names (the
-//! work is done by `attune_domain::sar`); `handover-export` and `handover-import`: a pupil's
-//! handover pack (`attune_domain::handover`). This module reads options, writes files
+//! work is done by `attune_domain::transfer::sar`); `handover-export` and `handover-import`: a pupil's
+//! handover pack (`attune_domain::transfer::handover`). This module reads options, writes files
 //! atomically and prints where they went (never a record's content).
 
 use std::path::{Path, PathBuf};
 
-use attune_domain::{handover, sar, school_frameworks};
+use attune_domain::{planning::school_frameworks, transfer::handover, transfer::sar};
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};

@@ -11,9 +11,9 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::calendar::SchoolCalendar;
-use crate::identifiers::IdentifierKind;
-use crate::schedule::Cadence;
+use crate::rules::calendar::SchoolCalendar;
+use crate::rules::identifiers::IdentifierKind;
+use crate::rules::schedule::Cadence;
 
 /// A string-valued enum with `as_str`, `parse` and `label`.
 macro_rules! str_enum {
@@ -180,7 +180,7 @@ pub struct UserRef {
 // ----------------------------------------------------------------------------------------------
 // Pupils
 
-/// An identifier as typed: validated by the [`crate::identifiers`] rules when stored.
+/// An identifier as typed: validated by the [`crate::rules::identifiers`] rules when stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct IdentifierInput {
     pub kind: IdentifierKind,
@@ -205,7 +205,7 @@ pub struct PupilInput {
     /// Blank or absent: none.
     #[serde(default)]
     pub preferred_name: Option<String>,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub date_of_birth: NaiveDate,
     /// As written ("Year 5", "Y5", "R", "P3"); stored as its code.
@@ -219,10 +219,10 @@ pub struct PupilInput {
     /// One of the school's support levels ([`ListKind::SupportLevel`]).
     #[serde(default)]
     pub support_level: Option<String>,
-    #[serde(default, with = "crate::dates::iso_option")]
+    #[serde(default, with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub relationship_start: Option<NaiveDate>,
-    #[serde(default, with = "crate::dates::iso_option")]
+    #[serde(default, with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub relationship_planned_end: Option<NaiveDate>,
 }
@@ -237,7 +237,7 @@ pub struct Pupil {
     pub preferred_name: Option<String>,
     /// The preferred name (else the legal forename) and the legal surname.
     pub display_name: String,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub date_of_birth: NaiveDate,
     /// The year group's code ("Y5", "R", "P3").
@@ -249,13 +249,13 @@ pub struct Pupil {
     pub support_level: Option<String>,
     pub key_adult: Option<UserRef>,
     pub status: PupilStatus,
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub left_on: Option<NaiveDate>,
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub relationship_start: Option<NaiveDate>,
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub relationship_planned_end: Option<NaiveDate>,
     pub created_at: String,
@@ -266,11 +266,11 @@ pub struct Pupil {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Assignment {
     pub key_adult: UserRef,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub from: NaiveDate,
     /// None while current.
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub to: Option<NaiveDate>,
 }
@@ -319,12 +319,12 @@ pub struct CaseloadRow {
     pub year_group_label: String,
     pub support_level: Option<String>,
     /// The earliest review date of the current plan not yet held.
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub next_review: Option<NaiveDate>,
     /// The next review's date is before today.
     pub overdue: bool,
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub last_session: Option<NaiveDate>,
     pub key_adult_name: Option<String>,
@@ -365,7 +365,7 @@ pub struct AgencyAdviceInput {
     pub agency: AgencyKind,
     /// Who gave it ("Dr A. Patel, EP service").
     pub source: String,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub advised_on: NaiveDate,
     pub advice: String,
@@ -378,7 +378,7 @@ pub struct AgencyAdvice {
     pub id: i64,
     pub agency: AgencyKind,
     pub source: String,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub advised_on: NaiveDate,
     pub advice: String,
@@ -411,25 +411,25 @@ pub struct PlanInput {
     /// None: the default framework (Secure Base).
     #[serde(default)]
     pub framework_id: Option<String>,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub start: NaiveDate,
     /// 2 to 3 years after the start.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub horizon_end: NaiveDate,
     pub cadence: Cadence,
 }
 
 /// What the window sends to start a plan: the horizon as a number of years (2 or 3), turned
-/// into its end date here ([`crate::plans::add_years`]: 29 February becomes 28 February), so
+/// into its end date here ([`crate::planning::plans::add_years`]: 29 February becomes 28 February), so
 /// no date rule lives in the window.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PlanRequest {
     /// None: the default framework (Secure Base).
     #[serde(default)]
     pub framework_id: Option<String>,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub start: NaiveDate,
     /// 2 or 3.
@@ -505,7 +505,7 @@ pub struct Goal {
 /// A review due date of a plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ReviewDue {
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub date: NaiveDate,
     /// Depends on term dates not entered yet.
@@ -525,15 +525,15 @@ pub struct PlanView {
     pub pupil_id: i64,
     pub framework_id: String,
     pub framework_name: String,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub start: NaiveDate,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub horizon_end: NaiveDate,
     /// Where a renewal would start: the day after the horizon while that is still ahead,
     /// otherwise today.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub renew_from: NaiveDate,
     pub cadence: Cadence,
@@ -560,7 +560,7 @@ pub struct CalendarsView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SessionInput {
     /// The caller defaults it to today.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub held_on: NaiveDate,
     /// 1 to 480.
@@ -579,7 +579,7 @@ pub struct SessionInput {
 pub struct SessionEntry {
     #[ts(type = "number")]
     pub id: i64,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub held_on: NaiveDate,
     pub minutes: u32,
@@ -592,7 +592,7 @@ pub struct SessionEntry {
 /// A chronology event as entered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ChronologyInput {
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub occurred_on: NaiveDate,
     pub kind: ChronologyKind,
@@ -608,7 +608,7 @@ pub struct ChronologyInput {
 pub struct ChronologyEvent {
     #[ts(type = "number")]
     pub id: i64,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub occurred_on: NaiveDate,
     pub kind: ChronologyKind,
@@ -617,7 +617,7 @@ pub struct ChronologyEvent {
     pub recorded_by: Option<String>,
 }
 
-/// An instrument score as entered. See [`crate::scores`] for what each instrument accepts.
+/// An instrument score as entered. See [`crate::record::records`] for what each instrument accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ScoreInput {
     pub instrument: Instrument,
@@ -631,7 +631,7 @@ pub struct ScoreInput {
     /// Thrive: the stage's name.
     #[serde(default)]
     pub stage: Option<String>,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub completed_on: NaiveDate,
     /// Who completed it ("class teacher", "parent", "key adult").
@@ -647,7 +647,7 @@ pub struct InstrumentScore {
     pub subscale: Option<String>,
     pub score: Option<u32>,
     pub stage: Option<String>,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub completed_on: NaiveDate,
     pub completed_by: String,
@@ -683,7 +683,7 @@ pub struct IndicatorImportOutcome {
     /// Rows written (new or replacing a pupil's figures for that term).
     pub imported: usize,
     /// Every bad line, with its number and reason.
-    pub bad: Vec<crate::import::LineError>,
+    pub bad: Vec<LineError>,
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -748,11 +748,11 @@ pub struct AuditQuery {
     #[serde(default)]
     pub user_id: Option<String>,
     /// From this day (UTC), inclusive.
-    #[serde(default, with = "crate::dates::iso_option")]
+    #[serde(default, with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub from: Option<NaiveDate>,
     /// To this day (UTC), inclusive.
-    #[serde(default, with = "crate::dates::iso_option")]
+    #[serde(default, with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub to: Option<NaiveDate>,
     /// At most this many, newest first (default 200, at most 5,000).
@@ -793,7 +793,7 @@ pub struct ImportOutcome {
     pub imported: usize,
     /// Every bad line: those of the preview and any the vault refused (an identifier added
     /// since the preview, a care status or support level not in the school's list).
-    pub bad: Vec<crate::import::LineError>,
+    pub bad: Vec<LineError>,
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -899,7 +899,7 @@ pub struct ReviewInput {
     #[serde(default)]
     pub new_goals: Vec<GoalInput>,
     /// None: the next scheduled due date.
-    #[serde(default, with = "crate::dates::iso_option")]
+    #[serde(default, with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub next_review_date: Option<NaiveDate>,
 }
@@ -923,11 +923,11 @@ pub struct ReviewGoalPrefill {
 pub struct ReviewPrefill {
     /// The window's first day, inclusive: the previous signed review's due date, or the plan's
     /// start.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub window_from: NaiveDate,
     /// The window's end, exclusive: this review's due date.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub window_to: NaiveDate,
     pub goals: Vec<ReviewGoalPrefill>,
@@ -960,7 +960,7 @@ pub struct Review {
     pub plan_id: i64,
     #[ts(type = "number")]
     pub pupil_id: i64,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub due_date: NaiveDate,
     pub status: ReviewStatus,
@@ -971,7 +971,7 @@ pub struct Review {
     /// RFC 3339 UTC.
     pub signed_at: Option<String>,
     /// The date it was held (signed off).
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub held_on: Option<NaiveDate>,
     /// Held on or before its due date.
@@ -982,14 +982,14 @@ pub struct Review {
 /// A plan's due date with its review, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ReviewSlot {
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub due_date: NaiveDate,
     pub provisional: bool,
     #[ts(type = "number | null")]
     pub review_id: Option<i64>,
     pub status: Option<ReviewStatus>,
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub held_on: Option<NaiveDate>,
     pub on_time: Option<bool>,
@@ -1003,7 +1003,7 @@ pub struct ReviewSlot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct ProgressPoint {
     /// The plan's start for the baseline; the date a review was held.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub date: NaiveDate,
     pub rating: u8,
@@ -1041,4 +1041,13 @@ str_enum! {
         /// A pupil's subject access document (strategic lead only).
         SubjectAccess = "subject_access", "Subject access document";
     }
+}
+
+/// A row that cannot be imported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct LineError {
+    /// The line (spreadsheet row), from 1; the header is line 1.
+    pub line: usize,
+    /// Every reason the row was refused, joined by "; ".
+    pub reason: String,
 }

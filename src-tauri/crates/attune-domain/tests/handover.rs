@@ -5,11 +5,13 @@ mod common;
 use common::*;
 
 use attune_domain::date;
-use attune_domain::handover::{self, HandoverPassphrase};
-use attune_domain::identifiers::IdentifierKind;
 use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
-use attune_domain::{plans, profile, pupils, records, reviews};
+use attune_domain::rules::identifiers::IdentifierKind;
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::transfer::handover::{self, HandoverPassphrase};
+use attune_domain::{
+    planning::plans, planning::reviews, record::profile, record::pupils, record::records,
+};
 use attune_vault::{ErrorKind, Vault};
 use chrono::Datelike;
 use sha2::{Digest, Sha256};

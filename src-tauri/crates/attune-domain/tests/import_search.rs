@@ -6,10 +6,12 @@ use common::*;
 use std::collections::HashSet;
 
 use attune_domain::date;
-use attune_domain::import::{self, ImportPreview};
 use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
-use attune_domain::{plans, pupils, records, search, vault_import};
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::transfer::import::{self, ImportPreview};
+use attune_domain::{
+    planning::plans, record::pupils, record::records, record::search, transfer::vault_import,
+};
 
 fn preview(v: &attune_vault::Vault, text: &str) -> ImportPreview {
     let header = import::read_header(text).unwrap();

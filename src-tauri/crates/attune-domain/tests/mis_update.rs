@@ -5,10 +5,10 @@ mod common;
 use common::*;
 
 use attune_domain::date;
-use attune_domain::import::{self, PupilField};
-use attune_domain::mis_update::{self, UpdateChoices};
 use attune_domain::model::*;
-use attune_domain::pupils;
+use attune_domain::record::pupils;
+use attune_domain::transfer::import::{self, PupilField};
+use attune_domain::transfer::mis_update::{self, UpdateChoices};
 use attune_vault::ErrorKind;
 
 struct Held {
@@ -29,7 +29,7 @@ fn held(v: &mut attune_vault::Vault) -> Held {
     let cai = add(v, pupil("Cai", "Cole", Some(&upn(801_200_000_003))));
     let mut d = pupil("Dee", "Dunn", None);
     d.identifiers = vec![IdentifierInput {
-        kind: attune_domain::identifiers::IdentifierKind::Local,
+        kind: attune_domain::rules::identifiers::IdentifierKind::Local,
         value: "L-0004".into(),
     }];
     let dee = add(v, d);

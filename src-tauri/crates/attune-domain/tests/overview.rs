@@ -6,10 +6,10 @@ mod common;
 use common::*;
 
 use attune_domain::date;
+use attune_domain::lead::overview::{self, Overview, OverviewPupil, OverviewQuery, OverviewRow};
 use attune_domain::model::*;
-use attune_domain::overview::{self, Overview, OverviewPupil, OverviewQuery, OverviewRow};
-use attune_domain::schedule::Cadence;
-use attune_domain::{plans, pupils, records, reviews};
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::{planning::plans, planning::reviews, record::pupils, record::records};
 use attune_vault::{ErrorKind, Vault};
 use chrono::{Duration, NaiveDate};
 use rusqlite::params;

@@ -8,11 +8,12 @@ use common::*;
 use std::fmt::Debug;
 
 use attune_domain::date;
-use attune_domain::import::{self, ImportPreview};
 use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::transfer::import::{self, ImportPreview};
 use attune_domain::{
-    audit_log, calendars, lists, plans, profile, pupils, records, search, vault_import, Result,
+    lead::audit_log, planning::calendars, planning::plans, record::lists, record::profile,
+    record::pupils, record::records, record::search, transfer::vault_import, Result,
 };
 use attune_vault::{ErrorKind, Vault};
 
@@ -459,7 +460,7 @@ fn every_key_adult_operation_is_gated_by_assignment() {
     let preview = ImportPreview {
         good: vec![],
         bad: vec![],
-        date_order: attune_domain::dates::DateOrder::DayFirst,
+        date_order: attune_domain::rules::dates::DateOrder::DayFirst,
         header_line: 1,
     };
     refused!(
@@ -474,7 +475,7 @@ fn every_key_adult_operation_is_gated_by_assignment() {
         "indicators.import",
         None
     );
-    let cal = attune_domain::calendar::SchoolCalendar::uk_default(2026);
+    let cal = attune_domain::rules::calendar::SchoolCalendar::uk_default(2026);
     refused!(
         v,
         calendars::save_school_calendar(&mut v, &cal, today(), now()),

@@ -8,9 +8,9 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use attune_domain::import::{self, ImportPreview};
 use attune_domain::model::*;
-use attune_domain::{audit_log, pupils, vault_import};
+use attune_domain::transfer::import::{self, ImportPreview};
+use attune_domain::{lead::audit_log, record::pupils, transfer::vault_import};
 use attune_vault::progress::{Step, Work};
 use attune_vault::ErrorKind;
 

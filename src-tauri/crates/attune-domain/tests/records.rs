@@ -4,12 +4,15 @@
 mod common;
 use common::*;
 
-use attune_domain::calendar::SchoolCalendar;
 use attune_domain::date;
-use attune_domain::identifiers::IdentifierKind;
 use attune_domain::model::*;
-use attune_domain::schedule::{Cadence, SchoolDays};
-use attune_domain::{audit_log, calendars, drafts, lists, plans, profile, pupils, records};
+use attune_domain::rules::calendar::SchoolCalendar;
+use attune_domain::rules::identifiers::IdentifierKind;
+use attune_domain::rules::schedule::{Cadence, SchoolDays};
+use attune_domain::{
+    lead::audit_log, planning::calendars, planning::plans, record::drafts, record::lists,
+    record::profile, record::pupils, record::records,
+};
 use attune_vault::ErrorKind;
 use chrono::Datelike;
 
@@ -72,7 +75,7 @@ fn pupils_are_validated_assigned_left_archived_and_listed() {
         let rest = &temp[1..];
         format!(
             "{}{}",
-            attune_domain::identifiers::upn_check_letter(rest).unwrap(),
+            attune_domain::rules::identifiers::upn_check_letter(rest).unwrap(),
             rest
         )
     };
@@ -381,7 +384,7 @@ fn plan_schedules_are_stored_and_recomputed_for_the_future_only() {
         .copied()
         .find(|d| d.year() == 2028)
         .unwrap();
-    y.closures.push(attune_domain::calendar::Closure {
+    y.closures.push(attune_domain::rules::calendar::Closure {
         label: "INSET day".into(),
         start: moved,
         end: moved,

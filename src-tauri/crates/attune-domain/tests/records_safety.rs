@@ -5,8 +5,11 @@ use common::*;
 
 use attune_domain::date;
 use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
-use attune_domain::{drafts, plans, profile, pupils, records, retention, search};
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::{
+    planning::plans, record::drafts, record::profile, record::pupils, record::records,
+    record::search, transfer::retention,
+};
 use attune_vault::ErrorKind;
 
 /// Distinctive strings written into one pupil's record, to look for afterwards.
@@ -31,7 +34,7 @@ fn full_pupil(v: &mut attune_vault::Vault, ka: &str) -> (i64, String, i64) {
     let mut input = pupil("Zephyrine", "Quillbottom", Some(&upn_value));
     input.preferred_name = Some("Zuzu".into());
     input.identifiers.push(IdentifierInput {
-        kind: attune_domain::identifiers::IdentifierKind::Local,
+        kind: attune_domain::rules::identifiers::IdentifierKind::Local,
         value: "LOC-Gingerquartz".into(),
     });
     let id = add_assigned(v, &input, ka);
@@ -421,7 +424,8 @@ fn subject_access_document_holds_everything_escaped_and_self_contained() {
     )
     .unwrap();
     pupils::get_pupil(&v, id, now()).unwrap();
-    let html = attune_domain::sar::subject_access_document(&v, id, &frameworks(), now()).unwrap();
+    let html = attune_domain::transfer::sar::subject_access_document(&v, id, &frameworks(), now())
+        .unwrap();
 
     for s in SECRETS.iter().copied().chain([upn_value.as_str()]) {
         assert!(html.contains(s), "{s} missing from the document");
@@ -447,13 +451,13 @@ fn subject_access_document_holds_everything_escaped_and_self_contained() {
         );
     }
     // The typed document the window draws carries the note as text, unchanged.
-    let doc = attune_domain::sar::subject_access(&v, id, &frameworks(), now()).unwrap();
+    let doc = attune_domain::transfer::sar::subject_access(&v, id, &frameworks(), now()).unwrap();
     let cells: Vec<&str> = doc
         .sections
         .iter()
         .flat_map(|s| &s.blocks)
         .filter_map(|b| match b {
-            attune_domain::sar::SarBlock::Table { rows, .. } => Some(rows),
+            attune_domain::transfer::sar::SarBlock::Table { rows, .. } => Some(rows),
             _ => None,
         })
         .flatten()
@@ -508,7 +512,8 @@ fn subject_access_document_holds_everything_escaped_and_self_contained() {
 
     // A key adult, even the pupil's own, is refused and audited.
     let ka = unlock(&s.dir, &s.ka1_id, KA1_PASS);
-    let e = attune_domain::sar::subject_access_document(&ka, id, &frameworks(), now()).unwrap_err();
+    let e = attune_domain::transfer::sar::subject_access_document(&ka, id, &frameworks(), now())
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotPermitted);
     let a = last_audit(&ka);
     assert_eq!(

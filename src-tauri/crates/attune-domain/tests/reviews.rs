@@ -6,8 +6,8 @@ use common::*;
 
 use attune_domain::date;
 use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
-use attune_domain::{plans, records, reviews};
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::{planning::plans, planning::reviews, record::records};
 use attune_vault::{ErrorKind, Vault};
 use chrono::{NaiveDate, TimeZone, Utc};
 
@@ -614,8 +614,8 @@ fn erasing_a_pupil_removes_their_signed_reviews_and_amendments() {
     .unwrap();
     reviews::sign_review(&mut v, r.id, now()).unwrap();
     reviews::amend_review(&mut v, r.id, "Why", "What", now()).unwrap();
-    attune_domain::pupils::mark_left(&mut v, x.pupil, today(), now()).unwrap();
-    attune_domain::retention::erase_pupil(&mut v, x.pupil, now()).unwrap();
+    attune_domain::record::pupils::mark_left(&mut v, x.pupil, today(), now()).unwrap();
+    attune_domain::transfer::retention::erase_pupil(&mut v, x.pupil, now()).unwrap();
     for table in ["reviews", "review_goal_ratings", "review_amendments"] {
         let n: i64 = v
             .conn()
@@ -643,7 +643,8 @@ fn the_subject_access_document_holds_reviews_and_amendments() {
     reviews::sign_review(&mut v, r.id, now()).unwrap();
     reviews::amend_review(&mut v, r.id, "Spelling fix", "Libary → library", now()).unwrap();
     let html =
-        attune_domain::sar::subject_access_document(&v, x.pupil, &frameworks(), now()).unwrap();
+        attune_domain::transfer::sar::subject_access_document(&v, x.pupil, &frameworks(), now())
+            .unwrap();
     for text in [
         "Review due 19 October 2026",
         "Lunch club is fun",

@@ -6,13 +6,13 @@ mod common;
 use common::*;
 
 use attune_domain::date;
-use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
-use attune_domain::summary_facts::{
+use attune_domain::lead::summary_facts::{
     identifying_strings, resolve_period, summary_facts, IdentifyingKind, Period, Purpose,
     ReviewOutcome, YearBand,
 };
-use attune_domain::{plans, pupils, records, reviews};
+use attune_domain::model::*;
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::{planning::plans, planning::reviews, record::pupils, record::records};
 use attune_vault::{ErrorKind, Vault};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
@@ -296,7 +296,7 @@ fn identifying_strings_hold_every_name_part_identifier_and_date_of_birth() {
     let mut p = input("Ana-Sofia", "Year 5", None, None);
     p.preferred_name = Some("Jo".into());
     p.identifiers = vec![IdentifierInput {
-        kind: attune_domain::identifiers::IdentifierKind::Upn,
+        kind: attune_domain::rules::identifiers::IdentifierKind::Upn,
         value: upn(515_151_515_151),
     }];
     add_assigned(&mut v, &p, &s.ka1_id);

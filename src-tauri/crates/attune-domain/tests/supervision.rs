@@ -5,10 +5,10 @@ mod common;
 use common::*;
 
 use attune_domain::date;
-use attune_domain::supervision::{
+use attune_domain::lead::supervision::{
     self, redact_names, SupervisionKind, SupervisionNote, SupervisionNoteInput,
 };
-use attune_domain::{pupils, retention, sar};
+use attune_domain::{record::pupils, transfer::retention, transfer::sar};
 use attune_vault::{ErrorKind, Vault};
 use chrono::Duration;
 
@@ -377,15 +377,15 @@ fn erasing_a_pupil_takes_them_out_of_supervision_notes() {
 
     // Unsaved drafts of the form: one listing her, one naming her, one about someone else.
     let listing = format!(r#"{{"pupil_ids":[{zeph}],"notes":"x"}}"#);
-    attune_domain::drafts::save_draft(&mut v, "supervision:new", &listing, now()).unwrap();
-    attune_domain::drafts::save_draft(
+    attune_domain::record::drafts::save_draft(&mut v, "supervision:new", &listing, now()).unwrap();
+    attune_domain::record::drafts::save_draft(
         &mut v,
         "supervision:other",
         r#"{"pupil_ids":[12345],"notes":"Leo only"}"#,
         now(),
     )
     .unwrap();
-    attune_domain::drafts::save_draft(
+    attune_domain::record::drafts::save_draft(
         &mut v,
         "supervision:named",
         r#"{"pupil_ids":[],"notes":"About Zephyrine"}"#,
@@ -395,9 +395,11 @@ fn erasing_a_pupil_takes_them_out_of_supervision_notes() {
 
     pupils::mark_left(&mut v, zeph, date!(2018 - 07 - 20), now()).unwrap();
     retention::erase_pupil(&mut v, zeph, now()).unwrap();
-    assert!(attune_domain::drafts::load_draft(&v, "supervision:named")
-        .unwrap()
-        .is_none());
+    assert!(
+        attune_domain::record::drafts::load_draft(&v, "supervision:named")
+            .unwrap()
+            .is_none()
+    );
 
     let after = supervision::get_supervision_note(&v, linked.id, now()).unwrap();
     assert_eq!(pupil_ids(&after), vec![leo]);
@@ -424,14 +426,14 @@ fn erasing_a_pupil_takes_them_out_of_supervision_notes() {
     );
     // Nothing of her surname or legal forename is stored anywhere any more.
     assert_eq!(
-        attune_domain::drafts::load_draft(&v, "supervision:new")
+        attune_domain::record::drafts::load_draft(&v, "supervision:new")
             .unwrap()
             .map(|d| d.content),
         None,
         "the draft naming her"
     );
     assert_eq!(
-        attune_domain::drafts::load_draft(&v, "supervision:other")
+        attune_domain::record::drafts::load_draft(&v, "supervision:other")
             .unwrap()
             .map(|d| d.content)
             .as_deref(),

@@ -20,10 +20,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use attune_domain::model::SessionKind;
-use attune_domain::summary_facts::{
+use attune_domain::lead::summary_facts::{
     IndicatorValues, PupilFacts, ReviewOutcome, SummaryFacts, YearBand,
 };
+use attune_domain::model::SessionKind;
 
 use crate::model::{Cell, Column, Kind, Row, Summary, SummaryKind, Table, Unit};
 

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use attune_domain::summary_facts::IdentifyingKind;
+use attune_domain::lead::summary_facts::IdentifyingKind;
 use attune_vault::ErrorKind;
 use thiserror::Error;
 

@@ -1,5 +1,5 @@
 //! The leak guard: before anything is written, every byte of every output file is scanned for
-//! every identifying string the vault holds ([`attune_domain::summary_facts::identifying_strings`]).
+//! every identifying string the vault holds ([`attune_domain::lead::summary_facts::identifying_strings`]).
 //! One hit refuses the whole export, naming the kind of string and the file, never the string.
 //!
 //! # How strings are matched
@@ -39,7 +39,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use attune_domain::summary_facts::{IdentifyingKind, IdentifyingString};
+use attune_domain::lead::summary_facts::{IdentifyingKind, IdentifyingString};
 use chrono::{Datelike, NaiveDate};
 use zeroize::Zeroizing;
 
@@ -119,7 +119,7 @@ pub fn date_forms(date: NaiveDate) -> Vec<String> {
             out.push(format!("{a}{sep}{b}{sep}{yy}"));
         }
     }
-    let month = attune_domain::dates::month_name(date.month()).to_lowercase();
+    let month = attune_domain::rules::dates::month_name(date.month()).to_lowercase();
     let short = month[..3].to_string();
     let mut names = vec![month, short];
     if date.month() == 9 {

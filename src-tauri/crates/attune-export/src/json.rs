@@ -18,7 +18,7 @@
 
 use sha2::{Digest, Sha256};
 
-use attune_domain::summary_facts::Period;
+use attune_domain::lead::summary_facts::Period;
 
 use crate::disclosure::{MAX_K, MIN_K};
 use crate::error::Refusal;

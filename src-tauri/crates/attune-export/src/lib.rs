@@ -7,7 +7,7 @@
 //! review; attendance, exclusions and physical interventions before support began against the
 //! latest term. A trust or local-authority lead merges several schools' summaries. This crate
 //! does both, with no Tauri and no network; the vault side (who may, what is read, the audit)
-//! is [`attune_domain::summary_facts`].
+//! is [`attune_domain::lead::summary_facts`].
 //!
 //! ## The public API
 //!
@@ -27,7 +27,7 @@
 //!
 //! ## How an export works
 //!
-//! 1. [`attune_domain::summary_facts::summary_facts`] checks the session is a strategic lead
+//! 1. [`attune_domain::lead::summary_facts::summary_facts`] checks the session is a strategic lead
 //!    (a refusal is audited) and reads, per pupil supported in the period, anonymised facts only.
 //! 2. [`aggregate`] turns them into tables; every cell keeps its value and how many pupils it
 //!    stands for.
@@ -76,12 +76,12 @@ use std::fs::{self, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use attune_domain::summary_facts::{self, Purpose, SummaryFacts};
+use attune_domain::lead::summary_facts::{self, Purpose, SummaryFacts};
 use attune_vault::progress::Work;
 use attune_vault::Vault;
 use chrono::{DateTime, Utc};
 
-pub use attune_domain::summary_facts::Period;
+pub use attune_domain::lead::summary_facts::Period;
 pub use disclosure::{DEFAULT_K, MAX_K, MIN_K};
 pub use error::{Error, Refusal, Result};
 pub use model::{CellStatus, Summary, SuppressionReason, Unit, SCHEMA};

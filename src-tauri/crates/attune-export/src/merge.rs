@@ -29,7 +29,7 @@
 
 use std::collections::BTreeMap;
 
-use attune_domain::summary_facts::YearBand;
+use attune_domain::lead::summary_facts::YearBand;
 
 use crate::error::{Error, Refusal, Result};
 use crate::json;

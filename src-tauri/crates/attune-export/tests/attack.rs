@@ -6,7 +6,7 @@ mod attacker;
 mod common;
 
 use attacker::{attack, Truth};
-use attune_domain::summary_facts::{PupilFacts, SosFacts, SummaryFacts, YearBand};
+use attune_domain::lead::summary_facts::{PupilFacts, SosFacts, SummaryFacts, YearBand};
 use attune_export::model::CellStatus;
 use attune_export::{aggregate, render, summarise_audited, NEUTRAL_LABEL};
 use common::*;

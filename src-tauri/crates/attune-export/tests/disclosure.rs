@@ -2,7 +2,7 @@
 
 mod common;
 
-use attune_domain::summary_facts::{SosFacts, YearBand};
+use attune_domain::lead::summary_facts::{SosFacts, YearBand};
 use attune_export::disclosure::{check_k, determined_cells, protect, small_published_counts};
 use attune_export::model::{
     Cell, CellStatus, Column, Kind, Row, Summary, SuppressionReason, Table, Unit,
@@ -177,8 +177,8 @@ fn k_below_3_is_refused_and_k_can_be_raised() {
 
 #[test]
 fn hours_and_means_follow_their_counts() {
+    use attune_domain::lead::summary_facts::SessionFacts;
     use attune_domain::model::SessionKind;
-    use attune_domain::summary_facts::SessionFacts;
     // 12 pupils with planned sessions, 2 of them with crisis support too.
     let pupils: Vec<_> = (0..12)
         .map(|i| {

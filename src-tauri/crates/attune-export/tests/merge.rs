@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use attune_domain::summary_facts::{PupilFacts, YearBand};
+use attune_domain::lead::summary_facts::{PupilFacts, YearBand};
 use attune_export::model::{Cell, CellStatus, Summary};
 use attune_export::{json, merge, render, summarise, Error, Refusal, NEUTRAL_LABEL};
 use common::*;
@@ -300,7 +300,7 @@ fn tampered_foreign_and_duplicate_files_are_refused_and_nothing_is_written() {
 
     // Another period.
     let mut earlier = facts_with_id(Vec::new(), "00000000000000dd");
-    earlier.period.period = attune_domain::summary_facts::Period::school_year(2024);
+    earlier.period.period = attune_domain::lead::summary_facts::Period::school_year(2024);
     let earlier = summarise(&earlier, NEUTRAL_LABEL, 5);
     let pe = write(dir, "d.json", render(&earlier).json.as_bytes());
     let (file, reason) = refused(&[pa.clone(), pb.clone(), pe], &out);

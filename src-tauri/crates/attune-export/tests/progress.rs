@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use attune_domain::summary_facts::Period;
+use attune_domain::lead::summary_facts::Period;
 use attune_export::{
     export, export_with, merge_with_work, render, summarise, ExportOptions, MergeOptions,
     NEUTRAL_LABEL,

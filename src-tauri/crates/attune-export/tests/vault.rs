@@ -8,10 +8,13 @@ use std::path::Path;
 use std::process::Command;
 
 use attune_domain::date;
+use attune_domain::lead::summary_facts::IdentifyingKind;
 use attune_domain::model::*;
-use attune_domain::schedule::Cadence;
-use attune_domain::summary_facts::IdentifyingKind;
-use attune_domain::{plans, pupils, records, reviews, school_frameworks};
+use attune_domain::rules::schedule::Cadence;
+use attune_domain::{
+    planning::plans, planning::reviews, planning::school_frameworks, record::pupils,
+    record::records,
+};
 use attune_export::guard::VOCABULARY;
 use attune_export::{export, json, preview, Error, ExportOptions, Period, NEUTRAL_LABEL};
 use attune_vault::{ErrorKind, Role, Vault};
@@ -69,13 +72,13 @@ fn populate(v: &mut Vault, specs: &[Spec]) {
         let mut identifiers = Vec::new();
         if let Some(n) = s.upn {
             identifiers.push(IdentifierInput {
-                kind: attune_domain::identifiers::IdentifierKind::Upn,
+                kind: attune_domain::rules::identifiers::IdentifierKind::Upn,
                 value: upn(n),
             });
         }
         if let Some(l) = &s.local_id {
             identifiers.push(IdentifierInput {
-                kind: attune_domain::identifiers::IdentifierKind::Local,
+                kind: attune_domain::rules::identifiers::IdentifierKind::Local,
                 value: l.clone(),
             });
         }
@@ -790,7 +793,7 @@ fn name() -> impl Strategy<Value = String> {
             "hillside primary",
             "ada lovelace",
         ];
-        !attune_domain::framework::builtin().iter().any(|f| {
+        !attune_domain::rules::framework::builtin().iter().any(|f| {
             f.name.to_lowercase().contains(&l)
                 || f.id.contains(&l)
                 || f.domains

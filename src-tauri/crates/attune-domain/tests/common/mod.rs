@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use attune_domain::date;
-use attune_domain::identifiers::{upn_check_letter, IdentifierKind};
 use attune_domain::model::{IdentifierInput, PupilInput};
-use attune_domain::{framework, pupils};
+use attune_domain::rules::identifiers::{upn_check_letter, IdentifierKind};
+use attune_domain::{record::pupils, rules::framework};
 use attune_vault::{Passphrase, RecoveryKey, Role, Vault};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use rand::SeedableRng;

@@ -2,11 +2,11 @@
 //! Hand-built facts for the exporter's tests: no vault needed.
 
 use attune_domain::date;
-use attune_domain::model::SessionKind;
-use attune_domain::summary_facts::{
+use attune_domain::lead::summary_facts::{
     GoalFacts, IndicatorValues, Period, PeriodTerm, PupilFacts, ResolvedPeriod, ReviewOutcome,
     SessionFacts, SosFacts, SummaryFacts, YearBand,
 };
+use attune_domain::model::SessionKind;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 pub fn period() -> ResolvedPeriod {
@@ -217,7 +217,7 @@ pub fn upn(n: u64) -> String {
     let rest = format!("{:012}", n);
     format!(
         "{}{}",
-        attune_domain::identifiers::upn_check_letter(&rest).unwrap(),
+        attune_domain::rules::identifiers::upn_check_letter(&rest).unwrap(),
         rest
     )
 }

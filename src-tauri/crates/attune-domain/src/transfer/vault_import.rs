@@ -6,9 +6,10 @@ use chrono::{DateTime, Utc};
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::import::{self, ColumnMapping, CsvHeader, ImportPreview, LineError};
+use crate::model::LineError;
 use crate::model::{IdentifierInput, ImportMode, ImportOutcome, PupilInput};
-use crate::pupils;
+use crate::record::pupils;
+use crate::transfer::import::{self, ColumnMapping, CsvHeader, ImportPreview};
 
 /// The header row of a CSV file's content, for any signed-in user (it reads nothing of the vault).
 pub fn read_header(vault: &Vault, text: &str) -> Result<CsvHeader> {

@@ -18,7 +18,7 @@ use rusqlite::{params, OptionalExtension};
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::framework::{self, Framework};
+use crate::rules::framework::{self, Framework};
 use crate::store::ts;
 
 /// The largest framework file accepted, in bytes.

@@ -17,7 +17,7 @@ use crate::error::{Error, Result};
 ///
 /// ```
 /// let d = attune_domain::date!(2024 - 02 - 29);
-/// assert_eq!(attune_domain::dates::format_uk(d), "29 February 2024");
+/// assert_eq!(attune_domain::rules::dates::format_uk(d), "29 February 2024");
 /// ```
 ///
 /// ```compile_fail
@@ -28,7 +28,8 @@ macro_rules! date {
     ($year:literal - $month:literal - $day:literal) => {{
         // Written with leading zeros (`01`), as dates are.
         #[allow(clippy::zero_prefixed_literal)]
-        const DATE: $crate::dates::MacroDate = $crate::dates::ymd($year, $month, $day);
+        const DATE: $crate::rules::dates::MacroDate =
+            $crate::rules::dates::ymd($year, $month, $day);
         DATE
     }};
 }
@@ -322,7 +323,7 @@ fn month_from_name(token: &str) -> Option<u32> {
 }
 
 /// `serde` helper: a [`NaiveDate`] as `"YYYY-MM-DD"`. Use with
-/// `#[serde(with = "crate::dates::iso")]`.
+/// `#[serde(with = "crate::rules::dates::iso")]`.
 pub mod iso {
     use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};

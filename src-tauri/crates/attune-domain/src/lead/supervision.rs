@@ -16,10 +16,10 @@
 //! - **Audit**, ids only: `supervision.create` and `supervision.view` with target
 //!   `supervision:<id>`; the list as `supervision.list` (target `user:<id>` when filtered to one
 //!   key adult); the form's choices as `supervision.options`.
-//! - **Erasure** ([`crate::retention::erase_pupil`] calls [`forget_pupil`]): the pupil's rows
+//! - **Erasure** ([`crate::transfer::retention::erase_pupil`] calls [`forget_pupil`]): the pupil's rows
 //!   in `supervision_pupils` go, and their names are taken out of every note's text (see
 //!   [`redact_names`]); the note itself stays, as a record of the key adult's supervision.
-//! - **Subject access** ([`crate::sar`]): the notes in which a pupil was discussed are part of
+//! - **Subject access** ([`crate::transfer::sar`]): the notes in which a pupil was discussed are part of
 //!   what is held about them, with the names of any other pupil discussed in the same note
 //!   taken out ([`notes_about_pupil`]).
 
@@ -92,7 +92,7 @@ impl SupervisionKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SupervisionNoteInput {
     /// The day of the meeting: today or earlier.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub held_on: NaiveDate,
     pub kind: SupervisionKind,
@@ -124,7 +124,7 @@ pub struct DiscussedPupil {
 pub struct SupervisionNote {
     #[ts(type = "number")]
     pub id: i64,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub held_on: NaiveDate,
     pub kind: SupervisionKind,
@@ -610,7 +610,7 @@ fn pupil_name_forms(conn: &Connection, pupil_id: i64) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
-/// Part of erasing pupil `pupil_id` (called inside [`crate::retention::erase_pupil`]'s
+/// Part of erasing pupil `pupil_id` (called inside [`crate::transfer::retention::erase_pupil`]'s
 /// transaction, before the pupil's row goes): takes their name out of the notes' text
 /// (replaced by [`ERASED`]) and deletes their rows in `supervision_pupils`. Returns how many
 /// notes changed.

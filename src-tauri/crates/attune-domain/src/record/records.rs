@@ -24,7 +24,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::import::LineError;
+use crate::model::LineError;
 use crate::model::{
     ChronologyEvent, ChronologyInput, ChronologyKind, ImportMode, IndicatorImportOutcome,
     IndicatorsInput, Instrument, InstrumentScore, ScoreInput, SessionEntry, SessionInput,

@@ -41,11 +41,11 @@ pub const SCHEMA: &str = "attune-framework/1";
 pub const BUILTIN: [(&str, &str); 2] = [
     (
         "secure-base.json",
-        include_str!("../../../../assets/frameworks/secure-base.json"),
+        include_str!("../../../../../assets/frameworks/secure-base.json"),
     ),
     (
         "shanarri.json",
-        include_str!("../../../../assets/frameworks/shanarri.json"),
+        include_str!("../../../../../assets/frameworks/shanarri.json"),
     ),
 ];
 

@@ -9,15 +9,15 @@ use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction}
 
 use crate::access::{self, VISIBLE};
 use crate::error::{Error, Result};
-use crate::framework::Framework;
-use crate::identifiers::{self, IdentifierKind};
 use crate::model::{
     Assignment, CaseloadQuery, CaseloadRow, CaseloadSort, IdentifierView, ListKind, Pupil,
     PupilInput, PupilRecord, PupilStatus, UserRef,
 };
+use crate::rules::framework::Framework;
+use crate::rules::identifiers::{self, IdentifierKind};
+use crate::rules::year_group::YearGroup;
 use crate::store::{self, d2s, get_date, get_enum, get_opt_date, ts};
-use crate::year_group::YearGroup;
-use crate::{lists, plans, profile, records};
+use crate::{planning::plans, record::lists, record::profile, record::records};
 
 /// The longest name Attune keeps, in characters.
 pub const MAX_NAME_CHARS: usize = 80;
@@ -646,7 +646,7 @@ pub fn caseload(
     Ok(out)
 }
 
-/// The normalised value of every identifier in the vault, for [`crate::import::parse`]'s
+/// The normalised value of every identifier in the vault, for [`crate::transfer::import::parse`]'s
 /// duplicate check (strategic lead only).
 pub fn existing_identifiers(vault: &Vault, now: DateTime<Utc>) -> Result<HashSet<String>> {
     access::require_lead(vault, Action::PupilImport, None, "import pupils", now)?;

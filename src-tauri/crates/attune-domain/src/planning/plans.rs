@@ -4,7 +4,7 @@
 //! Secure Base — unless another is named; ids are checked against the frameworks the caller
 //! loaded), starts on a date and has a horizon 2 to 3 years later. Its cadence yields every
 //! review due date across the horizon ([`schedule::due_dates`]) from the school calendars in
-//! the vault ([`crate::calendars`]); changing the cadence or the calendars recomputes dates from
+//! the vault ([`crate::planning::calendars`]); changing the cadence or the calendars recomputes dates from
 //! today on and keeps earlier ones ([`schedule::recompute`]), and dates already held are kept.
 
 use attune_vault::{Action, Vault};
@@ -12,44 +12,21 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::access::{self, RecordTable};
-use crate::calendars;
 use crate::error::{Error, Result};
-use crate::framework::Framework;
 use crate::model::{
     Goal, GoalInput, GoalStatus, PlanInput, PlanRequest, PlanStatus, PlanView, RenewPlanInput,
-    RenewPlanRequest, ReviewDue,
+    RenewPlanRequest,
 };
-use crate::schedule::{self, Cadence, DueDate};
+use crate::planning::calendars;
+use crate::planning::due::{self, cadence_from_str, cadence_to_str, Horizon};
+use crate::rules::framework::Framework;
+use crate::rules::schedule::{self, Cadence};
 use crate::store::{self, d2s, get_date, get_enum, ts};
 
 /// The longest goal outcome, in characters.
 pub const MAX_OUTCOME_CHARS: usize = 1000;
 /// The largest Pupil Premium Plus cost of a goal, in pence (£100,000).
 pub const MAX_PP_PLUS_PENCE: i64 = 10_000_000;
-
-/// The stored form of a cadence: `six_weekly`, `half_termly`, `termly`, `weeks:N`.
-pub fn cadence_to_str(c: Cadence) -> String {
-    match c {
-        Cadence::SixWeekly => "six_weekly".into(),
-        Cadence::HalfTermly => "half_termly".into(),
-        Cadence::Termly => "termly".into(),
-        Cadence::CustomWeeks(n) => format!("weeks:{n}"),
-    }
-}
-
-/// Reads a stored cadence.
-pub fn cadence_from_str(s: &str) -> Option<Cadence> {
-    match s {
-        "six_weekly" => Some(Cadence::SixWeekly),
-        "half_termly" => Some(Cadence::HalfTermly),
-        "termly" => Some(Cadence::Termly),
-        _ => s
-            .strip_prefix("weeks:")?
-            .parse()
-            .ok()
-            .map(Cadence::CustomWeeks),
-    }
-}
 
 /// `d` moved `years` years on (29 February becomes 28 February in a common year).
 pub fn add_years(d: NaiveDate, years: i32) -> NaiveDate {
@@ -121,6 +98,17 @@ struct PlanRow {
     status: PlanStatus,
 }
 
+impl PlanRow {
+    fn horizon(&self) -> Horizon {
+        Horizon {
+            plan_id: self.id,
+            start: self.start,
+            horizon_end: self.horizon_end,
+            cadence: self.cadence,
+        }
+    }
+}
+
 fn plan_row(conn: &Connection, plan_id: i64) -> Result<PlanRow> {
     conn.query_row(
         "SELECT id, pupil_id, framework_id, start_date, horizon_end, cadence, status FROM plans WHERE id = ?1",
@@ -170,24 +158,6 @@ fn load_goals(conn: &Connection, plan_id: i64, fw: Option<&Framework>) -> Result
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-fn load_due(conn: &Connection, plan_id: i64, today: NaiveDate) -> Result<Vec<ReviewDue>> {
-    let mut stmt = conn.prepare(
-        "SELECT due_date, provisional, held_at IS NOT NULL FROM review_due_dates
-         WHERE plan_id = ?1 ORDER BY due_date",
-    )?;
-    let rows = stmt.query_map([plan_id], |r| {
-        let date = get_date(r, 0)?;
-        let held: bool = r.get(2)?;
-        Ok(ReviewDue {
-            date,
-            provisional: r.get(1)?,
-            held,
-            overdue: !held && date < today,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
-}
-
 pub(crate) fn view(
     conn: &Connection,
     plan_id: i64,
@@ -208,7 +178,7 @@ pub(crate) fn view(
         cadence_label: p.cadence.label(),
         status: p.status,
         goals: load_goals(conn, plan_id, fw)?,
-        due_dates: load_due(conn, plan_id, today)?,
+        due_dates: due::load(conn, plan_id, today)?,
     })
 }
 
@@ -278,7 +248,7 @@ pub fn start_plan(
         ],
     )?;
     let id = tx.last_insert_rowid();
-    write_due(&tx, id, &due, None)?;
+    due::write(&tx, id, &due, None)?;
     access::record(
         &tx,
         &user,
@@ -293,59 +263,6 @@ pub fn start_plan(
 
 /// Writes due dates: all of them, or (with `from`) only those on or after `from`, replacing the
 /// not-yet-held dates there.
-fn write_due(
-    tx: &Transaction<'_>,
-    plan_id: i64,
-    due: &[DueDate],
-    from: Option<NaiveDate>,
-) -> Result<()> {
-    if let Some(from) = from {
-        tx.execute(
-            "DELETE FROM review_due_dates WHERE plan_id = ?1 AND due_date >= ?2 AND held_at IS NULL",
-            params![plan_id, d2s(from)],
-        )?;
-    }
-    for d in due.iter().filter(|d| from.is_none_or(|f| d.date >= f)) {
-        tx.execute(
-            "INSERT OR IGNORE INTO review_due_dates (plan_id, due_date, provisional) VALUES (?1, ?2, ?3)",
-            params![plan_id, d2s(d.date), d.provisional],
-        )?;
-    }
-    Ok(())
-}
-
-/// Recomputes one plan's dates from `today` on with the vault's calendars.
-fn recompute(tx: &Transaction<'_>, p: &PlanRow, today: NaiveDate) -> Result<()> {
-    let (cals, _) = calendars::effective(tx, today)?;
-    let existing: Vec<DueDate> = {
-        let mut stmt =
-            tx.prepare("SELECT due_date, provisional FROM review_due_dates WHERE plan_id = ?1")?;
-        let rows = stmt.query_map([p.id], |r| {
-            Ok(DueDate {
-                date: get_date(r, 0)?,
-                provisional: r.get(1)?,
-            })
-        })?;
-        rows.collect::<std::result::Result<_, _>>()?
-    };
-    let due = schedule::recompute(&existing, today, p.start, p.horizon_end, p.cadence, &cals)?;
-    write_due(tx, p.id, &due, Some(today))
-}
-
-/// Recomputes the future dates of every active plan (after a calendar change).
-pub(crate) fn recompute_all(tx: &Transaction<'_>, today: NaiveDate) -> Result<()> {
-    let ids: Vec<i64> = {
-        let mut stmt = tx.prepare("SELECT id FROM plans WHERE status = 'active'")?;
-        let rows = stmt.query_map([], |r| r.get(0))?;
-        rows.collect::<std::result::Result<_, _>>()?
-    };
-    for id in ids {
-        let p = plan_row(tx, id)?;
-        recompute(tx, &p, today)?;
-    }
-    Ok(())
-}
-
 /// A plan with its goals and dates. Audited as `plan.view`.
 pub fn get_plan(
     vault: &Vault,
@@ -392,7 +309,8 @@ pub fn change_cadence(
         "UPDATE plans SET cadence = ?2 WHERE id = ?1",
         params![plan_id, cadence_to_str(cadence)],
     )?;
-    recompute(&tx, &p, today)?;
+    let (cals, _) = calendars::effective(&tx, today)?;
+    due::recompute(&tx, &p.horizon(), today, &cals)?;
     access::record(
         &tx,
         &user,
@@ -548,7 +466,7 @@ pub fn renew_plan(
         ],
     )?;
     let new_id = tx.last_insert_rowid();
-    write_due(&tx, new_id, &due, None)?;
+    due::write(&tx, new_id, &due, None)?;
     let target = |what: (&str, i64)| access::target(pupil_id, Some(what));
     access::record(
         &tx,

@@ -20,7 +20,7 @@
 //!   spaces: apostrophes, hyphens, accents and non-Latin scripts are never altered.
 //! - **Required**: legal forename, legal surname, date of birth and year group. A pupil may have
 //!   any of a UPN, a Scottish Candidate Number and a local id, or none.
-//! - **Dates of birth** are read by [`crate::dates::parse_date`]: day first
+//! - **Dates of birth** are read by [`crate::rules::dates::parse_date`]: day first
 //!   (`03/04/2015` is 3 April), unless the column as a whole is month first, which is decided only
 //!   when some date in it makes sense only month first (`12/25/2015`) and none only day first
 //!   (`25/12/2015`); [`ImportPreview::date_order`] says which was used. A date impossible either way
@@ -37,10 +37,11 @@ use std::collections::{HashMap, HashSet};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::dates::{order_evidence, parse_date, DateOrder, OrderEvidence};
 use crate::error::{Error, Result};
-use crate::identifiers::{self, IdentifierKind, PupilIdentifier};
-use crate::year_group::YearGroup;
+use crate::model::LineError;
+use crate::rules::dates::{order_evidence, parse_date, DateOrder, OrderEvidence};
+use crate::rules::identifiers::{self, IdentifierKind, PupilIdentifier};
+use crate::rules::year_group::YearGroup;
 
 /// How many rows from the top [`read_header`] looks through for the header row.
 pub const HEADER_SEARCH_ROWS: usize = 10;
@@ -341,7 +342,7 @@ pub struct NewPupil {
     /// Preferred forename, when given.
     pub preferred_name: Option<String>,
     /// Date of birth.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub date_of_birth: NaiveDate,
     /// Year group, as its code ("Y5", "R", "P3").
@@ -354,15 +355,6 @@ pub struct NewPupil {
     pub care_status: Option<String>,
     /// Support level as written; the vault matches it against the school's list.
     pub support_level: Option<String>,
-}
-
-/// A row that cannot be imported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
-pub struct LineError {
-    /// The line (spreadsheet row), from 1; the header is line 1.
-    pub line: usize,
-    /// Every reason the row was refused, joined by "; ".
-    pub reason: String,
 }
 
 /// What an import would do.

@@ -18,7 +18,7 @@
 //! - **reviews overdue**: pupils whose current plan has a due date before `today` that has not
 //!   been held — no signed review for it and not marked held — with the earliest such date and
 //!   how many dates are overdue (the same rule as the caseload's "Overdue" and
-//!   [`crate::reviews::list_reviews`]);
+//!   [`crate::planning::reviews::list_reviews`]);
 //! - **no recent session**: pupils with no session held from `today` minus `session_weeks`
 //!   weeks to `today` (inclusive), with the date of their last session or none ever.
 //!
@@ -92,7 +92,7 @@ pub struct OverviewPupil {
     pub surname: String,
     /// Reviews due: the earliest due date in the window. Overdue: the earliest overdue date.
     /// No recent session: the last session's date, or null when there has never been one.
-    #[serde(with = "crate::dates::iso_option")]
+    #[serde(with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub date: Option<NaiveDate>,
     /// Overdue: how many due dates have passed unheld. 1 in the other lists.
@@ -126,16 +126,16 @@ pub struct OverviewRow {
 pub struct Overview {
     pub due_weeks: u32,
     pub session_weeks: u32,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub today: NaiveDate,
     /// The last day of the "reviews due" window (inclusive).
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub due_until: NaiveDate,
     /// The first day of the "no recent session" window (inclusive): a session on or after it
     /// counts as recent.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub sessions_since: NaiveDate,
     /// Key adults by name; the unassigned row, if any, last.

@@ -13,10 +13,10 @@
 //! # Periods
 //!
 //! A [`Period`] is a school year (`2025-26`) or one term of it (`2025-26 autumn`), resolved with
-//! the school's term dates for that year ([`crate::calendars`]) or, when none were entered for
+//! the school's term dates for that year ([`crate::planning::calendars`]) or, when none were entered for
 //! it, the typical England year ([`SchoolCalendar::uk_default`]; [`ResolvedPeriod::default_calendar`]
 //! says so). A school year runs from 1 August to 31 July (as
-//! [`crate::calendars::school_year_start`]). Its terms **tile** it: each term reports from its
+//! [`crate::planning::calendars::school_year_start`]). Its terms **tile** it: each term reports from its
 //! first day to the day before the next term starts (so a holiday counts with the term before
 //! it), the first term from 1 August and the last to 31 July.
 //!
@@ -69,14 +69,14 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::access;
-use crate::calendar::{year_label, SchoolCalendar};
-use crate::calendars::school_year_start;
 use crate::error::{Error, Result};
-use crate::framework::Framework;
 use crate::model::SessionKind;
-use crate::school_frameworks;
+use crate::planning::calendars::school_year_start;
+use crate::planning::school_frameworks;
+use crate::rules::calendar::{year_label, SchoolCalendar};
+use crate::rules::framework::Framework;
+use crate::rules::year_group::YearGroup;
 use crate::store::{d2s, s2d};
-use crate::year_group::YearGroup;
 
 // ----------------------------------------------------------------------------------------------
 // Periods

@@ -43,7 +43,7 @@
 //!
 //! # Import rules
 //!
-//! - The pupil is checked as in [`crate::pupils::add_pupil`] (names, date of birth against
+//! - The pupil is checked as in [`crate::record::pupils::add_pupil`] (names, date of birth against
 //!   `today`, year group, identifiers re-validated; an identifier already in the vault is
 //!   refused as a duplicate, importing nothing). A care status or support level that is not
 //!   on the receiving school's lists is dropped rather than refused (schools name them
@@ -69,10 +69,10 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::framework::Framework;
 use crate::model::{IdentifierInput, ListKind, Pupil, PupilInput, ReviewInput};
+use crate::rules::framework::Framework;
 use crate::store::{d2s, s2d};
-use crate::{lists, pupils};
+use crate::{record::lists, record::pupils};
 
 /// The first bytes of every handover file of this version.
 pub const MAGIC: &[u8; 18] = b"ATTUNE-HANDOVER/1\n";
@@ -866,7 +866,7 @@ fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
                     ),
                 )
             })?;
-        if crate::plans::cadence_from_str(&plan.cadence).is_none() {
+        if crate::planning::due::cadence_from_str(&plan.cadence).is_none() {
             return Err(Error::invalid(
                 "cadence",
                 "The handover pack holds a plan with an unknown review cadence.",
@@ -1165,7 +1165,7 @@ pub fn import_handover(
 /// and what is refused at the keyboard is refused from a file. The pupil's own fields are
 /// checked as a new pupil's are ([`pupils::check_new`]).
 fn check_texts(c: &HandoverContent) -> Result<()> {
-    use crate::{plans, profile, records, reviews, store};
+    use crate::{planning::plans, planning::reviews, record::profile, record::records, store};
     // (field, what, value, max, multiline)
     let mut fields: Vec<(&str, &str, &str, usize, bool)> = Vec::new();
     if let Some(p) = &c.profile {

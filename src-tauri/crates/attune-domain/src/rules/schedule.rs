@@ -35,9 +35,9 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-use crate::calendar::{validate_calendars, DateRange, SchoolCalendar};
-use crate::dates::monday_of_week;
 use crate::error::{Error, Result};
+use crate::rules::calendar::{validate_calendars, DateRange, SchoolCalendar};
+use crate::rules::dates::monday_of_week;
 
 /// The fewest days between a plan's start (or a review) and a half-termly or termly review.
 pub const MIN_GAP_DAYS: i64 = 14;
@@ -99,7 +99,7 @@ impl Cadence {
 )]
 pub struct DueDate {
     /// The day the review is due.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub date: NaiveDate,
     /// True when the date depends on term dates not entered yet (weekdays were assumed).
@@ -332,8 +332,8 @@ pub fn recompute(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::Closure;
     use crate::date;
+    use crate::rules::calendar::Closure;
     use proptest::prelude::*;
 
     fn years(from: i32, to: i32) -> Vec<SchoolCalendar> {
@@ -903,7 +903,7 @@ mod tests {
             for d in &due {
                 prop_assert!(d.date > previous, "dates strictly increase");
                 prop_assert!(d.date <= end, "within the horizon");
-                prop_assert!(crate::dates::is_weekday(d.date), "{} is a weekend", d.date);
+                prop_assert!(crate::rules::dates::is_weekday(d.date), "{} is a weekend", d.date);
                 if days.is_known(d.date) {
                     prop_assert!(cals.iter().any(|c| c.is_school_day(d.date)), "{} is a known non-school day", d.date);
                 } else {

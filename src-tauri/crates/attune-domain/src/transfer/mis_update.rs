@@ -1,7 +1,7 @@
 //! Updating the pupils already held from a later export of the school's MIS (issue 15): the
 //! September file with new year groups, a changed care status, a corrected name, leavers.
 //!
-//! The file is read as a first import is ([`crate::import::parse`], the same column mapping and
+//! The file is read as a first import is ([`crate::transfer::import::parse`], the same column mapping and
 //! per-line errors); then each good line is **matched** to a pupil held:
 //!
 //! - by identifier: any of the line's UPN, SCN or local id equal (normalised) to one the pupil
@@ -28,13 +28,14 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::access;
-use crate::dates::DateOrder;
 use crate::error::{Error, Result};
-use crate::identifiers::IdentifierKind;
-use crate::import::{self, ColumnMapping, LineError, NewPupil, PupilField};
+use crate::model::LineError;
 use crate::model::{IdentifierInput, ImportMode, Pupil, PupilInput, PupilStatus};
-use crate::pupils;
+use crate::record::pupils;
+use crate::rules::dates::DateOrder;
+use crate::rules::identifiers::IdentifierKind;
 use crate::store::{d2s, ts};
+use crate::transfer::import::{self, ColumnMapping, NewPupil, PupilField};
 
 /// One field of a pupil that the file would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -99,7 +100,7 @@ pub struct UpdateChoices {
     /// Missing pupils to mark as having left on `left_on`.
     #[ts(type = "number[]")]
     pub mark_left: Vec<i64>,
-    #[serde(default, with = "crate::dates::iso_option")]
+    #[serde(default, with = "crate::rules::dates::iso_option")]
     #[ts(type = "string | null")]
     pub left_on: Option<NaiveDate>,
     /// With bad lines: change nothing, or apply the good lines.
@@ -235,8 +236,8 @@ fn changes(held: &Pupil, c: &pupils::Checked) -> Vec<FieldChange> {
         c.preferred_name.as_deref(),
     );
     let (dob_from, dob_to) = (
-        crate::dates::format_uk(held.date_of_birth),
-        crate::dates::format_uk(c.date_of_birth),
+        crate::rules::dates::format_uk(held.date_of_birth),
+        crate::rules::dates::format_uk(c.date_of_birth),
     );
     diff(PupilField::DateOfBirth, Some(&dob_from), Some(&dob_to));
     diff(

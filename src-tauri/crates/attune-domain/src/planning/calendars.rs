@@ -11,10 +11,10 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection};
 
 use crate::access;
-use crate::calendar::{validate_calendars, SchoolCalendar};
 use crate::error::{Error, Result};
 use crate::model::CalendarsView;
-use crate::plans;
+use crate::planning::due;
+use crate::rules::calendar::{validate_calendars, SchoolCalendar};
 use crate::store::ts;
 
 /// The school year `today` falls in, by the year it starts (August onwards is the new year).
@@ -99,7 +99,8 @@ pub fn save_school_calendar(
              updated_at = excluded.updated_at, updated_by = excluded.updated_by",
         params![label, serde_json::to_string(&cal)?, ts(now), user.id],
     )?;
-    plans::recompute_all(&tx, today)?;
+    let (cals, _) = effective(&tx, today)?;
+    due::recompute_all(&tx, today, &cals)?;
     access::record(&tx, &user, Action::CalendarUpdate, Some(&label), now)?;
     let view = {
         let (calendars, defaults) = effective(&tx, today)?;
@@ -137,7 +138,8 @@ pub fn delete_school_calendar(
             "There is no calendar for that school year.".into(),
         ));
     }
-    plans::recompute_all(&tx, today)?;
+    let (cals, _) = effective(&tx, today)?;
+    due::recompute_all(&tx, today, &cals)?;
     access::record(&tx, &user, Action::CalendarDelete, Some(year_label), now)?;
     let view = {
         let (calendars, defaults) = effective(&tx, today)?;

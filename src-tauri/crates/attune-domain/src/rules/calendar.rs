@@ -11,18 +11,18 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use serde::{Deserialize, Serialize};
 
-use crate::dates::{self, format_uk, is_weekday};
 use crate::error::{Error, Result};
+use crate::rules::dates::{self, format_uk, is_weekday};
 
 /// An inclusive range of days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub struct DateRange {
     /// First day.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub start: NaiveDate,
     /// Last day (inclusive).
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub end: NaiveDate,
 }
@@ -45,11 +45,11 @@ pub struct Term {
     /// "Autumn", "Spring", "Summer" (or a school's own names).
     pub name: String,
     /// First day of the term.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub start: NaiveDate,
     /// Last day of the term (inclusive).
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub end: NaiveDate,
     /// The half-term break inside the term, if there is one.
@@ -75,11 +75,11 @@ pub struct Closure {
     /// What it is, for the person reading the calendar ("INSET day", "May Day bank holiday").
     pub label: String,
     /// First day closed.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub start: NaiveDate,
     /// Last day closed (inclusive).
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub end: NaiveDate,
 }

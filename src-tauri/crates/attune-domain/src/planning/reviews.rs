@@ -36,7 +36,7 @@ use crate::model::{
     ProgressPoint, ProgressSource, Review, ReviewAmendment, ReviewGoalPrefill, ReviewInput,
     ReviewPrefill, ReviewSignOff, ReviewSlot, ReviewStatus, UserRef,
 };
-use crate::records;
+use crate::record::records;
 use crate::store::{self, d2s, get_date, get_enum, get_opt_date, ts};
 
 /// The longest free-text field of a review (voices, Signs of Safety columns, next steps).
@@ -479,7 +479,7 @@ fn check_new_goals_draft(goals: &[GoalInput]) -> Result<Vec<GoalInput>> {
         ));
     }
     for g in goals {
-        if g.outcome.chars().count() > crate::plans::MAX_OUTCOME_CHARS
+        if g.outcome.chars().count() > crate::planning::plans::MAX_OUTCOME_CHARS
             || g.strategies.chars().count() > 2000
         {
             return Err(Error::invalid(
@@ -642,10 +642,11 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: DateTime<Utc>) -> Res
     }
     let mut new_goals = Vec::with_capacity(content.new_goals.len());
     if !content.new_goals.is_empty() {
-        let frameworks = crate::school_frameworks::list_frameworks(vault)?;
-        let fw = crate::plans::framework_of_plan(vault.conn()?, row.plan_id, &frameworks)?;
+        let frameworks = crate::planning::school_frameworks::list_frameworks(vault)?;
+        let fw =
+            crate::planning::plans::framework_of_plan(vault.conn()?, row.plan_id, &frameworks)?;
         for g in &content.new_goals {
-            let checked = crate::plans::check_goal(g, fw).map_err(|e| match e {
+            let checked = crate::planning::plans::check_goal(g, fw).map_err(|e| match e {
                 Error::Invalid { message, .. } => Error::invalid(
                     "new_goals",
                     format!("A new goal needs attention: {message}"),
@@ -690,7 +691,7 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: DateTime<Utc>) -> Res
         )?;
     }
     for (g, checked) in &new_goals {
-        let id = crate::plans::insert_goal(&tx, row.plan_id, g, checked, now)?;
+        let id = crate::planning::plans::insert_goal(&tx, row.plan_id, g, checked, now)?;
         access::record(
             &tx,
             &user,

@@ -14,7 +14,7 @@
 //! # Who is due
 //!
 //! [`retention_due`] lists pupils marked left or archived whose leaving date (`left_on`) is at
-//! least the period ago: due on the anniversary ([`crate::plans::add_years`], so 29 February
+//! least the period ago: due on the anniversary ([`crate::planning::plans::add_years`], so 29 February
 //! becomes 28 February). A pupil archived without a leaving date is never listed: there is no
 //! date to count from; mark them left first.
 //!
@@ -26,7 +26,7 @@
 //! user's drafts whose form key names the pupil (`pupil:3`, `profile:3`, `session:3`,
 //! `chronology:3`, `score:3`, and `goal:<plan>` for the pupil's plans) and the full-text index
 //! rows, the pupil's links to supervision notes (and every form of their name in those notes'
-//! text, see [`crate::supervision`]'s erasure rule), then merges the index (`optimize`, so no old segment keeps a deleted word). It then
+//! text, see [`crate::lead::supervision`]'s erasure rule), then merges the index (`optimize`, so no old segment keeps a deleted word). It then
 //! checkpoints the write-ahead log, vacuums (with `secure_delete=ON` set at open, freed pages
 //! are zeroed as well) and truncates the log again, so nothing of the pupil remains in the
 //! file. The audit log is left as it is: its targets (`pupil:3/session:12`) are ids only and
@@ -43,7 +43,7 @@ use ts_rs::TS;
 use crate::access;
 use crate::error::{Error, Result};
 use crate::model::PupilStatus;
-use crate::plans::add_years;
+use crate::planning::plans::add_years;
 use crate::store::{get_date, get_enum};
 
 /// The retention period when the strategic lead has not set one (see the module's notes).
@@ -56,11 +56,11 @@ pub const MAX_RETENTION_YEARS: u32 = 100;
 pub struct RetentionCandidate {
     #[ts(type = "number")]
     pub pupil_id: i64,
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub left_on: NaiveDate,
     /// `left_on` plus the retention period.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub due_on: NaiveDate,
 }
@@ -76,11 +76,11 @@ pub struct RetentionDueRow {
     pub year_group_label: String,
     pub status: PupilStatus,
     /// `YYYY-MM-DD`.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub left_on: NaiveDate,
     /// `YYYY-MM-DD`: `left_on` plus the retention period.
-    #[serde(with = "crate::dates::iso")]
+    #[serde(with = "crate::rules::dates::iso")]
     #[ts(type = "string")]
     pub due_on: NaiveDate,
 }
@@ -94,7 +94,7 @@ pub fn retention_due_rows(
     retention_due(vault, today, now)?
         .into_iter()
         .map(|c| {
-            let p = crate::pupils::get_pupil(vault, c.pupil_id, now)?;
+            let p = crate::record::pupils::get_pupil(vault, c.pupil_id, now)?;
             Ok(RetentionDueRow {
                 pupil_id: c.pupil_id,
                 legal_name: format!("{} {}", p.legal_forename, p.legal_surname),
@@ -224,7 +224,7 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Resu
         ids.collect::<std::result::Result<_, _>>()?
     };
     // Before the pupil's row goes: their name out of supervision notes, their links to them.
-    crate::supervision::forget_pupil(&tx, pupil_id)?;
+    crate::lead::supervision::forget_pupil(&tx, pupil_id)?;
     for kind in DRAFT_KINDS {
         tx.execute(
             "DELETE FROM drafts WHERE form_key = ?1 OR substr(form_key, 1, length(?1) + 1) = ?1 || '/'",

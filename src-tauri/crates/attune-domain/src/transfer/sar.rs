@@ -29,10 +29,10 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::access;
-use crate::dates::format_uk;
 use crate::error::Result;
-use crate::framework::Framework;
-use crate::{plans, profile, pupils, records};
+use crate::rules::dates::format_uk;
+use crate::rules::framework::Framework;
+use crate::{planning::plans, record::profile, record::pupils, record::records};
 
 pub use html::render_html;
 
@@ -306,7 +306,7 @@ pub fn subject_access(
     let chronology = records::load_chronology(conn, pupil_id)?;
     let scores = records::load_scores(conn, pupil_id)?;
     let indicators = records::load_indicators(conn, pupil_id)?;
-    let supervision = crate::supervision::notes_about_pupil(conn, pupil_id)?;
+    let supervision = crate::lead::supervision::notes_about_pupil(conn, pupil_id)?;
     let audit = audit_entries(conn, pupil_id)?;
 
     let mut sections = Vec::new();
@@ -477,7 +477,7 @@ pub fn subject_access(
                 table(&["Review due", "Held", "Term dates"], due),
             ],
         ));
-        for r in crate::reviews::plan_reviews(conn, plan.id)? {
+        for r in crate::planning::reviews::plan_reviews(conn, plan.id)? {
             sections.push(review_section(&r, plan));
         }
     }

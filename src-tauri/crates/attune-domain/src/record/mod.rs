@@ -1,0 +1,23 @@
+//! The pupil record: who the pupil is, who supports them, and what happens day to day.
+//!
+//! - [`pupils`]: add, edit, assign, mark left, archive (strategic lead only); the caseload;
+//!   opening a pupil's whole record;
+//! - [`profile`]: "about me", outside-agency advice, the TouchBase team;
+//! - [`records`]: sessions, chronology, instrument scores, termly indicators (and their CSV
+//!   import);
+//! - [`drafts`]: form drafts, kept encrypted until the form is saved;
+//! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
+//!   session may see;
+//! - [`lists`]: the school's configurable care statuses and support levels.
+//!
+//! **Invariants.** Every operation passes [`crate::access`] first: a key adult reaches only the
+//! pupils assigned to them now (their whole history included), a strategic lead every pupil; a
+//! refusal is audited. A change and its audit entry are written in one transaction. The search
+//! index lives only inside the encrypted database.
+
+pub mod drafts;
+pub mod lists;
+pub mod profile;
+pub mod pupils;
+pub mod records;
+pub mod search;
