@@ -215,7 +215,10 @@ impl AppState {
 
     pub fn unlock(&self, user_id: &str, passphrase: String) -> CmdResult<AppStatus> {
         let passphrase = Passphrase::new(passphrase);
-        self.open_with(|dir| Vault::unlock(dir, user_id, &passphrase, &mut OsRng, now()))
+        self.open_with(
+            |dir| Vault::unlock(dir, user_id, &passphrase, &mut OsRng, now()),
+            |open| open.confirm_unlock(user_id, &passphrase, now()),
+        )
     }
 
     pub fn unlock_with_recovery(
@@ -226,17 +229,28 @@ impl AppState {
         let key = RecoveryKey::parse(&recovery_key);
         recovery_key.zeroize();
         let key = key?;
-        self.open_with(|dir| Vault::unlock_with_recovery(dir, user_id, &key, &mut OsRng, now()))
+        self.open_with(
+            |dir| Vault::unlock_with_recovery(dir, user_id, &key, &mut OsRng, now()),
+            |_| {
+                Err(attune_vault::Error::InvalidInput(
+                    "Attune is already unlocked. Lock it first, then use the recovery key.".into(),
+                ))
+            },
+        )
     }
 
+    /// Opens the vault with `open`; when a session is already open, `confirm` decides (an
+    /// unlock is never answered "ok" unchecked).
     fn open_with(
         &self,
         open: impl FnOnce(&Path) -> attune_vault::Result<Vault>,
+        confirm: impl FnOnce(&Vault) -> attune_vault::Result<()>,
     ) -> CmdResult<AppStatus> {
         {
             let mut guard = self.session();
-            if guard.is_none() {
-                *guard = Some(open(&self.vault_dir)?);
+            match guard.as_ref() {
+                Some(v) => confirm(v)?,
+                None => *guard = Some(open(&self.vault_dir)?),
             }
         }
         *self

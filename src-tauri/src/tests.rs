@@ -1132,3 +1132,43 @@ fn lead_commands_keep_to_the_session_and_write_summaries_only_where_asked() {
         l
     );
 }
+
+/// An unlock asked while a session is open is checked, never answered "ok" on trust: the
+/// session's own user with a wrong passphrase is refused and the attempt audited; someone else
+/// is told to lock first and the open session stays theirs.
+#[test]
+fn unlocking_an_open_vault_checks_the_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = school(tmp.path());
+    let state = &s.state;
+    unlock_as(state, &s.lead_id, PASS);
+    let before = state.audit_entries(None).unwrap().len();
+
+    let wrong = state.unlock(&s.lead_id, "not the passphrase at all 123".into());
+    assert_eq!(kind_of(wrong), ErrorKind::WrongPassphrase);
+    let entries = state.audit_entries(None).unwrap();
+    assert!(
+        entries.iter().any(|e| e.action == "unlock.passphrase"
+            && e.outcome == "failed"
+            && e.actor_id.as_deref() == Some(s.lead_id.as_str())),
+        "the wrong passphrase is in the audit log"
+    );
+    assert!(entries.len() > before);
+
+    let other = state.unlock(&s.key_adult_id, KEY_ADULT_PASS.into());
+    assert_eq!(kind_of(other), ErrorKind::InvalidInput);
+    let recovery =
+        state.unlock_with_recovery(&s.lead_id, "0000-0000-0000-0000-0000-0000-0000-0000".into());
+    assert!(
+        recovery.is_err(),
+        "no recovery-key unlock over an open session"
+    );
+    match state.status().unwrap() {
+        AppStatus::Unlocked { session, .. } => assert_eq!(session.user.id, s.lead_id),
+        other => panic!("the lead's session stays open: {other:?}"),
+    }
+
+    // A second press of Unlock with the right passphrase is still fine.
+    let again = state.unlock(&s.lead_id, PASS.into()).unwrap();
+    assert!(matches!(again, AppStatus::Unlocked { .. }));
+}

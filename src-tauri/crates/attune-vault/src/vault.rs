@@ -1121,6 +1121,35 @@ impl Vault {
         self.audit(Action::PassphraseReset, Some(&user.id), "ok", now)
     }
 
+    /// An unlock asked while this session is already open: answered only after checking, never
+    /// taken on trust. The session's own user with their right passphrase is fine (a second
+    /// press of Unlock); a wrong passphrase is refused and audited as a failed unlock; anyone
+    /// else is told to lock first (one session at a time).
+    pub fn confirm_unlock(
+        &self,
+        user_id: &str,
+        passphrase: &Passphrase,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let user = &self.session.user;
+        if user_id != user.id {
+            return Err(Error::InvalidInput(format!(
+                "Attune is already unlocked by {}. Lock it first, then sign in.",
+                user.name
+            )));
+        }
+        let slot = &self.slots.slots[self.user_slot_index(user_id)?];
+        match slot.open(&self.slots.vault_id, passphrase.expose().as_bytes())? {
+            Some(_) => Ok(()),
+            None => {
+                self.audit(Action::UnlockPassphrase, Some(user_id), "failed", now)?;
+                Err(Error::WrongPassphrase {
+                    user: user.name.clone(),
+                })
+            }
+        }
+    }
+
     fn user_slot_index(&self, user_id: &str) -> Result<usize> {
         self.slots
             .slots
