@@ -159,7 +159,7 @@ const INSTALL = `
   const I = window.__TAURI_INTERNALS__;
   const ENDED = new Set(['finished', 'stopped', 'failed']);
   const m = (window.__measure = {
-    frames: [], ipc: [], events: 0, phases: [], ids: [],
+    frames: [], ipc: [], events: 0, phases: [], ids: [], next: 0,
     backupStart: null, backupEnd: null, backupEndPhase: null, armed: false,
     ipcOn: false, ipcLoop: null, errors: [],
   });
@@ -172,9 +172,10 @@ const INSTALL = `
     if (m.ipcOn) return;
     m.ipcOn = true;
     m.ipcLoop = (async () => {
-      let i = 0;
       while (m.ipcOn) {
-        const pupilId = m.ids[i++ % m.ids.length];
+        // One walk through the caseload across the phases: no phase reopens the pupils another
+        // has just opened (and so finds their pages in SQLite's cache).
+        const pupilId = m.ids[m.next++ % m.ids.length];
         const t0 = performance.now();
         let ok = true;
         try {
