@@ -19,7 +19,8 @@
 // copy (without its `backups/` folder, so today's backup is due), and the original is not touched.
 // MEASURE_USER and MEASURE_PASSPHRASE name the lead and the passphrase (defaults below; a reused
 // vault must have been made with them). BASELINE_SECS (default 10) sets each phase without the
-// backup.
+// backup. MEASURE_OUT=FILE writes the JSON to FILE too (stdout also carries what dbus-run-session
+// and node:test print).
 //
 // What it does: unlocks through the window as the strategic lead, then runs in the page (WebDriver
 // executeScript) a requestAnimationFrame loop recording when each frame ran, a listener for the
@@ -37,7 +38,7 @@
 // p95, max, the largest five, how many exceed 50 and 100 ms), the backup's duration (first to last
 // event, as the page heard them), the vault's size and the backup's, and the load average.
 
-import { cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { spawnSync } from 'node:child_process';
 import { cpus, homedir, tmpdir } from 'node:os';
@@ -159,7 +160,7 @@ const INSTALL = `
   const I = window.__TAURI_INTERNALS__;
   const ENDED = new Set(['finished', 'stopped', 'failed']);
   const m = (window.__measure = {
-    frames: [], ipc: [], events: 0, phases: [], ids: [], next: 0,
+    frames: [], ipc: [], events: 0, phases: [], ids: [], next: 0, backupPhases: [],
     backupStart: null, backupEnd: null, backupEndPhase: null, armed: false,
     ipcOn: false, ipcLoop: null, errors: [],
   });
@@ -200,6 +201,9 @@ const INSTALL = `
     if (!p || p.op !== 'auto-backup') return;
     const now = performance.now();
     m.events += 1;
+    if (!m.backupPhases.length || m.backupPhases[m.backupPhases.length - 1].phase !== p.phase) {
+      m.backupPhases.push({ phase: p.phase, t: now });
+    }
     if (m.backupStart === null) {
       m.backupStart = now;
       m.startedArmed = m.armed;
@@ -284,7 +288,7 @@ try {
     `{ frames: window.__measure.frames, ipc: window.__measure.ipc, phases: window.__measure.phases,
        backupStart: window.__measure.backupStart, backupEnd: window.__measure.backupEnd,
        backupEndPhase: window.__measure.backupEndPhase, events: window.__measure.events,
-       startedArmed: window.__measure.startedArmed, errors: window.__measure.errors,
+       startedArmed: window.__measure.startedArmed, backupPhases: window.__measure.backupPhases, errors: window.__measure.errors,
        pupils: window.__measure.ids.length }`,
   );
   load.after = loadavg();
@@ -295,8 +299,7 @@ try {
   const backupFiles = existsSync(backupsDir) ? readdirSync(backupsDir).filter((n) => n.endsWith('.attune-backup')) : [];
   const backupBytes = backupFiles.reduce((a, n) => a + statSync(join(backupsDir, n)).size, 0);
 
-  console.log(
-    JSON.stringify(
+  const figures = JSON.stringify(
       {
         binary: appBinary(),
         cpus: cpus().length,
@@ -314,6 +317,7 @@ try {
           seconds: r1((m.backupEnd - m.backupStart) / 1000),
           started_after_pause_s: r1((m.backupStart - at.idle) / 1000),
           progress_events: m.events,
+          phases_from_s: m.backupPhases.map((p) => `${p.phase} ${r1((p.t - m.backupStart) / 1000)}`),
           file_mib: backupFiles.length ? mib(backupBytes) : null,
         },
         ipc_open_pupil: {
@@ -334,8 +338,9 @@ try {
       },
       null,
       2,
-    ),
-  );
+    );
+  console.log(figures);
+  if (process.env.MEASURE_OUT) writeFileSync(process.env.MEASURE_OUT, `${figures}\n`);
 } finally {
   await app.dispose();
   stopDriver();
