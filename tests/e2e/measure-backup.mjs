@@ -346,6 +346,7 @@ try {
   stopDriver();
   if (vault.temporary) await rm(join(vault.dir, '..'), { recursive: true, force: true });
 }
-// harness.mjs registers a node:test hook, so node would print an empty TAP summary after the JSON
-// on the way out; leaving now keeps stdout one JSON object.
+// harness.mjs registers a node:test hook, so node prints "TAP version 13" (and, were it let finish
+// by itself, an empty TAP summary after the JSON); leaving now drops the summary. For clean JSON
+// use MEASURE_OUT.
 process.exit(0);
