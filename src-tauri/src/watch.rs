@@ -154,6 +154,8 @@ pub fn spawn(app: AppHandle) {
                     backup = std::thread::Builder::new()
                         .name("attune-autobackup".into())
                         .spawn(move || {
+                            #[cfg(target_os = "linux")]
+                            yield_to_the_window();
                             // Its progress goes to the window's small status line.
                             let report = |s: Step| {
                                 work::emit(&app, work::AUTO_BACKUP_OP, s.phase, s.done, s.total)
@@ -168,4 +170,46 @@ pub fn spawn(app: AppHandle) {
             }
         })
         .expect("start the auto-lock thread");
+}
+
+/// Lowers the calling thread's scheduling priority (nice +10). The automatic backup is
+/// background work: on a two-core school laptop it must not take the CPU from the threads that
+/// draw the window and answer it. On Linux the nice value belongs to the thread, so this
+/// changes the backup's thread alone. The sections where it holds the session's lock are short
+/// (starting, auditing), so a slower backup never keeps the window waiting long.
+#[cfg(target_os = "linux")]
+fn yield_to_the_window() {
+    // SAFETY: setpriority on this thread's own id changes only this thread's nice value; a
+    // failure (a sandbox refusing it) leaves the priority as it was, which is harmless.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 10);
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    /// This thread's nice value, as the kernel reports it (`/proc/thread-self/stat`, field 19).
+    fn nice_of_this_thread() -> i32 {
+        let stat = std::fs::read_to_string("/proc/thread-self/stat").unwrap();
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.split(' ').nth(16).unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn the_backup_thread_yields_and_no_other_thread_does() {
+        let before = nice_of_this_thread();
+        let lowered = std::thread::spawn(|| {
+            super::yield_to_the_window();
+            nice_of_this_thread()
+        })
+        .join()
+        .unwrap();
+        assert_eq!(lowered, (before + 10).min(19));
+        assert_eq!(
+            nice_of_this_thread(),
+            before,
+            "only the backup's thread is lowered"
+        );
+    }
 }
