@@ -366,17 +366,11 @@ impl AppState {
             .unwrap_or_else(|p| p.into_inner())
             .take()
             .is_none();
-        if stopped {
+        let guard = self.session();
+        let Some(v) = guard.as_ref().filter(|_| !stopped) else {
             // Locked while it ran (and so stopped): try again once unlocked. Had it finished
             // just before the lock, its file goes too: it could not be audited, and a locked
             // session leaves no backup half-accounted for.
-            if written.is_ok() {
-                let _ = std::fs::remove_file(&path);
-            }
-            return Some("stopped");
-        }
-        let guard = self.session();
-        let Some(v) = guard.as_ref() else {
             if written.is_ok() {
                 let _ = std::fs::remove_file(&path);
             }
