@@ -7,7 +7,7 @@
 //! u32 H      then H bytes: the header, JSON (`BackupHeader`): school, vault id, when, schema
 //!            version, record counts. Plain text, like the key-slot file: nothing about a pupil.
 //! u32 S      then S bytes: the key-slot file (`ATTUNE-KEYSLOTS/1`) as it was at backup time
-//! u64 D      then D bytes: a consistent snapshot of `vault.db` (`VACUUM INTO`), every page
+//! u64 D      then D bytes: a consistent snapshot of `vault.db` (online backup API), every page
 //!            encrypted by SQLCipher under the vault key, exactly as in the vault
 //! 32 bytes   HMAC-SHA256 over every byte before it, keyed by HKDF-SHA256(vault key, vault id)
 //! 32 bytes   SHA-256 over every byte before it
@@ -38,6 +38,7 @@ use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use hmac::{Hmac, Mac};
@@ -728,6 +729,7 @@ impl Vault {
             slots: &self.slots,
             dir: &self.paths.dir,
             work,
+            pause: Duration::ZERO,
         }
     }
 }
@@ -742,6 +744,73 @@ struct Source<'a> {
     slots: &'a Body,
     dir: &'a Path,
     work: &'a Work<'a>,
+    /// Rest between two steps of the snapshot: none for a backup a person is waiting for,
+    /// [`BACKGROUND_PAUSE`] for the automatic one, so the window's threads get the processor.
+    pause: Duration,
+}
+
+/// Pages copied per step of a snapshot (4 KiB each: 1 MiB).
+const SNAPSHOT_PAGES: i32 = 256;
+/// The automatic backup's rest between two steps of its snapshot.
+pub const BACKGROUND_PAUSE: Duration = Duration::from_millis(15);
+
+/// A consistent snapshot of the vault in the (empty) file `dest`, with SQLite's online backup
+/// API, [`SNAPSHOT_PAGES`] at a time, each step reported to `progress` (pages done, pages in
+/// all; an error from it — the work stopped — ends the copy). The whole copy runs inside one
+/// read transaction on the source connection, so every step reads the same version of the
+/// database while the session goes on writing through its own connection (WAL): the backup
+/// is never restarted by a write and never mixes two versions. The destination is keyed with
+/// the vault key (SQLCipher copies page by page, decrypting and encrypting), and ends as an
+/// ordinary rollback-journal database with no `-wal` beside it.
+fn snapshot_in_steps(
+    src: &Source<'_>,
+    dest: &Path,
+    progress: impl Fn(u64, u64) -> Result<()>,
+) -> Result<()> {
+    let mut to = Connection::open_with_flags(
+        dest,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    to.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_memory_security = ON;")?;
+    to.execute_batch(&src.key.pragma("key"))?;
+    to.execute_batch("PRAGMA journal_mode = OFF;")?;
+    // Our own read transaction, unless the caller is already inside one.
+    let own = src.conn.is_autocommit();
+    if own {
+        src.conn.execute_batch("BEGIN DEFERRED")?;
+    }
+    let copied = (|| -> Result<()> {
+        // The first read fixes the version every step will copy.
+        src.conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+                r.get::<_, i64>(0)
+            })?;
+        let backup = rusqlite::backup::Backup::new(src.conn, &mut to)?;
+        loop {
+            let state = backup.step(SNAPSHOT_PAGES)?;
+            let p = backup.progress();
+            let all = p.pagecount.max(1) as u64;
+            let done = (p.pagecount - p.remaining).max(0) as u64;
+            progress(done, all)?;
+            match state {
+                rusqlite::backup::StepResult::Done => return Ok(()),
+                rusqlite::backup::StepResult::More => {}
+                // Busy or locked: wait a little and try again (the busy timeout's job).
+                _ => std::thread::sleep(Duration::from_millis(20)),
+            }
+            if !src.pause.is_zero() {
+                std::thread::sleep(src.pause);
+            }
+        }
+    })();
+    if own {
+        let _ = src.conn.execute_batch("ROLLBACK");
+    }
+    copied?;
+    // The copied first page says WAL, as the vault is; the snapshot is a plain file.
+    to.execute_batch("PRAGMA journal_mode = DELETE;")?;
+    drop(to);
+    Ok(())
 }
 
 /// The phases of writing a backup, each a quarter of the way (in units of the vault's size).
@@ -799,10 +868,9 @@ fn write_backup_steps(
     // 1. A consistent snapshot, written by SQLCipher under the vault key.
     let (snapshot, (schema_version, counts)) =
         in_scratch(&scratch_dirs, "attune-snapshot", |p, _| {
-            let s = p.to_str().ok_or_else(|| {
-                Error::InvalidInput("The vault's folder name is not valid text.".into())
+            snapshot_in_steps(src, p, |done, all| {
+                work.step(SNAPSHOT, size + scaled(done, all, size), total)
             })?;
-            src.conn.execute("VACUUM INTO ?1", [s])?;
             check_snapshot(p, src.key)
         })?;
     let db_len = fs::metadata(&snapshot.path)?.len();
@@ -1087,8 +1155,9 @@ impl BackupCanceller {
 impl Vault {
     /// Today's automatic backup as a job to run without the session (`None` when it exists
     /// already, or the session awaits a new passphrase). The job has its own connection and a
-    /// copy of the key, both dropped when it ends; its snapshot is `VACUUM INTO` inside that
-    /// connection's own read transaction, consistent while the session goes on writing (WAL).
+    /// copy of the key, both dropped when it ends; its snapshot is SQLite's online backup in
+    /// steps inside that connection's own read transaction, consistent while the session goes
+    /// on writing (WAL), resting [`BACKGROUND_PAUSE`] between steps.
     /// Afterwards, [`Vault::finish_auto_backup`] audits it and prunes old ones.
     pub fn auto_backup_job(&self, now: DateTime<Utc>) -> Result<Option<BackupJob>> {
         if self.require_ready().is_err() {
@@ -1260,6 +1329,7 @@ impl BackupJob {
             slots: &self.slots,
             dir: &self.dir,
             work: &work,
+            pause: BACKGROUND_PAUSE,
         };
         write_backup(&src, &self.path, &name, now)
     }

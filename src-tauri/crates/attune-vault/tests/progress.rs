@@ -262,3 +262,89 @@ fn a_restore_stopped_before_the_swap_changes_nothing() {
     let last = steps.last().unwrap();
     assert_eq!(last.done, last.total);
 }
+
+/// The automatic backup copies its snapshot in steps while the session goes on writing
+/// through its own connection: every write between two steps succeeds at once (the backup
+/// holds no lock a writer waits for), and the backup holds exactly the vault as it was when
+/// the snapshot began — not a page of a later version, not a mixture. Oracle: the restored
+/// backup's rows, against those written before the job and those written during it.
+#[test]
+fn an_automatic_backups_snapshot_is_one_version_while_the_session_writes() {
+    use attune_vault::backup;
+    use attune_vault::{Passphrase, Secret};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("vault");
+    let (v, _) = make_vault(&dir);
+    fill(&v);
+    let id = lead_id(&dir);
+    let job = v.auto_backup_job(now()).unwrap().unwrap();
+    let v = Mutex::new(v);
+    let writes = Mutex::new(0u32);
+    let report = |s: Step| {
+        if s.phase != "snapshot" {
+            return;
+        }
+        let v = v.lock().unwrap();
+        let conn = v.conn().unwrap();
+        let mut n = writes.lock().unwrap();
+        *n += 1;
+        // The phase's first report comes before the copy begins: the writes start after a
+        // first step was copied.
+        if *n == 1 {
+            return;
+        }
+        // A page near the start changes, and the table grows past the copied pages.
+        conn.execute(
+            "UPDATE probe SET note = 'changed during the backup' WHERE n = 0",
+            [],
+        )
+        .unwrap();
+        for i in 0..100 {
+            conn.execute(
+                "INSERT INTO probe (n, note) VALUES (?1, ?2)",
+                rusqlite::params![100_000 + *n * 1000 + i, "y".repeat(1000)],
+            )
+            .unwrap();
+        }
+    };
+    let info = job.run_with(now(), &report).unwrap();
+    let writes = writes.into_inner().unwrap() - 1;
+    assert!(
+        writes >= 2,
+        "the snapshot took several steps with writes between them ({writes})"
+    );
+    let v = v.into_inner().unwrap();
+    let live: i64 = v
+        .conn()
+        .unwrap()
+        .query_row("SELECT count(*) FROM probe", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(live, 2000 + 100 * i64::from(writes), "every write went in");
+    drop(v);
+    let file = info.path;
+    let lead = Passphrase::new(LEAD_PASS);
+    let restored = tmp.path().join("restored");
+    let r = backup::restore(
+        &file,
+        &restored,
+        &id,
+        Secret::Passphrase(&lead),
+        &mut rng(7),
+        now(),
+    )
+    .unwrap();
+    let conn = r.vault.conn().unwrap();
+    let (n, max, first): (i64, i64, String) = conn
+        .query_row(
+            "SELECT count(*), max(n), (SELECT note FROM probe WHERE n = 0) FROM probe",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((n, max), (2000, 1999), "only the rows before the snapshot");
+    assert_eq!(
+        first,
+        "x".repeat(1000),
+        "row 0 as it was when the snapshot began"
+    );
+}
