@@ -744,14 +744,16 @@ struct Source<'a> {
     slots: &'a Body,
     dir: &'a Path,
     work: &'a Work<'a>,
-    /// Rest between two steps of the snapshot: none for a backup a person is waiting for,
-    /// [`BACKGROUND_PAUSE`] for the automatic one, so the window's threads get the processor.
+    /// Rest between two steps of the snapshot, and after each MiB copied or read back: none
+    /// for a backup a person is waiting for, [`BACKGROUND_PAUSE`] for the automatic one, so
+    /// the window's threads get the processor.
     pause: Duration,
 }
 
 /// Pages copied per step of a snapshot (4 KiB each: 1 MiB).
 const SNAPSHOT_PAGES: i32 = 256;
-/// The automatic backup's rest between two steps of its snapshot.
+/// The automatic backup's rest between two steps of its snapshot, and after each MiB it
+/// copies or reads back.
 pub const BACKGROUND_PAUSE: Duration = Duration::from_millis(15);
 
 /// A consistent snapshot of the vault in the (empty) file `dest`, with SQLite's online backup
@@ -919,6 +921,7 @@ fn write_backup_steps(
             }
             w.put(&buf[..n])?;
             copied += n as u64;
+            rest_after_each_mib(src.pause, copied, n as u64);
         }
         if copied != db_len {
             return Err(Error::Internal(
@@ -982,11 +985,26 @@ fn scaled(part: u64, whole: u64, span: u64) -> u64 {
     (u128::from(part.min(whole)) * u128::from(span) / u128::from(whole)) as u64
 }
 
+/// In background work (`pause` not zero), rests `pause` each time `done` passes a MiB
+/// (`last`: the bytes just added), so a long copy leaves the processor to the window.
+fn rest_after_each_mib(pause: Duration, done: u64, last: u64) {
+    if !pause.is_zero() && passes_a_mib(done, last) {
+        std::thread::sleep(pause);
+    }
+}
+
+/// Did the count pass a multiple of 1 MiB when it grew by `last` to `done`?
+fn passes_a_mib(done: u64, last: u64) -> bool {
+    const MIB: u64 = 1 << 20;
+    done / MIB != done.saturating_sub(last) / MIB
+}
+
 /// A sink that reports how much has gone through it, and fails once the work is stopped.
 struct Counted<'a, W: Write> {
     inner: W,
     work: &'a Work<'a>,
     phase: &'static str,
+    pause: Duration,
     written: u64,
     /// (where this phase starts, its span, the whole work's total) and the bytes expected.
     at: (u64, u64, u64),
@@ -997,6 +1015,7 @@ impl<W: Write> Write for Counted<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.written += n as u64;
+        rest_after_each_mib(self.pause, self.written, n as u64);
         let (start, span, total) = self.at;
         self.work
             .step(
@@ -1029,6 +1048,7 @@ fn check_written(
             inner: BufWriter::new(file),
             work,
             phase: READING_BACK,
+            pause: src.pause,
             written: 0,
             at,
             of: header.database_bytes,
@@ -1437,6 +1457,7 @@ fn unpack_and_check(
         inner: BufWriter::new(out),
         work,
         phase: "unpacking",
+        pause: Duration::ZERO,
         written: 0,
         at: (0, size, total),
         of: size,
@@ -2158,6 +2179,22 @@ mod tests {
             .query_row("SELECT count(*) FROM after_backup", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1, "the original vault, with what came after the backup");
+    }
+
+    #[test]
+    fn a_background_copy_rests_once_per_mib() {
+        // 64 KiB at a time over 5 MiB: one rest per MiB passed.
+        let chunk = 64 * 1024;
+        let rests = (1..=80u64)
+            .filter(|i| passes_a_mib(i * chunk, chunk))
+            .count();
+        assert_eq!(rests, 5);
+        // Odd sizes: 1000 bytes at a time over 3 MiB and a bit.
+        let rests = (1..=3200u64)
+            .filter(|i| passes_a_mib(i * 1000, 1000))
+            .count();
+        assert_eq!(rests, 3);
+        assert!(!passes_a_mib(0, 0));
     }
 
     #[test]
