@@ -16,7 +16,8 @@
 //! that lost is returned as a [`Conflict`] for a person to see — nothing typed is lost.
 //!
 //! Rules the schema must follow ([`Schema::check`]): every synced table has a single-column
-//! `TEXT` primary key `id` (ids unique across laptops: see DESIGN.md); every *mutable* table
+//! `TEXT` or `INTEGER` primary key `id` (ids unique across laptops: see DESIGN.md; the
+//! vault's record tables use device-range integers); every *mutable* table
 //! has a `hlc TEXT NOT NULL` column, set by each write to the write's HLC (checked on
 //! capture and on apply). *Insert-only* tables (sessions, chronology, scores, signed reviews,
 //! amendments, audit entries) never conflict: an update of one is refused, and the same id
@@ -59,6 +60,8 @@ struct TableInfo {
     kind: TableKind,
     columns: Vec<String>,
     pk: usize,
+    /// The primary key is an `INTEGER` (device-range ids, see DESIGN.md), not `TEXT`.
+    int_pk: bool,
     hlc: Option<usize>,
 }
 
@@ -110,14 +113,16 @@ impl Schema {
                 return Err(Error::InvalidInput(format!("table {name} does not exist")));
             }
             let pks: Vec<usize> = (0..cols.len()).filter(|&i| cols[i].2 > 0).collect();
+            let pk_type = pks.first().map(|&i| cols[i].1.to_ascii_uppercase());
             if pks.len() != 1
                 || cols[pks[0]].0 != "id"
-                || !cols[pks[0]].1.eq_ignore_ascii_case("TEXT")
+                || !matches!(pk_type.as_deref(), Some("TEXT" | "INTEGER"))
             {
                 return Err(Error::InvalidInput(format!(
-                    "table {name} must have a single TEXT primary key named id"
+                    "table {name} must have a single TEXT or INTEGER primary key named id"
                 )));
             }
+            let int_pk = pk_type.as_deref() == Some("INTEGER");
             let hlc = cols.iter().position(|c| c.0 == "hlc");
             if kind == TableKind::Mutable && hlc.is_none() {
                 return Err(Error::InvalidInput(format!(
@@ -130,6 +135,7 @@ impl Schema {
                     kind,
                     columns: cols.into_iter().map(|c| c.0).collect(),
                     pk: pks[0],
+                    int_pk,
                     hlc,
                 },
             );
@@ -197,11 +203,15 @@ fn opt(v: rusqlite::Result<ValueRef<'_>>) -> Result<Option<Value>> {
     }
 }
 
-fn text_id(v: &Option<Value>) -> Result<String> {
-    match v {
-        Some(Value::Text(s)) => Ok(s.clone()),
+/// A row's id as the bookkeeping keeps it (text): the id itself for a `TEXT` key, its
+/// decimal form for an `INTEGER` one. An id of the other type than the table declares is
+/// refused, so a forged `'011'` can never stand beside the row `11` in the bookkeeping.
+fn id_key(v: &Option<Value>, int_pk: bool) -> Result<String> {
+    match (v, int_pk) {
+        (Some(Value::Text(s)), false) => Ok(s.clone()),
+        (Some(Value::Integer(i)), true) => Ok(i.to_string()),
         _ => Err(Error::Refused(
-            "a change to a record without a text id".into(),
+            "a change to a record without an id of its table's type".into(),
         )),
     }
 }
@@ -240,8 +250,8 @@ fn read_ops(bytes: &[u8], schema: &Schema) -> Result<Vec<Op>> {
                 .collect::<Result<_>>()?,
         };
         let id = match kind {
-            Kind::Insert => text_id(&new[info.pk])?,
-            _ => text_id(&old[info.pk])?,
+            Kind::Insert => id_key(&new[info.pk], info.int_pk)?,
+            _ => id_key(&old[info.pk], info.int_pk)?,
         };
         ops.push(Op {
             table,
@@ -766,11 +776,12 @@ fn decide(
         Action::SQLITE_INSERT => item.new_value(pk).ok()?,
         _ => item.old_value(pk).ok()?,
     };
-    let ValueRef::Text(id) = id else { return None };
-    let id = std::str::from_utf8(id).ok()?;
-    decisions
-        .get(&(op.table_name().to_string(), id.to_string()))
-        .copied()
+    let id = match id {
+        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.to_string(),
+        ValueRef::Integer(i) => i.to_string(),
+        _ => return None,
+    };
+    decisions.get(&(op.table_name().to_string(), id)).copied()
 }
 
 /// A canonical SHA-256 of what the synced tables hold: tables by name, rows by id, every

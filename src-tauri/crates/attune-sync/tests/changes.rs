@@ -208,3 +208,55 @@ fn the_files_on_disk_are_encrypted() {
     let hay = String::from_utf8_lossy(&bytes);
     assert!(!hay.contains("Zebedee") && !hay.contains("frightened"));
 }
+
+/// Tables with INTEGER ids (the vault's record tables): a change whose id has the other type
+/// (text `'11'` or `'011'` for the row `11`) is refused whole — it could otherwise stand
+/// beside the row in the bookkeeping under another key and win or lose conflicts it should
+/// not. The same change with an integer id applies.
+#[test]
+fn with_integer_ids_a_text_id_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let mut a = Replica::new_int(d.path(), "a", 1, [1u8; 32]);
+    let mut b = Replica::new_int(d.path(), "b", 2, [2u8; 32]);
+    let c = a.add_pupil(1_000, "11", "Ada", "n");
+    b.receive(1_000, &c);
+    let before = b.digest();
+    let seq = changes::applied_seq(&b.conn, a.device()).unwrap();
+    let h = Hlc::new(5_000, 0, a.device()).unwrap();
+    let forged_as = |schema: &str, sql: &str| {
+        let conn = attune_sync::rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch(schema).unwrap();
+        let mut s = Session::new(&conn).unwrap();
+        s.attach(None::<&str>).unwrap();
+        conn.execute_batch(sql).unwrap();
+        let mut out = Vec::new();
+        s.changeset_strm(&mut out).unwrap();
+        out
+    };
+    let session_with =
+        |id: &str| format!("INSERT INTO sessions VALUES ({id}, 11, 20, 'calm today')");
+    for (i, id) in ["'11'", "'011'", "'s1'"].iter().enumerate() {
+        let change = Change {
+            origin: a.device(),
+            seq: seq + 1,
+            hlc: h,
+            deps: vec![],
+            changeset: forged_as(common::SCHEMA_SQL, &session_with(id)),
+        };
+        let r = apply(&mut b.conn, &b.schema, &mut b.clock, 6_000, &change);
+        assert!(matches!(r, Err(Error::Refused(_))), "case {i}: {r:?}");
+        assert_eq!(b.digest(), before, "case {i} changed the vault");
+    }
+    let change = Change {
+        origin: a.device(),
+        seq: seq + 1,
+        hlc: h,
+        deps: vec![],
+        changeset: forged_as(common::SCHEMA_SQL_INT, &session_with("12")),
+    };
+    assert!(matches!(
+        apply(&mut b.conn, &b.schema, &mut b.clock, 6_000, &change),
+        Ok(Applied::Done { .. })
+    ));
+    assert_ne!(b.digest(), before);
+}

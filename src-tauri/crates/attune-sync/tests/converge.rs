@@ -59,7 +59,10 @@ fn op() -> impl Strategy<Value = Op> {
 const COLS: [&str; 3] = ["name", "level", "notes"];
 
 fn held(r: &Replica) -> Vec<String> {
-    let mut s = r.conn.prepare("SELECT id FROM pupils ORDER BY id").unwrap();
+    let mut s = r
+        .conn
+        .prepare("SELECT CAST(id AS TEXT) FROM pupils ORDER BY id")
+        .unwrap();
     s.query_map([], |row| row.get(0))
         .unwrap()
         .collect::<Result<_, _>>()
@@ -97,12 +100,15 @@ fn deliver(rs: &mut [Replica], from: usize, to: usize, seed: u64, now: u64) {
     }
 }
 
-fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
+/// `ints`: the tables have INTEGER ids, as the vault's record tables do; each replica hands
+/// out ids of its own (here `10 n + replica` for pupils, as device ranges would).
+fn run(ops: Vec<Op>, skew: [i64; 3], ints: bool) -> std::result::Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
+    let make = if ints { Replica::new_int } else { Replica::new };
     let mut rs = vec![
-        Replica::new(dir.path(), "school", 1, [1u8; 32]),
-        Replica::new(dir.path(), "laptop-a", 2, [2u8; 32]),
-        Replica::new(dir.path(), "laptop-b", 3, [3u8; 32]),
+        make(dir.path(), "school", 1, [1u8; 32]),
+        make(dir.path(), "laptop-a", 2, [2u8; 32]),
+        make(dir.path(), "laptop-b", 3, [3u8; 32]),
     ];
     let mut oracle = Oracle::default();
     let base: i64 = 1_764_000_000_000;
@@ -112,7 +118,11 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
         match o {
             Op::AddPupil { r } => {
                 next_id += 1;
-                let id = format!("p{:04}-{r}", next_id);
+                let id = if ints {
+                    (next_id * 10 + r as u32).to_string()
+                } else {
+                    format!("p{:04}-{r}", next_id)
+                };
                 let c = rs[r].add_pupil(wall(r), &id, &format!("name{next_id}"), "first notes");
                 for (col, v) in [
                     ("name", format!("name{next_id}")),
@@ -151,7 +161,11 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
                     continue;
                 }
                 next_id += 1;
-                let sid = format!("s{next_id:04}");
+                let sid = if ints {
+                    next_id.to_string()
+                } else {
+                    format!("s{next_id:04}")
+                };
                 rs[r].add_session(wall(r), &sid, &ids[pick % ids.len()], 20);
                 oracle.sessions.insert(sid);
             }
@@ -226,7 +240,10 @@ fn run(ops: Vec<Op>, skew: [i64; 3]) -> std::result::Result<(), TestCaseError> {
                 .unwrap();
             prop_assert!(p.3 >= max_hlc);
         }
-        let mut s = r.conn.prepare("SELECT id FROM sessions").unwrap();
+        let mut s = r
+            .conn
+            .prepare("SELECT CAST(id AS TEXT) FROM sessions")
+            .unwrap();
         let got: BTreeSet<String> = s
             .query_map([], |row| row.get(0))
             .unwrap()
@@ -245,6 +262,14 @@ proptest! {
         ops in prop::collection::vec(op(), 1..60),
         skew in prop::array::uniform3(-600_000i64..600_000),
     ) {
-        run(ops, skew)?;
+        run(ops, skew, false)?;
+    }
+
+    #[test]
+    fn three_replicas_converge_with_integer_ids(
+        ops in prop::collection::vec(op(), 1..60),
+        skew in prop::array::uniform3(-600_000i64..600_000),
+    ) {
+        run(ops, skew, true)?;
     }
 }

@@ -20,6 +20,14 @@ CREATE TABLE IF NOT EXISTS sessions (
     id TEXT PRIMARY KEY, pupil_id TEXT NOT NULL, minutes INTEGER NOT NULL, note TEXT);
 ";
 
+/// The same tables with the vault's kind of ids: device-range integers.
+pub const SCHEMA_SQL_INT: &str = "
+CREATE TABLE IF NOT EXISTS pupils (
+    id INTEGER PRIMARY KEY, name TEXT NOT NULL, level TEXT, notes TEXT, hlc TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id INTEGER PRIMARY KEY, pupil_id INTEGER NOT NULL, minutes INTEGER NOT NULL, note TEXT);
+";
+
 pub struct Replica {
     pub path: PathBuf,
     pub conn: Connection,
@@ -44,9 +52,19 @@ pub fn open_encrypted(path: &Path, key: &[u8; 32]) -> Connection {
 
 impl Replica {
     pub fn new(dir: &Path, name: &str, device: u64, key: [u8; 32]) -> Replica {
+        Replica::with_schema(dir, name, device, key, SCHEMA_SQL)
+    }
+
+    /// A replica whose tables have INTEGER ids (the test's ids are then decimal text, which
+    /// SQLite's integer affinity stores as integers).
+    pub fn new_int(dir: &Path, name: &str, device: u64, key: [u8; 32]) -> Replica {
+        Replica::with_schema(dir, name, device, key, SCHEMA_SQL_INT)
+    }
+
+    fn with_schema(dir: &Path, name: &str, device: u64, key: [u8; 32], sql: &str) -> Replica {
         let path = dir.join(format!("{name}.db"));
         let conn = open_encrypted(&path, &key);
-        conn.execute_batch(SCHEMA_SQL).unwrap();
+        conn.execute_batch(sql).unwrap();
         changes::install(&conn).unwrap();
         let schema = Schema::check(&conn, TABLES).unwrap();
         Replica {
