@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use tauri::{AppHandle, Runtime, WebviewWindow};
 
 use super::path_text;
-use crate::dto::{ChoosePathRequest, FileFilter, PathKind};
+use crate::dto::{ChoosePathRequest, PathKind};
 use crate::error::{CmdResult, CommandError};
 
 /// How many chosen paths are remembered (the oldest is forgotten first).
@@ -65,7 +65,7 @@ impl ChosenPaths {
 /// Does a file name match the filters (any, when there are none)? Only the debug stand-in
 /// filters by hand; the native dialog applies the filters itself.
 #[cfg(any(debug_assertions, test))]
-fn matches_filters(name: &str, filters: &[FileFilter]) -> bool {
+fn matches_filters(name: &str, filters: &[crate::dto::FileFilter]) -> bool {
     if filters.is_empty() {
         return true;
     }
