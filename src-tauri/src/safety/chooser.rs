@@ -178,6 +178,7 @@ pub async fn choose<R: Runtime>(
 #[cfg(test)]
 mod chooser_tests {
     use super::*;
+    use crate::dto::FileFilter;
 
     fn req(kind: PathKind, name: Option<&str>, exts: &[&str]) -> ChoosePathRequest {
         ChoosePathRequest {
