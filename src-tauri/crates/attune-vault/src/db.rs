@@ -39,6 +39,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         KEYED_AUDIT,
         include_str!("../migrations/0008_keyed_audit.sql"),
     ),
+    (
+        "0009_sync_device",
+        include_str!("../migrations/0009_sync_device.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

@@ -7,6 +7,7 @@
 //!   passphrase rewraps one slot; removing a user rotates the vault key.
 //! - Schema migrations are applied in a transaction at unlock ([`db`]).
 //! - The audit log is a hash chain inside the database ([`audit`]).
+//! - Record ids come from this vault's device range, unique across laptops ([`ids`]).
 //! - Failed unlocks slow down and are remembered until they can be audited ([`throttle`]).
 //!
 //! Invariants:
@@ -25,6 +26,7 @@ pub mod datetime;
 pub mod db;
 mod error;
 pub mod fsutil;
+pub mod ids;
 pub mod kdf;
 pub mod keyslots;
 pub mod progress;

@@ -25,6 +25,7 @@
 
 use std::collections::BTreeSet;
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::{Action, Role, UserInfo, Vault};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{named_params, params, Connection, OptionalExtension};
@@ -396,11 +397,13 @@ pub fn record_supervision_note(
     )?;
     let checked = check(vault.conn()?, &user, input, today)?;
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::SupervisionNotes)?;
     tx.execute(
-        "INSERT INTO supervision_notes (held_on, kind, key_adult_id, notes, actions, recorded_by,
-                                        created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO supervision_notes (id, held_on, kind, key_adult_id, notes, actions,
+                                        recorded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
+            id,
             d2s(input.held_on),
             input.kind.as_str(),
             input.key_adult_id.trim(),
@@ -410,7 +413,6 @@ pub fn record_supervision_note(
             ts(now)
         ],
     )?;
-    let id = tx.last_insert_rowid();
     for p in &checked.pupil_ids {
         tx.execute(
             "INSERT INTO supervision_pupils (note_id, pupil_id) VALUES (?1, ?2)",

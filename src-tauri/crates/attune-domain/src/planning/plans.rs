@@ -7,6 +7,7 @@
 //! the vault ([`crate::planning::calendars`]); changing the cadence or the calendars recomputes dates from
 //! today on and keeps earlier ones ([`schedule::recompute`]), and dates already held are kept.
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::{Action, Vault};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
@@ -234,10 +235,12 @@ pub fn start_plan(
     let (cals, _) = calendars::effective(vault.conn()?, today)?;
     let due = schedule::due_dates(input.start, input.horizon_end, input.cadence, &cals)?;
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::Plans)?;
     tx.execute(
-        "INSERT INTO plans (pupil_id, framework_id, start_date, horizon_end, cadence, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO plans (id, pupil_id, framework_id, start_date, horizon_end, cadence, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
+            id,
             pupil_id,
             fw.id,
             d2s(input.start),
@@ -247,7 +250,6 @@ pub fn start_plan(
             user.id
         ],
     )?;
-    let id = tx.last_insert_rowid();
     due::write(&tx, id, &due, None)?;
     access::record(
         &tx,
@@ -452,10 +454,12 @@ pub fn renew_plan(
         "UPDATE plans SET status = 'closed', closed_at = ?2 WHERE id = ?1 AND status = 'active'",
         params![plan_id, ts(now)],
     )?;
+    let new_id = next_id(&tx, ids::RecordTable::Plans)?;
     tx.execute(
-        "INSERT INTO plans (pupil_id, framework_id, start_date, horizon_end, cadence, created_at, created_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO plans (id, pupil_id, framework_id, start_date, horizon_end, cadence, created_at, created_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
+            new_id,
             pupil_id,
             fw.id,
             d2s(input.plan.start),
@@ -465,7 +469,6 @@ pub fn renew_plan(
             user.id
         ],
     )?;
-    let new_id = tx.last_insert_rowid();
     due::write(&tx, new_id, &due, None)?;
     let target = |what: (&str, i64)| access::target(pupil_id, Some(what));
     access::record(
@@ -570,10 +573,11 @@ pub(crate) fn insert_goal(
     g: &CheckedGoal,
     now: DateTime<Utc>,
 ) -> Result<i64> {
+    let id = next_id(tx, ids::RecordTable::Goals)?;
     tx.execute(
-        "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who, how_often,
-             pp_plus_cost_pence, position, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
+        "INSERT INTO goals (id, plan_id, domain_id, outcome, baseline, target, strategies, who,
+             how_often, pp_plus_cost_pence, position, created_at, updated_at)
+         VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
              (SELECT coalesce(max(position), 0) + 1 FROM goals WHERE plan_id = ?1), ?10, ?10)",
         params![
             plan_id,
@@ -585,10 +589,11 @@ pub(crate) fn insert_goal(
             g.who,
             g.how_often,
             input.pp_plus_cost_pence,
-            ts(now)
+            ts(now),
+            id
         ],
     )?;
-    Ok(tx.last_insert_rowid())
+    Ok(id)
 }
 
 /// The framework a stored plan was built from, among those loaded.

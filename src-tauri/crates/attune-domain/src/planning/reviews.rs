@@ -23,6 +23,7 @@
 //!   the sign-off date (on time when on or before the due date, late otherwise).
 //! - Every operation goes through [`access`] first and is audited with ids only.
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::settings::{self, Setting};
 use attune_vault::{Action, Role, UserInfo, Vault};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
@@ -338,18 +339,20 @@ pub fn prepare_review(
                     .collect(),
                 ..ReviewInput::default()
             };
+            let id = next_id(&tx, ids::RecordTable::Reviews)?;
             tx.execute(
-                "INSERT INTO reviews (plan_id, due_date, content, created_at, created_by, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?4)",
+                "INSERT INTO reviews (id, plan_id, due_date, content, created_at, created_by, updated_at)
+                 VALUES (?6, ?1, ?2, ?3, ?4, ?5, ?4)",
                 params![
                     plan_id,
                     d2s(due_date),
                     serde_json::to_string(&content)?,
                     ts(now),
-                    user.id
+                    user.id,
+                    id
                 ],
             )?;
-            tx.last_insert_rowid()
+            id
         }
     };
     access::record(
@@ -746,12 +749,12 @@ pub fn amend_review(
         true,
     )?;
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::ReviewAmendments)?;
     tx.execute(
-        "INSERT INTO review_amendments (review_id, reason, body, author_id, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![review_id, reason, text, user.id, ts(now)],
+        "INSERT INTO review_amendments (id, review_id, reason, body, author_id, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, review_id, reason, text, user.id, ts(now)],
     )?;
-    let id = tx.last_insert_rowid();
     access::record(
         &tx,
         &user,

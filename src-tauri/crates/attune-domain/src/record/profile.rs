@@ -1,5 +1,6 @@
 //! A pupil's profile ("about me"), outside-agency advice and TouchBase team.
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::{Action, Vault};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -165,12 +166,12 @@ pub fn add_agency_advice(
         ));
     }
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::AgencyAdvice)?;
     tx.execute(
-        "INSERT INTO agency_advice (pupil_id, agency, source, advised_on, advice, recorded_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![pupil_id, input.agency.as_str(), source, d2s(input.advised_on), advice, user.id, ts(now)],
+        "INSERT INTO agency_advice (id, pupil_id, agency, source, advised_on, advice, recorded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![id, pupil_id, input.agency.as_str(), source, d2s(input.advised_on), advice, user.id, ts(now)],
     )?;
-    let id = tx.last_insert_rowid();
     access::record(
         &tx,
         &user,
@@ -256,9 +257,11 @@ pub fn set_team(
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute("DELETE FROM team_members WHERE pupil_id = ?1", [pupil_id])?;
     for (i, (name, role)) in checked.iter().enumerate() {
+        let id = next_id(&tx, ids::RecordTable::TeamMembers)?;
         tx.execute(
-            "INSERT INTO team_members (pupil_id, name, role, position) VALUES (?1, ?2, ?3, ?4)",
-            params![pupil_id, name, role, i as i64],
+            "INSERT INTO team_members (id, pupil_id, name, role, position)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, pupil_id, name, role, i as i64],
         )?;
     }
     access::record(

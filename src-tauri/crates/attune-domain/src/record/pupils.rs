@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::{Action, Role, UserInfo, Vault};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use rusqlite::{named_params, params, Connection, OptionalExtension, Transaction};
@@ -197,11 +198,12 @@ fn kind_parse(s: &str) -> Option<IdentifierKind> {
 
 /// Inserts a checked pupil (no audit); used by [`add_pupil`] and the import.
 pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> Result<i64> {
+    let id = next_id(tx, ids::RecordTable::Pupils)?;
     tx.execute(
-        "INSERT INTO pupils (legal_forename, legal_surname, preferred_name, date_of_birth,
+        "INSERT INTO pupils (id, legal_forename, legal_surname, preferred_name, date_of_birth,
              year_group, care_status, support_level, relationship_start,
              relationship_planned_end, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+         VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
         params![
             c.legal_forename,
             c.legal_surname,
@@ -213,9 +215,9 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> R
             c.relationship_start.map(d2s),
             c.relationship_planned_end.map(d2s),
             ts(now),
+            id,
         ],
     )?;
-    let id = tx.last_insert_rowid();
     write_identifiers(tx, id, &c.identifiers)?;
     Ok(id)
 }
@@ -362,10 +364,11 @@ pub(crate) fn set_assignment(
         params![pupil_id, d2s(from)],
     )?;
     if let Some(k) = key_adult_id {
+        let id = next_id(tx, ids::RecordTable::Assignments)?;
         tx.execute(
-            "INSERT INTO assignments (pupil_id, key_adult_id, from_date, assigned_by)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![pupil_id, k, d2s(from), by.id],
+            "INSERT INTO assignments (id, pupil_id, key_adult_id, from_date, assigned_by)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, pupil_id, k, d2s(from), by.id],
         )?;
     }
     tx.execute(

@@ -18,6 +18,7 @@
 
 use std::collections::HashMap;
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::{Action, Vault};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -133,10 +134,12 @@ pub fn log_session(
     not_future("held_on", "the session's date", input.held_on, now)?;
     let note = store::text("note", "the note", &input.note, MAX_NOTE_CHARS, false, true)?;
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::Sessions)?;
     tx.execute(
-        "INSERT INTO sessions (pupil_id, held_on, minutes, kind, regulation, note, recorded_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note, recorded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
+            id,
             pupil_id,
             d2s(input.held_on),
             input.minutes,
@@ -147,7 +150,6 @@ pub fn log_session(
             ts(now)
         ],
     )?;
-    let id = tx.last_insert_rowid();
     access::record(
         &tx,
         &user,
@@ -238,10 +240,12 @@ pub fn add_chronology_event(
     )?;
     not_future("occurred_on", "the event's date", input.occurred_on, now)?;
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::Chronology)?;
     tx.execute(
-        "INSERT INTO chronology (pupil_id, occurred_on, kind, description, safeguarding_ref, recorded_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO chronology (id, pupil_id, occurred_on, kind, description, safeguarding_ref, recorded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         params![
+            id,
             pupil_id,
             d2s(input.occurred_on),
             input.kind.as_str(),
@@ -251,7 +255,6 @@ pub fn add_chronology_event(
             ts(now)
         ],
     )?;
-    let id = tx.last_insert_rowid();
     access::record(
         &tx,
         &user,
@@ -401,11 +404,13 @@ pub fn add_score(
         now,
     )?;
     let tx = vault.conn_mut()?.transaction()?;
+    let id = next_id(&tx, ids::RecordTable::InstrumentScores)?;
     tx.execute(
-        "INSERT INTO instrument_scores (pupil_id, instrument, subscale, score, stage, completed_on,
+        "INSERT INTO instrument_scores (id, pupil_id, instrument, subscale, score, stage, completed_on,
              completed_by, recorded_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
+            id,
             pupil_id,
             input.instrument.as_str(),
             subscale,
@@ -417,7 +422,6 @@ pub fn add_score(
             ts(now)
         ],
     )?;
-    let id = tx.last_insert_rowid();
     access::record(
         &tx,
         &user,
@@ -501,15 +505,17 @@ fn upsert_indicators(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    // A new term's row takes the next id; an existing term keeps its own.
+    let id = next_id(conn, ids::RecordTable::TermlyIndicators)?;
     conn.execute(
-        "INSERT INTO termly_indicators (pupil_id, term_label, attendance_pct, exclusion_days,
+        "INSERT INTO termly_indicators (id, pupil_id, term_label, attendance_pct, exclusion_days,
              physical_interventions, updated_at, updated_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (pupil_id, term_label) DO UPDATE SET
              attendance_pct = excluded.attendance_pct, exclusion_days = excluded.exclusion_days,
              physical_interventions = excluded.physical_interventions,
              updated_at = excluded.updated_at, updated_by = excluded.updated_by",
-        params![pupil_id, c.0, c.1, c.2, c.3, ts(now), user_id],
+        params![pupil_id, c.0, c.1, c.2, c.3, ts(now), user_id, id],
     )?;
     Ok(())
 }

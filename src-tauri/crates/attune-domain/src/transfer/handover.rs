@@ -57,6 +57,7 @@
 
 use std::fmt;
 
+use attune_vault::ids::{self, next_id};
 use attune_vault::kdf::{self, KdfParams};
 use attune_vault::{Action, ErrorKind, SecureRng, Vault};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -1023,23 +1024,27 @@ pub fn import_handover(
         )?;
     }
     for a in &content.agency_advice {
+        let advice_id = next_id(&tx, ids::RecordTable::AgencyAdvice)?;
         tx.execute(
-            "INSERT INTO agency_advice (pupil_id, agency, source, advised_on, advice, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, a.agency, a.source, a.advised_on, a.advice, a.created_at],
+            "INSERT INTO agency_advice (id, pupil_id, agency, source, advised_on, advice, created_at)
+             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, a.agency, a.source, a.advised_on, a.advice, a.created_at, advice_id],
         )?;
     }
     for t in &content.team {
+        let member_id = next_id(&tx, ids::RecordTable::TeamMembers)?;
         tx.execute(
-            "INSERT INTO team_members (pupil_id, name, role, position) VALUES (?1, ?2, ?3, ?4)",
-            params![id, t.name, t.role, t.position],
+            "INSERT INTO team_members (id, pupil_id, name, role, position)
+             VALUES (?5, ?1, ?2, ?3, ?4)",
+            params![id, t.name, t.role, t.position, member_id],
         )?;
     }
     for plan in &content.plans {
+        let plan_id = next_id(&tx, ids::RecordTable::Plans)?;
         tx.execute(
-            "INSERT INTO plans (pupil_id, framework_id, start_date, horizon_end, cadence, status,
-                 created_at, closed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO plans (id, pupil_id, framework_id, start_date, horizon_end, cadence,
+                 status, created_at, closed_at)
+             VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 id,
                 plan.framework_id,
@@ -1048,16 +1053,17 @@ pub fn import_handover(
                 plan.cadence,
                 plan.status,
                 plan.created_at,
-                plan.closed_at
+                plan.closed_at,
+                plan_id
             ],
         )?;
-        let plan_id = tx.last_insert_rowid();
         let mut goal_ids = Vec::with_capacity(plan.goals.len());
         for g in &plan.goals {
+            let goal_id = next_id(&tx, ids::RecordTable::Goals)?;
             tx.execute(
-                "INSERT INTO goals (plan_id, domain_id, outcome, baseline, target, strategies, who,
-                     how_often, pp_plus_cost_pence, status, position, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                "INSERT INTO goals (id, plan_id, domain_id, outcome, baseline, target, strategies,
+                     who, how_often, pp_plus_cost_pence, status, position, created_at, updated_at)
+                 VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     plan_id,
                     g.domain_id,
@@ -1071,10 +1077,11 @@ pub fn import_handover(
                     g.status,
                     g.position,
                     g.created_at,
-                    g.updated_at
+                    g.updated_at,
+                    goal_id
                 ],
             )?;
-            goal_ids.push(tx.last_insert_rowid());
+            goal_ids.push(goal_id);
         }
         for d in &plan.due_dates {
             tx.execute(
@@ -1088,9 +1095,11 @@ pub fn import_handover(
         }
     }
     for s in &content.sessions {
+        let session_id = next_id(&tx, ids::RecordTable::Sessions)?;
         tx.execute(
-            "INSERT INTO sessions (pupil_id, held_on, minutes, kind, regulation, note, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note,
+                 created_at)
+             VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 id,
                 s.held_on,
@@ -1098,30 +1107,34 @@ pub fn import_handover(
                 s.kind,
                 s.regulation,
                 s.note,
-                s.created_at
+                s.created_at,
+                session_id
             ],
         )?;
     }
     for e in &content.chronology {
+        let event_id = next_id(&tx, ids::RecordTable::Chronology)?;
         tx.execute(
-            "INSERT INTO chronology (pupil_id, occurred_on, kind, description, safeguarding_ref,
-                 created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO chronology (id, pupil_id, occurred_on, kind, description,
+                 safeguarding_ref, created_at)
+             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 id,
                 e.occurred_on,
                 e.kind,
                 e.description,
                 e.safeguarding_ref,
-                e.created_at
+                e.created_at,
+                event_id
             ],
         )?;
     }
     for s in &content.scores {
+        let score_id = next_id(&tx, ids::RecordTable::InstrumentScores)?;
         tx.execute(
-            "INSERT INTO instrument_scores (pupil_id, instrument, subscale, score, stage,
+            "INSERT INTO instrument_scores (id, pupil_id, instrument, subscale, score, stage,
                  completed_on, completed_by, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 id,
                 s.instrument,
@@ -1130,22 +1143,25 @@ pub fn import_handover(
                 s.stage,
                 s.completed_on,
                 s.completed_by,
-                s.created_at
+                s.created_at,
+                score_id
             ],
         )?;
     }
     for i in &content.indicators {
+        let indicators_id = next_id(&tx, ids::RecordTable::TermlyIndicators)?;
         tx.execute(
-            "INSERT INTO termly_indicators (pupil_id, term_label, attendance_pct, exclusion_days,
-                 physical_interventions, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO termly_indicators (id, pupil_id, term_label, attendance_pct,
+                 exclusion_days, physical_interventions, updated_at)
+             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
             params![
                 id,
                 i.term_label,
                 i.attendance_pct,
                 i.exclusion_days,
                 i.physical_interventions,
-                i.updated_at
+                i.updated_at,
+                indicators_id
             ],
         )?;
     }
@@ -1349,20 +1365,21 @@ fn import_review(
     for g in &mut content.goals {
         g.goal_id = goal_ids[g.goal_id as usize];
     }
+    let review_id = next_id(tx, ids::RecordTable::Reviews)?;
     tx.execute(
-        "INSERT INTO reviews (plan_id, due_date, status, content, next_review_date, created_at,
-             updated_at)
-         VALUES (?1, ?2, 'draft', ?3, ?4, ?5, ?6)",
+        "INSERT INTO reviews (id, plan_id, due_date, status, content, next_review_date,
+             created_at, updated_at)
+         VALUES (?7, ?1, ?2, 'draft', ?3, ?4, ?5, ?6)",
         params![
             plan_id,
             r.due_date,
             serde_json::to_string(&content)?,
             r.next_review_date,
             r.created_at,
-            r.updated_at
+            r.updated_at,
+            review_id
         ],
     )?;
-    let review_id = tx.last_insert_rowid();
     for x in &r.ratings {
         tx.execute(
             "INSERT INTO review_goal_ratings (review_id, goal_id, rating, decision, evidence)
@@ -1377,10 +1394,11 @@ fn import_review(
         )?;
     }
     for a in &r.amendments {
+        let amendment_id = next_id(tx, ids::RecordTable::ReviewAmendments)?;
         tx.execute(
-            "INSERT INTO review_amendments (review_id, reason, body, created_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![review_id, a.reason, a.body, a.created_at],
+            "INSERT INTO review_amendments (id, review_id, reason, body, created_at)
+             VALUES (?5, ?1, ?2, ?3, ?4)",
+            params![review_id, a.reason, a.body, a.created_at, amendment_id],
         )?;
     }
     if r.status == "signed" {
