@@ -338,7 +338,7 @@ fn digest_inner(conn: &Connection, scope: Scope<'_>) -> Result<Digest> {
             put_str(&mut h, b"C", &names[i]);
         }
         let mut rows = match scope {
-            Scope::Caseload(user) if sql.contains(":user") => {
+            Scope::Caseload(user) if stmt.parameter_index(":user")?.is_some() => {
                 stmt.query(named_params! { ":user": user })?
             }
             _ => stmt.query([])?,
