@@ -12,6 +12,7 @@ mod demo;
 mod error;
 mod records_cmd;
 mod summary_cmd;
+mod sync_cmd;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -269,6 +270,17 @@ enum Command {
         /// Replace files of the same names in DIR.
         #[arg(long)]
         force: bool,
+    },
+    /// Print a canonical hash of what the vault holds, then each table's row count (never a
+    /// name or a note): for a key adult, what it holds for their caseload (their pupils'
+    /// records, the school's reference data, their supervision notes); for a strategic lead,
+    /// the whole vault's, or with --for NAME that user's caseload. Sync across laptops
+    /// converges when a laptop's digest equals the school vault's for its user. A key adult
+    /// asking for someone else's is refused (exit 1, audited as sync.digest).
+    Digest {
+        /// The user whose caseload to hash (strategic lead only, unless it is yourself).
+        #[arg(long = "for", value_name = "NAME")]
+        for_name: Option<String>,
     },
     /// Fill the vault with generated demo records (deterministic for a seed), written through
     /// the same functions the app uses. Creates the vault (the lead named by --user) when the
@@ -856,6 +868,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::MergeSummaries { files, out, force } => {
             summary_cmd::merge_summaries(files, out, *force)?
         }
+        Command::Digest { for_name } => sync_cmd::digest(&cli, for_name.as_deref())?,
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
         Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {

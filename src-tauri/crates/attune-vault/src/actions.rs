@@ -108,6 +108,7 @@ actions! {
     SupervisionList = "supervision.list",
     SupervisionOptions = "supervision.options",
     SupervisionView = "supervision.view",
+    SyncDigest = "sync.digest",
     TeamName = "team.name",
     TeamRole = "team.role",
     TeamUpdate = "team.update",

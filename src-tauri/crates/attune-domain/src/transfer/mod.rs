@@ -7,9 +7,12 @@
 //!   importing one;
 //! - [`sar`]: a subject access request's document of everything held about one pupil, as typed
 //!   data (shown by the window) and as a saved HTML file through maud;
-//! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good.
+//! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good;
+//! - [`scope`]: which rows of every table belong to a key adult's caseload (what an enrolment
+//!   copies and a laptop may change, issue 17), and the canonical digest of what a vault holds.
 //!
-//! **Invariants.** Everything here is strategic-lead only. A file from outside is
+//! **Invariants.** Everything here is strategic-lead only, except a key adult's digest of their
+//! own caseload. A file from outside is
 //! untrusted: a handover pack is authenticated before anything in it is read (its header's
 //! size capped), every line of an MIS file is checked, and nothing is written until the whole
 //! of it is accepted (one transaction). A file going out is encrypted (a handover pack) or
@@ -21,4 +24,5 @@ pub mod import;
 pub mod mis_update;
 pub mod retention;
 pub mod sar;
+pub mod scope;
 pub mod vault_import;
