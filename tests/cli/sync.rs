@@ -168,3 +168,174 @@ fn a_leads_digest_for_a_key_adult_is_theirs_and_moves_only_with_their_pupils() {
         after_own.text
     );
 }
+
+const LAPTOP: &str = "violet harbour ginger tramline 58";
+
+/// Every byte under `dir` (recursively).
+fn bytes_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                out.push((e.path(), std::fs::read(e.path()).unwrap()));
+            }
+        }
+    }
+    out
+}
+
+fn holds(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+/// `sync enrol` then `sync join`, as a lead and a key adult run them (issue 17, items 1 and
+/// 2): the laptop's digest equals the school vault's digest for that key adult — the laptop
+/// holds exactly their caseload scope — and neither the file nor the laptop's folder holds a
+/// pupil's name, a note or the school's name. A wrong one-time passphrase is exit 3 and a
+/// damaged file exit 4, each leaving no vault behind.
+#[test]
+fn a_laptop_enrolled_and_joined_holds_exactly_its_key_adults_caseload() {
+    let env = Env::new();
+    let out = env.run(
+        &[
+            "--user",
+            "Ada Lovelace",
+            "demo",
+            "--size",
+            "small",
+            "--seed",
+            "5",
+        ],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (x, surnames, notes) = {
+        let v = unlock_as(&env.dir, "Ada Lovelace", LEAD).unwrap();
+        let conn = v.conn().unwrap();
+        let x: String = conn
+            .query_row(
+                "SELECT u.name FROM pupils p JOIN users u ON u.id = p.key_adult_id
+                 WHERE p.status = 'active' GROUP BY u.id ORDER BY count(*) DESC, u.name LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        let col = |sql: &str| -> Vec<String> {
+            conn.prepare(sql)
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let surnames = col("SELECT legal_surname FROM pupils");
+        let notes = col("SELECT note FROM sessions WHERE length(note) > 24 LIMIT 200");
+        v.lock("test", now());
+        (x, surnames, notes)
+    };
+    assert!(!notes.is_empty());
+    let file = env.files.join("laptop.attune-enrol");
+    let file_s = file.to_str().unwrap();
+    let out = env.run(
+        &[
+            "--user",
+            "Ada Lovelace",
+            "sync",
+            "enrol",
+            "--for",
+            &x,
+            "--out",
+            file_s,
+        ],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let one_time = text
+        .lines()
+        .skip_while(|l| !l.starts_with("ONE-TIME PASSPHRASE"))
+        .map(str::trim)
+        .find(|l| l.len() == 39 && l.matches('-').count() == 7)
+        .expect("the one-time passphrase is printed")
+        .to_string();
+    let bytes = std::fs::read(&file).unwrap();
+    for s in surnames
+        .iter()
+        .chain(&notes)
+        .chain([&x, &"Hillside".to_string()])
+    {
+        assert!(!holds(&bytes, s), "{s} in the enrolment file");
+    }
+
+    let laptop = env.tmp.path().join("laptop");
+    // A wrong one-time passphrase: exit 3, no vault.
+    let other = attune_vault::RecoveryKey::generate(&mut rand::rngs::OsRng).display();
+    let out = env.run_on(
+        &laptop,
+        &["sync", "join", file_s],
+        &[
+            ("ATTUNE_ENROL_PASSPHRASE", &other),
+            ("ATTUNE_PASSPHRASE", LAPTOP),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(!laptop.join("vault.db").exists());
+    // A damaged file: exit 4, no vault.
+    let damaged = env.files.join("damaged.attune-enrol");
+    std::fs::write(&damaged, &bytes).unwrap();
+    flip(&damaged, bytes.len() / 2);
+    let out = env.run_on(
+        &laptop,
+        &["sync", "join", damaged.to_str().unwrap()],
+        &[
+            ("ATTUNE_ENROL_PASSPHRASE", &one_time),
+            ("ATTUNE_PASSPHRASE", LAPTOP),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(!laptop.join("vault.db").exists());
+
+    let out = env.run_on(
+        &laptop,
+        &["sync", "join", file_s],
+        &[
+            ("ATTUNE_ENROL_PASSPHRASE", &one_time),
+            ("ATTUNE_PASSPHRASE", LAPTOP),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&x), "{}", stdout(&out));
+
+    // The laptop holds exactly x's caseload scope: its digest is the school's for x.
+    let at_school = printed(&env, "Ada Lovelace", &["--for", &x]);
+    let out = env.run_on(
+        &laptop,
+        &["--user", &x, "digest"],
+        &[("ATTUNE_PASSPHRASE", LAPTOP)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        at_school.text,
+        "the laptop's digest is the school's for {x}"
+    );
+    assert!(at_school.counts["pupils"] >= 1 && at_school.counts["sessions"] >= 1);
+    // Nothing readable in the laptop's folder.
+    for (path, b) in bytes_under(&laptop) {
+        for s in surnames.iter().chain(&notes) {
+            assert!(!holds(&b, s), "{s} in {}", path.display());
+        }
+    }
+    // The school's register has the laptop; its audit has the enrolment.
+    let v = unlock_as(&env.dir, "Ada Lovelace", LEAD).unwrap();
+    let laptops = attune_domain::transfer::enrol::laptops(&v, now()).unwrap();
+    assert_eq!(laptops.len(), 1);
+    assert_eq!(laptops[0].device_no, 1);
+    let entries = attune_vault::audit::list(v.conn().unwrap(), Some("sync.enrol"), 5).unwrap();
+    assert!(entries.iter().any(|e| e.outcome == "ok"));
+    v.lock("test", now());
+}

@@ -46,6 +46,7 @@ impl Env {
             "ATTUNE_NEW_PASSPHRASE",
             "ATTUNE_RECOVERY_KEY",
             "ATTUNE_HANDOVER_PASSPHRASE",
+            "ATTUNE_ENROL_PASSPHRASE",
         ] {
             c.env_remove(k);
         }

@@ -50,6 +50,32 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum SyncAction {
+    /// Strategic lead: write an enrolment file holding the caseload of the key adult NAME
+    /// (their pupils with full history, their supervision notes, the school's term dates,
+    /// frameworks, lists and settings), for their laptop. Prints a one-time passphrase, once:
+    /// give it to them apart from the file.
+    Enrol {
+        /// The key adult's display name.
+        #[arg(long = "for", value_name = "NAME")]
+        for_name: String,
+        /// Where to write the file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// On a key adult's laptop: make this laptop's vault (--vault DIR, which must not hold
+    /// one) from an enrolment file. The one-time passphrase comes from
+    /// --enrol-passphrase-file, ATTUNE_ENROL_PASSPHRASE or a prompt; the key adult's own
+    /// passphrase for this laptop from --passphrase-file, ATTUNE_PASSPHRASE or a prompt.
+    Join {
+        /// The enrolment file.
+        file: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        enrol_passphrase_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Create a new vault with its first user, a strategic lead. Prints the recovery key once.
     Init {
@@ -281,6 +307,11 @@ enum Command {
         /// The user whose caseload to hash (strategic lead only, unless it is yourself).
         #[arg(long = "for", value_name = "NAME")]
         for_name: Option<String>,
+    },
+    /// Sync across laptops (issue 17): prepare a key adult's laptop, or join a school vault.
+    Sync {
+        #[command(subcommand)]
+        action: SyncAction,
     },
     /// Fill the vault with generated demo records (deterministic for a seed), written through
     /// the same functions the app uses. Creates the vault (the lead named by --user) when the
@@ -869,6 +900,16 @@ fn run(cli: Cli) -> Result<()> {
             summary_cmd::merge_summaries(files, out, *force)?
         }
         Command::Digest { for_name } => sync_cmd::digest(&cli, for_name.as_deref())?,
+        Command::Sync {
+            action: SyncAction::Enrol { for_name, out },
+        } => sync_cmd::enrol(&cli, for_name, out)?,
+        Command::Sync {
+            action:
+                SyncAction::Join {
+                    file,
+                    enrol_passphrase_file,
+                },
+        } => sync_cmd::join(&cli, file, enrol_passphrase_file.as_deref())?,
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
         Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {

@@ -4,10 +4,14 @@
 //! module resolves the name and prints the hash and a row count per table, never a name or a
 //! record's content.
 
-use attune_domain::transfer::scope;
+use std::path::Path;
+
+use attune_domain::transfer::{enrol, scope};
+use attune_vault::{Passphrase, Vault};
+use rand::rngs::OsRng;
 
 use crate::error::{Error, Result};
-use crate::{now, open, Cli};
+use crate::{now, open, read_secret, vault_dir, Cli};
 
 /// `attune-admin digest [--for NAME]`: a key adult's own caseload; a strategic lead's whole
 /// vault, or with `--for` that user's caseload.
@@ -32,5 +36,74 @@ pub fn digest(cli: &Cli, for_name: Option<&str>) -> Result<()> {
     for (table, rows) in &d.counts {
         println!("{table} {rows}");
     }
+    Ok(())
+}
+
+/// `attune-admin sync enrol --for NAME --out FILE`: the enrolment file for NAME's laptop, and
+/// its one-time passphrase printed once.
+pub fn enrol(cli: &Cli, for_name: &str, out: &Path) -> Result<()> {
+    if out.exists() {
+        return Err(Error::Usage(format!(
+            "{} exists already; choose a new file name",
+            out.display()
+        )));
+    }
+    let v = open(cli)?;
+    let result = (|| -> Result<_> {
+        let user = v
+            .users()?
+            .into_iter()
+            .find(|u| u.name.eq_ignore_ascii_case(for_name.trim()))
+            .ok_or_else(|| Error::Usage(format!("no user called {for_name} in this vault")))?;
+        let e = enrol::enrol_laptop(&v, &user.id, &mut OsRng, now())?;
+        attune_vault::fsutil::write_atomic(out, &e.bytes)?;
+        Ok((user, e))
+    })();
+    v.lock("cli", now());
+    let (user, e) = result?;
+    println!(
+        "Wrote the enrolment file for {}'s laptop (laptop {}) to {}.",
+        user.name,
+        e.meta.device_no,
+        out.display()
+    );
+    println!();
+    println!("ONE-TIME PASSPHRASE (shown only this once):");
+    println!();
+    println!("    {}", e.passphrase.expose());
+    println!();
+    println!(
+        "Give it to {} apart from the file (not on the same USB stick).",
+        user.name
+    );
+    Ok(())
+}
+
+/// `attune-admin --vault DIR sync join FILE`: this laptop's vault from an enrolment file.
+pub fn join(cli: &Cli, file: &Path, enrol_passphrase_file: Option<&Path>) -> Result<()> {
+    let dir = vault_dir(cli)?;
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
+    // The layout first: a damaged file is said before anyone types a passphrase.
+    attune_vault::enrol::inspect(&bytes)?;
+    let one_time = read_secret(
+        enrol_passphrase_file,
+        "ATTUNE_ENROL_PASSPHRASE",
+        "One-time passphrase from the strategic lead: ",
+    )?;
+    let own = Passphrase::new(read_secret(
+        cli.passphrase_file.as_deref(),
+        "ATTUNE_PASSPHRASE",
+        "Choose your passphrase for this laptop: ",
+    )?);
+    let (v, meta) = Vault::join(&dir, &bytes, &one_time, &own, &mut OsRng, now())?;
+    println!(
+        "Joined {}'s school vault as {} (laptop {}). This laptop's vault is in {}.",
+        meta.school,
+        meta.user_name,
+        meta.device_no,
+        dir.display()
+    );
+    v.lock("cli", now());
     Ok(())
 }

@@ -109,6 +109,8 @@ actions! {
     SupervisionOptions = "supervision.options",
     SupervisionView = "supervision.view",
     SyncDigest = "sync.digest",
+    SyncEnrol = "sync.enrol",
+    SyncJoin = "sync.join",
     TeamName = "team.name",
     TeamRole = "team.role",
     TeamUpdate = "team.update",

@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0009_sync_device",
         include_str!("../migrations/0009_sync_device.sql"),
     ),
+    (
+        "0010_sync_laptops",
+        include_str!("../migrations/0010_sync_laptops.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

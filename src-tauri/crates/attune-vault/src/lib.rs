@@ -24,6 +24,7 @@ pub mod audit;
 pub mod backup;
 pub mod datetime;
 pub mod db;
+pub mod enrol;
 mod error;
 pub mod fsutil;
 pub mod ids;

@@ -247,6 +247,112 @@ impl Vault {
         )
     }
 
+    /// A laptop's replica vault in `dir` (see [`crate::enrol`]): `stage` writes the replica's
+    /// database to the path it is given and returns the key it is under; the database is
+    /// copied from there under a fresh key of this vault's own (the staged file is removed),
+    /// migrated, and given one key slot, `user`'s, under `passphrase`. No recovery slot: a
+    /// laptop that loses its passphrase is enrolled again. Nothing is left in `dir` on failure.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn create_replica(
+        dir: &Path,
+        school: &str,
+        user: UserInfo,
+        passphrase: &Passphrase,
+        rng: &mut impl SecureRng,
+        now: DateTime<Utc>,
+        stage: impl FnOnce(&Path) -> Result<VaultKey>,
+    ) -> Result<Vault> {
+        let paths = VaultPaths::new(dir);
+        if paths.exists() {
+            return Err(Error::AlreadyExists(format!(
+                "There is already a vault in {}.",
+                dir.display()
+            )));
+        }
+        fsutil::create_private_dir(dir)?;
+        let lock = DirLock::acquire(dir)?;
+        let staging = dir.join(".attune-join-staging.db");
+        let result = (|| {
+            let staged_key = stage(&staging)?;
+            let key = VaultKey::random(rng);
+            {
+                let conn = db::open(&staging, &staged_key).map_err(|e| match e {
+                    Error::KeyRejected => Error::VaultDamaged(
+                        "the enrolment file's database does not open with its own key".into(),
+                    ),
+                    e => e,
+                })?;
+                let copy = db::write_rekeyed_copy(&conn, &paths.db(), &key)?;
+                drop(conn);
+                std::fs::rename(&copy, paths.db())?;
+                fsutil::sync_dir(dir)?;
+            }
+            let vault_id = random_hex(rng, 16);
+            let epoch = 1;
+            let (mut slot, _) = Slot::create(
+                rng,
+                &vault_id,
+                None,
+                SlotSpec {
+                    kind: SlotKind::User,
+                    user_id: Some(&user.id),
+                    name: Some(&user.name),
+                    role: Some(user.role),
+                },
+                passphrase.expose().as_bytes(),
+                KdfParams::DEFAULT,
+            )?;
+            slot.seal(rng, &vault_id, epoch, &key)?;
+            let slots = Body {
+                version: 1,
+                vault_id,
+                school: school.to_string(),
+                slots: vec![slot],
+                record: None,
+            };
+            let mut conn = db::open(&paths.db(), &key)?;
+            db::migrate(&mut conn, &key, now)?;
+            Ok((conn, key, slots, epoch))
+        })();
+        for p in [staging.clone(), db::rekey_copy_path(&paths.db())] {
+            let _ = std::fs::remove_file(&p);
+            for suffix in ["-journal", "-wal", "-shm"] {
+                let mut q = p.clone().into_os_string();
+                q.push(suffix);
+                let _ = std::fs::remove_file(std::path::PathBuf::from(q));
+            }
+        }
+        let made = result.and_then(|(conn, key, slots, epoch)| {
+            let mut vault = Vault {
+                conn,
+                key,
+                epoch,
+                slots,
+                session: Session {
+                    user,
+                    via_recovery: false,
+                },
+                paths: paths.clone(),
+                warnings: Vec::new(),
+                _lock: lock,
+            };
+            vault.write_slots()?;
+            let mut attempts = Attempts::load(&paths.dir);
+            attempts.seal(&vault.slots.vault_id, &vault.key, now.timestamp());
+            attempts.save(&paths.dir)?;
+            Ok(vault)
+        });
+        if made.is_err() {
+            for p in [paths.keyslots(), paths.keyslots_backup(), paths.db()] {
+                let _ = std::fs::remove_file(&p);
+            }
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("vault.db{suffix}")));
+            }
+        }
+        made
+    }
+
     /// Check what a first-run form asks for before the recovery key is shown, so a weak
     /// passphrase is refused before anything is generated.
     pub fn check_setup(

@@ -19,6 +19,7 @@
 //! holds one pupil's record (a subject access document). Erasure removes a pupil's rows, their
 //! search entries and drafts, and their name from supervision notes.
 
+pub mod enrol;
 pub mod handover;
 pub mod import;
 pub mod mis_update;

@@ -126,7 +126,7 @@ pub const SYNCED_SETTINGS: &[&str] = &[
 /// The settings that stay on the device.
 pub const LOCAL_SETTINGS: &[&str] = &["auto_backup_keep"];
 
-/// Every table of the vault's schema (migrations `0001`–`0008`), by name.
+/// Every table of the vault's schema (migrations `0001`–`0010`), by name.
 pub const TABLES: &[TableScope] = &[
     pupil("agency_advice", ID, BY_PUPIL),
     pupil("assignments", ID, BY_PUPIL),
@@ -203,6 +203,14 @@ pub const TABLES: &[TableScope] = &[
             parent: "supervision_notes",
         }),
     },
+    local(
+        "sync_device",
+        "this vault's own device number (its range of record ids), set once when a laptop joins",
+    ),
+    local(
+        "sync_laptops",
+        "the school vault's register of the laptops it prepared, never a laptop's business",
+    ),
     pupil("team_members", ID, BY_PUPIL),
     pupil("termly_indicators", ID, BY_PUPIL),
     TableScope {

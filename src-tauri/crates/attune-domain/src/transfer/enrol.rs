@@ -1,0 +1,167 @@
+//! Preparing a key adult's laptop (issue 17): the school vault's strategic lead writes an
+//! enrolment file holding **exactly that key adult's caseload scope** ([`super::scope`]: their
+//! pupils with full history, their supervision notes, and the school's reference data), and
+//! the laptop joins with it ([`attune_vault::Vault::join`]: the file's container and keys are
+//! the vault's business, which rows go in is this module's).
+//!
+//! Each laptop gets the next free device number (its range of record ids,
+//! [`attune_vault::ids`]), kept in the school's register `sync_laptops` with whom it was
+//! prepared for and when.
+//!
+//! **Invariants.** The copy is built from [`super::scope::TABLES`] alone (the same definition
+//! as the digest and the role checks on import), inside one transaction on the school's
+//! connection, and checked for dangling references before it is sealed: a laptop never holds
+//! a row of a pupil who is not on its key adult's caseload.
+
+use attune_vault::enrol::Enrolment;
+use attune_vault::{Action, Role, SecureRng, Vault};
+use chrono::{DateTime, Utc};
+use rusqlite::{named_params, Connection};
+
+use super::scope;
+use crate::access;
+use crate::error::{Error, Result};
+
+/// A laptop the school has prepared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Laptop {
+    pub device_no: u16,
+    pub user_id: String,
+    /// RFC 3339.
+    pub enrolled_at: String,
+}
+
+/// Writes an enrolment file for the key adult `user_id` (strategic lead only; audited
+/// `sync.enrol`). Returns the file's bytes and the one-time passphrase to show once.
+pub fn enrol_laptop(
+    vault: &Vault,
+    user_id: &str,
+    rng: &mut impl SecureRng,
+    now: DateTime<Utc>,
+) -> Result<Enrolment> {
+    let target = format!("user:{user_id}");
+    access::require_lead(
+        vault,
+        Action::SyncEnrol,
+        Some(&target),
+        "prepare a laptop for a key adult",
+        now,
+    )?;
+    let user = vault
+        .users()?
+        .into_iter()
+        .find(|u| u.id == user_id)
+        .ok_or_else(|| Error::NotFound("There is no such user.".into()))?;
+    if user.role != Role::KeyAdult {
+        return Err(Error::invalid(
+            "user",
+            "A laptop is prepared for a key adult; a strategic lead works in the school vault.",
+        ));
+    }
+    let conn = vault.conn()?;
+    let next: i64 = conn.query_row(
+        "SELECT coalesce(max(device_no), 0) + 1 FROM sync_laptops",
+        [],
+        |r| r.get(0),
+    )?;
+    let device_no = u16::try_from(next)
+        .ok()
+        .filter(|d| *d <= attune_vault::ids::MAX_DEVICE_NO)
+        .ok_or_else(|| {
+            Error::invalid(
+                "user",
+                "This school vault has prepared as many laptops as it can number (4095).",
+            )
+        })?;
+    let enrolment = vault.write_enrolment(user_id, device_no, rng, now, |c| {
+        copy_caseload(c, user_id).map_err(|e| attune_vault::Error::Internal(e.to_string()))
+    })?;
+    conn.execute(
+        "INSERT INTO sync_laptops (device_no, user_id, enrolled_at) VALUES (?1, ?2, ?3)",
+        rusqlite::params![
+            device_no,
+            user_id,
+            attune_vault::datetime::format_instant(now)
+        ],
+    )?;
+    Ok(enrolment)
+}
+
+/// The laptops this school vault has prepared, oldest first (strategic lead only).
+pub fn laptops(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<Laptop>> {
+    access::require_lead(
+        vault,
+        Action::SyncEnrol,
+        None,
+        "see the school's laptops",
+        now,
+    )?;
+    let conn = vault.conn()?;
+    let mut stmt = conn
+        .prepare("SELECT device_no, user_id, enrolled_at FROM sync_laptops ORDER BY device_no")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Laptop {
+            device_no: r.get(0)?,
+            user_id: r.get(1)?,
+            enrolled_at: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+/// Copies the caseload scope of `user` from `main` into the attached `replica` (same schema):
+/// every table that is not local, the rows [`scope::caseload_condition`] selects, in one
+/// transaction; then no row of the replica may refer to a row it does not hold.
+fn copy_caseload(conn: &Connection, user: &str) -> Result<()> {
+    conn.execute_batch("PRAGMA foreign_keys = OFF; BEGIN;")?;
+    let copied = (|| -> Result<()> {
+        for t in scope::TABLES {
+            let Some(condition) = scope::caseload_condition(t) else {
+                continue;
+            };
+            // The school's reference data replaces what the replica's migrations put in
+            // (default lists, say): the laptop holds the school's, as the digest compares.
+            if let scope::Class::Reference { rows, .. } = t.class {
+                conn.execute(
+                    &format!(
+                        "DELETE FROM replica.{} WHERE {}",
+                        t.name,
+                        rows.unwrap_or("1")
+                    ),
+                    [],
+                )?;
+            }
+            let sql = format!(
+                "INSERT INTO replica.{0} SELECT * FROM main.{0} WHERE {condition}",
+                t.name
+            );
+            if sql.contains(":user") {
+                conn.execute(&sql, named_params! { ":user": user })?;
+            } else {
+                conn.execute(&sql, [])?;
+            }
+        }
+        let mut check = conn.prepare("PRAGMA replica.foreign_key_check")?;
+        let mut dangling = check.query([])?;
+        if let Some(row) = dangling.next()? {
+            let table: String = row.get(0)?;
+            return Err(Error::Vault {
+                kind: attune_vault::ErrorKind::Internal,
+                message: format!(
+                    "Internal error: the laptop's copy of {table} refers to a row it does not hold, so no enrolment file was written."
+                ),
+            });
+        }
+        Ok(())
+    })();
+    let ended = if copied.is_ok() {
+        conn.execute_batch("COMMIT;")
+    } else {
+        conn.execute_batch("ROLLBACK;")
+    };
+    let restored = conn.execute_batch("PRAGMA foreign_keys = ON;");
+    copied?;
+    ended?;
+    restored?;
+    Ok(())
+}
