@@ -189,6 +189,7 @@ fn bench_small_writes_every_figure() {
         "search",
         "backup",
         "verify",
+        "sync_enrol",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }
