@@ -6,3 +6,12 @@ CREATE TABLE sync_laptops (
     user_id     TEXT NOT NULL REFERENCES users (id),
     enrolled_at TEXT NOT NULL
 ) STRICT;
+
+-- Issue 17: the highest id this vault has handed out in each record table. Without it the
+-- next id is one more than the highest row still there, so erasing the newest pupil (or a
+-- team rewritten) would hand its id out again — and once deletions travel as tombstones, the
+-- new record would be erased at the other end. Local: each device's own counter.
+CREATE TABLE sync_id_high (
+    tbl  TEXT PRIMARY KEY NOT NULL,
+    high INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;

@@ -21,6 +21,8 @@
 //!   and never changed after. A laptop restored from its own backup must join again under a
 //!   new number: it would otherwise hand out ids (and sync sequence numbers) it had already
 //!   handed out after the backup was made.
+//! - An id is handed out once: `sync_id_high` keeps the highest each table was given, so
+//!   deleting the newest row (erasing a pupil, rewriting a team) does not free its id.
 //! - Tables that never leave the vault keep SQLite's own numbering: `audit_log` (each laptop
 //!   keeps its own chain), `published_summaries`, `keyslot_copy`, `audit_secret` and
 //!   `sync_device` itself.
@@ -157,24 +159,37 @@ pub fn set_device_no(conn: &Connection, device_no: u16) -> Result<()> {
     Ok(())
 }
 
-/// The id for a new row of `table`: one more than the highest id in this device's range, or
-/// the range's first id. Call it inside the transaction that inserts the row.
+/// The id for a new row of `table`: one more than the highest id in this device's range —
+/// of the rows there, and of every id this device has handed out before (`sync_id_high`,
+/// so an id whose row was deleted is never handed out again) — or the range's first id.
+/// Call it inside the transaction that inserts the row: the mark moves with the insert.
 pub fn next_id(conn: &Connection, table: RecordTable) -> Result<i64> {
     let (start, end) = range(device_no(conn)?);
     let last: Option<i64> = conn
         .prepare_cached(table.last_in_range_sql())?
         .query_row([start, end], |r| r.get(0))
         .optional()?;
-    let next = match last {
-        Some(id) => id + 1,
-        None => start.max(1),
-    };
+    // Never below what this device has handed out before, even if that row was deleted.
+    let high: Option<i64> = conn
+        .prepare_cached("SELECT high FROM sync_id_high WHERE tbl = ?1")?
+        .query_row([table.name()], |r| r.get(0))
+        .optional()?
+        .filter(|h| (start..end).contains(h));
+    let next = last
+        .max(high)
+        .map_or(start.max(1), |id| id + 1)
+        .max(start.max(1));
     if next >= end {
         return Err(Error::Internal(format!(
             "this device has used every id of its range in {}",
             table.name()
         )));
     }
+    conn.prepare_cached(
+        "INSERT INTO sync_id_high (tbl, high) VALUES (?1, ?2)
+         ON CONFLICT (tbl) DO UPDATE SET high = excluded.high",
+    )?
+    .execute(rusqlite::params![table.name(), next])?;
     Ok(next)
 }
 
@@ -186,6 +201,10 @@ mod tests {
         let c = Connection::open_in_memory().unwrap();
         c.execute_batch(include_str!("../migrations/0009_sync_device.sql"))
             .unwrap();
+        c.execute_batch(
+            "CREATE TABLE sync_id_high (tbl TEXT PRIMARY KEY NOT NULL, high INTEGER NOT NULL) STRICT, WITHOUT ROWID;",
+        )
+        .unwrap();
         for t in RecordTable::ALL {
             c.execute_batch(&format!(
                 "CREATE TABLE {} (id INTEGER PRIMARY KEY, x TEXT);",
@@ -258,6 +277,27 @@ mod tests {
         );
         // Another table is counted on its own.
         assert_eq!(next_id(&c, RecordTable::Pupils).unwrap(), 5 * RANGE_SIZE);
+    }
+
+    #[test]
+    fn an_id_whose_row_was_deleted_is_not_handed_out_again() {
+        let mut c = conn();
+        for _ in 0..3 {
+            let id = next_id(&c, RecordTable::Pupils).unwrap();
+            c.execute("INSERT INTO pupils (id) VALUES (?1)", [id])
+                .unwrap();
+        }
+        // The newest pupil is erased: their id stays used.
+        c.execute("DELETE FROM pupils WHERE id = 3", []).unwrap();
+        assert_eq!(next_id(&c, RecordTable::Pupils).unwrap(), 4);
+        // An insert that is rolled back takes its mark with it.
+        let tx = c.transaction().unwrap();
+        let id = next_id(&tx, RecordTable::Pupils).unwrap();
+        assert_eq!(id, 5);
+        tx.execute("INSERT INTO pupils (id) VALUES (?1)", [id])
+            .unwrap();
+        drop(tx);
+        assert_eq!(next_id(&c, RecordTable::Pupils).unwrap(), 5);
     }
 
     #[test]

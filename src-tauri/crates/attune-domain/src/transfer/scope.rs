@@ -208,6 +208,10 @@ pub const TABLES: &[TableScope] = &[
         "this vault's own device number (its range of record ids), set once when a laptop joins",
     ),
     local(
+        "sync_id_high",
+        "the highest id this device has handed out per table: each device's own counter",
+    ),
+    local(
         "sync_laptops",
         "the school vault's register of the laptops it prepared, never a laptop's business",
     ),
