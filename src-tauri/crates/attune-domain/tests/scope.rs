@@ -653,8 +653,23 @@ fn reassigning_or_archiving_a_pupil_moves_both_caseload_digests() {
     assert_eq!(moved.ka2.counts["sessions"], 2);
     // ka2 now holds pupil 1's whole history, assignments before theirs too.
     assert_eq!(moved.ka2.counts["assignments"], 3);
-    // The supervision note about pupil 1 stays with the adult it was about.
-    assert_eq!(moved.ka1.counts["supervision_pupils"], 1);
+    // The supervision note stays with the adult it was with, but its link to pupil 1 goes
+    // to neither laptop: ka1 no longer has the pupil, ka2 never had the note (ka2 keeps the
+    // link of their own note).
+    assert_eq!(before.ka1.counts["supervision_pupils"], 1);
+    assert_eq!(
+        moved.ka1.counts["supervision_notes"],
+        before.ka1.counts["supervision_notes"]
+    );
+    assert_eq!(moved.ka1.counts["supervision_pupils"], 0);
+    assert_eq!(
+        moved.ka2.counts["supervision_pupils"],
+        before.ka2.counts["supervision_pupils"]
+    );
+    assert_eq!(
+        moved.whole.counts["supervision_pupils"],
+        before.whole.counts["supervision_pupils"]
+    );
 
     // An archived pupil is on no caseload (access lets no key adult see them), even were
     // their key adult still named.

@@ -55,6 +55,10 @@ pub enum Class {
     Pupil(Reach),
     /// Owned by a key adult directly.
     KeyAdult(Reach),
+    /// Owned by a key adult (through the reach) **and** naming a pupil (this column): a row is
+    /// theirs only while the pupil is on their caseload too — the pupils discussed in a
+    /// supervision note, once one of them has moved to another key adult, stay at the school.
+    KeyAdultAboutPupil { reach: Reach, pupil: &'static str },
     /// School-wide reference data that every laptop holds.
     Reference {
         /// Only the rows meeting this condition (static SQL), when not all of them.
@@ -198,10 +202,13 @@ pub const TABLES: &[TableScope] = &[
     TableScope {
         name: "supervision_pupils",
         key: &["note_id", "pupil_id"],
-        class: Class::KeyAdult(Reach::Via {
-            column: "note_id",
-            parent: "supervision_notes",
-        }),
+        class: Class::KeyAdultAboutPupil {
+            reach: Reach::Via {
+                column: "note_id",
+                parent: "supervision_notes",
+            },
+            pupil: "pupil_id",
+        },
     },
     local(
         "sync_device",
@@ -257,7 +264,9 @@ pub fn caseload_condition(t: &TableScope) -> Option<String> {
                 let p = table(parent).expect("a parent table is classified");
                 let inner = match p.class {
                     Class::Pupil(r) => reach(r, root),
-                    Class::KeyAdult(r) => reach(r, root),
+                    Class::KeyAdult(r) | Class::KeyAdultAboutPupil { reach: r, .. } => {
+                        reach(r, root)
+                    }
                     _ => unreachable!("a parent is a pupil's or a key adult's table"),
                 };
                 format!("{column} IN (SELECT id FROM {parent} WHERE {inner})")
@@ -267,6 +276,10 @@ pub fn caseload_condition(t: &TableScope) -> Option<String> {
     match t.class {
         Class::Pupil(r) => Some(reach(r, &format!("IN ({CASELOAD_PUPILS})"))),
         Class::KeyAdult(r) => Some(reach(r, "= :user")),
+        Class::KeyAdultAboutPupil { reach: r, pupil } => Some(format!(
+            "{} AND {pupil} IN ({CASELOAD_PUPILS})",
+            reach(r, "= :user")
+        )),
         Class::Reference { rows, .. } => Some(rows.unwrap_or("1").to_string()),
         Class::Local(_) => None,
     }
@@ -462,13 +475,20 @@ mod tests {
             }
             let reach = match t.class {
                 Class::Pupil(r) | Class::KeyAdult(r) => r,
+                Class::KeyAdultAboutPupil { reach, .. } => reach,
                 _ => continue,
             };
             if let Reach::Via { parent, .. } = reach {
                 let p = table(parent).unwrap_or_else(|| panic!("{}'s parent", t.name));
+                // Whose the rows are: a pupil's, or a key adult's.
+                let owner = |c: &Class| match c {
+                    Class::Pupil(_) => 0,
+                    Class::KeyAdult(_) | Class::KeyAdultAboutPupil { .. } => 1,
+                    _ => 2,
+                };
                 assert_eq!(
-                    std::mem::discriminant(&p.class),
-                    std::mem::discriminant(&t.class),
+                    owner(&p.class),
+                    owner(&t.class),
                     "{} and its parent {parent}",
                     t.name
                 );
