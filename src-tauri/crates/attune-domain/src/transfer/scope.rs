@@ -529,7 +529,10 @@ mod tests {
         );
         assert_eq!(
             caseload_condition(table("supervision_pupils").unwrap()).unwrap(),
-            "note_id IN (SELECT id FROM supervision_notes WHERE key_adult_id = :user)"
+            format!(
+                "note_id IN (SELECT id FROM supervision_notes WHERE key_adult_id = :user) \
+                 AND pupil_id IN ({CASELOAD_PUPILS})"
+            )
         );
         assert_eq!(caseload_condition(table("drafts").unwrap()), None);
     }
