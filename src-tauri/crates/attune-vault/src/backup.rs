@@ -255,12 +255,7 @@ impl TempFile {
 impl Drop for TempFile {
     fn drop(&mut self) {
         if !self.keep {
-            let _ = fs::remove_file(&self.path);
-            for suffix in ["-journal", "-wal", "-shm"] {
-                let mut p = self.path.clone().into_os_string();
-                p.push(suffix);
-                let _ = fs::remove_file(PathBuf::from(p));
-            }
+            fsutil::remove_db_files(&self.path);
         }
     }
 }

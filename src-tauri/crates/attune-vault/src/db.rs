@@ -207,13 +207,7 @@ pub(crate) fn write_rekeyed_copy(
 
 /// Remove a re-keyed copy left by an interrupted key change.
 pub(crate) fn remove_rekey_copy(db: &Path) {
-    let copy = rekey_copy_path(db);
-    let _ = std::fs::remove_file(&copy);
-    for suffix in ["-journal", "-wal", "-shm"] {
-        let mut p = copy.clone().into_os_string();
-        p.push(suffix);
-        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
-    }
+    crate::fsutil::remove_db_files(&rekey_copy_path(db));
 }
 
 /// SQLCipher's page-by-page HMAC check and SQLite's own integrity check. Returns the

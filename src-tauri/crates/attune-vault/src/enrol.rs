@@ -414,11 +414,6 @@ struct Scratch<'a>(&'a Path);
 
 impl Drop for Scratch<'_> {
     fn drop(&mut self) {
-        let _ = fs::remove_file(self.0);
-        for suffix in ["-journal", "-wal", "-shm"] {
-            let mut p = self.0.as_os_str().to_owned();
-            p.push(suffix);
-            let _ = fs::remove_file(std::path::PathBuf::from(p));
-        }
+        fsutil::remove_db_files(self.0);
     }
 }

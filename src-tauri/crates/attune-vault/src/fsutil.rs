@@ -29,6 +29,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Removes a SQLite database file and the side files SQLite may have left beside it
+/// (`-journal`, `-wal`, `-shm`), ignoring any that are not there.
+pub fn remove_db_files(db: &Path) {
+    let _ = std::fs::remove_file(db);
+    for suffix in ["-journal", "-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+    }
+}
+
 pub fn sync_dir(dir: &Path) -> Result<()> {
     #[cfg(unix)]
     File::open(dir)?.sync_all()?;

@@ -163,6 +163,14 @@ pub fn status(dir: &Path, now: DateTime<Utc>) -> Result<VaultStatus> {
     })
 }
 
+/// Leaves no half-made vault behind (nothing in it was ever readable).
+fn remove_half_made(paths: &VaultPaths) {
+    for p in [paths.keyslots(), paths.keyslots_backup()] {
+        let _ = std::fs::remove_file(&p);
+    }
+    fsutil::remove_db_files(&paths.db());
+}
+
 fn random_hex(rng: &mut impl SecureRng, bytes: usize) -> String {
     let mut b = vec![0u8; bytes];
     rng.fill_bytes(&mut b);
@@ -314,43 +322,48 @@ impl Vault {
             db::migrate(&mut conn, &key, now)?;
             Ok((conn, key, slots, epoch))
         })();
-        for p in [staging.clone(), db::rekey_copy_path(&paths.db())] {
-            let _ = std::fs::remove_file(&p);
-            for suffix in ["-journal", "-wal", "-shm"] {
-                let mut q = p.clone().into_os_string();
-                q.push(suffix);
-                let _ = std::fs::remove_file(std::path::PathBuf::from(q));
-            }
-        }
+        fsutil::remove_db_files(&staging);
+        db::remove_rekey_copy(&paths.db());
         let made = result.and_then(|(conn, key, slots, epoch)| {
-            let mut vault = Vault {
-                conn,
-                key,
-                epoch,
-                slots,
-                session: Session {
-                    user,
-                    via_recovery: false,
-                },
-                paths: paths.clone(),
-                warnings: Vec::new(),
-                _lock: lock,
-            };
-            vault.write_slots()?;
-            let mut attempts = Attempts::load(&paths.dir);
-            attempts.seal(&vault.slots.vault_id, &vault.key, now.timestamp());
-            attempts.save(&paths.dir)?;
-            Ok(vault)
+            Self::first_session(conn, key, epoch, slots, user, &paths, lock, now)
         });
         if made.is_err() {
-            for p in [paths.keyslots(), paths.keyslots_backup(), paths.db()] {
-                let _ = std::fs::remove_file(&p);
-            }
-            for suffix in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(dir.join(format!("vault.db{suffix}")));
-            }
+            remove_half_made(&paths);
         }
         made
+    }
+
+    /// The session of a vault just made: its key slots written (file, backup copy and the
+    /// database's copy) and its attempts file sealed.
+    #[allow(clippy::too_many_arguments)]
+    fn first_session(
+        conn: Connection,
+        key: VaultKey,
+        epoch: u64,
+        slots: Body,
+        user: UserInfo,
+        paths: &VaultPaths,
+        lock: DirLock,
+        now: DateTime<Utc>,
+    ) -> Result<Vault> {
+        let mut vault = Vault {
+            conn,
+            key,
+            epoch,
+            slots,
+            session: Session {
+                user,
+                via_recovery: false,
+            },
+            paths: paths.clone(),
+            warnings: Vec::new(),
+            _lock: lock,
+        };
+        vault.write_slots()?;
+        let mut attempts = Attempts::load(&paths.dir);
+        attempts.seal(&vault.slots.vault_id, &vault.key, now.timestamp());
+        attempts.save(&paths.dir)?;
+        Ok(vault)
     }
 
     /// Check what a first-run form asks for before the recovery key is shown, so a weak
@@ -400,13 +413,7 @@ impl Vault {
             &paths, &school, &lead_name, passphrase, recovery, kdf, rng, now, lock,
         );
         if result.is_err() {
-            // Leave no half-made vault behind; nothing in it was ever readable.
-            for p in [paths.keyslots(), paths.keyslots_backup(), paths.db()] {
-                let _ = std::fs::remove_file(&p);
-            }
-            for suffix in ["-wal", "-shm"] {
-                let _ = std::fs::remove_file(dir.join(format!("vault.db{suffix}")));
-            }
+            remove_half_made(&paths);
         }
         result
     }
@@ -499,24 +506,7 @@ impl Vault {
             )?;
             tx.commit()?;
         }
-        let mut vault = Vault {
-            conn,
-            key,
-            epoch,
-            slots,
-            session: Session {
-                user,
-                via_recovery: false,
-            },
-            paths: paths.clone(),
-            warnings: Vec::new(),
-            _lock: lock,
-        };
-        vault.write_slots()?;
-        let mut attempts = Attempts::load(&paths.dir);
-        attempts.seal(&vault.slots.vault_id, &vault.key, now.timestamp());
-        attempts.save(&paths.dir)?;
-        Ok(vault)
+        Self::first_session(conn, key, epoch, slots, user, paths, lock, now)
     }
 
     /// Open the vault as `user_id` with their passphrase.
