@@ -223,7 +223,11 @@ mod tests {
         .join()
         .unwrap();
         assert_eq!(lowered.0, (before.0 + 10).min(19));
-        assert_eq!(lowered.1, libc::SCHED_IDLE, "the backup runs only when the CPU is free");
+        assert_eq!(
+            lowered.1,
+            libc::SCHED_IDLE,
+            "the backup runs only when the CPU is free"
+        );
         assert_eq!(
             (nice_of_this_thread(), policy_of_this_thread()),
             before,
