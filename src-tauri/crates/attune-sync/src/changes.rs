@@ -1,6 +1,6 @@
 //! Change capture and apply on SQLCipher connections, with SQLite's session extension.
 //!
-//! **Capture** ([`write`]): a local write runs in one transaction with a session attached to
+//! **Capture** ([`write()`]): a local write runs in one transaction with a session attached to
 //! the synced tables; the session's changeset (SQLite's own compact binary format: table,
 //! operation, primary key, old and new values of changed columns) becomes one [`Change`],
 //! stamped with one HLC and numbered `(origin device, seq)`, and is kept in `sync_log`
@@ -15,11 +15,24 @@
 //! in: replicas converge. When two replicas changed the same column concurrently, the value
 //! that lost is returned as a [`Conflict`] for a person to see — nothing typed is lost.
 //!
-//! Rules the schema must follow ([`Schema::check`]): every synced table has a single-column
-//! `TEXT` or `INTEGER` primary key `id` (ids unique across laptops: see DESIGN.md; the
-//! vault's record tables use device-range integers); every *mutable* table
-//! has a `hlc TEXT NOT NULL` column, set by each write to the write's HLC (checked on
-//! capture and on apply). *Insert-only* tables (sessions, chronology, scores, signed reviews,
+//! **Capture by difference** ([`capture`], the vault's way): rather than a session around each
+//! write, the synced tables are compared with their copy in a *base* (an attached database,
+//! [`install_base`]) with `sqlite3session_diff`; the difference becomes the [`Change`], and
+//! the base takes the captured rows. Whatever code wrote a record, it is captured, and a crash
+//! loses nothing. A change applied from elsewhere is copied into the base too
+//! ([`apply_with_base`], [`apply_relayed`]), so it is never captured again as this replica's.
+//!
+//! **A hub's relay**: the school holds every record; a laptop only its key adult's caseload.
+//! The school sends a laptop each change it holds, cut to that laptop's rows
+//! ([`filter_changeset`], SQLite's `sqlite3changegroup_add_change`), with its origin and HLC,
+//! and the laptop applies them in the school's order ([`apply_relayed`]).
+//!
+//! Rules the schema must follow ([`Schema::check`]): every synced table has a primary key of
+//! one or more `TEXT` or `INTEGER` columns (ids unique across laptops: see DESIGN.md; the
+//! vault's record tables use device-range integers, some tables a composite key). A table
+//! written through [`write()`] has a `hlc TEXT NOT NULL` column set by each write to the write's
+//! HLC (checked on capture and on apply); a table captured by difference has none (each
+//! column's clock is in `sync_clock`). *Insert-only* tables (sessions, chronology, scores, signed reviews,
 //! amendments, audit entries) never conflict: an update of one is refused, and the same id
 //! inserted twice with different contents is refused. A delete (erasure) wins over every
 //! edit, for good: a tombstone stops a later insert or update bringing the row back.
@@ -59,10 +72,38 @@ pub enum TableKind {
 struct TableInfo {
     kind: TableKind,
     columns: Vec<String>,
-    pk: usize,
-    /// The primary key is an `INTEGER` (device-range ids, see DESIGN.md), not `TEXT`.
-    int_pk: bool,
+    /// The primary key's columns, in the key's order (one for most tables, two for a
+    /// rating keyed by review and goal, say).
+    pk: Vec<usize>,
+    /// For each key column: declared `INTEGER` (device-range ids, see DESIGN.md), not `TEXT`.
+    pk_int: Vec<bool>,
+    /// The row's own `hlc` column, if the table has one (tables written through [`write()`]).
+    /// Tables captured by [`capture`] need none: their clocks are in `sync_clock`.
     hlc: Option<usize>,
+}
+
+impl TableInfo {
+    fn is_pk(&self, i: usize) -> bool {
+        self.pk.contains(&i)
+    }
+
+    /// `"a" = ?1 AND "b" = ?2`, the key's columns bound from `?first`.
+    fn key_where(&self, first: usize) -> String {
+        self.pk
+            .iter()
+            .enumerate()
+            .map(|(n, &i)| format!("\"{}\" = ?{}", self.columns[i], first + n))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    }
+
+    fn key_order(&self) -> String {
+        self.pk
+            .iter()
+            .map(|&i| format!("\"{}\"", self.columns[i]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 /// The synced tables of a vault, checked against the database.
@@ -112,30 +153,33 @@ impl Schema {
             if cols.is_empty() {
                 return Err(Error::InvalidInput(format!("table {name} does not exist")));
             }
-            let pks: Vec<usize> = (0..cols.len()).filter(|&i| cols[i].2 > 0).collect();
-            let pk_type = pks.first().map(|&i| cols[i].1.to_ascii_uppercase());
-            if pks.len() != 1
-                || cols[pks[0]].0 != "id"
-                || !matches!(pk_type.as_deref(), Some("TEXT" | "INTEGER"))
-            {
+            let mut pks: Vec<usize> = (0..cols.len()).filter(|&i| cols[i].2 > 0).collect();
+            pks.sort_by_key(|&i| cols[i].2);
+            let mut pk_int = Vec::new();
+            for &i in &pks {
+                match cols[i].1.to_ascii_uppercase().as_str() {
+                    "INTEGER" => pk_int.push(true),
+                    "TEXT" => pk_int.push(false),
+                    _ => {
+                        return Err(Error::InvalidInput(format!(
+                            "table {name}: every column of its primary key must be TEXT or INTEGER"
+                        )))
+                    }
+                }
+            }
+            if pks.is_empty() {
                 return Err(Error::InvalidInput(format!(
-                    "table {name} must have a single TEXT or INTEGER primary key named id"
+                    "table {name} must have a primary key"
                 )));
             }
-            let int_pk = pk_type.as_deref() == Some("INTEGER");
             let hlc = cols.iter().position(|c| c.0 == "hlc");
-            if kind == TableKind::Mutable && hlc.is_none() {
-                return Err(Error::InvalidInput(format!(
-                    "mutable table {name} must have an hlc column"
-                )));
-            }
             out.insert(
                 name.to_string(),
                 TableInfo {
                     kind,
                     columns: cols.into_iter().map(|c| c.0).collect(),
-                    pk: pks[0],
-                    int_pk,
+                    pk: pks,
+                    pk_int,
                     hlc,
                 },
             );
@@ -187,7 +231,10 @@ enum Kind {
 struct Op {
     table: String,
     kind: Kind,
+    /// The row's key as the bookkeeping keeps it (see [`key_text`]).
     id: String,
+    /// The key's values, in the key's order.
+    key: Vec<Value>,
     old: Vec<Option<Value>>,
     new: Vec<Option<Value>>,
 }
@@ -203,17 +250,32 @@ fn opt(v: rusqlite::Result<ValueRef<'_>>) -> Result<Option<Value>> {
     }
 }
 
-/// A row's id as the bookkeeping keeps it (text): the id itself for a `TEXT` key, its
-/// decimal form for an `INTEGER` one. An id of the other type than the table declares is
-/// refused, so a forged `'011'` can never stand beside the row `11` in the bookkeeping.
-fn id_key(v: &Option<Value>, int_pk: bool) -> Result<String> {
-    match (v, int_pk) {
-        (Some(Value::Text(s)), false) => Ok(s.clone()),
-        (Some(Value::Integer(i)), true) => Ok(i.to_string()),
-        _ => Err(Error::Refused(
-            "a change to a record without an id of its table's type".into(),
-        )),
+/// A row's key as the bookkeeping keeps it (text): for a one-column key, the id itself
+/// (`TEXT`) or its decimal form (`INTEGER`); for a wider key, each part typed and
+/// length-prefixed (`i12|t10:2027-01-08`), so no two keys share a text. A key value of
+/// another type than its column declares is refused, so a forged `'011'` can never stand
+/// beside the row `11` in the bookkeeping.
+fn key_text(values: &[Option<Value>], info: &TableInfo) -> Result<(String, Vec<Value>)> {
+    let refused =
+        || Error::Refused("a change to a record without a key of its table's types".into());
+    let mut parts = Vec::new();
+    let mut key = Vec::new();
+    for (n, &i) in info.pk.iter().enumerate() {
+        let v = values.get(i).cloned().flatten().ok_or_else(refused)?;
+        let part = match (&v, info.pk_int[n]) {
+            (Value::Text(s), false) => (format!("t{}:{s}", s.len()), s.clone()),
+            (Value::Integer(i), true) => (format!("i{i}"), i.to_string()),
+            _ => return Err(refused()),
+        };
+        parts.push(part);
+        key.push(v);
     }
+    let text = if parts.len() == 1 {
+        parts.remove(0).1
+    } else {
+        parts.into_iter().map(|p| p.0).collect::<Vec<_>>().join("|")
+    };
+    Ok((text, key))
 }
 
 fn read_ops(bytes: &[u8], schema: &Schema) -> Result<Vec<Op>> {
@@ -249,14 +311,15 @@ fn read_ops(bytes: &[u8], schema: &Schema) -> Result<Vec<Op>> {
                 .map(|i| opt(item.new_value(i)))
                 .collect::<Result<_>>()?,
         };
-        let id = match kind {
-            Kind::Insert => id_key(&new[info.pk], info.int_pk)?,
-            _ => id_key(&old[info.pk], info.int_pk)?,
+        let (id, key) = match kind {
+            Kind::Insert => key_text(&new, info)?,
+            _ => key_text(&old, info)?,
         };
         ops.push(Op {
             table,
             kind,
             id,
+            key,
             old,
             new,
         });
@@ -277,8 +340,8 @@ fn validate(ops: &[Op], schema: &Schema, hlc: Hlc) -> Result<()> {
                     op.table
                 )))
             }
-            (TableKind::Mutable, Kind::Insert | Kind::Update) => {
-                let h = info.hlc.expect("checked by Schema::check");
+            (TableKind::Mutable, Kind::Insert | Kind::Update) if info.hlc.is_some() => {
+                let h = info.hlc.expect("checked just above");
                 if op.new[h].as_ref() != Some(&stamp) {
                     return Err(Error::Refused(format!(
                         "a change to {} is not stamped with its own time",
@@ -371,12 +434,12 @@ fn current_row(
     tx: &Connection,
     table: &str,
     info: &TableInfo,
-    id: &str,
+    key: &[Value],
 ) -> Result<Option<Vec<Value>>> {
-    let sql = format!("SELECT * FROM \"{table}\" WHERE id = ?1");
+    let sql = format!("SELECT * FROM \"{table}\" WHERE {}", info.key_where(1));
     let n = info.columns.len();
     Ok(tx
-        .query_row(&sql, [id], |r| {
+        .query_row(&sql, rusqlite::params_from_iter(key), |r| {
             (0..n)
                 .map(|i| r.get::<_, Value>(i))
                 .collect::<rusqlite::Result<Vec<_>>>()
@@ -420,7 +483,7 @@ pub fn write<T>(
             Kind::Delete => tombstone(&tx, &op.table, &op.id, hlc)?,
             Kind::Insert | Kind::Update => {
                 for (i, col) in info.columns.iter().enumerate() {
-                    if i != info.pk && op.new[i].is_some() {
+                    if !info.is_pk(i) && op.new[i].is_some() {
                         set_clock(&tx, &op.table, &op.id, col, hlc)?;
                     }
                 }
@@ -456,6 +519,320 @@ pub fn write<T>(
             changeset: bytes,
         }),
     ))
+}
+
+/// Make the base `base` (an attached database, SQLCipher-keyed like the vault: the caller
+/// attaches it) for [`capture`]: one table per synced table, same columns and primary key,
+/// no other constraint (no foreign key, so refreshing a parent row never cascades into its
+/// children's base rows), filled with what the synced tables hold now — everything a
+/// replica holds when it starts syncing (a laptop just joined, the school when it first
+/// enrols one) counts as already shared. Idempotent: a table already in the base is left as
+/// it is.
+pub fn install_base(conn: &mut Connection, schema: &Schema, base: &str) -> Result<()> {
+    check_name(base)?;
+    let tx = conn.transaction()?;
+    for (name, info) in &schema.tables {
+        let exists: bool = tx
+            .query_row(
+                &format!(
+                    "SELECT 1 FROM \"{base}\".sqlite_master WHERE type = 'table' AND name = ?1"
+                ),
+                [name],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if exists {
+            continue;
+        }
+        let cols: Vec<String> = info.columns.iter().map(|c| format!("\"{c}\"")).collect();
+        tx.execute_batch(&format!(
+            "CREATE TABLE \"{base}\".\"{name}\" ({}, PRIMARY KEY ({}));
+             INSERT INTO \"{base}\".\"{name}\" SELECT * FROM main.\"{name}\";",
+            cols.join(", "),
+            info.key_order()
+        ))?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn check_name(base: &str) -> Result<()> {
+    if base.is_empty()
+        || base == "main"
+        || !base.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    {
+        return Err(Error::InvalidInput(format!("{base} cannot be a base")));
+    }
+    Ok(())
+}
+
+/// Copy the rows of `ops` as the vault now holds them (or their absence) into the base.
+fn refresh_base(conn: &mut Connection, schema: &Schema, base: &str, ops: &[Op]) -> Result<()> {
+    let tx = conn.transaction()?;
+    for op in ops {
+        let info = schema.table(&op.table)?;
+        let w = info.key_where(1);
+        let key = rusqlite::params_from_iter(op.key.iter());
+        tx.execute(
+            &format!("DELETE FROM \"{base}\".\"{}\" WHERE {w}", op.table),
+            key,
+        )?;
+        let key = rusqlite::params_from_iter(op.key.iter());
+        tx.execute(
+            &format!(
+                "INSERT INTO \"{base}\".\"{t}\" SELECT * FROM main.\"{t}\" WHERE {w}",
+                t = op.table
+            ),
+            key,
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Capture every change made to the synced tables since the last capture, whatever code
+/// made it: SQLite's session extension compares each table with its copy in `base`
+/// (`sqlite3session_diff`) and writes the difference as one changeset, which becomes one
+/// [`Change`] of this replica (next sequence number, one HLC), kept in `sync_log` until
+/// every replica has it; each changed column's clock becomes that HLC, and a deleted row is
+/// tombstoned (an erasure is final). The base then takes the captured rows. `None`: nothing
+/// changed.
+///
+/// Why a diff and not a session around each write: a record written by any code path —
+/// a form, an import, a migration, a repair — is captured, and a crash loses nothing (the
+/// difference is still there at the next capture), where a session in memory would lose
+/// what a crash interrupted. The cost is one HLC per capture rather than per write: an edit
+/// is timed when it is captured (at the latest, when the laptop next syncs).
+///
+/// Crash safety: the vault's transaction (log, clocks) commits before the base takes the
+/// rows; a crash between the two captures the same rows again next time, with the values
+/// they have — never a change lost. Tables with an `hlc` column are for [`write()`] (their
+/// rows carry the write's own stamp) and are refused here.
+pub fn capture(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    base: &str,
+) -> Result<Option<Change>> {
+    check_name(base)?;
+    if let Some((name, _)) = schema.tables.iter().find(|(_, t)| t.hlc.is_some()) {
+        return Err(Error::InvalidInput(format!(
+            "table {name} is stamped by each write; it cannot be captured by difference"
+        )));
+    }
+    let tx = conn.transaction()?;
+    let mut bytes = Vec::new();
+    {
+        let mut session = Session::new(&tx)?;
+        for name in schema.tables.keys() {
+            session.attach(Some(name.as_str()))?;
+            session.diff::<&str, &str>(base, name.as_str())?;
+        }
+        session.changeset_strm(&mut bytes)?;
+    }
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    let mut probe = clock.clone();
+    let hlc = probe.tick(now_ms)?;
+    let ops = read_ops(&bytes, schema)?;
+    validate(&ops, schema, hlc)?;
+    for op in &ops {
+        let info = schema.table(&op.table)?;
+        match op.kind {
+            Kind::Delete => tombstone(&tx, &op.table, &op.id, hlc)?,
+            Kind::Insert | Kind::Update => {
+                for (i, col) in info.columns.iter().enumerate() {
+                    if !info.is_pk(i) && op.new[i].is_some() {
+                        set_clock(&tx, &op.table, &op.id, col, hlc)?;
+                    }
+                }
+            }
+        }
+    }
+    let origin = clock.device();
+    let seq = next_seq(&tx, origin)?;
+    let deps: Vec<(DeviceId, u64)> = acknowledgements(&tx)?
+        .into_iter()
+        .filter(|(d, _)| *d != origin)
+        .collect();
+    tx.execute(
+        "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            origin.0 as i64,
+            seq as i64,
+            hlc.to_text(),
+            encode_deps(&deps),
+            bytes
+        ],
+    )?;
+    set_applied(&tx, origin, seq)?;
+    tx.commit()?;
+    *clock = probe;
+    refresh_base(conn, schema, base, &ops)?;
+    Ok(Some(Change {
+        origin,
+        seq,
+        hlc,
+        deps,
+        changeset: bytes,
+    }))
+}
+
+/// One row operation of a changeset, as [`filter_changeset`] shows it to its predicate.
+#[derive(Debug, Clone)]
+pub struct RowOp {
+    pub table: String,
+    /// `"insert"`, `"update"` or `"delete"`.
+    pub kind: &'static str,
+    /// Every column's value: the new one where the change sets it, else the old one (an
+    /// update carries old values only for its key and the columns it changes; `None` where
+    /// the changeset has neither).
+    pub values: Vec<(String, Option<Value>)>,
+}
+
+impl RowOp {
+    /// The value of column `name` (see [`RowOp::values`]).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.values
+            .iter()
+            .find(|(c, _)| c == name)
+            .and_then(|(_, v)| v.as_ref())
+    }
+}
+
+/// The row operations of a changeset, for checks (roles on import) and reports.
+pub fn row_ops(changeset: &[u8], schema: &Schema) -> Result<Vec<RowOp>> {
+    let ops = read_ops(changeset, schema)?;
+    ops.iter()
+        .map(|op| {
+            let info = schema.table(&op.table)?;
+            Ok(RowOp {
+                table: op.table.clone(),
+                kind: match op.kind {
+                    Kind::Insert => "insert",
+                    Kind::Update => "update",
+                    Kind::Delete => "delete",
+                },
+                values: info
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.clone(), op.new[i].clone().or_else(|| op.old[i].clone())))
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// The part of a changeset whose row operations `keep` accepts, as a changeset of its own
+/// (SQLite's `sqlite3changegroup_add_change`: each kept operation is copied as it is). How
+/// the school sends a laptop only the rows of its caseload. Empty when nothing is kept.
+pub fn filter_changeset(
+    changeset: &[u8],
+    schema: &Schema,
+    mut keep: impl FnMut(&RowOp) -> bool,
+) -> Result<Vec<u8>> {
+    let ops = row_ops(changeset, schema)?;
+    let wanted: Vec<bool> = ops.iter().map(&mut keep).collect();
+    if wanted.iter().all(|w| !w) {
+        return Ok(Vec::new());
+    }
+    raw::filter(changeset, &wanted)
+}
+
+mod raw {
+    //! The one place this crate calls SQLite's C interface itself: rusqlite does not wrap
+    //! `sqlite3changegroup_add_change`.
+    use std::os::raw::{c_int, c_void};
+    use std::ptr;
+
+    use rusqlite::ffi;
+
+    use crate::error::{Error, Result};
+
+    struct Iter(*mut ffi::sqlite3_changeset_iter);
+    impl Drop for Iter {
+        fn drop(&mut self) {
+            // SAFETY: the iterator was started by sqlite3changeset_start and is finalised once.
+            unsafe { ffi::sqlite3changeset_finalize(self.0) };
+        }
+    }
+    struct Group(*mut ffi::sqlite3_changegroup);
+    impl Drop for Group {
+        fn drop(&mut self) {
+            // SAFETY: the group was made by sqlite3changegroup_new and is deleted once.
+            unsafe { ffi::sqlite3changegroup_delete(self.0) };
+        }
+    }
+
+    fn check(rc: c_int, what: &str) -> Result<()> {
+        if rc == ffi::SQLITE_OK {
+            Ok(())
+        } else {
+            Err(Error::Refused(format!("{what} failed (SQLite code {rc})")))
+        }
+    }
+
+    /// The changeset's operations whose index is `true` in `wanted`, in their order.
+    pub(super) fn filter(changeset: &[u8], wanted: &[bool]) -> Result<Vec<u8>> {
+        let len = c_int::try_from(changeset.len())
+            .map_err(|_| Error::Refused("a changeset too large to filter".into()))?;
+        // SAFETY: every pointer passed is valid for the call: the changeset outlives the
+        // iterator (both are dropped at the end of this function, the iterator first), the
+        // group and iterator are owned by the guards above, and the output buffer is copied
+        // and then freed with sqlite3_free as SQLite's documentation asks.
+        unsafe {
+            let mut group = ptr::null_mut();
+            check(ffi::sqlite3changegroup_new(&mut group), "a changegroup")?;
+            let group = Group(group);
+            let mut it = ptr::null_mut();
+            check(
+                ffi::sqlite3changeset_start(&mut it, len, changeset.as_ptr() as *mut c_void),
+                "reading a changeset",
+            )?;
+            let it = Iter(it);
+            let mut i = 0usize;
+            loop {
+                let rc = ffi::sqlite3changeset_next(it.0);
+                if rc == ffi::SQLITE_DONE {
+                    break;
+                }
+                if rc != ffi::SQLITE_ROW {
+                    return Err(Error::Refused(format!(
+                        "a damaged changeset (SQLite code {rc})"
+                    )));
+                }
+                if wanted.get(i).copied().unwrap_or(false) {
+                    check(
+                        ffi::sqlite3changegroup_add_change(group.0, it.0),
+                        "copying a change",
+                    )?;
+                }
+                i += 1;
+            }
+            if i != wanted.len() {
+                return Err(Error::Refused(
+                    "a changeset read two ways differently".into(),
+                ));
+            }
+            let mut n: c_int = 0;
+            let mut out: *mut c_void = ptr::null_mut();
+            check(
+                ffi::sqlite3changegroup_output(group.0, &mut n, &mut out),
+                "writing a changeset",
+            )?;
+            let bytes = if out.is_null() || n <= 0 {
+                Vec::new()
+            } else {
+                std::slice::from_raw_parts(out as *const u8, n as usize).to_vec()
+            };
+            ffi::sqlite3_free(out);
+            Ok(bytes)
+        }
+    }
 }
 
 /// Every change this replica holds (its own and those it applied) that a peer with the
@@ -502,8 +879,8 @@ pub fn acknowledgements(conn: &Connection) -> Result<BTreeMap<DeviceId, u64>> {
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// (table, id, winning columns and their values) of a row that otherwise keeps its values.
-type ColumnFixup = (String, String, Vec<(String, Value)>);
+/// (table, key, winning columns and their values) of a row that otherwise keeps its values.
+type ColumnFixup = (String, Vec<Value>, Vec<(String, Value)>);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Decision {
@@ -522,31 +899,113 @@ pub fn apply(
     now_ms: u64,
     change: &Change,
 ) -> Result<Applied> {
+    apply_inner(conn, schema, clock, now_ms, change, Order::PerOrigin, None)
+}
+
+/// Apply one change relayed by a hub that sequences the stream (the school vault, for a
+/// laptop that holds only part of the records): the change keeps its origin and HLC, so
+/// last-writer-wins decides exactly as [`apply`] does, but its place in the stream is the
+/// hub's to keep — a laptop never sees most of another origin's changes (they concern other
+/// caseloads), so there is no per-origin sequence to check. A change already applied (same
+/// origin and sequence number, held in `sync_log`) is a no-op; applying one twice changes
+/// nothing anyway (every column keeps the value with the greatest HLC).
+///
+/// With `base` (the name of an attached database made by [`install_base`]), the rows the
+/// change touched are copied into the base afterwards, so [`capture`] does not take them for
+/// this replica's own edits.
+pub fn apply_relayed(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    change: &Change,
+    base: Option<&str>,
+) -> Result<Applied> {
+    apply_inner(conn, schema, clock, now_ms, change, Order::Relayed, base)
+}
+
+/// [`apply`], then (with `base`) the rows it touched copied into the base.
+pub fn apply_with_base(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    change: &Change,
+    base: &str,
+) -> Result<Applied> {
+    apply_inner(
+        conn,
+        schema,
+        clock,
+        now_ms,
+        change,
+        Order::PerOrigin,
+        Some(base),
+    )
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Order {
+    /// Each origin's changes in sequence, after their `deps` (peers that hold everything).
+    PerOrigin,
+    /// In the order a hub sends them (see [`apply_relayed`]).
+    Relayed,
+}
+
+fn in_log(conn: &Connection, origin: DeviceId, seq: u64) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM sync_log WHERE origin = ?1 AND seq = ?2",
+            params![origin.0 as i64, seq as i64],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+fn apply_inner(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    change: &Change,
+    order: Order,
+    base: Option<&str>,
+) -> Result<Applied> {
     let tx = conn.transaction()?;
     let applied = applied_seq(&tx, change.origin)?;
-    if change.seq <= applied {
-        return Ok(Applied::Duplicate);
-    }
-    if change.seq != applied + 1 {
-        return Err(Error::Gap {
-            device: change.origin,
-            expected: applied + 1,
-            got: change.seq,
-        });
-    }
-    for &(dep, needed) in &change.deps {
-        if dep == change.origin {
-            return Err(Error::Refused(
-                "a change that depends on its own origin".into(),
-            ));
+    match order {
+        Order::Relayed => {
+            if in_log(&tx, change.origin, change.seq)? {
+                return Ok(Applied::Duplicate);
+            }
         }
-        let have = applied_seq(&tx, dep)?;
-        if have < needed {
-            return Err(Error::Waiting {
-                device: dep,
-                needed,
-                have,
-            });
+        Order::PerOrigin => {
+            if change.seq <= applied {
+                return Ok(Applied::Duplicate);
+            }
+            if change.seq != applied + 1 {
+                return Err(Error::Gap {
+                    device: change.origin,
+                    expected: applied + 1,
+                    got: change.seq,
+                });
+            }
+            for &(dep, needed) in &change.deps {
+                if dep == change.origin {
+                    return Err(Error::Refused(
+                        "a change that depends on its own origin".into(),
+                    ));
+                }
+                let have = applied_seq(&tx, dep)?;
+                if have < needed {
+                    return Err(Error::Waiting {
+                        device: dep,
+                        needed,
+                        have,
+                    });
+                }
+            }
         }
     }
     if change.hlc.device() != change.origin {
@@ -562,8 +1021,8 @@ pub fn apply(
     // Winning columns to write after the changeset (Keep rows with some winning columns),
     // rows whose hlc must become the max, rows to delete again (tombstoned inserts).
     let mut column_fixups: Vec<ColumnFixup> = Vec::new();
-    let mut hlc_fixups: Vec<(String, String, Hlc)> = Vec::new();
-    let mut redelete: Vec<(String, String)> = Vec::new();
+    let mut hlc_fixups: Vec<(String, Vec<Value>, Hlc)> = Vec::new();
+    let mut redelete: Vec<(String, Vec<Value>)> = Vec::new();
     let mut won_columns: Vec<(String, String, String)> = Vec::new();
     let mut conflicts = Vec::new();
     let mut rows = 0usize;
@@ -581,11 +1040,11 @@ pub fn apply(
             // Erased here: an edit made elsewhere before the erasure arrived stays erased.
             decisions.insert(key, Decision::Keep);
             if op.kind == Kind::Insert {
-                redelete.push((op.table.clone(), op.id.clone()));
+                redelete.push((op.table.clone(), op.key.clone()));
             }
             continue;
         }
-        let current = current_row(&tx, &op.table, info, &op.id)?;
+        let current = current_row(&tx, &op.table, info, &op.key)?;
         let Some(current) = current else {
             if op.kind == Kind::Update {
                 return Err(Error::Refused(format!(
@@ -596,7 +1055,7 @@ pub fn apply(
             // A new record: no conflict is possible.
             decisions.insert(key, Decision::Take);
             for (i, col) in info.columns.iter().enumerate() {
-                if i != info.pk {
+                if !info.is_pk(i) {
                     won_columns.push((op.table.clone(), op.id.clone(), col.clone()));
                 }
             }
@@ -619,10 +1078,10 @@ pub fn apply(
             continue;
         }
         // A mutable row both sides hold: last writer wins, column by column.
-        let h = info.hlc.expect("mutable tables have hlc");
-        let local_row_hlc = match &current[h] {
-            Value::Text(s) => Hlc::from_text(s)?,
-            _ => {
+        let local_row_hlc = match info.hlc.map(|h| &current[h]) {
+            None => None,
+            Some(Value::Text(s)) => Some((info.hlc, Hlc::from_text(s)?)),
+            Some(_) => {
                 return Err(Error::Refused(format!(
                     "a row of {} without its time",
                     op.table
@@ -632,7 +1091,7 @@ pub fn apply(
         let mut winners = Vec::new();
         let mut losers = 0usize;
         for (i, col) in info.columns.iter().enumerate() {
-            if i == info.pk || i == h {
+            if info.is_pk(i) || Some(i) == info.hlc {
                 continue;
             }
             let Some(new) = &op.new[i] else { continue };
@@ -682,18 +1141,20 @@ pub fn apply(
         } else {
             decisions.insert(key, Decision::Keep);
             if !winners.is_empty() {
-                column_fixups.push((op.table.clone(), op.id.clone(), winners));
+                column_fixups.push((op.table.clone(), op.key.clone(), winners));
             }
         }
-        hlc_fixups.push((op.table.clone(), op.id.clone(), local_row_hlc.max(stamp)));
+        if let Some((_, h)) = local_row_hlc {
+            hlc_fixups.push((op.table.clone(), op.key.clone(), h.max(stamp)));
+        }
     }
 
     // SQLite applies the changeset; the handler resolves each conflict SQLite finds with
     // the decision taken above (a row not decided is a fault: abort, nothing changes).
-    let pk_of: HashMap<String, usize> = schema
+    let info_of: HashMap<String, TableInfo> = schema
         .tables
         .iter()
-        .map(|(n, t)| (n.clone(), t.pk))
+        .map(|(n, t)| (n.clone(), t.clone()))
         .collect();
     let decisions = Arc::new(decisions);
     {
@@ -703,7 +1164,7 @@ pub fn apply(
             &mut input,
             None::<fn(&str) -> bool>,
             move |kind: ConflictType, item: ChangesetItem| {
-                let Some(d) = decide(&decisions, &pk_of, &item) else {
+                let Some(d) = decide(&decisions, &info_of, &item) else {
                     return ConflictAction::SQLITE_CHANGESET_ABORT;
                 };
                 match (kind, d) {
@@ -726,25 +1187,36 @@ pub fn apply(
             },
         )?;
     }
-    for (table, id, cols) in &column_fixups {
+    for (table, key, cols) in &column_fixups {
+        let info = schema.table(table)?;
         let set: Vec<String> = cols
             .iter()
             .enumerate()
-            .map(|(i, (c, _))| format!("\"{c}\" = ?{}", i + 2))
+            .map(|(i, (c, _))| format!("\"{c}\" = ?{}", i + 1))
             .collect();
-        let sql = format!("UPDATE \"{table}\" SET {} WHERE id = ?1", set.join(", "));
-        let mut values: Vec<Value> = vec![Value::Text(id.clone())];
-        values.extend(cols.iter().map(|(_, v)| v.clone()));
+        let sql = format!(
+            "UPDATE \"{table}\" SET {} WHERE {}",
+            set.join(", "),
+            info.key_where(cols.len() + 1)
+        );
+        let mut values: Vec<Value> = cols.iter().map(|(_, v)| v.clone()).collect();
+        values.extend(key.iter().cloned());
         tx.execute(&sql, rusqlite::params_from_iter(values))?;
     }
-    for (table, id, h) in &hlc_fixups {
-        tx.execute(
-            &format!("UPDATE \"{table}\" SET hlc = ?2 WHERE id = ?1"),
-            params![id, h.to_text()],
-        )?;
+    for (table, key, h) in &hlc_fixups {
+        let info = schema.table(table)?;
+        let sql = format!(
+            "UPDATE \"{table}\" SET hlc = ?1 WHERE {}",
+            info.key_where(2)
+        );
+        let mut values = vec![Value::Text(h.to_text())];
+        values.extend(key.iter().cloned());
+        tx.execute(&sql, rusqlite::params_from_iter(values))?;
     }
-    for (table, id) in &redelete {
-        tx.execute(&format!("DELETE FROM \"{table}\" WHERE id = ?1"), [id])?;
+    for (table, key) in &redelete {
+        let info = schema.table(table)?;
+        let sql = format!("DELETE FROM \"{table}\" WHERE {}", info.key_where(1));
+        tx.execute(&sql, rusqlite::params_from_iter(key))?;
     }
     for (table, id, col) in &won_columns {
         set_clock(&tx, table, id, col, stamp)?;
@@ -759,28 +1231,36 @@ pub fn apply(
             change.changeset
         ],
     )?;
-    set_applied(&tx, change.origin, change.seq)?;
+    set_applied(&tx, change.origin, change.seq.max(applied))?;
     tx.commit()?;
     *clock = probe;
+    if let Some(base) = base {
+        // After the commit, never in it: had the base taken these rows and the vault not
+        // (a crash between the two files), the next capture would undo the change everywhere.
+        // This way a crash at worst captures them again, with the values they have.
+        refresh_base(conn, schema, base, &ops)?;
+    }
     Ok(Applied::Done { rows, conflicts })
 }
 
 fn decide(
     decisions: &HashMap<(String, String), Decision>,
-    pk_of: &HashMap<String, usize>,
+    info_of: &HashMap<String, TableInfo>,
     item: &ChangesetItem,
 ) -> Option<Decision> {
     let op = item.op().ok()?;
-    let pk = *pk_of.get(op.table_name())?;
-    let id = match op.code() {
-        Action::SQLITE_INSERT => item.new_value(pk).ok()?,
-        _ => item.old_value(pk).ok()?,
-    };
-    let id = match id {
-        ValueRef::Text(t) => std::str::from_utf8(t).ok()?.to_string(),
-        ValueRef::Integer(i) => i.to_string(),
-        _ => return None,
-    };
+    let info = info_of.get(op.table_name())?;
+    let n = info.columns.len();
+    let values: Vec<Option<Value>> = (0..n)
+        .map(|i| {
+            let v = match op.code() {
+                Action::SQLITE_INSERT => item.new_value(i),
+                _ => item.old_value(i),
+            };
+            v.ok().and_then(|v| Value::try_from(v).ok())
+        })
+        .collect();
+    let (id, _) = key_text(&values, info).ok()?;
     decisions.get(&(op.table_name().to_string(), id)).copied()
 }
 
@@ -793,7 +1273,10 @@ pub fn digest(conn: &Connection, schema: &Schema) -> Result<[u8; 32]> {
         h.update(b"T");
         h.update((name.len() as u64).to_be_bytes());
         h.update(name.as_bytes());
-        let mut stmt = conn.prepare(&format!("SELECT * FROM \"{name}\" ORDER BY id"))?;
+        let mut stmt = conn.prepare(&format!(
+            "SELECT * FROM \"{name}\" ORDER BY {}",
+            info.key_order()
+        ))?;
         let n = info.columns.len();
         let mut rows = stmt.query([])?;
         while let Some(row) = rows.next()? {

@@ -1,0 +1,403 @@
+//! Capture by difference (`changes::capture` against a base), the hub's relay
+//! (`filter_changeset`, `apply_relayed`) and keys of any width, on real SQLCipher files.
+//! The oracles are the databases themselves, read with the test's own SQL: what a replica
+//! holds after the changes arrive, never the engine's account of what it did.
+
+use std::path::Path;
+
+use attune_sync::changes::{
+    self, apply_relayed, apply_with_base, capture, filter_changeset, install_base, row_ops,
+    Applied, Change, Schema, TableKind,
+};
+use attune_sync::hlc::{Clock, DeviceId};
+use attune_sync::rusqlite::types::Value;
+use attune_sync::rusqlite::Connection;
+
+const TABLES: &[(&str, TableKind)] = &[
+    ("pupils", TableKind::Mutable),
+    ("sessions", TableKind::InsertOnly),
+    ("ratings", TableKind::Mutable),
+];
+
+// The vault's shapes: integer ids, a composite key, a foreign key that cascades, no `hlc`.
+const SQL: &str = "
+PRAGMA foreign_keys = ON;
+CREATE TABLE pupils (id INTEGER PRIMARY KEY, name TEXT NOT NULL, notes TEXT, key_adult TEXT NOT NULL) STRICT;
+CREATE TABLE sessions (id INTEGER PRIMARY KEY, pupil_id INTEGER NOT NULL REFERENCES pupils (id) ON DELETE CASCADE, note TEXT NOT NULL) STRICT;
+CREATE TABLE ratings (pupil_id INTEGER NOT NULL REFERENCES pupils (id) ON DELETE CASCADE, goal TEXT NOT NULL, rating INTEGER NOT NULL, PRIMARY KEY (pupil_id, goal)) STRICT;
+";
+
+struct Replica {
+    conn: Connection,
+    schema: Schema,
+    clock: Clock,
+}
+
+fn key_of(device: u64) -> [u8; 32] {
+    [device as u8 + 1; 32]
+}
+
+fn open(dir: &Path, name: &str, device: u64) -> Replica {
+    let key = hex::encode(key_of(device));
+    let mut conn = Connection::open(dir.join(format!("{name}.db"))).unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA key = \"x'{key}'\"; PRAGMA journal_mode = WAL; {SQL}"
+    ))
+    .unwrap();
+    changes::install(&conn).unwrap();
+    let base = dir.join(format!("{name}-base.db"));
+    conn.execute(
+        &format!("ATTACH DATABASE ?1 AS base KEY \"x'{key}'\""),
+        [base.to_str().unwrap()],
+    )
+    .unwrap();
+    let schema = Schema::check(&conn, TABLES).unwrap();
+    install_base(&mut conn, &schema, "base").unwrap();
+    Replica {
+        conn,
+        schema,
+        clock: Clock::new(DeviceId(device)),
+    }
+}
+
+impl Replica {
+    fn sql(&self, sql: &str) {
+        self.conn.execute_batch(sql).unwrap();
+    }
+    fn capture(&mut self, now: u64) -> Option<Change> {
+        capture(&mut self.conn, &self.schema, &mut self.clock, now, "base").unwrap()
+    }
+    /// Every row of every table, as the test reads it (`WHERE` on pupil ids, if given).
+    fn rows(&self, pupils: Option<&[i64]>) -> Vec<Vec<Value>> {
+        let mut out = Vec::new();
+        for (t, pupil_col) in [
+            ("pupils", "id"),
+            ("sessions", "pupil_id"),
+            ("ratings", "pupil_id"),
+        ] {
+            let filter = pupils.map_or(String::new(), |p| {
+                format!(
+                    " WHERE {pupil_col} IN ({})",
+                    p.iter()
+                        .map(|i| i.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                )
+            });
+            let mut stmt = self
+                .conn
+                .prepare(&format!("SELECT '{t}', * FROM {t}{filter} ORDER BY 2, 3"))
+                .unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+                .unwrap();
+            out.extend(rows.map(|r| r.unwrap()));
+        }
+        out
+    }
+}
+
+fn done(a: Applied) -> Vec<changes::Conflict> {
+    match a {
+        Applied::Done { conflicts, .. } => conflicts,
+        Applied::Duplicate => panic!("unexpected duplicate"),
+    }
+}
+
+#[test]
+fn any_write_is_captured_once_and_an_applied_change_is_not_captured_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    school.sql("INSERT INTO pupils VALUES (1, 'Jay', 'likes lego', 'ada'), (2, 'Ravi', '', 'bo');");
+    // The school's base was made when it was still empty, so these rows are its change.
+    let first = school.capture(1_000).expect("the school's first rows");
+    assert_eq!(row_ops(&first.changeset, &school.schema).unwrap().len(), 2);
+    let mut laptop = open(dir.path(), "laptop", 1);
+    // The laptop starts from the school's rows, as enrolment gives them: relayed, then
+    // nothing of its own to capture.
+    done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            1_100,
+            &first,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        laptop.capture(1_200),
+        None,
+        "what arrived is not the laptop's own change"
+    );
+
+    // Plain SQL, as any code path of the app writes: an edit, an insert, a composite key.
+    laptop.sql(
+        "UPDATE pupils SET notes = 'likes lego and drawing' WHERE id = 1;
+         INSERT INTO sessions VALUES (1099511627776, 1, 'calm, talked about home');
+         INSERT INTO ratings VALUES (1, 'Calm start', 3);",
+    );
+    let c = laptop.capture(2_000).expect("three writes");
+    let ops = row_ops(&c.changeset, &laptop.schema).unwrap();
+    let mut seen: Vec<(String, &str)> = ops.iter().map(|o| (o.table.clone(), o.kind)).collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("pupils".to_string(), "update"),
+            ("ratings".to_string(), "insert"),
+            ("sessions".to_string(), "insert")
+        ]
+    );
+    assert_eq!(laptop.capture(2_100), None, "captured once");
+
+    let conflicts = done(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            2_200,
+            &c,
+            "base",
+        )
+        .unwrap(),
+    );
+    assert!(conflicts.is_empty());
+    assert_eq!(school.rows(Some(&[1])), laptop.rows(Some(&[1])));
+    assert_eq!(
+        school.capture(2_300),
+        None,
+        "the school does not echo what it applied"
+    );
+    // Applying the same change again changes nothing.
+    assert_eq!(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            2_400,
+            &c,
+            "base"
+        )
+        .unwrap(),
+        Applied::Duplicate
+    );
+}
+
+#[test]
+fn a_crash_before_the_base_is_refreshed_captures_the_same_rows_again_and_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    let mut school = open(dir.path(), "school", 0);
+    laptop.sql("INSERT INTO pupils VALUES (5, 'Mia', 'new', 'ada');");
+    let first = laptop.capture(1_000).unwrap();
+    // The crash: the vault committed the capture, the base never took the rows.
+    laptop.sql("DELETE FROM base.pupils;");
+    laptop.sql("UPDATE pupils SET notes = 'settling' WHERE id = 5;");
+    let again = laptop.capture(2_000).expect("the rows are captured again");
+    assert_eq!(again.seq, first.seq + 1);
+    for c in [&first, &again] {
+        done(
+            apply_with_base(
+                &mut school.conn,
+                &school.schema,
+                &mut school.clock,
+                3_000,
+                c,
+                "base",
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(school.rows(None), laptop.rows(None));
+    let notes: String = school
+        .conn
+        .query_row("SELECT notes FROM pupils WHERE id = 5", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(notes, "settling");
+    let tombstones: i64 = school
+        .conn
+        .query_row("SELECT count(*) FROM sync_tombstone", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tombstones, 0, "nothing was taken for an erasure");
+}
+
+#[test]
+fn a_filtered_changeset_carries_exactly_the_chosen_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    school.sql(
+        "INSERT INTO pupils VALUES (1, 'Jay', 'a', 'ada'), (2, 'Ravi', 'b', 'bo'), (3, 'Mia', 'c', 'ada');
+         INSERT INTO sessions VALUES (10, 1, 'one'), (11, 2, 'two'), (12, 3, 'three');
+         INSERT INTO ratings VALUES (1, 'g', 1), (2, 'g', 2), (3, 'g', 3);",
+    );
+    let c = school.capture(1_000).unwrap();
+    // Ada's laptop: pupils 1 and 3, found through the pupil of each row.
+    let ada = |op: &changes::RowOp| {
+        let pupil = match op.table.as_str() {
+            "pupils" => op.get("id"),
+            _ => op.get("pupil_id"),
+        };
+        matches!(pupil, Some(Value::Integer(1 | 3)))
+    };
+    let part = filter_changeset(&c.changeset, &school.schema, ada).unwrap();
+    assert!(part.len() < c.changeset.len());
+    let mut laptop = open(dir.path(), "laptop", 1);
+    let relayed = Change {
+        changeset: part,
+        ..c.clone()
+    };
+    done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            1_100,
+            &relayed,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+    assert_eq!(laptop.rows(None), school.rows(Some(&[1, 3])));
+    assert!(
+        laptop.rows(Some(&[2])).is_empty(),
+        "Ravi's rows never reach Ada's laptop"
+    );
+    // Nothing chosen: nothing to send.
+    assert!(filter_changeset(&c.changeset, &school.schema, |_| false)
+        .unwrap()
+        .is_empty());
+}
+
+#[test]
+fn a_field_edited_at_the_school_and_on_a_laptop_converges_and_keeps_the_other_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    school.sql("INSERT INTO pupils VALUES (1, 'Jay', 'start', 'ada'); INSERT INTO ratings VALUES (1, 'g', 1);");
+    let first = school.capture(1_000).unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            1_100,
+            &first,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+
+    school.sql(
+        "UPDATE pupils SET notes = 'from the lead' WHERE id = 1; UPDATE ratings SET rating = 2;",
+    );
+    laptop.sql("UPDATE pupils SET notes = 'from the key adult' WHERE id = 1;");
+    let from_school = school.capture(2_000).unwrap();
+    let from_laptop = laptop.capture(3_000).unwrap(); // captured later: its HLC is greater
+
+    let at_school = done(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            3_100,
+            &from_laptop,
+            "base",
+        )
+        .unwrap(),
+    );
+    let at_laptop = done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            3_200,
+            &from_school,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+    // Converged, on the later capture's value, with the composite-key edit taken too.
+    assert_eq!(school.rows(None), laptop.rows(None));
+    let notes: String = laptop
+        .conn
+        .query_row("SELECT notes FROM pupils", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(notes, "from the key adult");
+    let rating: i64 = laptop
+        .conn
+        .query_row("SELECT rating FROM ratings", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rating, 2);
+    // Each side kept the lead's words as the value that lost, for a person to see.
+    for conflicts in [&at_school, &at_laptop] {
+        assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+        assert_eq!(conflicts[0].lost, Value::Text("from the lead".into()));
+        assert_eq!(conflicts[0].kept, Value::Text("from the key adult".into()));
+    }
+    // Neither side echoes what it took.
+    assert_eq!(school.capture(4_000), None);
+    assert_eq!(laptop.capture(4_000), None);
+}
+
+#[test]
+fn a_deleted_row_with_a_composite_key_is_tombstoned_and_stays_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    school.sql("INSERT INTO pupils VALUES (1, 'Jay', '', 'ada'); INSERT INTO ratings VALUES (1, 'g', 1), (1, 'h', 2);");
+    let first = school.capture(1_000).unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            1_100,
+            &first,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+    school.sql("DELETE FROM ratings WHERE goal = 'g';");
+    let del = school.capture(2_000).unwrap();
+    // The laptop edits the deleted row before the deletion arrives: the deletion wins.
+    laptop.sql("UPDATE ratings SET rating = 5 WHERE goal = 'g';");
+    let edit = laptop.capture(2_500).unwrap();
+    done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            3_000,
+            &del,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+    done(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            3_000,
+            &edit,
+            "base",
+        )
+        .unwrap(),
+    );
+    let left = |r: &Replica| -> Vec<(String, i64)> {
+        let mut s = r
+            .conn
+            .prepare("SELECT goal, rating FROM ratings ORDER BY goal")
+            .unwrap();
+        s.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(left(&school), vec![("h".to_string(), 2)]);
+    assert_eq!(left(&laptop), left(&school));
+    assert_eq!(laptop.capture(4_000), None);
+}
