@@ -5,8 +5,10 @@
 //! - [`envelope`] — the sync file `ATTUNE-SYNC/1`: sealed to the recipient vault's X25519
 //!   key, signed by the sender device's Ed25519 key, with sequence and acknowledgements in
 //!   the authenticated header.
-//! - [`changes`] (feature `session`) — change capture with SQLite's session extension and
-//!   apply with last-writer-wins by HLC, keeping each losing value as data.
+//! - [`changes`] (feature `session`) — change capture with SQLite's session extension (by
+//!   difference against a base, `sqlite3session_diff`), apply with last-writer-wins by HLC
+//!   keeping each losing value as data, and the school's relay of each change cut to one
+//!   laptop's rows.
 
 pub mod batch;
 pub mod envelope;
