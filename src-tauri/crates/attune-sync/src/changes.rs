@@ -66,6 +66,13 @@ pub enum TableKind {
     Mutable,
     /// Records are only ever added (or erased): they never conflict.
     InsertOnly,
+    /// Rows named by what they hold (a review date of a plan, a list's label, a setting's
+    /// name), deleted and added again in normal use. A delete wins over an edit, as in the
+    /// other kinds, but is not final: the row added again after the delete (an insert with a
+    /// greater HLC) comes back everywhere — a date removed and later put back. In the other
+    /// kinds, whose rows have ids that are never handed out twice, a delete is an erasure and
+    /// final.
+    Keyed,
 }
 
 #[derive(Debug, Clone)]
@@ -406,12 +413,16 @@ fn get_clock(tx: &Connection, table: &str, id: &str, col: &str) -> Result<Hlc> {
     s.map_or(Ok(Hlc::ZERO), |s| Hlc::from_text(&s))
 }
 
-fn tombstone(tx: &Connection, table: &str, id: &str, hlc: Hlc) -> Result<()> {
-    tx.execute(
+fn tombstone(tx: &Connection, kind: TableKind, table: &str, id: &str, hlc: Hlc) -> Result<()> {
+    let sql = if kind == TableKind::Keyed {
+        // The latest delete counts: an older one arriving late changes nothing.
         "INSERT INTO sync_tombstone (tbl, id, hlc) VALUES (?1, ?2, ?3)
-         ON CONFLICT (tbl, id) DO NOTHING",
-        params![table, id, hlc.to_text()],
-    )?;
+         ON CONFLICT (tbl, id) DO UPDATE SET hlc = excluded.hlc WHERE excluded.hlc > hlc"
+    } else {
+        "INSERT INTO sync_tombstone (tbl, id, hlc) VALUES (?1, ?2, ?3)
+         ON CONFLICT (tbl, id) DO NOTHING"
+    };
+    tx.execute(sql, params![table, id, hlc.to_text()])?;
     tx.execute(
         "DELETE FROM sync_clock WHERE tbl = ?1 AND id = ?2",
         params![table, id],
@@ -419,15 +430,53 @@ fn tombstone(tx: &Connection, table: &str, id: &str, hlc: Hlc) -> Result<()> {
     Ok(())
 }
 
-fn is_tombstoned(tx: &Connection, table: &str, id: &str) -> Result<bool> {
-    Ok(tx
-        .query_row(
-            "SELECT 1 FROM sync_tombstone WHERE tbl = ?1 AND id = ?2",
-            params![table, id],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some())
+/// The HLC of the delete that removed this row, if one did.
+fn tombstoned_at(tx: &Connection, table: &str, id: &str) -> Result<Option<Hlc>> {
+    tx.query_row(
+        "SELECT hlc FROM sync_tombstone WHERE tbl = ?1 AND id = ?2",
+        params![table, id],
+        |r| r.get::<_, String>(0),
+    )
+    .optional()?
+    .map(|s| Hlc::from_text(&s))
+    .transpose()
+}
+
+fn untombstone(tx: &Connection, table: &str, id: &str) -> Result<()> {
+    tx.execute(
+        "DELETE FROM sync_tombstone WHERE tbl = ?1 AND id = ?2",
+        params![table, id],
+    )?;
+    Ok(())
+}
+
+/// The clock of a keyed row's existence (`sync_clock.col`): the HLC of the insert that
+/// (last) added it, which a delete must be later than to remove it.
+const EXISTS: &str = "";
+
+/// What a local change does to the bookkeeping: clocks of the columns it set, tombstones of
+/// the rows it deleted (and a keyed row added again is no longer deleted).
+fn record_local(tx: &Connection, schema: &Schema, ops: &[Op], hlc: Hlc) -> Result<()> {
+    for op in ops {
+        let info = schema.table(&op.table)?;
+        match op.kind {
+            Kind::Delete => tombstone(tx, info.kind, &op.table, &op.id, hlc)?,
+            Kind::Insert | Kind::Update => {
+                if info.kind == TableKind::Keyed {
+                    untombstone(tx, &op.table, &op.id)?;
+                    if op.kind == Kind::Insert {
+                        set_clock(tx, &op.table, &op.id, EXISTS, hlc)?;
+                    }
+                }
+                for (i, col) in info.columns.iter().enumerate() {
+                    if !info.is_pk(i) && op.new[i].is_some() {
+                        set_clock(tx, &op.table, &op.id, col, hlc)?;
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn current_row(
@@ -477,19 +526,7 @@ pub fn write<T>(
     }
     let ops = read_ops(&bytes, schema)?;
     validate(&ops, schema, hlc)?;
-    for op in &ops {
-        let info = schema.table(&op.table)?;
-        match op.kind {
-            Kind::Delete => tombstone(&tx, &op.table, &op.id, hlc)?,
-            Kind::Insert | Kind::Update => {
-                for (i, col) in info.columns.iter().enumerate() {
-                    if !info.is_pk(i) && op.new[i].is_some() {
-                        set_clock(&tx, &op.table, &op.id, col, hlc)?;
-                    }
-                }
-            }
-        }
-    }
+    record_local(&tx, schema, &ops, hlc)?;
     let origin = clock.device();
     let seq = next_seq(&tx, origin)?;
     let deps: Vec<(DeviceId, u64)> = acknowledgements(&tx)?
@@ -616,6 +653,20 @@ pub fn capture(
     now_ms: u64,
     base: &str,
 ) -> Result<Option<Change>> {
+    capture_where(conn, schema, clock, now_ms, base, |_| true)
+}
+
+/// [`capture`], keeping out of the change the row operations `keep` refuses: rows of a synced
+/// table that stay on this vault (a setting of this laptop alone). The base still takes them,
+/// so they are not looked at again.
+pub fn capture_where(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    base: &str,
+    mut keep: impl FnMut(&RowOp) -> bool,
+) -> Result<Option<Change>> {
     check_name(base)?;
     if let Some((name, _)) = schema.tables.iter().find(|(_, t)| t.hlc.is_some()) {
         return Err(Error::InvalidInput(format!(
@@ -635,23 +686,24 @@ pub fn capture(
     if bytes.is_empty() {
         return Ok(None);
     }
+    let all_ops = read_ops(&bytes, schema)?;
+    let wanted: Vec<bool> = all_ops
+        .iter()
+        .map(|op| Ok(keep(&row_op(op, schema)?)))
+        .collect::<Result<_>>()?;
+    if wanted.iter().all(|w| !w) {
+        drop(tx);
+        refresh_base(conn, schema, base, &all_ops)?;
+        return Ok(None);
+    }
+    if !wanted.iter().all(|w| *w) {
+        bytes = raw::filter(&bytes, &wanted)?;
+    }
+    let ops = read_ops(&bytes, schema)?;
     let mut probe = clock.clone();
     let hlc = probe.tick(now_ms)?;
-    let ops = read_ops(&bytes, schema)?;
     validate(&ops, schema, hlc)?;
-    for op in &ops {
-        let info = schema.table(&op.table)?;
-        match op.kind {
-            Kind::Delete => tombstone(&tx, &op.table, &op.id, hlc)?,
-            Kind::Insert | Kind::Update => {
-                for (i, col) in info.columns.iter().enumerate() {
-                    if !info.is_pk(i) && op.new[i].is_some() {
-                        set_clock(&tx, &op.table, &op.id, col, hlc)?;
-                    }
-                }
-            }
-        }
-    }
+    record_local(&tx, schema, &ops, hlc)?;
     let origin = clock.device();
     let seq = next_seq(&tx, origin)?;
     let deps: Vec<(DeviceId, u64)> = acknowledgements(&tx)?
@@ -671,7 +723,7 @@ pub fn capture(
     set_applied(&tx, origin, seq)?;
     tx.commit()?;
     *clock = probe;
-    refresh_base(conn, schema, base, &ops)?;
+    refresh_base(conn, schema, base, &all_ops)?;
     Ok(Some(Change {
         origin,
         seq,
@@ -705,26 +757,28 @@ impl RowOp {
 
 /// The row operations of a changeset, for checks (roles on import) and reports.
 pub fn row_ops(changeset: &[u8], schema: &Schema) -> Result<Vec<RowOp>> {
-    let ops = read_ops(changeset, schema)?;
-    ops.iter()
-        .map(|op| {
-            let info = schema.table(&op.table)?;
-            Ok(RowOp {
-                table: op.table.clone(),
-                kind: match op.kind {
-                    Kind::Insert => "insert",
-                    Kind::Update => "update",
-                    Kind::Delete => "delete",
-                },
-                values: info
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.clone(), op.new[i].clone().or_else(|| op.old[i].clone())))
-                    .collect(),
-            })
-        })
+    read_ops(changeset, schema)?
+        .iter()
+        .map(|op| row_op(op, schema))
         .collect()
+}
+
+fn row_op(op: &Op, schema: &Schema) -> Result<RowOp> {
+    let info = schema.table(&op.table)?;
+    Ok(RowOp {
+        table: op.table.clone(),
+        kind: match op.kind {
+            Kind::Insert => "insert",
+            Kind::Update => "update",
+            Kind::Delete => "delete",
+        },
+        values: info
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), op.new[i].clone().or_else(|| op.old[i].clone())))
+            .collect(),
+    })
 }
 
 /// The part of a changeset whose row operations `keep` accepts, as a changeset of its own
@@ -1027,25 +1081,44 @@ fn apply_inner(
     let mut conflicts = Vec::new();
     let mut rows = 0usize;
 
-    for op in &ops {
+    // Operations left out of what SQLite applies (a delete that a later insert beat: SQLite
+    // would apply it without asking, as the row matches).
+    let mut skip = vec![false; ops.len()];
+    for (n, op) in ops.iter().enumerate() {
         let info = schema.table(&op.table)?;
         let key = (op.table.clone(), op.id.clone());
         if op.kind == Kind::Delete {
+            if info.kind == TableKind::Keyed && get_clock(&tx, &op.table, &op.id, EXISTS)? > stamp {
+                // Added again after this delete was made: the later insert wins.
+                decisions.insert(key, Decision::Keep);
+                skip[n] = true;
+                continue;
+            }
             decisions.insert(key, Decision::Take);
-            tombstone(&tx, &op.table, &op.id, stamp)?;
+            tombstone(&tx, info.kind, &op.table, &op.id, stamp)?;
             rows += 1;
             continue;
         }
-        if is_tombstoned(&tx, &op.table, &op.id)? {
-            // Erased here: an edit made elsewhere before the erasure arrived stays erased.
-            decisions.insert(key, Decision::Keep);
-            if op.kind == Kind::Insert {
-                redelete.push((op.table.clone(), op.key.clone()));
+        if let Some(deleted) = tombstoned_at(&tx, &op.table, &op.id)? {
+            if info.kind == TableKind::Keyed && stamp > deleted {
+                // Put back after it was deleted: it comes back.
+                untombstone(&tx, &op.table, &op.id)?;
+            } else {
+                // Erased here: an edit made elsewhere before the erasure arrived stays erased.
+                decisions.insert(key, Decision::Keep);
+                if op.kind == Kind::Insert {
+                    redelete.push((op.table.clone(), op.key.clone()));
+                }
+                continue;
             }
-            continue;
         }
         let current = current_row(&tx, &op.table, info, &op.key)?;
         let Some(current) = current else {
+            if op.kind == Kind::Update && info.kind == TableKind::Keyed {
+                // A keyed row deleted here by a later write: nothing to edit.
+                decisions.insert(key, Decision::Keep);
+                continue;
+            }
             if op.kind == Kind::Update {
                 return Err(Error::Refused(format!(
                     "a change edits a record of {} this vault does not hold",
@@ -1054,6 +1127,9 @@ fn apply_inner(
             }
             // A new record: no conflict is possible.
             decisions.insert(key, Decision::Take);
+            if info.kind == TableKind::Keyed {
+                won_columns.push((op.table.clone(), op.id.clone(), EXISTS.to_string()));
+            }
             for (i, col) in info.columns.iter().enumerate() {
                 if !info.is_pk(i) {
                     won_columns.push((op.table.clone(), op.id.clone(), col.clone()));
@@ -1076,6 +1152,13 @@ fn apply_inner(
             }
             decisions.insert(key, Decision::Keep);
             continue;
+        }
+        if info.kind == TableKind::Keyed
+            && op.kind == Kind::Insert
+            && stamp > get_clock(&tx, &op.table, &op.id, EXISTS)?
+        {
+            // Added on both sides: its existence is as recent as the later insert.
+            won_columns.push((op.table.clone(), op.id.clone(), EXISTS.to_string()));
         }
         // A mutable row both sides hold: last writer wins, column by column.
         let local_row_hlc = match info.hlc.map(|h| &current[h]) {
@@ -1159,7 +1242,14 @@ fn apply_inner(
     let decisions = Arc::new(decisions);
     {
         let decisions = Arc::clone(&decisions);
-        let mut input: &[u8] = &change.changeset;
+        let kept;
+        let mut input: &[u8] = if skip.iter().any(|s| *s) {
+            let wanted: Vec<bool> = skip.iter().map(|s| !s).collect();
+            kept = raw::filter(&change.changeset, &wanted)?;
+            &kept
+        } else {
+            &change.changeset
+        };
         tx.apply_strm(
             &mut input,
             None::<fn(&str) -> bool>,

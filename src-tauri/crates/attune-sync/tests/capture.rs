@@ -17,6 +17,8 @@ const TABLES: &[(&str, TableKind)] = &[
     ("pupils", TableKind::Mutable),
     ("sessions", TableKind::InsertOnly),
     ("ratings", TableKind::Mutable),
+    ("due", TableKind::Keyed),
+    ("settings", TableKind::Mutable),
 ];
 
 // The vault's shapes: integer ids, a composite key, a foreign key that cascades, no `hlc`.
@@ -25,6 +27,8 @@ PRAGMA foreign_keys = ON;
 CREATE TABLE pupils (id INTEGER PRIMARY KEY, name TEXT NOT NULL, notes TEXT, key_adult TEXT NOT NULL) STRICT;
 CREATE TABLE sessions (id INTEGER PRIMARY KEY, pupil_id INTEGER NOT NULL REFERENCES pupils (id) ON DELETE CASCADE, note TEXT NOT NULL) STRICT;
 CREATE TABLE ratings (pupil_id INTEGER NOT NULL REFERENCES pupils (id) ON DELETE CASCADE, goal TEXT NOT NULL, rating INTEGER NOT NULL, PRIMARY KEY (pupil_id, goal)) STRICT;
+CREATE TABLE due (plan INTEGER NOT NULL, date TEXT NOT NULL, PRIMARY KEY (plan, date)) STRICT;
+CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) STRICT;
 ";
 
 struct Replica {
@@ -400,4 +404,145 @@ fn a_deleted_row_with_a_composite_key_is_tombstoned_and_stays_deleted() {
     assert_eq!(left(&school), vec![("h".to_string(), 2)]);
     assert_eq!(left(&laptop), left(&school));
     assert_eq!(laptop.capture(4_000), None);
+}
+
+fn dates(r: &Replica) -> Vec<String> {
+    let mut s = r
+        .conn
+        .prepare("SELECT date FROM due ORDER BY date")
+        .unwrap();
+    s.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+#[test]
+fn a_keyed_row_deleted_and_put_back_comes_back_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    let mut laptop = open(dir.path(), "laptop", 1);
+    school.sql("INSERT INTO due VALUES (1, '2027-01-08'), (1, '2027-03-19');");
+    let add = school.capture(1_000).unwrap();
+    done(
+        apply_relayed(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            1_100,
+            &add,
+            Some("base"),
+        )
+        .unwrap(),
+    );
+    // The review date moves away (the plan's schedule changed) ...
+    school.sql("DELETE FROM due WHERE date = '2027-01-08';");
+    let gone = school.capture(2_000).unwrap();
+    // ... and back again (the change was undone): the same key, added after its delete.
+    school.sql("INSERT INTO due VALUES (1, '2027-01-08');");
+    let back = school.capture(3_000).unwrap();
+    assert_eq!(dates(&school), vec!["2027-01-08", "2027-03-19"]);
+    for c in [&gone, &back] {
+        done(
+            apply_relayed(
+                &mut laptop.conn,
+                &laptop.schema,
+                &mut laptop.clock,
+                3_100,
+                c,
+                Some("base"),
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(
+        dates(&laptop),
+        dates(&school),
+        "the date put back is back on the laptop"
+    );
+    // Delivered out of order (the put-back first), the older delete changes nothing.
+    let mut late = open(dir.path(), "late", 2);
+    for c in [&add, &back, &gone] {
+        done(
+            apply_relayed(
+                &mut late.conn,
+                &late.schema,
+                &mut late.clock,
+                3_200,
+                c,
+                Some("base"),
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(dates(&late), dates(&school));
+    for r in [&mut school, &mut laptop, &mut late] {
+        assert_eq!(r.capture(4_000), None);
+    }
+}
+
+#[test]
+fn rows_kept_out_of_the_capture_stay_local_and_are_not_looked_at_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    let mut school = open(dir.path(), "school", 0);
+    laptop.sql(
+        "INSERT INTO settings VALUES ('auto_backup_keep', '3'), ('school', 'St Mary');
+         INSERT INTO pupils VALUES (1, 'Jay', '', 'ada');",
+    );
+    let shared = |op: &changes::RowOp| {
+        op.table != "settings" || op.get("key") != Some(&Value::Text("auto_backup_keep".into()))
+    };
+    let c = changes::capture_where(
+        &mut laptop.conn,
+        &laptop.schema,
+        &mut laptop.clock,
+        1_000,
+        "base",
+        shared,
+    )
+    .unwrap()
+    .unwrap();
+    done(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            1_100,
+            &c,
+            "base",
+        )
+        .unwrap(),
+    );
+    let keys: Vec<String> = {
+        let mut s = school
+            .conn
+            .prepare("SELECT key FROM settings ORDER BY key")
+            .unwrap();
+        s.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(
+        keys,
+        vec!["school"],
+        "the laptop's own setting never left it"
+    );
+    assert_eq!(school.rows(None), laptop.rows(None));
+    // Only the local setting changes: nothing to capture, now or later.
+    laptop.sql("UPDATE settings SET value = '5' WHERE key = 'auto_backup_keep';");
+    assert_eq!(
+        changes::capture_where(
+            &mut laptop.conn,
+            &laptop.schema,
+            &mut laptop.clock,
+            2_000,
+            "base",
+            shared
+        )
+        .unwrap(),
+        None
+    );
+    assert_eq!(laptop.capture(2_100), None, "the base took the local row");
 }
