@@ -47,6 +47,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0010_sync_laptops",
         include_str!("../migrations/0010_sync_laptops.sql"),
     ),
+    (
+        "0011_sync_keys",
+        include_str!("../migrations/0011_sync_keys.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

@@ -16,6 +16,13 @@
 //! user id as at the school, their own passphrase for this laptop, no recovery key (a
 //! laptop that loses its passphrase is enrolled again; its records are at the school).
 //!
+//! **The sync files' keys** ([`crate::sync_keys`]): the school makes its own identity
+//! (device 0) at its first enrolment; each enrolment makes the laptop's Ed25519 signing key
+//! and X25519 secret from the rng passed in, records the laptop's public halves in the
+//! school's `sync_peers` (with the `sync.enrol` audit entry, one transaction), and carries
+//! the secrets, binary and inside the encryption, to the laptop; the school's public keys
+//! are in the meta. The join stores the laptop's identity and the school as its one peer.
+//!
 //! # The file (integers little-endian)
 //!
 //! ```text
@@ -27,9 +34,16 @@
 //! 32 bytes   SHA-256 over every byte before it (reports damage before a key is derived)
 //! ```
 //!
-//! The content: u32 M, M bytes of JSON ([`EnrolmentMeta`]: school, school vault id, the
-//! laptop's device number, the key adult's id, name and role), 32 bytes of the replica's
-//! database key, then the database file (pages SQLCipher encrypted under that key).
+//! The content:
+//!
+//! ```text
+//! u32 M      then M bytes of JSON ([`EnrolmentMeta`]: school, school vault id, the laptop's
+//!            device number, the key adult's id, name and role, the school's sync public keys)
+//! 32 bytes   the replica's database key
+//! 32 bytes   the laptop's Ed25519 signing key (seed)
+//! 32 bytes   the laptop's X25519 static secret
+//! ...        the database file (pages SQLCipher encrypted under the replica's key)
+//! ```
 
 use std::fs;
 use std::path::Path;
@@ -37,15 +51,18 @@ use std::path::Path;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use chrono::{DateTime, Utc};
+use ed25519_dalek::VerifyingKey;
 use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use x25519_dalek::PublicKey;
 use zeroize::Zeroizing;
 
 use crate::audit::NewEntry;
 use crate::error::{Error, Result};
 use crate::kdf::{self, KdfParams};
 use crate::secret::VaultKey;
+use crate::sync_keys::{self, SyncIdentity};
 use crate::vault::{Role, UserInfo, Vault};
 use crate::{db, fsutil, Action, Passphrase, RecoveryKey, SecureRng};
 
@@ -112,6 +129,10 @@ pub struct EnrolmentMeta {
     pub user_role: Role,
     /// When the lead wrote it (RFC 3339).
     pub created_at: String,
+    /// The school vault's Ed25519 verifying key (hex, 32 bytes): its sync files' signer.
+    pub school_verify_key: String,
+    /// The school vault's X25519 public key (hex, 32 bytes): the laptop's files are sealed to it.
+    pub school_box_public: String,
 }
 
 /// What [`Vault::write_enrolment`] made: the file's bytes and the passphrase to show once.
@@ -226,6 +247,12 @@ fn hex_bytes<const N: usize>(s: &str, what: &str) -> Result<[u8; N]> {
 struct Opened {
     meta: EnrolmentMeta,
     key: VaultKey,
+    /// The laptop's own sync secrets.
+    signing_seed: Zeroizing<[u8; 32]>,
+    box_secret: Zeroizing<[u8; 32]>,
+    /// The school's public keys, from the meta.
+    school_verify: VerifyingKey,
+    school_box: PublicKey,
     db: Zeroizing<Vec<u8>>,
 }
 
@@ -258,7 +285,7 @@ fn open(bytes: &[u8], passphrase_text: &str) -> Result<Opened> {
         return Err(bad());
     }
     let m = u32::from_le_bytes(plain[..4].try_into().expect("4 bytes"));
-    if m > MAX_META_BYTES || plain.len() < 4 + m as usize + 32 {
+    if m > MAX_META_BYTES || plain.len() < 4 + m as usize + 3 * 32 {
         return Err(bad());
     }
     let meta: EnrolmentMeta =
@@ -269,13 +296,28 @@ fn open(bytes: &[u8], passphrase_text: &str) -> Result<Opened> {
     {
         return Err(bad());
     }
+    let school_verify =
+        VerifyingKey::from_bytes(&hex_bytes(&meta.school_verify_key, "its school key")?)
+            .map_err(|_| bad())?;
+    let school_box = PublicKey::from(hex_bytes::<32>(
+        &meta.school_box_public,
+        "its school key",
+    )?);
     let k = 4 + m as usize;
     let mut key = [0u8; 32];
     key.copy_from_slice(&plain[k..k + 32]);
+    let mut signing_seed = Zeroizing::new([0u8; 32]);
+    signing_seed.copy_from_slice(&plain[k + 32..k + 64]);
+    let mut box_secret = Zeroizing::new([0u8; 32]);
+    box_secret.copy_from_slice(&plain[k + 64..k + 96]);
     Ok(Opened {
         meta,
         key: VaultKey(key),
-        db: Zeroizing::new(plain[k + 32..].to_vec()),
+        signing_seed,
+        box_secret,
+        school_verify,
+        school_box,
+        db: Zeroizing::new(plain[k + 96..].to_vec()),
     })
 }
 
@@ -312,6 +354,18 @@ impl Vault {
                 "A laptop's device number is between 1 and 4095.".into(),
             ));
         }
+        let taken: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sync_laptops WHERE device_no = ?1)",
+            [device_no],
+            |r| r.get(0),
+        )?;
+        if taken {
+            return Err(Error::InvalidInput(format!(
+                "Device number {device_no} is already another laptop's."
+            )));
+        }
+        let school = self.school_sync_identity(rng, now)?;
+        let laptop = SyncIdentity::generate(device_no, rng, now);
         let replica_key = VaultKey::random(rng);
         let scratch = self.paths.dir.join(format!(
             ".attune-enrol-{}.db",
@@ -345,6 +399,8 @@ impl Vault {
             user_name: user.name.clone(),
             user_role: user.role,
             created_at: crate::datetime::format_instant(now),
+            school_verify_key: hex::encode(school.verifying_key().as_bytes()),
+            school_box_public: hex::encode(school.box_public().as_bytes()),
         };
         let meta_bytes = serde_json::to_vec(&meta)
             .map_err(|e| Error::Internal(format!("the enrolment's description: {e}")))?;
@@ -353,10 +409,24 @@ impl Vault {
         content.extend_from_slice(&(meta_bytes.len() as u32).to_le_bytes());
         content.extend_from_slice(&meta_bytes);
         content.extend_from_slice(&replica_key.0);
+        content.extend_from_slice(&*Zeroizing::new(laptop.signing_key().to_bytes()));
+        content.extend_from_slice(&*Zeroizing::new(laptop.box_secret().to_bytes()));
         content.extend_from_slice(&db_bytes);
         let passphrase = EnrolmentPassphrase::generate(rng);
         let bytes = seal(&content, &passphrase, rng, now, KdfParams::DEFAULT)?;
+        // The laptop's public keys and the audit entry together: a laptop the school knows
+        // is one whose enrolment was recorded.
+        let tx = self.conn.unchecked_transaction()?;
+        sync_keys::put_peer(
+            &tx,
+            device_no,
+            Some(&user.id),
+            &laptop.verifying_key(),
+            &laptop.box_public(),
+            now,
+        )?;
         self.audit(Action::SyncEnrol, Some(&user.id), "ok", now)?;
+        tx.commit()?;
         Ok(Enrolment {
             bytes,
             passphrase,
@@ -384,12 +454,45 @@ impl Vault {
             name: meta.user_name.clone(),
             role: meta.user_role,
         };
-        let vault =
+        let mut vault =
             Vault::create_replica(dir, &meta.school, user, passphrase, rng, now, |staging| {
                 fsutil::write_atomic(staging, &opened.db)?;
                 Ok(opened.key.clone())
             })?;
-        vault.set_device_no_on_join(meta.device_no)?;
+        if let Err(e) = vault.finish_join(&opened, now) {
+            let paths = vault.paths.clone();
+            drop(vault);
+            crate::vault::remove_half_made(&paths);
+            return Err(e);
+        }
+        Ok((vault, meta))
+    }
+}
+
+impl Vault {
+    /// The laptop's own part of a join, in one transaction: its device number, its sync
+    /// identity and the school as its one peer, and `sync.join`, the first entry of its chain.
+    fn finish_join(&mut self, opened: &Opened, now: DateTime<Utc>) -> Result<()> {
+        let meta = &opened.meta;
+        let tx = self.conn.transaction()?;
+        // The replica's local tables come from its own migrations, never from the school.
+        let carried: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sync_identity) OR EXISTS (SELECT 1 FROM sync_peers)",
+            [],
+            |r| r.get(0),
+        )?;
+        if carried {
+            return Err(damaged("its database carries another vault's sync keys"));
+        }
+        crate::ids::set_device_no(&tx, meta.device_no)?;
+        let me = SyncIdentity::from_secrets(
+            meta.device_no,
+            &opened.signing_seed,
+            &opened.box_secret,
+            crate::datetime::format_instant(now),
+        );
+        sync_keys::store_identity(&tx, &me)?;
+        sync_keys::put_peer(&tx, 0, None, &opened.school_verify, &opened.school_box, now)?;
         let entry = NewEntry {
             at: now,
             actor_id: Some(&meta.user_id),
@@ -398,14 +501,9 @@ impl Vault {
             target: Some(&meta.school_vault_id),
             outcome: "ok",
         };
-        crate::audit::append(&vault.conn, &entry)?;
-        Ok((vault, meta))
-    }
-}
-
-impl Vault {
-    fn set_device_no_on_join(&self, device_no: u16) -> Result<()> {
-        crate::ids::set_device_no(&self.conn, device_no)
+        crate::audit::append(&tx, &entry)?;
+        tx.commit()?;
+        Ok(())
     }
 }
 

@@ -84,6 +84,15 @@ pub enum Error {
     /// begun was undone (see `progress`).
     #[error("Stopped before it finished: nothing was changed.")]
     Cancelled,
+    /// A sync file not sealed or not opened, and why (`sync_keys`).
+    #[error("{0}")]
+    SyncRefused(crate::sync_keys::SyncRefusal),
+}
+
+impl From<crate::sync_keys::SyncRefusal> for Error {
+    fn from(r: crate::sync_keys::SyncRefusal) -> Self {
+        Error::SyncRefused(r)
+    }
 }
 
 impl Error {
@@ -109,6 +118,7 @@ impl Error {
             Error::Sqlite(e) if is_corruption(e) => ErrorKind::VaultDamaged,
             Error::Sqlite(_) | Error::Internal(_) => ErrorKind::Internal,
             Error::Cancelled => ErrorKind::Cancelled,
+            Error::SyncRefused(r) => r.kind(),
         }
     }
 

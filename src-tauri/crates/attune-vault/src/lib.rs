@@ -8,6 +8,8 @@
 //! - Schema migrations are applied in a transaction at unlock ([`db`]).
 //! - The audit log is a hash chain inside the database ([`audit`]).
 //! - Record ids come from this vault's device range, unique across laptops ([`ids`]).
+//! - Sync files' keys: this vault's identity and its peers, sealing and opening
+//!   ([`sync_keys`]).
 //! - Failed unlocks slow down and are remembered until they can be audited ([`throttle`]).
 //!
 //! Invariants:
@@ -35,6 +37,7 @@ pub mod recovery;
 mod secret;
 pub mod settings;
 pub mod strength;
+pub mod sync_keys;
 pub mod throttle;
 mod vault;
 

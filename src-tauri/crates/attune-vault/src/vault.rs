@@ -164,7 +164,7 @@ pub fn status(dir: &Path, now: DateTime<Utc>) -> Result<VaultStatus> {
 }
 
 /// Leaves no half-made vault behind (nothing in it was ever readable).
-fn remove_half_made(paths: &VaultPaths) {
+pub(crate) fn remove_half_made(paths: &VaultPaths) {
     for p in [paths.keyslots(), paths.keyslots_backup()] {
         let _ = std::fs::remove_file(&p);
     }
@@ -899,6 +899,8 @@ impl Vault {
             if changed > 0 {
                 self.audit(Action::UserRemove, Some(&r.user_id), "reapplied", now)?;
             }
+            // A restored backup or an interrupted removal: their laptops stay refused.
+            crate::sync_keys::remove_peers_of(&self.conn, &r.user_id, &r.at)?;
             if self.slots.user_slot(&r.user_id).is_some() {
                 with_slot.push(r.user_id.clone());
             }
@@ -1377,6 +1379,8 @@ impl Vault {
             "UPDATE users SET removed_at = ?2 WHERE id = ?1",
             params![user_id, crate::datetime::format_instant(now)],
         )?;
+        // Their laptops' sync files are refused from now on.
+        crate::sync_keys::remove_peers_of(&tx, user_id, &crate::datetime::format_instant(now))?;
         audit::append(
             &tx,
             &NewEntry {

@@ -68,8 +68,16 @@ fn all_bytes_under(dir: &Path) -> Vec<(String, Vec<u8>)> {
     out
 }
 
-/// The replica key inside the file, by this test's own reading of the documented layout.
-fn key_inside(file: &[u8], one_time: &str) -> [u8; 32] {
+/// What the file's content holds, read by this test's own code from the documented layout.
+struct Inside {
+    replica_key: [u8; 32],
+    signing_seed: [u8; 32],
+    box_secret: [u8; 32],
+    meta: serde_json::Value,
+}
+
+/// The keys inside the file, by this test's own reading of the documented layout.
+fn key_inside(file: &[u8], one_time: &str) -> Inside {
     let m = enrol::MAGIC.len();
     assert_eq!(&file[..m], enrol::MAGIC);
     let h = u32::from_le_bytes(file[m..m + 4].try_into().unwrap()) as usize;
@@ -101,14 +109,22 @@ fn key_inside(file: &[u8], one_time: &str) -> [u8; 32] {
     let meta_len = u32::from_le_bytes(plain[..4].try_into().unwrap()) as usize;
     let meta: serde_json::Value = serde_json::from_slice(&plain[4..4 + meta_len]).unwrap();
     assert_eq!(meta["user_name"], "Iain Baxter");
-    let mut k = [0u8; 32];
-    k.copy_from_slice(&plain[4 + meta_len..4 + meta_len + 32]);
-    // The database follows: it is SQLCipher's (no plain SQLite header).
+    let at = |i: usize| -> [u8; 32] {
+        plain[4 + meta_len + 32 * i..4 + meta_len + 32 * (i + 1)]
+            .try_into()
+            .unwrap()
+    };
+    // The database follows the three keys: it is SQLCipher's (no plain SQLite header).
     assert_ne!(
-        &plain[4 + meta_len + 32..4 + meta_len + 48],
+        &plain[4 + meta_len + 96..4 + meta_len + 112],
         b"SQLite format 3\0"
     );
-    k
+    Inside {
+        replica_key: at(0),
+        signing_seed: at(1),
+        box_secret: at(2),
+        meta,
+    }
 }
 
 /// A vault's raw key, from its key-slot file and a passphrase, as someone holding both
@@ -182,6 +198,8 @@ fn a_laptop_joins_with_its_own_key_and_nothing_readable_travels() {
         .unwrap();
     assert_eq!(n, 50, "the copied rows arrived");
     assert_eq!(attune_vault::ids::device_no(lv.conn().unwrap()).unwrap(), 5);
+    let laptop_id = lv.sync_identity().unwrap().unwrap();
+    let school_id = v.sync_identity().unwrap().unwrap();
     drop(lv);
     // The laptop's folder: nothing readable.
     for (path, bytes) in all_bytes_under(&laptop) {
@@ -190,7 +208,31 @@ fn a_laptop_joins_with_its_own_key_and_nothing_readable_travels() {
         }
     }
     // Neither the key inside the file nor the school's key opens the laptop's vault.
-    let inside = key_inside(&e.bytes, e.passphrase.expose());
+    let Inside {
+        replica_key: inside,
+        signing_seed,
+        box_secret,
+        meta: inside_meta,
+    } = key_inside(&e.bytes, e.passphrase.expose());
+    // The laptop's sync secrets are the ones the file carried; the school's public keys are
+    // in the meta, and its secrets nowhere in the content.
+    assert_eq!(laptop_id.device_no, 5);
+    assert_eq!(signing_seed, laptop_id.signing_key().to_bytes());
+    assert_eq!(box_secret, laptop_id.box_secret().to_bytes());
+    assert_eq!(
+        inside_meta["school_verify_key"],
+        hex::encode(school_id.verifying_key().as_bytes())
+    );
+    assert_eq!(
+        inside_meta["school_box_public"],
+        hex::encode(school_id.box_public().as_bytes())
+    );
+    let content_has = |k: &[u8; 32]| {
+        [inside, signing_seed, box_secret].contains(k)
+            || inside_meta.to_string().contains(&hex::encode(k))
+    };
+    assert!(!content_has(&school_id.signing_key().to_bytes()));
+    assert!(!content_has(&school_id.box_secret().to_bytes()));
     let db = laptop.join("vault.db");
     assert!(!opens_with(&db, &inside), "the file's key opens the laptop");
     let school_key = raw_key(&tmp.path().join("school"), &v.session().user.id, LEAD_PASS);

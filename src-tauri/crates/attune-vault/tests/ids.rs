@@ -17,6 +17,7 @@ const LOCAL_ONLY: &[&str] = &[
     "keyslot_copy",
     "published_summaries",
     "sync_device",
+    "sync_identity",
 ];
 
 fn unlock(dir: &std::path::Path) -> Vault {
@@ -75,6 +76,8 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
             "DROP TABLE sync_device;
              DROP TABLE sync_laptops;
              DROP TABLE sync_id_high;
+             DROP TABLE sync_identity;
+             DROP TABLE sync_peers;
              PRAGMA user_version = 8;
              INSERT INTO pupils (legal_forename, legal_surname, date_of_birth, year_group,
                  created_at, updated_at)

@@ -219,8 +219,18 @@ pub const TABLES: &[TableScope] = &[
         "the highest id this device has handed out per table: each device's own counter",
     ),
     local(
+        "sync_identity",
+        "this vault's own sync keys (device number, signing key, box secret): a copy would let \
+         the laptop sign as the school and read files sealed to it",
+    ),
+    local(
         "sync_laptops",
         "the school vault's register of the laptops it prepared, never a laptop's business",
+    ),
+    local(
+        "sync_peers",
+        "the devices this vault syncs with and their public keys: each vault's own list (a \
+         laptop's is the school alone, made when it joins)",
     ),
     pupil("team_members", ID, BY_PUPIL),
     pupil("termly_indicators", ID, BY_PUPIL),
