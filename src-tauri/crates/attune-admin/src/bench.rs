@@ -431,7 +431,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     out.push((
         "sync_enrol",
         measure(c.few, |mode, _| {
-            let lead = &leads[mode as usize];
+            let lead = &mut leads[mode as usize];
             Ok(timed(|| Ok(enrol::enrol_laptop(lead, &c.ka_id, &mut enrol_rng, now())?))?.0)
         }),
     ));

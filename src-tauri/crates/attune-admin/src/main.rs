@@ -73,6 +73,23 @@ enum SyncAction {
         #[arg(long, value_name = "FILE")]
         enrol_passphrase_file: Option<PathBuf>,
     },
+    /// Write the next sync file: on a laptop, for the school vault (everything the school has
+    /// not yet acknowledged); at the school (strategic lead), for laptop N (--for-laptop N:
+    /// what it has not had of its key adult's caseload).
+    Export {
+        /// At the school: the laptop's number (as `sync enrol` printed it).
+        #[arg(long = "for-laptop", value_name = "N")]
+        for_laptop: Option<u16>,
+        /// Where to write the file.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import a sync file: at the school (strategic lead), a laptop's; on a laptop, the
+    /// school's. Importing a file twice changes nothing.
+    Import {
+        /// The sync file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -910,6 +927,12 @@ fn run(cli: Cli) -> Result<()> {
                     enrol_passphrase_file,
                 },
         } => sync_cmd::join(&cli, file, enrol_passphrase_file.as_deref())?,
+        Command::Sync {
+            action: SyncAction::Export { for_laptop, out },
+        } => sync_cmd::export(&cli, *for_laptop, out)?,
+        Command::Sync {
+            action: SyncAction::Import { file },
+        } => sync_cmd::import(&cli, file)?,
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
         Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {

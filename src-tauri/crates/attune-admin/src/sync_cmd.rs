@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use attune_domain::transfer::{enrol, scope};
+use attune_domain::transfer::{enrol, scope, sync};
 use attune_vault::{Passphrase, Vault};
 use rand::rngs::OsRng;
 
@@ -48,14 +48,14 @@ pub fn enrol(cli: &Cli, for_name: &str, out: &Path) -> Result<()> {
             out.display()
         )));
     }
-    let v = open(cli)?;
+    let mut v = open(cli)?;
     let result = (|| -> Result<_> {
         let user = v
             .users()?
             .into_iter()
             .find(|u| u.name.eq_ignore_ascii_case(for_name.trim()))
             .ok_or_else(|| Error::Usage(format!("no user called {for_name} in this vault")))?;
-        let e = enrol::enrol_laptop(&v, &user.id, &mut OsRng, now())?;
+        let e = enrol::enrol_laptop(&mut v, &user.id, &mut OsRng, now())?;
         attune_vault::fsutil::write_atomic(out, &e.bytes)?;
         Ok((user, e))
     })();
@@ -96,7 +96,12 @@ pub fn join(cli: &Cli, file: &Path, enrol_passphrase_file: Option<&Path>) -> Res
         "ATTUNE_PASSPHRASE",
         "Choose your passphrase for this laptop: ",
     )?);
-    let (v, meta) = Vault::join(&dir, &bytes, &one_time, &own, &mut OsRng, now())?;
+    let (mut v, meta) = Vault::join(&dir, &bytes, &one_time, &own, &mut OsRng, now())?;
+    // What the replica holds is shared already: only later work travels in sync files.
+    if let Err(e) = sync::start(&mut v, &mut OsRng) {
+        v.lock("cli", now());
+        return Err(e.into());
+    }
     println!(
         "Joined {}'s school vault as {} (laptop {}). This laptop's vault is in {}.",
         meta.school,
@@ -105,5 +110,55 @@ pub fn join(cli: &Cli, file: &Path, enrol_passphrase_file: Option<&Path>) -> Res
         dir.display()
     );
     v.lock("cli", now());
+    Ok(())
+}
+
+/// `attune-admin sync export [--for-laptop N] --out FILE`: the next sync file.
+pub fn export(cli: &Cli, for_laptop: Option<u16>, out: &Path) -> Result<()> {
+    if out.exists() {
+        return Err(Error::Usage(format!(
+            "{} exists already; choose a new file name",
+            out.display()
+        )));
+    }
+    let mut v = open(cli)?;
+    let result = (|| -> Result<_> {
+        let (bytes, report) = sync::export(&mut v, for_laptop, &mut OsRng, now())?;
+        attune_vault::fsutil::write_atomic(out, &bytes)?;
+        Ok(report)
+    })();
+    v.lock("cli", now());
+    let report = result?;
+    let to = if for_laptop.is_some() {
+        format!("laptop {}", report.device_no)
+    } else {
+        "the school vault".to_string()
+    };
+    println!(
+        "Wrote the sync file for {to} to {} ({} bytes): {}.",
+        out.display(),
+        report.file_bytes,
+        report.summary()
+    );
+    Ok(())
+}
+
+/// `attune-admin sync import FILE`: take in a sync file.
+pub fn import(cli: &Cli, file: &Path) -> Result<()> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
+    let mut v = open(cli)?;
+    let result = sync::import(&mut v, &bytes, &mut OsRng, now());
+    v.lock("cli", now());
+    let report = result?;
+    if report.already_imported {
+        println!("This sync file was imported before: nothing changed.");
+    } else {
+        println!(
+            "Imported the sync file (laptop {}): {}.",
+            report.device_no,
+            report.summary()
+        );
+    }
     Ok(())
 }

@@ -264,6 +264,15 @@ impl From<attune_vault::Error> for Error {
     }
 }
 
+impl From<attune_sync::Error> for Error {
+    fn from(e: attune_sync::Error) -> Self {
+        match e {
+            attune_sync::Error::Db(e) => e.into(),
+            other => Error::invalid("sync_file", other.to_string()),
+        }
+    }
+}
+
 impl From<rusqlite::Error> for Error {
     fn from(e: rusqlite::Error) -> Self {
         attune_vault::Error::from(e).into()

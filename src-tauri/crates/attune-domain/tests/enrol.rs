@@ -67,12 +67,12 @@ fn a_laptop_holds_its_key_adults_caseload_and_no_pupil_who_moved_away() {
     .unwrap();
     pupils::assign_key_adult(&mut v, leo, Some(&s.ka2_id), today(), now()).unwrap();
 
-    let e = enrol::enrol_laptop(&v, &s.ka1_id, &mut rng(11), now()).unwrap();
+    let e = enrol::enrol_laptop(&mut v, &s.ka1_id, &mut rng(11), now()).unwrap();
     assert_eq!(e.meta.device_no, 1);
     let school_digest =
         scope::digest(v.conn().unwrap(), scope::Scope::Caseload(&s.ka1_id)).unwrap();
     // A second laptop, for Alan: the next device number.
-    let e2 = enrol::enrol_laptop(&v, &s.ka2_id, &mut rng(12), now()).unwrap();
+    let e2 = enrol::enrol_laptop(&mut v, &s.ka2_id, &mut rng(12), now()).unwrap();
     assert_eq!(e2.meta.device_no, 2);
     let laptops = enrol::laptops(&v, now()).unwrap();
     assert_eq!(
@@ -111,11 +111,11 @@ fn a_laptop_holds_its_key_adults_caseload_and_no_pupil_who_moved_away() {
     assert_eq!(attune_vault::ids::device_of(newest), Some(1));
 
     // Only a lead prepares a laptop, and only for a key adult.
-    let err = enrol::enrol_laptop(&v, &s.lead_id, &mut rng(14), now()).unwrap_err();
+    let err = enrol::enrol_laptop(&mut v, &s.lead_id, &mut rng(14), now()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidInput);
     drop(v);
-    let grace = unlock(&s.dir, &s.ka1_id, KA1_PASS);
-    let err = enrol::enrol_laptop(&grace, &s.ka1_id, &mut rng(15), now()).unwrap_err();
+    let mut grace = unlock(&s.dir, &s.ka1_id, KA1_PASS);
+    let err = enrol::enrol_laptop(&mut grace, &s.ka1_id, &mut rng(15), now()).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotPermitted);
     assert_eq!(
         (

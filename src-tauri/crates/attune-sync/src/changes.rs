@@ -566,6 +566,17 @@ pub fn write<T>(
 /// enrols one) counts as already shared. Idempotent: a table already in the base is left as
 /// it is.
 pub fn install_base(conn: &mut Connection, schema: &Schema, base: &str) -> Result<()> {
+    install_tables(conn, schema, base, true)
+}
+
+/// The tables of a base in the attached database `name`, empty or (`fill`) filled with
+/// what the synced tables hold now (see [`install_base`]).
+pub fn install_tables(
+    conn: &mut Connection,
+    schema: &Schema,
+    base: &str,
+    fill: bool,
+) -> Result<()> {
     check_name(base)?;
     let tx = conn.transaction()?;
     for (name, info) in &schema.tables {
@@ -584,11 +595,15 @@ pub fn install_base(conn: &mut Connection, schema: &Schema, base: &str) -> Resul
         }
         let cols: Vec<String> = info.columns.iter().map(|c| format!("\"{c}\"")).collect();
         tx.execute_batch(&format!(
-            "CREATE TABLE \"{base}\".\"{name}\" ({}, PRIMARY KEY ({}));
-             INSERT INTO \"{base}\".\"{name}\" SELECT * FROM main.\"{name}\";",
+            "CREATE TABLE \"{base}\".\"{name}\" ({}, PRIMARY KEY ({}));",
             cols.join(", "),
             info.key_order()
         ))?;
+        if fill {
+            tx.execute_batch(&format!(
+                "INSERT INTO \"{base}\".\"{name}\" SELECT * FROM main.\"{name}\";"
+            ))?;
+        }
     }
     tx.commit()?;
     Ok(())
@@ -731,6 +746,72 @@ pub fn capture_where(
         deps,
         changeset: bytes,
     }))
+}
+
+/// Take into the base every difference between the vault and its base, without recording
+/// any change: what applying changes did beyond their own rows (a parent's delete cascading
+/// to its children). Call it right after applying, when every local edit had been captured
+/// just before — then every difference is the apply's. Returns how many rows it took.
+pub fn absorb(conn: &mut Connection, schema: &Schema, base: &str) -> Result<usize> {
+    check_name(base)?;
+    let mut bytes = Vec::new();
+    {
+        let tx = conn.transaction()?;
+        let mut session = Session::new(&tx)?;
+        for name in schema.tables.keys() {
+            session.attach(Some(name.as_str()))?;
+            session.diff::<&str, &str>(base, name.as_str())?;
+        }
+        session.changeset_strm(&mut bytes)?;
+    }
+    if bytes.is_empty() {
+        return Ok(0);
+    }
+    let ops = read_ops(&bytes, schema)?;
+    refresh_base(conn, schema, base, &ops)?;
+    Ok(ops.len())
+}
+
+/// Take in whole records another replica holds and this one does not (a pupil newly on a
+/// laptop's caseload): the changeset's rows are inserted, a row already held is left as it
+/// is (never overwritten: an edit made here stays), and the base takes them. No change is
+/// recorded: they are the other side's records as they stand, not edits. Returns the rows
+/// inserted.
+pub fn adopt(
+    conn: &mut Connection,
+    schema: &Schema,
+    changeset: &[u8],
+    base: &str,
+) -> Result<usize> {
+    check_name(base)?;
+    if changeset.is_empty() {
+        return Ok(0);
+    }
+    let ops = read_ops(changeset, schema)?;
+    if ops.iter().any(|o| o.kind != Kind::Insert) {
+        return Err(Error::Refused(
+            "records taken in whole are inserts only".into(),
+        ));
+    }
+    let tx = conn.transaction()?;
+    let before = tx.total_changes();
+    {
+        let mut input: &[u8] = changeset;
+        tx.apply_strm(
+            &mut input,
+            None::<fn(&str) -> bool>,
+            |kind: ConflictType, _item: ChangesetItem| match kind {
+                ConflictType::SQLITE_CHANGESET_CONFLICT
+                | ConflictType::SQLITE_CHANGESET_DATA
+                | ConflictType::SQLITE_CHANGESET_NOTFOUND => ConflictAction::SQLITE_CHANGESET_OMIT,
+                _ => ConflictAction::SQLITE_CHANGESET_ABORT,
+            },
+        )?;
+    }
+    let inserted = (tx.total_changes() - before) as usize;
+    tx.commit()?;
+    refresh_base(conn, schema, base, &ops)?;
+    Ok(inserted)
 }
 
 /// One row operation of a changeset, as [`filter_changeset`] shows it to its predicate.

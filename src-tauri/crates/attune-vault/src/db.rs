@@ -51,6 +51,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0011_sync_keys",
         include_str!("../migrations/0011_sync_keys.sql"),
     ),
+    (
+        "0012_sync_state",
+        include_str!("../migrations/0012_sync_state.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

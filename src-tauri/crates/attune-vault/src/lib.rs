@@ -37,6 +37,7 @@ pub mod recovery;
 mod secret;
 pub mod settings;
 pub mod strength;
+pub mod sync_base;
 pub mod sync_keys;
 pub mod throttle;
 mod vault;

@@ -92,7 +92,10 @@ impl std::fmt::Debug for SyncIdentity {
         // Public halves only.
         f.debug_struct("SyncIdentity")
             .field("device_no", &self.device_no)
-            .field("verifying_key", &hex::encode(self.verifying_key().as_bytes()))
+            .field(
+                "verifying_key",
+                &hex::encode(self.verifying_key().as_bytes()),
+            )
             .field("box_public", &hex::encode(self.box_public().as_bytes()))
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
@@ -152,7 +155,9 @@ pub enum SyncRefusal {
     WrongRecipient,
     #[error("This sync file comes from a device this vault does not know (device {0}): only the school vault and the laptops it prepared exchange sync files. It was not imported.")]
     UnknownSender(u64),
-    #[error("This sync file is from a laptop whose user was removed (device {0}); it was not imported.")]
+    #[error(
+        "This sync file is from a laptop whose user was removed (device {0}); it was not imported."
+    )]
     RemovedSender(u16),
     #[error("This vault has no sync keys yet: the school vault makes its own when it prepares its first laptop, and a laptop gets its own when it joins.")]
     NoKeys,
@@ -364,6 +369,34 @@ impl Vault {
         payload: &[u8],
         rng: &mut impl SecureRng,
     ) -> Result<Vec<u8>> {
+        self.seal_sync_file_inner(to_device, seq, created, acks, payload, rng, false)
+    }
+
+    /// [`Vault::seal_sync_file`] for a laptop whose user was removed: the one file the school
+    /// still writes to it, which tells it to wipe its records (the caller's payload says so).
+    /// Refused for a laptop that was not removed.
+    pub fn seal_farewell_file(
+        &self,
+        to_device: u16,
+        seq: u64,
+        created: Hlc,
+        payload: &[u8],
+        rng: &mut impl SecureRng,
+    ) -> Result<Vec<u8>> {
+        self.seal_sync_file_inner(to_device, seq, created, &[], payload, rng, true)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn seal_sync_file_inner(
+        &self,
+        to_device: u16,
+        seq: u64,
+        created: Hlc,
+        acks: &[Ack],
+        payload: &[u8],
+        rng: &mut impl SecureRng,
+        farewell: bool,
+    ) -> Result<Vec<u8>> {
         self.require_ready()?;
         let me = read_identity(&self.conn)?.ok_or(SyncRefusal::NoKeys)?;
         if to_device == me.device_no {
@@ -374,8 +407,14 @@ impl Vault {
         let peer = read_peers(&self.conn, Some(to_device))?
             .pop()
             .ok_or(SyncRefusal::UnknownRecipient(to_device))?;
-        if peer.is_removed() {
-            return Err(SyncRefusal::RemovedRecipient(to_device).into());
+        if peer.is_removed() != farewell {
+            return Err(if farewell {
+                Error::InvalidInput(format!(
+                    "Laptop {to_device}'s user has not been removed: it gets ordinary sync files."
+                ))
+            } else {
+                SyncRefusal::RemovedRecipient(to_device).into()
+            });
         }
         let out = Outgoing {
             sender: DeviceId(u64::from(me.device_no)),

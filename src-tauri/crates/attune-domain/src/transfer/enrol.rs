@@ -34,7 +34,7 @@ pub struct Laptop {
 /// Writes an enrolment file for the key adult `user_id` (strategic lead only; audited
 /// `sync.enrol`). Returns the file's bytes and the one-time passphrase to show once.
 pub fn enrol_laptop(
-    vault: &Vault,
+    vault: &mut Vault,
     user_id: &str,
     rng: &mut impl SecureRng,
     now: DateTime<Utc>,
@@ -47,6 +47,9 @@ pub fn enrol_laptop(
         "prepare a laptop for a key adult",
         now,
     )?;
+    // From here on the school's own work is what later sync files carry to the laptop: its
+    // sync base must exist before the copy is taken (made once, at the first enrolment).
+    super::sync::start(vault, rng)?;
     // Whether the user exists and is a key adult is the vault's check (`write_enrolment`).
     let conn = vault.conn()?;
     let next: i64 = conn.query_row(

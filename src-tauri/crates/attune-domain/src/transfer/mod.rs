@@ -26,4 +26,5 @@ pub mod mis_update;
 pub mod retention;
 pub mod sar;
 pub mod scope;
+pub mod sync;
 pub mod vault_import;

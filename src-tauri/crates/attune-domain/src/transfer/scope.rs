@@ -211,6 +211,26 @@ pub const TABLES: &[TableScope] = &[
         },
     },
     local(
+        "sync_applied",
+        "sync bookkeeping: the highest change of each origin this vault has applied",
+    ),
+    local(
+        "sync_arrivals",
+        "sync bookkeeping: the order changes arrived in this vault",
+    ),
+    local(
+        "sync_base_key",
+        "the key of this vault's sync base file: key material of this vault",
+    ),
+    local(
+        "sync_clock",
+        "sync bookkeeping: the clock of each column of each synced row, on this vault",
+    ),
+    local(
+        "sync_conflicts",
+        "values that lost a conflict on this vault, for a person here to see",
+    ),
+    local(
         "sync_device",
         "this vault's own device number (its range of record ids), set once when a laptop joins",
     ),
@@ -228,9 +248,21 @@ pub const TABLES: &[TableScope] = &[
         "the school vault's register of the laptops it prepared, never a laptop's business",
     ),
     local(
+        "sync_log",
+        "sync bookkeeping: every change this vault holds; changes travel in sync files, not as rows",
+    ),
+    local(
+        "sync_peer_state",
+        "sync bookkeeping: the files exchanged with each peer of this vault",
+    ),
+    local(
         "sync_peers",
         "the devices this vault syncs with and their public keys: each vault's own list (a \
          laptop's is the school alone, made when it joins)",
+    ),
+    local(
+        "sync_tombstone",
+        "sync bookkeeping: the rows deleted, as this vault knows them",
     ),
     pupil("team_members", ID, BY_PUPIL),
     pupil("termly_indicators", ID, BY_PUPIL),
