@@ -299,10 +299,7 @@ fn open(bytes: &[u8], passphrase_text: &str) -> Result<Opened> {
     let school_verify =
         VerifyingKey::from_bytes(&hex_bytes(&meta.school_verify_key, "its school key")?)
             .map_err(|_| bad())?;
-    let school_box = PublicKey::from(hex_bytes::<32>(
-        &meta.school_box_public,
-        "its school key",
-    )?);
+    let school_box = PublicKey::from(hex_bytes::<32>(&meta.school_box_public, "its school key")?);
     let k = 4 + m as usize;
     let mut key = [0u8; 32];
     key.copy_from_slice(&plain[k..k + 32]);

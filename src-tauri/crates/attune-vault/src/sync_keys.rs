@@ -92,7 +92,10 @@ impl std::fmt::Debug for SyncIdentity {
         // Public halves only.
         f.debug_struct("SyncIdentity")
             .field("device_no", &self.device_no)
-            .field("verifying_key", &hex::encode(self.verifying_key().as_bytes()))
+            .field(
+                "verifying_key",
+                &hex::encode(self.verifying_key().as_bytes()),
+            )
             .field("box_public", &hex::encode(self.box_public().as_bytes()))
             .field("created_at", &self.created_at)
             .finish_non_exhaustive()
@@ -152,7 +155,9 @@ pub enum SyncRefusal {
     WrongRecipient,
     #[error("This sync file comes from a device this vault does not know (device {0}): only the school vault and the laptops it prepared exchange sync files. It was not imported.")]
     UnknownSender(u64),
-    #[error("This sync file is from a laptop whose user was removed (device {0}); it was not imported.")]
+    #[error(
+        "This sync file is from a laptop whose user was removed (device {0}); it was not imported."
+    )]
     RemovedSender(u16),
     #[error("This vault has no sync keys yet: the school vault makes its own when it prepares its first laptop, and a laptop gets its own when it joins.")]
     NoKeys,

@@ -182,7 +182,10 @@ fn school_and_laptops_exchange_files_each_as_itself() {
         .unwrap();
     let got = la.open_sync_file(&to_a).unwrap();
     assert_eq!(got.sender, 0);
-    assert_eq!((got.header.seq, got.header.acks.clone()), (7, acks.to_vec()));
+    assert_eq!(
+        (got.header.seq, got.header.acks.clone()),
+        (7, acks.to_vec())
+    );
     assert_eq!(&got.payload[..], b"the school's changes");
     // Laptop B → school: opens as laptop B.
     let from_b = seal(&lb, 0, 1, b"changes from laptop B", 32);
@@ -359,7 +362,10 @@ fn no_secret_key_is_in_any_file_of_either_folder() {
             }
         }
         for (who, key) in &secrets {
-            assert!(!contains(&e.bytes, key), "the {who}'s secret in the enrolment file");
+            assert!(
+                !contains(&e.bytes, key),
+                "the {who}'s secret in the enrolment file"
+            );
         }
     };
     check("while open");
