@@ -18,10 +18,11 @@ struct School {
     vault: Vault,
     a: String,
     b: String,
+    recovery: attune_vault::RecoveryKey,
 }
 
 fn school(dir: &Path) -> School {
-    let (mut v, _) = make_vault(dir);
+    let (mut v, recovery) = make_vault(dir);
     let a = v
         .add_user(
             "Iain Baxter",
@@ -42,7 +43,12 @@ fn school(dir: &Path) -> School {
         )
         .unwrap()
         .id;
-    School { vault: v, a, b }
+    School {
+        vault: v,
+        a,
+        b,
+        recovery,
+    }
 }
 
 /// An enrolment that copies the users (as the domain's scope does) and nothing else.
@@ -265,7 +271,9 @@ fn one_changed_byte_anywhere_is_refused() {
 fn a_removed_users_laptop_is_refused_and_stays_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("school");
-    let School { vault: mut v, a, b } = school(&dir);
+    let School {
+        vault: mut v, a, b, ..
+    } = school(&dir);
     let ea = enrol(&v, &a, 1, 10);
     let eb = enrol(&v, &b, 2, 11);
     let la = join(&tmp.path().join("laptop-a"), &ea, 20);
@@ -420,4 +428,48 @@ fn a_device_number_in_the_register_is_not_given_again() {
     let peers = s.vault.sync_peers().unwrap();
     assert_eq!(peers.len(), 1);
     assert_eq!(peers[0].user_id.as_deref(), Some(s.a.as_str()));
+}
+
+#[test]
+fn a_restore_from_before_the_removal_keeps_the_laptop_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("school");
+    let School {
+        vault: mut v,
+        a,
+        recovery,
+        ..
+    } = school(&dir);
+    let ea = enrol(&v, &a, 1, 10);
+    let la = join(&tmp.path().join("laptop-a"), &ea, 20);
+    let from_a = seal(&la, 0, 1, b"from A", 30);
+    let before = tmp.path().join("before.attune-backup");
+    v.backup_to(&before, now()).unwrap();
+    v.remove_user(&a, &mut rng(40), now()).unwrap();
+    let lead = lead_id(&dir);
+    v.lock("test", now());
+    // The backup holds laptop A as active; the removal is carried over the restore (which,
+    // for a backup from before a removal, takes the recovery key).
+    let r = attune_vault::backup::restore(
+        &before,
+        &dir,
+        &lead,
+        attune_vault::Secret::Recovery(&recovery),
+        &mut rng(41),
+        now() + chrono::Duration::hours(1),
+    )
+    .unwrap();
+    let mut restored = r.vault;
+    restored
+        .reset_passphrase(
+            &Passphrase::new("a brand new lead passphrase 2027"),
+            &mut rng(42),
+            now(),
+        )
+        .unwrap();
+    assert!(restored.sync_peers().unwrap()[0].removed_at.is_some());
+    assert_eq!(
+        refusal(restored.open_sync_file(&from_a)),
+        SyncRefusal::RemovedSender(1)
+    );
 }
