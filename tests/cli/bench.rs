@@ -190,6 +190,7 @@ fn bench_small_writes_every_figure() {
         "backup",
         "verify",
         "sync_enrol",
+        "sync_week",
     ] {
         assert!(names.contains(&want), "{want} missing from {names:?}");
     }

@@ -23,7 +23,10 @@ const LOCAL_ONLY: &[&str] = &[
     "audit_secret",
     "keyslot_copy",
     "published_summaries",
+    "sync_base_key",
+    "sync_conflicts",
     "sync_device",
+    "sync_identity",
 ];
 
 fn admin() -> Command {

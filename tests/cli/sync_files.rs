@@ -253,7 +253,14 @@ fn work_on_a_laptop_and_at_the_school_meets_in_both_and_a_file_imported_twice_ch
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert_eq!(w.on_laptop(), w.school_for_x());
 
-    // The pupil goes back to their first key adult: the laptop lets go of them.
+    // The key adult writes about the new pupil on the laptop; before that reaches the school,
+    // the pupil goes back to their first key adult. The work still gets in (it was written
+    // while the pupil was theirs), and the laptop lets go of the pupil.
+    {
+        let mut v = unlock_as(&w.laptop, &w.x, LAPTOP).unwrap();
+        session(&mut v, w.y_pupil, "First session together");
+        v.lock("test", now());
+    }
     {
         let mut v = unlock_as(&w.env.dir, SCHOOL, LEAD).unwrap();
         let y_id: String = v
@@ -267,6 +274,31 @@ fn work_on_a_laptop_and_at_the_school_meets_in_both_and_a_file_imported_twice_ch
             .unwrap();
         pupils::assign_key_adult(&mut v, w.y_pupil, Some(&y_id), now().date_naive(), now())
             .unwrap();
+        v.lock("test", now());
+    }
+    let up = w.laptop_export("up-late.attune-sync");
+    let out = w.school_import(&up);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 sessions added"),
+        "{}",
+        stdout(&out)
+    );
+    {
+        let v = unlock_as(&w.env.dir, SCHOOL, LEAD).unwrap();
+        let n: i64 = v
+            .conn()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sessions WHERE note = 'First session together'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(
+            n, 1,
+            "the school has the session written before the reassignment"
+        );
         v.lock("test", now());
     }
     let down = w.school_export("down-4.attune-sync");

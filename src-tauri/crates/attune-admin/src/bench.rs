@@ -27,10 +27,10 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attune_domain::model::{CaseloadQuery, GoalStatus, SessionInput, SessionKind};
+use attune_domain::model::{CaseloadQuery, GoalStatus, Profile, SessionInput, SessionKind};
 use attune_domain::{
-    planning::reviews, planning::school_frameworks, record::pupils, record::records,
-    record::search, transfer::enrol,
+    planning::reviews, planning::school_frameworks, record::profile, record::pupils,
+    record::records, record::search, transfer::enrol, transfer::sync,
 };
 use attune_vault::kdf::{self, KdfParams};
 use attune_vault::{Passphrase, RecoveryKey, Vault};
@@ -224,6 +224,8 @@ struct Ctx<'a> {
     runs: usize,
     few: usize,
     scratch: &'a Path,
+    /// Figures that are not timings (a sync file's size), printed after the table.
+    notes: std::cell::RefCell<Vec<String>>,
 }
 
 /// Every operation, in a fixed order, on both vaults (`dirs`: encrypted, plain) in turn.
@@ -435,6 +437,86 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             Ok(timed(|| Ok(enrol::enrol_laptop(lead, &c.ka_id, &mut enrol_rng, now())?))?.0)
         }),
     ));
+    // A week's work for the bench's key adult on their laptop, and the sync that takes it to
+    // the school and brings the school's answer back (issue 17: a week's sync file ≤ 1 s to
+    // write and import, ≤ 200 KB). One laptop per vault, joined once; each run is one more
+    // week: 50 sessions over their pupils and 15 edits of "about me".
+    let mut sync_rng = ChaCha20Rng::seed_from_u64(SEED + 3);
+    let mut laptops = Vec::new();
+    for mode in MODES {
+        let lead = &mut leads[mode as usize];
+        let e = enrol::enrol_laptop(lead, &c.ka_id, &mut sync_rng, now())?;
+        let dir = c.scratch.join(format!("laptop-{}", mode as usize));
+        let (mut laptop, _) = Vault::join(
+            &dir,
+            &e.bytes,
+            e.passphrase.expose(),
+            &p,
+            &mut sync_rng,
+            now(),
+        )?;
+        sync::start(&mut laptop, &mut sync_rng)?;
+        laptops.push(laptop);
+    }
+    let mut week_bytes: Vec<u64> = Vec::new();
+    out.push((
+        "sync_week",
+        measure(c.few, |mode, week| {
+            let laptop = &mut laptops[mode as usize];
+            let n = c.ka_pupils.len().max(1);
+            for k in 0..50 {
+                records::log_session(
+                    laptop,
+                    c.ka_pupils[k % n],
+                    &SessionInput {
+                        held_on: now().date_naive(),
+                        minutes: 20,
+                        kind: SessionKind::CheckIn,
+                        regulation: Some(5),
+                        note: format!(
+                            "Week {week}: talked through the morning, calmer after the walk ({k})."
+                        ),
+                    },
+                    now(),
+                )?;
+            }
+            for k in 0..15 {
+                profile::save_profile(
+                    laptop,
+                    c.ka_pupils[k % n],
+                    &Profile {
+                        what_helps: format!("Week {week}: a quiet start and a job to do ({k})."),
+                        ..Profile::default()
+                    },
+                    now(),
+                )?;
+            }
+            let lead = &mut leads[mode as usize];
+            let (ms, bytes) = timed(|| {
+                let (up, _) = sync::export(laptop, None, &mut sync_rng, now())?;
+                sync::import(lead, &up, &mut sync_rng, now())?;
+                let device = attune_vault::ids::device_no(laptop.conn()?)?;
+                let (down, _) = sync::export(lead, Some(device), &mut sync_rng, now())?;
+                sync::import(laptop, &down, &mut sync_rng, now())?;
+                Ok(up.len() as u64)
+            })?;
+            if mode == Mode::Encrypted {
+                week_bytes.push(bytes);
+            }
+            Ok(ms)
+        }),
+    ));
+    week_bytes.sort_unstable();
+    if let Some(median) = week_bytes.get(week_bytes.len() / 2) {
+        c.notes.borrow_mut().push(format!(
+            "sync_week: a week's sync file from the laptop is {median} bytes (median of {}; budget ≤ 200 KB: {})",
+            week_bytes.len(),
+            if *median <= 200 * 1024 { "within" } else { "OVER" }
+        ));
+    }
+    for laptop in laptops {
+        laptop.lock("bench", now());
+    }
     for lead in leads {
         lead.lock("bench", now());
     }
@@ -584,6 +666,12 @@ const BUDGETS: &[Budget] = &[
         read: false,
     },
     Budget {
+        op: "sync_week",
+        label: "≤ 1000 ms p95",
+        check: Some((true, 1000.0, false)),
+        read: false,
+    },
+    Budget {
         op: "verify",
         label: "-",
         check: None,
@@ -670,6 +758,7 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
         runs,
         few,
         scratch: &scratch,
+        notes: Default::default(),
     };
     let size_enc = file_size(&enc_dir);
     let size_plain = file_size(&plain_dir);
@@ -804,6 +893,9 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
         "machine is. Peak = VmHWM of the group, both vaults open (Argon2id alone takes 256 MiB)."
     );
     println!("Search word: \"{SEARCH_WORD}\".");
+    for n in ctx.notes.borrow().iter() {
+        println!("{n}");
+    }
     if !NOT_BUILT_YET.is_empty() {
         println!("Not built yet, so not timed:");
         for n in NOT_BUILT_YET {

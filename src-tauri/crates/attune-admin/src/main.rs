@@ -90,6 +90,8 @@ enum SyncAction {
         /// The sync file.
         file: PathBuf,
     },
+    /// Strategic lead, at the school: the laptops prepared, and when each last synced.
+    Status,
 }
 
 #[derive(Subcommand)]
@@ -933,6 +935,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync {
             action: SyncAction::Import { file },
         } => sync_cmd::import(&cli, file)?,
+        Command::Sync {
+            action: SyncAction::Status,
+        } => sync_cmd::status(&cli)?,
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
         Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {

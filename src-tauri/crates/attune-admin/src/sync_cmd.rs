@@ -162,3 +162,38 @@ pub fn import(cli: &Cli, file: &Path) -> Result<()> {
     }
     Ok(())
 }
+
+/// `attune-admin sync status`: each laptop, its key adult, and when it last synced each way.
+pub fn status(cli: &Cli) -> Result<()> {
+    let v = open(cli)?;
+    let result = enrol::laptops(&v, now());
+    v.lock("cli", now());
+    let laptops = result?;
+    if laptops.is_empty() {
+        println!("No laptop has been prepared from this vault.");
+        return Ok(());
+    }
+    let ago = |at: &Option<String>| -> String {
+        match at
+            .as_deref()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        {
+            None => "never".into(),
+            Some(t) => {
+                let days = (now() - t.with_timezone(&chrono::Utc)).num_days();
+                format!("{} ({days} days ago)", t.format("%-d %B %Y"))
+            }
+        }
+    };
+    for l in &laptops {
+        println!(
+            "laptop {}: {}{}; file from it imported {}; file for it written {}",
+            l.device_no,
+            l.user_name,
+            if l.removed { " (removed: refused)" } else { "" },
+            ago(&l.last_in_at),
+            ago(&l.last_out_at),
+        );
+    }
+    Ok(())
+}

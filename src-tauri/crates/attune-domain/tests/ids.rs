@@ -38,7 +38,10 @@ const LOCAL_ONLY: &[&str] = &[
     "audit_secret",
     "keyslot_copy",
     "published_summaries",
+    "sync_base_key",
+    "sync_conflicts",
     "sync_device",
+    "sync_identity",
 ];
 
 /// Every ordinary table (not the search index's shadow tables) whose primary key is an

@@ -16,6 +16,8 @@ const LOCAL_ONLY: &[&str] = &[
     "audit_secret",
     "keyslot_copy",
     "published_summaries",
+    "sync_base_key",
+    "sync_conflicts",
     "sync_device",
     "sync_identity",
 ];
@@ -78,6 +80,14 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
              DROP TABLE sync_id_high;
              DROP TABLE sync_identity;
              DROP TABLE sync_peers;
+             DROP TABLE sync_arrivals;
+             DROP TABLE sync_log;
+             DROP TABLE sync_clock;
+             DROP TABLE sync_tombstone;
+             DROP TABLE sync_applied;
+             DROP TABLE sync_peer_state;
+             DROP TABLE sync_conflicts;
+             DROP TABLE sync_base_key;
              PRAGMA user_version = 8;
              INSERT INTO pupils (legal_forename, legal_surname, date_of_birth, year_group,
                  created_at, updated_at)

@@ -29,6 +29,12 @@ pub struct Laptop {
     pub user_id: String,
     /// RFC 3339.
     pub enrolled_at: String,
+    /// The key adult's name, and whether they have been removed (their laptop is refused).
+    pub user_name: String,
+    pub removed: bool,
+    /// When the school last imported a sync file from it, and last wrote one for it (RFC 3339).
+    pub last_in_at: Option<String>,
+    pub last_out_at: Option<String>,
 }
 
 /// Writes an enrolment file for the key adult `user_id` (strategic lead only; audited
@@ -77,10 +83,20 @@ pub fn enrol_laptop(
             attune_vault::datetime::format_instant(now)
         ],
     )?;
+    // What the laptop starts with, for the first sync file the school writes it: the pupils
+    // the copy holds, and everything the school's stream held when it was taken.
+    conn.execute(
+        "INSERT OR REPLACE INTO sync_peer_state (device_no, acked_pos, holds)
+         VALUES (?1, (SELECT coalesce(max(pos), 0) FROM sync_arrivals),
+                 (SELECT coalesce(json_group_array(id), '[]') FROM
+                    (SELECT id FROM pupils WHERE key_adult_id = ?2 AND status <> 'archived' ORDER BY id)))",
+        rusqlite::params![device_no, user_id],
+    )?;
     Ok(enrolment)
 }
 
-/// The laptops this school vault has prepared, oldest first (strategic lead only).
+/// The laptops this school vault has prepared, oldest first, with when each last synced
+/// (strategic lead only).
 pub fn laptops(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<Laptop>> {
     access::require_lead(
         vault,
@@ -90,13 +106,22 @@ pub fn laptops(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<Laptop>> {
         now,
     )?;
     let conn = vault.conn()?;
-    let mut stmt = conn
-        .prepare("SELECT device_no, user_id, enrolled_at FROM sync_laptops ORDER BY device_no")?;
+    let mut stmt = conn.prepare(
+        "SELECT l.device_no, l.user_id, l.enrolled_at, u.name, u.removed_at IS NOT NULL,
+                s.last_in_at, s.last_out_at
+         FROM sync_laptops l JOIN users u ON u.id = l.user_id
+         LEFT JOIN sync_peer_state s ON s.device_no = l.device_no
+         ORDER BY l.device_no",
+    )?;
     let rows = stmt.query_map([], |r| {
         Ok(Laptop {
             device_no: r.get(0)?,
             user_id: r.get(1)?,
             enrolled_at: r.get(2)?,
+            user_name: r.get(3)?,
+            removed: r.get(4)?,
+            last_in_at: r.get(5)?,
+            last_out_at: r.get(6)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)

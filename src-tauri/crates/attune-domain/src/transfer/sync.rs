@@ -75,6 +75,11 @@ const LAPTOP_WRITES: &[&str] = &[
     "termly_indicators",
 ];
 
+/// Tables with ids (where a delete is final) a key adult deletes from in normal work: a team
+/// rewritten, an outside agency's advice withdrawn. Any other delete from a laptop would be an
+/// erasure, which is the strategic lead's.
+const LAPTOP_DELETES: &[&str] = &["agency_advice", "team_members"];
+
 const PAYLOAD_FORMAT: &str = "attune-sync-payload/1";
 const MAX_META_BYTES: usize = 4 << 20;
 
@@ -640,9 +645,9 @@ fn parents_in_file(ops: &[RowOp]) -> BTreeMap<(String, i64), i64> {
 }
 
 /// The school's check of a laptop's file before anything of it is applied: every row
-/// operation must be in a table a key adult writes ([`LAPTOP_WRITES`]), of a pupil now on the
-/// caseload of the laptop's user, and a delete only of rows named by what they hold or a team
-/// member (a key adult erases nothing). The first offence refuses the whole file, with what it
+/// operation must be in a table a key adult writes ([`LAPTOP_WRITES`]), of a pupil on the
+/// caseload of the laptop's user now or before (their assignment history), and a delete only of rows named by what they hold or in
+/// [`LAPTOP_DELETES`] (a key adult erases nothing). The first offence refuses the whole file, with what it
 /// was.
 pub fn check_rights(
     conn: &Connection,
@@ -651,7 +656,16 @@ pub fn check_rights(
     changes: &[Change],
     schema: &Schema,
 ) -> Result<()> {
-    let mine = caseload(conn, user_id)?;
+    // Their pupils: those on the caseload now, and those that were (the assignment history):
+    // a session written on the laptop before it heard of a reassignment is still theirs to
+    // give in — refused, it would stay in every later file and no file would ever get in.
+    let mut mine = caseload(conn, user_id)?;
+    let mut stmt =
+        conn.prepare("SELECT DISTINCT pupil_id FROM assignments WHERE key_adult_id = ?1")?;
+    for p in stmt.query_map([user_id], |r| r.get::<_, i64>(0))? {
+        mine.insert(p?);
+    }
+    drop(stmt);
     let refused = |why: String| {
         Err(Error::NotPermitted(format!(
             "this sync file from laptop {device_no} holds {why}, which its key adult may not send. Nothing in it was imported."
@@ -673,7 +687,10 @@ pub fn check_rights(
             return refused(format!("a change to {}", op.table.replace('_', " ")));
         }
         let t = scope::table(&op.table).expect("synced tables are classified");
-        if op.kind == "delete" && kind_of(t) != TableKind::Keyed && op.table != "team_members" {
+        if op.kind == "delete"
+            && kind_of(t) != TableKind::Keyed
+            && !LAPTOP_DELETES.contains(&op.table.as_str())
+        {
             return refused(format!("a deletion from {}", op.table.replace('_', " ")));
         }
         let Some(pupil) = pupil_of(conn, t, op, &in_file)? else {
