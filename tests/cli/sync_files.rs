@@ -205,6 +205,38 @@ fn work_on_a_laptop_and_at_the_school_meets_in_both_and_a_file_imported_twice_ch
         w.school_for_x(),
         "the school has the laptop's sessions"
     );
+    // The school keeps the laptop's own audit chain, entry for entry as the laptop holds it.
+    {
+        let school = unlock_as(&w.env.dir, SCHOOL, LEAD).unwrap();
+        let laptop = unlock_as(&w.laptop, &w.x, LAPTOP).unwrap();
+        let kept: Vec<(i64, String, Vec<u8>)> = school
+            .conn()
+            .unwrap()
+            .prepare(
+                "SELECT seq, action, hash FROM sync_audit_copies WHERE device_no = 1 ORDER BY seq",
+            )
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert!(kept.iter().any(|(_, a, _)| a == "sync.join"), "{kept:?}");
+        assert_eq!(kept.first().map(|k| k.0), Some(1), "from the chain's start");
+        for (seq, action, hash) in &kept {
+            let (a, h): (String, Vec<u8>) = laptop
+                .conn()
+                .unwrap()
+                .query_row(
+                    "SELECT action, hash FROM audit_log WHERE seq = ?1",
+                    [seq],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!((&a, &h), (action, hash), "entry {seq}");
+        }
+        laptop.lock("test", now());
+        school.lock("test", now());
+    }
     // The same file again: a no-op.
     let whole = w.school_whole();
     let out = w.school_import(&up);
@@ -242,6 +274,22 @@ fn work_on_a_laptop_and_at_the_school_meets_in_both_and_a_file_imported_twice_ch
         w.on_laptop(),
         w.school_for_x(),
         "the laptop has the school's work and the new pupil"
+    );
+
+    // The lead sees when the laptop last synced, each way.
+    let out = w.env.run(
+        &["--user", SCHOOL, "sync", "status"],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let status = stdout(&out);
+    assert!(
+        status.starts_with(&format!("laptop 1: {};", w.x)),
+        "{status}"
+    );
+    assert!(
+        !status.contains("never"),
+        "both ways have happened: {status}"
     );
 
     // Both sides again with nothing new: nothing changes, and both still agree.
@@ -426,6 +474,30 @@ fn a_file_with_a_change_its_key_adult_may_not_make_is_refused_whole() {
     let out = w.school_import(&up);
     assert_ne!(out.status.code(), Some(0));
     assert!(stderr(&out).contains("damaged"), "{}", stderr(&out));
+    assert_eq!(w.school_whole(), whole);
+
+    // The laptop's audit trail rewritten after the school took a copy: the next file is refused.
+    let _ = std::fs::remove_dir_all(&w.laptop);
+    copy_dir(&copy, &w.laptop);
+    let up = w.laptop_export("honest.attune-sync");
+    let out = w.school_import(&up);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    {
+        let v = unlock_as(&w.laptop, &w.x, LAPTOP).unwrap();
+        v.conn()
+            .unwrap()
+            .execute_batch(
+                "DROP TRIGGER audit_log_no_update;
+                 UPDATE audit_log SET outcome = 'refused', hash = randomblob(32) WHERE seq = 1;",
+            )
+            .unwrap();
+        v.lock("test", now());
+    }
+    let whole = w.school_whole();
+    let up = w.laptop_export("rewritten-trail.attune-sync");
+    let out = w.school_import(&up);
+    assert_ne!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert!(stderr(&out).contains("audit trail"), "{}", stderr(&out));
     assert_eq!(w.school_whole(), whole);
 }
 

@@ -44,6 +44,8 @@ CREATE TABLE sync_peer_state (
     applied_pos   INTEGER NOT NULL DEFAULT 0,
     -- the highest of this vault's own changes the peer has applied, as it last said
     peer_applied_seq INTEGER NOT NULL DEFAULT 0,
+    -- the highest entry of this vault's audit chain the peer keeps a copy of (laptop side)
+    peer_audit_seq INTEGER NOT NULL DEFAULT 0,
     -- the pupils the peer holds, as it last said (school side): JSON array of ids
     holds         TEXT NOT NULL DEFAULT '[]',
     last_out_at   TEXT,
@@ -71,4 +73,24 @@ CREATE TABLE sync_conflicts (
 CREATE TABLE sync_base_key (
     id  INTEGER PRIMARY KEY CHECK (id = 1),
     key BLOB NOT NULL CHECK (length(key) = 32)
+) STRICT;
+
+-- At the school: every laptop's audit chain, as the laptop sent it (checked to continue what
+-- was held, under that laptop's chain key, before it is kept), and the key to check it with.
+CREATE TABLE sync_audit_copies (
+    device_no  INTEGER NOT NULL,
+    seq        INTEGER NOT NULL,
+    at         TEXT NOT NULL,
+    actor_id   TEXT,
+    actor_name TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    target     TEXT,
+    outcome    TEXT NOT NULL,
+    prev_hash  BLOB NOT NULL,
+    hash       BLOB NOT NULL,
+    PRIMARY KEY (device_no, seq)
+) STRICT, WITHOUT ROWID;
+CREATE TABLE sync_audit_keys (
+    device_no INTEGER PRIMARY KEY,
+    key       BLOB NOT NULL CHECK (length(key) = 32)
 ) STRICT;

@@ -13,7 +13,7 @@
 
 use hmac::{Hmac, Mac};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 use zeroize::Zeroizing;
@@ -378,6 +378,78 @@ pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
     }
     let _ = work.step("checking", total, total);
     Ok(None)
+}
+
+/// One entry of an audit chain as it travels to another vault (issue 17: the school keeps
+/// every laptop's chain): every field the MAC covers, the MAC and the one before it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainEntry {
+    pub seq: i64,
+    pub at: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub action: String,
+    pub target: Option<String>,
+    pub outcome: String,
+    pub prev_hash: Vec<u8>,
+    pub hash: Vec<u8>,
+}
+
+/// This vault's chain entries after `seq`, in order.
+pub fn entries_after(conn: &Connection, seq: i64) -> Result<Vec<ChainEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT seq, at, actor_id, actor_name, action, target, outcome, prev_hash, hash
+         FROM audit_log WHERE seq > ?1 ORDER BY seq",
+    )?;
+    let rows = stmt.query_map([seq], |r| {
+        Ok(ChainEntry {
+            seq: r.get(0)?,
+            at: r.get(1)?,
+            actor_id: r.get(2)?,
+            actor_name: r.get(3)?,
+            action: r.get(4)?,
+            target: r.get(5)?,
+            outcome: r.get(6)?,
+            prev_hash: r.get(7)?,
+            hash: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// This vault's chain key, to hand to the vault that keeps a copy of the chain and checks it
+/// (the school, for its laptops). `None` before the chain was keyed.
+pub fn chain_key_for_copy(conn: &Connection) -> Result<Option<Zeroizing<Vec<u8>>>> {
+    chain_key(conn)
+}
+
+/// Checks that `entries` continue a chain kept elsewhere: numbered on from `last_seq`, each
+/// linked to the one before (the first to `last_hash`, 32 zero bytes for a chain's start),
+/// each MAC right under `key`. Returns the first entry that is not, if any.
+pub fn check_continuation(
+    entries: &[ChainEntry],
+    key: &[u8],
+    last_seq: i64,
+    last_hash: &[u8],
+) -> Option<i64> {
+    let mut prev = last_hash.to_vec();
+    let mut next = last_seq + 1;
+    for e in entries {
+        let f = Fields {
+            actor_id: e.actor_id.as_deref(),
+            actor_name: &e.actor_name,
+            action: &e.action,
+            target: e.target.as_deref(),
+            outcome: &e.outcome,
+        };
+        if e.seq != next || e.prev_hash != prev || entry_mac(key, e.seq, &prev, &e.at, &f) != e.hash
+        {
+            return Some(e.seq);
+        }
+        prev = e.hash.clone();
+        next += 1;
+    }
+    None
 }
 
 /// The newest entries first, optionally only those whose action starts with `action`.

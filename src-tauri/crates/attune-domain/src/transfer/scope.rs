@@ -219,6 +219,14 @@ pub const TABLES: &[TableScope] = &[
         "sync bookkeeping: the order changes arrived in this vault",
     ),
     local(
+        "sync_audit_copies",
+        "at the school: each laptop's own audit chain, kept as it came; never sent on",
+    ),
+    local(
+        "sync_audit_keys",
+        "at the school: each laptop's audit chain key, to check its chain: key material",
+    ),
+    local(
         "sync_base_key",
         "the key of this vault's sync base file: key material of this vault",
     ),

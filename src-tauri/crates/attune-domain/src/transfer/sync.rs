@@ -35,6 +35,7 @@ use attune_sync::batch::{decode_batch, encode_batch};
 use attune_sync::changes::{self, Change, RowOp, Schema, TableKind};
 use attune_sync::envelope::Ack;
 use attune_sync::hlc::{Clock, DeviceId, Hlc};
+use attune_vault::audit::{self, ChainEntry};
 use attune_vault::sync_base::SCHEMA as BASE;
 use attune_vault::{Action, SecureRng, Vault};
 use chrono::{DateTime, Utc};
@@ -132,6 +133,15 @@ struct Meta {
     /// School → laptop: the key adult was removed; the laptop wipes its records.
     #[serde(default)]
     removed: bool,
+    /// Laptop → school: the laptop's audit chain after what the school keeps, and its key (hex)
+    /// to check it with.
+    #[serde(default)]
+    audit: Vec<ChainEntry>,
+    #[serde(default)]
+    audit_key: String,
+    /// School → laptop: the highest entry of the laptop's chain the school keeps.
+    #[serde(default)]
+    yours_audit: i64,
 }
 
 fn encode_payload(meta: &Meta, changes: &[Change], adopt: &[u8]) -> Result<Vec<u8>> {
@@ -199,6 +209,8 @@ pub struct SyncReport {
     pub wiped: bool,
     /// The sync file's size in bytes.
     pub file_bytes: u64,
+    /// Entries of the laptop's audit chain sent, or kept at the school.
+    pub audit_entries: u64,
 }
 
 impl SyncReport {
@@ -304,6 +316,7 @@ struct PeerState {
     acked_pos: u64,
     applied_pos: u64,
     peer_applied_seq: u64,
+    peer_audit_seq: i64,
     holds: Vec<i64>,
 }
 
@@ -312,10 +325,12 @@ fn peer_state(conn: &Connection, device_no: u16) -> Result<PeerState> {
         "INSERT INTO sync_peer_state (device_no) VALUES (?1) ON CONFLICT DO NOTHING",
         [device_no],
     )?;
-    let (out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, holds): (i64, i64, i64, i64, i64, String) = conn.query_row(
-        "SELECT out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, holds FROM sync_peer_state WHERE device_no = ?1",
+    type Row = (i64, i64, i64, i64, i64, i64, String);
+    let (out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, peer_audit_seq, holds): Row = conn.query_row(
+        "SELECT out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, peer_audit_seq, holds
+         FROM sync_peer_state WHERE device_no = ?1",
         [device_no],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
     )?;
     Ok(PeerState {
         out_seq: out_seq as u64,
@@ -323,6 +338,7 @@ fn peer_state(conn: &Connection, device_no: u16) -> Result<PeerState> {
         acked_pos: acked_pos as u64,
         applied_pos: applied_pos as u64,
         peer_applied_seq: peer_applied_seq as u64,
+        peer_audit_seq,
         holds: serde_json::from_str(&holds).unwrap_or_default(),
     })
 }
@@ -452,7 +468,13 @@ fn export_for_school(
             yours_applied: 0,
             left: Vec::new(),
             removed: false,
+            audit: audit::entries_after(conn, state.peer_audit_seq)?,
+            audit_key: audit::chain_key_for_copy(conn)?
+                .map(|k| hex::encode(k.as_slice()))
+                .unwrap_or_default(),
+            yours_audit: 0,
         };
+        report.audit_entries = meta.audit.len() as u64;
         Ok((
             encode_payload(&meta, &changes, &[])?,
             state.out_seq + 1,
@@ -812,6 +834,7 @@ fn import_at_school(
         let conn = v.conn_mut()?;
         let mut ctx = prepare(conn)?;
         check_rights(conn, &user_id, device_no, incoming, &ctx.schema)?;
+        let new_entries = check_audit(conn, device_no, meta)?;
         capture(conn, &mut ctx, now)?;
         let mut conflicts = Vec::new();
         for c in incoming {
@@ -826,6 +849,7 @@ fn import_at_school(
         changes::absorb(conn, &ctx.schema, BASE)?;
         store_conflicts(conn, &conflicts, now)?;
         report.conflicts = conflicts.len() as u64;
+        report.audit_entries = keep_audit(conn, device_no, meta, &new_entries)? as u64;
         conn.execute(
             "UPDATE sync_peer_state SET acked_pos = max(acked_pos, ?2), holds = ?3 WHERE device_no = ?1",
             params![device_no, meta.applied_pos as i64, serde_json::to_string(&meta.holds)?],
@@ -833,6 +857,90 @@ fn import_at_school(
         Ok(())
     })?;
     Ok(())
+}
+
+/// The laptop's audit entries in its file that the school does not keep yet, checked: those
+/// it keeps already must be the same, and the rest must continue the chain it keeps (or start
+/// one), under the laptop's chain key (the one it sent first). Anything else refuses the file:
+/// a laptop's trail is never rewritten at the school.
+fn check_audit(conn: &Connection, device_no: u16, meta: &Meta) -> Result<Vec<ChainEntry>> {
+    let refused = |why: &str| {
+        Err(Error::NotPermitted(format!(
+            "the audit trail in this sync file from laptop {device_no} {why}. Nothing in it was imported."
+        )))
+    };
+    let key = match hex::decode(&meta.audit_key) {
+        Ok(k) if k.len() == 32 => k,
+        _ if meta.audit.is_empty() => return Ok(Vec::new()),
+        _ => return refused("comes without the key to check it"),
+    };
+    let held: Option<Vec<u8>> = conn
+        .query_row(
+            "SELECT key FROM sync_audit_keys WHERE device_no = ?1",
+            [device_no],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if held.as_ref().is_some_and(|h| *h != key) {
+        return refused("is under another key than the laptop's");
+    }
+    let last: Option<(i64, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash FROM sync_audit_copies WHERE device_no = ?1 ORDER BY seq DESC LIMIT 1",
+            [device_no],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (last_seq, last_hash) = last.unwrap_or((0, vec![0u8; 32]));
+    let mut fresh = Vec::new();
+    for e in &meta.audit {
+        if e.seq <= last_seq {
+            let same: Option<Vec<u8>> = conn
+                .query_row(
+                    "SELECT hash FROM sync_audit_copies WHERE device_no = ?1 AND seq = ?2",
+                    params![device_no, e.seq],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if same.as_ref() != Some(&e.hash) {
+                return refused("differs from the copy the school keeps");
+            }
+        } else {
+            fresh.push(e.clone());
+        }
+    }
+    if let Some(seq) = audit::check_continuation(&fresh, &key, last_seq, &last_hash) {
+        return refused(&format!(
+            "does not continue the copy the school keeps (entry {seq})"
+        ));
+    }
+    Ok(fresh)
+}
+
+/// Keeps the checked entries (and, the first time, the laptop's chain key).
+fn keep_audit(
+    conn: &Connection,
+    device_no: u16,
+    meta: &Meta,
+    fresh: &[ChainEntry],
+) -> Result<usize> {
+    if fresh.is_empty() {
+        return Ok(0);
+    }
+    let key =
+        hex::decode(&meta.audit_key).map_err(|_| Error::invalid("sync_file", "bad audit key"))?;
+    conn.execute(
+        "INSERT INTO sync_audit_keys (device_no, key) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        params![device_no, key],
+    )?;
+    for e in fresh {
+        conn.execute(
+            "INSERT INTO sync_audit_copies (device_no, seq, at, actor_id, actor_name, action, target, outcome, prev_hash, hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![device_no, e.seq, e.at, e.actor_id, e.actor_name, e.action, e.target, e.outcome, e.prev_hash, e.hash],
+        )?;
+    }
+    Ok(fresh.len())
 }
 
 /// The condition (SQL) true for the rows of `t` that belong to the pupils in `pupils` (a
@@ -955,6 +1063,13 @@ fn export_for_laptop(
             yours_applied,
             left: Vec::new(),
             removed,
+            audit: Vec::new(),
+            audit_key: String::new(),
+            yours_audit: conn.query_row(
+                "SELECT coalesce(max(seq), 0) FROM sync_audit_copies WHERE device_no = ?1",
+                [device_no],
+                |r| r.get(0),
+            )?,
         };
         if removed {
             report.wiped = true;
@@ -1103,8 +1218,9 @@ fn import_on_laptop(
         store_conflicts(conn, &conflicts, now)?;
         report.conflicts = conflicts.len() as u64;
         conn.execute(
-            "UPDATE sync_peer_state SET applied_pos = max(applied_pos, ?1), peer_applied_seq = max(peer_applied_seq, ?2) WHERE device_no = 0",
-            params![meta.position as i64, meta.yours_applied as i64],
+            "UPDATE sync_peer_state SET applied_pos = max(applied_pos, ?1), peer_applied_seq = max(peer_applied_seq, ?2),
+                 peer_audit_seq = max(peer_audit_seq, ?3) WHERE device_no = 0",
+            params![meta.position as i64, meta.yours_applied as i64, meta.yours_audit],
         )?;
         Ok(())
     })?;
