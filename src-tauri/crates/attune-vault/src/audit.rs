@@ -433,8 +433,7 @@ pub fn check_continuation(
     last_hash: &[u8],
 ) -> Option<i64> {
     let mut prev = last_hash.to_vec();
-    let mut next = last_seq + 1;
-    for e in entries {
+    for (next, e) in (last_seq + 1..).zip(entries) {
         let f = Fields {
             actor_id: e.actor_id.as_deref(),
             actor_name: &e.actor_name,
@@ -447,7 +446,6 @@ pub fn check_continuation(
             return Some(e.seq);
         }
         prev = e.hash.clone();
-        next += 1;
     }
     None
 }

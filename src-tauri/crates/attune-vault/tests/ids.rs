@@ -88,6 +88,8 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
              DROP TABLE sync_peer_state;
              DROP TABLE sync_conflicts;
              DROP TABLE sync_base_key;
+             DROP TABLE sync_audit_copies;
+             DROP TABLE sync_audit_keys;
              PRAGMA user_version = 8;
              INSERT INTO pupils (legal_forename, legal_surname, date_of_birth, year_group,
                  created_at, updated_at)
