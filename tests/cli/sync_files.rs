@@ -538,6 +538,60 @@ fn a_removed_key_adults_laptop_is_refused_and_wiped() {
     v.lock("test", now());
 }
 
+/// A vault restored from a backup has its database from the backup's day but no sync base (a
+/// backup holds the database alone): sync is refused with what to do, on either side, rather
+/// than going on from stale positions. (A key adult cannot make a backup by hand, so on the
+/// laptop the base is removed as a restore leaves it.)
+#[test]
+fn a_restored_vault_does_not_sync_from_its_old_state() {
+    let w = World::new();
+    let backup = w.env.files.join("school.attune-backup");
+    let b = backup.to_str().unwrap();
+    let out = w.env.run(
+        &["--user", SCHOOL, "backup", "--out", b],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = w.env.run(
+        &["--user", SCHOOL, "restore", "--from", b],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        !w.env.dir.join("sync-base.db").exists(),
+        "a restore puts back the database alone"
+    );
+    std::fs::remove_file(w.laptop.join("sync-base.db")).unwrap();
+    for (dir, user, pass, name) in [
+        (w.env.dir.clone(), SCHOOL, LEAD, "school"),
+        (w.laptop.clone(), w.x.as_str(), LAPTOP, "laptop"),
+    ] {
+        let f = w
+            .env
+            .files
+            .join(format!("{name}-after-restore.attune-sync"));
+        let mut args = vec![
+            "--user",
+            user,
+            "sync",
+            "export",
+            "--out",
+            f.to_str().unwrap(),
+        ];
+        if name == "school" {
+            args.extend(["--for-laptop", "1"]);
+        }
+        let out = w.env.run_on(&dir, &args, &[("ATTUNE_PASSPHRASE", pass)]);
+        assert_ne!(out.status.code(), Some(0), "{name}: {}", stdout(&out));
+        assert!(
+            stderr(&out).contains("restored from a backup"),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert!(!f.exists());
+    }
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap() {

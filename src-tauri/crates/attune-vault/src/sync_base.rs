@@ -71,6 +71,13 @@ impl Vault {
         Ok(out)
     }
 
+    /// Whether this vault has its sync base. A vault that syncs always has one from its first
+    /// enrolment (school) or its join (laptop); a restore puts back the database alone, so a
+    /// restored vault has none — and its sync state is from the backup's day.
+    pub fn has_sync_base(&self) -> bool {
+        self.dir().join(FILE_NAME).exists()
+    }
+
     /// The base's key, made on first use.
     fn sync_base_key(&self, rng: &mut impl SecureRng) -> Result<Zeroizing<[u8; 32]>> {
         let conn = self.conn()?;

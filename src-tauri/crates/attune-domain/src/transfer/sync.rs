@@ -398,6 +398,24 @@ pub fn start(vault: &mut Vault, rng: &mut impl SecureRng) -> Result<()> {
     })
 }
 
+/// Refuses to sync a vault that has no sync base although it syncs: it was restored from a
+/// backup (which holds the database alone), so its sync state is from the backup's day. Going
+/// on would send stale positions, skip files as "already imported" and lose work silently.
+fn require_base(vault: &Vault) -> Result<()> {
+    if vault.has_sync_base() {
+        return Ok(());
+    }
+    let me = attune_vault::ids::device_no(vault.conn()?)?;
+    Err(Error::invalid(
+        "sync_file",
+        if me == 0 {
+            "This school vault's sync record is missing: it was restored from a backup, or its file sync-base.db was removed. Syncing from here could lose work, so it is not done: prepare the laptops again (sync enrol) and have each key adult join again."
+        } else {
+            "This laptop's sync record is missing: its vault was restored from a backup, or its file sync-base.db was removed. Syncing from here could lose work, so it is not done: ask the strategic lead for a new enrolment file and join again."
+        },
+    ))
+}
+
 /// Writes the next sync file: on a laptop, for the school (`for_device` `None` or `Some(0)`);
 /// at the school (strategic lead only), for the laptop `for_device`. Audited `sync.export`.
 /// Returns the file's bytes and what it carries.
@@ -407,6 +425,7 @@ pub fn export(
     rng: &mut impl SecureRng,
     now: DateTime<Utc>,
 ) -> Result<(Vec<u8>, SyncReport)> {
+    require_base(vault)?;
     let me = attune_vault::ids::device_no(vault.conn()?)?;
     if me == 0 {
         let Some(device) = for_device.filter(|d| *d != 0) else {
@@ -747,6 +766,7 @@ pub fn import(
             now,
         )?;
     }
+    require_base(vault)?;
     let opened = match vault.open_sync_file(bytes) {
         Ok(o) => o,
         Err(e) => {
