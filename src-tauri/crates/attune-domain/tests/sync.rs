@@ -1,0 +1,293 @@
+//! Sync across laptops over real vault folders (issue 17): a school vault and two key adults'
+//! laptops, written through the domain's own functions (sessions, "about me", reassignments by
+//! the lead), syncing in random order with files lost and files imported twice.
+//!
+//! Oracles, none of them the sync code's: after a final round each laptop's
+//! `scope::digest` (a canonical SQL hash of its rows) equals the school's digest for its key
+//! adult; every session written anywhere is at the school, once; and nothing that was captured
+//! is captured again (a quiet round writes files that carry nothing).
+
+mod common;
+use common::*;
+
+use attune_domain::model::{Profile, SessionInput, SessionKind};
+use attune_domain::record::{profile, pupils, records};
+use attune_domain::transfer::{enrol, scope, sync};
+use attune_vault::{Passphrase, Vault};
+use proptest::prelude::*;
+
+const LAPTOP_PASS: &str = "violet harbour ginger tramline 58";
+
+#[derive(Debug, Clone)]
+enum Op {
+    /// Laptop `l` (0 or 1) logs a session for the `k`-th pupil it holds.
+    LaptopSession { l: usize, k: usize },
+    /// The lead logs a session for pupil `k` at the school.
+    SchoolSession { k: usize },
+    /// Laptop `l` writes "what helps" for its `k`-th pupil.
+    LaptopProfile { l: usize, k: usize, v: u8 },
+    /// The lead writes it at the school.
+    SchoolProfile { k: usize, v: u8 },
+    /// The lead gives pupil `k` to key adult `to`.
+    Reassign { k: usize, to: usize },
+    /// Laptop `l` writes a file; `lost`: it never reaches the school.
+    Up { l: usize, lost: bool },
+    /// The school writes a file for laptop `l`; `lost`, or imported `twice`.
+    Down { l: usize, lost: bool, twice: bool },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0usize..2, any::<usize>()).prop_map(|(l, k)| Op::LaptopSession { l, k }),
+        2 => any::<usize>().prop_map(|k| Op::SchoolSession { k }),
+        2 => (0usize..2, any::<usize>(), any::<u8>()).prop_map(|(l, k, v)| Op::LaptopProfile { l, k, v }),
+        2 => (any::<usize>(), any::<u8>()).prop_map(|(k, v)| Op::SchoolProfile { k, v }),
+        1 => (any::<usize>(), 0usize..2).prop_map(|(k, to)| Op::Reassign { k, to }),
+        3 => (0usize..2, proptest::bool::weighted(0.2)).prop_map(|(l, lost)| Op::Up { l, lost }),
+        3 => (0usize..2, proptest::bool::weighted(0.2), proptest::bool::weighted(0.2))
+            .prop_map(|(l, lost, twice)| Op::Down { l, lost, twice }),
+    ]
+}
+
+struct World {
+    _tmp: tempfile::TempDir,
+    /// The school's folder lives as long as this.
+    _s: School,
+    school: Vault,
+    laptops: Vec<Vault>,
+    users: Vec<String>,
+    pupils: Vec<i64>,
+    notes: Vec<String>,
+    n: u64,
+    rng: rand_chacha::ChaCha20Rng,
+}
+
+fn session(v: &mut Vault, pupil: i64, note: &str) -> bool {
+    records::log_session(
+        v,
+        pupil,
+        &SessionInput {
+            held_on: today(),
+            minutes: 20,
+            kind: SessionKind::CheckIn,
+            regulation: Some(5),
+            note: note.into(),
+        },
+        now(),
+    )
+    .is_ok()
+}
+
+fn held(v: &Vault) -> Vec<i64> {
+    v.conn()
+        .unwrap()
+        .prepare("SELECT id FROM pupils ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+impl World {
+    fn new() -> World {
+        let (s, mut school) = school();
+        let users = vec![s.ka1_id.clone(), s.ka2_id.clone()];
+        let mut pupils = Vec::new();
+        for i in 0..6 {
+            let p = add_assigned(
+                &mut school,
+                &pupil(&format!("Pupil{i}"), "Sync", None),
+                &users[i % 2],
+            );
+            session(&mut school, p, &format!("Before enrolment {i}"));
+            pupils.push(p);
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let mut rng = rng(40);
+        let mut laptops = Vec::new();
+        for (l, u) in users.iter().enumerate() {
+            let e = enrol::enrol_laptop(&mut school, u, &mut rng, now()).unwrap();
+            let (mut lv, _) = Vault::join(
+                &tmp.path().join(format!("laptop{l}")),
+                &e.bytes,
+                e.passphrase.expose(),
+                &Passphrase::new(LAPTOP_PASS),
+                &mut rng,
+                now(),
+            )
+            .unwrap();
+            sync::start(&mut lv, &mut rng).unwrap();
+            laptops.push(lv);
+        }
+        World {
+            _tmp: tmp,
+            _s: s,
+            school,
+            laptops,
+            users,
+            pupils,
+            notes: Vec::new(),
+            n: 0,
+            rng,
+        }
+    }
+
+    fn note(&mut self, what: &str) -> String {
+        self.n += 1;
+        format!("{what} {}", self.n)
+    }
+
+    fn up(&mut self, l: usize, lost: bool) {
+        let (file, _) = sync::export(&mut self.laptops[l], None, &mut self.rng, now()).unwrap();
+        if !lost {
+            sync::import(&mut self.school, &file, &mut self.rng, now()).unwrap();
+        }
+    }
+
+    fn down(&mut self, l: usize, lost: bool, twice: bool) {
+        let device = (l + 1) as u16;
+        let (file, _) = sync::export(&mut self.school, Some(device), &mut self.rng, now()).unwrap();
+        if lost {
+            return;
+        }
+        let first = sync::import(&mut self.laptops[l], &file, &mut self.rng, now()).unwrap();
+        assert!(!first.already_imported);
+        if twice {
+            let again = sync::import(&mut self.laptops[l], &file, &mut self.rng, now()).unwrap();
+            assert!(again.already_imported);
+        }
+    }
+
+    fn run(&mut self, op: &Op) {
+        match *op {
+            Op::LaptopSession { l, k } => {
+                let on = held(&self.laptops[l]);
+                if on.is_empty() {
+                    return;
+                }
+                let note = self.note("Laptop session");
+                if session(&mut self.laptops[l], on[k % on.len()], &note) {
+                    self.notes.push(note);
+                }
+            }
+            Op::SchoolSession { k } => {
+                let note = self.note("School session");
+                let p = self.pupils[k % self.pupils.len()];
+                assert!(session(&mut self.school, p, &note));
+                self.notes.push(note);
+            }
+            Op::LaptopProfile { l, k, v } => {
+                let on = held(&self.laptops[l]);
+                if on.is_empty() {
+                    return;
+                }
+                let what = self.note(&format!("laptop {l} says {v}"));
+                let _ = profile::save_profile(
+                    &mut self.laptops[l],
+                    on[k % on.len()],
+                    &Profile {
+                        what_helps: what,
+                        ..Profile::default()
+                    },
+                    now(),
+                );
+            }
+            Op::SchoolProfile { k, v } => {
+                let what = self.note(&format!("the lead says {v}"));
+                let p = self.pupils[k % self.pupils.len()];
+                profile::save_profile(
+                    &mut self.school,
+                    p,
+                    &Profile {
+                        what_helps: what,
+                        ..Profile::default()
+                    },
+                    now(),
+                )
+                .unwrap();
+            }
+            Op::Reassign { k, to } => {
+                let p = self.pupils[k % self.pupils.len()];
+                let u = self.users[to].clone();
+                pupils::assign_key_adult(&mut self.school, p, Some(&u), today(), now()).unwrap();
+            }
+            Op::Up { l, lost } => self.up(l, lost),
+            Op::Down { l, lost, twice } => self.down(l, lost, twice),
+        }
+    }
+}
+
+fn check(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
+    let mut w = World::new();
+    for op in &ops {
+        w.run(op);
+    }
+    // The final round, twice (the second carries what the first brought back).
+    for _ in 0..2 {
+        for l in 0..2 {
+            w.up(l, false);
+        }
+        for l in 0..2 {
+            w.down(l, false, false);
+        }
+    }
+    for l in 0..2 {
+        let at_school = scope::digest(
+            w.school.conn().unwrap(),
+            scope::Scope::Caseload(&w.users[l]),
+        )
+        .unwrap();
+        let on_laptop = scope::digest(
+            w.laptops[l].conn().unwrap(),
+            scope::Scope::Caseload(&w.users[l]),
+        )
+        .unwrap();
+        prop_assert_eq!(&on_laptop.counts, &at_school.counts, "laptop {} rows", l);
+        prop_assert_eq!(
+            on_laptop.hex(),
+            at_school.hex(),
+            "laptop {} holds its caseload as the school does",
+            l
+        );
+    }
+    for note in &w.notes {
+        let n: i64 = w
+            .school
+            .conn()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sessions WHERE note = ?1",
+                [note],
+                |r| r.get(0),
+            )
+            .unwrap();
+        prop_assert_eq!(n, 1, "{} at the school", note);
+    }
+    // A quiet round: nothing left to carry either way.
+    for l in 0..2 {
+        let (_, up) = sync::export(&mut w.laptops[l], None, &mut w.rng, now()).unwrap();
+        prop_assert!(up.rows.is_empty(), "laptop {} sends again {:?}", l, up.rows);
+        let (_, down) =
+            sync::export(&mut w.school, Some((l + 1) as u16), &mut w.rng, now()).unwrap();
+        prop_assert!(
+            down.rows.is_empty() && down.pupils_added == 0,
+            "the school sends again {:?}",
+            down
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    // Six cases in the suite (each makes three vaults); SYNC_CASES=N for a longer hunt.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("SYNC_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(6),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn a_school_and_two_laptops_converge_through_sync_files(ops in proptest::collection::vec(op(), 1..30)) {
+        check(ops)?;
+    }
+}
