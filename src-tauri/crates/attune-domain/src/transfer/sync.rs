@@ -1098,11 +1098,14 @@ fn export_for_laptop(
         let now_on = caseload(conn, &user_id)?;
         let holds: BTreeSet<i64> = state.holds.iter().copied().collect();
         let new: BTreeSet<i64> = now_on.difference(&holds).copied().collect();
-        let kept: BTreeSet<i64> = now_on.intersection(&holds).copied().collect();
         meta.left = holds.difference(&now_on).copied().collect();
         report.pupils_removed = meta.left.len() as u64;
         report.pupils_added = new.len() as u64;
-        // Everything after the laptop's acknowledged position, but its own, cut to its rows.
+        // Everything after the laptop's acknowledged position, but its own, cut to its rows —
+        // the new pupils' too: the laptop takes their whole records first and then these, in
+        // order, so it ends where the school is even when the records are taken in again
+        // (the school learns what a laptop holds only from its next file; until then a pupil
+        // stays "new", and a change made meanwhile must still reach the laptop).
         let mut stmt = conn.prepare(
             "SELECT l.origin, l.seq, l.hlc, l.deps, l.changeset FROM sync_arrivals a
              JOIN sync_log l ON l.origin = a.origin AND l.seq = a.seq
@@ -1124,7 +1127,7 @@ fn export_for_laptop(
             let in_file = parents_in_file(&ops);
             let mut keep_flags = Vec::with_capacity(ops.len());
             for op in &ops {
-                keep_flags.push(belongs(conn, op, &user_id, &kept, &in_file)?);
+                keep_flags.push(belongs(conn, op, &user_id, &now_on, &in_file)?);
             }
             if !keep_flags.iter().any(|k| *k) {
                 continue;
