@@ -499,6 +499,33 @@ fn current_row(
         .optional()?)
 }
 
+/// Keep a local change in `sync_log` under this replica's next sequence number, with what it
+/// had applied of every other origin (`deps`).
+fn log_local(
+    tx: &Connection,
+    origin: DeviceId,
+    hlc: Hlc,
+    bytes: &[u8],
+) -> Result<(u64, Vec<(DeviceId, u64)>)> {
+    let seq = next_seq(tx, origin)?;
+    let deps: Vec<(DeviceId, u64)> = acknowledgements(tx)?
+        .into_iter()
+        .filter(|(d, _)| *d != origin)
+        .collect();
+    tx.execute(
+        "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            origin.0 as i64,
+            seq as i64,
+            hlc.to_text(),
+            encode_deps(&deps),
+            bytes
+        ],
+    )?;
+    set_applied(tx, origin, seq)?;
+    Ok((seq, deps))
+}
+
 /// Run `f` as one local write: in a transaction, with a session recording the synced
 /// tables. `f` receives the write's HLC and must stamp every row it writes in a mutable
 /// table with it (`hlc = ?`). Returns `f`'s result and the recorded change (`None` if
@@ -530,23 +557,8 @@ pub fn write<T>(
     let ops = read_ops(&bytes, schema)?;
     validate(&ops, schema, hlc)?;
     record_local(&tx, schema, &ops, hlc)?;
+    let (seq, deps) = log_local(&tx, clock.device(), hlc, &bytes)?;
     let origin = clock.device();
-    let seq = next_seq(&tx, origin)?;
-    let deps: Vec<(DeviceId, u64)> = acknowledgements(&tx)?
-        .into_iter()
-        .filter(|(d, _)| *d != origin)
-        .collect();
-    tx.execute(
-        "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            origin.0 as i64,
-            seq as i64,
-            hlc.to_text(),
-            encode_deps(&deps),
-            bytes
-        ],
-    )?;
-    set_applied(&tx, origin, seq)?;
     tx.commit()?;
     *clock = probe;
     Ok((
@@ -740,23 +752,8 @@ pub fn capture_where(
     let hlc = probe.tick(now_ms)?;
     validate(&ops, schema, hlc)?;
     record_local(&tx, schema, &ops, hlc)?;
+    let (seq, deps) = log_local(&tx, clock.device(), hlc, &bytes)?;
     let origin = clock.device();
-    let seq = next_seq(&tx, origin)?;
-    let deps: Vec<(DeviceId, u64)> = acknowledgements(&tx)?
-        .into_iter()
-        .filter(|(d, _)| *d != origin)
-        .collect();
-    tx.execute(
-        "INSERT INTO sync_log (origin, seq, hlc, deps, changeset) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            origin.0 as i64,
-            seq as i64,
-            hlc.to_text(),
-            encode_deps(&deps),
-            bytes
-        ],
-    )?;
-    set_applied(&tx, origin, seq)?;
     tx.commit()?;
     *clock = probe;
     refresh_base(conn, schema, base, &all_ops)?;

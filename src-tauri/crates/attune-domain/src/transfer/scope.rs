@@ -304,25 +304,29 @@ pub enum Scope<'a> {
     Caseload(&'a str),
 }
 
+/// The SQL condition on a row of a table reached by `r` whose pupil (or key adult) is `root`
+/// (`IN (…)`, `= :user`): the column itself, or through its parents.
+pub fn reach_condition(r: Reach, root: &str) -> String {
+    match r {
+        Reach::Column(c) => format!("{c} {root}"),
+        Reach::Via { column, parent } => {
+            let p = table(parent).expect("a parent table is classified");
+            let inner = match p.class {
+                Class::Pupil(r) => reach_condition(r, root),
+                Class::KeyAdult(r) | Class::KeyAdultAboutPupil { reach: r, .. } => {
+                    reach_condition(r, root)
+                }
+                _ => unreachable!("a parent is a pupil's or a key adult's table"),
+            };
+            format!("{column} IN (SELECT id FROM {parent} WHERE {inner})")
+        }
+    }
+}
+
 /// The SQL condition (with `:user`) true for the rows of `t` on the caseload of `:user`:
 /// `None` for a local table; reference data is every (synced) row.
 pub fn caseload_condition(t: &TableScope) -> Option<String> {
-    fn reach(r: Reach, root: &str) -> String {
-        match r {
-            Reach::Column(c) => format!("{c} {root}"),
-            Reach::Via { column, parent } => {
-                let p = table(parent).expect("a parent table is classified");
-                let inner = match p.class {
-                    Class::Pupil(r) => reach(r, root),
-                    Class::KeyAdult(r) | Class::KeyAdultAboutPupil { reach: r, .. } => {
-                        reach(r, root)
-                    }
-                    _ => unreachable!("a parent is a pupil's or a key adult's table"),
-                };
-                format!("{column} IN (SELECT id FROM {parent} WHERE {inner})")
-            }
-        }
-    }
+    let reach = reach_condition;
     match t.class {
         Class::Pupil(r) => Some(reach(r, &format!("IN ({CASELOAD_PUPILS})"))),
         Class::KeyAdult(r) => Some(reach(r, "= :user")),

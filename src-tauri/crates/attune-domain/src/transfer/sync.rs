@@ -272,17 +272,22 @@ fn millis(now: DateTime<Utc>) -> u64 {
     now.timestamp_millis().max(0) as u64
 }
 
+/// This vault's clock, going on from the greatest HLC it has issued or seen.
+fn clock_of(conn: &Connection, device_no: u16) -> Result<Clock> {
+    let device = DeviceId(u64::from(device_no));
+    let last: Option<String> = conn.query_row("SELECT max(hlc) FROM sync_log", [], |r| r.get(0))?;
+    Ok(match last {
+        Some(h) => Clock::resume(device, Hlc::from_text(&h)?),
+        None => Clock::new(device),
+    })
+}
+
 fn prepare(conn: &mut Connection) -> Result<Ctx> {
     changes::install(conn)?;
     let schema = Schema::check(conn, &synced_tables())?;
     changes::install_base(conn, &schema, BASE)?;
     let device_no = attune_vault::ids::device_no(conn)?;
-    let device = DeviceId(u64::from(device_no));
-    let last: Option<String> = conn.query_row("SELECT max(hlc) FROM sync_log", [], |r| r.get(0))?;
-    let clock = match last {
-        Some(h) => Clock::resume(device, Hlc::from_text(&h)?),
-        None => Clock::new(device),
-    };
+    let clock = clock_of(conn, device_no)?;
     Ok(Ctx {
         schema,
         clock,
@@ -514,12 +519,7 @@ fn finish_export(
 ) -> Result<(Vec<u8>, SyncReport)> {
     let conn = vault.conn()?;
     let me = attune_vault::ids::device_no(conn)?;
-    let last: Option<String> = conn.query_row("SELECT max(hlc) FROM sync_log", [], |r| r.get(0))?;
-    let mut clock = match last {
-        Some(h) => Clock::resume(DeviceId(u64::from(me)), Hlc::from_text(&h)?),
-        None => Clock::new(DeviceId(u64::from(me))),
-    };
-    let created = clock.tick(millis(now))?;
+    let created = clock_of(conn, me)?.tick(millis(now))?;
     let bytes = if report.wiped && me == 0 {
         vault.seal_farewell_file(to, seq, created, payload, rng)?
     } else {
@@ -966,20 +966,7 @@ fn keep_audit(
 /// The condition (SQL) true for the rows of `t` that belong to the pupils in `pupils` (a
 /// comma-separated list of ids); `None` for tables not about a pupil.
 fn pupil_rows_condition(t: &TableScope, pupils: &str, user_param: bool) -> Option<String> {
-    fn reach(r: Reach, root: &str) -> String {
-        match r {
-            Reach::Column(c) => format!("{c} {root}"),
-            Reach::Via { column, parent } => {
-                let p = scope::table(parent).expect("a parent table is classified");
-                let inner = match p.class {
-                    Class::Pupil(r) | Class::KeyAdult(r) => reach(r, root),
-                    Class::KeyAdultAboutPupil { reach: r, .. } => reach(r, root),
-                    _ => unreachable!("a parent is a pupil's or a key adult's table"),
-                };
-                format!("{column} IN (SELECT id FROM {parent} WHERE {inner})")
-            }
-        }
-    }
+    let reach = scope::reach_condition;
     let set = format!("IN ({pupils})");
     match t.class {
         Class::Pupil(r) => Some(reach(r, &set)),
