@@ -316,6 +316,30 @@ api! {
     lead blocking retention_due() -> Vec<RetentionDueRow> = |s, _c| s.retention_due();
     lead blocking erase_pupil(pupil_id: i64) -> () = |s, _c| s.erase_pupil(pupil_id);
 
+    // ----- several laptops, one school (attune_domain::transfer::{enrol, sync}) -------------------
+
+    /// Where this vault stands in the school's sync: a school vault (with its laptops, for a
+    /// strategic lead) or a key adult's laptop (when it last synced).
+    signed_in blocking sync_status() -> SyncStatus = |s, _c| s.sync_status();
+    /// Writes the enrolment file for key adult `user_id`'s laptop into `folder` (chosen) and
+    /// returns its one-time passphrase, shown once (strategic lead, school vault; audited).
+    lead blocking enrol_laptop(user_id: String, folder: String) -> LaptopEnrolled
+        = |s, c| s.enrol_laptop(&user_id, &c.require(PathKind::Folder, &folder)?);
+    /// What an enrolment file (chosen) says about itself, before any passphrase.
+    open blocking inspect_enrolment(path: String) -> EnrolmentSummary
+        = |s, c| s.inspect_enrolment(&c.require(PathKind::Open, &path)?);
+    /// First run on a key adult's laptop: its vault from the enrolment file (chosen), opened with
+    /// the lead's one-time passphrase and protected by the key adult's own `passphrase`.
+    open blocking join_school(path: String, one_time: String, passphrase: String) -> AppStatus
+        = |s, c| s.join_school(&c.require(PathKind::Open, &path)?, one_time, passphrase);
+    /// Writes the next sync file into `folder` (chosen): a laptop's for the school, or the
+    /// school's for laptop `for_laptop` (strategic lead). The crate decides who may.
+    signed_in blocking sync_export(for_laptop: Option<u16>, folder: String) -> SyncFileWritten
+        = |s, c| s.sync_export(for_laptop, &c.require(PathKind::Folder, &folder)?);
+    /// Takes in a sync file (chosen): a laptop's at the school, the school's on a laptop.
+    signed_in blocking sync_import(path: String) -> SyncSummary
+        = |s, c| s.sync_import(&c.require(PathKind::Open, &path)?);
+
     // ----- plan reviews, progress, renewal, printing (attune_domain::planning::reviews) ---------------------
 
     pupil blocking list_reviews(plan_id: i64) -> Vec<ReviewSlot> = |s, _c| s.list_reviews(plan_id);

@@ -16,6 +16,7 @@ pub use attune_domain::rules::dates::DateOrder;
 pub use attune_domain::rules::framework::{Domain, Framework};
 pub use attune_domain::rules::identifiers::IdentifierKind;
 pub use attune_domain::rules::schedule::Cadence;
+pub use attune_domain::transfer::enrol::{Laptop, SyncStatus};
 pub use attune_domain::transfer::import::{
     ColumnMapping, CsvHeader, ImportPreview, NewPupil, PupilField,
 };
@@ -80,6 +81,8 @@ pub struct SessionInfo {
     /// (`reset_passphrase`) before anything else; every other command refuses until then.
     pub must_set_passphrase: bool,
     pub auto_lock_minutes: u32,
+    /// 0 in a school vault; a key adult's laptop's number in a laptop's replica (issue 17).
+    pub device_no: u16,
 }
 
 /// Returned by `begin_setup`: the recovery key, shown once, and which groups to re-type.
@@ -291,4 +294,70 @@ pub struct HandoverSummary {
     pub created_on: String,
     #[ts(type = "number")]
     pub file_bytes: u64,
+}
+
+// ----- several laptops, one school (issue 17) --------------------------------------------------
+
+/// A key adult's laptop prepared: the enrolment file written, and its one-time passphrase,
+/// shown once.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct LaptopEnrolled {
+    pub path: String,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+    /// Give it to the key adult apart from the file.
+    pub passphrase: String,
+    pub device_no: u16,
+    pub user_name: String,
+}
+
+/// What an enrolment file tells before it is opened (nothing of the school or its pupils).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EnrolmentSummary {
+    pub path: String,
+    pub file_name: String,
+    /// `YYYY-MM-DD`.
+    pub created_on: String,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+}
+
+/// What a sync file carried, or what taking one in did, for the screen.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncSummary {
+    /// The laptop the file was for or from.
+    pub device_no: u16,
+    /// The file had been taken in before: nothing changed.
+    pub already_imported: bool,
+    /// One plain line each ("3 sessions added"); empty when nothing was new.
+    pub lines: Vec<String>,
+    /// Values that lost to an edit made elsewhere, kept for a person to choose.
+    #[ts(type = "number")]
+    pub conflicts: u64,
+    /// The laptop's records were wiped (its user was removed at the school).
+    pub wiped: bool,
+    #[ts(type = "number")]
+    pub file_bytes: u64,
+}
+
+impl From<attune_domain::transfer::sync::SyncReport> for SyncSummary {
+    fn from(r: attune_domain::transfer::sync::SyncReport) -> Self {
+        SyncSummary {
+            device_no: r.device_no,
+            already_imported: r.already_imported,
+            lines: r.lines(),
+            conflicts: r.conflicts,
+            wiped: r.wiped,
+            file_bytes: r.file_bytes,
+        }
+    }
+}
+
+/// A sync file written: where, and what it carries.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SyncFileWritten {
+    pub path: String,
+    pub file_name: String,
+    pub report: SyncSummary,
 }

@@ -208,6 +208,8 @@ fn fixture() -> Fixture {
         .backup_now(&chosen_dir, &attune_vault::progress::Work::none())
         .unwrap();
     let handover = st.export_handover(other, &chosen_dir).unwrap();
+    // A laptop prepared for the key adult (issue 17): its enrolment file, and laptop 1 to name.
+    let enrolment = st.enrol_laptop(&key_adult, &chosen_dir).unwrap();
     let summary = st
         .export_summary(
             "2026-27",
@@ -226,6 +228,7 @@ fn fixture() -> Fixture {
         (PathKind::Folder, chosen_dir.clone()),
         (PathKind::Open, PathBuf::from(&backup.path)),
         (PathKind::Open, PathBuf::from(&handover.path)),
+        (PathKind::Open, PathBuf::from(&enrolment.path)),
         (PathKind::Open, summary.clone()),
         (PathKind::Save, pdf.clone()),
         (PathKind::Save, sad.clone()),
@@ -253,6 +256,7 @@ fn fixture() -> Fixture {
     values.insert("dir", s(&chosen_dir));
     values.insert("backup", Value::from(backup.path.clone()));
     values.insert("handover", Value::from(handover.path.clone()));
+    values.insert("enrolment", Value::from(enrolment.path.clone()));
     values.insert("summary", s(&summary));
     values.insert("pdf", s(&pdf));
     values.insert("sad", s(&sad));

@@ -24,6 +24,7 @@ mod chooser;
 mod handover;
 mod retention;
 mod subject_access;
+mod sync;
 
 use std::path::{Path, PathBuf};
 

@@ -122,6 +122,7 @@ impl AppState {
             user: s.user.clone(),
             must_set_passphrase: s.via_recovery,
             auto_lock_minutes: vault.auto_lock_minutes()?,
+            device_no: attune_vault::ids::device_no(vault.conn()?)?,
         })
     }
 

@@ -145,6 +145,13 @@ pub(crate) fn bindings() -> String {
         attune_export::ExportedFiles::decl(),
         attune_export::MergeReport::decl(),
         attune_export::SummaryFileInfo::decl(),
+        // Several laptops, one school (issue 17).
+        attune_domain::transfer::enrol::Laptop::decl(),
+        attune_domain::transfer::enrol::SyncStatus::decl(),
+        LaptopEnrolled::decl(),
+        EnrolmentSummary::decl(),
+        SyncSummary::decl(),
+        SyncFileWritten::decl(),
     ];
     let mut out = String::from(
         "// Generated from the Rust types in src-tauri (ts-rs). Do not edit by hand:\n\

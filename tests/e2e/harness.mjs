@@ -71,11 +71,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------------------------------------
 // tauri-driver: one per test file (each file runs in its own node process)
 
-let driver = null; // { url, child, logFile, log: string[] }
+// One tauri-driver per key: 'main' for every test, and a second ('second') for a test that drives
+// two app instances at once (e2eTestPair). tauri-driver serves one app session at a time.
+const drivers = new Map(); // key -> { url, child, logFile, log: string[] }
 const fileTag = basename(process.argv[1] || 'e2e', '.mjs').replace(/[^A-Za-z0-9.-]+/g, '-');
 
-async function ensureDriver() {
-  if (driver && driver.child.exitCode === null && driver.child.signalCode === null) return driver;
+async function ensureDriver(key = 'main') {
+  const running = drivers.get(key);
+  if (running && running.child.exitCode === null && running.child.signalCode === null) return running;
   const port = await freePort();
   let nativePort = await freePort();
   while (nativePort === port) nativePort = await freePort();
@@ -84,7 +87,7 @@ async function ensureDriver() {
   if (existsSync(native)) args.push('--native-driver', native);
 
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  const logFile = join(SCREENSHOT_DIR, `${fileTag}.driver.log`);
+  const logFile = join(SCREENSHOT_DIR, `${fileTag}${key === 'main' ? '' : `-${key}`}.driver.log`);
   const logStream = createWriteStream(logFile, { flags: 'a' });
   // detached: its own process group, so stopping it also stops WebKitWebDriver and the app.
   const child = spawn(tauriDriverPath(), args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -97,7 +100,8 @@ async function ensureDriver() {
   child.stderr.on('data', onData);
   child.on('exit', () => logStream.end());
 
-  driver = { url: `http://127.0.0.1:${port}`, child, logFile, log };
+  const driver = { url: `http://127.0.0.1:${port}`, child, logFile, log };
+  drivers.set(key, driver);
   try {
     await waitFor(
       async () => {
@@ -108,31 +112,37 @@ async function ensureDriver() {
       { timeoutSec: 30, what: `tauri-driver /status on port ${port}` },
     );
   } catch (e) {
-    stopDriver();
+    stopDriver(key);
     throw e;
   }
   return driver;
 }
 
-export function stopDriver() {
-  if (!driver) return;
-  const { child } = driver;
-  driver = null;
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-child.pid, 'SIGTERM'); // the group we started: tauri-driver, WebKitWebDriver, app
-    } catch {
-      /* already gone */
+/** Stop one tauri-driver (by key), or every one. */
+export function stopDriver(key) {
+  for (const k of key === undefined ? [...drivers.keys()] : [key]) {
+    const d = drivers.get(k);
+    if (!d) continue;
+    drivers.delete(k);
+    const { child } = d;
+    if (child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM'); // the group we started: tauri-driver, WebKitWebDriver, app
+      } catch {
+        /* already gone */
+      }
     }
   }
 }
 
 after(async () => {
-  const d = driver;
+  const all = [...drivers.values()];
   stopDriver();
-  if (d) await waitFor(() => d.child.exitCode !== null || d.child.signalCode !== null, { timeoutSec: 5 }).catch(() => {});
+  for (const d of all) {
+    await waitFor(() => d.child.exitCode !== null || d.child.signalCode !== null, { timeoutSec: 5 }).catch(() => {});
+  }
 });
-process.on('exit', stopDriver);
+process.on('exit', () => stopDriver());
 
 // ---------------------------------------------------------------------------------------------
 // App processes started for a vault folder (found by exact binary + folder in their command line)
@@ -205,8 +215,9 @@ function slug(s) {
 }
 
 export class AppTest {
-  constructor(name, t) {
+  constructor(name, t, { driverKey = 'main' } = {}) {
     this.name = name;
+    this.driverKey = driverKey;
     this.t = t;
     this.dir = join(SCREENSHOT_DIR, slug(name));
     this.n = 0;
@@ -230,12 +241,12 @@ export class AppTest {
    * wrapper script execs the binary under them, e.g. `{ ATTUNE_E2E_PICK_DIR: dir }`, which makes a
    * debug build's file chooser answer inside `dir` instead of showing the native dialog.
    */
-  async launch({ application, env } = {}) {
+  async launch({ application, env, ownSessionBus = false } = {}) {
     if (this.session) await this.close();
-    const d = await ensureDriver();
+    const d = await ensureDriver(this.driverKey);
     if (this.logMark === null) this.logMark = d.log.length;
     let app = application ?? appBinary();
-    if (env && Object.keys(env).length) app = await this.envWrapper(app, env);
+    if ((env && Object.keys(env).length) || ownSessionBus) app = await this.envWrapper(app, env ?? {}, { ownSessionBus });
     const started = Date.now();
     this.session = await newSession(d.url, {
       alwaysMatch: { 'tauri:options': { application: app, args: ['--vault', this.vaultDir] } },
@@ -245,15 +256,21 @@ export class AppTest {
     return this.session;
   }
 
-  /** A script that execs `app` with `env` added (the app keeps its own pid, binary and args). */
-  async envWrapper(app, env) {
+  /**
+   * A script that execs `app` with `env` added (the app keeps its own binary and args). With
+   * `ownSessionBus`, the app runs under a D-Bus session of its own: the single-instance plugin
+   * finds the first instance on the session bus, so a second instance on the same machine (two
+   * laptops' apps in one test) needs its own bus, as it would have on its own laptop.
+   */
+  async envWrapper(app, env, { ownSessionBus = false } = {}) {
     const q = (v) => `'${String(v).replace(/'/g, `'\\''`)}'`;
     const vars = Object.entries(env).map(([k, v]) => {
       assert.match(k, /^[A-Z_][A-Z0-9_]*$/, `an environment variable name: ${k}`);
       return q(`${k}=${v}`);
     });
     const file = join(this.tmp, `app-with-env-${++this.wrappers}`);
-    await writeFile(file, `#!/bin/sh\nexec env ${vars.join(' ')} ${q(app)} "$@"\n`, { mode: 0o755 });
+    const bus = ownSessionBus ? 'dbus-run-session -- ' : '';
+    await writeFile(file, `#!/bin/sh\nexec ${bus}env ${vars.join(' ')} ${q(app)} "$@"\n`, { mode: 0o755 });
     return file;
   }
 
@@ -353,6 +370,7 @@ export class AppTest {
 
   /** Lines the driver (and the app under it) printed since this test first launched the app. */
   appLog() {
+    const driver = drivers.get(this.driverKey);
     return driver && this.logMark !== null ? driver.log.slice(this.logMark) : [];
   }
 
@@ -383,6 +401,40 @@ export function e2eTest(name, fn, { timeoutSec = 300 } = {}) {
       throw e;
     } finally {
       await app.dispose();
+    }
+  });
+}
+
+/**
+ * Declare an end-to-end test with two app instances at once, each on its own empty vault folder
+ * and its own tauri-driver (a school's strategic lead and a key adult's laptop, say): `fn(a, b, t)`.
+ * Screenshots go to screenshots/<name>-<label>/ for each (labels: `['first', 'second']` unless given).
+ */
+export function e2eTestPair(name, fn, { timeoutSec = 600, labels = ['first', 'second'] } = {}) {
+  return test(name, { timeout: timeoutSec * 1000 }, async (t) => {
+    const a = new AppTest(`${name} (${labels[0]})`, t);
+    const b = new AppTest(`${name} (${labels[1]})`, t, { driverKey: 'second' });
+    // Each instance's screenshots in a folder of its own: screenshots/<name>-<label>/.
+    a.dir = join(SCREENSHOT_DIR, `${slug(name).slice(0, 55)}-${slug(labels[0])}`);
+    b.dir = join(SCREENSHOT_DIR, `${slug(name).slice(0, 55)}-${slug(labels[1])}`);
+    await a.init();
+    await b.init();
+    try {
+      await fn(a, b, t);
+      for (const app of [a, b]) {
+        const panics = app.appLog().filter((l) => /panicked at/.test(l));
+        assert.deepEqual(panics, [], `the app panicked (${app.name})`);
+      }
+    } catch (e) {
+      for (const app of [a, b]) {
+        await app.failureArtifacts().catch(() => {});
+        const tail = app.appLog().slice(-30);
+        if (tail.length) console.log(`--- last lines from tauri-driver/app for "${app.name}":\n${tail.join('\n')}`);
+      }
+      throw e;
+    } finally {
+      await a.dispose();
+      await b.dispose();
     }
   });
 }

@@ -24,7 +24,11 @@ export type SessionInfo = { user: UserInfo,
  * True when unlocked with the recovery key: the UI must ask for a new passphrase
  * (`reset_passphrase`) before anything else; every other command refuses until then.
  */
-must_set_passphrase: boolean, auto_lock_minutes: number, };
+must_set_passphrase: boolean, auto_lock_minutes: number, 
+/**
+ * 0 in a school vault; a key adult's laptop's number in a laptop's replica (issue 17).
+ */
+device_no: number, };
 export type AppStatus = { "state": "first_run", vault_dir: string, } | { "state": "locked", vault_dir: string, school: string, users: Array<UserInfo>, 
 /**
  * Seconds until another attempt is allowed (0 = now).
@@ -896,7 +900,12 @@ rows: Array<OverviewRow>,
 /**
  * Active pupils in the school.
  */
-total_pupils: number, };
+total_pupils: number, 
+/**
+ * Laptops whose work has not reached this vault for
+ * [`crate::transfer::enrol::STALE_AFTER_DAYS`] days or more, longest first.
+ */
+laptops_not_synced: Array<Laptop>, };
 export type SupervisionKind = "supervision" | "consultation";
 export type SupervisionNoteInput = { 
 /**
@@ -1009,4 +1018,77 @@ schools: Array<string>, files: ExportedFiles,
  */
 bounded_cells: number, tables: Array<PreviewTable>, };
 export type SummaryFileInfo = { label: string, period: string, k: number, tables: number, };
+export type Laptop = { device_no: number, user_id: string, 
+/**
+ * RFC 3339.
+ */
+enrolled_at: string, 
+/**
+ * The key adult's name, and whether they have been removed (their laptop is refused).
+ */
+user_name: string, removed: boolean, 
+/**
+ * When the school last imported a sync file from it, and last wrote one for it (RFC 3339).
+ */
+last_in_at: string | null, last_out_at: string | null, 
+/**
+ * Whole days since the school last took in its work (since it was prepared, when never).
+ */
+days_since_sync: number, 
+/**
+ * Its work has not reached the school for [`STALE_AFTER_DAYS`] days or more (never for a
+ * removed user's laptop: it is refused anyway).
+ */
+stale: boolean, };
+export type SyncStatus = { 
+/**
+ * 0 for a school vault (it prepares laptops); otherwise this laptop's number.
+ */
+device_no: number, 
+/**
+ * Whether the person signed in exchanges sync files here: a key adult on their laptop, a
+ * strategic lead at the school vault.
+ */
+can_sync: boolean, 
+/**
+ * On a laptop: when it last wrote a file for the school, and last took in one from it
+ * (RFC 3339).
+ */
+last_out_at: string | null, last_in_at: string | null, 
+/**
+ * At the school, for a strategic lead: every laptop prepared (empty otherwise).
+ */
+laptops: Array<Laptop>, };
+export type LaptopEnrolled = { path: string, file_name: string, file_bytes: number, 
+/**
+ * Give it to the key adult apart from the file.
+ */
+passphrase: string, device_no: number, user_name: string, };
+export type EnrolmentSummary = { path: string, file_name: string, 
+/**
+ * `YYYY-MM-DD`.
+ */
+created_on: string, file_bytes: number, };
+export type SyncSummary = { 
+/**
+ * The laptop the file was for or from.
+ */
+device_no: number, 
+/**
+ * The file had been taken in before: nothing changed.
+ */
+already_imported: boolean, 
+/**
+ * One plain line each ("3 sessions added"); empty when nothing was new.
+ */
+lines: Array<string>, 
+/**
+ * Values that lost to an edit made elsewhere, kept for a person to choose.
+ */
+conflicts: number, 
+/**
+ * The laptop's records were wiped (its user was removed at the school).
+ */
+wiped: boolean, file_bytes: number, };
+export type SyncFileWritten = { path: string, file_name: string, report: SyncSummary, };
 export const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"] as const;

@@ -23,6 +23,7 @@ import type {
   ColumnMapping,
   CsvHeader,
   Draft,
+  EnrolmentSummary,
   ExportedFiles,
   Framework,
   Goal,
@@ -36,6 +37,7 @@ import type {
   IndicatorImportOutcome,
   IndicatorsInput,
   InstrumentScore,
+  LaptopEnrolled,
   ListKind,
   MergeReport,
   NewUserRequest,
@@ -74,6 +76,9 @@ import type {
   Supervisee,
   SupervisionNote,
   SupervisionNoteInput,
+  SyncFileWritten,
+  SyncStatus,
+  SyncSummary,
   TeamMember,
   TeamMemberInput,
   UserInfo,
@@ -158,6 +163,12 @@ export const COMMAND_NAMES = [
   "set_retention_years",
   "retention_due",
   "erase_pupil",
+  "sync_status",
+  "enrol_laptop",
+  "inspect_enrolment",
+  "join_school",
+  "sync_export",
+  "sync_import",
   "list_reviews",
   "prepare_review",
   "get_review",
@@ -648,6 +659,58 @@ export function retentionDue(): Promise<Array<RetentionDueRow>> {
 /** Access: lead. */
 export function erasePupil(pupilId: number): Promise<null> {
   return call("erase_pupil", { pupilId });
+}
+
+/**
+ * Where this vault stands in the school's sync: a school vault (with its laptops, for a
+ * strategic lead) or a key adult's laptop (when it last synced).
+ * Access: signed_in.
+ */
+export function syncStatus(): Promise<SyncStatus> {
+  return call("sync_status");
+}
+
+/**
+ * Writes the enrolment file for key adult `user_id`'s laptop into `folder` (chosen) and
+ * returns its one-time passphrase, shown once (strategic lead, school vault; audited).
+ * Access: lead.
+ */
+export function enrolLaptop(userId: string, folder: string): Promise<LaptopEnrolled> {
+  return call("enrol_laptop", { userId, folder });
+}
+
+/**
+ * What an enrolment file (chosen) says about itself, before any passphrase.
+ * Access: open.
+ */
+export function inspectEnrolment(path: string): Promise<EnrolmentSummary> {
+  return call("inspect_enrolment", { path });
+}
+
+/**
+ * First run on a key adult's laptop: its vault from the enrolment file (chosen), opened with
+ * the lead's one-time passphrase and protected by the key adult's own `passphrase`.
+ * Access: open.
+ */
+export function joinSchool(path: string, oneTime: string, passphrase: string): Promise<AppStatus> {
+  return call("join_school", { path, oneTime, passphrase });
+}
+
+/**
+ * Writes the next sync file into `folder` (chosen): a laptop's for the school, or the
+ * school's for laptop `for_laptop` (strategic lead). The crate decides who may.
+ * Access: signed_in.
+ */
+export function syncExport(forLaptop: number | null, folder: string): Promise<SyncFileWritten> {
+  return call("sync_export", { forLaptop, folder });
+}
+
+/**
+ * Takes in a sync file (chosen): a laptop's at the school, the school's on a laptop.
+ * Access: signed_in.
+ */
+export function syncImport(path: string): Promise<SyncSummary> {
+  return call("sync_import", { path });
 }
 
 /** Access: pupil. */

@@ -25,6 +25,8 @@ export type Page =
   | { id: "audit" }
   | { id: "account" }
   | { id: "users" }
+  // Several laptops, one school (issue 17): sync files, the laptops, preparing one for a key adult.
+  | { id: "sync"; enrolFor?: string }
   | { id: "settings" }
   | { id: "terms" }
   // The strategic lead's overview of every caseload, and supervision notes (issue 5).

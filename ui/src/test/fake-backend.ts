@@ -52,6 +52,8 @@ type State = {
   autoLock: number;
   lastLockReason: string | null;
   setupPending: boolean;
+  /** 0: a school vault; n: key adult's laptop n (issue 17). */
+  deviceNo: number;
 };
 
 const state: State = {
@@ -63,6 +65,7 @@ const state: State = {
   autoLock: 5,
   lastLockReason: null,
   setupPending: false,
+  deviceNo: 0,
 };
 
 let lockedListeners: Array<(e: LockedEvent) => void> = [];
@@ -83,6 +86,7 @@ export const backend = {
       autoLock: 5,
       lastLockReason: null,
       setupPending: false,
+      deviceNo: 0,
     });
   },
   /** A locked vault with these users; every passphrase is `${first name} passphrase words`. */
@@ -134,6 +138,11 @@ export const backend = {
   },
 };
 
+/** Log in as `user` (a stand-in for a join, which opens the laptop's new vault). */
+export function unlockedAs(user: UserInfo): AppStatus {
+  return unlockAs(user, false);
+}
+
 export function passphraseFor(user: UserInfo): string {
   return `${user.name.split(" ")[0].toLowerCase()} correct horse battery staple`;
 }
@@ -151,7 +160,12 @@ function requireLead(): SessionInfo {
 
 function unlockAs(user: UserInfo, mustSet: boolean): AppStatus {
   state.state = "unlocked";
-  state.session = { user, must_set_passphrase: mustSet, auto_lock_minutes: state.autoLock };
+  state.session = {
+    user,
+    must_set_passphrase: mustSet,
+    auto_lock_minutes: state.autoLock,
+    device_no: state.deviceNo,
+  };
   state.lastLockReason = null;
   return backend.status();
 }
@@ -244,6 +258,18 @@ export function fakeIpc(real: IpcModule): IpcModule {
       state.autoLock = minutes;
       s.auto_lock_minutes = minutes;
       return { ...s };
+    }),
+    // The Users page asks which laptops a school vault has (issue 17); none by default.
+    syncStatus: vi.fn(async () => {
+      const s = requireUnlocked();
+      const lead = s.user.role === "strategic_lead";
+      return {
+        device_no: s.device_no,
+        can_sync: (s.device_no === 0) === lead,
+        last_out_at: null,
+        last_in_at: null,
+        laptops: [],
+      };
     }),
     ...recordCommands({ session: requireUnlocked, lead: requireLead }),
     ...reviewCommands({ session: requireUnlocked, lead: requireLead }),

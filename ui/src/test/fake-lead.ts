@@ -105,6 +105,7 @@ export function fakeOverview(query: OverviewQuery | null): Overview {
     sessions_since: since,
     rows: list,
     total_pupils: total,
+    laptops_not_synced: [],
   };
 }
 

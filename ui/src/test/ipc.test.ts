@@ -153,9 +153,10 @@ describe("the generated commands", () => {
     const { fakeIpc } = await import("./fake-backend");
     const { leadCommands } = await import("./fake-lead");
     const { safetyCommands } = await import("./fake-safety");
+    const { syncCommands } = await import("./fake-sync");
     const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     // The union the screen tests install (each test mocks ipc.ts with some of these).
-    const fake = { ...fakeIpc(ipc), ...leadCommands(), ...safetyCommands() } as unknown as Record<string, unknown>;
+    const fake = { ...fakeIpc(ipc), ...leadCommands(), ...safetyCommands(), ...syncCommands() } as unknown as Record<string, unknown>;
     const real = ipc as unknown as Record<string, unknown>;
     const unfaked = COMMAND_NAMES.map(camel).filter((n) => !vi.isMockFunction(fake[n]));
     expect(COMMAND_NAMES.map(camel).filter((n) => typeof real[n] !== "function")).toEqual([]);

@@ -125,3 +125,63 @@ fn a_laptop_holds_its_key_adults_caseload_and_no_pupil_who_moved_away() {
         ("sync.enrol", "refused")
     );
 }
+
+/// When each laptop last synced, as the Sync page and the lead's overview say it: whole days
+/// since the school last took in its work (since it was prepared, when never), and "not synced"
+/// from seven days on — checked against times chosen by hand on either side of the boundary.
+#[test]
+fn a_laptop_not_synced_for_a_week_is_named_on_the_overview_and_a_removed_ones_is_not() {
+    use attune_domain::lead::overview::{self, OverviewQuery};
+    use chrono::Duration;
+
+    let (s, mut v) = school();
+    add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    add_assigned(&mut v, &pupil("Ann", "Other", None), &s.ka2_id);
+    let t0 = now();
+    enrol::enrol_laptop(&mut v, &s.ka1_id, &mut rng(21), t0).unwrap();
+    enrol::enrol_laptop(&mut v, &s.ka2_id, &mut rng(22), t0).unwrap();
+
+    let at = |v: &Vault, d: Duration| -> Vec<(u16, i64, bool)> {
+        enrol::laptops(v, t0 + d)
+            .unwrap()
+            .into_iter()
+            .map(|l| (l.device_no, l.days_since_sync, l.stale))
+            .collect()
+    };
+    assert_eq!(
+        at(&v, Duration::hours(6 * 24 + 23)),
+        vec![(1, 6, false), (2, 6, false)],
+        "six days and 23 hours is not yet a week"
+    );
+    assert_eq!(at(&v, Duration::days(7)), vec![(1, 7, true), (2, 7, true)]);
+
+    // The lead's overview, a day later, names both; the Sync page's status lists both.
+    let later = t0 + Duration::days(8);
+    let o = overview::overview(&v, &OverviewQuery::default(), later.date_naive(), later).unwrap();
+    assert_eq!(
+        o.laptops_not_synced
+            .iter()
+            .map(|l| (l.device_no, l.user_id.as_str(), l.days_since_sync))
+            .collect::<Vec<_>>(),
+        vec![(1, s.ka1_id.as_str(), 8), (2, s.ka2_id.as_str(), 8)]
+    );
+    let st = enrol::sync_status(&v, later).unwrap();
+    assert_eq!((st.device_no, st.can_sync, st.laptops.len()), (0, true, 2));
+
+    // Alan is removed: his laptop is refused anyway, so it is no longer "not synced".
+    v.remove_user(&s.ka2_id, &mut rng(23), later).unwrap();
+    let o = overview::overview(&v, &OverviewQuery::default(), later.date_naive(), later).unwrap();
+    assert_eq!(
+        o.laptops_not_synced
+            .iter()
+            .map(|l| l.device_no)
+            .collect::<Vec<_>>(),
+        vec![1]
+    );
+
+    // A key adult at the school vault exchanges no sync files here and sees no laptops.
+    drop(v);
+    let ka = unlock(&s.dir, &s.ka1_id, KA1_PASS);
+    let st = enrol::sync_status(&ka, later).unwrap();
+    assert_eq!((st.device_no, st.can_sync, st.laptops.len()), (0, false, 0));
+}

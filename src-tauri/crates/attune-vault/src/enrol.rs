@@ -443,6 +443,14 @@ impl Vault {
         rng: &mut impl SecureRng,
         now: DateTime<Utc>,
     ) -> Result<(Vault, EnrolmentMeta)> {
+        // A vault already here is said before the one-time passphrase's key derivation (and
+        // refused again, under the folder's lock, when the replica is created).
+        if crate::vault::VaultPaths::new(dir).exists() {
+            return Err(Error::AlreadyExists(format!(
+                "There is already a vault in {}: a laptop joins a school only on its first run.",
+                dir.display()
+            )));
+        }
         let opened = open(file, one_time)?;
         let meta = opened.meta.clone();
         crate::strength::require_strong(passphrase, &[&meta.school, &meta.user_name])?;

@@ -109,7 +109,7 @@ impl VaultPaths {
     pub fn keyslots_backup(&self) -> PathBuf {
         self.dir.join("keyslots.backup")
     }
-    fn exists(&self) -> bool {
+    pub(crate) fn exists(&self) -> bool {
         self.db().exists() || self.keyslots().exists() || self.keyslots_backup().exists()
     }
 }

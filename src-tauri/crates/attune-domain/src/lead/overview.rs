@@ -142,6 +142,9 @@ pub struct Overview {
     pub rows: Vec<OverviewRow>,
     /// Active pupils in the school.
     pub total_pupils: u32,
+    /// Laptops whose work has not reached this vault for
+    /// [`crate::transfer::enrol::STALE_AFTER_DAYS`] days or more, longest first.
+    pub laptops_not_synced: Vec<crate::transfer::enrol::Laptop>,
 }
 
 fn check_weeks(field: &str, what: &str, weeks: u32) -> Result<()> {
@@ -295,6 +298,13 @@ pub fn overview(
                 .unwrap_or_default(),
         )
     });
+    // A school vault's laptops whose work has not come in for a while (issue 17): their
+    // sessions are missing from every figure above until it does.
+    let mut laptops_not_synced: Vec<_> = crate::transfer::enrol::laptops(vault, now)?
+        .into_iter()
+        .filter(|l| l.stale)
+        .collect();
+    laptops_not_synced.sort_by_key(|l| std::cmp::Reverse(l.days_since_sync));
     access::record(conn, &user, Action::OverviewView, None, now)?;
     Ok(Overview {
         due_weeks: query.due_weeks,
@@ -304,6 +314,7 @@ pub fn overview(
         sessions_since,
         rows: out,
         total_pupils,
+        laptops_not_synced,
     })
 }
 

@@ -16,14 +16,16 @@
 use attune_vault::enrol::Enrolment;
 use attune_vault::{Action, SecureRng, Vault};
 use chrono::{DateTime, Utc};
-use rusqlite::{named_params, Connection};
+use rusqlite::{named_params, Connection, OptionalExtension};
+use serde::Serialize;
+use ts_rs::TS;
 
 use super::scope;
 use crate::access;
 use crate::error::{Error, Result};
 
 /// A laptop the school has prepared.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct Laptop {
     pub device_no: u16,
     pub user_id: String,
@@ -35,7 +37,17 @@ pub struct Laptop {
     /// When the school last imported a sync file from it, and last wrote one for it (RFC 3339).
     pub last_in_at: Option<String>,
     pub last_out_at: Option<String>,
+    /// Whole days since the school last took in its work (since it was prepared, when never).
+    #[ts(type = "number")]
+    pub days_since_sync: i64,
+    /// Its work has not reached the school for [`STALE_AFTER_DAYS`] days or more (never for a
+    /// removed user's laptop: it is refused anyway).
+    pub stale: bool,
 }
+
+/// A laptop whose work has not reached the school vault for this many days is named on the
+/// strategic lead's overview ("not synced for 9 days").
+pub const STALE_AFTER_DAYS: i64 = 7;
 
 /// Writes an enrolment file for the key adult `user_id` (strategic lead only; audited
 /// `sync.enrol`). Returns the file's bytes and the one-time passphrase to show once.
@@ -122,9 +134,65 @@ pub fn laptops(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<Laptop>> {
             removed: r.get(4)?,
             last_in_at: r.get(5)?,
             last_out_at: r.get(6)?,
+            days_since_sync: 0,
+            stale: false,
         })
     })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let mut out: Vec<Laptop> = rows.collect::<std::result::Result<_, _>>()?;
+    for l in &mut out {
+        let since = l.last_in_at.as_deref().unwrap_or(&l.enrolled_at);
+        let since = DateTime::parse_from_rfc3339(since)
+            .map_err(|_| Error::invalid("laptop", "A laptop's sync record has a damaged date."))?;
+        l.days_since_sync = (now - since.with_timezone(&Utc)).num_days().max(0);
+        l.stale = !l.removed && l.days_since_sync >= STALE_AFTER_DAYS;
+    }
+    Ok(out)
+}
+
+/// Where a vault stands in its school's sync, for the window's Sync page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SyncStatus {
+    /// 0 for a school vault (it prepares laptops); otherwise this laptop's number.
+    pub device_no: u16,
+    /// Whether the person signed in exchanges sync files here: a key adult on their laptop, a
+    /// strategic lead at the school vault.
+    pub can_sync: bool,
+    /// On a laptop: when it last wrote a file for the school, and last took in one from it
+    /// (RFC 3339).
+    pub last_out_at: Option<String>,
+    pub last_in_at: Option<String>,
+    /// At the school, for a strategic lead: every laptop prepared (empty otherwise).
+    pub laptops: Vec<Laptop>,
+}
+
+/// Where this vault stands in its school's sync (any signed-in user; the laptops only for a
+/// strategic lead).
+pub fn sync_status(vault: &Vault, now: DateTime<Utc>) -> Result<SyncStatus> {
+    let conn = vault.conn()?;
+    let device_no = attune_vault::ids::device_no(conn)?;
+    let lead = access::actor(vault)?.role == attune_vault::Role::StrategicLead;
+    let (last_out_at, last_in_at) = if device_no == 0 {
+        (None, None)
+    } else {
+        conn.query_row(
+            "SELECT last_out_at, last_in_at FROM sync_peer_state WHERE device_no = 0",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((None, None))
+    };
+    Ok(SyncStatus {
+        device_no,
+        can_sync: (device_no == 0) == lead,
+        last_out_at,
+        last_in_at,
+        laptops: if device_no == 0 && lead {
+            laptops(vault, now)?
+        } else {
+            Vec::new()
+        },
+    })
 }
 
 /// Copies the caseload scope of `user` from `main` into the attached `replica` (same schema):

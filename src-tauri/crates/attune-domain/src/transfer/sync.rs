@@ -82,6 +82,9 @@ const LAPTOP_WRITES: &[&str] = &[
 const LAPTOP_DELETES: &[&str] = &["agency_advice", "team_members"];
 
 const PAYLOAD_FORMAT: &str = "attune-sync-payload/1";
+
+/// The extension of a sync file's name (`attune-sync-from-laptop-2-2026-12-07.attune-sync`).
+pub const FILE_EXTENSION: &str = "attune-sync";
 const MAX_META_BYTES: usize = 4 << 20;
 
 /// The synced tables and how each behaves under concurrent changes: every table of the scope
@@ -225,8 +228,9 @@ impl SyncReport {
         }
     }
 
-    /// "3 sessions added, 2 pupils changed", or "nothing new".
-    pub fn summary(&self) -> String {
+    /// What the sync did, one plain line each ("3 sessions added", "1 review changed");
+    /// empty when nothing was new.
+    pub fn lines(&self) -> Vec<String> {
         let mut parts = Vec::new();
         for (table, kinds) in &self.rows {
             for (kind, n) in kinds {
@@ -235,24 +239,39 @@ impl SyncReport {
                     "update" => "changed",
                     _ => "removed",
                 };
-                parts.push(format!("{n} {} {verb}", table.replace('_', " ")));
+                parts.push(format!("{n} {} {verb}", record_words(table, *n)));
             }
         }
         if self.pupils_added > 0 {
-            parts.push(format!("{} pupils' records taken in", self.pupils_added));
+            parts.push(format!(
+                "{} {} whole record taken in",
+                self.pupils_added,
+                plural(self.pupils_added, "pupil's", "pupils'")
+            ));
         }
         if self.pupils_removed > 0 {
             parts.push(format!(
-                "{} pupils removed from the laptop",
-                self.pupils_removed
+                "{} {} removed from the laptop",
+                self.pupils_removed,
+                plural(self.pupils_removed, "pupil", "pupils")
             ));
         }
         if self.conflicts > 0 {
-            parts.push(format!("{} values kept for you to choose", self.conflicts));
+            parts.push(format!(
+                "{} {} also changed elsewhere, kept for you to choose",
+                self.conflicts,
+                plural(self.conflicts, "value", "values")
+            ));
         }
         if self.wiped {
             parts.push("the laptop's records were wiped".into());
         }
+        parts
+    }
+
+    /// "3 sessions added, 2 pupils changed", or "nothing new".
+    pub fn summary(&self) -> String {
+        let parts = self.lines();
         if parts.is_empty() {
             "nothing new".into()
         } else {
@@ -266,6 +285,44 @@ struct Ctx {
     schema: Schema,
     clock: Clock,
     device_no: u16,
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// A synced table's records in words, for [`SyncReport::lines`].
+fn record_words(table: &str, n: u64) -> String {
+    let (one, many) = match table {
+        "agency_advice" => ("piece of outside advice", "pieces of outside advice"),
+        "assignments" => ("key adult assignment", "key adult assignments"),
+        "chronology" => ("chronology event", "chronology events"),
+        "goals" => ("goal", "goals"),
+        "instrument_scores" => ("score", "scores"),
+        "list_items" => ("list entry", "list entries"),
+        "plans" => ("plan", "plans"),
+        "profiles" => ("\"about me\" profile", "\"about me\" profiles"),
+        "pupil_identifiers" => ("pupil identifier", "pupil identifiers"),
+        "pupils" => ("pupil's details", "pupils' details"),
+        "review_amendments" => ("review amendment", "review amendments"),
+        "review_due_dates" => ("review date", "review dates"),
+        "review_goal_ratings" => ("goal rating", "goal ratings"),
+        "reviews" => ("review", "reviews"),
+        "school_calendars" => ("school calendar", "school calendars"),
+        "school_frameworks" => ("framework", "frameworks"),
+        "sessions" => ("session", "sessions"),
+        "settings" => ("setting", "settings"),
+        "supervision_notes" => ("supervision note", "supervision notes"),
+        "supervision_pupils" => ("pupil named in supervision", "pupils named in supervision"),
+        "team_members" => ("team member", "team members"),
+        "termly_indicators" => ("termly indicator", "termly indicators"),
+        other => return other.replace('_', " "),
+    };
+    (if n == 1 { one } else { many }).to_string()
 }
 
 fn millis(now: DateTime<Utc>) -> u64 {
