@@ -3,7 +3,7 @@
 // two-window WebDriver journey, tests/e2e/sync.test.mjs).
 
 import { vi } from "vitest";
-import type { AppStatus, Laptop, SyncStatus, SyncSummary, UserInfo } from "../lib/bindings";
+import type { AppStatus, ConflictChoice, Laptop, SyncConflict, SyncStatus, SyncSummary, UserInfo } from "../lib/bindings";
 import { backend, commandError, fakeStrength, unlockedAs } from "./fake-backend";
 
 export const USB = "/media/usb";
@@ -18,12 +18,17 @@ export const sync = {
     "lines" | "conflicts" | "wiped"
   >,
   joinedAs: null as UserInfo | null,
+  conflicts: [] as SyncConflict[],
+  /** What each resolve chose, in order. */
+  chosen: [] as Array<[number, ConflictChoice]>,
 };
 
 export function resetSync(): void {
   sync.laptops = [];
   sync.nextImport = { lines: ["3 sessions added", "1 review changed"], conflicts: 0, wiped: false };
   sync.joinedAs = null;
+  sync.conflicts = [];
+  sync.chosen = [];
 }
 
 function session() {
@@ -107,5 +112,20 @@ export function syncCommands() {
       return { path: `${folder}/${file_name}`, file_name, report: summary(device) };
     }),
     syncImport: vi.fn(async (_path: string) => summary(session().device_no || 1)),
+    syncConflicts: vi.fn(async () => {
+      session();
+      return [...sync.conflicts];
+    }),
+    resolveSyncConflict: vi.fn(async (id: number, choice: ConflictChoice) => {
+      session();
+      const c = sync.conflicts.find((x) => x.id === id);
+      if (!c) throw commandError("not_found", "There is no such conflict still open on this vault.");
+      if (c.kind !== "value" && choice === "take_other") {
+        throw commandError("invalid_input", "A signed review cannot be changed.");
+      }
+      sync.chosen.push([id, choice]);
+      sync.conflicts = sync.conflicts.filter((x) => x.id !== id);
+      return [...sync.conflicts];
+    }),
   };
 }

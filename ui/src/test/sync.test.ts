@@ -149,3 +149,56 @@ describe("a key adult's laptop", () => {
     expect(await screen.findByText(/This laptop's records were wiped/)).toBeTruthy();
   });
 });
+
+describe("values changed in two places", () => {
+  it("shows the other value beside the one kept, with where and when, and lets a person choose", async () => {
+    backend.state.deviceNo = 1;
+    sync.conflicts = [
+      {
+        id: 7,
+        pupil_id: 3,
+        pupil_name: "Mia Jones",
+        what: "What helps",
+        current: "A quiet start in the library",
+        other: "Ten minutes with the class rabbit",
+        other_from: "the school vault",
+        other_on: "2026-12-03",
+        found_at: "2026-12-07T09:00:00Z",
+        kind: "value",
+      },
+      {
+        id: 8,
+        pupil_id: 3,
+        pupil_name: "Mia Jones",
+        what: "Review",
+        current: "Signed on 2 December",
+        other: "Outcomes: settled well.",
+        other_from: "Alex Jones's laptop",
+        other_on: "2026-12-02",
+        found_at: "2026-12-07T09:00:00Z",
+        kind: "second_sign_off",
+      },
+    ];
+    const { user } = await signIn(ADULT);
+    await user.click(byTestId("nav-sync"));
+    const first = await screen.findByTestId("conflict-7");
+    expect(within(first).getByText("Also changed on the school vault on 3 December 2026")).toBeTruthy();
+    expect(within(first).getByText("Ten minutes with the class rabbit")).toBeTruthy();
+    expect(within(first).getByText("A quiet start in the library")).toBeTruthy();
+    // A second sign-off can only be read: no "use the other value".
+    const second = byTestId("conflict-8");
+    expect(within(second).queryByText(/Use the other value/)).toBeNull();
+    expect(within(second).getByText("Outcomes: settled well.")).toBeTruthy();
+
+    await user.click(byTestId("conflict-take-7"));
+    expect(api.resolveSyncConflict).toHaveBeenCalledWith(7, "take_other");
+    expect(await screen.findByTestId("conflicts-done")).toBeTruthy();
+    expect(screen.queryByTestId("conflict-7")).toBeNull();
+    await user.click(byTestId("conflict-keep-8"));
+    expect(sync.chosen).toEqual([
+      [7, "take_other"],
+      [8, "keep_current"],
+    ]);
+    expect(await screen.findByTestId("conflicts-none")).toBeTruthy();
+  });
+});
