@@ -108,7 +108,9 @@ fn sign(v: &mut Vault, (goal, review): (i64, i64), voice: &str) -> bool {
     let signed: String = v
         .conn()
         .unwrap()
-        .query_row("SELECT status FROM reviews WHERE id = ?1", [review], |r| r.get(0))
+        .query_row("SELECT status FROM reviews WHERE id = ?1", [review], |r| {
+            r.get(0)
+        })
         .unwrap();
     if signed == "signed" {
         return false;

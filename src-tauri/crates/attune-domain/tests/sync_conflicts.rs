@@ -40,7 +40,11 @@ impl World {
         let mut pupils = Vec::new();
         let mut revs = Vec::new();
         for (i, u) in users.iter().enumerate() {
-            let p = add_assigned(&mut school, &pupil(&format!("Robin{i}"), "Conflict", None), u);
+            let p = add_assigned(
+                &mut school,
+                &pupil(&format!("Robin{i}"), "Conflict", None),
+                u,
+            );
             let (_, goal, review) = plan_with_review(&mut school, p);
             pupils.push(p);
             revs.push((goal, review));
@@ -101,16 +105,22 @@ impl World {
     }
 
     fn digests_agree(&self, l: usize) {
-        let at_school =
-            scope::digest(self.school.conn().unwrap(), scope::Scope::Caseload(self.user(l)))
-                .unwrap();
+        let at_school = scope::digest(
+            self.school.conn().unwrap(),
+            scope::Scope::Caseload(self.user(l)),
+        )
+        .unwrap();
         let on_laptop = scope::digest(
             self.laptops[l].conn().unwrap(),
             scope::Scope::Caseload(self.user(l)),
         )
         .unwrap();
         assert_eq!(on_laptop.counts, at_school.counts, "laptop {l} rows");
-        assert_eq!(on_laptop.hex(), at_school.hex(), "laptop {l} holds what the school does");
+        assert_eq!(
+            on_laptop.hex(),
+            at_school.hex(),
+            "laptop {l} holds what the school does"
+        );
     }
 }
 
@@ -217,7 +227,10 @@ fn taking_the_other_value_sends_it_to_the_other_replica_and_settles_the_conflict
     // Audited with the choice, never the value.
     let audit = audit_text(&w.school);
     assert!(
-        audit.contains(&format!("sync.resolve pupil:{p}/conflict:{} took_other", c.id)),
+        audit.contains(&format!(
+            "sync.resolve pupil:{p}/conflict:{} took_other",
+            c.id
+        )),
         "{audit}"
     );
     assert!(!audit.contains("Marmalade") && !audit.contains("Obsidian"));
@@ -228,7 +241,8 @@ fn taking_the_other_value_sends_it_to_the_other_replica_and_settles_the_conflict
     w.digests_agree(0);
     assert!(conflicts::list(&w.school, now()).unwrap().is_empty());
     // Settling a conflict twice is refused plainly.
-    let e = conflicts::resolve(&mut w.school, c.id, ConflictChoice::KeepCurrent, now()).unwrap_err();
+    let e =
+        conflicts::resolve(&mut w.school, c.id, ConflictChoice::KeepCurrent, now()).unwrap_err();
     assert!(matches!(e, Error::NotFound(_)), "{e:?}");
 }
 
@@ -260,7 +274,11 @@ fn a_key_adult_never_sees_or_settles_a_conflict_of_another_adults_pupil() {
     }
     let all = conflicts::list(&w.school, now()).unwrap();
     assert_eq!(all.len(), 2, "{all:#?}");
-    let theirs = all.iter().find(|c| c.pupil_id == Some(w.pupils[1])).unwrap().id;
+    let theirs = all
+        .iter()
+        .find(|c| c.pupil_id == Some(w.pupils[1]))
+        .unwrap()
+        .id;
 
     // Grace Hopper at the school vault sees her pupil's conflict only.
     let dir = w.s.dir.clone();
@@ -271,7 +289,10 @@ fn a_key_adult_never_sees_or_settles_a_conflict_of_another_adults_pupil() {
     assert_eq!(seen[0].pupil_id, Some(w.pupils[0]));
     let e = conflicts::resolve(&mut grace, theirs, ConflictChoice::TakeOther, now()).unwrap_err();
     assert!(matches!(e, Error::NotPermitted(_)), "{e:?}");
-    assert!(audit_text(&grace).contains(&format!("sync.resolve pupil:{}/conflict:{theirs} refused", w.pupils[1])));
+    assert!(audit_text(&grace).contains(&format!(
+        "sync.resolve pupil:{}/conflict:{theirs} refused",
+        w.pupils[1]
+    )));
     // Nothing changed for Alan Turing's pupil.
     let s: String = grace
         .conn()
@@ -303,7 +324,10 @@ fn review_row(v: &Vault, id: i64) -> (String, String, Option<String>) {
 }
 
 fn count(v: &Vault, sql: &str, id: i64) -> i64 {
-    v.conn().unwrap().query_row(sql, [id], |r| r.get(0)).unwrap()
+    v.conn()
+        .unwrap()
+        .query_row(sql, [id], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -319,8 +343,14 @@ fn a_second_sign_off_is_refused_at_the_school_shown_on_both_sides_and_loses_no_w
     )
     .unwrap();
     reviews::sign_review(&mut w.laptops[0], review, now()).unwrap();
-    reviews::amend_review(&mut w.laptops[0], review, "Spelling", "Saffron, not Safron", now())
-        .unwrap();
+    reviews::amend_review(
+        &mut w.laptops[0],
+        review,
+        "Spelling",
+        "Saffron, not Safron",
+        now(),
+    )
+    .unwrap();
     // At the school, before the files cross: the same review, signed by the lead.
     reviews::save_review_draft(
         &mut w.school,
@@ -340,7 +370,11 @@ fn a_second_sign_off_is_refused_at_the_school_shown_on_both_sides_and_loses_no_w
     assert!(content.contains("Lanternmoth") && !content.contains("Saffron"));
     assert_eq!(signed_by.as_deref(), Some(w.s.lead_id.as_str()));
     assert_eq!(
-        count(&w.school, "SELECT count(*) FROM review_amendments WHERE review_id = ?1", review),
+        count(
+            &w.school,
+            "SELECT count(*) FROM review_amendments WHERE review_id = ?1",
+            review
+        ),
         1,
         "the laptop's amendment is added"
     );
@@ -351,8 +385,15 @@ fn a_second_sign_off_is_refused_at_the_school_shown_on_both_sides_and_loses_no_w
     assert_eq!(c.kind, ConflictKind::SecondSignOff);
     assert_eq!(c.other_from, "Grace Hopper's laptop");
     assert_eq!(c.other_on, "2026-11-22");
-    assert!(c.other.contains("I liked the Saffron harbour trip"), "{c:?}");
-    assert!(c.other.contains("Evidence: I liked the Saffron harbour trip"), "{c:?}");
+    assert!(
+        c.other.contains("I liked the Saffron harbour trip"),
+        "{c:?}"
+    );
+    assert!(
+        c.other
+            .contains("Evidence: I liked the Saffron harbour trip"),
+        "{c:?}"
+    );
     assert!(c.current.contains("Lanternmoth"), "{c:?}");
     // A signed review is never changed by choosing.
     let e = conflicts::resolve(&mut w.school, c.id, ConflictChoice::TakeOther, now()).unwrap_err();
@@ -367,7 +408,11 @@ fn a_second_sign_off_is_refused_at_the_school_shown_on_both_sides_and_loses_no_w
     assert!(content.contains("Lanternmoth"), "{content}");
     assert_eq!(signed_by.as_deref(), Some(w.s.lead_id.as_str()));
     assert_eq!(
-        count(&w.laptops[0], "SELECT count(*) FROM review_amendments WHERE review_id = ?1", review),
+        count(
+            &w.laptops[0],
+            "SELECT count(*) FROM review_amendments WHERE review_id = ?1",
+            review
+        ),
         1
     );
     let on_laptop = conflicts::list(&w.laptops[0], now()).unwrap();
@@ -375,22 +420,39 @@ fn a_second_sign_off_is_refused_at_the_school_shown_on_both_sides_and_loses_no_w
     assert_eq!(mine.len(), 1, "{on_laptop:#?}");
     assert_eq!(mine[0].kind, ConflictKind::SecondSignOff);
     assert_eq!(mine[0].other_from, "this laptop");
-    assert!(mine[0].other.contains("Evidence: I liked the Saffron harbour trip"));
-    let e = conflicts::resolve(&mut w.laptops[0], mine[0].id, ConflictChoice::TakeOther, now())
-        .unwrap_err();
+    assert!(mine[0]
+        .other
+        .contains("Evidence: I liked the Saffron harbour trip"));
+    let e = conflicts::resolve(
+        &mut w.laptops[0],
+        mine[0].id,
+        ConflictChoice::TakeOther,
+        now(),
+    )
+    .unwrap_err();
     assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
 
     // A final exchange: both sides hold the same, nothing more is refused, and the review is
     // still immutable to an ordinary write on the laptop.
     w.settle(0);
     w.digests_agree(0);
-    assert_eq!(about(&conflicts::list(&w.school, now()).unwrap(), "Saffron harbour").len(), 1);
+    assert_eq!(
+        about(
+            &conflicts::list(&w.school, now()).unwrap(),
+            "Saffron harbour"
+        )
+        .len(),
+        1
+    );
     let e = w.laptops[0]
         .conn()
         .unwrap()
         .execute("UPDATE reviews SET content = '{}' WHERE id = ?1", [review])
         .unwrap_err();
-    assert!(e.to_string().contains("a signed review cannot be changed"), "{e}");
+    assert!(
+        e.to_string().contains("a signed review cannot be changed"),
+        "{e}"
+    );
     let relay: i64 = w.laptops[0]
         .conn()
         .unwrap()
@@ -398,8 +460,18 @@ fn a_second_sign_off_is_refused_at_the_school_shown_on_both_sides_and_loses_no_w
         .unwrap();
     assert_eq!(relay, 0, "nothing of the relay's opening is ever committed");
     // Keeping it settles it.
-    conflicts::resolve(&mut w.laptops[0], mine[0].id, ConflictChoice::KeepCurrent, now()).unwrap();
-    assert!(about(&conflicts::list(&w.laptops[0], now()).unwrap(), "Saffron harbour").is_empty());
+    conflicts::resolve(
+        &mut w.laptops[0],
+        mine[0].id,
+        ConflictChoice::KeepCurrent,
+        now(),
+    )
+    .unwrap();
+    assert!(about(
+        &conflicts::list(&w.laptops[0], now()).unwrap(),
+        "Saffron harbour"
+    )
+    .is_empty());
 }
 
 #[test]
@@ -434,8 +506,9 @@ fn a_draft_edited_on_a_laptop_while_the_school_signs_it_is_kept_and_the_signed_r
     everywhere.extend(conflicts::list(&w.laptops[0], now()).unwrap());
     let kept = about(&everywhere, "Draft words about Quillfeather");
     assert!(!kept.is_empty(), "{everywhere:#?}");
-    assert!(kept.iter().all(|c| c.kind != ConflictKind::Value
-        || c.what.starts_with("Review")));
+    assert!(kept
+        .iter()
+        .all(|c| c.kind != ConflictKind::Value || c.what.starts_with("Review")));
 }
 
 #[test]
@@ -453,7 +526,7 @@ fn a_conflict_whose_record_was_erased_is_not_listed() {
         .execute("DELETE FROM profiles WHERE pupil_id = ?1", [p])
         .unwrap();
     assert!(conflicts::list(&w.school, now()).unwrap().is_empty());
-    let e = conflicts::resolve(&mut w.school, c[0].id, ConflictChoice::TakeOther, now()).unwrap_err();
+    let e =
+        conflicts::resolve(&mut w.school, c[0].id, ConflictChoice::TakeOther, now()).unwrap_err();
     assert!(matches!(e, Error::Invalid { .. }), "{e:?}");
 }
-

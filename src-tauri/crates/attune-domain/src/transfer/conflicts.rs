@@ -523,9 +523,8 @@ pub fn resolve(
                 "This conflict names a field this vault does not have.",
             ));
         }
-        let (w, key) = key_where(t, &s.row_key).ok_or_else(|| {
-            Error::invalid("conflict", "This conflict's record cannot be found.")
-        })?;
+        let (w, key) = key_where(t, &s.row_key)
+            .ok_or_else(|| Error::invalid("conflict", "This conflict's record cannot be found."))?;
         let mut values = vec![s.lost.clone()];
         values.extend(key);
         let w = shift_params(&w, 1);
@@ -652,7 +651,10 @@ fn show_review(conn: &Connection, j: &Json) -> String {
     } else if r.get("status").is_some() {
         parts.push("A draft.".into());
     }
-    match r["content"].as_str().map(serde_json::from_str::<ReviewInput>) {
+    match r["content"]
+        .as_str()
+        .map(serde_json::from_str::<ReviewInput>)
+    {
         Some(Ok(c)) => {
             if !c.attendees.is_empty() {
                 let who: Vec<String> = c
@@ -759,7 +761,8 @@ pub(crate) fn hold_back_signed(
                     hlc: c.hlc,
                     origin: c.origin.0 as i64,
                 });
-                if op.table == "reviews" && matches!(op.get("status"), Some(Value::Text(s)) if s == "signed")
+                if op.table == "reviews"
+                    && matches!(op.get("status"), Some(Value::Text(s)) if s == "signed")
                 {
                     r.signs = true;
                 }
@@ -921,7 +924,9 @@ pub(crate) fn reassert(
                     names.join(", "),
                     marks.join(", ")
                 ),
-                rusqlite::params_from_iter(cols.iter().map(|(_, v)| v.clone().unwrap_or(Value::Null))),
+                rusqlite::params_from_iter(
+                    cols.iter().map(|(_, v)| v.clone().unwrap_or(Value::Null)),
+                ),
             )?;
         }
         let mut bytes = Vec::new();
@@ -959,14 +964,13 @@ pub(crate) fn reassert(
 /// Whether this vault wrote any column of the review still in force (its own sign-off or
 /// edit), by the review's column clocks.
 fn written_here(conn: &Connection, review_id: i64, me: u16) -> Result<bool> {
-    let mut stmt =
-        conn.prepare("SELECT hlc FROM sync_clock WHERE tbl = 'reviews' AND id = ?1")?;
+    let mut stmt = conn.prepare("SELECT hlc FROM sync_clock WHERE tbl = 'reviews' AND id = ?1")?;
     let clocks = stmt
         .query_map([review_id.to_string()], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(clocks.iter().any(|h| {
-        Hlc::from_text(h).is_ok_and(|h| h.device().0 == u64::from(me))
-    }))
+    Ok(clocks
+        .iter()
+        .any(|h| Hlc::from_text(h).is_ok_and(|h| h.device().0 == u64::from(me))))
 }
 
 fn open_review_conflict(conn: &Connection, review_id: i64) -> Result<bool> {
