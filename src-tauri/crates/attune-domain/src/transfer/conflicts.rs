@@ -839,14 +839,28 @@ fn insert_conflict(
     Ok(())
 }
 
-/// Keeps each refused review change whole as a conflict beside the school's signed review.
-/// Returns how many were kept.
+/// Keeps each refused review change whole as a conflict beside the school's signed review
+/// (once: the same change held back again after a crash is not kept twice). Returns how many
+/// were kept.
 pub(crate) fn keep_refused(
     conn: &Connection,
     refused: &[Refused],
     now: DateTime<Utc>,
 ) -> Result<u64> {
+    let mut n = 0;
     for r in refused {
+        let again = conn
+            .query_row(
+                "SELECT 1 FROM sync_conflicts WHERE tbl = 'reviews' AND row_key = ?1 AND lost_hlc = ?2",
+                params![r.review_id.to_string(), r.hlc.to_text()],
+                |_| Ok(()),
+            )
+            .optional()?
+            .is_some();
+        if again {
+            continue;
+        }
+        n += 1;
         let kept = review_json(conn, r.review_id)?.unwrap_or(Json::Null);
         let mut review = Map::new();
         let mut ratings = Vec::new();
@@ -870,7 +884,7 @@ pub(crate) fn keep_refused(
             now,
         )?;
     }
-    Ok(refused.len() as u64)
+    Ok(n)
 }
 
 /// At the school, after refusing a laptop's operations on signed reviews: a change of the
@@ -961,16 +975,23 @@ pub(crate) fn reassert(
     Ok(())
 }
 
-/// Whether this vault wrote any column of the review still in force (its own sign-off or
-/// edit), by the review's column clocks.
-fn written_here(conn: &Connection, review_id: i64, me: u16) -> Result<bool> {
+/// The latest clock of a column of the review this vault wrote and that is still in force (its
+/// own sign-off or edit), if any.
+fn written_here(conn: &Connection, review_id: i64, me: u16) -> Result<Option<Hlc>> {
     let mut stmt = conn.prepare("SELECT hlc FROM sync_clock WHERE tbl = 'reviews' AND id = ?1")?;
     let clocks = stmt
         .query_map([review_id.to_string()], |r| r.get::<_, String>(0))?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(clocks
         .iter()
-        .any(|h| Hlc::from_text(h).is_ok_and(|h| h.device().0 == u64::from(me))))
+        .filter_map(|h| Hlc::from_text(h).ok())
+        .filter(|h| h.device().0 == u64::from(me))
+        .max())
+}
+
+/// An SQL string literal of `text` (quotes doubled; the JSON written here holds no NUL).
+fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 fn open_review_conflict(conn: &Connection, review_id: i64) -> Result<bool> {
@@ -1005,15 +1026,34 @@ pub(crate) fn apply_relayed(
         .iter()
         .filter_map(review_of)
         .collect();
+    // The reviews signed here whose version this laptop wrote: if the change replaces one, the
+    // laptop's version is kept whole. The conflict is written by the apply's own transaction
+    // (so a crash can never replace the review and lose the version), and taken out again
+    // below if the review came through unchanged.
     let mut mine = Vec::new();
+    let mut keep_sql = String::new();
     for id in &touched {
-        if review_signed(conn, Some(*id))? && written_here(conn, *id, me)? {
-            let before = review_json(conn, *id)?.unwrap_or(Json::Null);
-            let signed_here = clock_of_status(conn, *id)?
-                .and_then(|h| Hlc::from_text(&h).ok())
-                .filter(|h| h.device().0 == u64::from(me));
-            mine.push((*id, before, signed_here));
+        if !review_signed(conn, Some(*id))? || open_review_conflict(conn, *id)? {
+            continue;
         }
+        let Some(own) = written_here(conn, *id, me)? else {
+            continue;
+        };
+        let before = review_json(conn, *id)?.unwrap_or(Json::Null);
+        let signed_here = clock_of_status(conn, *id)?
+            .and_then(|h| Hlc::from_text(&h).ok())
+            .is_some_and(|h| h.device().0 == u64::from(me));
+        keep_sql.push_str(&format!(
+            "INSERT INTO sync_conflicts (id, tbl, row_key, col, kept, kept_hlc, lost, lost_hlc, lost_device, found_at)
+             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM sync_conflicts), 'reviews', {}, {}, NULL, {}, {}, {}, {me}, {});",
+            literal(&id.to_string()),
+            literal(if signed_here { SIGN_OFF } else { SIGNED_EDIT }),
+            literal(&c.hlc.to_text()),
+            literal(&before.to_string()),
+            literal(&own.to_text()),
+            literal(&attune_vault::datetime::format_instant(now)),
+        ));
+        mine.push((*id, before));
     }
     if touched.is_empty() {
         return Ok(changes::apply_relayed(
@@ -1027,7 +1067,7 @@ pub(crate) fn apply_relayed(
     }
     let ids: Vec<String> = touched.iter().map(|i| format!("({i})")).collect();
     let first = format!(
-        "DELETE FROM sync_signed_relay; INSERT INTO sync_signed_relay (review_id) VALUES {};",
+        "DELETE FROM sync_signed_relay; INSERT INTO sync_signed_relay (review_id) VALUES {}; {keep_sql}",
         ids.join(", ")
     );
     let applied = changes::apply_relayed_around(
@@ -1044,34 +1084,29 @@ pub(crate) fn apply_relayed(
         return Ok(applied);
     };
     let mut replaced = BTreeSet::new();
-    for (id, before, signed_here) in mine {
+    for (id, before) in mine {
         let after = review_json(conn, id)?.unwrap_or(Json::Null);
         if after == before {
+            conn.execute(
+                "DELETE FROM sync_conflicts WHERE resolved_at IS NULL AND tbl = 'reviews' AND row_key = ?1
+                 AND col IN (?2, ?3) AND kept IS NULL",
+                params![id.to_string(), SIGN_OFF, SIGNED_EDIT],
+            )?;
             continue;
         }
         replaced.insert(id);
-        if open_review_conflict(conn, id)? {
-            // The first replacement kept the laptop's own version already.
-            continue;
-        }
-        let lost_hlc = signed_here
-            .map(|h| h.to_text())
-            .unwrap_or_else(|| clock.last().to_text());
-        insert_conflict(
-            conn,
-            id,
-            if signed_here.is_some() {
-                SIGN_OFF
-            } else {
-                SIGNED_EDIT
-            },
-            &after,
-            &c.hlc.to_text(),
-            &before,
-            &lost_hlc,
-            i64::from(me),
-            now,
+        conn.execute(
+            "UPDATE sync_conflicts SET kept = ?4 WHERE resolved_at IS NULL AND tbl = 'reviews'
+             AND row_key = ?1 AND col IN (?2, ?3) AND kept IS NULL",
+            params![id.to_string(), SIGN_OFF, SIGNED_EDIT, after.to_string()],
         )?;
+    }
+    // A review replaced before keeps its first (the laptop's own) version: its column
+    // conflicts add nothing.
+    for id in &touched {
+        if open_review_conflict(conn, *id)? {
+            replaced.insert(*id);
+        }
     }
     let conflicts = conflicts
         .into_iter()
