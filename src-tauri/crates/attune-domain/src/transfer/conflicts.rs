@@ -517,7 +517,7 @@ pub fn resolve(
             ));
         }
         let t = scope::table(&s.tbl).expect("placed rows are of classified tables");
-        if !columns(&tx, t.name)?.iter().any(|c| *c == s.col) {
+        if !columns(&tx, t.name)?.contains(&s.col) {
             return Err(Error::invalid(
                 "conflict",
                 "This conflict names a field this vault does not have.",
@@ -811,34 +811,6 @@ fn clock_of_status(conn: &Connection, review_id: i64) -> Result<Option<String>> 
         .optional()?)
 }
 
-fn insert_conflict(
-    conn: &Connection,
-    review_id: i64,
-    col: &str,
-    kept: &Json,
-    kept_hlc: &str,
-    lost: &Json,
-    lost_hlc: &str,
-    lost_device: i64,
-    now: DateTime<Utc>,
-) -> Result<()> {
-    conn.execute(
-        "INSERT INTO sync_conflicts (id, tbl, row_key, col, kept, kept_hlc, lost, lost_hlc, lost_device, found_at)
-         VALUES ((SELECT coalesce(max(id), 0) + 1 FROM sync_conflicts), 'reviews', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![
-            review_id.to_string(),
-            col,
-            kept.to_string(),
-            kept_hlc,
-            lost.to_string(),
-            lost_hlc,
-            lost_device,
-            attune_vault::datetime::format_instant(now)
-        ],
-    )?;
-    Ok(())
-}
-
 /// Keeps each refused review change whole as a conflict beside the school's signed review
 /// (once: the same change held back again after a crash is not kept twice). Returns how many
 /// were kept.
@@ -872,16 +844,19 @@ pub(crate) fn keep_refused(
         }
         let lost = json!({ "review": review, "ratings": ratings });
         let kept_hlc = clock_of_status(conn, r.review_id)?.unwrap_or_else(|| Hlc::ZERO.to_text());
-        insert_conflict(
-            conn,
-            r.review_id,
-            if r.signs { SIGN_OFF } else { SIGNED_EDIT },
-            &kept,
-            &kept_hlc,
-            &lost,
-            &r.hlc.to_text(),
-            r.origin,
-            now,
+        conn.execute(
+            "INSERT INTO sync_conflicts (id, tbl, row_key, col, kept, kept_hlc, lost, lost_hlc, lost_device, found_at)
+             VALUES ((SELECT coalesce(max(id), 0) + 1 FROM sync_conflicts), 'reviews', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                r.review_id.to_string(),
+                if r.signs { SIGN_OFF } else { SIGNED_EDIT },
+                kept.to_string(),
+                kept_hlc,
+                lost.to_string(),
+                r.hlc.to_text(),
+                r.origin,
+                attune_vault::datetime::format_instant(now)
+            ],
         )?;
     }
     Ok(n)
