@@ -38,6 +38,9 @@ enum Op {
     LaptopSign { l: usize, k: usize },
     /// The lead fills in and signs off pupil `k`'s review at the school (if still a draft).
     SchoolSign { k: usize },
+    /// Laptop `l` and the lead both sign off the review of the laptop's `k`-th pupil, each with
+    /// their own words, before any file crosses (where it is still a draft on each side).
+    BothSign { l: usize, k: usize },
     /// Laptop `l` writes a file; `lost`: it never reaches the school.
     Up { l: usize, lost: bool },
     /// The school writes a file for laptop `l`; `lost`, or imported `twice`.
@@ -53,6 +56,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => (any::<usize>(), 0usize..2).prop_map(|(k, to)| Op::Reassign { k, to }),
         1 => (0usize..2, any::<usize>()).prop_map(|(l, k)| Op::LaptopSign { l, k }),
         1 => any::<usize>().prop_map(|k| Op::SchoolSign { k }),
+        1 => (0usize..2, any::<usize>()).prop_map(|(l, k)| Op::BothSign { l, k }),
         3 => (0usize..2, proptest::bool::weighted(0.2)).prop_map(|(l, lost)| Op::Up { l, lost }),
         3 => (0usize..2, proptest::bool::weighted(0.2), proptest::bool::weighted(0.2))
             .prop_map(|(l, lost, twice)| Op::Down { l, lost, twice }),
@@ -266,6 +270,22 @@ impl World {
             Op::SchoolSign { k } => {
                 let i = k % self.pupils.len();
                 let voice = format!("{}!", self.note("the lead signs"));
+                if sign(&mut self.school, self.reviews[i], &voice) {
+                    self.signed.push(voice);
+                }
+            }
+            Op::BothSign { l, k } => {
+                let on = held(&self.laptops[l]);
+                if on.is_empty() {
+                    return;
+                }
+                let p = on[k % on.len()];
+                let i = self.pupils.iter().position(|x| *x == p).unwrap();
+                let voice = format!("{}!", self.note(&format!("laptop {l} signs too")));
+                if sign(&mut self.laptops[l], self.reviews[i], &voice) {
+                    self.signed.push(voice);
+                }
+                let voice = format!("{}!", self.note("the lead signs too"));
                 if sign(&mut self.school, self.reviews[i], &voice) {
                     self.signed.push(voice);
                 }
