@@ -597,3 +597,129 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+fn what_helps_of(dir: &std::path::Path, user: &str, pass: &str, pupil: i64) -> String {
+    let v = unlock_as(dir, user, pass).unwrap();
+    let s: String = v
+        .conn()
+        .unwrap()
+        .query_row(
+            "SELECT what_helps FROM profiles WHERE pupil_id = ?1",
+            [pupil],
+            |r| r.get(0),
+        )
+        .unwrap();
+    v.lock("test", now());
+    s
+}
+
+fn write_what_helps(dir: &std::path::Path, user: &str, pass: &str, pupil: i64, text: &str) {
+    let mut v = unlock_as(dir, user, pass).unwrap();
+    attune_domain::record::profile::save_profile(
+        &mut v,
+        pupil,
+        &attune_domain::model::Profile {
+            what_helps: text.into(),
+            ..Default::default()
+        },
+        now(),
+    )
+    .unwrap();
+    v.lock("test", now());
+}
+
+#[test]
+fn a_field_changed_on_both_sides_is_listed_with_its_number_and_the_other_value_can_be_taken() {
+    let w = World::new();
+    write_what_helps(
+        &w.laptop,
+        &w.x,
+        LAPTOP,
+        w.x_pupil,
+        "Lego at break, said on the laptop",
+    );
+    write_what_helps(
+        &w.env.dir,
+        SCHOOL,
+        LEAD,
+        w.x_pupil,
+        "Music in the library, said at school",
+    );
+    let up = w.laptop_export("conflict-up.attune-sync");
+    let out = w.school_import(&up);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 values kept for you to choose")
+            || stdout(&out).contains("values kept for you to choose"),
+        "{}",
+        stdout(&out)
+    );
+
+    let conflicts = |who: &str, pass: &str, dir: &std::path::Path| {
+        let out = w.env.run_on(
+            dir,
+            &["--user", who, "sync", "conflicts"],
+            &[("ATTUNE_PASSPHRASE", pass)],
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let listed = conflicts(SCHOOL, LEAD, &w.env.dir);
+    let lines: Vec<&str> = listed.lines().collect();
+    assert_eq!(lines.len(), 1, "{listed}");
+    let line = lines[0];
+    assert!(line.contains(": What helps: now \""), "{line}");
+    assert!(line.contains("; also changed on "), "{line}");
+    let kept = what_helps_of(&w.env.dir, SCHOOL, LEAD, w.x_pupil);
+    let other = if kept.contains("Lego") {
+        assert!(
+            line.contains("also changed on the school vault on "),
+            "{line}"
+        );
+        "Music in the library, said at school"
+    } else {
+        assert!(
+            line.contains(&format!("also changed on {}'s laptop on ", w.x)),
+            "{line}"
+        );
+        "Lego at break, said on the laptop"
+    };
+    assert!(line.ends_with(&format!("\"{other}\"")), "{line}");
+    let id = line.split(':').next().unwrap().trim().to_string();
+
+    // A number that is not an open conflict: a plain refusal.
+    let out = w.env.run(
+        &["--user", SCHOOL, "sync", "resolve", "99999", "--keep"],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stderr(&out).contains("no such conflict"),
+        "{}",
+        stderr(&out)
+    );
+    // Neither or both choices: a usage error.
+    let out = w.env.run(
+        &["--user", SCHOOL, "sync", "resolve", &id],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_ne!(out.status.code(), Some(0));
+
+    let out = w.env.run(
+        &["--user", SCHOOL, "sync", "resolve", &id, "--take-other"],
+        &[("ATTUNE_PASSPHRASE", LEAD)],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(what_helps_of(&w.env.dir, SCHOOL, LEAD, w.x_pupil), other);
+    assert_eq!(
+        conflicts(SCHOOL, LEAD, &w.env.dir).trim(),
+        "No conflicts to settle."
+    );
+
+    // The next exchange takes the chosen value to the laptop.
+    let down = w.school_export("conflict-down.attune-sync");
+    let out = w.laptop_import(&down);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(what_helps_of(&w.laptop, &w.x, LAPTOP, w.x_pupil), other);
+    assert_eq!(w.on_laptop(), w.school_for_x());
+}

@@ -92,6 +92,25 @@ enum SyncAction {
     },
     /// Strategic lead, at the school: the laptops prepared, and when each last synced.
     Status,
+    /// The values that lost a conflict in a sync, one per line with its number, beside the
+    /// value the vault holds now (a key adult: those of their own pupils).
+    Conflicts,
+    /// Settle conflict ID: keep the value the vault holds now, or take the other one (an
+    /// ordinary edit, sent on at the next sync). A signed review can only be kept.
+    Resolve {
+        /// The conflict's number, as `sync conflicts` printed it.
+        id: i64,
+        /// Keep the value the vault holds now.
+        #[arg(
+            long,
+            conflicts_with = "take_other",
+            required_unless_present = "take_other"
+        )]
+        keep: bool,
+        /// Take the other value.
+        #[arg(long = "take-other")]
+        take_other: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -938,6 +957,12 @@ fn run(cli: Cli) -> Result<()> {
         Command::Sync {
             action: SyncAction::Status,
         } => sync_cmd::status(&cli)?,
+        Command::Sync {
+            action: SyncAction::Conflicts,
+        } => sync_cmd::conflicts(&cli)?,
+        Command::Sync {
+            action: SyncAction::Resolve { id, take_other, .. },
+        } => sync_cmd::resolve(&cli, *id, *take_other)?,
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
         Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
         Command::BenchKdf { runs, m_mib, t, p } => {

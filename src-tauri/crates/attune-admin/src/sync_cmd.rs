@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use attune_domain::transfer::conflicts::{self, ConflictChoice, ConflictKind};
 use attune_domain::transfer::{enrol, scope, sync};
 use attune_vault::{Passphrase, Vault};
 use rand::rngs::OsRng;
@@ -195,5 +196,66 @@ pub fn status(cli: &Cli) -> Result<()> {
             ago(&l.last_out_at),
         );
     }
+    Ok(())
+}
+
+/// `attune-admin sync conflicts`: each open conflict on one line (its number, the pupil, what
+/// it is, the value now, and the other value with where and when it was written), then the
+/// refused review's text in full for a review signed off twice.
+pub fn conflicts(cli: &Cli) -> Result<()> {
+    let v = open(cli)?;
+    let result = conflicts::list(&v, now());
+    v.lock("cli", now());
+    let list = result?;
+    if list.is_empty() {
+        println!("No conflicts to settle.");
+        return Ok(());
+    }
+    let one_line = |s: &str| s.replace('\n', " / ");
+    for c in &list {
+        let pupil = c.pupil_name.as_deref().unwrap_or("the school");
+        match c.kind {
+            ConflictKind::Value => println!(
+                "{}: {pupil}: {}: now \"{}\"; also changed on {} on {}: \"{}\"",
+                c.id,
+                c.what,
+                one_line(&c.current),
+                c.other_from,
+                c.other_on,
+                one_line(&c.other)
+            ),
+            _ => println!(
+                "{}: {pupil}: {}: kept \"{}\"; refused, from {} on {}: \"{}\"",
+                c.id,
+                c.what,
+                one_line(&c.current),
+                c.other_from,
+                c.other_on,
+                one_line(&c.other)
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// `attune-admin sync resolve ID --keep|--take-other`.
+pub fn resolve(cli: &Cli, id: i64, take_other: bool) -> Result<()> {
+    let mut v = open(cli)?;
+    let choice = if take_other {
+        ConflictChoice::TakeOther
+    } else {
+        ConflictChoice::KeepCurrent
+    };
+    let result = conflicts::resolve(&mut v, id, choice, now());
+    v.lock("cli", now());
+    result?;
+    println!(
+        "Conflict {id} settled: {}.",
+        if take_other {
+            "the other value is taken, and goes to the other vaults at the next sync"
+        } else {
+            "the current value is kept"
+        }
+    );
     Ok(())
 }

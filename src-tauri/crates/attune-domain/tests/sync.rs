@@ -1,16 +1,20 @@
 //! Sync across laptops over real vault folders (issue 17): a school vault and two key adults'
 //! laptops, written through the domain's own functions (sessions, "about me", reassignments by
-//! the lead), syncing in random order with files lost and files imported twice.
+//! the lead, reviews signed off on a laptop and at the school — sometimes the same review on
+//! both before the files cross), syncing in random order with files lost and files imported
+//! twice.
 //!
 //! Oracles, none of them the sync code's: after a final round each laptop's
 //! `scope::digest` (a canonical SQL hash of its rows) equals the school's digest for its key
 //! adult; every session written anywhere is at the school, once; and nothing that was captured
-//! is captured again (a quiet round writes files that carry nothing).
+//! is captured again (a quiet round writes files that carry nothing); every signed review's
+//! words are at the school, in the review that stands or in a conflict kept beside it.
 
 mod common;
 use common::*;
 
-use attune_domain::model::{Profile, SessionInput, SessionKind};
+use attune_domain::model::{Profile, ReviewSignOff, SessionInput, SessionKind};
+use attune_domain::planning::reviews;
 use attune_domain::record::{profile, pupils, records};
 use attune_domain::transfer::{enrol, scope, sync};
 use attune_vault::{Passphrase, Vault};
@@ -30,6 +34,13 @@ enum Op {
     SchoolProfile { k: usize, v: u8 },
     /// The lead gives pupil `k` to key adult `to`.
     Reassign { k: usize, to: usize },
+    /// Laptop `l` fills in and signs off the review of its `k`-th pupil (if still a draft there).
+    LaptopSign { l: usize, k: usize },
+    /// The lead fills in and signs off pupil `k`'s review at the school (if still a draft).
+    SchoolSign { k: usize },
+    /// Laptop `l` and the lead both sign off the review of the laptop's `k`-th pupil, each with
+    /// their own words, before any file crosses (where it is still a draft on each side).
+    BothSign { l: usize, k: usize },
     /// Laptop `l` writes a file; `lost`: it never reaches the school.
     Up { l: usize, lost: bool },
     /// The school writes a file for laptop `l`; `lost`, or imported `twice`.
@@ -43,6 +54,9 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (0usize..2, any::<usize>(), any::<u8>()).prop_map(|(l, k, v)| Op::LaptopProfile { l, k, v }),
         2 => (any::<usize>(), any::<u8>()).prop_map(|(k, v)| Op::SchoolProfile { k, v }),
         1 => (any::<usize>(), 0usize..2).prop_map(|(k, to)| Op::Reassign { k, to }),
+        1 => (0usize..2, any::<usize>()).prop_map(|(l, k)| Op::LaptopSign { l, k }),
+        1 => any::<usize>().prop_map(|k| Op::SchoolSign { k }),
+        1 => (0usize..2, any::<usize>()).prop_map(|(l, k)| Op::BothSign { l, k }),
         3 => (0usize..2, proptest::bool::weighted(0.2)).prop_map(|(l, lost)| Op::Up { l, lost }),
         3 => (0usize..2, proptest::bool::weighted(0.2), proptest::bool::weighted(0.2))
             .prop_map(|(l, lost, twice)| Op::Down { l, lost, twice }),
@@ -57,7 +71,11 @@ struct World {
     laptops: Vec<Vault>,
     users: Vec<String>,
     pupils: Vec<i64>,
+    /// Each pupil's goal and review (same order as `pupils`).
+    reviews: Vec<(i64, i64)>,
     notes: Vec<String>,
+    /// The pupil's voice of every review signed anywhere.
+    signed: Vec<String>,
     n: u64,
     rng: rand_chacha::ChaCha20Rng,
 }
@@ -89,11 +107,32 @@ fn held(v: &Vault) -> Vec<i64> {
         .collect()
 }
 
+/// Fills in and signs off a review, if it is still a draft on `v`.
+fn sign(v: &mut Vault, (goal, review): (i64, i64), voice: &str) -> bool {
+    let signed: String = v
+        .conn()
+        .unwrap()
+        .query_row("SELECT status FROM reviews WHERE id = ?1", [review], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    if signed == "signed" {
+        return false;
+    }
+    reviews::save_review_draft(v, review, &review_input(goal, voice, 5), now()).unwrap();
+    reviews::sign_review(v, review, now()).unwrap();
+    true
+}
+
 impl World {
     fn new() -> World {
         let (s, mut school) = school();
+        // Key adults sign their reviews off in this school: a review may be signed on a
+        // laptop and at the school.
+        reviews::set_review_sign_off(&mut school, ReviewSignOff::KeyAdult, now()).unwrap();
         let users = vec![s.ka1_id.clone(), s.ka2_id.clone()];
         let mut pupils = Vec::new();
+        let mut revs = Vec::new();
         for i in 0..6 {
             let p = add_assigned(
                 &mut school,
@@ -101,7 +140,9 @@ impl World {
                 &users[i % 2],
             );
             session(&mut school, p, &format!("Before enrolment {i}"));
+            let (_, goal, review) = plan_with_review(&mut school, p);
             pupils.push(p);
+            revs.push((goal, review));
         }
         let tmp = tempfile::tempdir().unwrap();
         let mut rng = rng(40);
@@ -127,7 +168,9 @@ impl World {
             laptops,
             users,
             pupils,
+            reviews: revs,
             notes: Vec::new(),
+            signed: Vec::new(),
             n: 0,
             rng,
         }
@@ -212,6 +255,41 @@ impl World {
                 let u = self.users[to].clone();
                 pupils::assign_key_adult(&mut self.school, p, Some(&u), today(), now()).unwrap();
             }
+            Op::LaptopSign { l, k } => {
+                let on = held(&self.laptops[l]);
+                if on.is_empty() {
+                    return;
+                }
+                let p = on[k % on.len()];
+                let i = self.pupils.iter().position(|x| *x == p).unwrap();
+                let voice = format!("{}!", self.note(&format!("laptop {l} signs")));
+                if sign(&mut self.laptops[l], self.reviews[i], &voice) {
+                    self.signed.push(voice);
+                }
+            }
+            Op::SchoolSign { k } => {
+                let i = k % self.pupils.len();
+                let voice = format!("{}!", self.note("the lead signs"));
+                if sign(&mut self.school, self.reviews[i], &voice) {
+                    self.signed.push(voice);
+                }
+            }
+            Op::BothSign { l, k } => {
+                let on = held(&self.laptops[l]);
+                if on.is_empty() {
+                    return;
+                }
+                let p = on[k % on.len()];
+                let i = self.pupils.iter().position(|x| *x == p).unwrap();
+                let voice = format!("{}!", self.note(&format!("laptop {l} signs too")));
+                if sign(&mut self.laptops[l], self.reviews[i], &voice) {
+                    self.signed.push(voice);
+                }
+                let voice = format!("{}!", self.note("the lead signs too"));
+                if sign(&mut self.school, self.reviews[i], &voice) {
+                    self.signed.push(voice);
+                }
+            }
             Op::Up { l, lost } => self.up(l, lost),
             Op::Down { l, lost, twice } => self.down(l, lost, twice),
         }
@@ -263,6 +341,34 @@ fn check(ops: Vec<Op>) -> std::result::Result<(), TestCaseError> {
             )
             .unwrap();
         prop_assert_eq!(n, 1, "{} at the school", note);
+    }
+    // No word of a sign-off lost: each is in the review that stands at the school, or kept in
+    // a conflict beside it (at the school, or on the laptop whose sign-off was replaced).
+    for voice in &w.signed {
+        let like = format!("%{voice}%");
+        let mut found: i64 = w
+            .school
+            .conn()
+            .unwrap()
+            .query_row(
+                "SELECT (SELECT count(*) FROM reviews WHERE content LIKE ?1)
+                      + (SELECT count(*) FROM sync_conflicts WHERE lost LIKE ?1)",
+                [&like],
+                |r| r.get(0),
+            )
+            .unwrap();
+        for l in &w.laptops {
+            found += l
+                .conn()
+                .unwrap()
+                .query_row(
+                    "SELECT count(*) FROM sync_conflicts WHERE lost LIKE ?1",
+                    [&like],
+                    |r| r.get(0),
+                )
+                .unwrap_or(0i64);
+        }
+        prop_assert!(found >= 1, "{} lost", voice);
     }
     // A quiet round: nothing left to carry either way.
     for l in 0..2 {

@@ -832,6 +832,45 @@ pub fn adopt(
     Ok(inserted)
 }
 
+/// Keep a changeset made by the caller (not by capture) as this replica's next change: stamped
+/// with one new HLC, each column it sets clocked, each row it deletes tombstoned, and logged
+/// like a captured change, so it travels to the other replicas. The caller's database already
+/// holds what it says (the school re-asserting a signed review as it holds it): nothing is
+/// applied here, and the base is not touched. Inserts and deletes only.
+pub fn record_made(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    changeset: &[u8],
+) -> Result<Option<Change>> {
+    if changeset.is_empty() {
+        return Ok(None);
+    }
+    let ops = read_ops(changeset, schema)?;
+    if ops.iter().any(|o| o.kind == Kind::Update) {
+        return Err(Error::InvalidInput(
+            "a change made by the caller holds inserts and deletes only".into(),
+        ));
+    }
+    let tx = conn.transaction()?;
+    let mut probe = clock.clone();
+    let hlc = probe.tick(now_ms)?;
+    validate(&ops, schema, hlc)?;
+    record_local(&tx, schema, &ops, hlc)?;
+    let (seq, deps) = log_local(&tx, clock.device(), hlc, changeset)?;
+    let origin = clock.device();
+    tx.commit()?;
+    *clock = probe;
+    Ok(Some(Change {
+        origin,
+        seq,
+        hlc,
+        deps,
+        changeset: changeset.to_vec(),
+    }))
+}
+
 /// One row operation of a changeset, as [`filter_changeset`] shows it to its predicate.
 #[derive(Debug, Clone)]
 pub struct RowOp {
@@ -1077,6 +1116,33 @@ pub fn apply_relayed(
     apply_inner(conn, schema, clock, now_ms, change, Order::Relayed, base)
 }
 
+/// [`apply_relayed`], with SQL of the caller's run inside the apply's own transaction: `first`
+/// right after it begins, `last` just before it commits (the vault opens the immutability of
+/// the signed reviews a change from the school replaces, and closes it again, so nothing of the
+/// opening is ever committed). A failure in either aborts the apply: nothing changes.
+#[allow(clippy::too_many_arguments)]
+pub fn apply_relayed_around(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    change: &Change,
+    base: Option<&str>,
+    first: &str,
+    last: &str,
+) -> Result<Applied> {
+    apply_inner_around(
+        conn,
+        schema,
+        clock,
+        now_ms,
+        change,
+        Order::Relayed,
+        base,
+        Some((first, last)),
+    )
+}
+
 /// [`apply`], then (with `base`) the rows it touched copied into the base.
 pub fn apply_with_base(
     conn: &mut Connection,
@@ -1125,7 +1191,24 @@ fn apply_inner(
     order: Order,
     base: Option<&str>,
 ) -> Result<Applied> {
+    apply_inner_around(conn, schema, clock, now_ms, change, order, base, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn apply_inner_around(
+    conn: &mut Connection,
+    schema: &Schema,
+    clock: &mut Clock,
+    now_ms: u64,
+    change: &Change,
+    order: Order,
+    base: Option<&str>,
+    around: Option<(&str, &str)>,
+) -> Result<Applied> {
     let tx = conn.transaction()?;
+    if let Some((first, _)) = around {
+        tx.execute_batch(first)?;
+    }
     let applied = applied_seq(&tx, change.origin)?;
     match order {
         Order::Relayed => {
@@ -1318,7 +1401,27 @@ fn apply_inner(
         if !winners.is_empty() {
             rows += 1;
         }
-        if losers == 0 {
+        if op.kind == Kind::Insert {
+            // A record this replica holds already, inserted again (relayed after the whole
+            // record was taken in, or a signed review the school re-asserts): never SQLite's
+            // REPLACE, which for an insert deletes the row first — and ON DELETE CASCADE would
+            // take its children (a review's ratings and amendments, a plan's goals) with it.
+            // The winning columns that differ are written in place instead.
+            decisions.insert(key, Decision::Keep);
+            let differing: Vec<(String, Value)> = winners
+                .iter()
+                .filter(|(c, v)| {
+                    info.columns
+                        .iter()
+                        .position(|n| n == c)
+                        .is_some_and(|i| &current[i] != v)
+                })
+                .cloned()
+                .collect();
+            if !differing.is_empty() {
+                column_fixups.push((op.table.clone(), op.key.clone(), differing));
+            }
+        } else if losers == 0 {
             decisions.insert(key, Decision::Take);
         } else {
             decisions.insert(key, Decision::Keep);
@@ -1421,6 +1524,9 @@ fn apply_inner(
         ],
     )?;
     set_applied(&tx, change.origin, change.seq.max(applied))?;
+    if let Some((_, last)) = around {
+        tx.execute_batch(last)?;
+    }
     tx.commit()?;
     *clock = probe;
     if let Some(base) = base {

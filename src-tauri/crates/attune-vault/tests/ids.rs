@@ -90,6 +90,7 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
              DROP TABLE sync_base_key;
              DROP TABLE sync_audit_copies;
              DROP TABLE sync_audit_keys;
+             DROP TABLE sync_signed_relay;
              PRAGMA user_version = 8;
              INSERT INTO pupils (legal_forename, legal_surname, date_of_birth, year_group,
                  created_at, updated_at)

@@ -9,7 +9,9 @@
 //!   data (shown by the window) and as a saved HTML file through maud;
 //! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good;
 //! - [`scope`]: which rows of every table belong to a key adult's caseload (what an enrolment
-//!   copies and a laptop may change, issue 17), and the canonical digest of what a vault holds.
+//!   copies and a laptop may change, issue 17), and the canonical digest of what a vault holds;
+//! - [`sync`]: sync files between the school vault and its laptops; [`conflicts`]: the values
+//!   that lost a conflict, to see and choose, and the rule for a review signed off twice.
 //!
 //! **Invariants.** Everything here is strategic-lead only, except a key adult's digest of their
 //! own caseload. A file from outside is
@@ -19,6 +21,7 @@
 //! holds one pupil's record (a subject access document). Erasure removes a pupil's rows, their
 //! search entries and drafts, and their name from supervision notes.
 
+pub mod conflicts;
 pub mod enrol;
 pub mod handover;
 pub mod import;

@@ -269,6 +269,11 @@ pub const TABLES: &[TableScope] = &[
          laptop's is the school alone, made when it joins)",
     ),
     local(
+        "sync_signed_relay",
+        "sync bookkeeping: the reviews a relayed change may replace although signed, only \
+         inside that change's transaction (never a committed row)",
+    ),
+    local(
         "sync_tombstone",
         "sync bookkeeping: the rows deleted, as this vault knows them",
     ),

@@ -914,8 +914,18 @@ fn import_at_school(
         let new_entries = check_audit(conn, device_no, meta)?;
         capture(conn, &mut ctx, now)?;
         let mut conflicts = Vec::new();
+        let mut refused = 0;
         for c in incoming {
-            match changes::apply_with_base(conn, &ctx.schema, &mut ctx.clock, millis(now), c, BASE)? {
+            // The school decides: operations on a review it holds signed are held back, kept
+            // whole and answered with the school's review, each committed before the rest of
+            // the change is applied (a crash in between holds them back again next time).
+            let (c, held_back) = super::conflicts::hold_back_signed(conn, &ctx.schema, c)?;
+            if !held_back.is_empty() {
+                ctx.clock.observe(c.hlc, millis(now))?;
+                refused += super::conflicts::keep_refused(conn, &held_back, now)?;
+                super::conflicts::reassert(conn, &ctx.schema, &mut ctx.clock, millis(now), &held_back)?;
+            }
+            match changes::apply_with_base(conn, &ctx.schema, &mut ctx.clock, millis(now), &c, BASE)? {
                 changes::Applied::Duplicate => {}
                 changes::Applied::Done { conflicts: lost, .. } => {
                     report.count(&changes::row_ops(&c.changeset, &ctx.schema)?);
@@ -925,7 +935,7 @@ fn import_at_school(
         }
         changes::absorb(conn, &ctx.schema, BASE)?;
         store_conflicts(conn, &conflicts, now)?;
-        report.conflicts = conflicts.len() as u64;
+        report.conflicts = conflicts.len() as u64 + refused;
         report.audit_entries = keep_audit(conn, device_no, meta, &new_entries)? as u64;
         conn.execute(
             "UPDATE sync_peer_state SET acked_pos = max(acked_pos, ?2), holds = ?3 WHERE device_no = ?1",
@@ -1273,7 +1283,8 @@ fn import_on_laptop(
         }
         let mut conflicts = Vec::new();
         for c in incoming {
-            match changes::apply_relayed(conn, &ctx.schema, &mut ctx.clock, millis(now), c, Some(BASE))? {
+            // The school decides: a relayed change may replace a review signed here.
+            match super::conflicts::apply_relayed(conn, &ctx.schema, &mut ctx.clock, millis(now), c, BASE, ctx.device_no, now)? {
                 changes::Applied::Duplicate => {}
                 changes::Applied::Done { conflicts: lost, .. } => {
                     report.count(&changes::row_ops(&c.changeset, &ctx.schema)?);

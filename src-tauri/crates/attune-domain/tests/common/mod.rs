@@ -135,3 +135,68 @@ pub fn last_audit(v: &Vault) -> attune_vault::audit::AuditEntry {
 pub fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
+
+/// A plan with one goal for `pupil_id`, and the draft review of its first due date. Returns
+/// (plan, goal, review).
+pub fn plan_with_review(v: &mut Vault, pupil_id: i64) -> (i64, i64, i64) {
+    use attune_domain::model::{GoalInput, PlanInput};
+    use attune_domain::planning::{plans, reviews};
+    use attune_domain::rules::schedule::Cadence;
+    let plan = plans::start_plan(
+        v,
+        pupil_id,
+        &PlanInput {
+            framework_id: None,
+            start: date!(2026 - 09 - 07),
+            horizon_end: date!(2029 - 07 - 20),
+            cadence: Cadence::Termly,
+        },
+        &frameworks(),
+        today(),
+        now(),
+    )
+    .unwrap();
+    plans::add_goal(
+        v,
+        plan.id,
+        &GoalInput {
+            domain_id: "belonging".into(),
+            outcome: "Joins a lunchtime club".into(),
+            baseline: 1,
+            target: 6,
+            strategies: "Check-ins".into(),
+            who: String::new(),
+            how_often: String::new(),
+            pp_plus_cost_pence: None,
+        },
+        &frameworks(),
+        now(),
+    )
+    .unwrap();
+    let goal = plans::get_plan(v, plan.id, &frameworks(), today(), now())
+        .unwrap()
+        .goals[0]
+        .id;
+    let r = reviews::prepare_review(v, plan.id, plan.due_dates[0].date, today(), now()).unwrap();
+    (plan.id, goal, r.id)
+}
+
+/// A review ready to sign: one attendee, the goal rated, the pupil's voice.
+pub fn review_input(goal: i64, voice: &str, rating: u8) -> attune_domain::model::ReviewInput {
+    use attune_domain::model::{AttendeeInput, GoalDecision, GoalReviewInput, ReviewInput};
+    ReviewInput {
+        attendees: vec![AttendeeInput {
+            name: "Carer".into(),
+            role: "carer".into(),
+            scaling: Some(6),
+        }],
+        goals: vec![GoalReviewInput {
+            goal_id: goal,
+            rating: Some(rating),
+            evidence: format!("Evidence: {voice}"),
+            decision: Some(GoalDecision::Continue),
+        }],
+        pupil_voice: voice.into(),
+        ..ReviewInput::default()
+    }
+}
