@@ -339,6 +339,11 @@ api! {
     /// Takes in a sync file (chosen): a laptop's at the school, the school's on a laptop.
     signed_in blocking sync_import(path: String) -> SyncSummary
         = |s, c| s.sync_import(&c.require(PathKind::Open, &path)?);
+    /// Values changed in two places, each beside the one kept, for a person to choose.
+    signed_in blocking sync_conflicts() -> Vec<SyncConflict> = |s, _c| s.sync_conflicts();
+    /// Keep the value now or take the other (sent on at the next sync); what is left to choose.
+    signed_in blocking resolve_sync_conflict(id: i64, choice: ConflictChoice) -> Vec<SyncConflict>
+        = |s, _c| s.resolve_sync_conflict(id, choice);
 
     // ----- plan reviews, progress, renewal, printing (attune_domain::planning::reviews) ---------------------
 

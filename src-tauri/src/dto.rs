@@ -16,6 +16,7 @@ pub use attune_domain::rules::dates::DateOrder;
 pub use attune_domain::rules::framework::{Domain, Framework};
 pub use attune_domain::rules::identifiers::IdentifierKind;
 pub use attune_domain::rules::schedule::Cadence;
+pub use attune_domain::transfer::conflicts::{ConflictChoice, ConflictKind, SyncConflict};
 pub use attune_domain::transfer::enrol::{Laptop, SyncStatus};
 pub use attune_domain::transfer::import::{
     ColumnMapping, CsvHeader, ImportPreview, NewPupil, PupilField,

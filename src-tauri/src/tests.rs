@@ -148,6 +148,9 @@ pub(crate) fn bindings() -> String {
         // Several laptops, one school (issue 17).
         attune_domain::transfer::enrol::Laptop::decl(),
         attune_domain::transfer::enrol::SyncStatus::decl(),
+        ConflictKind::decl(),
+        ConflictChoice::decl(),
+        SyncConflict::decl(),
         LaptopEnrolled::decl(),
         EnrolmentSummary::decl(),
         SyncSummary::decl(),

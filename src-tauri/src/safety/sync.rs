@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use attune_domain::transfer::{enrol, sync};
+use attune_domain::transfer::{conflicts, enrol, sync};
 use attune_vault::{fsutil, Passphrase, Vault};
 use chrono::Datelike;
 use rand::rngs::OsRng;
@@ -134,5 +134,24 @@ impl AppState {
         let bytes = read_file(path)?;
         let report = self.with_vault(|v| sync::import(v, &bytes, &mut OsRng, now()))?;
         Ok(report.into())
+    }
+
+    /// Values changed in two places, kept for a person to choose (the session's own pupils for
+    /// a key adult; all for a strategic lead).
+    pub fn sync_conflicts(&self) -> CmdResult<Vec<SyncConflict>> {
+        self.with_vault(|v| conflicts::list(v, now()))
+    }
+
+    /// Keeps the value now, or takes the other one (an ordinary edit, sent on at the next
+    /// sync); returns what is left to choose.
+    pub fn resolve_sync_conflict(
+        &self,
+        id: i64,
+        choice: ConflictChoice,
+    ) -> CmdResult<Vec<SyncConflict>> {
+        self.with_vault(|v| {
+            conflicts::resolve(v, id, choice, now())?;
+            conflicts::list(v, now())
+        })
     }
 }

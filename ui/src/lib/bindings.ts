@@ -1059,6 +1059,38 @@ last_out_at: string | null, last_in_at: string | null,
  * At the school, for a strategic lead: every laptop prepared (empty otherwise).
  */
 laptops: Array<Laptop>, };
+export type ConflictKind = "value" | "second_sign_off" | "signed_review_edit";
+export type ConflictChoice = "keep_current" | "take_other";
+export type SyncConflict = { id: number, pupil_id: number | null, 
+/**
+ * The pupil's name as the caseload shows it (preferred name, else legal forename, and
+ * surname).
+ */
+pupil_name: string | null, 
+/**
+ * What the value is, in plain English ("What helps", "Review").
+ */
+what: string, 
+/**
+ * The value this vault holds now.
+ */
+current: string, 
+/**
+ * The value that lost (or the refused review, whole).
+ */
+other: string, 
+/**
+ * Where the other value was written ("Grace Hopper's laptop", "the school vault").
+ */
+other_from: string, 
+/**
+ * The day it was written there (`YYYY-MM-DD`, from its clock).
+ */
+other_on: string, 
+/**
+ * When this vault found the conflict (RFC 3339).
+ */
+found_at: string, kind: ConflictKind, };
 export type LaptopEnrolled = { path: string, file_name: string, file_bytes: number, 
 /**
  * Give it to the key adult apart from the file.

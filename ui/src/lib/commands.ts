@@ -21,6 +21,7 @@ import type {
   ChronologyEvent,
   ChronologyInput,
   ColumnMapping,
+  ConflictChoice,
   CsvHeader,
   Draft,
   EnrolmentSummary,
@@ -76,6 +77,7 @@ import type {
   Supervisee,
   SupervisionNote,
   SupervisionNoteInput,
+  SyncConflict,
   SyncFileWritten,
   SyncStatus,
   SyncSummary,
@@ -169,6 +171,8 @@ export const COMMAND_NAMES = [
   "join_school",
   "sync_export",
   "sync_import",
+  "sync_conflicts",
+  "resolve_sync_conflict",
   "list_reviews",
   "prepare_review",
   "get_review",
@@ -711,6 +715,22 @@ export function syncExport(forLaptop: number | null, folder: string): Promise<Sy
  */
 export function syncImport(path: string): Promise<SyncSummary> {
   return call("sync_import", { path });
+}
+
+/**
+ * Values changed in two places, each beside the one kept, for a person to choose.
+ * Access: signed_in.
+ */
+export function syncConflicts(): Promise<Array<SyncConflict>> {
+  return call("sync_conflicts");
+}
+
+/**
+ * Keep the value now or take the other (sent on at the next sync); what is left to choose.
+ * Access: signed_in.
+ */
+export function resolveSyncConflict(id: number, choice: ConflictChoice): Promise<Array<SyncConflict>> {
+  return call("resolve_sync_conflict", { id, choice });
 }
 
 /** Access: pupil. */

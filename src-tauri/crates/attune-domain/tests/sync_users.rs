@@ -73,7 +73,11 @@ fn a_session_by_a_lead_added_after_enrolment_reaches_the_laptop() {
         )
         .unwrap();
     assert_eq!(n, 1, "the session is on the laptop");
-    assert_eq!(author.as_deref(), Some("Rosalind Franklin"), "and the laptop knows who wrote it");
+    assert_eq!(
+        author.as_deref(),
+        Some("Rosalind Franklin"),
+        "and the laptop knows who wrote it"
+    );
     let school_digest =
         scope::digest(v.conn().unwrap(), scope::Scope::Caseload(&s.ka1_id)).unwrap();
     let laptop_digest =

@@ -1442,8 +1442,10 @@ fn apply_inner_around(
         .map(|(n, t)| (n.clone(), t.clone()))
         .collect();
     let decisions = Arc::new(decisions);
+    let broken_reference = Arc::new(std::sync::atomic::AtomicBool::new(false));
     {
         let decisions = Arc::clone(&decisions);
+        let broken = Arc::clone(&broken_reference);
         let kept;
         let mut input: &[u8] = if skip.iter().any(|s| *s) {
             let wanted: Vec<bool> = skip.iter().map(|s| !s).collect();
@@ -1456,6 +1458,13 @@ fn apply_inner_around(
             &mut input,
             None::<fn(&str) -> bool>,
             move |kind: ConflictType, item: ChangesetItem| {
+                // SQLite reports broken references once, at the end, with an iterator on no
+                // change at all: reading it (`item.op()`) would read through a null pointer.
+                // Such a change cannot be applied whole here: abort, nothing changes.
+                if matches!(kind, ConflictType::SQLITE_CHANGESET_FOREIGN_KEY) {
+                    broken.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return ConflictAction::SQLITE_CHANGESET_ABORT;
+                }
                 let Some(d) = decide(&decisions, &info_of, &item) else {
                     return ConflictAction::SQLITE_CHANGESET_ABORT;
                 };
@@ -1477,7 +1486,16 @@ fn apply_inner_around(
                     _ => ConflictAction::SQLITE_CHANGESET_ABORT,
                 }
             },
-        )?;
+        )
+        .map_err(|e| {
+            if broken_reference.load(std::sync::atomic::Ordering::SeqCst) {
+                Error::Refused(
+                    "this sync file's records refer to records this vault does not hold".into(),
+                )
+            } else {
+                e.into()
+            }
+        })?;
     }
     for (table, key, cols) in &column_fixups {
         let info = schema.table(table)?;

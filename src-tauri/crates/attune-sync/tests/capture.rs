@@ -546,3 +546,53 @@ fn rows_kept_out_of_the_capture_stay_local_and_are_not_looked_at_again() {
     );
     assert_eq!(laptop.capture(2_100), None, "the base took the local row");
 }
+
+/// A change whose rows refer to a row the receiving replica does not hold (a session of a pupil
+/// it never had): SQLite reports the broken reference at the end of the apply, with nothing
+/// readable beside it. The apply is refused whole — no crash, no row of the change kept, and
+/// the change not marked as applied (it can come again once the parent has).
+#[test]
+fn a_change_referring_to_a_row_this_replica_lacks_is_refused_whole_without_crashing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    school.sql("INSERT INTO pupils (id, name, key_adult) VALUES (1, 'Mia', 'ka1');");
+    school.capture(1_000).unwrap();
+    school.sql(
+        "INSERT INTO sessions (id, pupil_id, note) VALUES (10, 1, 'first');
+         INSERT INTO settings (key, value) VALUES ('term', 'autumn');",
+    );
+    let second = school.capture(2_000).unwrap();
+
+    // A laptop that never had Mia.
+    let mut laptop = open(dir.path(), "laptop", 1);
+    let err = apply_relayed(
+        &mut laptop.conn,
+        &laptop.schema,
+        &mut laptop.clock,
+        2_100,
+        &second,
+        Some("base"),
+    )
+    .expect_err("a session of a pupil the laptop lacks is refused");
+    assert!(
+        err.to_string()
+            .contains("refer to records this vault does not hold"),
+        "{err}"
+    );
+    let count = |sql: &str| -> i64 { laptop.conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    assert_eq!(
+        count("SELECT count(*) FROM sessions"),
+        0,
+        "nothing of it kept"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM settings"),
+        0,
+        "not even its other rows"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM sync_log"),
+        0,
+        "and it is not marked applied"
+    );
+}

@@ -25,8 +25,9 @@
 //! cascaded), so the base is always "what was last shared".
 //!
 //! **Invariants.** Which rows are shared is [`super::scope::TABLES`] alone (the same definition
-//! as enrolment and the digest); `users` is not synced yet (a removal travels as the wipe, a
-//! new user needs no laptop). A sync file's payload is only ever read after the vault has
+//! as enrolment and the digest). `users` travels from the school to the laptops (who wrote a
+//! record, and who was removed: a person added after a laptop was prepared may write on its
+//! pupils); a laptop never writes it, and a wipe keeps it (names, nothing about a pupil). A sync file's payload is only ever read after the vault has
 //! verified its signature and decrypted it. Nothing of a refused file is applied.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -88,11 +89,11 @@ pub const FILE_EXTENSION: &str = "attune-sync";
 const MAX_META_BYTES: usize = 4 << 20;
 
 /// The synced tables and how each behaves under concurrent changes: every table of the scope
-/// that is not local, but `users`.
+/// that is not local.
 pub fn synced_tables() -> Vec<(&'static str, TableKind)> {
     scope::TABLES
         .iter()
-        .filter(|t| !matches!(t.class, Class::Local(_)) && t.name != "users")
+        .filter(|t| !matches!(t.class, Class::Local(_)))
         .map(|t| (t.name, kind_of(t)))
         .collect()
 }
@@ -1363,6 +1364,11 @@ fn wipe(conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction()?;
         tx.execute_batch("PRAGMA defer_foreign_keys = ON;")?;
         for n in &names {
+            // Who people are stays (their names only: the key slots and the audit log name
+            // them); it holds nothing about a pupil.
+            if *n == "users" {
+                continue;
+            }
             if schema_name == "main" && *n == "settings" {
                 tx.execute(
                     &format!(
