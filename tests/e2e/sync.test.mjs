@@ -13,7 +13,10 @@
 //   5. the lead takes it in: the screen says what came in, the lead's overview no longer lists the
 //      pupil as "no recent session", and the pupil's page shows the note;
 //   6. the lead adds a chronology event and writes the file back for the laptop; the laptop takes it
-//      in and holds the event; taking the same file in again changes nothing.
+//      in and holds the event; taking the same file in again changes nothing;
+//   7. "what helps" written on both sides before the files cross: the school shows the other value
+//      beside the one kept ("also changed on Iain Baxter's laptop on …"), the lead chooses it, and
+//      it reaches the laptop.
 // Screenshots of every screen of the journey (both windows), axe on each.
 //
 // The native chooser cannot be driven: each app is a debug build started with
@@ -249,6 +252,52 @@ e2eTestPair(
       onLaptop.chronology.some((e) => e.description.includes(EVENT_WORD)),
       'the laptop holds the event written at the school',
     );
+
+    // ---- 7. "What helps" written on both sides before the files cross: one value everywhere,
+    // the other shown beside it at the school, and the lead chooses it.
+    const profile = (what_helps) => ({
+      strengths_interests: '',
+      what_helps,
+      what_does_not_help: '',
+      stressors: '',
+      calmers: '',
+      story: '',
+      starting_point: '',
+      developmental_age_notes: '',
+    });
+    await ok(school, 'save_profile', { pupilId: mine.id, profile: profile('A quiet start in the library') });
+    await ok(laptop, 'save_profile', { pupilId: mine.id, profile: profile('Ten minutes with the class rabbit') });
+    await click(l, 'sync-write');
+    await textOf(l, 'sync-result');
+    const up2 = newest(laptopStick, '.attune-sync');
+    copyFileSync(join(laptopStick, up2), join(schoolStick, up2));
+    await click(s, 'sync-take-in');
+    assert.match(await textOf(s, 'sync-result'), /kept for you to choose|changed/);
+    const listed = await ok(school, 'sync_conflicts');
+    const helps = listed.find((c) => c.what.toLowerCase().includes('what helps'));
+    assert.ok(helps, `a "what helps" conflict is listed: ${JSON.stringify(listed)}`);
+    const card = await textOf(s, `conflict-${helps.id}`);
+    assert.match(card, new RegExp(`Also changed on ${KEY_ADULT}'s laptop on`), card);
+    assert.ok(card.includes('A quiet start in the library') && card.includes('Ten minutes with the class rabbit'), card);
+    await s.execute('document.querySelector(arguments[0]).scrollIntoView({ block: "center" });', [tid(`conflict-${helps.id}`)]);
+    await screen(school, 'school-value-changed-in-two-places');
+    const kept = (await ok(school, 'open_pupil', { pupilId: mine.id, sessionLimit: 1 })).profile.what_helps;
+    const otherValue = kept === 'A quiet start in the library' ? 'Ten minutes with the class rabbit' : 'A quiet start in the library';
+    await click(s, `conflict-take-${helps.id}`);
+    await s.waitFor(tid('conflicts-done'), { timeoutSec: 30 });
+    assert.equal(
+      (await ok(school, 'open_pupil', { pupilId: mine.id, sessionLimit: 1 })).profile.what_helps,
+      otherValue,
+      'the lead chose the other value',
+    );
+    // It reaches the laptop at the next file.
+    await click(s, 'sync-write-1');
+    await textOf(s, 'sync-result');
+    const down2 = newest(schoolStick, '.attune-sync');
+    copyFileSync(join(schoolStick, down2), join(laptopStick, down2));
+    await click(l, 'sync-take-in');
+    await textOf(l, 'sync-result');
+    assert.equal((await ok(laptop, 'open_pupil', { pupilId: mine.id, sessionLimit: 1 })).profile.what_helps, otherValue);
   },
   { timeoutSec: 900, labels: ['school', 'laptop'] },
 );
