@@ -349,7 +349,7 @@ fn work_on_a_laptop_and_at_the_school_meets_in_both_and_a_file_imported_twice_ch
     let out = w.laptop_import(&down);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("1 pupils removed"),
+        stdout(&out).contains("1 pupil removed from the laptop"),
         "{}",
         stdout(&out)
     );
@@ -649,8 +649,7 @@ fn a_field_changed_on_both_sides_is_listed_with_its_number_and_the_other_value_c
     let out = w.school_import(&up);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("1 values kept for you to choose")
-            || stdout(&out).contains("values kept for you to choose"),
+        stdout(&out).contains("1 value also changed elsewhere, kept for you to choose"),
         "{}",
         stdout(&out)
     );

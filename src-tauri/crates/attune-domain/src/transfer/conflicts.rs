@@ -59,7 +59,7 @@ pub(crate) const SIGN_OFF: &str = "*sign_off";
 pub(crate) const SIGNED_EDIT: &str = "*signed_edit";
 
 /// Columns that only say when and by whom a row was written: their conflicts are not listed.
-const BOOKKEEPING: &[&str] = &[
+pub(crate) const BOOKKEEPING: &[&str] = &[
     "created_at",
     "created_by",
     "updated_at",

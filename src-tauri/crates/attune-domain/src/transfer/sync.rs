@@ -424,6 +424,16 @@ fn caseload(conn: &Connection, user_id: &str) -> Result<BTreeSet<i64>> {
     Ok(ids)
 }
 
+/// How many of these lost values a person is asked to choose between: the bookkeeping
+/// columns (who wrote a row, and when) are kept but not counted, as `sync conflicts` does not
+/// list them either — the report and the list must agree.
+fn to_choose(conflicts: &[changes::Conflict]) -> u64 {
+    conflicts
+        .iter()
+        .filter(|c| !super::conflicts::BOOKKEEPING.contains(&c.column.as_str()))
+        .count() as u64
+}
+
 fn store_conflicts(
     conn: &Connection,
     conflicts: &[changes::Conflict],
@@ -936,7 +946,7 @@ fn import_at_school(
         }
         changes::absorb(conn, &ctx.schema, BASE)?;
         store_conflicts(conn, &conflicts, now)?;
-        report.conflicts = conflicts.len() as u64 + refused;
+        report.conflicts = to_choose(&conflicts) + refused;
         report.audit_entries = keep_audit(conn, device_no, meta, &new_entries)? as u64;
         conn.execute(
             "UPDATE sync_peer_state SET acked_pos = max(acked_pos, ?2), holds = ?3 WHERE device_no = ?1",
@@ -1295,7 +1305,7 @@ fn import_on_laptop(
         }
         changes::absorb(conn, &ctx.schema, BASE)?;
         store_conflicts(conn, &conflicts, now)?;
-        report.conflicts = conflicts.len() as u64;
+        report.conflicts = to_choose(&conflicts);
         conn.execute(
             "UPDATE sync_peer_state SET applied_pos = max(applied_pos, ?1), peer_applied_seq = max(peer_applied_seq, ?2),
                  peer_audit_seq = max(peer_audit_seq, ?3) WHERE device_no = 0",
