@@ -350,20 +350,23 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     // does); there are as many as pupils opened.
     out.push((
         "prepare_review",
-        measure(c.runs_of("prepare_review", c.runs.min(c.to_prepare.len())), |mode, i| {
-            let lead = &mut leads[mode as usize];
-            let (plan, due) = c.to_prepare[i];
-            Ok(timed(|| {
-                Ok(reviews::prepare_review(
-                    lead,
-                    plan,
-                    due,
-                    now().date_naive(),
-                    now(),
-                )?)
-            })?
-            .0)
-        }),
+        measure(
+            c.runs_of("prepare_review", c.runs.min(c.to_prepare.len())),
+            |mode, i| {
+                let lead = &mut leads[mode as usize];
+                let (plan, due) = c.to_prepare[i];
+                Ok(timed(|| {
+                    Ok(reviews::prepare_review(
+                        lead,
+                        plan,
+                        due,
+                        now().date_naive(),
+                        now(),
+                    )?)
+                })?
+                .0)
+            },
+        ),
     ));
     let period = attune_export::Period::parse(SUMMARY_YEAR)?;
     let summary_runs = c.runs.min(10);
@@ -721,7 +724,10 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>, only: &[String]) ->
     if runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
     }
-    if let Some(op) = only.iter().find(|o| !BUDGETS.iter().any(|b| b.op == o.as_str())) {
+    if let Some(op) = only
+        .iter()
+        .find(|o| !BUDGETS.iter().any(|b| b.op == o.as_str()))
+    {
         return Err(Error::Usage(format!(
             "--only: there is no operation {op}; the operations are {}",
             BUDGETS.iter().map(|b| b.op).collect::<Vec<_>>().join(", ")

@@ -55,6 +55,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_sync_state",
         include_str!("../migrations/0012_sync_state.sql"),
     ),
+    (
+        "0013_sync_marks",
+        include_str!("../migrations/0013_sync_marks.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

@@ -1295,10 +1295,11 @@ fn wipe(conn: &mut Connection) -> Result<()> {
         let tx = conn.transaction()?;
         tx.execute_batch("PRAGMA defer_foreign_keys = ON;")?;
         for n in &names {
-            if schema_name == "main" && *n == "settings" {
+            if *n == "settings" {
+                // This vault's own settings stay, in the base too (where a capture put them).
                 tx.execute(
                     &format!(
-                        "DELETE FROM main.settings WHERE key IN ({})",
+                        "DELETE FROM {schema_name}.settings WHERE key IN ({})",
                         scope::SYNCED_SETTINGS
                             .iter()
                             .map(|k| format!("'{k}'"))
