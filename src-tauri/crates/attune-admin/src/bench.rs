@@ -479,6 +479,8 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
         laptops.push(laptop);
     }
     let mut week_bytes: Vec<u64> = Vec::new();
+    // Each of the four steps of a round, encrypted: where the time goes.
+    let mut week_steps: [Vec<f64>; 4] = Default::default();
     out.push((
         "sync_week",
         measure(c.runs_of("sync_week", c.few), |mode, week| {
@@ -512,16 +514,23 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                 )?;
             }
             let lead = &mut leads[mode as usize];
+            let mut steps = [0.0; 4];
             let (ms, bytes) = timed(|| {
-                let (up, _) = sync::export(laptop, None, &mut sync_rng, now())?;
-                sync::import(lead, &up, &mut sync_rng, now())?;
+                let (t, (up, _)) = timed(|| Ok(sync::export(laptop, None, &mut sync_rng, now())?))?;
+                steps[0] = t;
+                steps[1] = timed(|| Ok(sync::import(lead, &up, &mut sync_rng, now())?))?.0;
                 let device = attune_vault::ids::device_no(laptop.conn()?)?;
-                let (down, _) = sync::export(lead, Some(device), &mut sync_rng, now())?;
-                sync::import(laptop, &down, &mut sync_rng, now())?;
+                let (t, (down, _)) =
+                    timed(|| Ok(sync::export(lead, Some(device), &mut sync_rng, now())?))?;
+                steps[2] = t;
+                steps[3] = timed(|| Ok(sync::import(laptop, &down, &mut sync_rng, now())?))?.0;
                 Ok(up.len() as u64)
             })?;
             if mode == Mode::Encrypted {
                 week_bytes.push(bytes);
+                for (all, t) in week_steps.iter_mut().zip(steps) {
+                    all.push(t);
+                }
             }
             Ok(ms)
         }),
@@ -532,6 +541,14 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             "sync_week: a week's sync file from the laptop is {median} bytes (median of {}; budget ≤ 200 KB: {})",
             week_bytes.len(),
             if *median <= 200 * 1024 { "within" } else { "OVER" }
+        ));
+        let med = |v: &[f64]| fmt_ms(percentile(v, 0.5));
+        c.notes.borrow_mut().push(format!(
+            "sync_week steps (encrypted, median ms): laptop export {}, school import {}, school export {}, laptop import {}",
+            med(&week_steps[0]),
+            med(&week_steps[1]),
+            med(&week_steps[2]),
+            med(&week_steps[3])
         ));
     }
     for laptop in laptops {

@@ -19,7 +19,9 @@
 //! write, the synced tables are compared with their copy in a *base* (an attached database,
 //! [`install_base`]) with `sqlite3session_diff`; the difference becomes the [`Change`], and
 //! the base takes the captured rows. Whatever code wrote a record, it is captured, and a crash
-//! loses nothing. A change applied from elsewhere is copied into the base too
+//! loses nothing. Triggers mark the key of every row written in a synced table
+//! (`sync_dirty_rows`), so a capture compares only those rows: its cost follows what changed,
+//! not the size of the vault. A change applied from elsewhere is copied into the base too
 //! ([`apply_with_base`], [`apply_relayed`]), so it is never captured again as this replica's.
 //!
 //! **A hub's relay**: the school holds every record; a laptop only its key adult's caseload.
