@@ -226,6 +226,23 @@ struct Ctx<'a> {
     scratch: &'a Path,
     /// Figures that are not timings (a sync file's size), printed after the table.
     notes: std::cell::RefCell<Vec<String>>,
+    /// `--only`: the operations to time (none: every one).
+    only: Vec<String>,
+}
+
+impl Ctx<'_> {
+    fn wants(&self, op: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == op)
+    }
+
+    /// `runs` for an operation `--only` keeps, else none (the operation is not timed).
+    fn runs_of(&self, op: &str, runs: usize) -> usize {
+        if self.wants(op) {
+            runs
+        } else {
+            0
+        }
+    }
 }
 
 /// Every operation, in a fixed order, on both vaults (`dirs`: encrypted, plain) in turn.
@@ -236,7 +253,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     // Argon2id alone does not touch a database: the same work twice, as a control.
     out.push((
         "kdf",
-        measure(c.few, |_, i| {
+        measure(c.runs_of("kdf", c.few), |_, i| {
             let salt = [i as u8; 16];
             Ok(timed(|| {
                 Ok(kdf::derive(
@@ -250,7 +267,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     out.push((
         "unlock",
-        measure(c.few, |mode, _| {
+        measure(c.runs_of("unlock", c.few), |mode, _| {
             let (ms, v) = timed(|| {
                 let v = unlock(mode, dirs[mode as usize], &c.lead_id, &p)?;
                 pupils::caseload(&v, &CaseloadQuery::default(), now().date_naive(), now())?;
@@ -267,7 +284,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     }
     out.push((
         "caseload_lead",
-        measure(c.runs, |mode, _| {
+        measure(c.runs_of("caseload_lead", c.runs), |mode, _| {
             let lead = &leads[mode as usize];
             Ok(timed(|| {
                 Ok(pupils::caseload(
@@ -282,7 +299,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     out.push((
         "open_pupil",
-        measure(c.runs, |mode, i| {
+        measure(c.runs_of("open_pupil", c.runs), |mode, i| {
             let lead = &leads[mode as usize];
             let id = c.open_ids[i % c.open_ids.len()];
             Ok(timed(|| {
@@ -300,7 +317,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     out.push((
         "progress_series",
-        measure(c.runs, |mode, i| {
+        measure(c.runs_of("progress_series", c.runs), |mode, i| {
             let lead = &leads[mode as usize];
             let goal = c.series_goals[i % c.series_goals.len()];
             Ok(timed(|| Ok(reviews::progress_series(lead, goal, now())?))?.0)
@@ -309,7 +326,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     // The pupil page's Progress section: every active goal's series and the plan's timeline.
     out.push((
         "progress_page",
-        measure(c.runs, |mode, i| {
+        measure(c.runs_of("progress_page", c.runs), |mode, i| {
             let lead = &leads[mode as usize];
             let id = c.open_ids[i % c.open_ids.len()];
             let fws = school_frameworks::list_frameworks(lead)?;
@@ -333,20 +350,23 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     // does); there are as many as pupils opened.
     out.push((
         "prepare_review",
-        measure(c.runs.min(c.to_prepare.len()), |mode, i| {
-            let lead = &mut leads[mode as usize];
-            let (plan, due) = c.to_prepare[i];
-            Ok(timed(|| {
-                Ok(reviews::prepare_review(
-                    lead,
-                    plan,
-                    due,
-                    now().date_naive(),
-                    now(),
-                )?)
-            })?
-            .0)
-        }),
+        measure(
+            c.runs_of("prepare_review", c.runs.min(c.to_prepare.len())),
+            |mode, i| {
+                let lead = &mut leads[mode as usize];
+                let (plan, due) = c.to_prepare[i];
+                Ok(timed(|| {
+                    Ok(reviews::prepare_review(
+                        lead,
+                        plan,
+                        due,
+                        now().date_naive(),
+                        now(),
+                    )?)
+                })?
+                .0)
+            },
+        ),
     ));
     let period = attune_export::Period::parse(SUMMARY_YEAR)?;
     let summary_runs = c.runs.min(10);
@@ -356,7 +376,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     };
     out.push((
         "summary_preview",
-        measure(summary_runs, |mode, _| {
+        measure(c.runs_of("summary_preview", summary_runs), |mode, _| {
             let lead = &leads[mode as usize];
             Ok(timed(|| {
                 attune_export::preview(lead, &period, attune_export::DEFAULT_K, now())
@@ -367,7 +387,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     out.push((
         "summary_export",
-        measure(summary_runs, |mode, _| {
+        measure(c.runs_of("summary_export", summary_runs), |mode, _| {
             let lead = &leads[mode as usize];
             Ok(timed(|| {
                 attune_export::export(
@@ -387,7 +407,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     // the vault keeps them once and every run audits against the same earlier exports.
     out.push((
         "summary_audit",
-        measure(summary_runs, |mode, _| {
+        measure(c.runs_of("summary_audit", summary_runs), |mode, _| {
             let lead = &leads[mode as usize];
             let (_, report) = attune_export::export_audited(
                 lead,
@@ -403,14 +423,14 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     out.push((
         "search",
-        measure(c.runs, |mode, _| {
+        measure(c.runs_of("search", c.runs), |mode, _| {
             let lead = &leads[mode as usize];
             Ok(timed(|| Ok(search::search(lead, SEARCH_WORD, 50, now())?))?.0)
         }),
     ));
     out.push((
         "backup",
-        measure(c.few, |mode, i| {
+        measure(c.runs_of("backup", c.few), |mode, i| {
             let lead = &leads[mode as usize];
             let file = c
                 .scratch
@@ -422,7 +442,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ));
     out.push((
         "verify",
-        measure(c.few, |mode, _| {
+        measure(c.runs_of("verify", c.few), |mode, _| {
             let lead = &leads[mode as usize];
             Ok(timed(|| Ok(lead.verify()?))?.0)
         }),
@@ -432,7 +452,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     let mut enrol_rng = ChaCha20Rng::seed_from_u64(SEED + 2);
     out.push((
         "sync_enrol",
-        measure(c.few, |mode, _| {
+        measure(c.runs_of("sync_enrol", c.few), |mode, _| {
             let lead = &mut leads[mode as usize];
             Ok(timed(|| Ok(enrol::enrol_laptop(lead, &c.ka_id, &mut enrol_rng, now())?))?.0)
         }),
@@ -443,7 +463,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     // week: 50 sessions over their pupils and 15 edits of "about me".
     let mut sync_rng = ChaCha20Rng::seed_from_u64(SEED + 3);
     let mut laptops = Vec::new();
-    for mode in MODES {
+    for mode in MODES.iter().copied().filter(|_| c.wants("sync_week")) {
         let lead = &mut leads[mode as usize];
         let e = enrol::enrol_laptop(lead, &c.ka_id, &mut sync_rng, now())?;
         let dir = c.scratch.join(format!("laptop-{}", mode as usize));
@@ -459,9 +479,11 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
         laptops.push(laptop);
     }
     let mut week_bytes: Vec<u64> = Vec::new();
+    // Each of the four steps of a round, encrypted: where the time goes.
+    let mut week_steps: [Vec<f64>; 4] = Default::default();
     out.push((
         "sync_week",
-        measure(c.few, |mode, week| {
+        measure(c.runs_of("sync_week", c.few), |mode, week| {
             let laptop = &mut laptops[mode as usize];
             let n = c.ka_pupils.len().max(1);
             for k in 0..50 {
@@ -492,16 +514,23 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                 )?;
             }
             let lead = &mut leads[mode as usize];
+            let mut steps = [0.0; 4];
             let (ms, bytes) = timed(|| {
-                let (up, _) = sync::export(laptop, None, &mut sync_rng, now())?;
-                sync::import(lead, &up, &mut sync_rng, now())?;
+                let (t, (up, _)) = timed(|| Ok(sync::export(laptop, None, &mut sync_rng, now())?))?;
+                steps[0] = t;
+                steps[1] = timed(|| Ok(sync::import(lead, &up, &mut sync_rng, now())?))?.0;
                 let device = attune_vault::ids::device_no(laptop.conn()?)?;
-                let (down, _) = sync::export(lead, Some(device), &mut sync_rng, now())?;
-                sync::import(laptop, &down, &mut sync_rng, now())?;
+                let (t, (down, _)) =
+                    timed(|| Ok(sync::export(lead, Some(device), &mut sync_rng, now())?))?;
+                steps[2] = t;
+                steps[3] = timed(|| Ok(sync::import(laptop, &down, &mut sync_rng, now())?))?.0;
                 Ok(up.len() as u64)
             })?;
             if mode == Mode::Encrypted {
                 week_bytes.push(bytes);
+                for (all, t) in week_steps.iter_mut().zip(steps) {
+                    all.push(t);
+                }
             }
             Ok(ms)
         }),
@@ -512,6 +541,14 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             "sync_week: a week's sync file from the laptop is {median} bytes (median of {}; budget ≤ 200 KB: {})",
             week_bytes.len(),
             if *median <= 200 * 1024 { "within" } else { "OVER" }
+        ));
+        let med = |v: &[f64]| fmt_ms(percentile(v, 0.5));
+        c.notes.borrow_mut().push(format!(
+            "sync_week steps (encrypted, median ms): laptop export {}, school import {}, school export {}, laptop import {}",
+            med(&week_steps[0]),
+            med(&week_steps[1]),
+            med(&week_steps[2]),
+            med(&week_steps[3])
         ));
     }
     for laptop in laptops {
@@ -527,7 +564,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     }
     out.push((
         "caseload_key_adult",
-        measure(c.runs, |mode, _| {
+        measure(c.runs_of("caseload_key_adult", c.runs), |mode, _| {
             let ka = &kas[mode as usize];
             Ok(timed(|| {
                 Ok(pupils::caseload(
@@ -547,7 +584,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
     ];
     out.push((
         "save_session",
-        measure(c.runs, |mode, i| {
+        measure(c.runs_of("save_session", c.runs), |mode, i| {
             let input = SessionInput {
                 held_on: now().date_naive(),
                 minutes: 30,
@@ -699,9 +736,19 @@ fn fmt_ms(v: Option<f64>) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.2}"))
 }
 
-pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
+/// Times every operation, or those named in `only`, on a generated vault of `size`.
+pub fn run(size: Size, runs: usize, json_out: Option<&Path>, only: &[String]) -> Result<()> {
     if runs == 0 {
         return Err(Error::Usage("--runs must be at least 1".into()));
+    }
+    if let Some(op) = only
+        .iter()
+        .find(|o| !BUDGETS.iter().any(|b| b.op == o.as_str()))
+    {
+        return Err(Error::Usage(format!(
+            "--only: there is no operation {op}; the operations are {}",
+            BUDGETS.iter().map(|b| b.op).collect::<Vec<_>>().join(", ")
+        )));
     }
     let few = runs.min(5);
     let root = std::env::temp_dir().join(format!("attune-bench-{}", std::process::id()));
@@ -759,6 +806,7 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
         few,
         scratch: &scratch,
         notes: Default::default(),
+        only: only.to_vec(),
     };
     let size_enc = file_size(&enc_dir);
     let size_plain = file_size(&plain_dir);
@@ -805,7 +853,7 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
         "result"
     );
     let mut ops = Vec::new();
-    for b in BUDGETS {
+    for b in BUDGETS.iter().filter(|b| ctx.wants(b.op)) {
         let [e, pl] = &timings
             .iter()
             .find(|(n, _)| *n == b.op)
@@ -925,6 +973,7 @@ pub fn run(size: Size, runs: usize, json_out: Option<&Path>) -> Result<()> {
             },
             "database_bytes": {"encrypted": size_enc, "plain": size_plain},
             "search_word": SEARCH_WORD,
+            "only": only,
             "operations": ops,
             "not_built_yet": NOT_BUILT_YET,
         });

@@ -376,6 +376,9 @@ enum Command {
         /// Also write the figures as JSON to FILE.
         #[arg(long, value_name = "FILE")]
         json: Option<PathBuf>,
+        /// Time only these operations (comma-separated names, as in the table: sync_week,sync_enrol).
+        #[arg(long, value_name = "OP", value_delimiter = ',')]
+        only: Vec<String>,
     },
     /// Time Argon2id at the default key-slot parameters (use a release build).
     BenchKdf {
@@ -964,7 +967,12 @@ fn run(cli: Cli) -> Result<()> {
             action: SyncAction::Resolve { id, take_other, .. },
         } => sync_cmd::resolve(&cli, *id, *take_other)?,
         Command::Demo { size, seed, school } => demo_cmd(&cli, *size, *seed, school)?,
-        Command::Bench { size, runs, json } => bench::run(*size, *runs, json.as_deref())?,
+        Command::Bench {
+            size,
+            runs,
+            json,
+            only,
+        } => bench::run(*size, *runs, json.as_deref(), only)?,
         Command::BenchKdf { runs, m_mib, t, p } => {
             let d = attune_vault::kdf::KdfParams::DEFAULT;
             let p = attune_vault::kdf::KdfParams {

@@ -19,7 +19,9 @@
 //! write, the synced tables are compared with their copy in a *base* (an attached database,
 //! [`install_base`]) with `sqlite3session_diff`; the difference becomes the [`Change`], and
 //! the base takes the captured rows. Whatever code wrote a record, it is captured, and a crash
-//! loses nothing. A change applied from elsewhere is copied into the base too
+//! loses nothing. Triggers mark the key of every row written in a synced table
+//! (`sync_dirty_rows`), so a capture compares only those rows: its cost follows what changed,
+//! not the size of the vault. A change applied from elsewhere is copied into the base too
 //! ([`apply_with_base`], [`apply_relayed`]), so it is never captured again as this replica's.
 //!
 //! **A hub's relay**: the school holds every record; a laptop only its key adult's caseload.
@@ -135,6 +137,10 @@ CREATE TABLE IF NOT EXISTS sync_log (
     origin INTEGER NOT NULL, seq INTEGER NOT NULL, hlc TEXT NOT NULL, deps BLOB NOT NULL,
     changeset BLOB NOT NULL,
     PRIMARY KEY (origin, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_dirty (tbl TEXT NOT NULL PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sync_dirty_rows (
+    tbl TEXT NOT NULL, k1 BLOB NOT NULL, k2 BLOB NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (tbl, k1, k2)) WITHOUT ROWID;
 ";
 
 /// Create the bookkeeping tables (idempotent). In the vault this becomes a migration.
@@ -580,71 +586,305 @@ pub fn write<T>(
 /// replica holds when it starts syncing (a laptop just joined, the school when it first
 /// enrols one) counts as already shared. Idempotent: a table already in the base is left as
 /// it is.
+///
+/// It also puts on every synced table the triggers that mark each row written
+/// (`sync_dirty_rows`), which [`capture`] and [`absorb`] read to look at those rows alone
+/// (see [`capture`]). A synced table whose triggers are missing (a table new to sync, or one
+/// rebuilt by a migration, which drops its triggers) gets them again and is marked whole
+/// (`sync_dirty`): what was written while it had none is found by comparing the whole table
+/// once. Call it before every capture (the vault's sync does, each time it attaches the base).
 pub fn install_base(conn: &mut Connection, schema: &Schema, base: &str) -> Result<()> {
-    install_tables(conn, schema, base, true)
-}
-
-/// The tables of a base in the attached database `name`, empty or (`fill`) filled with
-/// what the synced tables hold now (see [`install_base`]).
-pub fn install_tables(
-    conn: &mut Connection,
-    schema: &Schema,
-    base: &str,
-    fill: bool,
-) -> Result<()> {
     check_name(base)?;
-    let tx = conn.transaction()?;
     for (name, info) in &schema.tables {
-        let exists: bool = tx
-            .query_row(
-                &format!(
-                    "SELECT 1 FROM \"{base}\".sqlite_master WHERE type = 'table' AND name = ?1"
-                ),
-                [name],
-                |_| Ok(()),
-            )
-            .optional()?
-            .is_some();
-        if exists {
-            continue;
+        if info.pk.len() > MARK_KEY_COLUMNS {
+            return Err(Error::InvalidInput(format!(
+                "table {name}: a synced table's primary key has at most {MARK_KEY_COLUMNS} columns"
+            )));
         }
-        // Each column with its table's declared type: the same affinity on both sides is what
-        // lets SQLite use the base's key index when `sqlite3session_diff` joins the two (without
-        // it, a base column of no affinity compared with an INTEGER key cannot use the index,
-        // and the diff of a table of 170,000 sessions scans the base once per row).
-        let cols: Vec<String> = info
-            .columns
-            .iter()
-            .zip(&info.types)
-            .map(|(c, t)| {
-                // `ANY` (a STRICT table's "keep as given") outside STRICT would mean NUMERIC
-                // affinity, which turns '12' into 12: no type keeps every value as it is.
-                let t = if t.eq_ignore_ascii_case("ANY") {
-                    ""
-                } else {
-                    t.as_str()
-                };
-                format!("\"{c}\" {t}")
-            })
-            .collect();
-        tx.execute_batch(&format!(
-            "CREATE TABLE \"{base}\".\"{name}\" ({}, PRIMARY KEY ({}));",
-            cols.join(", "),
-            info.key_order()
-        ))?;
-        if fill {
+    }
+    let tx = conn.transaction()?;
+    let present = mark_triggers_present(&tx)?;
+    for (name, info) in &schema.tables {
+        let new = !table_exists(&tx, base, name)?;
+        if new {
+            create_copy_table(&tx, base, name, info)?;
             tx.execute_batch(&format!(
                 "INSERT INTO \"{base}\".\"{name}\" SELECT * FROM main.\"{name}\";"
             ))?;
+        }
+        let triggers_ok = trigger_names(name).iter().all(|t| present.contains(t));
+        if new || !triggers_ok {
+            create_mark_triggers(&tx, name, info)?;
+        }
+        if new {
+            // The base holds the table as it is: nothing in it is left to look at.
+            tx.execute("DELETE FROM sync_dirty_rows WHERE tbl = ?1", [name])?;
+            tx.execute("DELETE FROM sync_dirty WHERE tbl = ?1", [name])?;
+        } else if !triggers_ok {
+            // Written while unmarked, perhaps: compared whole at the next capture.
+            tx.execute(
+                "INSERT INTO sync_dirty (tbl) VALUES (?1) ON CONFLICT DO NOTHING",
+                [name],
+            )?;
         }
     }
     tx.commit()?;
     Ok(())
 }
 
+/// The tables of a copy of the synced tables in the attached database `name`, empty or
+/// (`fill`) filled with what the synced tables hold now. With `fill`, this is
+/// [`install_base`] (marks included); without, empty tables for a scratch copy (the vault's
+/// records of a pupil new to a laptop are collected in one).
+pub fn install_tables(
+    conn: &mut Connection,
+    schema: &Schema,
+    base: &str,
+    fill: bool,
+) -> Result<()> {
+    if fill {
+        return install_base(conn, schema, base);
+    }
+    check_name(base)?;
+    let tx = conn.transaction()?;
+    for (name, info) in &schema.tables {
+        if !table_exists(&tx, base, name)? {
+            create_copy_table(&tx, base, name, info)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn table_exists(conn: &Connection, base: &str, name: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT 1 FROM \"{base}\".sqlite_master WHERE type = 'table' AND name = ?1"),
+            [name],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// A table in `base` with `name`'s columns and key and no other constraint.
+fn create_copy_table(conn: &Connection, base: &str, name: &str, info: &TableInfo) -> Result<()> {
+    // Each column with its table's declared type: the same affinity on both sides is what
+    // lets SQLite use the base's key index when `sqlite3session_diff` joins the two (without
+    // it, a base column of no affinity compared with an INTEGER key cannot use the index,
+    // and the diff of a table of 170,000 sessions scans the base once per row).
+    let cols: Vec<String> = info
+        .columns
+        .iter()
+        .zip(&info.types)
+        .map(|(c, t)| {
+            // `ANY` (a STRICT table's "keep as given") outside STRICT would mean NUMERIC
+            // affinity, which turns '12' into 12: no type keeps every value as it is.
+            let t = if t.eq_ignore_ascii_case("ANY") {
+                ""
+            } else {
+                t.as_str()
+            };
+            format!("\"{c}\" {t}")
+        })
+        .collect();
+    conn.execute_batch(&format!(
+        "CREATE TABLE \"{base}\".\"{name}\" ({}, PRIMARY KEY ({}));",
+        cols.join(", "),
+        info.key_order()
+    ))?;
+    Ok(())
+}
+
+/// The columns of a synced table's key a mark holds (`sync_dirty_rows.k1`, `k2`).
+const MARK_KEY_COLUMNS: usize = 2;
+
+/// The three triggers that mark the rows written in `table`.
+fn trigger_names(table: &str) -> [String; 3] {
+    ["insert", "update", "delete"].map(|k| format!("sync_mark_{table}_{k}"))
+}
+
+fn mark_triggers_present(conn: &Connection) -> Result<std::collections::HashSet<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT name FROM main.sqlite_master WHERE type = 'trigger' AND name LIKE 'sync\\_mark\\_%' ESCAPE '\\'",
+    )?;
+    let names = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(names)
+}
+
+/// (Re)create the triggers marking each row of `table` written: its key (old and new, for an
+/// update that changes it) in `sync_dirty_rows`, with a count of writes, so a mark is only
+/// cleared if no write came after it was read ([`clear_marks`]).
+fn create_mark_triggers(conn: &Connection, table: &str, info: &TableInfo) -> Result<()> {
+    let part = |row: &str, n: usize| {
+        info.pk.get(n).map_or_else(
+            || "''".to_string(),
+            |&i| format!("{row}.\"{}\"", info.columns[i]),
+        )
+    };
+    // `WHERE`: a key SQLite let be NULL (a non-STRICT TEXT key) is no row a changeset can
+    // carry; the write goes on unmarked rather than failing.
+    let mark = |row: &str, extra: &str| {
+        format!(
+            "INSERT INTO sync_dirty_rows (tbl, k1, k2, n) SELECT '{table}', {k1}, {k2}, 1 \
+             WHERE {k1} IS NOT NULL AND {k2} IS NOT NULL{extra} \
+             ON CONFLICT (tbl, k1, k2) DO UPDATE SET n = n + 1;",
+            k1 = part(row, 0),
+            k2 = part(row, 1),
+        )
+    };
+    let key_changed = format!(
+        " AND ({} IS NOT {} OR {} IS NOT {})",
+        part("OLD", 0),
+        part("NEW", 0),
+        part("OLD", 1),
+        part("NEW", 1)
+    );
+    let [ins, upd, del] = trigger_names(table);
+    conn.execute_batch(&format!(
+        "DROP TRIGGER IF EXISTS main.\"{ins}\";
+         DROP TRIGGER IF EXISTS main.\"{upd}\";
+         DROP TRIGGER IF EXISTS main.\"{del}\";
+         CREATE TRIGGER main.\"{ins}\" AFTER INSERT ON \"{table}\" BEGIN {} END;
+         CREATE TRIGGER main.\"{upd}\" AFTER UPDATE ON \"{table}\" BEGIN {} {} END;
+         CREATE TRIGGER main.\"{del}\" AFTER DELETE ON \"{table}\" BEGIN {} END;",
+        mark("NEW", ""),
+        mark("NEW", ""),
+        mark("OLD", &key_changed),
+        mark("OLD", ""),
+    ))?;
+    Ok(())
+}
+
+/// The marks read at the start of a capture or an absorb: tables to compare whole, and rows
+/// written (table, key, count of writes).
+#[derive(Debug, Default)]
+struct Marks {
+    whole: Vec<String>,
+    rows: Vec<(String, Value, Value, i64)>,
+}
+
+impl Marks {
+    fn is_empty(&self) -> bool {
+        self.whole.is_empty() && self.rows.is_empty()
+    }
+}
+
+fn read_marks(conn: &Connection) -> Result<Marks> {
+    let whole = conn
+        .prepare("SELECT tbl FROM sync_dirty ORDER BY tbl")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let rows = conn
+        .prepare("SELECT tbl, k1, k2, n FROM sync_dirty_rows ORDER BY tbl, k1, k2")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Marks { whole, rows })
+}
+
+/// Clear the marks read — only after the base holds their rows (its own transaction, after
+/// the base's), so a crash in between leaves them to be looked at again. A row written again
+/// since the marks were read has a greater count, and keeps its mark.
+fn clear_marks(conn: &mut Connection, marks: &Marks) -> Result<()> {
+    if marks.is_empty() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut del = tx.prepare(
+            "DELETE FROM sync_dirty_rows WHERE tbl = ?1 AND k1 = ?2 AND k2 = ?3 AND n = ?4",
+        )?;
+        for (t, k1, k2, n) in &marks.rows {
+            del.execute(params![t, k1, k2, n])?;
+        }
+        let mut del = tx.prepare("DELETE FROM sync_dirty WHERE tbl = ?1")?;
+        for t in &marks.whole {
+            del.execute([t])?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Scratch databases (in memory) for comparing the marked rows alone.
+const CUR: &str = "sync_marked_now";
+const OLD: &str = "sync_marked_base";
+
+/// The difference between the vault and the base where the marks say to look, as one
+/// changeset, tables in the schema's order (as `sqlite3session_diff` of every table would
+/// give it): a table marked whole is compared whole (`sqlite3session_diff`, vault against
+/// base); for the others, the marked rows alone are copied, as the vault and as the base
+/// hold them, into two scratch databases in memory, which `sqlite3session_diff` compares.
+/// Rows not marked are not read: no write touched them since the base took them.
+///
+/// Runs in the caller's transaction; [`CUR`] and [`OLD`] are attached by the caller when
+/// `marks.rows` is not empty.
+fn marked_diff(conn: &Connection, schema: &Schema, base: &str, marks: &Marks) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let row_tables: std::collections::BTreeSet<&str> =
+        marks.rows.iter().map(|(t, ..)| t.as_str()).collect();
+    for (name, info) in &schema.tables {
+        if marks.whole.iter().any(|t| t == name) {
+            let mut session = Session::new(conn)?;
+            session.attach(Some(name.as_str()))?;
+            session.diff::<&str, &str>(base, name.as_str())?;
+            session.changeset_strm(&mut bytes)?;
+        } else if row_tables.contains(name.as_str()) {
+            let on = info
+                .pk
+                .iter()
+                .enumerate()
+                .map(|(n, &i)| format!("t.\"{}\" = d.k{}", info.columns[i], n + 1))
+                .collect::<Vec<_>>()
+                .join(" AND ");
+            for (to, from) in [(CUR, "main"), (OLD, base)] {
+                if !table_exists(conn, to, name)? {
+                    create_copy_table(conn, to, name, info)?;
+                }
+                // The marks drive the loop (CROSS JOIN): one key seek per marked row.
+                conn.execute(
+                    &format!(
+                        "INSERT INTO \"{to}\".\"{name}\" SELECT t.* FROM main.sync_dirty_rows AS d \
+                         CROSS JOIN \"{from}\".\"{name}\" AS t ON {on} WHERE d.tbl = ?1"
+                    ),
+                    [name],
+                )?;
+            }
+            let mut session = Session::new_with_name(conn, CUR)?;
+            session.attach(Some(name.as_str()))?;
+            session.diff::<&str, &str>(OLD, name.as_str())?;
+            session.changeset_strm(&mut bytes)?;
+        }
+    }
+    Ok(bytes)
+}
+
+/// Run `f` with the scratch databases of [`marked_diff`] attached (if `needed`), detached
+/// afterwards whatever `f` returned.
+fn with_scratch<T>(
+    conn: &mut Connection,
+    needed: bool,
+    f: impl FnOnce(&mut Connection) -> Result<T>,
+) -> Result<T> {
+    if !needed {
+        return f(conn);
+    }
+    conn.execute_batch(&format!(
+        "ATTACH DATABASE ':memory:' AS {CUR}; ATTACH DATABASE ':memory:' AS {OLD};"
+    ))?;
+    let out = f(conn);
+    let detached = conn.execute_batch(&format!("DETACH DATABASE {CUR}; DETACH DATABASE {OLD};"));
+    let out = out?;
+    detached?;
+    Ok(out)
+}
+
 fn check_name(base: &str) -> Result<()> {
     if base.is_empty()
         || base == "main"
+        || base.starts_with("sync_marked_")
         || !base.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
     {
         return Err(Error::InvalidInput(format!("{base} cannot be a base")));
@@ -659,18 +899,17 @@ fn refresh_base(conn: &mut Connection, schema: &Schema, base: &str, ops: &[Op]) 
         let info = schema.table(&op.table)?;
         let w = info.key_where(1);
         let key = rusqlite::params_from_iter(op.key.iter());
-        tx.execute(
-            &format!("DELETE FROM \"{base}\".\"{}\" WHERE {w}", op.table),
-            key,
-        )?;
+        tx.prepare_cached(&format!(
+            "DELETE FROM \"{base}\".\"{}\" WHERE {w}",
+            op.table
+        ))?
+        .execute(key)?;
         let key = rusqlite::params_from_iter(op.key.iter());
-        tx.execute(
-            &format!(
-                "INSERT INTO \"{base}\".\"{t}\" SELECT * FROM main.\"{t}\" WHERE {w}",
-                t = op.table
-            ),
-            key,
-        )?;
+        tx.prepare_cached(&format!(
+            "INSERT INTO \"{base}\".\"{t}\" SELECT * FROM main.\"{t}\" WHERE {w}",
+            t = op.table
+        ))?
+        .execute(key)?;
     }
     tx.commit()?;
     Ok(())
@@ -684,6 +923,12 @@ fn refresh_base(conn: &mut Connection, schema: &Schema, base: &str, ops: &[Op]) 
 /// tombstoned (an erasure is final). The base then takes the captured rows. `None`: nothing
 /// changed.
 ///
+/// Only the rows written since are compared: triggers ([`install_base`]) mark the key of each
+/// row inserted, updated or deleted in a synced table, in the writing transaction, whatever
+/// code wrote it; the capture compares those rows alone (a table marked whole, the whole
+/// table), so its cost follows what changed, not the size of the vault. The marks are cleared
+/// after the base took the rows.
+///
 /// Why a diff and not a session around each write: a record written by any code path —
 /// a form, an import, a migration, a repair — is captured, and a crash loses nothing (the
 /// difference is still there at the next capture), where a session in memory would lose
@@ -691,9 +936,10 @@ fn refresh_base(conn: &mut Connection, schema: &Schema, base: &str, ops: &[Op]) 
 /// is timed when it is captured (at the latest, when the laptop next syncs).
 ///
 /// Crash safety: the vault's transaction (log, clocks) commits before the base takes the
-/// rows; a crash between the two captures the same rows again next time, with the values
-/// they have — never a change lost. Tables with an `hlc` column are for [`write()`] (their
-/// rows carry the write's own stamp) and are refused here.
+/// rows, and the base before the marks are cleared; a crash between any two captures the
+/// same rows again next time, with the values they have — never a change lost. Tables with
+/// an `hlc` column are for [`write()`] (their rows carry the write's own stamp) and are
+/// refused here.
 pub fn capture(
     conn: &mut Connection,
     schema: &Schema,
@@ -721,72 +967,76 @@ pub fn capture_where(
             "table {name} is stamped by each write; it cannot be captured by difference"
         )));
     }
-    let tx = conn.transaction()?;
-    let mut bytes = Vec::new();
-    {
-        let mut session = Session::new(&tx)?;
-        for name in schema.tables.keys() {
-            session.attach(Some(name.as_str()))?;
-            session.diff::<&str, &str>(base, name.as_str())?;
+    let marks = read_marks(conn)?;
+    if marks.is_empty() {
+        return Ok(None);
+    }
+    let captured = with_scratch(conn, !marks.rows.is_empty(), |conn| {
+        let tx = conn.transaction()?;
+        let mut bytes = marked_diff(&tx, schema, base, &marks)?;
+        if bytes.is_empty() {
+            return Ok((Vec::new(), None));
         }
-        session.changeset_strm(&mut bytes)?;
-    }
-    if bytes.is_empty() {
-        return Ok(None);
-    }
-    let all_ops = read_ops(&bytes, schema)?;
-    let wanted: Vec<bool> = all_ops
-        .iter()
-        .map(|op| Ok(keep(&row_op(op, schema)?)))
-        .collect::<Result<_>>()?;
-    if wanted.iter().all(|w| !w) {
-        drop(tx);
-        refresh_base(conn, schema, base, &all_ops)?;
-        return Ok(None);
-    }
-    if !wanted.iter().all(|w| *w) {
-        bytes = raw::filter(&bytes, &wanted)?;
-    }
-    let ops = read_ops(&bytes, schema)?;
-    let mut probe = clock.clone();
-    let hlc = probe.tick(now_ms)?;
-    validate(&ops, schema, hlc)?;
-    record_local(&tx, schema, &ops, hlc)?;
-    let (seq, deps) = log_local(&tx, clock.device(), hlc, &bytes)?;
-    let origin = clock.device();
-    tx.commit()?;
-    *clock = probe;
+        let all_ops = read_ops(&bytes, schema)?;
+        let wanted: Vec<bool> = all_ops
+            .iter()
+            .map(|op| Ok(keep(&row_op(op, schema)?)))
+            .collect::<Result<_>>()?;
+        if wanted.iter().all(|w| !w) {
+            return Ok((all_ops, None));
+        }
+        if !wanted.iter().all(|w| *w) {
+            bytes = raw::filter(&bytes, &wanted)?;
+        }
+        let ops = read_ops(&bytes, schema)?;
+        let mut probe = clock.clone();
+        let hlc = probe.tick(now_ms)?;
+        validate(&ops, schema, hlc)?;
+        record_local(&tx, schema, &ops, hlc)?;
+        let (seq, deps) = log_local(&tx, clock.device(), hlc, &bytes)?;
+        let origin = clock.device();
+        tx.commit()?;
+        *clock = probe;
+        Ok((
+            all_ops,
+            Some(Change {
+                origin,
+                seq,
+                hlc,
+                deps,
+                changeset: bytes,
+            }),
+        ))
+    })?;
+    let (all_ops, change) = captured;
     refresh_base(conn, schema, base, &all_ops)?;
-    Ok(Some(Change {
-        origin,
-        seq,
-        hlc,
-        deps,
-        changeset: bytes,
-    }))
+    clear_marks(conn, &marks)?;
+    Ok(change)
 }
 
 /// Take into the base every difference between the vault and its base, without recording
 /// any change: what applying changes did beyond their own rows (a parent's delete cascading
 /// to its children). Call it right after applying, when every local edit had been captured
-/// just before — then every difference is the apply's. Returns how many rows it took.
+/// just before — then every difference is the apply's. Only marked rows are looked at (see
+/// [`capture`]); the marks are cleared after the base took them. Returns how many rows it
+/// took.
 pub fn absorb(conn: &mut Connection, schema: &Schema, base: &str) -> Result<usize> {
     check_name(base)?;
-    let mut bytes = Vec::new();
-    {
-        let tx = conn.transaction()?;
-        let mut session = Session::new(&tx)?;
-        for name in schema.tables.keys() {
-            session.attach(Some(name.as_str()))?;
-            session.diff::<&str, &str>(base, name.as_str())?;
-        }
-        session.changeset_strm(&mut bytes)?;
-    }
-    if bytes.is_empty() {
+    let marks = read_marks(conn)?;
+    if marks.is_empty() {
         return Ok(0);
     }
-    let ops = read_ops(&bytes, schema)?;
+    let bytes = with_scratch(conn, !marks.rows.is_empty(), |conn| {
+        let tx = conn.transaction()?;
+        marked_diff(&tx, schema, base, &marks)
+    })?;
+    let ops = if bytes.is_empty() {
+        Vec::new()
+    } else {
+        read_ops(&bytes, schema)?
+    };
     refresh_base(conn, schema, base, &ops)?;
+    clear_marks(conn, &marks)?;
     Ok(ops.len())
 }
 

@@ -596,3 +596,199 @@ fn a_change_referring_to_a_row_this_replica_lacks_is_refused_whole_without_crash
         "and it is not marked applied"
     );
 }
+
+fn count(r: &Replica, sql: &str) -> i64 {
+    r.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// The rows of each table the vault and the base do not both hold (the test's own SQL).
+fn base_differs(r: &Replica) -> i64 {
+    ["pupils", "sessions", "ratings", "due", "settings"]
+        .iter()
+        .map(|t| {
+            count(
+                r,
+                &format!(
+                    "SELECT (SELECT count(*) FROM (SELECT * FROM main.{t} EXCEPT SELECT * FROM base.{t}))
+                          + (SELECT count(*) FROM (SELECT * FROM base.{t} EXCEPT SELECT * FROM main.{t}))"
+                ),
+            )
+        })
+        .sum()
+}
+
+#[test]
+fn a_crash_after_the_vault_committed_a_capture_keeps_the_marks_and_captures_the_rows_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    let mut school = open(dir.path(), "school", 0);
+    laptop.sql(
+        "INSERT INTO pupils VALUES (5, 'Mia', 'new', 'ada');
+         INSERT INTO sessions VALUES (7, 5, 'first meeting');",
+    );
+    // The base cannot take the rows (as if the machine stopped after the vault's commit).
+    laptop.sql("CREATE TRIGGER base.crash BEFORE INSERT ON pupils BEGIN SELECT RAISE(ABORT, 'crash'); END;");
+    assert!(capture(
+        &mut laptop.conn,
+        &laptop.schema,
+        &mut laptop.clock,
+        1_000,
+        "base"
+    )
+    .is_err());
+    assert_eq!(
+        count(&laptop, "SELECT count(*) FROM sync_log"),
+        1,
+        "the vault committed"
+    );
+    laptop.sql("DROP TRIGGER base.crash;");
+    // Nothing written since: the marks alone bring the rows back to the next capture.
+    let again = laptop.capture(2_000).expect("the rows are captured again");
+    let mut ops: Vec<(String, &str)> = row_ops(&again.changeset, &laptop.schema)
+        .unwrap()
+        .iter()
+        .map(|o| (o.table.clone(), o.kind))
+        .collect();
+    ops.sort();
+    assert_eq!(
+        ops,
+        vec![
+            ("pupils".to_string(), "insert"),
+            ("sessions".to_string(), "insert")
+        ]
+    );
+    assert_eq!(base_differs(&laptop), 0);
+    assert_eq!(count(&laptop, "SELECT count(*) FROM sync_dirty_rows"), 0);
+    assert_eq!(laptop.capture(3_000), None);
+    let all = changes::changes_since(&laptop.conn, &Default::default()).unwrap();
+    assert_eq!(all.len(), 2);
+    for c in &all {
+        done(
+            apply_with_base(
+                &mut school.conn,
+                &school.schema,
+                &mut school.clock,
+                3_000,
+                c,
+                "base",
+            )
+            .unwrap(),
+        );
+    }
+    assert_eq!(school.rows(None), laptop.rows(None));
+}
+
+#[test]
+fn a_table_whose_triggers_went_missing_is_compared_whole_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    laptop.sql("INSERT INTO pupils VALUES (1, 'Jay', '', 'ada'), (2, 'Ravi', '', 'bo');");
+    laptop.capture(1_000).unwrap();
+    // A migration rebuilds a table (new table, copy, drop, rename): its triggers are gone,
+    // and its own writes, and any until the next sync, are not marked.
+    laptop.sql(
+        "PRAGMA foreign_keys = OFF;
+         CREATE TABLE pupils_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL, notes TEXT, key_adult TEXT NOT NULL) STRICT;
+         INSERT INTO pupils_new SELECT id, name, notes, key_adult FROM pupils;
+         DROP TABLE pupils;
+         ALTER TABLE pupils_new RENAME TO pupils;
+         PRAGMA foreign_keys = ON;
+         UPDATE pupils SET notes = 'quiet week' WHERE id = 2;",
+    );
+    assert_eq!(
+        count(&laptop, "SELECT count(*) FROM sync_dirty_rows"),
+        0,
+        "unmarked"
+    );
+    // The next sync attaches the base and installs it again, as the vault's sync does.
+    install_base(&mut laptop.conn, &laptop.schema, "base").unwrap();
+    assert_eq!(
+        count(
+            &laptop,
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'pupils'"
+        ),
+        3
+    );
+    let c = laptop.capture(2_000).expect("the whole table was compared");
+    let ops = row_ops(&c.changeset, &laptop.schema).unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].get("notes"), Some(&Value::Text("quiet week".into())));
+    assert_eq!(count(&laptop, "SELECT count(*) FROM sync_dirty"), 0, "once");
+    assert_eq!(base_differs(&laptop), 0);
+    laptop.sql("UPDATE pupils SET notes = 'marked again' WHERE id = 1;");
+    assert_eq!(count(&laptop, "SELECT count(*) FROM sync_dirty_rows"), 1);
+}
+
+#[test]
+fn rows_deleted_by_a_cascade_are_marked_locally_and_when_a_change_is_applied() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut laptop = open(dir.path(), "laptop", 1);
+    let mut school = open(dir.path(), "school", 0);
+    laptop.sql(
+        "INSERT INTO pupils VALUES (1, 'Jay', '', 'ada'), (2, 'Ravi', '', 'bo');
+         INSERT INTO sessions VALUES (10, 1, 'a'), (11, 1, 'b'), (12, 2, 'c');
+         INSERT INTO ratings VALUES (1, 'g', 1), (2, 'g', 2);",
+    );
+    let first = laptop.capture(1_000).unwrap();
+    done(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            1_100,
+            &first,
+            "base",
+        )
+        .unwrap(),
+    );
+    // A plain delete of the parent: its children go by the foreign key's cascade.
+    laptop.sql("DELETE FROM pupils WHERE id = 1;");
+    let del = laptop.capture(2_000).unwrap();
+    let mut seen: Vec<(String, &str)> = row_ops(&del.changeset, &laptop.schema)
+        .unwrap()
+        .iter()
+        .map(|o| (o.table.clone(), o.kind))
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        vec![
+            ("pupils".to_string(), "delete"),
+            ("ratings".to_string(), "delete"),
+            ("sessions".to_string(), "delete"),
+            ("sessions".to_string(), "delete")
+        ]
+    );
+    assert_eq!(base_differs(&laptop), 0);
+    // At the school, a change with the parent's delete alone: the cascade there deletes the
+    // children, which `absorb` must take into the base (they are not the change's rows).
+    let parent_only =
+        filter_changeset(&del.changeset, &school.schema, |o| o.table == "pupils").unwrap();
+    let parent_only = Change {
+        changeset: parent_only,
+        ..del.clone()
+    };
+    done(
+        apply_with_base(
+            &mut school.conn,
+            &school.schema,
+            &mut school.clock,
+            2_100,
+            &parent_only,
+            "base",
+        )
+        .unwrap(),
+    );
+    assert_eq!(count(&school, "SELECT count(*) FROM sessions"), 1);
+    assert!(
+        base_differs(&school) > 0,
+        "the cascade is not the change's own rows"
+    );
+    assert_eq!(
+        changes::absorb(&mut school.conn, &school.schema, "base").unwrap(),
+        3
+    );
+    assert_eq!(base_differs(&school), 0);
+    assert_eq!(school.capture(2_200), None);
+    assert_eq!(count(&school, "SELECT count(*) FROM sync_dirty_rows"), 0);
+}

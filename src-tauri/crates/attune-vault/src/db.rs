@@ -59,6 +59,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_signed_review_relay",
         include_str!("../migrations/0013_signed_review_relay.sql"),
     ),
+    (
+        "0014_sync_marks",
+        include_str!("../migrations/0014_sync_marks.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

@@ -243,6 +243,14 @@ pub const TABLES: &[TableScope] = &[
         "this vault's own device number (its range of record ids), set once when a laptop joins",
     ),
     local(
+        "sync_dirty",
+        "sync bookkeeping: tables of this vault to compare whole at its next capture",
+    ),
+    local(
+        "sync_dirty_rows",
+        "sync bookkeeping: the rows written on this vault since its last capture",
+    ),
+    local(
         "sync_id_high",
         "the highest id this device has handed out per table: each device's own counter",
     ),

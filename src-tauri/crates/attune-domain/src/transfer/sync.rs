@@ -1379,10 +1379,11 @@ fn wipe(conn: &mut Connection) -> Result<()> {
             if *n == "users" {
                 continue;
             }
-            if schema_name == "main" && *n == "settings" {
+            if *n == "settings" {
+                // This vault's own settings stay, in the base too (where a capture put them).
                 tx.execute(
                     &format!(
-                        "DELETE FROM main.settings WHERE key IN ({})",
+                        "DELETE FROM {schema_name}.settings WHERE key IN ({})",
                         scope::SYNCED_SETTINGS
                             .iter()
                             .map(|k| format!("'{k}'"))
