@@ -1,0 +1,101 @@
+//! What a key adult writes on their laptop reaches everything the school vault is read through
+//! (issue 17: "the anonymised summary, overview and search in the school vault include what
+//! came from every laptop"). Each is asked before and after the laptop's file is taken in, so
+//! the test fails if the laptop's work does not reach it — the oracle is the difference, not
+//! the sync code's report.
+
+mod common;
+use common::*;
+
+use attune_domain::lead::overview::{overview, OverviewQuery};
+use attune_domain::lead::summary_facts::{summary_facts, Period, Purpose};
+use attune_domain::model::{SessionInput, SessionKind};
+use attune_domain::record::{records, search};
+use attune_domain::transfer::{enrol, sync};
+use attune_vault::{Passphrase, Vault};
+
+const LAPTOP_PASS: &str = "violet harbour ginger tramline 58";
+/// A word no one else writes, to search for.
+const WORD: &str = "tangrams";
+
+/// Whether the school's search finds the word, as the lead.
+fn found(v: &Vault) -> bool {
+    search::search(v, WORD, 20, now())
+        .unwrap()
+        .iter()
+        .any(|h| h.snippet.contains(WORD))
+}
+
+/// The pupil's sessions counted by the school's anonymised summary of this school year.
+fn summary_sessions(v: &Vault) -> u32 {
+    summary_facts(v, &Period::school_year(2026), Purpose::Preview, now())
+        .unwrap()
+        .pupils
+        .iter()
+        .flat_map(|p| p.sessions.iter().map(|s| s.sessions))
+        .sum()
+}
+
+/// Whether the overview lists the pupil under "no recent session".
+fn listed_without_session(v: &Vault, pupil_id: i64) -> bool {
+    overview(v, &OverviewQuery::default(), today(), now())
+        .unwrap()
+        .rows
+        .iter()
+        .flat_map(|r| r.no_recent_session.iter())
+        .any(|p| p.pupil_id == pupil_id)
+}
+
+#[test]
+fn a_session_logged_on_a_laptop_is_in_the_schools_search_overview_and_summary() {
+    let (s, mut v) = school();
+    let mia = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let mut r = rng(61);
+    let e = enrol::enrol_laptop(&mut v, &s.ka1_id, &mut r, now()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut lv, _) = Vault::join(
+        &tmp.path().join("laptop"),
+        &e.bytes,
+        e.passphrase.expose(),
+        &Passphrase::new(LAPTOP_PASS),
+        &mut r,
+        now(),
+    )
+    .unwrap();
+    sync::start(&mut lv, &mut r).unwrap();
+
+    assert!(!found(&v), "no one at school wrote the word");
+    assert_eq!(summary_sessions(&v), 0);
+    assert!(listed_without_session(&v, mia), "Mia has had no session");
+
+    records::log_session(
+        &mut lv,
+        mia,
+        &SessionInput {
+            held_on: today(),
+            minutes: 40,
+            kind: SessionKind::Planned,
+            regulation: Some(7),
+            note: format!("Built {WORD} together and talked about the move"),
+        },
+        now(),
+    )
+    .unwrap();
+    // The laptop's own search finds it; the school's does not, until the file is in.
+    assert!(found(&lv));
+    assert!(!found(&v));
+
+    let (up, _) = sync::export(&mut lv, None, &mut r, now()).unwrap();
+    sync::import(&mut v, &up, &mut r, now()).expect("the school takes it in");
+
+    assert!(found(&v), "the school's search finds the laptop's words");
+    assert_eq!(
+        summary_sessions(&v),
+        1,
+        "the school's summary counts the laptop's session"
+    );
+    assert!(
+        !listed_without_session(&v, mia),
+        "the overview no longer lists Mia as without a session"
+    );
+}
