@@ -1249,14 +1249,33 @@ impl Vault {
         if removed.is_empty() {
             return (0, 0);
         }
-        let holds_removed = |ids: &[String]| ids.iter().any(|u| removed.contains(u));
+        self.purge_files_where(
+            |body| {
+                body.slots
+                    .iter()
+                    .filter(|s| s.kind == SlotKind::User)
+                    .filter_map(|s| s.user_id.as_ref())
+                    .any(|u| removed.contains(u))
+            },
+            now,
+        )
+    }
+
+    /// Deletes each automatic backup, and each `<vault>.replaced-*` folder, whose own key
+    /// slots `opens_for` says must go (see [`Self::purge_removed_users_files`]); audited the
+    /// same way. Returns how many backups and folders it deleted.
+    pub(crate) fn purge_files_where(
+        &self,
+        opens_for: impl Fn(&Body) -> bool,
+        now: DateTime<Utc>,
+    ) -> (u32, u32) {
         let dir = self.auto_backup_dir();
         let mut backups = 0u32;
         if let Ok(entries) = fs::read_dir(&dir) {
             for e in entries.flatten() {
                 let p = e.path();
                 if p.is_file()
-                    && slot_users(&p).is_some_and(|ids| holds_removed(&ids))
+                    && slot_body(&p).is_some_and(|b| opens_for(&b))
                     && fs::remove_file(&p).is_ok()
                 {
                     backups += 1;
@@ -1281,16 +1300,7 @@ impl Vault {
                 if !name.starts_with(&prefix) || !p.is_dir() {
                     continue;
                 }
-                let users: Vec<String> = vault_in(&p)
-                    .map(|b| {
-                        b.slots
-                            .iter()
-                            .filter(|s| s.kind == SlotKind::User)
-                            .filter_map(|s| s.user_id.clone())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if holds_removed(&users) && fs::remove_dir_all(&p).is_ok() {
+                if vault_in(&p).is_some_and(|b| opens_for(&b)) && fs::remove_dir_all(&p).is_ok() {
                     folders += 1;
                     let _ = self.audit(Action::VaultPurgeReplaced, Some(&name), "ok", now);
                 }
@@ -1630,10 +1640,8 @@ fn count_backup_failure(
     attempts.save(vault_dir)
 }
 
-/// The users whose key slot a backup file holds, from its key slots alone: the first few
-/// kilobytes are read, never the database inside. `None` when the file is not a backup whose
-/// slots can be read.
-pub(crate) fn slot_users(file: &Path) -> Option<Vec<String>> {
+/// A backup file's key slots, from its first few kilobytes (never the database inside).
+pub(crate) fn slot_body(file: &Path) -> Option<Body> {
     let mut f = BufReader::new(File::open(file).ok()?);
     let mut magic = [0u8; 16];
     f.read_exact(&mut magic).ok()?;
@@ -1654,14 +1662,7 @@ pub(crate) fn slot_users(file: &Path) -> Option<Vec<String>> {
     }
     let mut slot_bytes = vec![0u8; s as usize];
     f.read_exact(&mut slot_bytes).ok()?;
-    let body = Body::parse(&slot_bytes).ok()?;
-    Some(
-        body.slots
-            .iter()
-            .filter(|s| s.kind == SlotKind::User)
-            .filter_map(|s| s.user_id.clone())
-            .collect(),
-    )
+    Body::parse(&slot_bytes).ok()
 }
 
 /// The key-slot file of the vault in `vault_dir` (no key needed), if there is a readable one.
