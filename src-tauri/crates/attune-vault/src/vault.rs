@@ -1156,6 +1156,13 @@ impl Vault {
             .unwrap_or(DEFAULT_AUTO_LOCK_MINUTES))
     }
 
+    /// This vault's device number ([`crate::ids::device_no`]). Readable in a session that must
+    /// still set its passphrase, like the auto-lock time: the window needs it to show that
+    /// session at all.
+    pub fn device_no(&self) -> Result<u16> {
+        crate::ids::device_no(&self.conn)
+    }
+
     pub fn set_auto_lock_minutes(&self, minutes: u32, now: DateTime<Utc>) -> Result<()> {
         if let Err(e) = self.require_lead("change the auto-lock time") {
             let _ = self.audit(Action::SettingsAutoLock, None, "refused", now);
