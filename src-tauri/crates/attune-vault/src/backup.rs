@@ -1968,7 +1968,7 @@ fn restore_inner(
         if let (Some(ce), Secret::Passphrase(_)) = (current_epoch, secret) {
             if first.header.key_epoch < ce {
                 return Err(Error::NotPermitted(
-                    "that backup was made before the vault's key last changed (a user has been removed since). Restoring it needs the recovery key.".into(),
+                    "that backup was made before the vault's key last changed (a user has been removed, or the recovery key replaced, since). Restoring it needs the recovery key; if the recovery key has been replaced since the backup was made, move the vault folder somewhere else first, then restore the backup with the recovery key of that time.".into(),
                 ));
             }
         }

@@ -153,6 +153,32 @@ fn replacing_the_recovery_key_leaves_the_old_one_opening_nothing_here() {
 
     let v = Vault::unlock_with_recovery(&dir, &lead, &new_key, &mut rng(10), now()).unwrap();
     assert!(v.session().via_recovery);
+    drop(v);
+
+    // Restoring that earlier backup over the vault: not with a passphrase (the vault key has
+    // changed since), and not with the new key (the backup's own slot is the old key's), so
+    // the old key is not brought back by a restore; the refusal says how to do it on purpose.
+    let e = attune_vault::backup::restore(
+        &usb,
+        &dir,
+        &lead,
+        Secret::Passphrase(&Passphrase::new(LEAD_PASS)),
+        &mut rng(11),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotPermitted);
+    assert!(e.to_string().contains("recovery key replaced"), "{e}");
+    let e = attune_vault::backup::restore(
+        &usb,
+        &dir,
+        &lead,
+        Secret::Recovery(&new_key),
+        &mut rng(11),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::WrongRecoveryKey);
 }
 
 #[test]
