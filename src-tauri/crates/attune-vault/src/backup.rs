@@ -1407,8 +1407,12 @@ fn unseal(file: &BackupFile, user_id: &str, secret: Secret<'_>) -> Result<Vec<(u
         .user_slot(user_id)
         .ok_or_else(|| Error::NotFound("That user is not in this backup.".into()))?;
     let user_name = user_slot.name.clone().unwrap_or_default();
+    let typed = match secret {
+        Secret::Passphrase(p) => user_slot.typed_secret(p.expose()),
+        Secret::Recovery(_) => zeroize::Zeroizing::new(Vec::new()),
+    };
     let (slot, bytes): (_, &[u8]) = match secret {
-        Secret::Passphrase(p) => (user_slot, p.expose().as_bytes()),
+        Secret::Passphrase(_) => (user_slot, typed.as_slice()),
         Secret::Recovery(r) => (
             body.recovery_slot()
                 .ok_or_else(|| damaged("it has no recovery key slot"))?,
@@ -1796,13 +1800,15 @@ fn authorise_over(current: Option<&Body>, user_id: &str, secret: Secret<'_>) -> 
             "restoring over this vault needs the current passphrase of one of its strategic leads, or its recovery key.".into(),
         )
     };
+    let typed;
     let (slot, bytes): (_, &[u8]) = match secret {
         Secret::Passphrase(p) => {
             let s = body.user_slot(user_id).ok_or_else(refused)?;
             if s.role != Some(Role::StrategicLead) {
                 return Err(refused());
             }
-            (s, p.expose().as_bytes())
+            typed = s.typed_secret(p.expose());
+            (s, typed.as_slice())
         }
         Secret::Recovery(r) => (body.recovery_slot().ok_or_else(refused)?, r.as_bytes()),
     };

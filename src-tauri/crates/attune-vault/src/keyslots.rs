@@ -16,6 +16,10 @@
 //! public key, so the vault key can be rotated and re-sealed for every remaining slot
 //! without anybody's passphrase: that is how removing a user makes their old slot useless.
 //!
+//! A user slot a strategic lead reset carries `"reset_pending": true` and is wrapped under a
+//! one-time code; the flag is in the wrap's associated data only when set, so files written
+//! before it existed are byte-for-byte what they were and still open (see [`Slot::reset_pending`]).
+//!
 //! The checksum line tells a damaged file (a flipped byte, a truncation) apart from a wrong
 //! passphrase. It is not a security boundary: the AEAD tags are.
 
@@ -447,6 +451,18 @@ impl Slot {
             ct: B64.encode(ct),
         };
         Ok(slot)
+    }
+
+    /// What a passphrase typed for this slot opens it with: for a reset slot, the one-time
+    /// code's canonical text (case, spaces and dashes as the person likes); otherwise, and for
+    /// anything that cannot be a code, the passphrase as typed (which then fails as wrong).
+    pub fn typed_secret(&self, typed: &str) -> Zeroizing<Vec<u8>> {
+        if self.reset_pending {
+            if let Some(code) = crate::recovery::ResetCode::parse(typed) {
+                return Zeroizing::new(code.as_bytes().to_vec());
+            }
+        }
+        Zeroizing::new(typed.as_bytes().to_vec())
     }
 
     fn wrap_aad(&self, vault_id: &str) -> Vec<u8> {

@@ -596,18 +596,12 @@ impl Vault {
         // A slot a lead reset opens with the one-time code they were given, typed where the
         // passphrase goes; the session it opens may only set a new passphrase.
         let by_code = matches!(secret, Secret::Passphrase(_)) && user_slot.reset_pending;
-        let code = match &secret {
-            Secret::Passphrase(p) if by_code => ResetCode::parse(p.expose()),
-            _ => None,
+        let typed = match &secret {
+            Secret::Passphrase(p) => user_slot.typed_secret(p.expose()),
+            Secret::Recovery(_) => zeroize::Zeroizing::new(Vec::new()),
         };
         let (slot, method, bytes): (&Slot, &str, &[u8]) = match &secret {
-            // Not a code's shape: the passphrase as typed, which fails like any wrong one.
-            Secret::Passphrase(p) => (
-                user_slot,
-                "passphrase",
-                code.as_ref()
-                    .map_or(p.expose().as_bytes(), ResetCode::as_bytes),
-            ),
+            Secret::Passphrase(_) => (user_slot, "passphrase", typed.as_slice()),
             Secret::Recovery(r) => (
                 slots
                     .recovery_slot()
@@ -1419,14 +1413,8 @@ impl Vault {
             )));
         }
         let slot = &self.slots.slots[self.user_slot_index(user_id)?];
-        let code = slot
-            .reset_pending
-            .then(|| ResetCode::parse(passphrase.expose()))
-            .flatten();
-        let bytes = code
-            .as_ref()
-            .map_or(passphrase.expose().as_bytes(), ResetCode::as_bytes);
-        match slot.open(&self.slots.vault_id, bytes)? {
+        let typed = slot.typed_secret(passphrase.expose());
+        match slot.open(&self.slots.vault_id, &typed)? {
             Some(_) => Ok(()),
             None => {
                 self.audit(Action::UnlockPassphrase, Some(user_id), "failed", now)?;

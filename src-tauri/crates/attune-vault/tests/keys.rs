@@ -205,7 +205,28 @@ fn a_lead_resets_a_key_adults_passphrase_with_a_one_time_code() {
     let mut v =
         Vault::unlock(&dir, &lead, &Passphrase::new(LEAD_PASS), &mut rng(4), now()).unwrap();
     let code = v.reset_user_passphrase(&ben, &mut rng(5), now()).unwrap();
+    let during = tmp.path().join("during.attune-backup");
+    v.backup_to(&during, now()).unwrap();
     v.lock("test", now());
+    // A backup made while the reset is pending opens with the code as a person types it
+    // (the same reading as the unlock), and not with the old passphrase.
+    let typed_code = Passphrase::new(code.display().to_lowercase());
+    open_backup(
+        &during,
+        &ben,
+        Secret::Passphrase(&typed_code),
+        &mut rng(1),
+        now(),
+    )
+    .expect("the code opens the backup's reset slot");
+    assert!(open_backup(
+        &during,
+        &ben,
+        Secret::Passphrase(&Passphrase::new(KA_PASS)),
+        &mut rng(1),
+        now()
+    )
+    .is_err());
 
     // The old passphrase stops at once, as a wrong passphrase.
     let e = Vault::unlock(&dir, &ben, &Passphrase::new(KA_PASS), &mut rng(6), now()).unwrap_err();
