@@ -184,6 +184,12 @@ api! {
     signed_in blocking list_users() -> Vec<UserInfo> = |s, _c| s.list_users();
     lead blocking add_user(req: NewUserRequest) -> UserInfo = |s, _c| s.add_user(req);
     lead blocking remove_user(user_id: String) -> Vec<UserInfo> = |s, _c| s.remove_user(&user_id);
+    /// Resets another user's passphrase: returns the one-time code (4 groups of 5) to show the
+    /// lead once; the user unlocks with it and must then choose a new passphrase.
+    lead blocking reset_user_passphrase(user_id: String) -> String = |s, _c| s.reset_user_passphrase(&user_id);
+    /// Makes a new recovery key and drops the old one at once: returns the new key's 8 groups,
+    /// to show once.
+    lead blocking replace_recovery_key() -> Vec<String> = |s, _c| s.replace_recovery_key();
     lead blocking set_auto_lock_minutes(minutes: u32) -> SessionInfo = |s, _c| s.set_auto_lock_minutes(minutes);
 
     // ----- pupils (attune_domain::record::pupils) ---------------------------------------------------------

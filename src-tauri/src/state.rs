@@ -122,7 +122,10 @@ impl AppState {
             user: s.user.clone(),
             must_set_passphrase: s.via_recovery,
             auto_lock_minutes: vault.auto_lock_minutes()?,
-            device_no: attune_vault::ids::device_no(vault.conn()?)?,
+            // Not through `conn()`: that refuses a session which must set its passphrase
+            // first (after a recovery-key or one-time-code unlock), and the window could not
+            // show it the screen to do so.
+            device_no: vault.device_no()?,
         })
     }
 
@@ -459,6 +462,19 @@ impl AppState {
             v.remove_user(user_id, &mut OsRng, now())?;
             v.users()
         })
+    }
+
+    /// A lead resets `user_id`'s passphrase; the one-time code, as it is shown ("ABCDE-…").
+    pub fn reset_user_passphrase(&self, user_id: &str) -> CmdResult<String> {
+        self.with_vault(|v| v.reset_user_passphrase(user_id, &mut OsRng, now()))
+            .map(|code| code.display())
+    }
+
+    /// A lead replaces the recovery key; the new key's 8 groups, shown once.
+    pub fn replace_recovery_key(&self) -> CmdResult<Vec<String>> {
+        let key = RecoveryKey::generate(&mut OsRng);
+        self.with_vault(|v| v.replace_recovery_key(&key, &mut OsRng, now()))?;
+        Ok(key.groups())
     }
 
     pub fn set_auto_lock_minutes(&self, minutes: u32) -> CmdResult<SessionInfo> {

@@ -1182,3 +1182,64 @@ fn unlocking_an_open_vault_checks_the_passphrase() {
     let again = state.unlock(&s.lead_id, PASS.into()).unwrap();
     assert!(matches!(again, AppStatus::Unlocked { .. }));
 }
+
+/// Issue 15, item 5, through the shell: a lead resets a key adult's passphrase and gets a
+/// one-time code; the key adult's old passphrase is refused; the code unlocks into a session
+/// the window shows as "choose a new passphrase" (`must_set_passphrase`), which may do nothing
+/// else; setting one gives an ordinary session as the same user, with the same pupil.
+#[test]
+fn a_code_unlock_lands_on_choosing_a_new_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = school(&tmp.path().join("vault"));
+    let st = &s.state;
+    unlock_as(st, &s.key_adult_id, KEY_ADULT_PASS);
+    assert_eq!(
+        kind_of(st.reset_user_passphrase(&s.lead_id)),
+        ErrorKind::NotPermitted
+    );
+    assert_eq!(kind_of(st.replace_recovery_key()), ErrorKind::NotPermitted);
+    unlock_as(st, &s.lead_id, PASS);
+    let code = st.reset_user_passphrase(&s.key_adult_id).unwrap();
+    assert_eq!(code.split('-').count(), 4, "{code}");
+    st.lock("manual");
+
+    assert_eq!(
+        kind_of(st.unlock(&s.key_adult_id, KEY_ADULT_PASS.into())),
+        ErrorKind::WrongPassphrase
+    );
+    match st.unlock(&s.key_adult_id, code.to_lowercase()).unwrap() {
+        AppStatus::Unlocked { session, .. } => {
+            assert!(session.must_set_passphrase);
+            assert_eq!(session.user.id, s.key_adult_id);
+        }
+        other => panic!("the code opens a session: {other:?}"),
+    }
+    assert_eq!(kind_of(st.caseload(None)), ErrorKind::MustSetPassphrase);
+    let new = "amber kettle northern drum 77";
+    match st.reset_passphrase(new.into()).unwrap() {
+        AppStatus::Unlocked { session, .. } => assert!(!session.must_set_passphrase),
+        other => panic!("{other:?}"),
+    }
+    let rows = st.caseload(None).unwrap();
+    assert!(
+        rows.iter().any(|r| r.pupil_id == s.mine),
+        "still their pupil"
+    );
+    unlock_as(st, &s.key_adult_id, new);
+
+    // The lead replaces the recovery key: 8 groups, new each time.
+    unlock_as(st, &s.lead_id, PASS);
+    let k1 = st.replace_recovery_key().unwrap();
+    let k2 = st.replace_recovery_key().unwrap();
+    assert_eq!(k1.len(), 8);
+    assert_ne!(k1, k2);
+    st.lock("manual");
+    assert_eq!(
+        kind_of(st.unlock_with_recovery(&s.lead_id, k1.join("-"))),
+        ErrorKind::WrongRecoveryKey
+    );
+    match st.unlock_with_recovery(&s.lead_id, k2.join(" ")).unwrap() {
+        AppStatus::Unlocked { session, .. } => assert!(session.must_set_passphrase),
+        other => panic!("{other:?}"),
+    }
+}

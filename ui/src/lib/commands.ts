@@ -103,6 +103,8 @@ export const COMMAND_NAMES = [
   "list_users",
   "add_user",
   "remove_user",
+  "reset_user_passphrase",
+  "replace_recovery_key",
   "set_auto_lock_minutes",
   "caseload",
   "add_pupil",
@@ -293,6 +295,24 @@ export function addUser(req: NewUserRequest): Promise<UserInfo> {
 /** Access: lead. */
 export function removeUser(userId: string): Promise<Array<UserInfo>> {
   return call("remove_user", { userId });
+}
+
+/**
+ * Resets another user's passphrase: returns the one-time code (4 groups of 5) to show the
+ * lead once; the user unlocks with it and must then choose a new passphrase.
+ * Access: lead.
+ */
+export function resetUserPassphrase(userId: string): Promise<string> {
+  return call("reset_user_passphrase", { userId });
+}
+
+/**
+ * Makes a new recovery key and drops the old one at once: returns the new key's 8 groups,
+ * to show once.
+ * Access: lead.
+ */
+export function replaceRecoveryKey(): Promise<Array<string>> {
+  return call("replace_recovery_key");
 }
 
 /** Access: lead. */

@@ -23,6 +23,9 @@ type IpcModule = typeof Ipc;
 export const RECOVERY_GROUPS = ["K7QW", "M2PZ", "X9RT", "B4NH", "Q8LV", "D3JC", "W6YF", "P5GS"];
 export const CONFIRM_POSITIONS = [3, 6];
 export const RECOVERY_KEY = RECOVERY_GROUPS.join("");
+/** The key `replace_recovery_key` makes, and the code `reset_user_passphrase` gives. */
+export const NEW_RECOVERY_GROUPS = ["H4TR", "9KWM", "ZP2Q", "V7BX", "C3NF", "J8DS", "R5YG", "T6MA"];
+export const RESET_CODE = "Q7M2K-9XRTB-4NHW8-LD3JC";
 
 export const LEAD: UserInfo = { id: "u-lead", name: "Sam Patel", role: "strategic_lead" };
 export const ADULT: UserInfo = { id: "u-adult", name: "Alex Jones", role: "key_adult" };
@@ -54,6 +57,9 @@ type State = {
   setupPending: boolean;
   /** 0: a school vault; n: key adult's laptop n (issue 17). */
   deviceNo: number;
+  recoveryKey: string;
+  /** Users whose passphrase a lead reset: their next unlock (with the code) must set one. */
+  resetPending: Set<string>;
 };
 
 const state: State = {
@@ -66,6 +72,8 @@ const state: State = {
   lastLockReason: null,
   setupPending: false,
   deviceNo: 0,
+  recoveryKey: RECOVERY_KEY,
+  resetPending: new Set(),
 };
 
 let lockedListeners: Array<(e: LockedEvent) => void> = [];
@@ -87,6 +95,8 @@ export const backend = {
       lastLockReason: null,
       setupPending: false,
       deviceNo: 0,
+      recoveryKey: RECOVERY_KEY,
+      resetPending: new Set(),
     });
   },
   /** A locked vault with these users; every passphrase is `${first name} passphrase words`. */
@@ -205,17 +215,19 @@ export function fakeIpc(real: IpcModule): IpcModule {
       if (state.passphrases.get(userId) !== passphrase) {
         throw commandError("wrong_passphrase", "Wrong passphrase.");
       }
-      return unlockAs(user, false);
+      // A one-time code from a lead's reset opens a session that must set a passphrase.
+      return unlockAs(user, state.resetPending.has(userId));
     }),
     unlockWithRecovery: vi.fn(async (userId: string, key: string) => {
       const user = state.users.find((u) => u.id === userId);
       if (!user) throw commandError("not_found", "No such user.");
-      if (key !== RECOVERY_KEY) throw commandError("wrong_recovery_key", "Wrong recovery key.");
+      if (key !== state.recoveryKey) throw commandError("wrong_recovery_key", "Wrong recovery key.");
       return unlockAs(user, true);
     }),
     resetPassphrase: vi.fn(async (passphrase: string) => {
       const s = requireUnlocked();
       state.passphrases.set(s.user.id, passphrase);
+      state.resetPending.delete(s.user.id);
       s.must_set_passphrase = false;
       return backend.status();
     }),
@@ -251,6 +263,19 @@ export function fakeIpc(real: IpcModule): IpcModule {
       state.users = state.users.filter((u) => u.id !== userId);
       state.passphrases.delete(userId);
       return [...state.users];
+    }),
+    resetUserPassphrase: vi.fn(async (userId: string) => {
+      const s = requireLead();
+      if (userId === s.user.id) throw commandError("invalid_input", "You cannot reset your own passphrase this way.");
+      if (!state.users.some((u) => u.id === userId)) throw commandError("not_found", "That user is not in this vault.");
+      state.passphrases.set(userId, RESET_CODE);
+      state.resetPending.add(userId);
+      return RESET_CODE;
+    }),
+    replaceRecoveryKey: vi.fn(async () => {
+      requireLead();
+      state.recoveryKey = NEW_RECOVERY_GROUPS.join("");
+      return [...NEW_RECOVERY_GROUPS];
     }),
     setAutoLockMinutes: vi.fn(async (minutes: number) => {
       const s = requireLead();

@@ -114,6 +114,15 @@ enum SyncAction {
 }
 
 #[derive(Subcommand)]
+enum RecoveryKeyAction {
+    /// Strategic lead: make a new recovery key, printed once, and make the old one useless
+    /// here at once (its key slot goes from both key-slot files, the vault key is changed,
+    /// and the automatic backups it opens are replaced by a fresh one). Backups copied
+    /// elsewhere earlier keep their own key slots and still open with the old key.
+    Replace,
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Create a new vault with its first user, a strategic lead. Prints the recovery key once.
     Init {
@@ -147,6 +156,20 @@ enum Command {
     ChangePassphrase {
         #[arg(long, value_name = "FILE")]
         new_passphrase_file: Option<PathBuf>,
+    },
+    /// Strategic lead: reset the passphrase of the user NAME (a key adult who forgot theirs).
+    /// They keep their account, pupils and history. Prints a one-time code, once: give it to
+    /// them; their old passphrase stops working at once. They unlock with the code where the
+    /// passphrase goes and must then choose a new passphrase (change-passphrase does that).
+    ResetPassphrase {
+        /// The display name of the user whose passphrase to reset.
+        #[arg(long)]
+        name: String,
+    },
+    /// The recovery key (strategic lead only).
+    RecoveryKey {
+        #[command(subcommand)]
+        action: RecoveryKeyAction,
     },
     /// Unlock with the recovery key and set a new passphrase for --user.
     Recover {
@@ -837,9 +860,86 @@ fn run(cli: Cli) -> Result<()> {
             let current = passphrase(&cli)?;
             let mut v = Vault::unlock(&dir, &user.id, &current, &mut OsRng, now())?;
             let new = new_passphrase(new_passphrase_file.as_deref(), &user.name)?;
-            v.change_passphrase(&current, &new, &mut OsRng, now())?;
-            println!("Changed the passphrase for {}.", user.name);
+            if v.session().via_recovery {
+                // Unlocked with the one-time code a lead gave them: this sets their own.
+                v.reset_passphrase(&new, &mut OsRng, now())?;
+                println!(
+                    "Set a new passphrase for {}. The one-time code no longer works.",
+                    user.name
+                );
+            } else {
+                v.change_passphrase(&current, &new, &mut OsRng, now())?;
+                println!("Changed the passphrase for {}.", user.name);
+            }
             v.lock("cli", now());
+        }
+        Command::ResetPassphrase { name } => {
+            let mut v = open(&cli)?;
+            let result = (|| -> Result<_> {
+                let target = v
+                    .users()?
+                    .into_iter()
+                    .find(|u| u.name.eq_ignore_ascii_case(name.trim()))
+                    .ok_or_else(|| Error::Usage(format!("no user called {name} in this vault")))?;
+                let code = v.reset_user_passphrase(&target.id, &mut OsRng, now())?;
+                Ok((target, code))
+            })();
+            for w in v.warnings() {
+                eprintln!("warning: {w}");
+            }
+            v.lock("cli", now());
+            let (target, code) = result?;
+            println!(
+                "Reset the passphrase of {}. Their old passphrase no longer opens the vault.",
+                target.name
+            );
+            println!();
+            println!("ONE-TIME CODE for {} (shown only this once):", target.name);
+            println!();
+            println!("    {}", code.display());
+            println!();
+            println!(
+                "Give it to {} yourself, not by email. They unlock with it where the passphrase",
+                target.name
+            );
+            println!(
+                "goes, and must then choose a new passphrase before anything else. Until they"
+            );
+            println!("do, anyone with the code can open the vault as them.");
+            println!(
+                "Backups made before now still open with their old passphrase; a laptop prepared"
+            );
+            println!("for them keeps its own passphrase.");
+        }
+        Command::RecoveryKey {
+            action: RecoveryKeyAction::Replace,
+        } => {
+            let mut v = open(&cli)?;
+            let recovery = RecoveryKey::generate(&mut OsRng);
+            let result = v.replace_recovery_key(&recovery, &mut OsRng, now());
+            let school = v.school().to_string();
+            for w in v.warnings() {
+                eprintln!("warning: {w}");
+            }
+            v.lock("cli", now());
+            result?;
+            println!("Replaced the recovery key of {school}.");
+            println!();
+            println!("NEW RECOVERY KEY (shown only this once):");
+            println!();
+            println!("    {}", recovery.groups().join(" "));
+            println!();
+            println!(
+                "Write it down or print it and keep it in the school safe, then destroy the old"
+            );
+            println!("one. Anyone who has the new key can open the vault.");
+            println!();
+            println!("The old recovery key no longer opens this vault, and the automatic backups");
+            println!("it opened have been replaced by a fresh one. But backups copied elsewhere");
+            println!(
+                "before now (a USB stick) carry their own key slots: they still open with the"
+            );
+            println!("old key. Make a new backup now, then destroy the old ones.");
         }
         Command::Recover {
             recovery_key_file,

@@ -1249,14 +1249,33 @@ impl Vault {
         if removed.is_empty() {
             return (0, 0);
         }
-        let holds_removed = |ids: &[String]| ids.iter().any(|u| removed.contains(u));
+        self.purge_files_where(
+            |body| {
+                body.slots
+                    .iter()
+                    .filter(|s| s.kind == SlotKind::User)
+                    .filter_map(|s| s.user_id.as_ref())
+                    .any(|u| removed.contains(u))
+            },
+            now,
+        )
+    }
+
+    /// Deletes each automatic backup, and each `<vault>.replaced-*` folder, whose own key
+    /// slots `opens_for` says must go (see [`Self::purge_removed_users_files`]); audited the
+    /// same way. Returns how many backups and folders it deleted.
+    pub(crate) fn purge_files_where(
+        &self,
+        opens_for: impl Fn(&Body) -> bool,
+        now: DateTime<Utc>,
+    ) -> (u32, u32) {
         let dir = self.auto_backup_dir();
         let mut backups = 0u32;
         if let Ok(entries) = fs::read_dir(&dir) {
             for e in entries.flatten() {
                 let p = e.path();
                 if p.is_file()
-                    && slot_users(&p).is_some_and(|ids| holds_removed(&ids))
+                    && slot_body(&p).is_some_and(|b| opens_for(&b))
                     && fs::remove_file(&p).is_ok()
                 {
                     backups += 1;
@@ -1281,16 +1300,7 @@ impl Vault {
                 if !name.starts_with(&prefix) || !p.is_dir() {
                     continue;
                 }
-                let users: Vec<String> = vault_in(&p)
-                    .map(|b| {
-                        b.slots
-                            .iter()
-                            .filter(|s| s.kind == SlotKind::User)
-                            .filter_map(|s| s.user_id.clone())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                if holds_removed(&users) && fs::remove_dir_all(&p).is_ok() {
+                if vault_in(&p).is_some_and(|b| opens_for(&b)) && fs::remove_dir_all(&p).is_ok() {
                     folders += 1;
                     let _ = self.audit(Action::VaultPurgeReplaced, Some(&name), "ok", now);
                 }
@@ -1397,8 +1407,12 @@ fn unseal(file: &BackupFile, user_id: &str, secret: Secret<'_>) -> Result<Vec<(u
         .user_slot(user_id)
         .ok_or_else(|| Error::NotFound("That user is not in this backup.".into()))?;
     let user_name = user_slot.name.clone().unwrap_or_default();
+    let typed = match secret {
+        Secret::Passphrase(p) => user_slot.typed_secret(p.expose()),
+        Secret::Recovery(_) => zeroize::Zeroizing::new(Vec::new()),
+    };
     let (slot, bytes): (_, &[u8]) = match secret {
-        Secret::Passphrase(p) => (user_slot, p.expose().as_bytes()),
+        Secret::Passphrase(_) => (user_slot, typed.as_slice()),
         Secret::Recovery(r) => (
             body.recovery_slot()
                 .ok_or_else(|| damaged("it has no recovery key slot"))?,
@@ -1630,10 +1644,8 @@ fn count_backup_failure(
     attempts.save(vault_dir)
 }
 
-/// The users whose key slot a backup file holds, from its key slots alone: the first few
-/// kilobytes are read, never the database inside. `None` when the file is not a backup whose
-/// slots can be read.
-pub(crate) fn slot_users(file: &Path) -> Option<Vec<String>> {
+/// A backup file's key slots, from its first few kilobytes (never the database inside).
+pub(crate) fn slot_body(file: &Path) -> Option<Body> {
     let mut f = BufReader::new(File::open(file).ok()?);
     let mut magic = [0u8; 16];
     f.read_exact(&mut magic).ok()?;
@@ -1654,14 +1666,7 @@ pub(crate) fn slot_users(file: &Path) -> Option<Vec<String>> {
     }
     let mut slot_bytes = vec![0u8; s as usize];
     f.read_exact(&mut slot_bytes).ok()?;
-    let body = Body::parse(&slot_bytes).ok()?;
-    Some(
-        body.slots
-            .iter()
-            .filter(|s| s.kind == SlotKind::User)
-            .filter_map(|s| s.user_id.clone())
-            .collect(),
-    )
+    Body::parse(&slot_bytes).ok()
 }
 
 /// The key-slot file of the vault in `vault_dir` (no key needed), if there is a readable one.
@@ -1795,13 +1800,15 @@ fn authorise_over(current: Option<&Body>, user_id: &str, secret: Secret<'_>) -> 
             "restoring over this vault needs the current passphrase of one of its strategic leads, or its recovery key.".into(),
         )
     };
+    let typed;
     let (slot, bytes): (_, &[u8]) = match secret {
         Secret::Passphrase(p) => {
             let s = body.user_slot(user_id).ok_or_else(refused)?;
             if s.role != Some(Role::StrategicLead) {
                 return Err(refused());
             }
-            (s, p.expose().as_bytes())
+            typed = s.typed_secret(p.expose());
+            (s, typed.as_slice())
         }
         Secret::Recovery(r) => (body.recovery_slot().ok_or_else(refused)?, r.as_bytes()),
     };
@@ -1967,7 +1974,7 @@ fn restore_inner(
         if let (Some(ce), Secret::Passphrase(_)) = (current_epoch, secret) {
             if first.header.key_epoch < ce {
                 return Err(Error::NotPermitted(
-                    "that backup was made before the vault's key last changed (a user has been removed since). Restoring it needs the recovery key.".into(),
+                    "that backup was made before the vault's key last changed (a user has been removed, or the recovery key replaced, since). Restoring it needs the recovery key; if the recovery key has been replaced since the backup was made, move the vault folder somewhere else first, then restore the backup with the recovery key of that time.".into(),
                 ));
             }
         }

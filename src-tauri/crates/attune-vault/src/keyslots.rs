@@ -16,6 +16,10 @@
 //! public key, so the vault key can be rotated and re-sealed for every remaining slot
 //! without anybody's passphrase: that is how removing a user makes their old slot useless.
 //!
+//! A user slot a strategic lead reset carries `"reset_pending": true` and is wrapped under a
+//! one-time code; the flag is in the wrap's associated data only when set, so files written
+//! before it existed are byte-for-byte what they were and still open (see [`Slot::reset_pending`]).
+//!
 //! The checksum line tells a damaged file (a flipped byte, a truncation) apart from a wrong
 //! passphrase. It is not a security boundary: the AEAD tags are.
 
@@ -37,6 +41,8 @@ const MAGIC: &str = "ATTUNE-KEYSLOTS/1";
 const FORMAT_VERSION: u32 = 1;
 const WRAP_CONTEXT: &[u8] = b"attune-keyslot-wrap/1";
 const SEAL_CONTEXT: &[u8] = b"attune-keyslot-seal/1";
+/// Appended to a reset slot's wrap associated data (see [`Slot::reset_pending`]).
+const RESET_PENDING: &[u8] = b"reset-pending";
 /// Larger files are refused before parsing: a real one is a few KiB per user.
 const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 
@@ -185,6 +191,18 @@ pub struct Slot {
     /// The vault key sealed to `public_key`, one per key epoch (normally exactly one; two
     /// only in the middle of a key rotation).
     pub sealed: Vec<Sealed>,
+    /// A user slot a strategic lead reset: it opens with the one-time code the lead was
+    /// given ([`crate::recovery::ResetCode`]), and the session it opens may do nothing but
+    /// set the user's own passphrase. Absent (false) in every file written before resets
+    /// existed, and then not bound into the wrap's associated data, so those files read and
+    /// open exactly as before; when true it is bound, so it cannot be edited off (the slot
+    /// would stop opening). An older Attune ignores the field and fails to open the slot.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub reset_pending: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -271,6 +289,9 @@ impl Body {
             if s.sealed.is_empty() {
                 return damaged("a key slot holds no sealed key".into());
             }
+            if s.reset_pending && s.kind != SlotKind::User {
+                return damaged("the recovery key slot is marked as reset".into());
+            }
         }
         Ok(())
     }
@@ -337,8 +358,35 @@ impl Slot {
         });
         let sk = StaticSecret::random_from_rng(&mut *rng);
         let slot_secret = SlotSecret(sk);
-        let slot = Slot::wrap_existing(rng, vault_id, id, spec, &slot_secret, secret, kdf)?;
+        let slot = Slot::wrap_with_flag(rng, vault_id, id, spec, &slot_secret, secret, kdf, false)?;
         Ok((slot, slot_secret))
+    }
+
+    /// A user slot made by a strategic lead's reset: a fresh key pair wrapped under the
+    /// one-time code's canonical text, marked [`Slot::reset_pending`] (bound into the wrap).
+    pub fn create_reset(
+        rng: &mut impl SecureRng,
+        vault_id: &str,
+        id: String,
+        spec: SlotSpec<'_>,
+        code: &crate::recovery::ResetCode,
+        kdf: KdfParams,
+    ) -> Result<Slot> {
+        if spec.kind != SlotKind::User {
+            return Err(Error::Internal("only a user slot can be reset".into()));
+        }
+        let sk = StaticSecret::random_from_rng(&mut *rng);
+        let slot_secret = SlotSecret(sk);
+        Slot::wrap_with_flag(
+            rng,
+            vault_id,
+            id,
+            spec,
+            &slot_secret,
+            code.as_bytes(),
+            kdf,
+            true,
+        )
     }
 
     /// Wrap an existing key pair under a (new) secret: a passphrase change.
@@ -350,6 +398,20 @@ impl Slot {
         slot_secret: &SlotSecret,
         secret: &[u8],
         kdf: KdfParams,
+    ) -> Result<Slot> {
+        Slot::wrap_with_flag(rng, vault_id, id, spec, slot_secret, secret, kdf, false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn wrap_with_flag(
+        rng: &mut impl SecureRng,
+        vault_id: &str,
+        id: String,
+        spec: SlotSpec<'_>,
+        slot_secret: &SlotSecret,
+        secret: &[u8],
+        kdf: KdfParams,
+        reset_pending: bool,
     ) -> Result<Slot> {
         let mut salt = [0u8; 16];
         rng.fill_bytes(&mut salt);
@@ -368,6 +430,7 @@ impl Slot {
                 ct: String::new(),
             },
             sealed: Vec::new(),
+            reset_pending,
         };
         let wrap_key = kdf::derive(secret, &salt, kdf)?;
         let mut nonce = [0u8; 24];
@@ -390,6 +453,18 @@ impl Slot {
         Ok(slot)
     }
 
+    /// What a passphrase typed for this slot opens it with: for a reset slot, the one-time
+    /// code's canonical text (case, spaces and dashes as the person likes); otherwise, and for
+    /// anything that cannot be a code, the passphrase as typed (which then fails as wrong).
+    pub fn typed_secret(&self, typed: &str) -> Zeroizing<Vec<u8>> {
+        if self.reset_pending {
+            if let Some(code) = crate::recovery::ResetCode::parse(typed) {
+                return Zeroizing::new(code.as_bytes().to_vec());
+            }
+        }
+        Zeroizing::new(typed.as_bytes().to_vec())
+    }
+
     fn wrap_aad(&self, vault_id: &str) -> Vec<u8> {
         let role = self.role.map(|r| r.as_str()).unwrap_or("");
         let kind = match self.kind {
@@ -397,7 +472,7 @@ impl Slot {
             SlotKind::Recovery => "recovery",
         };
         let kdf = self.kdf.to_bytes();
-        aad(&[
+        let mut fields: Vec<&[u8]> = vec![
             WRAP_CONTEXT,
             vault_id.as_bytes(),
             self.id.as_bytes(),
@@ -408,7 +483,12 @@ impl Slot {
             &kdf,
             self.salt.as_bytes(),
             self.public_key.as_bytes(),
-        ])
+        ];
+        // Only when set, so every slot written before the flag existed keeps its bytes.
+        if self.reset_pending {
+            fields.push(RESET_PENDING);
+        }
+        aad(&fields)
     }
 
     /// Open the slot's secret with a passphrase or recovery key. `None` means the secret is
@@ -638,6 +718,8 @@ mod tests {
         let recovery = std::fs::read_to_string(format!("{DIR}/keyslots-v1.recovery")).unwrap();
         let body = Body::parse(&bytes).unwrap();
         assert_eq!(body.school, "Hillside Primary");
+        // Written before resets existed: no slot reads as reset.
+        assert!(body.slots.iter().all(|s| !s.reset_pending));
 
         let user = body.user_slot("u-0001").unwrap();
         let secret = user
@@ -667,6 +749,73 @@ mod tests {
             bytes,
             "key-slot writer output changed: bump the format version"
         );
+    }
+
+    /// A reset slot round-trips through the file with its mark, opens only with the code's
+    /// canonical text, and the mark is bound: a file with it edited off no longer opens.
+    /// Ordinary slots are written without the field, as before it existed.
+    #[test]
+    fn reset_mark_round_trips_and_is_bound() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+        let vault_id = "00112233445566778899aabbccddeeff";
+        let key = VaultKey([7; 32]);
+        let code = crate::recovery::ResetCode::generate(&mut rng);
+        let spec = || SlotSpec {
+            kind: SlotKind::User,
+            user_id: Some("u-2"),
+            name: Some("Ben Key"),
+            role: Some(Role::KeyAdult),
+        };
+        let mut reset = Slot::create_reset(
+            &mut rng,
+            vault_id,
+            "s1".into(),
+            spec(),
+            &code,
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        reset.seal(&mut rng, vault_id, 1, &key).unwrap();
+        let (mut plain, _) = Slot::create(
+            &mut rng,
+            vault_id,
+            None,
+            spec(),
+            PASS.as_bytes(),
+            KdfParams::MINIMUM,
+        )
+        .unwrap();
+        plain.seal(&mut rng, vault_id, 1, &key).unwrap();
+        let plain_json = serde_json::to_string(&plain).unwrap();
+        assert!(!plain_json.contains("reset_pending"), "{plain_json}");
+
+        let body = Body {
+            version: 1,
+            vault_id: vault_id.into(),
+            school: "Hillside Primary".into(),
+            slots: vec![reset],
+            record: None,
+        };
+        let back = Body::parse(&body.to_bytes()).unwrap();
+        let slot = &back.slots[0];
+        assert!(slot.reset_pending);
+        let secret = slot
+            .open(vault_id, code.display().replace('-', "").as_bytes())
+            .unwrap()
+            .expect("the code opens the reset slot");
+        assert_eq!(slot.unseal_all(vault_id, &secret).unwrap()[0].1 .0, key.0);
+        assert!(slot
+            .open(vault_id, code.display().as_bytes())
+            .unwrap()
+            .is_none());
+
+        let mut edited = back.clone();
+        edited.slots[0].reset_pending = false;
+        let edited = Body::parse(&edited.to_bytes()).unwrap();
+        assert!(edited.slots[0]
+            .open(vault_id, code.display().replace('-', "").as_bytes())
+            .unwrap()
+            .is_none());
     }
 
     #[test]

@@ -44,7 +44,7 @@ mod vault;
 
 pub use actions::Action;
 pub use error::{Error, ErrorKind, Result};
-pub use recovery::RecoveryKey;
+pub use recovery::{RecoveryKey, ResetCode};
 pub use secret::Passphrase;
 pub use settings::Setting;
 pub use strength::{assess as assess_passphrase, PassphraseStrength};

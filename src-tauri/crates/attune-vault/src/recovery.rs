@@ -125,6 +125,75 @@ impl RecoveryKey {
     }
 }
 
+/// The one-time code a strategic lead is given when they reset someone's passphrase: 20
+/// characters of Crockford's alphabet in 4 groups of 5 (100 random bits, the same alphabet
+/// and typing slack as the recovery key). It opens only that person's reset key slot, once:
+/// the session it opens may do nothing but set their own passphrase, which replaces the slot.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct ResetCode(String);
+
+pub const CODE_GROUPS: usize = 4;
+pub const CODE_GROUP_CHARS: usize = 5;
+const CODE_CHARS: usize = CODE_GROUPS * CODE_GROUP_CHARS;
+const CROCKFORD_SYMBOLS: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl ResetCode {
+    pub fn generate(rng: &mut impl SecureRng) -> Self {
+        let mut b = zeroize::Zeroizing::new([0u8; CODE_CHARS]);
+        rng.fill_bytes(b.as_mut());
+        // 256 is a multiple of 32: each character is uniform.
+        let s: String = b
+            .iter()
+            .map(|x| CROCKFORD_SYMBOLS[usize::from(x & 31)] as char)
+            .collect();
+        ResetCode(s)
+    }
+
+    /// Read what a person typed: case, spaces and dashes do not matter; I and L read as 1,
+    /// O as 0. `None` if it cannot be a code (so it is treated as a wrong one).
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut out = String::with_capacity(CODE_CHARS);
+        for c in text.chars().filter(|c| !ignored(*c)) {
+            let c = match c.to_ascii_uppercase() {
+                'I' | 'L' => '1',
+                'O' => '0',
+                c => c,
+            };
+            if !c.is_ascii() || !CROCKFORD_SYMBOLS.contains(&(c as u8)) {
+                out.zeroize();
+                return None;
+            }
+            out.push(c);
+        }
+        if out.len() != CODE_CHARS {
+            out.zeroize();
+            return None;
+        }
+        Some(ResetCode(out))
+    }
+
+    /// The canonical text (20 characters, no dashes): what the key slot is wrapped under.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+
+    /// "ABCDE-FGHJK-MNPQR-STVWX" for showing once.
+    pub fn display(&self) -> String {
+        self.0
+            .as_bytes()
+            .chunks(CODE_GROUP_CHARS)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}
+
+impl std::fmt::Debug for ResetCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResetCode(<hidden>)")
+    }
+}
+
 impl std::fmt::Debug for RecoveryKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("RecoveryKey(<hidden>)")
@@ -193,6 +262,36 @@ mod tests {
             assert_eq!(RecoveryKey::parse(text).unwrap().0, bytes);
         }
         assert_eq!(RecoveryKey([0xff; 20]).groups().concat(), "Z".repeat(32));
+    }
+
+    #[test]
+    fn reset_codes_read_back_with_typing_slack() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..200 {
+            let c = ResetCode::generate(&mut rng);
+            let shown = c.display();
+            // 4 groups of 5, from Crockford's alphabet only.
+            let groups: Vec<&str> = shown.split('-').collect();
+            assert_eq!(groups.len(), 4, "{shown}");
+            assert!(groups.iter().all(|g| g.len() == 5), "{shown}");
+            assert!(shown
+                .chars()
+                .all(|ch| ch == '-' || "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(ch)));
+            assert!(seen.insert(shown.clone()), "codes repeat");
+            let typed = shown
+                .replace('-', " ")
+                .to_lowercase()
+                .replace('0', "o")
+                .replace('1', "l");
+            assert_eq!(ResetCode::parse(&typed).unwrap().as_bytes(), c.as_bytes());
+        }
+        assert!(ResetCode::parse("ABCDE-FGHJK-MNPQR").is_none(), "too short");
+        assert!(
+            ResetCode::parse("ABCDE-FGHJK-MNPQR-STVWU").is_none(),
+            "U is not a symbol"
+        );
+        assert!(ResetCode::parse("correct horse battery staple").is_none());
     }
 
     #[test]
