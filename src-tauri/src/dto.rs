@@ -81,6 +81,8 @@ pub struct SessionInfo {
     /// True when unlocked with the recovery key: the UI must ask for a new passphrase
     /// (`reset_passphrase`) before anything else; every other command refuses until then.
     pub must_set_passphrase: bool,
+    /// Of those, unlocked with a one-time code from a lead's reset (not the recovery key).
+    pub opened_with_code: bool,
     pub auto_lock_minutes: u32,
     /// 0 in a school vault; a key adult's laptop's number in a laptop's replica (issue 17).
     pub device_no: u16,

@@ -121,6 +121,7 @@ impl AppState {
         Ok(SessionInfo {
             user: s.user.clone(),
             must_set_passphrase: s.via_recovery,
+            opened_with_code: s.via_reset_code,
             auto_lock_minutes: vault.auto_lock_minutes()?,
             // Not through `conn()`: that refuses a session which must set its passphrase
             // first (after a recovery-key or one-time-code unlock), and the window could not

@@ -24,7 +24,11 @@ export type SessionInfo = { user: UserInfo,
  * True when unlocked with the recovery key: the UI must ask for a new passphrase
  * (`reset_passphrase`) before anything else; every other command refuses until then.
  */
-must_set_passphrase: boolean, auto_lock_minutes: number, 
+must_set_passphrase: boolean, 
+/**
+ * Of those, unlocked with a one-time code from a lead's reset (not the recovery key).
+ */
+opened_with_code: boolean, auto_lock_minutes: number, 
 /**
  * 0 in a school vault; a key adult's laptop's number in a laptop's replica (issue 17).
  */

@@ -168,11 +168,12 @@ function requireLead(): SessionInfo {
   return s;
 }
 
-function unlockAs(user: UserInfo, mustSet: boolean): AppStatus {
+function unlockAs(user: UserInfo, mustSet: boolean, byCode = false): AppStatus {
   state.state = "unlocked";
   state.session = {
     user,
     must_set_passphrase: mustSet,
+    opened_with_code: byCode,
     auto_lock_minutes: state.autoLock,
     device_no: state.deviceNo,
   };
@@ -216,7 +217,8 @@ export function fakeIpc(real: IpcModule): IpcModule {
         throw commandError("wrong_passphrase", "Wrong passphrase.");
       }
       // A one-time code from a lead's reset opens a session that must set a passphrase.
-      return unlockAs(user, state.resetPending.has(userId));
+      const byCode = state.resetPending.has(userId);
+      return unlockAs(user, byCode, byCode);
     }),
     unlockWithRecovery: vi.fn(async (userId: string, key: string) => {
       const user = state.users.find((u) => u.id === userId);
@@ -229,6 +231,7 @@ export function fakeIpc(real: IpcModule): IpcModule {
       state.passphrases.set(s.user.id, passphrase);
       state.resetPending.delete(s.user.id);
       s.must_set_passphrase = false;
+      s.opened_with_code = false;
       return backend.status();
     }),
     lock: vi.fn(async () => {

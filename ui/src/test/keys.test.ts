@@ -73,6 +73,8 @@ describe("reset a key adult's passphrase (Users)", () => {
     await user.type(byTestId("unlock-passphrase"), RESET_CODE);
     await user.click(byTestId("unlock-submit"));
     expect(await screen.findByRole("heading", { name: "Set a new passphrase" })).toBeInTheDocument();
+    expect(byTestId("new-passphrase-why")).toHaveTextContent(/one-time code your strategic lead gave you/);
+    expect(byTestId("new-passphrase-why")).not.toHaveTextContent(/recovery key/);
     expect(screen.queryByTestId("home-heading")).not.toBeInTheDocument();
   });
 

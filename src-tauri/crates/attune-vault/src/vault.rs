@@ -75,8 +75,11 @@ pub struct UserInfo {
 #[derive(Debug, Clone)]
 pub struct Session {
     pub user: UserInfo,
-    /// Opened with the recovery key: a new passphrase must be set before anything else.
+    /// Opened with the recovery key, or with a one-time code after a lead's reset: a new
+    /// passphrase must be set before anything else.
     pub via_recovery: bool,
+    /// Of those, opened with a lead's one-time code (the window says so, not "the recovery key").
+    pub via_reset_code: bool,
 }
 
 /// What can be known about a vault folder without its key.
@@ -354,6 +357,7 @@ impl Vault {
             session: Session {
                 user,
                 via_recovery: false,
+                via_reset_code: false,
             },
             paths: paths.clone(),
             warnings: Vec::new(),
@@ -694,6 +698,7 @@ impl Vault {
                     role,
                 },
                 via_recovery,
+                via_reset_code: by_code,
             },
             paths,
             warnings,
@@ -1234,6 +1239,7 @@ impl Vault {
         self.slots.slots[idx] = self.new_user_slot(Some(kept_id), &user, new, rng)?;
         self.write_slots()?;
         self.session.via_recovery = false;
+        self.session.via_reset_code = false;
         self.audit(Action::PassphraseReset, Some(&user.id), "ok", now)
     }
 
