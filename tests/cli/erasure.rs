@@ -482,3 +482,69 @@ fn pupils_lists_what_was_put_in_and_names_only_when_asked() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stdout(&out).is_empty());
 }
+
+#[test]
+fn a_new_pupil_after_restoring_an_older_backup_never_gets_an_erased_pupils_id() {
+    let e = Env::new();
+    e.init();
+    e.add_key_adult();
+    // A backup made before any pupil was added.
+    let usb = e.files.join("empty.attune-backup");
+    let out = e.run(
+        &[
+            "backup",
+            "--out",
+            usb.to_str().unwrap(),
+            "--user",
+            "Ada Lovelace",
+        ],
+        &LEAD_ENV,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let import = |name: &str, upn_value: &str| {
+        let file = e.files.join(format!("{name}.csv"));
+        std::fs::write(
+            &file,
+            format!("UPN,Legal Surname,Legal Forename,DOB,Year\n{upn_value},{name},Kit,06/05/2015,Year 6\n"),
+        )
+        .unwrap();
+        let out = e.run(
+            &[
+                "import-pupils",
+                file.to_str().unwrap(),
+                "--user",
+                "Ada Lovelace",
+            ],
+            &LEAD_ENV,
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    };
+    let (u1, u2) = (upn(616_161_616_161), upn(727_272_727_272));
+    import(SURNAME, &u1);
+    let erased = id_of(&e, &u1);
+    let out = erase(&e, erased, "added in error", "Ada Lovelace", LEAD);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let out = e.run(
+        &[
+            "restore",
+            "--from",
+            usb.to_str().unwrap(),
+            "--user",
+            "Ada Lovelace",
+        ],
+        &LEAD_ENV,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    // The restored database never held the pupil, so its own count of ids handed out is from
+    // before them: a new pupil must still not take the erased id, or the next unlock would
+    // erase them.
+    import(OTHER_SURNAME, &u2);
+    let new = id_of(&e, &u2);
+    assert_ne!(new, erased);
+    let listed: Vec<i64> = pupils_json(&e, false)
+        .iter()
+        .map(|p| p["pupil_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, vec![new], "the new pupil survives the next unlock");
+}

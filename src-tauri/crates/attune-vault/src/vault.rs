@@ -1135,10 +1135,20 @@ impl Vault {
         self.find_pending_erasures()
     }
 
-    /// Which erased pupils this database still holds (see the field).
+    /// Which erased pupils this database still holds (see the field). Also makes sure no
+    /// erased id is handed out again to a new pupil (a restored database's high-water mark may
+    /// be older than the erasure): a new pupil with that id would be erased at the next unlock.
     fn find_pending_erasures(&mut self) -> Result<()> {
+        let (start, end) = crate::ids::range(crate::ids::device_no(&self.conn)?);
         let mut pending = Vec::new();
         for id in self.erased_pupils()? {
+            if (start..end).contains(&id) {
+                self.conn.execute(
+                    "INSERT INTO sync_id_high (tbl, high) VALUES ('pupils', ?1)
+                     ON CONFLICT (tbl) DO UPDATE SET high = max(high, excluded.high)",
+                    [id],
+                )?;
+            }
             let held: bool = self.conn.query_row(
                 "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1)",
                 [id],

@@ -20,7 +20,9 @@
 //!
 //! # Erasure
 //!
-//! [`erase_pupil`] (strategic lead only, and only for a pupil marked left or archived) deletes
+//! [`erase_pupil`] (strategic lead only, and only for a pupil marked left or archived: the
+//! retention path) and [`erase_on_request`] (strategic lead only, any pupil, with a reason: a
+//! record added in error, an erasure request) delete
 //! every row about the pupil in one transaction: identifiers, assignments, profile, advice,
 //! team, plans with their goals and due dates, sessions, chronology, scores, indicators, every
 //! user's drafts whose form key names the pupil (`pupil:3`, `profile:3`, `session:3`,
@@ -31,7 +33,27 @@
 //! are zeroed as well) and truncates the log again, so nothing of the pupil remains in the
 //! file. The audit log is left as it is: its targets (`pupil:3/session:12`) are ids only and
 //! never held content, and the hash chain must stay intact. The erasure itself is audited as
-//! `pupil.erase` with the numeric target, not what was erased.
+//! `pupil.erase` with the numeric target, not what was erased; the reason is kept in
+//! `pupil_erasures` (id, when, by whom, reason with the pupil's names and identifiers taken
+//! out). The sync conflicts kept about the pupil's rows go too.
+//!
+//! # Erased stays erased
+//!
+//! Before any row is deleted, the pupil's id goes into the key-slot file's authenticated
+//! record ([`attune_vault::Vault::remember_erasure`]): outside the database, MAC'd under a key
+//! derived from the vault key, written atomically. A restore replaces the database and the
+//! key-slot file with the backup's, so it carries the replaced vault's list over (and the
+//! `pupil_erasures` table of a later backup brings its own). Whenever a vault is opened whose
+//! database still holds a listed pupil, the vault refuses every use but [`erase_again`], which
+//! the CLI and the window call straight after every unlock and restore. After an erasure the
+//! automatic backups in the vault's `backups` folder are replaced by one made afterwards.
+//!
+//! Not reached: copies outside the vault folder (a USB backup, a handover pack, a subject
+//! access document), the folder a restore kept aside, a backup made before the erasure
+//! restored into a *new* folder (no list exists there to consult), and the sync log and base
+//! (see `attune-sync/DESIGN.md`): the log keeps the changes that carried the pupil's rows to
+//! and from laptops, and the base keeps their last shared copy until the erasure is captured
+//! at the next sync (as deletions, which carry the old values in the changeset).
 
 use attune_vault::settings::{self, Setting};
 use attune_vault::{Action, Vault};
