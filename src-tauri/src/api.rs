@@ -321,6 +321,8 @@ api! {
     lead blocking set_retention_years(years: u32) -> u32 = |s, _c| s.set_retention_years(years);
     lead blocking retention_due() -> Vec<RetentionDueRow> = |s, _c| s.retention_due();
     lead blocking erase_pupil(pupil_id: i64) -> () = |s, _c| s.erase_pupil(pupil_id);
+    lead blocking erase_pupil_on_request(pupil_id: i64, reason: String) -> ()
+        = |s, _c| s.erase_pupil_on_request(pupil_id, &reason);
 
     // ----- several laptops, one school (attune_domain::transfer::{enrol, sync}) -------------------
 

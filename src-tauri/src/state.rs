@@ -255,7 +255,13 @@ impl AppState {
             let mut guard = self.session();
             match guard.as_ref() {
                 Some(v) => confirm(v)?,
-                None => *guard = Some(open(&self.vault_dir)?),
+                None => {
+                    let mut v = open(&self.vault_dir)?;
+                    // A pupil erased earlier whom this database still holds (a backup made
+                    // before the erasure was restored) goes before anything reads the vault.
+                    attune_domain::transfer::retention::erase_again(&mut v, now())?;
+                    *guard = Some(v);
+                }
             }
         }
         *self

@@ -211,7 +211,7 @@ impl AppState {
         // Refuse at once what the restore would refuse, before the session is closed.
         backup::precheck_restore(path, self.vault_dir(), user_id)?;
         self.lock("restore");
-        let r = backup::restore_with(
+        let mut r = backup::restore_with(
             path,
             self.vault_dir(),
             user_id,
@@ -220,6 +220,8 @@ impl AppState {
             now(),
             work,
         )?;
+        // Pupils erased since the backup was made are erased again at once.
+        attune_domain::transfer::retention::erase_again(&mut r.vault, now())?;
         let done = RestoreDone {
             school: r.contents.header.school.clone(),
             created_at: r.contents.header.created_at.clone(),

@@ -30,4 +30,11 @@ impl AppState {
     pub fn erase_pupil(&self, pupil_id: i64) -> CmdResult<()> {
         self.with_vault(|v| retention::erase_pupil(v, pupil_id, now()))
     }
+
+    /// Erases a pupil at any time, whatever their status, for the reason given (strategic lead
+    /// only; the window has the lead type the pupil's name first). The vault remembers the id
+    /// so a restored older backup has them erased again; the automatic backups are rewritten.
+    pub fn erase_pupil_on_request(&self, pupil_id: i64, reason: &str) -> CmdResult<()> {
+        self.with_vault(|v| retention::erase_on_request(v, pupil_id, reason, now()))
+    }
 }

@@ -167,6 +167,7 @@ export const COMMAND_NAMES = [
   "set_retention_years",
   "retention_due",
   "erase_pupil",
+  "erase_pupil_on_request",
   "sync_status",
   "enrol_laptop",
   "inspect_enrolment",
@@ -683,6 +684,11 @@ export function retentionDue(): Promise<Array<RetentionDueRow>> {
 /** Access: lead. */
 export function erasePupil(pupilId: number): Promise<null> {
   return call("erase_pupil", { pupilId });
+}
+
+/** Access: lead. */
+export function erasePupilOnRequest(pupilId: number, reason: string): Promise<null> {
+  return call("erase_pupil_on_request", { pupilId, reason });
 }
 
 /**

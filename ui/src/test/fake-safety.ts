@@ -226,5 +226,13 @@ export function safetyCommands() {
       records.pupils.delete(pupilId);
       return null;
     }),
+    erasePupilOnRequest: vi.fn(async (pupilId: number, reason: string) => {
+      lead();
+      if (reason.trim() === "") throw commandError("invalid_input", "Say why this pupil's record is being erased.");
+      if (!records.pupils.has(pupilId)) throw commandError("not_found", "There is no such pupil.");
+      safety.due = safety.due.filter((r) => r.pupil_id !== pupilId);
+      records.pupils.delete(pupilId);
+      return null;
+    }),
   };
 }

@@ -325,3 +325,58 @@ describe("retention and erasure", () => {
     expect(api.erasePupil).not.toHaveBeenCalled();
   });
 });
+
+describe("erasure on request (issue 15)", () => {
+  it("a lead erases an active pupil's record with a reason after typing the name, and is told what copies remain", async () => {
+    const { pupil } = seedPupil({ legal_forename: "Zoë", legal_surname: "Quennell" });
+    const { user } = await signIn(LEAD);
+    await user.click(await screen.findByTestId(`pupil-link-${pupil.id}`));
+    await screen.findByTestId("pupil-heading");
+    expect(screen.queryByTestId("erase-request-start")).not.toBeInTheDocument();
+    await user.click(byTestId("pupil-tab-details"));
+    await user.click(await screen.findByTestId("erase-request-start"));
+    expect(byTestId("erase-request")).toHaveTextContent("cannot be undone");
+    expect(byTestId("erase-request-outside")).toHaveTextContent("USB backups, handover packs and subject access documents");
+
+    // Neither a reason nor the name: both said, nothing erased.
+    await user.click(byTestId("erase-request-submit"));
+    expect(byTestId("error-summary")).toHaveTextContent("Say why this record is being erased");
+    expect(byTestId("error-summary")).toHaveTextContent("Type Zoë Quennell to confirm");
+    await user.type(byTestId("erase-request-reason"), "Added in error");
+    await user.type(byTestId("erase-request-name"), "Zoe Quennell");
+    await user.click(byTestId("erase-request-submit"));
+    expect(byTestId("error-summary")).toHaveTextContent("That is not the pupil's name. Type Zoë Quennell to confirm");
+    expect(api.erasePupilOnRequest).not.toHaveBeenCalled();
+
+    await user.clear(byTestId("erase-request-name"));
+    await user.type(byTestId("erase-request-name"), " zoë  quennell ");
+    await user.click(byTestId("erase-request-submit"));
+    expect(api.erasePupilOnRequest).toHaveBeenCalledWith(pupil.id, "Added in error");
+    const done = await screen.findByTestId("pupil-erased");
+    expect(done).toHaveTextContent("Zoë Quennell's record was erased");
+    expect(done).toHaveTextContent("USB backups, handover packs and subject access documents");
+    expect(screen.queryByTestId("pupil-heading")).not.toBeInTheDocument();
+    expect(document.activeElement).toHaveTextContent("Record erased");
+  });
+
+  it("keeping it erases nothing", async () => {
+    const { pupil } = seedPupil({ legal_forename: "Amara", legal_surname: "O'Neill" }, { keyAdult: { id: ADULT.id, name: ADULT.name } });
+    const lead = await signIn(LEAD);
+    await lead.user.click(await screen.findByTestId(`pupil-link-${pupil.id}`));
+    await lead.user.click(await screen.findByTestId("pupil-tab-details"));
+    await lead.user.click(await screen.findByTestId("erase-request-start"));
+    await lead.user.click(byTestId("erase-request-cancel"));
+    expect(screen.queryByTestId("erase-request")).not.toBeInTheDocument();
+    expect(document.activeElement).toBe(byTestId("erase-request-start"));
+    expect(api.erasePupilOnRequest).not.toHaveBeenCalled();
+    expect(byTestId("pupil-heading")).toHaveTextContent("Amara O'Neill");
+  });
+
+  it("a key adult is never offered it, even on their own pupil's page", async () => {
+    const { pupil } = seedPupil({ legal_forename: "Amara", legal_surname: "O'Neill" }, { keyAdult: { id: ADULT.id, name: ADULT.name } });
+    const { user } = await signIn(ADULT);
+    await user.click(await screen.findByTestId(`pupil-link-${pupil.id}`));
+    await user.click(await screen.findByTestId("pupil-tab-details"));
+    expect(screen.queryByTestId("erase-request-start")).not.toBeInTheDocument();
+  });
+});

@@ -174,7 +174,9 @@ pub fn restore(cli: &Cli, from: &Path, recovery_key_file: Option<&Path>) -> Resu
     let f = backup::inspect(from)?;
     let user = pick_backup_user(cli, &f, recovery_key_file.is_some())?;
     let g = given(cli, recovery_key_file)?;
-    let r = backup::restore(from, &dir, &user.id, g.secret(), &mut OsRng, now())?;
+    let mut r = backup::restore(from, &dir, &user.id, g.secret(), &mut OsRng, now())?;
+    // Pupils erased since the backup was made are erased again before anything else.
+    let again = attune_domain::transfer::retention::erase_again(&mut r.vault, now())?;
     println!(
         "Restored the backup of {} made {} into {}.",
         r.contents.header.school,
@@ -197,6 +199,13 @@ pub fn restore(cli: &Cli, from: &Path, recovery_key_file: Option<&Path>) -> Resu
             }
         }
         None => println!("There was no vault there before."),
+    }
+    if !again.is_empty() {
+        println!(
+            "The backup held {} erased after it was made: erased again now, before anything else (record {}).",
+            if again.len() == 1 { "1 pupil who was".to_string() } else { format!("{} pupils who were", again.len()) },
+            again.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        );
     }
     if r.vault.session().via_recovery {
         println!("You used the recovery key: the passphrases are those valid when the backup was made. Anyone who has forgotten theirs can use attune-admin recover.");

@@ -25,6 +25,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
 
+use attune_domain::transfer::retention;
 use error::{Error, Result};
 
 #[derive(Parser)]
@@ -267,6 +268,36 @@ enum Command {
         #[arg(long, requires = "update", value_name = "DATE")]
         missing_left_on: Option<String>,
     },
+    /// Erase one pupil's record for good, at any time and whatever their status (strategic
+    /// lead only): a record added in error, or an erasure request. Every row about the pupil
+    /// goes, the database and its log are rewritten so nothing of them remains in the file,
+    /// and the automatic backups in the vault's backups/ folder are replaced by one made after
+    /// the erasure. The vault remembers the record id (never the name), so a backup made
+    /// before today and restored later has the pupil erased again at once. Copies outside the
+    /// vault folder (USB backups, handover packs, subject access documents) are not reached.
+    /// The reason is kept, with the pupil's names taken out; the audit log records the
+    /// erasure by record id. Check the id first with `attune-admin pupils --names`.
+    Erase {
+        /// The pupil's record id.
+        #[arg(long, value_name = "ID")]
+        pupil: i64,
+        /// Why the record is erased (for example "added in error").
+        #[arg(long, value_name = "TEXT")]
+        reason: String,
+    },
+    /// List every pupil for scripts (strategic lead only): record id, UPN, Scottish candidate
+    /// number, local id, year group, support level, care status and status, one per line.
+    /// Names only with --names. Audited as caseload.view.
+    Pupils {
+        /// JSON instead of a table: an array of objects with the fields pupil_id, upn, scn,
+        /// local_id, year_group, support_level, care_status, status (and legal_forename,
+        /// legal_surname, preferred_name with --names); absent values are null.
+        #[arg(long)]
+        json: bool,
+        /// Include the pupils' names.
+        #[arg(long)]
+        names: bool,
+    },
     /// Write the subject access document of one pupil to FILE (strategic lead only).
     ///
     /// A self-contained printable HTML page of everything held about the pupil, with the
@@ -508,11 +539,29 @@ fn pick_user(cli: &Cli, dir: &Path) -> Result<UserInfo> {
     }
 }
 
+/// Every unlock goes through here first: a pupil erased earlier whom this database still
+/// holds (a backup made before the erasure was restored) is erased again before anything
+/// else reads the vault (the vault refuses every other use until then).
+pub(crate) fn unlocked(mut v: Vault) -> Result<Vault> {
+    let again = retention::erase_again(&mut v, now())?;
+    if !again.is_empty() {
+        eprintln!(
+            "This vault held {} erased earlier (from a backup made before the erasure); erased again now.",
+            if again.len() == 1 {
+                "1 pupil who was".to_string()
+            } else {
+                format!("{} pupils who were", again.len())
+            }
+        );
+    }
+    Ok(v)
+}
+
 fn open(cli: &Cli) -> Result<Vault> {
     let dir = vault_dir(cli)?;
     let user = pick_user(cli, &dir)?;
     let p = passphrase(cli)?;
-    let v = Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?;
+    let v = unlocked(Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?)?;
     // A cut audit tail, an edited attempts file or key-slot record: said every time.
     for w in v.warnings() {
         eprintln!("warning: {w}");
@@ -738,7 +787,10 @@ fn demo_cmd(cli: &Cli, size: demo::Size, seed: u64, school: &str) -> Result<()> 
     let (mut v, p) = if VaultPaths::new(&dir).db().exists() {
         let p = passphrase(cli)?;
         let user = pick_user(cli, &dir)?;
-        (Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?, p)
+        (
+            unlocked(Vault::unlock(&dir, &user.id, &p, &mut OsRng, now())?)?,
+            p,
+        )
     } else {
         let name = cli.user.clone().ok_or_else(|| {
             Error::Usage("demo needs --user NAME for the new vault's strategic lead".into())
@@ -858,7 +910,7 @@ fn run(cli: Cli) -> Result<()> {
             let dir = vault_dir(&cli)?;
             let user = pick_user(&cli, &dir)?;
             let current = passphrase(&cli)?;
-            let mut v = Vault::unlock(&dir, &user.id, &current, &mut OsRng, now())?;
+            let mut v = unlocked(Vault::unlock(&dir, &user.id, &current, &mut OsRng, now())?)?;
             let new = new_passphrase(new_passphrase_file.as_deref(), &user.name)?;
             if v.session().via_recovery {
                 // Unlocked with the one-time code a lead gave them: this sets their own.
@@ -953,7 +1005,13 @@ fn run(cli: Cli) -> Result<()> {
                 "Recovery key: ",
             )?;
             let key = RecoveryKey::parse(&text)?;
-            let mut v = Vault::unlock_with_recovery(&dir, &user.id, &key, &mut OsRng, now())?;
+            let mut v = unlocked(Vault::unlock_with_recovery(
+                &dir,
+                &user.id,
+                &key,
+                &mut OsRng,
+                now(),
+            )?)?;
             let new = new_passphrase(new_passphrase_file.as_deref(), &user.name)?;
             v.reset_passphrase(&new, &mut OsRng, now())?;
             println!("Set a new passphrase for {}.", user.name);
@@ -1016,6 +1074,8 @@ fn run(cli: Cli) -> Result<()> {
             dry_run,
             ..
         } => import_pupils(&cli, file, *all_or_nothing, *dry_run)?,
+        Command::Erase { pupil, reason } => records_cmd::erase(&cli, *pupil, reason)?,
+        Command::Pupils { json, names } => records_cmd::pupils(&cli, *json, *names)?,
         Command::Sar { pupil, out, force } => records_cmd::sar(&cli, *pupil, out, *force)?,
         Command::HandoverExport { pupil, out, force } => {
             records_cmd::handover_export(&cli, *pupil, out, *force)?

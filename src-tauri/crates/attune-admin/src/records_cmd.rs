@@ -127,3 +127,95 @@ pub fn handover_import(
     );
     Ok(())
 }
+
+/// `attune-admin erase --pupil ID --reason TEXT`
+pub fn erase(cli: &Cli, pupil: i64, reason: &str) -> Result<()> {
+    let mut v = open(cli)?;
+    let result = attune_domain::transfer::retention::erase_on_request(&mut v, pupil, reason, now());
+    v.lock("cli", now());
+    result?;
+    println!(
+        "Erased pupil {pupil}: every row about them is gone from the vault, and the automatic backups in its backups folder were replaced by one made now.\n\
+         A backup made before now and restored later will have them erased again.\n\
+         Copies outside the vault folder (USB backups, handover packs, subject access documents already given out) still hold what they held: delete them or keep them safe."
+    );
+    Ok(())
+}
+
+/// `attune-admin pupils [--json] [--names]`
+pub fn pupils(cli: &Cli, json: bool, names: bool) -> Result<()> {
+    let v = open(cli)?;
+    let result = attune_domain::record::pupils::pupil_list(&v, names, now());
+    v.lock("cli", now());
+    let rows = result?;
+    if json {
+        let text = serde_json::to_string_pretty(&rows)
+            .map_err(|e| Error::Failed(format!("could not write the list as JSON: {e}")))?;
+        println!("{text}");
+        return Ok(());
+    }
+    let dash = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    let mut table: Vec<Vec<String>> = vec![{
+        let mut h: Vec<String> = [
+            "ID", "UPN", "SCN", "LOCAL", "YEAR", "SUPPORT", "CARE", "STATUS",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if names {
+            h.push("NAME".into());
+        }
+        h
+    }];
+    for r in &rows {
+        let mut line = vec![
+            r.pupil_id.to_string(),
+            dash(&r.upn),
+            dash(&r.scn),
+            dash(&r.local_id),
+            r.year_group.clone(),
+            dash(&r.support_level),
+            dash(&r.care_status),
+            r.status.as_str().to_string(),
+        ];
+        if names {
+            let forename = r.legal_forename.clone().unwrap_or_default();
+            let surname = r.legal_surname.clone().unwrap_or_default();
+            line.push(match &r.preferred_name {
+                Some(p) if !p.is_empty() && *p != forename => {
+                    format!("{forename} {surname} ({p})")
+                }
+                _ => format!("{forename} {surname}"),
+            });
+        }
+        table.push(line);
+    }
+    let cols = table[0].len();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            table
+                .iter()
+                .map(|l| l[c].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for line in &table {
+        let cells: Vec<String> = line
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                if c + 1 == cols {
+                    cell.clone()
+                } else {
+                    format!("{cell:<w$}", w = widths[c])
+                }
+            })
+            .collect();
+        println!("{}", cells.join("  "));
+    }
+    if rows.is_empty() {
+        println!("(no pupils)");
+    }
+    Ok(())
+}

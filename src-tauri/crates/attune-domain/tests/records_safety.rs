@@ -521,3 +521,115 @@ fn subject_access_document_holds_everything_escaped_and_self_contained() {
         ("pupil.sar", "refused")
     );
 }
+
+#[test]
+fn an_interrupted_erasure_is_finished_at_the_next_unlock_before_anything_reads_the_vault() {
+    let (s, mut v) = school();
+    let (id, upn_value, _) = full_pupil(&mut v, &s.ka1_id);
+    let other = add_assigned(&mut v, &pupil("Olive", "Stays", None), &s.ka2_id);
+    // The erasure's first step (the id into the key-slot file's record), then a crash before
+    // any row went.
+    v.remember_erasure(id, now()).unwrap();
+    assert!(pupils::get_pupil(&v, id, now()).is_ok());
+    drop(v);
+
+    // Whoever unlocks next (here the pupil's key adult) cannot read anything until the pupil
+    // is erased again.
+    let mut ka = unlock(&s.dir, &s.ka1_id, KA1_PASS);
+    assert_eq!(ka.pending_erasures(), &[id]);
+    assert_eq!(
+        pupils::get_pupil(&ka, id, now()).unwrap_err().kind(),
+        ErrorKind::Locked
+    );
+    assert!(ka.conn().is_err());
+    assert_eq!(retention::erase_again(&mut ka, now()).unwrap(), vec![id]);
+    assert!(ka.pending_erasures().is_empty());
+    let a = last_audit(&ka);
+    assert_eq!(
+        (a.action.as_str(), a.target.as_deref(), a.outcome.as_str()),
+        (
+            "pupil.erase",
+            Some(format!("pupil:{id}").as_str()),
+            "reapplied"
+        )
+    );
+    let after = all_stored_bytes(&ka);
+    for s in SECRETS.iter().copied().chain([upn_value.as_str()]) {
+        assert!(!contains(&after, s.as_bytes()), "{s} is still stored");
+    }
+    assert!(pupils::get_pupil(&ka, id, now()).is_err());
+    drop(ka);
+    // Nothing pending at the next unlock; the list is kept (the lead's view of it).
+    let v = unlock(&s.dir, &s.lead_id, LEAD_PASS);
+    assert!(v.pending_erasures().is_empty());
+    assert_eq!(v.erased_pupils().unwrap(), vec![id]);
+    assert_eq!(
+        pupils::get_pupil(&v, id, now()).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    assert!(pupils::get_pupil(&v, other, now()).is_ok());
+}
+
+#[test]
+fn an_active_pupil_is_erased_on_request_with_their_sync_conflicts() {
+    let (s, mut v) = school();
+    let (id, upn_value, _) = full_pupil(&mut v, &s.ka1_id);
+    let other = add_assigned(&mut v, &pupil("Olive", "Stays", None), &s.ka2_id);
+    // A value that lost a sync conflict on each pupil's "about me" (as attune-sync keeps them).
+    for (pupil_id, lost) in [(id, "Cobaltlantern helps"), (other, "Olive's own words")] {
+        v.conn()
+            .unwrap()
+            .execute(
+                "INSERT INTO sync_conflicts (tbl, row_key, col, kept, kept_hlc, lost, lost_hlc, lost_device, found_at)
+                 VALUES ('profiles', ?1, 'what_helps', 'kept', '0', ?2, '0', 3, '2026-12-01T00:00:00Z')",
+                rusqlite::params![pupil_id.to_string(), lost],
+            )
+            .unwrap();
+    }
+    // Still active: the retention path refuses, the request path does not; a reason is needed.
+    assert_eq!(
+        retention::erase_pupil(&mut v, id, now())
+            .unwrap_err()
+            .field(),
+        Some("status")
+    );
+    assert_eq!(
+        retention::erase_on_request(&mut v, id, "  ", now())
+            .unwrap_err()
+            .field(),
+        Some("reason")
+    );
+    retention::erase_on_request(
+        &mut v,
+        id,
+        "Zuzu Quillbottom's parent asked (Zephyrine, LOC-Gingerquartz)",
+        now(),
+    )
+    .unwrap();
+    let after = all_stored_bytes(&v);
+    for s in SECRETS.iter().copied().chain([upn_value.as_str()]) {
+        assert!(!contains(&after, s.as_bytes()), "{s} is still stored");
+    }
+    let conflicts: Vec<String> = {
+        let conn = v.conn().unwrap();
+        let mut stmt = conn.prepare("SELECT lost FROM sync_conflicts").unwrap();
+        let r = stmt.query_map([], |r| r.get(0)).unwrap();
+        r.map(|x| x.unwrap()).collect()
+    };
+    assert_eq!(conflicts, vec!["Olive's own words".to_string()]);
+    let reason: String = v
+        .conn()
+        .unwrap()
+        .query_row(
+            "SELECT reason FROM pupil_erasures WHERE pupil_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(reason.contains("parent asked"), "{reason}");
+    let a = last_audit(&v);
+    assert_eq!(
+        (a.action.as_str(), a.target.as_deref(), a.outcome.as_str()),
+        ("pupil.erase", Some(format!("pupil:{id}").as_str()), "ok")
+    );
+}

@@ -1129,6 +1129,42 @@ impl Vault {
     }
 }
 
+impl Vault {
+    /// After an erasure: every automatic backup in `<vault dir>/backups` may hold the erased
+    /// pupil, so a fresh one is written (as today's, from the vault as it is now) and then
+    /// every older one is removed. Nothing happens when the folder holds no automatic backup.
+    /// Files that are not automatic backups are left alone. Returns how many were removed.
+    pub fn rewrite_auto_backups(&self, now: DateTime<Utc>) -> Result<usize> {
+        self.require_ready()?;
+        let dir = self.auto_backup_dir();
+        if !dir.is_dir() {
+            return Ok(0);
+        }
+        let mut old = Vec::new();
+        for e in fs::read_dir(&dir)? {
+            let e = e?;
+            let name = e.file_name().to_string_lossy().into_owned();
+            if auto_backup_date(&name).is_some() {
+                old.push(e.path());
+            }
+        }
+        if old.is_empty() {
+            return Ok(0);
+        }
+        let fresh = dir.join(format!(".attune-rewrite.tmp-{}", unique()));
+        if let Err(e) = self.backup_to_unchecked(&fresh, now, &Work::none()) {
+            let _ = fs::remove_file(&fresh);
+            return Err(e);
+        }
+        for p in &old {
+            fs::remove_file(p)?;
+        }
+        fs::rename(&fresh, dir.join(auto_backup_name(now.date_naive())))?;
+        fsutil::sync_dir(&dir)?;
+        Ok(old.len())
+    }
+}
+
 /// The day's automatic backup, written from a connection of its own so the session stays free
 /// while it runs (see [`Vault::auto_backup_job`]); [`BackupJob::canceller`] stops it.
 pub struct BackupJob {
@@ -1780,7 +1816,11 @@ pub fn audit_backup_check(
 }
 
 /// What opening the vault being replaced gives: its keys (per epoch) and its removals.
-type Authority = (Vec<(u64, VaultKey)>, Vec<crate::keyslots::Removal>);
+type Authority = (
+    Vec<(u64, VaultKey)>,
+    Vec<crate::keyslots::Removal>,
+    Vec<crate::keyslots::Erasure>,
+);
 
 /// Restoring over an existing vault needs *its* authority: its current strategic lead's
 /// passphrase (`user_id`'s slot, a lead's), or its recovery key. Returns that vault's keys and
@@ -1789,7 +1829,7 @@ type Authority = (Vec<(u64, VaultKey)>, Vec<crate::keyslots::Removal>);
 fn authorise_over(current: Option<&Body>, user_id: &str, secret: Secret<'_>) -> Result<Authority> {
     let Some(body) = current else {
         return match secret {
-            Secret::Recovery(_) => Ok((Vec::new(), Vec::new())),
+            Secret::Recovery(_) => Ok((Vec::new(), Vec::new(), Vec::new())),
             Secret::Passphrase(_) => Err(Error::NotPermitted(
                 "the vault in this folder cannot be read, so only the recovery key can restore over it.".into(),
             )),
@@ -1819,16 +1859,13 @@ fn authorise_over(current: Option<&Body>, user_id: &str, secret: Secret<'_>) -> 
         Secret::Recovery(_) => Error::WrongRecoveryKey,
     })?;
     let keys = slot.unseal_all(&body.vault_id, &opened)?;
-    let removed = body
-        .record
-        .as_ref()
-        .filter(|r| {
-            keys.iter()
-                .any(|(e, k)| *e == r.epoch && r.verify(&body.vault_id, k))
-        })
-        .map(|r| r.removed.clone())
-        .unwrap_or_default();
-    Ok((keys, removed))
+    let record = body.record.as_ref().filter(|r| {
+        keys.iter()
+            .any(|(e, k)| *e == r.epoch && r.verify(&body.vault_id, k))
+    });
+    let removed = record.map(|r| r.removed.clone()).unwrap_or_default();
+    let erased = record.map(|r| r.erased.clone()).unwrap_or_default();
+    Ok((keys, removed, erased))
 }
 
 fn unique_path(parent: &Path, base: &str) -> PathBuf {
@@ -1940,6 +1977,8 @@ fn restore_inner(
     let first = inspect(file)?;
     // What the vault being replaced says must survive: its removals.
     let mut carried_removals = Vec::new();
+    // And its erasures: a backup made before a pupil was erased must not bring them back.
+    let mut carried_erasures = Vec::new();
     // The vault being replaced, opened with the same secret: its keys.
     let mut current_keys: Vec<(u64, VaultKey)> = Vec::new();
     if existing {
@@ -1955,9 +1994,10 @@ fn restore_inner(
             }
         }
         match authorise_over(current.as_ref(), user_id, secret) {
-            Ok((keys, removed)) => {
+            Ok((keys, removed, erased)) => {
                 current_keys = keys;
                 carried_removals = removed;
+                carried_erasures = erased;
             }
             Err(e) => {
                 // A wrong secret, or a user the vault no longer has (a removed one): counted.
@@ -2082,6 +2122,9 @@ fn restore_inner(
             }
             // Removals survive a restore.
             v.reapply_removals(carried_removals.clone(), rng, now)?;
+            // Erasures too: the restored vault is refused to every reader until the pupils
+            // it should not hold are erased again (`Vault::pending_erasures`).
+            v.carry_erasures(&carried_erasures)?;
             Ok(v)
         });
     let vault = match reopened {

@@ -63,6 +63,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0014_sync_marks",
         include_str!("../migrations/0014_sync_marks.sql"),
     ),
+    (
+        "0015_pupil_erasures",
+        include_str!("../migrations/0015_pupil_erasures.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

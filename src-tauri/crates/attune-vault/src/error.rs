@@ -65,6 +65,10 @@ pub enum Error {
     Locked,
     #[error("Set a new passphrase before doing anything else.")]
     MustSetPassphrase,
+    /// A restored database still holds a pupil erased earlier; Attune erases them again at
+    /// once after unlocking, so this is met only if that step failed.
+    #[error("This copy of the vault still holds a pupil who was erased. Attune must erase them again before the vault can be used: lock it and unlock it again.")]
+    ErasurePending,
     #[error("A file could not be read or written: {0}")]
     Io(std::io::Error),
     /// The disk (or USB stick) has no room left: the write did not happen, and what was
@@ -113,6 +117,7 @@ impl Error {
             Error::AlreadyExists(_) => ErrorKind::AlreadyExists,
             Error::Locked => ErrorKind::Locked,
             Error::MustSetPassphrase => ErrorKind::MustSetPassphrase,
+            Error::ErasurePending => ErrorKind::Locked,
             Error::Io(_) | Error::DiskFull(_) => ErrorKind::Io,
             Error::BackupDamaged(_) => ErrorKind::VaultDamaged,
             Error::Sqlite(e) if is_corruption(e) => ErrorKind::VaultDamaged,

@@ -78,8 +78,21 @@ pub struct Record {
     pub removed: Vec<Removal>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub anchor: Option<Anchor>,
+    /// The pupils erased from this vault (ids only, never content): any of them found in a
+    /// database opened later (a restored backup made before the erasure) is erased again
+    /// before anything can read it. Absent from the file (and from the MAC) while empty, so a
+    /// vault that never erased anyone keeps the record it had.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erased: Vec<Erasure>,
     /// Hex HMAC-SHA256 over the fields above.
     pub mac: String,
+}
+
+/// A pupil erased from the vault: the record id and when (RFC 3339). Nothing else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub pupil_id: i64,
+    pub at: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +118,7 @@ impl Record {
         epoch: u64,
         removed: &[Removal],
         anchor: Option<&Anchor>,
+        erased: &[Erasure],
     ) -> Vec<u8> {
         use hmac::Mac;
         let hk = hkdf::Hkdf::<Sha256>::new(Some(vault_id.as_bytes()), &key.0);
@@ -129,6 +143,14 @@ impl Record {
             }
             None => fields.push(b"no-anchor".to_vec()),
         }
+        if !erased.is_empty() {
+            fields.push(b"erased".to_vec());
+            fields.push((erased.len() as u64).to_le_bytes().to_vec());
+            for e in erased {
+                fields.push(e.pupil_id.to_le_bytes().to_vec());
+                fields.push(e.at.as_bytes().to_vec());
+            }
+        }
         let refs: Vec<&[u8]> = fields.iter().map(Vec::as_slice).collect();
         let mut m = <hmac::Hmac<Sha256> as Mac>::new_from_slice(k.as_ref())
             .expect("HMAC takes a key of any length");
@@ -143,6 +165,7 @@ impl Record {
         epoch: u64,
         removed: Vec<Removal>,
         anchor: Option<Anchor>,
+        erased: Vec<Erasure>,
     ) -> Record {
         let mac = hex::encode(Self::mac_bytes(
             vault_id,
@@ -150,11 +173,13 @@ impl Record {
             epoch,
             &removed,
             anchor.as_ref(),
+            &erased,
         ));
         Record {
             epoch,
             removed,
             anchor,
+            erased,
             mac,
         }
     }
@@ -167,6 +192,7 @@ impl Record {
             self.epoch,
             &self.removed,
             self.anchor.as_ref(),
+            &self.erased,
         ));
         constant_time_eq(expected.as_bytes(), self.mac.as_bytes())
     }

@@ -22,7 +22,7 @@ use crate::db;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::kdf::KdfParams;
-use crate::keyslots::{Anchor, Body, Record, Removal, Slot, SlotKind, SlotSpec};
+use crate::keyslots::{Anchor, Body, Erasure, Record, Removal, Slot, SlotKind, SlotSpec};
 use crate::recovery::{RecoveryKey, ResetCode};
 use crate::secret::{Passphrase, VaultKey};
 use crate::settings::{self, Setting};
@@ -222,6 +222,10 @@ pub struct Vault {
     /// a cut or rewritten audit tail, an edited attempts file or key-slot record. Each is
     /// also in the audit log.
     warnings: Vec<String>,
+    /// Pupils the vault has erased whose rows this database still holds (a restored backup
+    /// made before the erasure): until they are erased again ([`Vault::erasure_conn`],
+    /// [`Vault::erased_again`]), `conn` and `conn_mut` are refused, so nothing reads them.
+    pending_erasures: Vec<i64>,
     _lock: DirLock,
 }
 
@@ -361,6 +365,7 @@ impl Vault {
             },
             paths: paths.clone(),
             warnings: Vec::new(),
+            pending_erasures: Vec::new(),
             _lock: lock,
         };
         vault.write_slots()?;
@@ -702,6 +707,7 @@ impl Vault {
             },
             paths,
             warnings,
+            pending_erasures: Vec::new(),
             _lock: lock,
         };
         vault.slots.record = record.clone();
@@ -718,6 +724,7 @@ impl Vault {
             .map(|r| r.removed.clone())
             .unwrap_or_default();
         vault.reapply_removals(removed, rng, now)?;
+        vault.find_pending_erasures()?;
         // Whatever still opens with a removed user's passphrase beside the vault goes.
         vault.purge_removed_users_files(now);
         let anchor_problem =
@@ -943,9 +950,9 @@ impl Vault {
     fn record_mut(&mut self) -> &mut Record {
         let (vault_id, epoch) = (self.slots.vault_id.clone(), self.epoch);
         let key = self.key.clone();
-        self.slots
-            .record
-            .get_or_insert_with(|| Record::signed(&vault_id, &key, epoch, Vec::new(), None))
+        self.slots.record.get_or_insert_with(|| {
+            Record::signed(&vault_id, &key, epoch, Vec::new(), None, Vec::new())
+        })
     }
 
     /// Record the audit chain's head in the key-slot file (at every lock).
@@ -1034,9 +1041,9 @@ impl Vault {
     /// Write the key slots: first the copy inside the database, then the file, then its
     /// backup copy, each atomically.
     fn write_slots(&mut self) -> Result<()> {
-        let (removed, anchor) = match &self.slots.record {
-            Some(r) => (r.removed.clone(), r.anchor.clone()),
-            None => (Vec::new(), None),
+        let (removed, anchor, erased) = match &self.slots.record {
+            Some(r) => (r.removed.clone(), r.anchor.clone(), r.erased.clone()),
+            None => (Vec::new(), None, Vec::new()),
         };
         self.slots.record = Some(Record::signed(
             &self.slots.vault_id,
@@ -1044,6 +1051,7 @@ impl Vault {
             self.epoch,
             removed,
             anchor,
+            erased,
         ));
         let bytes = self.slots.to_bytes();
         self.conn.execute(
@@ -1072,9 +1080,130 @@ impl Vault {
     pub(crate) fn require_ready(&self) -> Result<()> {
         if self.session.via_recovery {
             Err(Error::MustSetPassphrase)
+        } else if !self.pending_erasures.is_empty() {
+            Err(Error::ErasurePending)
         } else {
             Ok(())
         }
+    }
+
+    /// The pupils erased from this vault, by record id, oldest erasure first: the key-slot
+    /// file's authenticated record and the database's `pupil_erasures` table together (either
+    /// alone survives what the other may not: a restore replaces the database, an edited
+    /// key-slot file loses its record).
+    pub fn erased_pupils(&self) -> Result<Vec<i64>> {
+        let mut ids: Vec<i64> = self
+            .slots
+            .record
+            .as_ref()
+            .map(|r| r.erased.iter().map(|e| e.pupil_id).collect())
+            .unwrap_or_default();
+        let has_table: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'pupil_erasures')",
+            [],
+            |r| r.get(0),
+        )?;
+        if has_table {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT pupil_id FROM pupil_erasures ORDER BY erased_at, pupil_id")?;
+            for id in stmt.query_map([], |r| r.get::<_, i64>(0))? {
+                let id = id?;
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Remember, in the key-slot file's authenticated record (written atomically, both copies,
+    /// and the copy inside the database), that pupil `pupil_id` is erased. Called before the
+    /// rows are deleted, so a crash in between is finished at the next unlock.
+    pub fn remember_erasure(&mut self, pupil_id: i64, now: DateTime<Utc>) -> Result<()> {
+        self.require_lead("erase a pupil")?;
+        self.add_erasures(&[Erasure {
+            pupil_id,
+            at: crate::datetime::format_instant(now),
+        }])
+    }
+
+    /// Adds erasures to the record (those it lacks) and writes the key slots if any was new.
+    pub(crate) fn add_erasures(&mut self, erasures: &[Erasure]) -> Result<()> {
+        let record = self.record_mut();
+        let mut changed = false;
+        for e in erasures {
+            if !record.erased.iter().any(|x| x.pupil_id == e.pupil_id) {
+                record.erased.push(e.clone());
+                changed = true;
+            }
+        }
+        if changed {
+            self.write_slots()?;
+        }
+        Ok(())
+    }
+
+    /// Erasures carried over from the vault a restore replaced: added to the record, and
+    /// any of those pupils the restored database holds is pending until erased again.
+    pub(crate) fn carry_erasures(&mut self, erasures: &[Erasure]) -> Result<()> {
+        self.add_erasures(erasures)?;
+        self.find_pending_erasures()
+    }
+
+    /// Which erased pupils this database still holds (see the field). Also makes sure no
+    /// erased id is handed out again to a new pupil (a restored database's high-water mark may
+    /// be older than the erasure): a new pupil with that id would be erased at the next unlock.
+    fn find_pending_erasures(&mut self) -> Result<()> {
+        let (start, end) = crate::ids::range(crate::ids::device_no(&self.conn)?);
+        let mut pending = Vec::new();
+        for id in self.erased_pupils()? {
+            if (start..end).contains(&id) {
+                self.conn.execute(
+                    "INSERT INTO sync_id_high (tbl, high) VALUES ('pupils', ?1)
+                     ON CONFLICT (tbl) DO UPDATE SET high = max(high, excluded.high)",
+                    [id],
+                )?;
+            }
+            let held: bool = self.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1)",
+                [id],
+                |r| r.get(0),
+            )?;
+            if held {
+                pending.push(id);
+            }
+        }
+        self.pending_erasures = pending;
+        Ok(())
+    }
+
+    /// Erased pupils this database still holds, to be erased again before anything else
+    /// (`attune_domain::transfer::retention::erase_again`).
+    pub fn pending_erasures(&self) -> &[i64] {
+        &self.pending_erasures
+    }
+
+    /// The database for erasing the pending pupils again: the one way in while any is pending.
+    pub fn erasure_conn(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+
+    /// Says pupil `pupil_id` has been erased again; once none is pending the vault is usable.
+    /// Refused if their row is still there.
+    pub fn erased_again(&mut self, pupil_id: i64) -> Result<()> {
+        let held: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pupils WHERE id = ?1)",
+            [pupil_id],
+            |r| r.get(0),
+        )?;
+        if held {
+            return Err(Error::Internal(format!(
+                "pupil {pupil_id} was to be erased again but is still in the database"
+            )));
+        }
+        self.pending_erasures.retain(|&p| p != pupil_id);
+        Ok(())
     }
 
     pub(crate) fn require_lead(&self, what: &str) -> Result<()> {

@@ -575,7 +575,7 @@ pub fn redact_names(text: &str, names: &[&str], replacement: &str) -> String {
 
 /// The ways a pupil's name may be written: each of the legal forename, legal surname and
 /// preferred name, whole and word by word, and forename or preferred name with the surname.
-fn name_forms(forename: &str, surname: &str, preferred: Option<&str>) -> Vec<String> {
+pub(crate) fn name_forms(forename: &str, surname: &str, preferred: Option<&str>) -> Vec<String> {
     let mut forms = Vec::new();
     let mut add = |s: &str| {
         let s = s.trim();

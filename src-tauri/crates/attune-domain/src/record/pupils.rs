@@ -668,3 +668,78 @@ pub(crate) fn check_new(
 ) -> Result<Checked> {
     check(conn, input, today)
 }
+
+/// One pupil as `attune-admin pupils` lists them for scripts: the record id, identifiers,
+/// year group, support level, care status and status; names only when asked for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PupilListRow {
+    pub pupil_id: i64,
+    pub upn: Option<String>,
+    pub scn: Option<String>,
+    pub local_id: Option<String>,
+    /// The stored code (`S3`, `P7`, …).
+    pub year_group: String,
+    pub support_level: Option<String>,
+    pub care_status: Option<String>,
+    pub status: PupilStatus,
+    /// Only with names asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_forename: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_surname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preferred_name: Option<String>,
+}
+
+/// Every pupil in the vault, whatever their status, by record id (strategic lead only), for
+/// scripts that must name a pupil by record id. Names only with `names`. Audited as
+/// `caseload.view` with target `all pupils` (or `all pupils, with names`).
+pub fn pupil_list(vault: &Vault, names: bool, now: DateTime<Utc>) -> Result<Vec<PupilListRow>> {
+    let target = if names {
+        "all pupils, with names"
+    } else {
+        "all pupils"
+    };
+    let user = access::require_lead(
+        vault,
+        Action::CaseloadView,
+        Some(target),
+        "list every pupil",
+        now,
+    )?;
+    let conn = vault.conn()?;
+    let mut stmt = conn.prepare(
+        "SELECT p.id, p.year_group, p.support_level, p.care_status, p.status,
+                p.legal_forename, p.legal_surname, p.preferred_name,
+                (SELECT value FROM pupil_identifiers i WHERE i.pupil_id = p.id AND i.kind = 'upn'),
+                (SELECT value FROM pupil_identifiers i
+                  WHERE i.pupil_id = p.id AND i.kind = 'scottish_candidate_number'),
+                (SELECT value FROM pupil_identifiers i WHERE i.pupil_id = p.id AND i.kind = 'local')
+         FROM pupils p ORDER BY p.id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        let name = |i: usize| -> rusqlite::Result<Option<String>> {
+            if names {
+                r.get(i)
+            } else {
+                Ok(None)
+            }
+        };
+        Ok(PupilListRow {
+            pupil_id: r.get(0)?,
+            year_group: r.get(1)?,
+            support_level: r.get(2)?,
+            care_status: r.get(3)?,
+            status: get_enum(r, 4, PupilStatus::parse)?,
+            legal_forename: name(5)?,
+            legal_surname: name(6)?,
+            preferred_name: name(7)?,
+            upn: r.get(8)?,
+            scn: r.get(9)?,
+            local_id: r.get(10)?,
+        })
+    })?;
+    let out: Vec<PupilListRow> = rows.collect::<std::result::Result<_, _>>()?;
+    access::record(conn, &user, Action::CaseloadView, Some(target), now)?;
+    Ok(out)
+}

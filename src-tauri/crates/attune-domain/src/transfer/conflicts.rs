@@ -366,6 +366,26 @@ fn day_of(hlc: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Part of erasing pupil `pupil_id` (inside the erasure's transaction, before their rows
+/// go): deletes every conflict kept about one of their rows, resolved or not, since both values
+/// may hold their words. Returns how many. A conflict about a row already gone before the
+/// erasure (a team member removed since) cannot be traced to a pupil and is left.
+pub(crate) fn forget_pupil(conn: &Connection, pupil_id: i64) -> Result<usize> {
+    let rows: Vec<(i64, String, String)> = {
+        let mut stmt = conn.prepare("SELECT id, tbl, row_key FROM sync_conflicts")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    let mut n = 0;
+    for (id, tbl, key) in rows {
+        if matches!(place(conn, &tbl, &key)?, Place::Pupil(p) if p == pupil_id) {
+            conn.execute("DELETE FROM sync_conflicts WHERE id = ?1", [id])?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// The unresolved conflicts the session may see, oldest first. Audited `sync.conflicts`.
 pub fn list(vault: &Vault, now: DateTime<Utc>) -> Result<Vec<SyncConflict>> {
     let user = access::actor(vault)?;

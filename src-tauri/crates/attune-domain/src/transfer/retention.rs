@@ -20,7 +20,9 @@
 //!
 //! # Erasure
 //!
-//! [`erase_pupil`] (strategic lead only, and only for a pupil marked left or archived) deletes
+//! [`erase_pupil`] (strategic lead only, and only for a pupil marked left or archived: the
+//! retention path) and [`erase_on_request`] (strategic lead only, any pupil, with a reason: a
+//! record added in error, an erasure request) delete
 //! every row about the pupil in one transaction: identifiers, assignments, profile, advice,
 //! team, plans with their goals and due dates, sessions, chronology, scores, indicators, every
 //! user's drafts whose form key names the pupil (`pupil:3`, `profile:3`, `session:3`,
@@ -31,7 +33,27 @@
 //! are zeroed as well) and truncates the log again, so nothing of the pupil remains in the
 //! file. The audit log is left as it is: its targets (`pupil:3/session:12`) are ids only and
 //! never held content, and the hash chain must stay intact. The erasure itself is audited as
-//! `pupil.erase` with the numeric target, not what was erased.
+//! `pupil.erase` with the numeric target, not what was erased; the reason is kept in
+//! `pupil_erasures` (id, when, by whom, reason with the pupil's names and identifiers taken
+//! out). The sync conflicts kept about the pupil's rows go too.
+//!
+//! # Erased stays erased
+//!
+//! Before any row is deleted, the pupil's id goes into the key-slot file's authenticated
+//! record ([`attune_vault::Vault::remember_erasure`]): outside the database, MAC'd under a key
+//! derived from the vault key, written atomically. A restore replaces the database and the
+//! key-slot file with the backup's, so it carries the replaced vault's list over (and the
+//! `pupil_erasures` table of a later backup brings its own). Whenever a vault is opened whose
+//! database still holds a listed pupil, the vault refuses every use but [`erase_again`], which
+//! the CLI and the window call straight after every unlock and restore. After an erasure the
+//! automatic backups in the vault's `backups` folder are replaced by one made afterwards.
+//!
+//! Not reached: copies outside the vault folder (a USB backup, a handover pack, a subject
+//! access document), the folder a restore kept aside, a backup made before the erasure
+//! restored into a *new* folder (no list exists there to consult), and the sync log and base
+//! (see `attune-sync/DESIGN.md`): the log keeps the changes that carried the pupil's rows to
+//! and from laptops, and the base keeps their last shared copy until the erasure is captured
+//! at the next sync (as deletions, which carry the old values in the changeset).
 
 use attune_vault::settings::{self, Setting};
 use attune_vault::{Action, Vault};
@@ -187,10 +209,48 @@ pub fn retention_due(
 /// The draft form keys that name pupil `pupil_id` directly (the UI's `DraftKeeper` keys).
 const DRAFT_KINDS: &[&str] = &["pupil", "profile", "session", "chronology", "score"];
 
+/// The longest reason a lead may give for an erasure, in characters.
+pub const MAX_ERASURE_REASON_CHARS: usize = 500;
+/// The reason kept for an erasure at the end of the retention period ([`erase_pupil`]).
+pub const RETENTION_REASON: &str = "Retention period ended";
+
 /// Erases every row about a pupil who has left or been archived, then vacuums so that
-/// nothing of them remains in the file (strategic lead only; see the module's notes).
+/// nothing of them remains in the file (strategic lead only; see the module's notes): the
+/// retention path, kept with the reason [`RETENTION_REASON`]. For an erasure at any time
+/// (a record added in error, a request) see [`erase_on_request`].
 /// Audited as `pupil.erase` (target `pupil:<id>`); a refusal is audited too.
 pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Result<()> {
+    erase(vault, pupil_id, RETENTION_REASON, false, now)
+}
+
+/// Erases a pupil at any time, whatever their status (strategic lead only), for the reason
+/// given (required; kept in `pupil_erasures` with every form of the pupil's name and their
+/// identifiers taken out, never shown with the pupil since nothing of them is left). The
+/// window asks the lead to type the pupil's name first; this takes the decision as made.
+///
+/// Besides every row of [`erase_pupil`]: the sync conflicts kept about the pupil's rows
+/// (both values may hold their words); the id in the key-slot file's authenticated record,
+/// written before any row is deleted, so that a backup made before today and restored later
+/// has them erased again at once ([`erase_again`]); and the automatic backups in the vault's
+/// `backups` folder, replaced by one written after the erasure
+/// ([`attune_vault::Vault::rewrite_auto_backups`]). Copies outside the vault folder (USB
+/// backups, handover packs, subject access documents given out) are not reached.
+pub fn erase_on_request(
+    vault: &mut Vault,
+    pupil_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    erase(vault, pupil_id, reason, true, now)
+}
+
+fn erase(
+    vault: &mut Vault,
+    pupil_id: i64,
+    reason: &str,
+    any_status: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
     let target = access::target(pupil_id, None);
     let user = access::require_lead(
         vault,
@@ -199,6 +259,19 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Resu
         "erase a pupil",
         now,
     )?;
+    let reason = reason.trim();
+    if reason.is_empty() {
+        return Err(Error::invalid(
+            "reason",
+            "Say why this pupil's record is being erased (for example \"added in error\" or \"erasure requested by the parent\").",
+        ));
+    }
+    if reason.chars().count() > MAX_ERASURE_REASON_CHARS {
+        return Err(Error::invalid(
+            "reason",
+            format!("Keep the reason to {MAX_ERASURE_REASON_CHARS} characters or fewer."),
+        ));
+    }
     let status: Option<PupilStatus> = vault
         .conn()?
         .query_row("SELECT status FROM pupils WHERE id = ?1", [pupil_id], |r| {
@@ -207,7 +280,7 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Resu
         .optional()?;
     match status {
         None => return Err(Error::NotFound("There is no such pupil.".into())),
-        Some(PupilStatus::Active) => {
+        Some(PupilStatus::Active) if !any_status => {
             let _ = vault.audit(Action::PupilErase, Some(&target), "refused", now);
             return Err(Error::invalid(
                 "status",
@@ -216,15 +289,105 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Resu
         }
         Some(_) => {}
     }
+    let reason = without_pupil_names(vault.conn()?, pupil_id, reason)?;
 
+    // First outside the database: from here on, any database that holds the pupil (this one
+    // if the deletion below is interrupted, a restored backup later) is erased again.
+    vault.remember_erasure(pupil_id, now)?;
     let tx = vault.conn_mut()?.transaction()?;
+    tx.execute(
+        "INSERT INTO pupil_erasures (pupil_id, erased_at, erased_by, reason) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(pupil_id) DO UPDATE SET erased_at = excluded.erased_at,
+             erased_by = excluded.erased_by, reason = excluded.reason",
+        rusqlite::params![
+            pupil_id,
+            attune_vault::datetime::format_instant(now),
+            user.id,
+            reason
+        ],
+    )?;
+    delete_rows(&tx, pupil_id)?;
+    access::record(&tx, &user, Action::PupilErase, Some(&target), now)?;
+    tx.commit()?;
+    scrub_files(vault.conn()?)?;
+    vault.rewrite_auto_backups(now)?;
+    Ok(())
+}
+
+/// The reason with every form of the pupil's name and each of their identifiers replaced.
+fn without_pupil_names(conn: &rusqlite::Connection, pupil_id: i64, reason: &str) -> Result<String> {
+    let names: Option<(String, String, Option<String>)> = conn
+        .query_row(
+            "SELECT legal_forename, legal_surname, preferred_name FROM pupils WHERE id = ?1",
+            [pupil_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let mut forms = names
+        .map(|(f, s, p)| crate::lead::supervision::name_forms(&f, &s, p.as_deref()))
+        .unwrap_or_default();
+    let mut stmt = conn.prepare("SELECT value FROM pupil_identifiers WHERE pupil_id = ?1")?;
+    for v in stmt.query_map([pupil_id], |r| r.get::<_, String>(0))? {
+        forms.push(v?);
+    }
+    let forms: Vec<&str> = forms.iter().map(String::as_str).collect();
+    Ok(crate::lead::supervision::redact_names(
+        reason,
+        &forms,
+        "[name removed]",
+    ))
+}
+
+/// Erases again every pupil this vault has erased whose rows its database still holds (a
+/// backup made before the erasure was restored, or an erasure was interrupted): the first
+/// thing to do after [`attune_vault::Vault::unlock`] and after a restore, for any user, since
+/// the vault refuses every other use until it is done
+/// ([`attune_vault::Vault::pending_erasures`]). Each is audited `pupil.erase` with outcome
+/// `reapplied`. Returns the ids erased again (empty nearly always).
+pub fn erase_again(vault: &mut Vault, now: DateTime<Utc>) -> Result<Vec<i64>> {
+    let pending = vault.pending_erasures().to_vec();
+    if pending.is_empty() {
+        return Ok(pending);
+    }
+    let user = vault.session().user.clone();
+    for &pupil_id in &pending {
+        let target = access::target(pupil_id, None);
+        let tx = vault.erasure_conn().transaction()?;
+        delete_rows(&tx, pupil_id)?;
+        attune_vault::audit::append(
+            &tx,
+            &attune_vault::audit::NewEntry {
+                at: now,
+                actor_id: Some(&user.id),
+                actor_name: &user.name,
+                action: Action::PupilErase,
+                target: Some(&target),
+                outcome: "reapplied",
+            },
+        )?;
+        tx.commit()?;
+        vault.erased_again(pupil_id)?;
+    }
+    scrub_files(vault.erasure_conn())?;
+    // A recovery-key session may not write backups until it sets a passphrase; the automatic
+    // backups were rewritten when the pupil was erased, and are again at the next erasure.
+    if !vault.session().via_recovery {
+        vault.rewrite_auto_backups(now)?;
+    }
+    Ok(pending)
+}
+
+/// Every row about the pupil, in the caller's transaction (see the module's notes).
+fn delete_rows(tx: &rusqlite::Connection, pupil_id: i64) -> Result<()> {
     let plan_ids: Vec<i64> = {
         let mut stmt = tx.prepare("SELECT id FROM plans WHERE pupil_id = ?1")?;
         let ids = stmt.query_map([pupil_id], |r| r.get(0))?;
         ids.collect::<std::result::Result<_, _>>()?
     };
-    // Before the pupil's row goes: their name out of supervision notes, their links to them.
-    crate::lead::supervision::forget_pupil(&tx, pupil_id)?;
+    // Before the pupil's rows go (both find the pupil through them): their name out of
+    // supervision notes, their links to them; the sync conflicts kept about their rows.
+    crate::lead::supervision::forget_pupil(tx, pupil_id)?;
+    crate::transfer::conflicts::forget_pupil(tx, pupil_id)?;
     for kind in DRAFT_KINDS {
         tx.execute(
             "DELETE FROM drafts WHERE form_key = ?1 OR substr(form_key, 1, length(?1) + 1) = ?1 || '/'",
@@ -270,10 +433,12 @@ pub fn erase_pupil(vault: &mut Vault, pupil_id: i64, now: DateTime<Utc>) -> Resu
         "INSERT INTO search_index (search_index) VALUES ('optimize')",
         [],
     )?;
-    access::record(&tx, &user, Action::PupilErase, Some(&target), now)?;
-    tx.commit()?;
+    Ok(())
+}
 
-    let conn = vault.conn()?;
+/// After the deletion has committed: checkpoint the log, vacuum (freed pages zeroed with
+/// `secure_delete`), truncate the log again.
+fn scrub_files(conn: &rusqlite::Connection) -> Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     conn.execute_batch("VACUUM;")?;
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;

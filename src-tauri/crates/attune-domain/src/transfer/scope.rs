@@ -160,6 +160,10 @@ pub const TABLES: &[TableScope] = &[
         "published_summaries",
         "the lead's record of what this vault exported, for the linked-export audit",
     ),
+    local(
+        "pupil_erasures",
+        "this vault's list of pupils it erased and why (the erasure travels as the deletion of the rows)",
+    ),
     pupil("pupil_identifiers", &["kind", "value"], BY_PUPIL),
     pupil("pupils", ID, Reach::Column("id")),
     pupil("review_amendments", ID, BY_REVIEW),
