@@ -536,6 +536,7 @@ fn open_file(file: &Path) -> Result<File> {
 // The database inside
 
 fn open_keyed_read_only(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
+    crate::db::sqlcipher_ready();
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -764,6 +765,7 @@ fn snapshot_in_steps(
     dest: &Path,
     progress: impl Fn(u64, u64) -> Result<()>,
 ) -> Result<()> {
+    crate::db::sqlcipher_ready();
     let mut to = Connection::open_with_flags(
         dest,
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
