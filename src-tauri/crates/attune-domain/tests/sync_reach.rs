@@ -11,10 +11,9 @@ use attune_domain::lead::overview::{overview, OverviewQuery};
 use attune_domain::lead::summary_facts::{summary_facts, Period, Purpose};
 use attune_domain::model::{SessionInput, SessionKind};
 use attune_domain::record::{records, search};
-use attune_domain::transfer::{enrol, sync};
-use attune_vault::{Passphrase, Vault};
+use attune_domain::transfer::sync;
+use attune_vault::Vault;
 
-const LAPTOP_PASS: &str = "violet harbour ginger tramline 58";
 /// A word no one else writes, to search for.
 const WORD: &str = "tangrams";
 
@@ -51,18 +50,7 @@ fn a_session_logged_on_a_laptop_is_in_the_schools_search_overview_and_summary() 
     let (s, mut v) = school();
     let mia = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
     let mut r = rng(61);
-    let e = enrol::enrol_laptop(&mut v, &s.ka1_id, &mut r, now()).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let (mut lv, _) = Vault::join(
-        &tmp.path().join("laptop"),
-        &e.bytes,
-        e.passphrase.expose(),
-        &Passphrase::new(LAPTOP_PASS),
-        &mut r,
-        now(),
-    )
-    .unwrap();
-    sync::start(&mut lv, &mut r).unwrap();
+    let (_laptop_dir, mut lv) = laptop(&mut v, &s.ka1_id, &mut r);
 
     assert!(!found(&v), "no one at school wrote the word");
     assert_eq!(summary_sessions(&v), 0);

@@ -7,10 +7,9 @@ use common::*;
 
 use attune_domain::model::{SessionInput, SessionKind};
 use attune_domain::record::records;
-use attune_domain::transfer::{enrol, scope, sync};
-use attune_vault::{Passphrase, Role, Vault};
+use attune_domain::transfer::{scope, sync};
+use attune_vault::{Passphrase, Role};
 
-const LAPTOP_PASS: &str = "violet harbour ginger tramline 58";
 const NEW_LEAD_PASS: &str = "amber quarry whistle lagoon 77";
 
 #[test]
@@ -18,18 +17,7 @@ fn a_session_by_a_lead_added_after_enrolment_reaches_the_laptop() {
     let (s, mut v) = school();
     let mia = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
     let mut r = rng(60);
-    let e = enrol::enrol_laptop(&mut v, &s.ka1_id, &mut r, now()).unwrap();
-    let tmp = tempfile::tempdir().unwrap();
-    let (mut lv, _) = Vault::join(
-        &tmp.path().join("laptop"),
-        &e.bytes,
-        e.passphrase.expose(),
-        &Passphrase::new(LAPTOP_PASS),
-        &mut r,
-        now(),
-    )
-    .unwrap();
-    sync::start(&mut lv, &mut r).unwrap();
+    let (_laptop_dir, mut lv) = laptop(&mut v, &s.ka1_id, &mut r);
 
     // A second strategic lead joins the school after the laptop was prepared, and logs a
     // session with Mia.

@@ -200,3 +200,28 @@ pub fn review_input(goal: i64, voice: &str, rating: u8) -> attune_domain::model:
         ..ReviewInput::default()
     }
 }
+
+/// The passphrase a key adult sets on the laptop [`laptop`] prepares.
+pub const LAPTOP_PASS: &str = "violet harbour ginger tramline 58";
+
+/// Prepares a laptop for `key_adult` at the school `v` and joins it in a temporary folder, its
+/// sync started: the laptop's vault, open as the key adult, and the folder that holds it.
+pub fn laptop(
+    v: &mut Vault,
+    key_adult: &str,
+    r: &mut rand_chacha::ChaCha20Rng,
+) -> (tempfile::TempDir, Vault) {
+    let e = attune_domain::transfer::enrol::enrol_laptop(v, key_adult, r, now()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut lv, _) = Vault::join(
+        &tmp.path().join("laptop"),
+        &e.bytes,
+        e.passphrase.expose(),
+        &Passphrase::new(LAPTOP_PASS),
+        r,
+        now(),
+    )
+    .unwrap();
+    attune_domain::transfer::sync::start(&mut lv, r).unwrap();
+    (tmp, lv)
+}
