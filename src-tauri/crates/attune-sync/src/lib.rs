@@ -9,11 +9,16 @@
 //!   difference against a base, `sqlite3session_diff`), apply with last-writer-wins by HLC
 //!   keeping each losing value as data, and the school's relay of each change cut to one
 //!   laptop's rows.
+//! - [`sqlite`] (feature `sqlite`) — [`sqlite::sqlcipher_ready`], the wait every SQLCipher
+//!   connection of the product (the vault's, and these tests') makes before opening.
 
 pub mod batch;
 pub mod envelope;
 pub mod error;
 pub mod hlc;
+
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 #[cfg(feature = "session")]
 pub mod changes;

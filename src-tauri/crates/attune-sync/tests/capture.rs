@@ -43,6 +43,8 @@ fn key_of(device: u64) -> [u8; 32] {
 
 fn open(dir: &Path, name: &str, device: u64) -> Replica {
     let key = hex::encode(key_of(device));
+    // SQLCipher start-up races between test threads without this wait.
+    attune_sync::sqlite::sqlcipher_ready();
     let mut conn = Connection::open(dir.join(format!("{name}.db"))).unwrap();
     conn.execute_batch(&format!(
         "PRAGMA key = \"x'{key}'\"; PRAGMA journal_mode = WAL; {SQL}"

@@ -46,6 +46,8 @@ struct Replica {
 
 fn open(dir: &Path, device: u64) -> Replica {
     let key = hex::encode([device as u8 + 7; 32]);
+    // SQLCipher start-up races between test threads without this wait.
+    attune_sync::sqlite::sqlcipher_ready();
     let mut conn = Connection::open(dir.join(format!("r{device}.db"))).unwrap();
     conn.execute_batch(&format!(
         "PRAGMA key = \"x'{key}'\"; PRAGMA journal_mode = WAL; {SQL}"

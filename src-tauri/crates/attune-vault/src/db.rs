@@ -104,41 +104,9 @@ pub(crate) fn open_unencrypted_for_benchmark(path: &Path) -> Result<Connection> 
     open_inner(path, None)
 }
 
-/// Waits, once per process, until SQLCipher has finished starting: call before opening any
-/// connection of the vault's.
-///
-/// SQLite marks itself initialised *before* it runs SQLCipher's extra start-up
-/// (`SQLITE_EXTRA_INIT`, outside its mutex), and that start-up is what registers
-/// `sqlcipher_export` for every later connection. A second thread opening its first
-/// connection in that window gets one without `sqlcipher_export` — and a key change or backup
-/// on it fails with "no such function: sqlcipher_export" (seen once in a parallel test run).
-/// So the first opener initialises SQLite and then waits until a fresh connection has the
-/// function; every other thread waits on the `Once` until then.
-pub fn sqlcipher_ready() {
-    static READY: std::sync::Once = std::sync::Once::new();
-    READY.call_once(|| {
-        // SAFETY: sqlite3_initialize takes no arguments and may be called from any thread
-        // any number of times.
-        unsafe {
-            rusqlite::ffi::sqlite3_initialize();
-        }
-        for _ in 0..5_000 {
-            let has_export = Connection::open_in_memory()
-                .and_then(|c| {
-                    c.query_row(
-                        "SELECT count(*) FROM pragma_function_list WHERE name = 'sqlcipher_export'",
-                        [],
-                        |r| r.get::<_, i64>(0),
-                    )
-                })
-                .is_ok_and(|n| n > 0);
-            if has_export {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-    });
-}
+/// Waits, once per process, until SQLCipher has finished starting; every vault connection
+/// calls it before opening. See [`attune_sync::sqlite::sqlcipher_ready`] for the race.
+pub use attune_sync::sqlite::sqlcipher_ready;
 
 fn open_inner(path: &Path, key: Option<&VaultKey>) -> Result<Connection> {
     sqlcipher_ready();

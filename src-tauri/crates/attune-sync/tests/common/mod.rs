@@ -38,6 +38,8 @@ pub struct Replica {
 }
 
 pub fn open_encrypted(path: &Path, key: &[u8; 32]) -> Connection {
+    // SQLCipher start-up races between test threads without this wait.
+    attune_sync::sqlite::sqlcipher_ready();
     let conn = Connection::open(path).unwrap();
     conn.execute_batch(&format!("PRAGMA key = \"x'{}'\";", hex::encode(key)))
         .unwrap();
