@@ -124,7 +124,7 @@ describe("start the new school year", () => {
     await user.type(to, "2027-28");
     await user.click(screen.getByRole("button", { name: "Preview" }));
     expect(api.previewRollover).toHaveBeenCalledWith("2027-28", null);
-    expect(await screen.findByTestId("rollover-counts")).toHaveTextContent("1 pupil move up a year. 2 pupils in the last year (Year 6) offered as leavers.");
+    expect(await screen.findByTestId("rollover-counts")).toHaveTextContent("1 pupil moves up a year. 2 pupils in the last year (Year 6) offered as leavers.");
     expect(byTestId(`rollover-move-${ava}`)).toHaveTextContent("Ava BrownYear 5Year 6");
     const benBox = screen.getByRole("checkbox", { name: "Ben Adams (Year 6) has left" });
     const calBox = screen.getByRole("checkbox", { name: "Cal Young (Year 6) has left" });
