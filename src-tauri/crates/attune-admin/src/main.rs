@@ -277,6 +277,8 @@ enum Command {
     /// but those named by --stay); the others stay active in their year group. The vault
     /// remembers the school year it is in: a rollover to a year it is already in, or that is
     /// not the next one, is refused. Audited (pupil.rollover per pupil, school_year.rollover).
+    /// After an `import-pupils --update` from the new year's MIS export the year groups have
+    /// already moved on: check the dry run, so nobody moves up twice.
     Rollover {
         /// The school year to roll over to: 2027-28.
         #[arg(long, value_name = "YEAR")]
