@@ -260,6 +260,22 @@ api! {
     lead blocking check_import(preview: ImportPreview, mode: ImportMode) -> ImportOutcome
         = |s, _c| s.check_import(preview, mode);
 
+    // ----- update from the MIS (attune_domain::transfer::mis_update), rollover (record::rollover)
+
+    /// What updating the pupils held from this CSV content would do. Writes nothing.
+    lead blocking preview_mis_update(text: String, mapping: ColumnMapping) -> UpdatePreview
+        = |s, _c| s.preview_mis_update(text, mapping);
+    /// Applies the update with the lead's choices (the file is read again), in one transaction.
+    lead blocking apply_mis_update(text: String, mapping: ColumnMapping, choices: UpdateChoices) -> UpdateOutcome
+        = |s, _c| s.apply_mis_update(text, mapping, choices);
+    /// The school year the year groups are for ("2026-27"), once a rollover set it.
+    signed_in blocking school_year() -> Option<String> = |s, _c| s.school_year();
+    /// What starting the school year `to` would do. Writes nothing.
+    lead blocking preview_rollover(to: String, last_year: Option<String>) -> RolloverPreview
+        = |s, _c| s.preview_rollover(to, last_year);
+    /// Starts the new school year: year groups move on, the chosen leavers are marked left.
+    lead blocking apply_rollover(choices: RolloverChoices) -> RolloverOutcome = |s, _c| s.apply_rollover(choices);
+
     // ----- search, drafts, the school's calendars and lists --------------------------------------
 
     /// Search the records the session may see.

@@ -11,6 +11,9 @@ pub use attune_vault::{ErrorKind, PassphraseStrength, Role, UserInfo};
 
 // The records of issue 3 cross as the domain crate's own types (each derives `ts_rs::TS`).
 pub use attune_domain::model::*;
+pub use attune_domain::record::rollover::{
+    Leaver, RolloverChoices, RolloverOutcome, RolloverPreview, YearMove,
+};
 pub use attune_domain::rules::calendar::{Closure, DateRange, SchoolCalendar, Term};
 pub use attune_domain::rules::dates::DateOrder;
 pub use attune_domain::rules::framework::{Domain, Framework};
@@ -20,6 +23,9 @@ pub use attune_domain::transfer::conflicts::{ConflictChoice, ConflictKind, SyncC
 pub use attune_domain::transfer::enrol::{Laptop, SyncStatus};
 pub use attune_domain::transfer::import::{
     ColumnMapping, CsvHeader, ImportPreview, NewPupil, PupilField,
+};
+pub use attune_domain::transfer::mis_update::{
+    FieldChange, MissingPupil, NewLine, PupilChanges, UpdateChoices, UpdateOutcome, UpdatePreview,
 };
 pub use attune_domain::transfer::retention::RetentionDueRow;
 pub use attune_domain::transfer::sar::{SarBlock, SarDocument, SarField, SarSection, SarValue};

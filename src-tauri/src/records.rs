@@ -9,7 +9,8 @@
 use attune_domain::{
     lead::audit_log, planning::calendars, planning::plans, planning::school_frameworks,
     record::drafts, record::lists, record::profile, record::pupils, record::records,
-    record::search, rules::framework::Framework, transfer::vault_import,
+    record::rollover, record::search, rules::framework::Framework, transfer::mis_update,
+    transfer::vault_import,
 };
 use attune_vault::progress::Work;
 use attune_vault::Vault;
@@ -254,6 +255,47 @@ impl AppState {
         mode: ImportMode,
     ) -> CmdResult<ImportOutcome> {
         self.with_vault(|v| vault_import::check_import(v, &preview, mode, now()))
+    }
+
+    /// What updating the pupils held from a later MIS export (the CSV content) would do with
+    /// this mapping (strategic lead only): per pupil what changes, new pupils, active pupils
+    /// the file does not name, and every bad line. Writes nothing.
+    pub fn preview_mis_update(
+        &self,
+        text: String,
+        mapping: ColumnMapping,
+    ) -> CmdResult<UpdatePreview> {
+        self.with_vault(|v| mis_update::preview_update(v, &text, &mapping, now()))
+    }
+
+    /// Applies the update from the MIS with the lead's choices, in one transaction (strategic
+    /// lead only).
+    pub fn apply_mis_update(
+        &self,
+        text: String,
+        mapping: ColumnMapping,
+        choices: UpdateChoices,
+    ) -> CmdResult<UpdateOutcome> {
+        self.with_vault(|v| mis_update::apply_update(v, &text, &mapping, &choices, now()))
+    }
+
+    /// The school year the vault's year groups are for ("2026-27"), once a rollover set it.
+    pub fn school_year(&self) -> CmdResult<Option<String>> {
+        self.with_vault(|v| rollover::school_year(v))
+    }
+
+    /// What starting the school year `to` would do (strategic lead only). Writes nothing.
+    pub fn preview_rollover(
+        &self,
+        to: String,
+        last_year: Option<String>,
+    ) -> CmdResult<RolloverPreview> {
+        self.with_vault(|v| rollover::preview_rollover(v, &to, last_year.as_deref(), now()))
+    }
+
+    /// Starts the new school year with the lead's choices (strategic lead only).
+    pub fn apply_rollover(&self, choices: RolloverChoices) -> CmdResult<RolloverOutcome> {
+        self.with_vault(|v| rollover::apply_rollover(v, &choices, now()))
     }
 
     // ----- search, drafts ---------------------------------------------------------------------

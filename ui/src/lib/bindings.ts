@@ -595,6 +595,124 @@ date_order: DateOrder,
  * The header row's line.
  */
 header_line: number, };
+export type FieldChange = { field: PupilField, 
+/**
+ * As held now ("" for none).
+ */
+from: string, 
+/**
+ * As the file has it ("" for none).
+ */
+to: string, };
+export type PupilChanges = { 
+/**
+ * The line of the file.
+ */
+line: number, pupil_id: number, 
+/**
+ * The name as held now.
+ */
+display_name: string, changes: Array<FieldChange>, };
+export type MissingPupil = { pupil_id: number, display_name: string, year_group_label: string, };
+export type NewLine = { line: number, pupil: NewPupil, };
+export type UpdatePreview = { 
+/**
+ * Pupils held whom the file changes, in line order.
+ */
+changed: Array<PupilChanges>, 
+/**
+ * How many lines match a pupil held and change nothing.
+ */
+unchanged: number, 
+/**
+ * Lines that are pupils not held.
+ */
+new: Array<NewLine>, 
+/**
+ * Active pupils no line names, by name.
+ */
+missing: Array<MissingPupil>, 
+/**
+ * Lines that cannot be used, with the reason, in line order.
+ */
+bad: Array<LineError>, date_order: DateOrder, header_line: number, };
+export type UpdateChoices = { 
+/**
+ * Add the lines that are pupils not held.
+ */
+add_new: boolean, 
+/**
+ * Missing pupils to mark as having left on `left_on`.
+ */
+mark_left: number[], left_on: string | null, 
+/**
+ * With bad lines: change nothing, or apply the good lines.
+ */
+mode: ImportMode, };
+export type UpdateOutcome = { updated: number, added: number, marked_left: number, 
+/**
+ * Every bad line (nothing was written when `mode` was all-or-nothing and this is not
+ * empty).
+ */
+bad: Array<LineError>, };
+export type YearMove = { pupil_id: number, display_name: string, 
+/**
+ * As shown: "Year 5", "P3".
+ */
+from: string, to: string, };
+export type Leaver = { pupil_id: number, display_name: string, year_group_label: string, };
+export type RolloverPreview = { 
+/**
+ * The school year the vault's year groups are for now ("2026-27"), if a rollover set it.
+ */
+from_year: string | null, 
+/**
+ * The school year rolled to ("2027-28").
+ */
+to_year: string, 
+/**
+ * The school's last year on each ladder in use, as shown ("P7", "Year 11").
+ */
+last_years: Array<string>, 
+/**
+ * Whether the last year was named by the lead (else the highest year group held).
+ */
+last_year_given: boolean, 
+/**
+ * Active pupils whose year group moves on, by name.
+ */
+moves: Array<YearMove>, 
+/**
+ * Active pupils in the last year, offered as leavers, by name.
+ */
+leavers: Array<Leaver>, };
+export type RolloverChoices = { 
+/**
+ * The school year to roll to: "2027-28".
+ */
+to: string, 
+/**
+ * The school's last year group (a code or as written: "P7", "Year 11"); `None` for the
+ * highest year group any active pupil is in.
+ */
+last_year: string | null, 
+/**
+ * Leavers offered to mark as having left on `left_on` (the others stay active).
+ */
+leavers_left: number[], left_on: string | null, };
+export type RolloverOutcome = { to_year: string, 
+/**
+ * Pupils whose year group moved on.
+ */
+moved: number, 
+/**
+ * Leavers marked as having left.
+ */
+marked_left: number, 
+/**
+ * Leavers offered and kept active in their year group.
+ */
+stayed: number, };
 export type GoalDecision = "continue" | "change" | "achieved" | "stop";
 export type ReviewStatus = "draft" | "signed";
 export type ReviewSignOff = "key_adult" | "strategic_lead";

@@ -62,6 +62,9 @@ import type {
   ReviewInput,
   ReviewSignOff,
   ReviewSlot,
+  RolloverChoices,
+  RolloverOutcome,
+  RolloverPreview,
   SarDocument,
   SavedFile,
   SchoolCalendar,
@@ -83,6 +86,9 @@ import type {
   SyncSummary,
   TeamMember,
   TeamMemberInput,
+  UpdateChoices,
+  UpdateOutcome,
+  UpdatePreview,
   UserInfo,
 } from "./bindings";
 
@@ -138,6 +144,11 @@ export const COMMAND_NAMES = [
   "parse",
   "import_pupils",
   "check_import",
+  "preview_mis_update",
+  "apply_mis_update",
+  "school_year",
+  "preview_rollover",
+  "apply_rollover",
   "search",
   "save_draft",
   "load_draft",
@@ -515,6 +526,46 @@ export function importPupils(preview: ImportPreview, mode: ImportMode, op: strin
  */
 export function checkImport(preview: ImportPreview, mode: ImportMode): Promise<ImportOutcome> {
   return call("check_import", { preview, mode });
+}
+
+/**
+ * What updating the pupils held from this CSV content would do. Writes nothing.
+ * Access: lead.
+ */
+export function previewMisUpdate(text: string, mapping: ColumnMapping): Promise<UpdatePreview> {
+  return call("preview_mis_update", { text, mapping });
+}
+
+/**
+ * Applies the update with the lead's choices (the file is read again), in one transaction.
+ * Access: lead.
+ */
+export function applyMisUpdate(text: string, mapping: ColumnMapping, choices: UpdateChoices): Promise<UpdateOutcome> {
+  return call("apply_mis_update", { text, mapping, choices });
+}
+
+/**
+ * The school year the year groups are for ("2026-27"), once a rollover set it.
+ * Access: signed_in.
+ */
+export function schoolYear(): Promise<string | null> {
+  return call("school_year");
+}
+
+/**
+ * What starting the school year `to` would do. Writes nothing.
+ * Access: lead.
+ */
+export function previewRollover(to: string, lastYear: string | null): Promise<RolloverPreview> {
+  return call("preview_rollover", { to, lastYear });
+}
+
+/**
+ * Starts the new school year: year groups move on, the chosen leavers are marked left.
+ * Access: lead.
+ */
+export function applyRollover(choices: RolloverChoices): Promise<RolloverOutcome> {
+  return call("apply_rollover", { choices });
 }
 
 /**

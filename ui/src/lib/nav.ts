@@ -17,7 +17,10 @@ export type PupilSection =
 export type Page =
   | { id: "caseload" }
   | { id: "pupils" }
-  | { id: "import" }
+  // `update`: an update of the pupils held from a later MIS export (issue 15), not new pupils.
+  | { id: "import"; update?: boolean }
+  // The start of a new school year: year groups move on, leavers are offered (issue 15).
+  | { id: "rollover" }
   // `log`: open the Sessions section with "Log a session" open, focus in the note (the Alt+S
   // shortcut); `visit` makes a second visit to the same pupil open afresh.
   | { id: "pupil"; pupilId: number; section?: PupilSection; log?: boolean; visit?: number }

@@ -28,6 +28,14 @@ import type {
   AgencyAdvice,
   TeamMember,
   SchoolCalendar,
+  FieldChange,
+  NewPupil,
+  RolloverChoices,
+  RolloverOutcome,
+  RolloverPreview,
+  UpdateChoices,
+  UpdateOutcome,
+  UpdatePreview,
 } from "../lib/bindings";
 
 export type StoredPupil = {
@@ -92,7 +100,11 @@ export const records: RecordState = {
   schoolFrameworks: [],
 };
 
+/** The school year the fake vault's year groups are for (set by a rollover). */
+let fakeSchoolYear: string | null = null;
+
 export function resetRecords(): void {
+  fakeSchoolYear = null;
   records.pupils = new Map();
   records.drafts = new Map();
   records.audit = [];
@@ -386,6 +398,97 @@ function recordOf(p: StoredPupil): PupilRecord {
   };
 }
 
+/** The fake update from the MIS: the preview, and the changes to the held pupils. */
+function fakeUpdate(text: string, mapping: Record<string, number | null>): { preview: UpdatePreview; apply: () => void } {
+  const lines = text.split(/\r?\n/);
+  const preview: UpdatePreview = { changed: [], unchanged: 0, new: [], missing: [], bad: [], date_order: "day_first", header_line: 1 };
+  const cell = (cells: string[], f: string) => (mapping[f] === null || mapping[f] === undefined ? "" : (cells[mapping[f] as number] ?? "").trim());
+  const named = new Set<number>();
+  const edits: Array<() => void> = [];
+  lines.slice(1).forEach((line, i) => {
+    if (line.trim() === "") return;
+    const n = i + 2;
+    const cells = line.split(",");
+    const dob = cell(cells, "date_of_birth");
+    const m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(dob);
+    if (!m) {
+      preview.bad.push({ line: n, reason: `date of birth "${dob}" cannot be read` });
+      return;
+    }
+    const upn = cell(cells, "upn").toUpperCase();
+    let yg: { code: string; label: string };
+    try {
+      yg = yearGroup(cell(cells, "year_group"));
+    } catch (e) {
+      preview.bad.push({ line: n, reason: (e as CommandError).message });
+      return;
+    }
+    const held = [...records.pupils.values()].find((p) => upn !== "" && p.pupil.identifiers.some((x) => x.kind === "upn" && x.value === upn));
+    const surname = cell(cells, "legal_surname");
+    if (!held) {
+      preview.new.push({
+        line: n,
+        pupil: {
+          legal_forename: cell(cells, "legal_forename"),
+          legal_surname: surname,
+          preferred_name: null,
+          date_of_birth: `${m[3]}-${m[2].padStart(2, "0")}-${m[1].padStart(2, "0")}`,
+          year_group: yg.label,
+          identifiers: upn ? [{ kind: "upn", value: upn }] : [],
+          care_status: null,
+          support_level: null,
+        } as unknown as NewPupil,
+      });
+      return;
+    }
+    named.add(held.pupil.id);
+    const changes: FieldChange[] = [];
+    if (held.pupil.legal_surname !== surname) changes.push({ field: "legal_surname", from: held.pupil.legal_surname, to: surname });
+    if (held.pupil.year_group !== yg.code) changes.push({ field: "year_group", from: held.pupil.year_group_label, to: yg.label });
+    if (changes.length === 0) {
+      preview.unchanged++;
+      return;
+    }
+    preview.changed.push({ line: n, pupil_id: held.pupil.id, display_name: held.pupil.display_name, changes });
+    edits.push(() => {
+      held.pupil.legal_surname = surname;
+      held.pupil.year_group = yg.code;
+      held.pupil.year_group_label = yg.label;
+      held.pupil.display_name = `${held.pupil.preferred_name ?? held.pupil.legal_forename} ${surname}`;
+    });
+  });
+  preview.missing = [...records.pupils.values()]
+    .filter((p) => p.pupil.status === "active" && !named.has(p.pupil.id))
+    .map((p) => ({ pupil_id: p.pupil.id, display_name: p.pupil.display_name, year_group_label: p.pupil.year_group_label }));
+  return { preview, apply: () => edits.forEach((e) => e()) };
+}
+
+/** The fake rollover (rollover.rs, England's ladder only): moves, leavers and the year checks. */
+function fakeRollover(to: string, lastYear: string | null): { preview: RolloverPreview; moves: Array<[number, { code: string; label: string }]> } {
+  const m = /^(\d{4})-(\d{2})$/.exec(to.trim());
+  if (!m) throw err("invalid_input", `Give the school year to roll over to, such as 2027-28 (not "${to}").`, "to");
+  const start = Number(m[1]);
+  const label = (y: number) => `${y}-${String((y + 1) % 100).padStart(2, "0")}`;
+  if (fakeSchoolYear === label(start)) throw err("already_exists", `The vault has already been rolled over to ${label(start)}: year groups moved on once for that year, and will not move twice.`);
+  if (fakeSchoolYear && Number(fakeSchoolYear.slice(0, 4)) + 1 !== start) throw err("invalid_input", `The vault is in ${fakeSchoolYear}; a rollover moves on one year at a time, to ${label(Number(fakeSchoolYear.slice(0, 4)) + 1)} (not ${label(start)}).`, "to");
+  const rank = (code: string) => (code === "R" ? 0 : Number(code.slice(1)));
+  const active = [...records.pupils.values()].filter((p) => p.pupil.status === "active");
+  const last = lastYear ? yearGroup(lastYear) : active.map((p) => ({ code: p.pupil.year_group, label: p.pupil.year_group_label })).sort((a, b) => rank(b.code) - rank(a.code))[0];
+  const preview: RolloverPreview = { from_year: fakeSchoolYear, to_year: label(start), last_years: last ? [last.label] : [], last_year_given: !!lastYear, moves: [], leavers: [] };
+  const moves: Array<[number, { code: string; label: string }]> = [];
+  for (const p of active) {
+    const r = rank(p.pupil.year_group);
+    if (last && r >= rank(last.code)) {
+      preview.leavers.push({ pupil_id: p.pupil.id, display_name: p.pupil.display_name, year_group_label: p.pupil.year_group_label });
+    } else {
+      const next = yearGroup(String(r + 1));
+      moves.push([p.pupil.id, next]);
+      preview.moves.push({ pupil_id: p.pupil.id, display_name: p.pupil.display_name, from: p.pupil.year_group_label, to: next.label });
+    }
+  }
+  return { preview, moves };
+}
+
 export function recordCommands(ctx: Ctx) {
   return {
     caseload: vi.fn(async (q: CaseloadQuery | null) => {
@@ -509,6 +612,57 @@ export function recordCommands(ctx: Ctx) {
         seedPupil({ legal_forename: p.legal_forename, legal_surname: p.legal_surname, date_of_birth: p.date_of_birth, year_group: p.year_group });
       }
       return { imported: preview.good.length, bad: preview.bad };
+    }),
+    // The update from the MIS (mis_update.rs), matching by UPN only and comparing the year
+    // group and the legal surname: enough to drive the screen.
+    previewMisUpdate: vi.fn(async (text: string, mapping: Record<string, number | null>): Promise<UpdatePreview> => {
+      ctx.lead();
+      return fakeUpdate(text, mapping).preview;
+    }),
+    applyMisUpdate: vi.fn(async (text: string, mapping: Record<string, number | null>, choices: UpdateChoices): Promise<UpdateOutcome> => {
+      ctx.lead();
+      const { preview, apply } = fakeUpdate(text, mapping);
+      if (choices.mark_left.length > 0 && !choices.left_on) throw err("invalid_input", "Give the date the pupils missing from the file left.", "left_on");
+      if (choices.mode === "all_or_nothing" && preview.bad.length > 0) return { updated: 0, added: 0, marked_left: 0, bad: preview.bad };
+      apply();
+      let added = 0;
+      if (choices.add_new) {
+        for (const n of preview.new) {
+          seedPupil({ legal_forename: n.pupil.legal_forename, legal_surname: n.pupil.legal_surname, date_of_birth: n.pupil.date_of_birth, year_group: n.pupil.year_group, identifiers: n.pupil.identifiers.map((i) => ({ kind: i.kind, value: i.value })) });
+          added++;
+        }
+      }
+      for (const id of choices.mark_left) {
+        const p = records.pupils.get(id)!;
+        p.pupil.status = "left";
+        p.pupil.left_on = choices.left_on;
+      }
+      return { updated: preview.changed.length, added, marked_left: choices.mark_left.length, bad: preview.bad };
+    }),
+    schoolYear: vi.fn(async () => {
+      ctx.session();
+      return fakeSchoolYear;
+    }),
+    previewRollover: vi.fn(async (to: string, lastYear: string | null): Promise<RolloverPreview> => {
+      ctx.lead();
+      return fakeRollover(to, lastYear).preview;
+    }),
+    applyRollover: vi.fn(async (choices: RolloverChoices): Promise<RolloverOutcome> => {
+      ctx.lead();
+      const { preview, moves } = fakeRollover(choices.to, choices.last_year);
+      if (choices.leavers_left.length > 0 && !choices.left_on) throw err("invalid_input", "Give the date the leavers left.", "left_on");
+      for (const [id, next] of moves) {
+        const p = records.pupils.get(id)!;
+        p.pupil.year_group = next.code;
+        p.pupil.year_group_label = next.label;
+      }
+      for (const id of choices.leavers_left) {
+        const p = records.pupils.get(id)!;
+        p.pupil.status = "left";
+        p.pupil.left_on = choices.left_on;
+      }
+      fakeSchoolYear = preview.to_year;
+      return { to_year: preview.to_year, moved: moves.length, marked_left: choices.leavers_left.length, stayed: preview.leavers.length - choices.leavers_left.length };
     }),
     checkImport: vi.fn(async (preview: ImportPreview, mode: "all_or_nothing" | "good_only") => {
       ctx.lead();

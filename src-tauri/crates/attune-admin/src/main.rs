@@ -11,6 +11,7 @@ mod bench;
 mod demo;
 mod error;
 mod records_cmd;
+mod rollover_cmd;
 mod summary_cmd;
 mod sync_cmd;
 
@@ -267,6 +268,34 @@ enum Command {
         /// this date (2026-07-22 or 22/07/2026).
         #[arg(long, requires = "update", value_name = "DATE")]
         missing_left_on: Option<String>,
+    },
+    /// Start a new school year (strategic lead only): every active pupil's year group moves on
+    /// by one (N1→N2→R→Y1…Y14; N2→P1…P7→S1…S6 in Scotland), and the pupils in the school's
+    /// last year are offered as leavers instead. Prints per record id what moves (never a
+    /// name). The school's last year is --last-year, else the highest year group any active
+    /// pupil is in. Leavers are marked as left only with --leavers-left-on DATE (all of them
+    /// but those named by --stay); the others stay active in their year group. The vault
+    /// remembers the school year it is in: a rollover to a year it is already in, or that is
+    /// not the next one, is refused. Audited (pupil.rollover per pupil, school_year.rollover).
+    /// After an `import-pupils --update` from the new year's MIS export the year groups have
+    /// already moved on: check the dry run, so nobody moves up twice.
+    Rollover {
+        /// The school year to roll over to: 2027-28.
+        #[arg(long, value_name = "YEAR")]
+        to: String,
+        /// Print what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The school's last year group (P7, Y6, Y11, S6…): its pupils are offered as leavers.
+        #[arg(long, value_name = "YEAR_GROUP")]
+        last_year: Option<String>,
+        /// Mark the leavers offered as having left on this date (2027-07-21 or 21/07/2027).
+        #[arg(long, value_name = "DATE")]
+        leavers_left_on: Option<String>,
+        /// With --leavers-left-on: a leaver (record id) who stays on, active in their year
+        /// group. Give it once per pupil.
+        #[arg(long, value_name = "ID", requires = "leavers_left_on")]
+        stay: Vec<i64>,
     },
     /// Erase one pupil's record for good, at any time and whatever their status (strategic
     /// lead only): a record added in error, or an erasure request. Every row about the pupil
@@ -1074,6 +1103,20 @@ fn run(cli: Cli) -> Result<()> {
             dry_run,
             ..
         } => import_pupils(&cli, file, *all_or_nothing, *dry_run)?,
+        Command::Rollover {
+            to,
+            dry_run,
+            last_year,
+            leavers_left_on,
+            stay,
+        } => rollover_cmd::rollover(
+            &cli,
+            to,
+            *dry_run,
+            last_year.as_deref(),
+            leavers_left_on.as_deref(),
+            stay,
+        )?,
         Command::Erase { pupil, reason } => records_cmd::erase(&cli, *pupil, reason)?,
         Command::Pupils { json, names } => records_cmd::pupils(&cli, *json, *names)?,
         Command::Sar { pupil, out, force } => records_cmd::sar(&cli, *pupil, out, *force)?,

@@ -17,6 +17,8 @@ pub enum Setting {
     RetentionYears,
     /// Who may sign a review off.
     ReviewSignOff,
+    /// The school year the pupils' year groups are for ("2026-27"), set by each rollover.
+    SchoolYear,
 }
 
 impl Setting {
@@ -27,6 +29,7 @@ impl Setting {
         Setting::AutoBackupKeep,
         Setting::RetentionYears,
         Setting::ReviewSignOff,
+        Setting::SchoolYear,
     ];
 
     /// The key stored in the `settings` table (fixed: vaults already hold these).
@@ -37,6 +40,7 @@ impl Setting {
             Setting::AutoBackupKeep => "auto_backup_keep",
             Setting::RetentionYears => "retention_years",
             Setting::ReviewSignOff => "review_sign_off",
+            Setting::SchoolYear => "school_year",
         }
     }
 }

@@ -9,6 +9,7 @@
 //! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
 //!   session may see;
 //! - [`lists`]: the school's configurable care statuses and support levels.
+//! - [`rollover`]: the start of a new school year (year groups move on, leavers offered).
 //!
 //! **Invariants.** Every operation passes [`crate::access`] first: a key adult reaches only the
 //! pupils assigned to them now (their whole history included), a strategic lead every pupil; a
@@ -20,4 +21,5 @@ pub mod lists;
 pub mod profile;
 pub mod pupils;
 pub mod records;
+pub mod rollover;
 pub mod search;

@@ -110,6 +110,58 @@ impl YearGroup {
     }
 }
 
+/// Which run of year groups a pupil climbs: England, Wales and Northern Ireland's Reception and
+/// years 1–14, or Scotland's P1–P7 then S1–S6. Nursery belongs to either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ladder {
+    /// Reception, then Year 1 to Year 14.
+    National,
+    /// P1 to P7, then S1 to S6.
+    Scottish,
+}
+
+impl YearGroup {
+    /// The ladder this year group is on (`None` for nursery, which precedes both).
+    pub fn ladder(self) -> Option<Ladder> {
+        match self {
+            YearGroup::Nursery1 | YearGroup::Nursery2 => None,
+            YearGroup::Reception | YearGroup::Year(_) => Some(Ladder::National),
+            YearGroup::Primary(_) | YearGroup::Secondary(_) => Some(Ladder::Scottish),
+        }
+    }
+
+    /// Its place on its ladder, counting from N1 = 0 (for comparing two year groups of one
+    /// ladder: N2 < R < Y1 …, N2 < P1 < … < P7 < S1 …).
+    pub fn rank(self) -> u8 {
+        match self {
+            YearGroup::Nursery1 => 0,
+            YearGroup::Nursery2 => 1,
+            YearGroup::Reception => 2,
+            YearGroup::Year(n) => 2 + n,
+            YearGroup::Primary(n) => 1 + n,
+            YearGroup::Secondary(n) => 8 + n,
+        }
+    }
+
+    /// The year group a pupil moves on to at the start of the next school year, on `ladder`
+    /// (which only matters for N2: Reception, or P1 in Scotland). `None` past the last year
+    /// Attune knows (Year 14, S6).
+    pub fn next(self, ladder: Ladder) -> Option<YearGroup> {
+        match self {
+            YearGroup::Nursery1 => Some(YearGroup::Nursery2),
+            YearGroup::Nursery2 => Some(match ladder {
+                Ladder::National => YearGroup::Reception,
+                Ladder::Scottish => YearGroup::Primary(1),
+            }),
+            YearGroup::Reception => Some(YearGroup::Year(1)),
+            YearGroup::Year(n) => (n < 14).then_some(YearGroup::Year(n + 1)),
+            YearGroup::Primary(7) => Some(YearGroup::Secondary(1)),
+            YearGroup::Primary(n) => Some(YearGroup::Primary(n + 1)),
+            YearGroup::Secondary(n) => (n < 6).then_some(YearGroup::Secondary(n + 1)),
+        }
+    }
+}
+
 impl fmt::Display for YearGroup {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.label())
@@ -184,6 +236,32 @@ mod tests {
             YearGroup::parse(" 15 ").unwrap_err().to_string(),
             "year group \"15\" is out of range: use R (Reception), N1 or N2 (nursery), 1 to 14, P1 to P7 or S1 to S6"
         );
+    }
+
+    #[test]
+    fn each_year_group_moves_on_by_one() {
+        use Ladder::*;
+        let next = |t: &str, l: Ladder| YearGroup::parse(t).unwrap().next(l).map(|y| y.code());
+        assert_eq!(next("N1", National).as_deref(), Some("N2"));
+        assert_eq!(next("N2", National).as_deref(), Some("R"));
+        assert_eq!(next("N2", Scottish).as_deref(), Some("P1"));
+        assert_eq!(next("R", National).as_deref(), Some("Y1"));
+        assert_eq!(next("Y6", National).as_deref(), Some("Y7"));
+        assert_eq!(next("Y13", National).as_deref(), Some("Y14"));
+        assert_eq!(next("Y14", National), None);
+        assert_eq!(next("P1", Scottish).as_deref(), Some("P2"));
+        assert_eq!(next("P7", Scottish).as_deref(), Some("S1"));
+        assert_eq!(next("S5", Scottish).as_deref(), Some("S6"));
+        assert_eq!(next("S6", Scottish), None);
+        // Every step climbs exactly one place on its ladder.
+        for code in [
+            "N1", "N2", "R", "Y1", "Y9", "Y13", "P1", "P6", "P7", "S1", "S5",
+        ] {
+            let y = p(code);
+            let l = y.ladder().unwrap_or(National);
+            assert_eq!(y.next(l).unwrap().rank(), y.rank() + 1, "{code}");
+        }
+        assert_eq!(p("N2").next(Scottish).unwrap().rank(), p("N2").rank() + 1);
     }
 
     #[test]

@@ -126,6 +126,7 @@ pub const SYNCED_SETTINGS: &[&str] = &[
     "retention_years",
     "review_sign_off",
     "school",
+    "school_year",
 ];
 /// The settings that stay on the device.
 pub const LOCAL_SETTINGS: &[&str] = &["auto_backup_keep"];
@@ -187,7 +188,7 @@ pub const TABLES: &[TableScope] = &[
         key: &["key"],
         class: Class::Reference {
             rows: Some(
-                "key IN ('auto_lock_minutes', 'retention_years', 'review_sign_off', 'school')",
+                "key IN ('auto_lock_minutes', 'retention_years', 'review_sign_off', 'school', 'school_year')",
             ),
             columns: None,
         },
