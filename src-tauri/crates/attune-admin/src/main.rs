@@ -18,9 +18,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attune_vault::{
-    Action, Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus,
-};
+use attune_vault::{Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
@@ -1019,24 +1017,24 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify => {
             let v = open(&cli)?;
-            let problems = v.verify()?;
-            v.audit(
-                Action::VaultVerify,
-                None,
-                if problems.is_empty() { "ok" } else { "failed" },
-                now(),
-            )?;
-            if problems.is_empty() {
-                println!("The vault is sound: every page's HMAC, the database's integrity, the audit chain and the key slots check out.");
+            let check = v.check(&attune_vault::progress::Work::none(), now())?;
+            println!(
+                "Checked {} pages of the database and {} entries of the audit trail.",
+                check.pages_checked, check.audit_entries_checked
+            );
+            if check.is_sound() {
+                println!("{}", attune_vault::check::ALL_IS_WELL);
                 v.lock("cli", now());
             } else {
-                for p in &problems {
-                    println!("problem: {p}");
+                for p in &check.problems {
+                    println!("problem: {}", p.what);
+                    println!("  what to do: {}", p.todo);
+                    println!("  detail: {}", p.detail);
                 }
                 v.lock("cli", now());
                 return Err(attune_vault::Error::VaultDamaged(format!(
                     "{} problem(s) found",
-                    problems.len()
+                    check.problems.len()
                 ))
                 .into());
             }
