@@ -281,6 +281,11 @@ api! {
     /// Progress for `op`; `cancel_work(op)` stops the check (it only reads).
     lead blocking verify_audit(op: String) -> AuditVerification
         = |s, _c, app| work::run(app, &op, true, |w| s.verify_audit_with(w));
+    /// The full check of the vault (every page's seal, the database's structure, the audit
+    /// chain, the key slots), progress for `op`; `cancel_work(op)` stops it (it only reads).
+    /// Any signed-in adult: it reads no record, and a key adult's laptop is theirs to check.
+    signed_in blocking check_vault(op: String) -> VaultCheck
+        = |s, _c, app| work::run(app, &op, true, |w| s.check_vault_with(w));
 
     // ----- moving data safely (safety/*.rs): only paths the person chose --------------------------
 

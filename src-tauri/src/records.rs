@@ -322,4 +322,9 @@ impl AppState {
     pub fn verify_audit_with(&self, work: &Work<'_>) -> CmdResult<AuditVerification> {
         self.with_vault(|v| audit_log::verify_audit_with(v, now(), work))
     }
+
+    /// The full check of the vault ("Check the vault"): audited `vault.verify`.
+    pub fn check_vault_with(&self, work: &Work<'_>) -> CmdResult<VaultCheck> {
+        self.with_vault(|v| v.check(work, now()))
+    }
 }

@@ -480,6 +480,38 @@ export type AuditVerification = { intact: boolean,
  * The first entry whose hash or link does not hold.
  */
 first_broken_seq: number | null, };
+export type CheckArea = "pages" | "structure" | "audit_chain" | "key_slots";
+export type CheckProblem = { area: CheckArea, 
+/**
+ * What is wrong, in plain English.
+ */
+what: string, 
+/**
+ * What to do about it.
+ */
+todo: string, 
+/**
+ * The database pages whose seal failed (area `pages` only), lowest first.
+ */
+pages: Array<number>, 
+/**
+ * The first audit entry that does not hold (area `audit_chain`, when known).
+ */
+audit_entry: number | null, 
+/**
+ * What the check itself reported (SQLCipher's or SQLite's words, or the vault's), for
+ * whoever looks after the school's computers.
+ */
+detail: string, };
+export type VaultCheck = { 
+/**
+ * Pages of the database file whose seal was checked.
+ */
+pages_checked: number, 
+/**
+ * Entries of the audit trail whose link was checked.
+ */
+audit_entries_checked: number, problems: Array<CheckProblem>, };
 export type PickLists = { care_statuses: Array<string>, support_levels: Array<string>, };
 export type ImportMode = "all_or_nothing" | "good_only";
 export type ImportOutcome = { 

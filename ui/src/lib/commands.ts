@@ -84,6 +84,7 @@ import type {
   TeamMember,
   TeamMemberInput,
   UserInfo,
+  VaultCheck,
 } from "./bindings";
 
 /** Every command's name, in the table's order. */
@@ -151,6 +152,7 @@ export const COMMAND_NAMES = [
   "rename_list_item",
   "audit_entries",
   "verify_audit",
+  "check_vault",
   "choose_path",
   "backup_now",
   "auto_backups",
@@ -586,6 +588,16 @@ export function auditEntries(query: AuditQuery | null): Promise<Array<AuditEntry
  */
 export function verifyAudit(op: string): Promise<AuditVerification> {
   return call("verify_audit", { op });
+}
+
+/**
+ * The full check of the vault (every page's seal, the database's structure, the audit
+ * chain, the key slots), progress for `op`; `cancel_work(op)` stops it (it only reads).
+ * Any signed-in adult: it reads no record, and a key adult's laptop is theirs to check.
+ * Access: signed_in.
+ */
+export function checkVault(op: string): Promise<VaultCheck> {
+  return call("check_vault", { op });
 }
 
 /**

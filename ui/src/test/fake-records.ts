@@ -697,6 +697,11 @@ export function recordCommands(ctx: Ctx) {
       ctx.lead();
       return { intact: true, first_broken_seq: null };
     }),
+    // The full check of the vault: any signed-in adult; a healthy vault by default.
+    checkVault: vi.fn(async (_op: string) => {
+      ctx.session();
+      return { pages_checked: 412, audit_entries_checked: records.audit.length + 37, problems: [] };
+    }),
   };
 }
 
