@@ -67,6 +67,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_pupil_erasures",
         include_str!("../migrations/0015_pupil_erasures.sql"),
     ),
+    (
+        "0016_list_retired",
+        include_str!("../migrations/0016_list_retired.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows
