@@ -274,6 +274,10 @@ api! {
     signed_in blocking pick_lists() -> PickLists = |s, _c| s.pick_lists();
     lead blocking add_list_item(list: ListKind, label: String) -> () = |s, _c| s.add_list_item(list, label);
     lead blocking rename_list_item(list: ListKind, old: String, new: String) -> () = |s, _c| s.rename_list_item(list, old, new);
+    /// `labels`: every item of the list (retired ones too), in the new order.
+    lead blocking reorder_list(list: ListKind, labels: Vec<String>) -> () = |s, _c| s.reorder_list(list, labels);
+    /// `retired`: true retires the item (no longer offered; kept on records), false brings it back.
+    lead blocking retire_list_item(list: ListKind, label: String, retired: bool) -> () = |s, _c| s.retire_list_item(list, label, retired);
 
     // ----- the audit log ---------------------------------------------------------------------------
 

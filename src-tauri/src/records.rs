@@ -308,6 +308,14 @@ impl AppState {
         self.with_vault(|v| lists::rename_list_item(v, list, &old, &new, now()))
     }
 
+    pub fn reorder_list(&self, list: ListKind, labels: Vec<String>) -> CmdResult<()> {
+        self.with_vault(|v| lists::reorder_list(v, list, &labels, now()))
+    }
+
+    pub fn retire_list_item(&self, list: ListKind, label: String, retired: bool) -> CmdResult<()> {
+        self.with_vault(|v| lists::set_list_item_retired(v, list, &label, retired, now()))
+    }
+
     // ----- the audit log (strategic lead) -----------------------------------------------------
 
     pub fn audit_entries(&self, query: Option<AuditQuery>) -> CmdResult<Vec<AuditEntry>> {

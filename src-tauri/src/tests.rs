@@ -79,6 +79,7 @@ pub(crate) fn bindings() -> String {
         CheckArea::decl(),
         CheckProblem::decl(),
         VaultCheck::decl(),
+        ListItem::decl(),
         PickLists::decl(),
         ImportMode::decl(),
         ImportOutcome::decl(),

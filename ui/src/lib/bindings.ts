@@ -512,7 +512,29 @@ pages_checked: number,
  * Entries of the audit trail whose link was checked.
  */
 audit_entries_checked: number, problems: Array<CheckProblem>, };
-export type PickLists = { care_statuses: Array<string>, support_levels: Array<string>, };
+export type ListItem = { label: string, 
+/**
+ * No longer offered for new choices; kept on the records that hold it.
+ */
+retired: boolean, };
+export type PickLists = { 
+/**
+ * The care statuses offered for new choices, in the school's order.
+ */
+care_statuses: Array<string>, 
+/**
+ * The support levels offered for new choices, in the school's order.
+ */
+support_levels: Array<string>, 
+/**
+ * Every care status in the school's order, retired ones too (still on the records
+ * that hold them), for the screen that manages the list.
+ */
+care_status_items: Array<ListItem>, 
+/**
+ * Every support level in the school's order, retired ones too.
+ */
+support_level_items: Array<ListItem>, };
 export type ImportMode = "all_or_nothing" | "good_only";
 export type ImportOutcome = { 
 /**

@@ -150,6 +150,8 @@ export const COMMAND_NAMES = [
   "pick_lists",
   "add_list_item",
   "rename_list_item",
+  "reorder_list",
+  "retire_list_item",
   "audit_entries",
   "verify_audit",
   "check_vault",
@@ -575,6 +577,22 @@ export function addListItem(list: ListKind, label: string): Promise<null> {
 /** Access: lead. */
 export function renameListItem(list: ListKind, old: string, newValue: string): Promise<null> {
   return call("rename_list_item", { list, old, new: newValue });
+}
+
+/**
+ * `labels`: every item of the list (retired ones too), in the new order.
+ * Access: lead.
+ */
+export function reorderList(list: ListKind, labels: Array<string>): Promise<null> {
+  return call("reorder_list", { list, labels });
+}
+
+/**
+ * `retired`: true retires the item (no longer offered; kept on records), false brings it back.
+ * Access: lead.
+ */
+export function retireListItem(list: ListKind, label: string, retired: boolean): Promise<null> {
+  return call("retire_list_item", { list, label, retired });
 }
 
 /** Access: lead. */
