@@ -290,6 +290,10 @@ api! {
     signed_in blocking pick_lists() -> PickLists = |s, _c| s.pick_lists();
     lead blocking add_list_item(list: ListKind, label: String) -> () = |s, _c| s.add_list_item(list, label);
     lead blocking rename_list_item(list: ListKind, old: String, new: String) -> () = |s, _c| s.rename_list_item(list, old, new);
+    /// `labels`: every item of the list (retired ones too), in the new order.
+    lead blocking reorder_list(list: ListKind, labels: Vec<String>) -> () = |s, _c| s.reorder_list(list, labels);
+    /// `retired`: true retires the item (no longer offered; kept on records), false brings it back.
+    lead blocking retire_list_item(list: ListKind, label: String, retired: bool) -> () = |s, _c| s.retire_list_item(list, label, retired);
 
     // ----- the audit log ---------------------------------------------------------------------------
 
@@ -297,6 +301,11 @@ api! {
     /// Progress for `op`; `cancel_work(op)` stops the check (it only reads).
     lead blocking verify_audit(op: String) -> AuditVerification
         = |s, _c, app| work::run(app, &op, true, |w| s.verify_audit_with(w));
+    /// The full check of the vault (every page's seal, the database's structure, the audit
+    /// chain, the key slots), progress for `op`; `cancel_work(op)` stops it (it only reads).
+    /// Any signed-in adult: it reads no record, and a key adult's laptop is theirs to check.
+    signed_in blocking check_vault(op: String) -> VaultCheck
+        = |s, _c, app| work::run(app, &op, true, |w| s.check_vault_with(w));
 
     // ----- moving data safely (safety/*.rs): only paths the person chose --------------------------
 

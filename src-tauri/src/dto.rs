@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use attune_vault::audit::AuditEntry;
-pub use attune_vault::{ErrorKind, PassphraseStrength, Role, UserInfo};
+pub use attune_vault::{
+    CheckArea, CheckProblem, ErrorKind, PassphraseStrength, Role, UserInfo, VaultCheck,
+};
 
 // The records of issue 3 cross as the domain crate's own types (each derives `ts_rs::TS`).
 pub use attune_domain::model::*;

@@ -350,6 +350,14 @@ impl AppState {
         self.with_vault(|v| lists::rename_list_item(v, list, &old, &new, now()))
     }
 
+    pub fn reorder_list(&self, list: ListKind, labels: Vec<String>) -> CmdResult<()> {
+        self.with_vault(|v| lists::reorder_list(v, list, &labels, now()))
+    }
+
+    pub fn retire_list_item(&self, list: ListKind, label: String, retired: bool) -> CmdResult<()> {
+        self.with_vault(|v| lists::set_list_item_retired(v, list, &label, retired, now()))
+    }
+
     // ----- the audit log (strategic lead) -----------------------------------------------------
 
     pub fn audit_entries(&self, query: Option<AuditQuery>) -> CmdResult<Vec<AuditEntry>> {
@@ -363,5 +371,10 @@ impl AppState {
 
     pub fn verify_audit_with(&self, work: &Work<'_>) -> CmdResult<AuditVerification> {
         self.with_vault(|v| audit_log::verify_audit_with(v, now(), work))
+    }
+
+    /// The full check of the vault ("Check the vault"): audited `vault.verify`.
+    pub fn check_vault_with(&self, work: &Work<'_>) -> CmdResult<VaultCheck> {
+        self.with_vault(|v| v.check(work, now()))
     }
 }

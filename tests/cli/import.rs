@@ -349,3 +349,87 @@ fn import_pupils_update_previews_then_applies_and_prints_no_names() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// `attune-admin lists`: the school's lists shown, and changed by a strategic lead; a retired
+/// item is listed as retired, refused for a new pupil's import line, and can be brought back.
+#[test]
+fn lists_are_shown_added_renamed_reordered_and_retired() {
+    let env = Env::new();
+    let out = env.run(&[
+        "init",
+        "--school",
+        "Hillside Primary",
+        "--user",
+        "Ada Lovelace",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = |args: &[&str]| {
+        let mut a = vec!["--user", "Ada Lovelace", "lists"];
+        a.extend_from_slice(args);
+        let out = env.run(&a);
+        (
+            out.status.code(),
+            stdout(&out),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, s, _) = run(&[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        s.contains("Support levels:\n  Universal\n  Additional\n  Intensive\nCare statuses:\n  Looked after\n"),
+        "{s}"
+    );
+    let (code, _, e) = run(&["add", "support-level", "Targeted"]);
+    assert_eq!(code, Some(0), "{e}");
+    let (code, _, e) = run(&["rename", "support-level", "Intensive", "Enhanced"]);
+    assert_eq!(code, Some(0), "{e}");
+    let (code, s, e) = run(&[
+        "reorder",
+        "support-level",
+        "Targeted",
+        "Universal",
+        "Additional",
+        "Enhanced",
+    ]);
+    assert_eq!(code, Some(0), "{e}");
+    assert!(
+        s.contains("Support levels:\n  Targeted\n  Universal\n  Additional\n  Enhanced\n"),
+        "{s}"
+    );
+    // An order that leaves an item out is refused, in words.
+    let (code, _, e) = run(&["reorder", "support-level", "Targeted", "Universal"]);
+    assert_ne!(code, Some(0));
+    assert!(e.contains("must name every item of the list once"), "{e}");
+    let (code, s, e) = run(&["retire", "support-level", "Additional"]);
+    assert_eq!(code, Some(0), "{e}");
+    assert!(
+        s.contains(
+            "Support levels:\n  Targeted\n  Universal\n  Additional (retired)\n  Enhanced\n"
+        ),
+        "{s}"
+    );
+    // A new pupil cannot be given the retired level.
+    let csv = env.file(
+        "retired.csv",
+        &format!("UPN,Legal Surname,Legal Forename,DOB,Year,Support level\n{},Ng,Kim,03/03/2015,Year 5,Additional\n", upn(801_200_001_010)),
+    );
+    let out = env.run(&["--user", "Ada Lovelace", "import-pupils", &csv]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("has been retired"),
+        "{}",
+        stdout(&out)
+    );
+    let (code, s, e) = run(&["retire", "support-level", "Additional", "--restore"]);
+    assert_eq!(code, Some(0), "{e}");
+    assert!(
+        s.contains("  Additional\n  Enhanced\nCare statuses:"),
+        "{s}"
+    );
+    assert!(!s.contains("(retired)"), "{s}");
+}

@@ -116,6 +116,11 @@ fn init_status_and_wrong_passphrase_exit_codes() {
 
     let out = e.run(&["verify"], &[("ATTUNE_PASSPHRASE", LEAD)]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("All is well: every page of the vault is intact"),
+        "{}",
+        stdout(&out)
+    );
 
     // A second init on the same folder is refused; no passphrase at all is bad usage.
     let out = e.run(

@@ -480,7 +480,61 @@ export type AuditVerification = { intact: boolean,
  * The first entry whose hash or link does not hold.
  */
 first_broken_seq: number | null, };
-export type PickLists = { care_statuses: Array<string>, support_levels: Array<string>, };
+export type CheckArea = "pages" | "structure" | "audit_chain" | "key_slots";
+export type CheckProblem = { area: CheckArea, 
+/**
+ * What is wrong, in plain English.
+ */
+what: string, 
+/**
+ * What to do about it.
+ */
+todo: string, 
+/**
+ * The database pages whose seal failed (area `pages` only), lowest first.
+ */
+pages: Array<number>, 
+/**
+ * The first audit entry that does not hold (area `audit_chain`, when known).
+ */
+audit_entry: number | null, 
+/**
+ * What the check itself reported (SQLCipher's or SQLite's words, or the vault's), for
+ * whoever looks after the school's computers.
+ */
+detail: string, };
+export type VaultCheck = { 
+/**
+ * Pages of the database file whose seal was checked.
+ */
+pages_checked: number, 
+/**
+ * Entries of the audit trail whose link was checked.
+ */
+audit_entries_checked: number, problems: Array<CheckProblem>, };
+export type ListItem = { label: string, 
+/**
+ * No longer offered for new choices; kept on the records that hold it.
+ */
+retired: boolean, };
+export type PickLists = { 
+/**
+ * The care statuses offered for new choices, in the school's order.
+ */
+care_statuses: Array<string>, 
+/**
+ * The support levels offered for new choices, in the school's order.
+ */
+support_levels: Array<string>, 
+/**
+ * Every care status in the school's order, retired ones too (still on the records
+ * that hold them), for the screen that manages the list.
+ */
+care_status_items: Array<ListItem>, 
+/**
+ * Every support level in the school's order, retired ones too.
+ */
+support_level_items: Array<ListItem>, };
 export type ImportMode = "all_or_nothing" | "good_only";
 export type ImportOutcome = { 
 /**

@@ -90,6 +90,7 @@ import type {
   UpdateOutcome,
   UpdatePreview,
   UserInfo,
+  VaultCheck,
 } from "./bindings";
 
 /** Every command's name, in the table's order. */
@@ -160,8 +161,11 @@ export const COMMAND_NAMES = [
   "pick_lists",
   "add_list_item",
   "rename_list_item",
+  "reorder_list",
+  "retire_list_item",
   "audit_entries",
   "verify_audit",
+  "check_vault",
   "choose_path",
   "backup_now",
   "auto_backups",
@@ -626,6 +630,22 @@ export function renameListItem(list: ListKind, old: string, newValue: string): P
   return call("rename_list_item", { list, old, new: newValue });
 }
 
+/**
+ * `labels`: every item of the list (retired ones too), in the new order.
+ * Access: lead.
+ */
+export function reorderList(list: ListKind, labels: Array<string>): Promise<null> {
+  return call("reorder_list", { list, labels });
+}
+
+/**
+ * `retired`: true retires the item (no longer offered; kept on records), false brings it back.
+ * Access: lead.
+ */
+export function retireListItem(list: ListKind, label: string, retired: boolean): Promise<null> {
+  return call("retire_list_item", { list, label, retired });
+}
+
 /** Access: lead. */
 export function auditEntries(query: AuditQuery | null): Promise<Array<AuditEntry>> {
   return call("audit_entries", { query });
@@ -637,6 +657,16 @@ export function auditEntries(query: AuditQuery | null): Promise<Array<AuditEntry
  */
 export function verifyAudit(op: string): Promise<AuditVerification> {
   return call("verify_audit", { op });
+}
+
+/**
+ * The full check of the vault (every page's seal, the database's structure, the audit
+ * chain, the key slots), progress for `op`; `cancel_work(op)` stops it (it only reads).
+ * Any signed-in adult: it reads no record, and a key adult's laptop is theirs to check.
+ * Access: signed_in.
+ */
+export function checkVault(op: string): Promise<VaultCheck> {
+  return call("check_vault", { op });
 }
 
 /**

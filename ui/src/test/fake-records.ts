@@ -36,6 +36,7 @@ import type {
   UpdateChoices,
   UpdateOutcome,
   UpdatePreview,
+  ListKind,
 } from "../lib/bindings";
 
 export type StoredPupil = {
@@ -84,6 +85,8 @@ export type RecordState = {
   nextId: number;
   supportLevels: string[];
   careStatuses: string[];
+  /** Items retired from the lists (still in the lists above, in their place). */
+  retired: Set<string>;
   keyAdults: Array<{ id: string; name: string }>;
   /** The school's own frameworks (after the built-in FRAMEWORKS). */
   schoolFrameworks: Framework[];
@@ -96,6 +99,7 @@ export const records: RecordState = {
   nextId: 1,
   supportLevels: ["Universal", "Additional", "Intensive"],
   careStatuses: ["Looked after", "Previously looked after", "Child in need", "None"],
+  retired: new Set(),
   keyAdults: [],
   schoolFrameworks: [],
 };
@@ -110,6 +114,18 @@ export function resetRecords(): void {
   records.audit = [];
   records.nextId = 1;
   records.schoolFrameworks = [];
+  records.supportLevels = ["Universal", "Additional", "Intensive"];
+  records.careStatuses = ["Looked after", "Previously looked after", "Child in need", "None"];
+  records.retired = new Set();
+}
+
+/** The fake's copy of a list, by the command's name for it. */
+function listOf(list: ListKind): string[] {
+  return list === "support_level" ? records.supportLevels : records.careStatuses;
+}
+
+function retiredKey(list: ListKind, label: string): string {
+  return `${list}:${label}`;
 }
 
 function allFrameworks(): Framework[] {
@@ -542,10 +558,53 @@ export function recordCommands(ctx: Ctx) {
     openPupil: vi.fn(async (pupilId: number) => recordOf(visible(ctx, pupilId))),
     pickLists: vi.fn(async () => {
       ctx.session();
-      return { care_statuses: [...records.careStatuses], support_levels: [...records.supportLevels] };
+      const items = (list: ListKind) => listOf(list).map((label) => ({ label, retired: records.retired.has(retiredKey(list, label)) }));
+      const offered = (list: ListKind) => items(list).filter((i) => !i.retired).map((i) => i.label);
+      return {
+        care_statuses: offered("care_status"),
+        support_levels: offered("support_level"),
+        care_status_items: items("care_status"),
+        support_level_items: items("support_level"),
+      };
     }),
-    addListItem: vi.fn(async () => null),
-    renameListItem: vi.fn(async () => null),
+    addListItem: vi.fn(async (list: ListKind, label: string) => {
+      ctx.lead();
+      const l = listOf(list);
+      if (l.some((x) => x.toLowerCase() === label.trim().toLowerCase())) {
+        throw err("already_exists", `The list already has an item called ${label.trim()}.`);
+      }
+      l.push(label.trim());
+      return null;
+    }),
+    renameListItem: vi.fn(async (list: ListKind, old: string, next: string) => {
+      ctx.lead();
+      const l = listOf(list);
+      const i = l.indexOf(old);
+      if (i < 0) throw err("not_found", "The list has no such item.");
+      l[i] = next.trim();
+      if (records.retired.delete(retiredKey(list, old))) records.retired.add(retiredKey(list, next.trim()));
+      for (const p of records.pupils.values()) {
+        if (list === "support_level" && p.pupil.support_level === old) p.pupil.support_level = next.trim();
+        if (list === "care_status" && p.pupil.care_status === old) p.pupil.care_status = next.trim();
+      }
+      return null;
+    }),
+    reorderList: vi.fn(async (list: ListKind, labels: string[]) => {
+      ctx.lead();
+      const l = listOf(list);
+      if ([...labels].sort().join("\n") !== [...l].sort().join("\n")) {
+        throw err("invalid_input", "The new order must name every item of the list once.");
+      }
+      l.splice(0, l.length, ...labels);
+      return null;
+    }),
+    retireListItem: vi.fn(async (list: ListKind, label: string, retired: boolean) => {
+      ctx.lead();
+      if (!listOf(list).includes(label)) throw err("not_found", "The list has no such item.");
+      if (retired) records.retired.add(retiredKey(list, label));
+      else records.retired.delete(retiredKey(list, label));
+      return null;
+    }),
     readHeader: vi.fn(async (text: string) => {
       ctx.lead();
       const first = text.split(/\r?\n/)[0] ?? "";
@@ -850,6 +909,11 @@ export function recordCommands(ctx: Ctx) {
     verifyAudit: vi.fn(async () => {
       ctx.lead();
       return { intact: true, first_broken_seq: null };
+    }),
+    // The full check of the vault: any signed-in adult; a healthy vault by default.
+    checkVault: vi.fn(async (_op: string) => {
+      ctx.session();
+      return { pages_checked: 412, audit_entries_checked: records.audit.length + 37, problems: [] };
     }),
   };
 }

@@ -19,9 +19,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attune_vault::{
-    Action, Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus,
-};
+use attune_vault::{Passphrase, RecoveryKey, Role, UserInfo, Vault, VaultPaths, VaultStatus};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
 use rand::rngs::OsRng;
@@ -49,6 +47,51 @@ struct Cli {
     passphrase_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+/// Which of the school's lists.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ListArg {
+    SupportLevel,
+    CareStatus,
+}
+
+impl ListArg {
+    fn kind(self) -> attune_domain::model::ListKind {
+        match self {
+            ListArg::SupportLevel => attune_domain::model::ListKind::SupportLevel,
+            ListArg::CareStatus => attune_domain::model::ListKind::CareStatus,
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum ListsAction {
+    /// Print both lists in the school's order, retired items marked (the default).
+    Show,
+    /// Add LABEL at the end of a list (strategic lead only).
+    Add { list: ListArg, label: String },
+    /// Rename OLD to NEW, on every pupil holding it too (strategic lead only).
+    Rename {
+        list: ListArg,
+        old: String,
+        new: String,
+    },
+    /// Put a list in the order given: every item, retired ones too, each once (strategic
+    /// lead only).
+    Reorder {
+        list: ListArg,
+        #[arg(required = true)]
+        labels: Vec<String>,
+    },
+    /// Retire LABEL: no longer offered for new choices, kept on the records that hold it and
+    /// in summaries; --restore brings it back (strategic lead only).
+    Retire {
+        list: ListArg,
+        label: String,
+        #[arg(long)]
+        restore: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -313,6 +356,12 @@ enum Command {
         /// Why the record is erased (for example "added in error").
         #[arg(long, value_name = "TEXT")]
         reason: String,
+    },
+    /// The school's lists of support levels and care statuses: show them, or (strategic lead
+    /// only) add, rename, reorder or retire an item.
+    Lists {
+        #[command(subcommand)]
+        action: Option<ListsAction>,
     },
     /// List every pupil for scripts (strategic lead only): record id, UPN, Scottish candidate
     /// number, local id, year group, support level, care status and status, one per line.
@@ -1048,24 +1097,24 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify => {
             let v = open(&cli)?;
-            let problems = v.verify()?;
-            v.audit(
-                Action::VaultVerify,
-                None,
-                if problems.is_empty() { "ok" } else { "failed" },
-                now(),
-            )?;
-            if problems.is_empty() {
-                println!("The vault is sound: every page's HMAC, the database's integrity, the audit chain and the key slots check out.");
+            let check = v.check(&attune_vault::progress::Work::none(), now())?;
+            println!(
+                "Checked {} pages of the database and {} entries of the audit trail.",
+                check.pages_checked, check.audit_entries_checked
+            );
+            if check.is_sound() {
+                println!("{}", attune_vault::check::ALL_IS_WELL);
                 v.lock("cli", now());
             } else {
-                for p in &problems {
-                    println!("problem: {p}");
+                for p in &check.problems {
+                    println!("problem: {}", p.what);
+                    println!("  what to do: {}", p.todo);
+                    println!("  detail: {}", p.detail);
                 }
                 v.lock("cli", now());
                 return Err(attune_vault::Error::VaultDamaged(format!(
                     "{} problem(s) found",
-                    problems.len()
+                    check.problems.len()
                 ))
                 .into());
             }
@@ -1119,6 +1168,7 @@ fn run(cli: Cli) -> Result<()> {
         )?,
         Command::Erase { pupil, reason } => records_cmd::erase(&cli, *pupil, reason)?,
         Command::Pupils { json, names } => records_cmd::pupils(&cli, *json, *names)?,
+        Command::Lists { action } => lists_cmd(&cli, action.as_ref())?,
         Command::Sar { pupil, out, force } => records_cmd::sar(&cli, *pupil, out, *force)?,
         Command::HandoverExport { pupil, out, force } => {
             records_cmd::handover_export(&cli, *pupil, out, *force)?
@@ -1204,4 +1254,43 @@ fn run(cli: Cli) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `attune-admin lists`: the school's lists, and changes to them through the domain crate.
+fn lists_cmd(cli: &Cli, action: Option<&ListsAction>) -> Result<()> {
+    use attune_domain::record::lists;
+    let mut v = open(cli)?;
+    let result = (|| -> std::result::Result<(), attune_domain::Error> {
+        match action {
+            None | Some(ListsAction::Show) => {}
+            Some(ListsAction::Add { list, label }) => {
+                lists::add_list_item(&mut v, list.kind(), label, now())?
+            }
+            Some(ListsAction::Rename { list, old, new }) => {
+                lists::rename_list_item(&mut v, list.kind(), old, new, now())?
+            }
+            Some(ListsAction::Reorder { list, labels }) => {
+                lists::reorder_list(&mut v, list.kind(), labels, now())?
+            }
+            Some(ListsAction::Retire {
+                list,
+                label,
+                restore,
+            }) => lists::set_list_item_retired(&mut v, list.kind(), label, !restore, now())?,
+        }
+        let picks = lists::pick_lists(&v)?;
+        for (name, items) in [
+            ("Support levels", &picks.support_level_items),
+            ("Care statuses", &picks.care_status_items),
+        ] {
+            println!("{name}:");
+            for i in items {
+                let mark = if i.retired { " (retired)" } else { "" };
+                println!("  {}{mark}", i.label);
+            }
+        }
+        Ok(())
+    })();
+    v.lock("cli", now());
+    Ok(result?)
 }

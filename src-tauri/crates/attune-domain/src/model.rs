@@ -772,8 +772,23 @@ pub struct AuditVerification {
 /// The school's configurable lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct PickLists {
+    /// The care statuses offered for new choices, in the school's order.
     pub care_statuses: Vec<String>,
+    /// The support levels offered for new choices, in the school's order.
     pub support_levels: Vec<String>,
+    /// Every care status in the school's order, retired ones too (still on the records
+    /// that hold them), for the screen that manages the list.
+    pub care_status_items: Vec<ListItem>,
+    /// Every support level in the school's order, retired ones too.
+    pub support_level_items: Vec<ListItem>,
+}
+
+/// One item of a school list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ListItem {
+    pub label: String,
+    /// No longer offered for new choices; kept on the records that hold it.
+    pub retired: bool,
 }
 
 /// How a pupil import treats bad lines.

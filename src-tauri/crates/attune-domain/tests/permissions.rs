@@ -502,6 +502,29 @@ fn every_key_adult_operation_is_gated_by_assignment() {
     );
     refused!(
         v,
+        lists::reorder_list(
+            &mut v,
+            ListKind::SupportLevel,
+            &["Intensive", "Additional", "Universal"].map(String::from),
+            now()
+        ),
+        "list.reorder",
+        None
+    );
+    refused!(
+        v,
+        lists::set_list_item_retired(&mut v, ListKind::SupportLevel, "Universal", true, now()),
+        "list.retire",
+        None
+    );
+    refused!(
+        v,
+        lists::set_list_item_retired(&mut v, ListKind::SupportLevel, "Universal", false, now()),
+        "list.restore",
+        None
+    );
+    refused!(
+        v,
         audit_log::audit_entries(&v, &AuditQuery::default(), now()),
         "audit.view",
         None
@@ -529,7 +552,7 @@ fn every_key_adult_operation_is_gated_by_assignment() {
     )
     .unwrap();
     let n = refusals.iter().filter(|e| e.outcome == "refused").count();
-    assert_eq!(n, 35, "{refusals:#?}");
+    assert_eq!(n, 38, "{refusals:#?}");
     assert!(audit_log::verify_audit(&lead, now()).unwrap().intact);
 }
 

@@ -317,3 +317,143 @@ fn identifying_strings_hold_every_name_part_identifier_and_date_of_birth() {
     // Debug never shows the text.
     assert!(!format!("{:?}", strings[0]).contains("Ana"));
 }
+
+/// Issue 15, item 6: the school's lists renamed, reordered and retired. The records and the
+/// summary follow a rename; a retired level is no longer offered, but the pupil holding it
+/// keeps it (and can still be saved), the summary still counts it, and it can be brought back.
+#[test]
+fn school_lists_follow_a_rename_a_new_order_and_a_retirement() {
+    use attune_domain::record::lists;
+    let (s, mut v) = school();
+    let mia = add_assigned(
+        &mut v,
+        &input("Mia", "Year 7", Some("Looked after"), Some("Intensive")),
+        &s.ka1_id,
+    );
+    let leo = add_assigned(
+        &mut v,
+        &input("Leo", "P4", None, Some("Additional")),
+        &s.ka1_id,
+    );
+    session(&mut v, mia, date!(2025 - 10 - 01), 25, SessionKind::Planned);
+    session(&mut v, leo, date!(2026 - 05 - 11), 15, SessionKind::CheckIn);
+    let year = || Period::school_year(2025);
+    let level_of = |v: &Vault, id: i64| pupils::get_pupil(v, id, now()).unwrap().support_level;
+
+    // Rename: the pupil holding the old label, and the summary, now say the new one.
+    lists::rename_list_item(
+        &mut v,
+        ListKind::SupportLevel,
+        "Intensive",
+        "Enhanced",
+        now(),
+    )
+    .unwrap();
+    assert_eq!(level_of(&v, mia).as_deref(), Some("Enhanced"));
+    let facts = summary_facts(&v, &year(), Purpose::Preview, now()).unwrap();
+    assert_eq!(
+        facts.support_levels,
+        ["Universal", "Additional", "Enhanced"]
+    );
+    let levels: Vec<Option<&str>> = {
+        let mut l: Vec<_> = facts
+            .pupils
+            .iter()
+            .map(|p| p.support_level.as_deref())
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(levels, [Some("Additional"), Some("Enhanced")]);
+
+    // A new level and a new order: the forms and the summary follow it.
+    lists::add_list_item(&mut v, ListKind::SupportLevel, "Targeted", now()).unwrap();
+    let order: Vec<String> = ["Targeted", "Universal", "Additional", "Enhanced"]
+        .map(String::from)
+        .to_vec();
+    lists::reorder_list(&mut v, ListKind::SupportLevel, &order, now()).unwrap();
+    assert_eq!(lists::pick_lists(&v).unwrap().support_levels, order);
+    let facts = summary_facts(&v, &year(), Purpose::Preview, now()).unwrap();
+    assert_eq!(facts.support_levels, order);
+    // An order that leaves an item out, or names one twice, is refused and changes nothing.
+    for bad in [
+        &order[..3],
+        &["Targeted", "Targeted", "Additional", "Enhanced"].map(String::from)[..],
+    ] {
+        let e = lists::reorder_list(&mut v, ListKind::SupportLevel, bad, now()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    }
+    assert_eq!(lists::pick_lists(&v).unwrap().support_levels, order);
+
+    // Retire "Additional": not offered, still Leo's, still in the summary.
+    lists::set_list_item_retired(&mut v, ListKind::SupportLevel, "additional", true, now())
+        .unwrap();
+    let picks = lists::pick_lists(&v).unwrap();
+    assert_eq!(picks.support_levels, ["Targeted", "Universal", "Enhanced"]);
+    let retired: Vec<&str> = picks
+        .support_level_items
+        .iter()
+        .filter(|i| i.retired)
+        .map(|i| i.label.as_str())
+        .collect();
+    assert_eq!(retired, ["Additional"]);
+    let in_order: Vec<&str> = picks
+        .support_level_items
+        .iter()
+        .map(|i| i.label.as_str())
+        .collect();
+    assert_eq!(in_order, order, "a retired level keeps its place");
+    assert_eq!(level_of(&v, leo).as_deref(), Some("Additional"));
+    let facts = summary_facts(&v, &year(), Purpose::Preview, now()).unwrap();
+    assert_eq!(
+        facts.support_levels, order,
+        "a retired level is still counted"
+    );
+    assert!(facts
+        .pupils
+        .iter()
+        .any(|p| p.support_level.as_deref() == Some("Additional")));
+    // Not a new choice: refused for a new pupil and for a pupil who does not hold it.
+    let e = pupils::add_pupil(
+        &mut v,
+        &input("Ada", "Year 3", None, Some("Additional")),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    assert!(e.to_string().contains("has been retired"), "{e}");
+    let e = pupils::update_pupil(
+        &mut v,
+        mia,
+        &input("Mia", "Year 7", Some("Looked after"), Some("Additional")),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    // Leo, who holds it, is saved with it unchanged.
+    let leo_saved = pupils::update_pupil(
+        &mut v,
+        leo,
+        &input("Leonard", "P4", None, Some("Additional")),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(leo_saved.support_level.as_deref(), Some("Additional"));
+    // The last level still offered cannot be retired.
+    for l in ["Targeted", "Universal"] {
+        lists::set_list_item_retired(&mut v, ListKind::SupportLevel, l, true, now()).unwrap();
+    }
+    let e = lists::set_list_item_retired(&mut v, ListKind::SupportLevel, "Enhanced", true, now())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    // Brought back: offered again, in its place.
+    for l in ["Targeted", "Universal", "Additional"] {
+        lists::set_list_item_retired(&mut v, ListKind::SupportLevel, l, false, now()).unwrap();
+    }
+    let picks = lists::pick_lists(&v).unwrap();
+    assert_eq!(picks.support_levels, order);
+    assert!(picks.support_level_items.iter().all(|i| !i.retired));
+    // Adding a name the list already holds (retired or not) is refused.
+    let e = lists::add_list_item(&mut v, ListKind::SupportLevel, "enhanced", now()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+}

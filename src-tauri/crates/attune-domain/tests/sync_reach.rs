@@ -87,3 +87,63 @@ fn a_session_logged_on_a_laptop_is_in_the_schools_search_overview_and_summary() 
         "the overview no longer lists Mia as without a session"
     );
 }
+
+/// Issue 15, item 6: the school's lists are school settings. A rename, a new order and a
+/// retirement made at school reach the laptop with its next sync file: the laptop offers the
+/// same choices in the same order, marks the same item retired, and its pupil holding the
+/// renamed level follows. The oracle is the laptop's own reading, before and after.
+#[test]
+fn the_schools_lists_reach_the_laptop_renamed_reordered_and_retired() {
+    use attune_domain::model::ListKind;
+    use attune_domain::record::{lists, pupils};
+    let (s, mut v) = school();
+    let mut held = pupil("Mia", "Jones", None);
+    held.support_level = Some("Intensive".into());
+    let mia = add_assigned(&mut v, &held, &s.ka1_id);
+    let mut r = rng(62);
+    let (_laptop_dir, mut lv) = laptop(&mut v, &s.ka1_id, &mut r);
+    let offered = |v: &Vault| lists::pick_lists(v).unwrap().support_levels;
+    assert_eq!(offered(&lv), ["Universal", "Additional", "Intensive"]);
+
+    lists::rename_list_item(
+        &mut v,
+        ListKind::SupportLevel,
+        "Intensive",
+        "Enhanced",
+        now(),
+    )
+    .unwrap();
+    let order = ["Enhanced", "Universal", "Additional"].map(String::from);
+    lists::reorder_list(&mut v, ListKind::SupportLevel, &order, now()).unwrap();
+    lists::set_list_item_retired(&mut v, ListKind::SupportLevel, "Universal", true, now()).unwrap();
+    assert_eq!(
+        offered(&lv),
+        ["Universal", "Additional", "Intensive"],
+        "not before the file"
+    );
+
+    let (down, _) = sync::export(&mut v, Some(1), &mut r, now()).unwrap();
+    sync::import(&mut lv, &down, &mut r, now()).expect("the laptop takes it in");
+    assert_eq!(offered(&lv), ["Enhanced", "Additional"]);
+    let items: Vec<(String, bool)> = lists::pick_lists(&lv)
+        .unwrap()
+        .support_level_items
+        .into_iter()
+        .map(|i| (i.label, i.retired))
+        .collect();
+    assert_eq!(
+        items,
+        [
+            ("Enhanced".to_string(), false),
+            ("Universal".to_string(), true),
+            ("Additional".to_string(), false)
+        ]
+    );
+    assert_eq!(
+        pupils::get_pupil(&lv, mia, now())
+            .unwrap()
+            .support_level
+            .as_deref(),
+        Some("Enhanced")
+    );
+}

@@ -321,6 +321,16 @@ pub fn verify(conn: &Connection) -> Result<Option<i64>> {
 /// [`verify`], reporting each entry checked to `work` (phase "checking") and stopping when
 /// asked ([`Error::Cancelled`](crate::Error::Cancelled); it only reads).
 pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
+    Ok(verify_in_phase(conn, work, "checking")?.0)
+}
+
+/// [`verify_with`], reporting its steps under `phase`; also returns how many entries it
+/// checked (the vault's full check reports them).
+pub fn verify_in_phase(
+    conn: &Connection,
+    work: &Work<'_>,
+    phase: &'static str,
+) -> Result<(Option<i64>, u64)> {
     let key = chain_key(conn)?;
     let total: i64 = conn.query_row("SELECT count(*) FROM audit_log", [], |r| r.get(0))?;
     let total = total.max(0) as u64;
@@ -334,7 +344,7 @@ pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
     let mut expected_seq: Option<i64> = if key.is_some() { Some(1) } else { None };
     let mut last = 0i64;
     while let Some(r) = rows.next()? {
-        work.step("checking", checked, total)?;
+        work.step(phase, checked, total)?;
         checked += 1;
         let seq: i64 = r.get(0)?;
         let at: String = r.get(1)?;
@@ -348,7 +358,7 @@ pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
         // A deleted row leaves a gap in the sequence.
         if let Some(x) = expected_seq {
             if x != seq {
-                return Ok(Some(x.min(seq)));
+                return Ok((Some(x.min(seq)), checked));
             }
         }
         let e = Fields {
@@ -363,7 +373,7 @@ pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
             None => entry_hash(&prev, &at, &e),
         };
         if prev_hash != prev || expected != hash {
-            return Ok(Some(seq));
+            return Ok((Some(seq), checked));
         }
         prev = hash;
         expected_seq = Some(seq + 1);
@@ -372,12 +382,12 @@ pub fn verify_with(conn: &Connection, work: &Work<'_>) -> Result<Option<i64>> {
     if key.is_some() {
         if let Some(issued) = issued_seq(conn)? {
             if issued > last {
-                return Ok(Some(last + 1));
+                return Ok((Some(last + 1), checked));
             }
         }
     }
-    let _ = work.step("checking", total, total);
-    Ok(None)
+    let _ = work.step(phase, total, total);
+    Ok((None, checked))
 }
 
 /// One entry of an audit chain as it travels to another vault (issue 17: the school keeps

@@ -67,6 +67,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_pupil_erasures",
         include_str!("../migrations/0015_pupil_erasures.sql"),
     ),
+    (
+        "0016_list_retired",
+        include_str!("../migrations/0016_list_retired.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows
@@ -238,12 +242,21 @@ pub(crate) fn remove_rekey_copy(db: &Path) {
 /// SQLCipher's page-by-page HMAC check and SQLite's own integrity check. Returns the
 /// problems found (empty when the database is sound).
 pub fn integrity_problems(conn: &Connection) -> Result<Vec<String>> {
-    let mut problems = Vec::new();
+    let mut problems = cipher_problems(conn)?;
+    problems.extend(structure_problems(conn)?);
+    Ok(problems)
+}
+
+/// SQLCipher's check of every page's HMAC, read from the file: one line per failure.
+pub fn cipher_problems(conn: &Connection) -> Result<Vec<String>> {
     let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-    for r in rows {
-        problems.push(r?);
-    }
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// SQLite's integrity check: its lines other than "ok".
+pub fn structure_problems(conn: &Connection) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
     let mut stmt = conn.prepare("PRAGMA integrity_check")?;
     let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
     for r in rows {

@@ -24,6 +24,7 @@
 pub mod actions;
 pub mod audit;
 pub mod backup;
+pub mod check;
 pub mod datetime;
 pub mod db;
 pub mod enrol;
@@ -43,6 +44,7 @@ pub mod throttle;
 mod vault;
 
 pub use actions::Action;
+pub use check::{CheckArea, CheckProblem, VaultCheck};
 pub use error::{Error, ErrorKind, Result};
 pub use recovery::{RecoveryKey, ResetCode};
 pub use secret::Passphrase;

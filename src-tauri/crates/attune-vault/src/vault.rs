@@ -18,11 +18,13 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::audit::{self, Action, NewEntry};
+use crate::check::{self, VaultCheck};
 use crate::db;
 use crate::error::{Error, Result};
 use crate::fsutil::{self, DirLock};
 use crate::kdf::KdfParams;
 use crate::keyslots::{Anchor, Body, Erasure, Record, Removal, Slot, SlotKind, SlotSpec};
+use crate::progress::Work;
 use crate::recovery::{RecoveryKey, ResetCode};
 use crate::secret::{Passphrase, VaultKey};
 use crate::settings::{self, Setting};
@@ -1806,41 +1808,133 @@ impl Vault {
     }
 
     /// SQLCipher's HMAC check of every page, SQLite's integrity check, the audit chain and
-    /// the key slots against their copy. Empty when all is well.
+    /// the key slots against their copy. Empty when all is well; otherwise each problem in
+    /// the check's own words ([`Vault::verify_with`] has them in plain English too).
     pub fn verify(&self) -> Result<Vec<String>> {
-        let mut problems = db::integrity_problems(&self.conn)?;
-        if let Some(seq) = audit::verify(&self.conn)? {
-            problems.push(format!("the audit log's chain is broken at entry {seq}"));
+        Ok(self.verify_with(&Work::none())?.details())
+    }
+
+    /// The full check, phase by phase, reporting to `work`: "pages" (SQLCipher's seal on
+    /// every page of the file, read from the disk), "structure" (SQLite's integrity check),
+    /// "audit chain" (each entry; the head recorded outside the database) and "key slots"
+    /// (the file against its record and its copy inside the database). It only reads, so it
+    /// stops when asked between phases and at any audit entry ([`Error::Cancelled`]); a part
+    /// that cannot be read at all is a problem found, not an error, and the check goes on.
+    pub fn verify_with(&self, work: &Work<'_>) -> Result<VaultCheck> {
+        let mut problems = Vec::new();
+        // Pages: SQLCipher reads each page of the file itself and checks its HMAC.
+        let pages: i64 = self
+            .conn
+            .query_row("PRAGMA page_count", [], |r| r.get(0))
+            .unwrap_or(0);
+        let pages = pages.max(0) as u64;
+        work.step("pages", 0, pages)?;
+        match db::cipher_problems(&self.conn) {
+            Ok(lines) if lines.is_empty() => {}
+            Ok(lines) => problems.push(check::pages_problem(lines)),
+            Err(e) => problems.push(check::pages_problem(vec![e.to_string()])),
         }
-        match &self.slots.record {
-            Some(r) if r.verify(&self.slots.vault_id, &self.key) => {
-                if let Some(p) = self.anchor_problem(r.anchor.as_ref())? {
-                    problems.push(p);
+        work.step("pages", pages, pages)?;
+        // Structure: SQLite's own check, through the pager (a page whose seal fails is an
+        // error here, reported as damage).
+        work.step("structure", 0, 1)?;
+        match db::structure_problems(&self.conn) {
+            Ok(lines) if lines.is_empty() => {}
+            Ok(lines) => problems.push(check::structure_problem(lines.join("; "))),
+            Err(e) => problems.push(check::structure_problem(e.to_string())),
+        }
+        work.step("structure", 1, 1)?;
+        // The audit chain, entry by entry, then its head against the key-slot file's record.
+        let mut audit_entries_checked = 0;
+        match audit::verify_in_phase(&self.conn, work, "audit chain") {
+            Ok((broken, checked)) => {
+                audit_entries_checked = checked;
+                if let Some(seq) = broken {
+                    problems.push(check::chain_problem(seq));
                 }
             }
-            Some(_) => problems.push("the key-slot file's record does not verify".into()),
-            None => problems.push("the key-slot file has no record".into()),
+            Err(Error::Cancelled) => return Err(Error::Cancelled),
+            Err(e) => problems.push(check::chain_unreadable(e.to_string())),
         }
-        // An unfinished key change is not damage (the vault opens; it finishes when it can).
+        work.step("key slots", 0, 1)?;
+        match &self.slots.record {
+            Some(r) if r.verify(&self.slots.vault_id, &self.key) => {
+                match self.anchor_problem(r.anchor.as_ref()) {
+                    Ok(None) => {}
+                    Ok(Some(p)) => problems.push(check::anchor_problem(p)),
+                    Err(e) => problems.push(check::chain_unreadable(e.to_string())),
+                }
+            }
+            Some(_) => problems.push(check::slots_problem(
+                "the key-slot file's record does not verify".into(),
+            )),
+            None => problems.push(check::slots_problem(
+                "the key-slot file has no record".into(),
+            )),
+        }
+        // What unlocking found (an altered record, a rewritten or cut audit trail). An
+        // unfinished key change is not damage (the vault opens; it finishes when it can).
         for w in self
             .warnings
             .iter()
             .filter(|w| !w.starts_with("An interrupted change"))
         {
-            if !problems.contains(w) {
-                problems.push(w.clone());
+            if problems.iter().any(|p| &p.detail == w) {
+                continue;
             }
+            problems.push(if w.contains("audit log") {
+                check::anchor_problem(w.clone())
+            } else {
+                check::slots_problem(w.clone())
+            });
         }
-        let copy: Option<Vec<u8>> = self
+        let copy: rusqlite::Result<Option<Vec<u8>>> = self
             .conn
             .query_row("SELECT content FROM keyslot_copy WHERE id = 1", [], |r| {
                 r.get(0)
             })
-            .optional()?;
-        if copy.as_deref() != Some(self.slots.to_bytes().as_slice()) {
-            problems.push("the key-slot file differs from its copy inside the vault".into());
+            .optional();
+        match copy {
+            Ok(c) if c.as_deref() == Some(self.slots.to_bytes().as_slice()) => {}
+            Ok(_) => problems.push(check::slots_problem(
+                "the key-slot file differs from its copy inside the vault".into(),
+            )),
+            Err(e) => problems.push(check::slots_problem(format!(
+                "the copy of the key-slot file inside the vault could not be read ({e})"
+            ))),
         }
-        Ok(problems)
+        work.step("key slots", 1, 1)?;
+        Ok(VaultCheck {
+            pages_checked: pages,
+            audit_entries_checked,
+            problems,
+        })
+    }
+
+    /// The full check as a person asks for it (the window's "Check the vault", the
+    /// command-line tool's `verify`): [`Vault::verify_with`], audited `vault.verify` with the
+    /// outcome `ok`, `failed` or `cancelled`. Anyone signed in may run it: it reads no record
+    /// and reports only page and entry numbers, and on a key adult's own laptop they are the
+    /// only one who can.
+    pub fn check(&self, work: &Work<'_>, now: DateTime<Utc>) -> Result<VaultCheck> {
+        self.require_ready()?;
+        match self.verify_with(work) {
+            Ok(c) if c.is_sound() => {
+                self.audit(Action::VaultVerify, None, "ok", now)?;
+                Ok(c)
+            }
+            // A damaged database may refuse the write (SQLite turns read-only after a
+            // corrupt page): the report matters more than its audit row then.
+            Ok(c) => {
+                let _ = self.audit(Action::VaultVerify, None, "failed", now);
+                Ok(c)
+            }
+            Err(Error::Cancelled) => {
+                self.audit(Action::VaultVerify, None, "cancelled", now)?;
+                Err(Error::Cancelled)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     pub fn schema_version(&self) -> Result<u32> {

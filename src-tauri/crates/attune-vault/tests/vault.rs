@@ -273,6 +273,133 @@ fn verify_names_a_damaged_page_and_a_broken_audit_chain() {
     );
 }
 
+/// Runs the full check, keeping every step it reports.
+fn check_with_steps(
+    v: &Vault,
+) -> (
+    attune_vault::Result<attune_vault::VaultCheck>,
+    Vec<attune_vault::progress::Step>,
+) {
+    let steps = std::sync::Mutex::new(Vec::new());
+    let report = |s: attune_vault::progress::Step| steps.lock().unwrap().push(s);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let r = v.verify_with(&attune_vault::progress::Work::new(&report, &cancel));
+    (r, steps.into_inner().unwrap())
+}
+
+#[test]
+fn the_full_check_names_the_pages_whose_bytes_were_flipped_on_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let (v, _) = make_vault(&dir);
+    let conn = v.conn().unwrap();
+    conn.execute_batch("CREATE TABLE probe (note TEXT)")
+        .unwrap();
+    for i in 0..300 {
+        conn.execute(
+            "INSERT INTO probe (note) VALUES (?1)",
+            [format!(
+                "a note long enough to fill pages, number {i:04} {}",
+                "x".repeat(120)
+            )],
+        )
+        .unwrap();
+    }
+    for i in 0..20 {
+        v.audit(Action::AuditView, Some(&format!("record-{i}")), "ok", now())
+            .unwrap();
+    }
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        .unwrap();
+
+    // Healthy: every phase reported, in order, each ending done; no problem; the plain report.
+    let (r, steps) = check_with_steps(&v);
+    let healthy = r.unwrap();
+    assert!(healthy.problems.is_empty(), "{:?}", healthy.problems);
+    assert_eq!(
+        healthy.report(),
+        vec![attune_vault::check::ALL_IS_WELL.to_string()]
+    );
+    let mut phases: Vec<&str> = steps.iter().map(|s| s.phase).collect();
+    phases.dedup();
+    assert_eq!(phases, ["pages", "structure", "audit chain", "key slots"]);
+    assert!(steps.last().is_some_and(|s| s.done == s.total));
+    assert!(healthy.audit_entries_checked >= 20);
+
+    // One byte flipped in two pages of the file on disk (never page 1: it holds the salt).
+    let page_size: String = conn
+        .query_row("PRAGMA cipher_page_size", [], |r| r.get(0))
+        .unwrap();
+    let page_size: usize = page_size.parse().unwrap();
+    let db = dir.join("vault.db");
+    let mut bytes = std::fs::read(&db).unwrap();
+    assert_eq!(bytes.len() % page_size, 0);
+    let pages = bytes.len() / page_size;
+    assert!(pages >= 8, "{pages} pages");
+    let offsets = [2 * page_size + 700, (pages - 2) * page_size + 1500];
+    for &o in &offsets {
+        bytes[o] ^= 0x10;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    // The oracle: the pages those offsets fall in, counted from 1.
+    let flipped: Vec<u32> = offsets.iter().map(|o| (o / page_size + 1) as u32).collect();
+
+    let (r, _) = check_with_steps(&v);
+    let found = r.unwrap();
+    let damaged: Vec<&attune_vault::CheckProblem> = found
+        .problems
+        .iter()
+        .filter(|p| p.area == attune_vault::CheckArea::Pages)
+        .collect();
+    assert_eq!(damaged.len(), 1, "{:?}", found.problems);
+    assert_eq!(damaged[0].pages, flipped, "{:?}", damaged[0]);
+    assert!(
+        damaged[0]
+            .what
+            .contains(&format!("({} and {})", flipped[0], flipped[1])),
+        "{}",
+        damaged[0].what
+    );
+    assert!(damaged[0].todo.contains("Restore"), "{}", damaged[0].todo);
+    // The old, string-only form says the same.
+    let lines = v.verify().unwrap();
+    for p in &flipped {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!("page {p}"))),
+            "{lines:?}"
+        );
+    }
+}
+
+#[test]
+fn the_full_check_stops_when_asked_and_is_audited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("v");
+    let (v, _) = make_vault(&dir);
+    let cancel = std::sync::atomic::AtomicBool::new(true);
+    let report = |_: attune_vault::progress::Step| {};
+    let e = v
+        .check(&attune_vault::progress::Work::new(&report, &cancel), now())
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    let last = |v: &Vault| -> (String, String) {
+        v.conn()
+            .unwrap()
+            .query_row(
+                "SELECT action, outcome FROM audit_log ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap()
+    };
+    assert_eq!(last(&v), ("vault.verify".into(), "cancelled".into()));
+    let check = v
+        .check(&attune_vault::progress::Work::none(), now())
+        .unwrap();
+    assert!(check.is_sound(), "{:?}", check.problems);
+    assert_eq!(last(&v), ("vault.verify".into(), "ok".into()));
+}
+
 #[test]
 fn the_folder_is_locked_while_open() {
     let tmp = tempfile::tempdir().unwrap();

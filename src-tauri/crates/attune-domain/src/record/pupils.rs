@@ -39,7 +39,29 @@ pub(crate) struct Checked {
     pub relationship_planned_end: Option<NaiveDate>,
 }
 
-fn check(conn: &Connection, input: &PupilInput, today: NaiveDate) -> Result<Checked> {
+/// The care status and support level a pupil already holds: kept even when retired from the
+/// school's lists (a retired item is refused only as a new choice).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Held<'a> {
+    pub care_status: Option<&'a str>,
+    pub support_level: Option<&'a str>,
+}
+
+impl<'a> Held<'a> {
+    pub(crate) fn of(p: &'a Pupil) -> Held<'a> {
+        Held {
+            care_status: p.care_status.as_deref(),
+            support_level: p.support_level.as_deref(),
+        }
+    }
+}
+
+fn check(
+    conn: &Connection,
+    input: &PupilInput,
+    today: NaiveDate,
+    held: Held<'_>,
+) -> Result<Checked> {
     let legal_forename = store::text(
         "legal_forename",
         "the legal forename",
@@ -91,12 +113,14 @@ fn check(conn: &Connection, input: &PupilInput, today: NaiveDate) -> Result<Chec
         ListKind::CareStatus,
         "care_status",
         input.care_status.as_deref(),
+        held.care_status,
     )?;
     let support_level = lists::canonical(
         conn,
         ListKind::SupportLevel,
         "support_level",
         input.support_level.as_deref(),
+        held.support_level,
     )?;
     if let (Some(s), Some(e)) = (input.relationship_start, input.relationship_planned_end) {
         if e <= s {
@@ -226,7 +250,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> R
 /// ("UPN: check letter should be K, not M."); one already in the vault is a duplicate.
 pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: DateTime<Utc>) -> Result<Pupil> {
     let user = access::require_lead(vault, Action::PupilCreate, None, "add a pupil", now)?;
-    let c = check(vault.conn()?, input, now.date_naive())?;
+    let c = check(vault.conn()?, input, now.date_naive(), Held::default())?;
     check_identifiers_free(vault.conn()?, &c.identifiers, None)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = insert(&tx, &c, now)?;
@@ -257,7 +281,16 @@ pub fn update_pupil(
         now,
     )?;
     exists(vault.conn()?, pupil_id)?;
-    let c = check(vault.conn()?, input, now.date_naive())?;
+    let (care, support): (Option<String>, Option<String>) = vault.conn()?.query_row(
+        "SELECT care_status, support_level FROM pupils WHERE id = ?1",
+        [pupil_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let held = Held {
+        care_status: care.as_deref(),
+        support_level: support.as_deref(),
+    };
+    let c = check(vault.conn()?, input, now.date_naive(), held)?;
     check_identifiers_free(vault.conn()?, &c.identifiers, Some(pupil_id))?;
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute(
@@ -666,7 +699,17 @@ pub(crate) fn check_new(
     input: &PupilInput,
     today: NaiveDate,
 ) -> Result<Checked> {
-    check(conn, input, today)
+    check(conn, input, today, Held::default())
+}
+
+/// [`check_new`] for a pupil already held (an MIS update): what they hold is kept.
+pub(crate) fn check_held(
+    conn: &Connection,
+    input: &PupilInput,
+    today: NaiveDate,
+    held: Held<'_>,
+) -> Result<Checked> {
+    check(conn, input, today, held)
 }
 
 /// One pupil as `attune-admin pupils` lists them for scripts: the record id, identifiers,

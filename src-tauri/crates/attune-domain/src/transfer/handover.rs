@@ -843,7 +843,10 @@ fn opt_date(field: &str, s: Option<&str>) -> Result<Option<NaiveDate>> {
 
 /// A care status or support level the receiving school's lists know, else none.
 fn on_list(conn: &Connection, list: ListKind, field: &str, v: Option<&str>) -> Option<String> {
-    lists::canonical(conn, list, field, v).ok().flatten()
+    // A retired item is kept: it is the sending school's history, not a new choice.
+    lists::canonical(conn, list, field, v, v.map(str::trim))
+        .ok()
+        .flatten()
 }
 
 fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {

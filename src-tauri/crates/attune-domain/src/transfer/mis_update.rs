@@ -399,7 +399,8 @@ fn plan(vault: &Vault, text: &str, mapping: &ColumnMapping, today: NaiveDate) ->
                 claimed.insert(id, line);
                 named.entry(id).or_insert(line);
                 let p = by_id[&id];
-                let result = pupils::check_new(conn, &merged(p, row, mapping), today).and_then(
+                let held = pupils::Held::of(p);
+                let result = pupils::check_held(conn, &merged(p, row, mapping), today, held).and_then(
                     |c| {
                         pupils::check_identifiers_free(conn, &c.identifiers, Some(id))?;
                         Ok(c)
