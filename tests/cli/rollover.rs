@@ -5,80 +5,46 @@
 //! oracle apart from the rollover's own report. No name is ever printed.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use attune_domain::rules::identifiers::upn_check_letter;
 use chrono::Datelike;
 
-const LEAD: &str = "correct horse battery staple 1917";
+mod common;
+use common::{stdout, Env, LEAD};
 
-struct Env {
-    _tmp: tempfile::TempDir,
-    dir: PathBuf,
-    files: PathBuf,
+/// `attune-admin` as the strategic lead (Ada Lovelace, [`LEAD`]) on this environment's vault.
+fn run(env: &Env, args: &[&str]) -> Output {
+    env.run(args, &[("ATTUNE_PASSPHRASE", LEAD)])
 }
 
-impl Env {
-    fn new() -> Env {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path().join("vault");
-        let files = tmp.path().join("files");
-        std::fs::create_dir_all(&files).unwrap();
-        Env {
-            _tmp: tmp,
-            dir,
-            files,
-        }
-    }
+fn ok(env: &Env, args: &[&str]) -> String {
+    let out = run(env, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{args:?}:\n{}{}",
+        stdout(&out),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout(&out)
+}
 
-    fn run(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_attune-admin"));
-        c.arg("--vault").arg(&self.dir).args(args);
-        for k in [
-            "ATTUNE_PASSPHRASE",
-            "ATTUNE_NEW_PASSPHRASE",
-            "ATTUNE_RECOVERY_KEY",
-        ] {
-            c.env_remove(k);
-        }
-        c.env("ATTUNE_PASSPHRASE", LEAD);
-        c.stdin(std::process::Stdio::null());
-        c.output().unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{args:?}:\n{}{}",
-            stdout(&out),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        stdout(&out)
-    }
-
-    /// Each pupil's (year group code, status) by UPN, from `pupils --json`.
-    fn years(&self) -> BTreeMap<String, (String, String)> {
-        let text = self.ok(&["pupils", "--json"]);
-        let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-        rows.into_iter()
-            .map(|r| {
+/// Each pupil's (year group code, status) by UPN, from `pupils --json`.
+fn years(env: &Env) -> BTreeMap<String, (String, String)> {
+    let text = ok(env, &["pupils", "--json"]);
+    let rows: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    rows.into_iter()
+        .map(|r| {
+            (
+                r["upn"].as_str().unwrap().to_string(),
                 (
-                    r["upn"].as_str().unwrap().to_string(),
-                    (
-                        r["year_group"].as_str().unwrap().to_string(),
-                        r["status"].as_str().unwrap().to_string(),
-                    ),
-                )
-            })
-            .collect()
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
+                    r["year_group"].as_str().unwrap().to_string(),
+                    r["status"].as_str().unwrap().to_string(),
+                ),
+            )
+        })
+        .collect()
 }
 
 fn upn(n: u64) -> String {
@@ -93,13 +59,16 @@ fn label(start: i32) -> String {
 #[test]
 fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
     let env = Env::new();
-    env.ok(&[
-        "init",
-        "--school",
-        "Hillside Primary",
-        "--user",
-        "Ada Lovelace",
-    ]);
+    ok(
+        &env,
+        &[
+            "init",
+            "--school",
+            "Hillside Primary",
+            "--user",
+            "Ada Lovelace",
+        ],
+    );
     let (rec, y5, y6a, y6b) = (
         upn(801_200_003_001),
         upn(801_200_003_002),
@@ -115,8 +84,8 @@ fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
     );
     let file = env.files.join("pupils.csv");
     std::fs::write(&file, csv).unwrap();
-    env.ok(&["import-pupils", file.to_str().unwrap()]);
-    let before = env.years();
+    ok(&env, &["import-pupils", file.to_str().unwrap()]);
+    let before = years(&env);
     let active = |y: &str| (y.to_string(), "active".to_string());
     assert_eq!(before[&rec], active("R"));
     assert_eq!(before[&y5], active("Y5"));
@@ -149,7 +118,7 @@ fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
     };
 
     // A year that is not next is refused (bad usage), writing nothing.
-    let out = env.run(&["rollover", "--to", &label(this + 3), "--dry-run"]);
+    let out = run(&env, &["rollover", "--to", &label(this + 3), "--dry-run"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Roll over to this school year"),
@@ -158,7 +127,7 @@ fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
     );
 
     // The dry run says what would move and who is offered, and writes nothing.
-    let text = env.ok(&["rollover", "--to", &to, "--dry-run"]);
+    let text = ok(&env, &["rollover", "--to", &to, "--dry-run"]);
     no_names(&text);
     for want in [
         format!("School year: not set by a rollover yet → {to}."),
@@ -173,33 +142,39 @@ fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
     ] {
         assert!(text.contains(&want), "missing {want:?} in:\n{text}");
     }
-    assert_eq!(env.years(), before, "the dry run changed nothing");
+    assert_eq!(years(&env), before, "the dry run changed nothing");
 
     // --stay names a pupil who is not a leaver: bad usage, nothing written.
     let not_leaver = id_of(&y5).to_string();
-    let out = env.run(&[
-        "rollover",
-        "--to",
-        &to,
-        "--leavers-left-on",
-        "2027-07-21",
-        "--stay",
-        &not_leaver,
-    ]);
+    let out = run(
+        &env,
+        &[
+            "rollover",
+            "--to",
+            &to,
+            "--leavers-left-on",
+            "2027-07-21",
+            "--stay",
+            &not_leaver,
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(env.years(), before);
+    assert_eq!(years(&env), before);
 
     // The rollover: one leaver confirmed (left), one kept on (--stay).
     let stays = id_of(&y6b).to_string();
-    let text = env.ok(&[
-        "rollover",
-        "--to",
-        &to,
-        "--leavers-left-on",
-        "21/07/2027",
-        "--stay",
-        &stays,
-    ]);
+    let text = ok(
+        &env,
+        &[
+            "rollover",
+            "--to",
+            &to,
+            "--leavers-left-on",
+            "21/07/2027",
+            "--stay",
+            &stays,
+        ],
+    );
     no_names(&text);
     assert!(
         text.contains(&format!(
@@ -214,24 +189,24 @@ fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
         )),
         "{text}"
     );
-    let after = env.years();
+    let after = years(&env);
     assert_eq!(after[&rec], active("Y1"));
     assert_eq!(after[&y5], active("Y6"));
     assert_eq!(after[&y6a], ("Y6".to_string(), "left".to_string()));
     assert_eq!(after[&y6b], active("Y6"));
 
     // Twice is refused with a plain message, and nobody moves again.
-    let out = env.run(&["rollover", "--to", &to]);
+    let out = run(&env, &["rollover", "--to", &to]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains(&format!("already been rolled over to {to}")),
         "{err}"
     );
-    assert_eq!(env.years(), after);
+    assert_eq!(years(&env), after);
 
     // The next year is offered: the Year 6s still active are its leavers; nothing written.
-    let text = env.ok(&["rollover", "--to", &label(this + 2), "--dry-run"]);
+    let text = ok(&env, &["rollover", "--to", &label(this + 2), "--dry-run"]);
     assert!(
         text.contains(&format!("School year: {to} → {}.", label(this + 2))),
         "{text}"
@@ -240,5 +215,5 @@ fn rollover_moves_year_groups_on_once_and_leavers_only_when_confirmed() {
         text.contains("Dry run: 1 to move on, 2 leavers offered."),
         "{text}"
     );
-    assert_eq!(env.years(), after);
+    assert_eq!(years(&env), after);
 }
