@@ -8,36 +8,9 @@ import * as ipc from "../lib/ipc";
 import type { Goal, PlanTimeline, PlanView, ProgressPoint, Pupil, PupilRecord, Review, ReviewSlot } from "../lib/bindings";
 import Progress from "../screens/pupil/Progress.svelte";
 import PrintView from "../screens/PrintView.svelte";
+import { charts } from "./chart-recorder";
 
-const charts = vi.hoisted(() => [] as Array<{ canvas: HTMLCanvasElement; config: any; destroyed: boolean }>);
-
-vi.mock("chart.js", () => {
-  class Chart {
-    static register = () => {};
-    static defaults = { font: {} as Record<string, unknown>, color: "" };
-    entry: { canvas: HTMLCanvasElement; config: any; destroyed: boolean };
-    constructor(canvas: HTMLCanvasElement, config: any) {
-      this.entry = { canvas, config, destroyed: false };
-      charts.push(this.entry);
-    }
-    destroy() {
-      this.entry.destroyed = true;
-    }
-  }
-  const piece = {};
-  return {
-    Chart,
-    BarController: piece,
-    BarElement: piece,
-    CategoryScale: piece,
-    Legend: piece,
-    LineController: piece,
-    LineElement: piece,
-    LinearScale: piece,
-    PointElement: piece,
-    Tooltip: piece,
-  };
-});
+vi.mock("chart.js", async () => (await import("./chart-recorder")).chartJs);
 
 vi.mock("../lib/ipc", async (importOriginal) => ({
   ...(await importOriginal<typeof ipc>()),
