@@ -132,3 +132,30 @@ export function dayNumber(iso: string): number {
 export function dayIso(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
+
+/**
+ * Where an axis running from day `first` to day `last` puts its ticks: the first of a month,
+ * every 1, 2, 3, 6 or 12 months, so there are at most `most` of them.
+ */
+export function monthTicks(first: number, last: number, most = 8): number[] {
+  const start = dayIso(first);
+  let y = Number(start.slice(0, 4));
+  let m = Number(start.slice(5, 7)) - 1;
+  const months: number[] = [];
+  for (;;) {
+    const day = Math.round(Date.UTC(y, m, 1) / 86_400_000);
+    if (day > last) break;
+    if (day >= first) months.push(day);
+    m += 1;
+    if (m === 12) {
+      m = 0;
+      y += 1;
+    }
+  }
+  for (const step of [1, 2, 3, 6, 12, 24]) {
+    // Keep January (or the first month) in step, so labels fall on the same months each year.
+    const picked = months.filter((d) => (Number(dayIso(d).slice(5, 7)) - 1) % step === 0);
+    if (picked.length <= most) return picked;
+  }
+  return months.filter((_, i) => i % Math.ceil(months.length / most) === 0);
+}

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import { render, screen, within } from "@testing-library/svelte";
 import type { InstrumentScore } from "../lib/bindings";
 import ScoreTrends from "../screens/pupil/ScoreTrends.svelte";
+import { dayIso, dayNumber, monthTicks } from "../lib/scores";
 import { charts } from "./chart-recorder";
 import { ADULT, backend, LEAD, passphraseFor } from "./fake-backend";
 import { seedPupil } from "./fake-records";
@@ -105,6 +106,15 @@ describe("scores over time", () => {
     expect([a.label, q.label]).toEqual(["Strand A", "Strand Q"]);
     expect(a.pointStyle).not.toBe(q.pointStyle);
     expect(JSON.stringify(a.borderDash)).not.toBe(JSON.stringify(q.borderDash));
+  });
+
+  it("labels the time axis on the first of months, every quarter across two years", () => {
+    // 1 February 2025 to 7 January 2027: 24 month starts; every 2nd month is 12 (too many for 8);
+    // every quarter, in step with January, is 8.
+    const ticks = monthTicks(dayNumber("2025-02-01"), dayNumber("2027-01-07")).map(dayIso);
+    expect(ticks).toEqual(["2025-04-01", "2025-07-01", "2025-10-01", "2026-01-01", "2026-04-01", "2026-07-01", "2026-10-01", "2027-01-01"]);
+    // Three months apart: every month start.
+    expect(monthTicks(dayNumber("2026-09-15"), dayNumber("2026-12-20")).map(dayIso)).toEqual(["2026-10-01", "2026-11-01", "2026-12-01"]);
   });
 
   it("says each chart's trend in words", () => {
