@@ -885,7 +885,16 @@ export type ProgressPoint = {
 /**
  * The plan's start for the baseline; the date a review was held.
  */
-date: string, rating: number, source: ProgressSource, review_id: number | null, };
+date: string, rating: number, source: ProgressSource, review_id: number | null, 
+/**
+ * The plan the point belongs to: a goal carried forward at a renewal has points in every
+ * plan it ran through.
+ */
+plan_id: number, 
+/**
+ * That plan's start (where a chart marks the change of plan).
+ */
+plan_start: string, };
 export type MonthSessions = { 
 /**
  * "2026-10".

@@ -38,6 +38,7 @@ export const CHART_COLOURS = {
   target: "#1e6b34",
   bars: "#1f4e5f",
   grid: "#cfd3d6",
+  boundary: "#5b2a86",
 };
 
 /** A line chart whose points sit at (x, y): x a day number, so distance along the axis is time. */

@@ -43,6 +43,18 @@ export function trendSentence(points: ProgressPoint[], target: number): string {
   return `${start}, latest ${last.rating} on ${ukDate(last.date)}, target ${target}`;
 }
 
+/**
+ * Where a goal's ratings ran through more than one plan, the plans it was carried into:
+ * "; carried forward into the plan from 2 November 2026" (empty for a goal of one plan).
+ */
+export function carriedSentence(points: ProgressPoint[]): string {
+  const starts = points.filter((p, i) => i > 0 && p.plan_id !== points[i - 1].plan_id).map((p) => ukDate(p.plan_start));
+  if (starts.length === 0) return "";
+  const last = starts.pop()!;
+  const list = starts.length === 0 ? last : `${starts.join(", ")} and ${last}`;
+  return `; carried forward into the plan${starts.length === 0 ? "" : "s"} from ${list}`;
+}
+
 /** How a review slot stands, in words (overdue is shown separately, as a word and an icon). */
 export function reviewStanding(slot: ReviewSlot): string {
   if (slot.status === "signed") {

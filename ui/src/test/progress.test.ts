@@ -80,11 +80,13 @@ const PLAN: PlanView = {
 const PUPIL = { id: 3, display_name: "Amy O'Neill", preferred_name: "Amy" } as unknown as Pupil;
 const RECORD = { pupil: PUPIL, plan: PLAN } as unknown as PupilRecord;
 
-const point = (date: string, rating: number, review_id: number | null = null): ProgressPoint => ({
+const point = (date: string, rating: number, review_id: number | null = null, plan_id = 7, plan_start = "2026-09-07"): ProgressPoint => ({
   date,
   rating,
   source: review_id === null ? "baseline" : "review",
   review_id,
+  plan_id,
+  plan_start,
 });
 
 const SERIES: Record<number, ProgressPoint[]> = {
@@ -155,12 +157,51 @@ describe("Progress section", () => {
     const canvas = screen.getByTestId("progress-chart-11");
     const drawn = charts.find((c) => c.canvas === canvas)!;
     expect(drawn.config.type).toBe("line");
-    expect(drawn.config.data.labels).toEqual(["7 Sep 2026", "16 Oct 2026", "22 Nov 2026"]);
-    expect(drawn.config.data.datasets[0].data).toEqual([2, 5, 7]);
+    // Each rating at its date: 16 October is 39 days after 7 September, 22 November 37 after that.
+    const pts: Array<{ x: number; y: number }> = drawn.config.data.datasets[0].data;
+    expect(pts.map((p) => p.y)).toEqual([2, 5, 7]);
+    expect([pts[1].x - pts[0].x, pts[2].x - pts[1].x]).toEqual([39, 37]);
+    expect(drawn.config.options.scales.x.type).toBe("linear");
     // The target as a dashed reference line across the whole chart, on a 0–10 axis.
-    expect(drawn.config.data.datasets[1].data).toEqual([8, 8, 8]);
+    const target: Array<{ x: number; y: number }> = drawn.config.data.datasets[1].data;
+    expect(target.map((p) => p.y)).toEqual([8, 8]);
+    expect(target[0].x).toBe(drawn.config.options.scales.x.min);
+    expect(target[1].x).toBe(drawn.config.options.scales.x.max);
+    // One plan: no plan boundary is drawn.
+    expect(drawn.config.data.datasets).toHaveLength(2);
     expect(drawn.config.data.datasets[1].borderDash.length).toBeGreaterThan(0);
     expect(drawn.config.options.scales.y).toMatchObject({ min: 0, max: 10 });
+  });
+
+  it("runs a goal carried forward at a renewal across both plans, marking where the new plan started", async () => {
+    // Goal 14 was carried from the plan of 1 September 2025 into this one (7 September 2026).
+    const carried = goal(14, { outcome: "Names a trusted adult", baseline: 6, target: 9, status: "active" });
+    api.progressSeries.mockImplementation(async () => [
+      point("2025-09-01", 2, null, 5, "2025-09-01"),
+      point("2026-02-10", 6, 9, 5, "2025-09-01"),
+      point("2026-11-22", 8, 2, 7, "2026-09-07"),
+    ]);
+    render(Progress, { props: { record: { ...RECORD, plan: { ...PLAN, goals: [carried] } } as PupilRecord } });
+    const table = await screen.findByTestId("progress-table-14");
+    expect(rowTexts(table)).toEqual([
+      ["1 September 2025", "2", "Baseline", "From 1 September 2025"],
+      ["10 February 2026", "6", "Review", "From 1 September 2025"],
+      ["22 November 2026", "8", "Review", "From 7 September 2026"],
+    ]);
+    const canvas = screen.getByTestId("progress-chart-14");
+    expect(canvas).toHaveAttribute(
+      "aria-label",
+      "Baseline 2 on 1 September 2025, latest 8 on 22 November 2026, target 9; carried forward into the plan from 7 September 2026",
+    );
+    const drawn = charts.find((c) => c.canvas === canvas && !c.destroyed)!;
+    const [rating, , boundary] = drawn.config.data.datasets;
+    const xs: number[] = rating.data.map((p: { x: number }) => p.x);
+    // 1 September 2025 → 7 September 2026 is 371 days: the upright line stands there, 0 to 10.
+    expect(boundary.data).toEqual([
+      { x: xs[0] + 371, y: 0 },
+      { x: xs[0] + 371, y: 10 },
+    ]);
+    expect(boundary.label).toBe("A new plan starts");
   });
 
   it("says the trend in words on each chart (role img)", async () => {

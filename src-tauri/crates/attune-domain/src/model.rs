@@ -1025,6 +1025,14 @@ pub struct ProgressPoint {
     pub source: ProgressSource,
     #[ts(type = "number | null")]
     pub review_id: Option<i64>,
+    /// The plan the point belongs to: a goal carried forward at a renewal has points in every
+    /// plan it ran through.
+    #[ts(type = "number")]
+    pub plan_id: i64,
+    /// That plan's start (where a chart marks the change of plan).
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub plan_start: NaiveDate,
 }
 
 /// The sessions of one calendar month.

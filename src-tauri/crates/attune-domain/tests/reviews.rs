@@ -922,3 +922,257 @@ fn the_timeline_counts_sessions_per_month_and_printing_is_audited() {
     );
     assert_eq!(last_audit(&ka1).outcome, "refused");
 }
+
+/// Issue 16, item 3: a goal carried forward at a renewal keeps its history. Its series runs from
+/// the first plan's baseline through every signed review of both plans, each point naming its
+/// plan; the old plan's goal still ends where that plan ended. The expected figures are the
+/// ratings written in this test, not read back from the code.
+#[test]
+fn a_goal_carried_forward_keeps_its_history_across_plans() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    let fw = frameworks();
+    let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(10, 0, 0).unwrap());
+
+    // Plan A: baseline 2 (7 September 2026), rated 6 at the review held on 20 October 2026.
+    let r = reviews::prepare_review(&mut v, x.plan, D1, today(), now()).unwrap();
+    let ratings = [
+        (x.g1, 6, GoalDecision::Continue),
+        (x.g2, 4, GoalDecision::Continue),
+    ];
+    reviews::save_review_draft(&mut v, r.id, &full(&ratings, ""), now()).unwrap();
+    reviews::sign_review(&mut v, r.id, at(date!(2026 - 10 - 20))).unwrap();
+
+    // Renewed from 2 November 2026, carrying goal 1 only.
+    let b_start = date!(2026 - 11 - 02);
+    let b = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &RenewPlanInput {
+            plan: PlanInput {
+                framework_id: None,
+                start: b_start,
+                horizon_end: date!(2028 - 11 - 02),
+                cadence: Cadence::SixWeekly,
+            },
+            carry_goal_ids: vec![x.g1],
+        },
+        &fw,
+        b_start,
+        at(b_start),
+    )
+    .unwrap();
+    let g1b = b.goals[0].id;
+    assert_ne!(g1b, x.g1);
+
+    // Plan B's first review rates the carried goal 8, held on its due date.
+    let due = b.due_dates[0].date;
+    let rb = reviews::prepare_review(&mut v, b.id, due, due, at(due)).unwrap();
+    let goals: Vec<i64> = rb.prefill.goals.iter().map(|g| g.goal_id).collect();
+    assert_eq!(goals, [g1b], "only the carried goal is in plan B");
+    reviews::save_review_draft(
+        &mut v,
+        rb.id,
+        &full(&[(g1b, 8, GoalDecision::Continue)], ""),
+        at(due),
+    )
+    .unwrap();
+    reviews::sign_review(&mut v, rb.id, at(due)).unwrap();
+
+    let series = reviews::progress_series(&v, g1b, now()).unwrap();
+    let seen: Vec<(NaiveDate, u8, ProgressSource, i64, NaiveDate)> = series
+        .iter()
+        .map(|p| (p.date, p.rating, p.source, p.plan_id, p.plan_start))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (START, 2, ProgressSource::Baseline, x.plan, START),
+            (
+                date!(2026 - 10 - 20),
+                6,
+                ProgressSource::Review,
+                x.plan,
+                START
+            ),
+            (due, 8, ProgressSource::Review, b.id, b_start),
+        ]
+    );
+    // The old plan's goal ends with its own plan; the goal left behind has no part in plan B.
+    let old: Vec<u8> = reviews::progress_series(&v, x.g1, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(old, [2, 6]);
+    let left: Vec<u8> = reviews::progress_series(&v, x.g2, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(left, [3, 4]);
+
+    // Another key adult may not read it; the pupil's own key adult may, the whole of it.
+    v.lock("test", now());
+    let other = unlock(&s.dir, &s.ka2_id, KA2_PASS);
+    assert_eq!(
+        reviews::progress_series(&other, g1b, now())
+            .unwrap_err()
+            .kind(),
+        ErrorKind::NotPermitted
+    );
+    other.lock("test", now());
+    let own = unlock(&s.dir, &s.ka1_id, KA1_PASS);
+    assert_eq!(reviews::progress_series(&own, g1b, now()).unwrap(), series);
+}
+
+/// A lineage link never leads into another pupil's record, nor round a loop: a link written
+/// wrong (by hand here; in life it could only come from a faulty import or sync) is not followed.
+#[test]
+fn a_goal_link_is_followed_only_within_the_pupil() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    let fw = frameworks();
+    let other_pupil = add_assigned(&mut v, &pupil("Leo", "Smith", None), &s.ka1_id);
+    let other_plan = plans::start_plan(
+        &mut v,
+        other_pupil,
+        &PlanInput {
+            framework_id: None,
+            start: START,
+            horizon_end: date!(2029 - 09 - 07),
+            cadence: Cadence::SixWeekly,
+        },
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    let theirs = plans::add_goal(
+        &mut v,
+        other_plan.id,
+        &goal("Leo's own goal", 9),
+        &fw,
+        now(),
+    )
+    .unwrap()
+    .id;
+    let conn = v.conn().unwrap();
+    conn.execute(
+        "UPDATE goals SET carried_from = ?1 WHERE id = ?2",
+        [theirs, x.g1],
+    )
+    .unwrap();
+    // A loop: g2 ← g2.
+    conn.execute("UPDATE goals SET carried_from = id WHERE id = ?1", [x.g2])
+        .unwrap();
+    let mine: Vec<u8> = reviews::progress_series(&v, x.g1, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(mine, [2], "Leo's baseline (9) is not in Mia's goal");
+    let looped: Vec<u8> = reviews::progress_series(&v, x.g2, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(looped, [3]);
+}
+
+/// Goals renewed before lineage was kept are linked by migration 0020: a goal of the same area
+/// and outcome in the pupil's previous plan. One whose outcome was edited after the renewal, and
+/// one that only shares its words with another pupil's goal, stay unlinked.
+#[test]
+fn the_migration_links_goals_carried_before_it_by_area_and_outcome() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    let fw = frameworks();
+    let b = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &RenewPlanInput {
+            plan: PlanInput {
+                framework_id: None,
+                start: date!(2026 - 11 - 02),
+                horizon_end: date!(2028 - 11 - 02),
+                cadence: Cadence::SixWeekly,
+            },
+            carry_goal_ids: vec![x.g1, x.g2],
+        },
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    let (g1b, g2b) = (b.goals[0].id, b.goals[1].id);
+    // Another pupil whose first plan has a goal in the same words as Mia's goal 1.
+    let leo = add_assigned(&mut v, &pupil("Leo", "Smith", None), &s.ka1_id);
+    let leo_plan = plans::start_plan(
+        &mut v,
+        leo,
+        &PlanInput {
+            framework_id: None,
+            start: date!(2026 - 11 - 09),
+            horizon_end: date!(2028 - 11 - 09),
+            cadence: Cadence::SixWeekly,
+        },
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    let leos = plans::add_goal(
+        &mut v,
+        leo_plan.id,
+        &goal("Joins a lunchtime club", 1),
+        &fw,
+        now(),
+    )
+    .unwrap()
+    .id;
+    // As a vault was before migration 0020: no lineage column; goal 2's outcome edited since.
+    let index = attune_vault::db::MIGRATIONS
+        .iter()
+        .position(|(name, _)| *name == "0020_goal_lineage")
+        .expect("migration 0020 is listed");
+    assert_eq!(
+        index + 1,
+        attune_vault::db::MIGRATIONS.len(),
+        "this test rewinds to just before 0020; a later migration must be rewound here too"
+    );
+    v.conn()
+        .unwrap()
+        .execute_batch(&format!(
+            "DROP INDEX goals_carried_from;
+             ALTER TABLE goals DROP COLUMN carried_from;
+             UPDATE goals SET outcome = 'Names two trusted adults' WHERE id = {g2b};
+             PRAGMA user_version = {index};"
+        ))
+        .unwrap();
+    v.lock("test", now());
+
+    let v = unlock(&s.dir, &s.lead_id, LEAD_PASS);
+    let link = |id: i64| -> Option<i64> {
+        v.conn()
+            .unwrap()
+            .query_row("SELECT carried_from FROM goals WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(link(g1b), Some(x.g1));
+    assert_eq!(
+        link(g2b),
+        None,
+        "edited after the renewal: not the same words"
+    );
+    assert_eq!(link(leos), None, "another pupil's goal is never linked");
+    assert_eq!(link(x.g1), None, "a first plan's goal continues nothing");
+    let ratings: Vec<u8> = reviews::progress_series(&v, g1b, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(ratings, [2], "the series starts at plan A's baseline");
+}

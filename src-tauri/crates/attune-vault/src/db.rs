@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_list_retired",
         include_str!("../migrations/0016_list_retired.sql"),
     ),
+    (
+        "0020_goal_lineage",
+        include_str!("../migrations/0020_goal_lineage.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

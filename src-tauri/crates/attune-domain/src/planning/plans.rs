@@ -440,7 +440,7 @@ pub fn renew_plan(
             pp_plus_cost_pence: goal.pp_plus_cost_pence,
         };
         let checked = check_goal(&g, fw)?;
-        carried.push((g, checked));
+        carried.push((g, checked, goal.id));
     }
     let (cals, _) = calendars::effective(vault.conn()?, today)?;
     let due = schedule::due_dates(
@@ -485,8 +485,8 @@ pub fn renew_plan(
         Some(&target(("plan", new_id))),
         now,
     )?;
-    for (g, checked) in &carried {
-        let id = insert_goal(&tx, new_id, g, checked, now)?;
+    for (g, checked, from) in &carried {
+        let id = insert_goal(&tx, new_id, g, checked, Some(*from), now)?;
         access::record(
             &tx,
             &user,
@@ -571,14 +571,15 @@ pub(crate) fn insert_goal(
     plan_id: i64,
     input: &GoalInput,
     g: &CheckedGoal,
+    carried_from: Option<i64>,
     now: DateTime<Utc>,
 ) -> Result<i64> {
     let id = next_id(tx, ids::RecordTable::Goals)?;
     tx.execute(
         "INSERT INTO goals (id, plan_id, domain_id, outcome, baseline, target, strategies, who,
-             how_often, pp_plus_cost_pence, position, created_at, updated_at)
+             how_often, pp_plus_cost_pence, position, created_at, updated_at, carried_from)
          VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,
-             (SELECT coalesce(max(position), 0) + 1 FROM goals WHERE plan_id = ?1), ?10, ?10)",
+             (SELECT coalesce(max(position), 0) + 1 FROM goals WHERE plan_id = ?1), ?10, ?10, ?12)",
         params![
             plan_id,
             input.domain_id,
@@ -590,7 +591,8 @@ pub(crate) fn insert_goal(
             g.how_often,
             input.pp_plus_cost_pence,
             ts(now),
-            id
+            id,
+            carried_from
         ],
     )?;
     Ok(id)
@@ -647,7 +649,7 @@ pub fn add_goal(
     }
     let g = check_goal(input, plan_framework(&p, frameworks)?)?;
     let tx = vault.conn_mut()?.transaction()?;
-    let id = insert_goal(&tx, plan_id, input, &g, now)?;
+    let id = insert_goal(&tx, plan_id, input, &g, None, now)?;
     access::record(
         &tx,
         &user,

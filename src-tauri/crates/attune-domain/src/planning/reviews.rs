@@ -694,7 +694,7 @@ pub fn sign_review(vault: &mut Vault, review_id: i64, now: DateTime<Utc>) -> Res
         )?;
     }
     for (g, checked) in &new_goals {
-        let id = crate::planning::plans::insert_goal(&tx, row.plan_id, g, checked, now)?;
+        let id = crate::planning::plans::insert_goal(&tx, row.plan_id, g, checked, None, now)?;
         access::record(
             &tx,
             &user,
@@ -791,7 +791,10 @@ pub fn get_review(vault: &Vault, review_id: i64, now: DateTime<Utc>) -> Result<R
 }
 
 /// A goal's progress: its baseline (dated the plan's start), then each signed review's rating
-/// (dated the day it was held), in date order. Audited as `goal.progress`.
+/// (dated the day it was held), in date order. A goal carried forward when its plan was renewed
+/// continues the goal it was carried from, so the series starts at the first plan's baseline and
+/// runs through every plan's reviews; each point names its plan, so a chart can mark where one
+/// plan ended and the next began. Audited as `goal.progress`.
 pub fn progress_series(
     vault: &Vault,
     goal_id: i64,
@@ -800,37 +803,71 @@ pub fn progress_series(
     let (user, pupil_id) =
         access::require_record(vault, RecordTable::Goal, goal_id, Action::GoalProgress, now)?;
     let conn = vault.conn()?;
-    let (start, baseline): (NaiveDate, u8) = conn.query_row(
-        "SELECT p.start_date, g.baseline FROM goals g JOIN plans p ON p.id = g.plan_id WHERE g.id = ?1",
-        [goal_id],
-        |r| Ok((get_date(r, 0)?, r.get(1)?)),
-    )?;
-    let mut points = vec![ProgressPoint {
-        date: start,
-        rating: baseline,
-        source: ProgressSource::Baseline,
-        review_id: None,
-    }];
+    // The goal and those it continues, oldest first. A link is followed only to a goal of the
+    // same pupil (a link that came wrong through sync or an import is not a way to another
+    // pupil's record), and never round a loop.
+    let mut chain = vec![goal_id];
+    while let Some(prev) = conn
+        .query_row(
+            "SELECT h.id FROM goals g
+             JOIN goals h ON h.id = g.carried_from
+             JOIN plans p ON p.id = g.plan_id
+             JOIN plans q ON q.id = h.plan_id
+             WHERE g.id = ?1 AND q.pupil_id = p.pupil_id",
+            [chain[chain.len() - 1]],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()?
+    {
+        if chain.contains(&prev) {
+            break;
+        }
+        chain.push(prev);
+    }
+    chain.reverse();
+    let mut points = Vec::new();
     let mut stmt = conn.prepare(
         // From the plan's signed reviews in order (index reviews_plan_signed) to this goal's
         // rating of each (index review_goal_ratings_goal): no row is read, and a review's row,
         // its text before `held_on`, is pages long (what the benchmark measured).
         "SELECT r.id, r.held_on, rr.rating FROM reviews r
          JOIN review_goal_ratings rr ON rr.review_id = r.id AND rr.goal_id = ?1
-         WHERE r.plan_id = (SELECT plan_id FROM goals WHERE id = ?1) AND r.status = 'signed'
+         WHERE r.plan_id = ?2 AND r.status = 'signed'
            AND rr.rating IS NOT NULL
          ORDER BY r.held_on, r.due_date, r.id",
     )?;
-    let rows = stmt.query_map([goal_id], |r| {
-        Ok(ProgressPoint {
-            review_id: Some(r.get(0)?),
-            date: get_date(r, 1)?,
-            rating: r.get(2)?,
-            source: ProgressSource::Review,
-        })
-    })?;
-    for p in rows {
-        points.push(p?);
+    for (i, id) in chain.iter().enumerate() {
+        let (plan_id, plan_start, baseline): (i64, NaiveDate, u8) = conn.query_row(
+            "SELECT p.id, p.start_date, g.baseline FROM goals g JOIN plans p ON p.id = g.plan_id
+             WHERE g.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, get_date(r, 1)?, r.get(2)?)),
+        )?;
+        // A carried goal's own baseline is the rating it was carried with: the series already
+        // holds it as the previous plan's last point.
+        if i == 0 {
+            points.push(ProgressPoint {
+                date: plan_start,
+                rating: baseline,
+                source: ProgressSource::Baseline,
+                review_id: None,
+                plan_id,
+                plan_start,
+            });
+        }
+        let rows = stmt.query_map(params![id, plan_id], |r| {
+            Ok(ProgressPoint {
+                review_id: Some(r.get(0)?),
+                date: get_date(r, 1)?,
+                rating: r.get(2)?,
+                source: ProgressSource::Review,
+                plan_id,
+                plan_start,
+            })
+        })?;
+        for p in rows {
+            points.push(p?);
+        }
     }
     access::record(
         conn,
