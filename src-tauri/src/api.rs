@@ -222,6 +222,8 @@ api! {
     /// The horizon comes as 2 or 3 years; its end date is worked out in the domain.
     pupil blocking start_plan(pupil_id: i64, input: PlanRequest) -> PlanView = |s, _c| s.start_plan(pupil_id, input.resolve()?);
     pupil blocking get_plan(plan_id: i64) -> PlanView = |s, _c| s.get_plan(plan_id);
+    /// Every plan the pupil has had, the current one first (earlier plans stay reachable).
+    pupil blocking list_plans(pupil_id: i64) -> Vec<PlanSummary> = |s, _c| s.list_plans(pupil_id);
     pupil blocking change_cadence(plan_id: i64, cadence: Cadence) -> PlanView = |s, _c| s.change_cadence(plan_id, cadence);
     pupil blocking close_plan(plan_id: i64) -> () = |s, _c| s.close_plan(plan_id);
     pupil blocking add_goal(plan_id: i64, input: GoalInput) -> Goal = |s, _c| s.add_goal(plan_id, input);

@@ -134,6 +134,14 @@ impl AppState {
         })
     }
 
+    pub fn list_plans(&self, pupil_id: i64) -> CmdResult<Vec<PlanSummary>> {
+        let (now, _) = clock();
+        self.with_vault(|v| {
+            let fws = frameworks(v)?;
+            plans::list_plans(v, pupil_id, &fws, now)
+        })
+    }
+
     pub fn change_cadence(&self, plan_id: i64, cadence: Cadence) -> CmdResult<PlanView> {
         let (now, today) = clock();
         self.with_vault(|v| {

@@ -60,6 +60,7 @@ pub(crate) fn bindings() -> String {
         Goal::decl(),
         ReviewDue::decl(),
         PlanView::decl(),
+        PlanSummary::decl(),
         CalendarsView::decl(),
         SessionInput::decl(),
         SessionEntry::decl(),

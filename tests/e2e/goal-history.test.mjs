@@ -6,7 +6,8 @@
 // first review signed (rating 7). Then the pupil's Progress section shows the carried goal's
 // whole history: the table lists the first plan's baseline and review and the new plan's review,
 // each with its plan; the chart (role="img") says in words that the goal was carried forward, and
-// really draws, the new plan's start marked. Screenshot and axe-core.
+// really draws, the new plan's start marked. The earlier plan is listed in the Plan section and
+// its page shows its goal, progress and signed review. Screenshots and axe-core.
 //
 // The data-testids are the contract with the UI (ui/src):
 //   pupil page: pupil-heading pupil-tab-progress pupil-section-progress
@@ -129,4 +130,20 @@ e2eTest('a goal carried into a renewed plan shows its whole history on one chart
   await s.execute('document.getElementById("progress-current-heading").scrollIntoView({ block: "start" });');
   await app.shot('goal-history-across-plans');
   await app.axe('goal history across plans');
+
+  // The earlier plan stays reachable: listed in the Plan section, its page with its goal, its
+  // signed review (which opens read-only) and its progress.
+  await click(s, 'pupil-tab-plan');
+  await click(s, `earlier-plan-open-${planA.id}`);
+  const heading = await s.waitFor(tid('plan-page-heading'), { timeoutSec: 30 });
+  assert.match(await heading.text(), new RegExp(`Danny Kowalski: plan from ${ukDate(startA)}\\s+Closed`));
+  assert.match(await (await s.find(tid(`plan-page-goal-${goal.id}`))).text(), /Open when the plan closed/);
+  await s.waitFor(tid(`progress-table-${goal.id}`), { timeoutSec: 30 });
+  await app.shot('earlier-plan-page');
+  await app.axe('an earlier plan');
+  const reviews = await s.findAll(`[data-testid^="plan-page-review-open-"]`);
+  assert.equal(reviews.length, 1, "the earlier plan's one signed review");
+  await reviews[0].click();
+  await s.waitFor(tid('review-signed'), { timeoutSec: 30 });
+  await app.shot('earlier-plan-review');
 });

@@ -329,6 +329,11 @@ renew_from: string, cadence: Cadence,
  * "every 6 weeks", "half-termly", …
  */
 cadence_label: string, status: PlanStatus, goals: Array<Goal>, due_dates: Array<ReviewDue>, };
+export type PlanSummary = { id: number, framework_name: string, start: string, horizon_end: string, status: PlanStatus, 
+/**
+ * The day it was closed (renewed or ended), for an earlier plan.
+ */
+closed_on: string | null, goals: number, signed_reviews: number, };
 export type CalendarsView = { calendars: Array<SchoolCalendar>, 
 /**
  * True when none has been entered and these are the UK defaults for the current and

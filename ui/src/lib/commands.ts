@@ -47,6 +47,7 @@ import type {
   PassphraseStrength,
   PickLists,
   PlanRequest,
+  PlanSummary,
   PlanTimeline,
   PlanView,
   PrintTarget,
@@ -127,6 +128,7 @@ export const COMMAND_NAMES = [
   "set_team",
   "start_plan",
   "get_plan",
+  "list_plans",
   "change_cadence",
   "close_plan",
   "add_goal",
@@ -416,6 +418,14 @@ export function startPlan(pupilId: number, input: PlanRequest): Promise<PlanView
 /** Access: pupil. */
 export function getPlan(planId: number): Promise<PlanView> {
   return call("get_plan", { planId });
+}
+
+/**
+ * Every plan the pupil has had, the current one first (earlier plans stay reachable).
+ * Access: pupil.
+ */
+export function listPlans(pupilId: number): Promise<Array<PlanSummary>> {
+  return call("list_plans", { pupilId });
 }
 
 /** Access: pupil. */

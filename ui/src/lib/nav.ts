@@ -38,6 +38,8 @@ export type Page =
   // Anonymised summaries: the school's preview and export, and merging several schools' files.
   | { id: "summary" }
   | { id: "merge" }
+  // One of a pupil's plans as it stood, most often an earlier one (issue 16): goals, reviews, progress.
+  | { id: "plan"; pupilId: number; planId: number }
   // A review of a pupil's plan: the draft form, or the signed record with its amendments.
   | { id: "review"; pupilId: number; reviewId: number }
   // The print view of a plan or one review (A4 print stylesheet; print or save as PDF).

@@ -17,6 +17,7 @@ import type {
   GoalStatus,
   ImportPreview,
   InstrumentScore,
+  PlanSummary,
   PlanView,
   Profile,
   Pupil,
@@ -45,6 +46,8 @@ export type StoredPupil = {
   advice: AgencyAdvice[];
   team: TeamMember[];
   plan: PlanView | null;
+  /** Plans closed by a renewal, oldest first (the backend keeps every plan). */
+  earlierPlans?: PlanView[];
   sessions: SessionEntry[];
   chronology: ChronologyEvent[];
   scores: InstrumentScore[];
@@ -788,8 +791,27 @@ export function recordCommands(ctx: Ctx) {
     }),
     getPlan: vi.fn(async (planId: number) => {
       const p = [...records.pupils.values()].find((x) => x.plan?.id === planId);
-      if (!p?.plan) throw err("not_found", "There is no such plan.");
-      return structuredClone(p.plan);
+      if (p?.plan) return structuredClone(p.plan);
+      const earlier = [...records.pupils.values()].flatMap((x) => x.earlierPlans ?? []).find((x) => x.id === planId);
+      if (!earlier) throw err("not_found", "There is no such plan.");
+      return structuredClone(earlier);
+    }),
+    listPlans: vi.fn(async (pupilId: number): Promise<PlanSummary[]> => {
+      const p = records.pupils.get(pupilId);
+      if (!p) throw err("not_found", "There is no such pupil.");
+      visible(ctx, pupilId);
+      const summary = (v: PlanView, closed_on: string | null): PlanSummary => ({
+        id: v.id,
+        framework_name: v.framework_name,
+        start: v.start,
+        horizon_end: v.horizon_end,
+        status: v.status,
+        closed_on,
+        goals: v.goals.length,
+        signed_reviews: 0,
+      });
+      const earlier = [...(p.earlierPlans ?? [])].reverse().map((v) => summary(v, todayIso()));
+      return p.plan ? [summary(p.plan, null), ...earlier] : earlier;
     }),
     changeCadence: vi.fn(async (planId: number, cadence: Cadence) => {
       const p = planOwner(ctx, planId);

@@ -26,8 +26,13 @@ export function resetReviews(): void {
 
 function planOf(planId: number) {
   const p = [...records.pupils.values()].find((x) => x.plan?.id === planId);
-  if (!p || !p.plan) throw commandError("not_found", "There is no such plan.");
-  return p as typeof p & { plan: NonNullable<typeof p.plan> };
+  if (p && p.plan) return p as typeof p & { plan: NonNullable<typeof p.plan> };
+  // An earlier plan, closed by a renewal: its pupil, with that plan in view.
+  for (const x of records.pupils.values()) {
+    const earlier = x.earlierPlans?.find((e) => e.id === planId);
+    if (earlier) return { ...x, plan: earlier };
+  }
+  throw commandError("not_found", "There is no such plan.");
 }
 
 function mayUse(ctx: Ctx, pupilKeyAdult: string | undefined) {
@@ -154,6 +159,7 @@ export function reviewCommands(ctx: Ctx) {
         throw Object.assign(commandError("invalid_input", "The new plan starts after the current one started."), { field: "start" });
       }
       const carried = p.plan.goals.filter((g) => input.carry_goal_ids.includes(g.id));
+      p.earlierPlans = [...(p.earlierPlans ?? []), { ...structuredClone(p.plan), status: "closed" }];
       p.plan = {
         ...p.plan,
         id: records.nextId++,
@@ -188,7 +194,7 @@ export function reviewCommands(ctx: Ctx) {
     // A plan's progress and timeline, as bare as the contract allows: the same access checks,
     // no points and no months (progress.test.ts drives these with its own values).
     progressSeries: vi.fn(async (goalId: number): Promise<ProgressPoint[]> => {
-      const p = [...records.pupils.values()].find((x) => x.plan?.goals.some((g) => g.id === goalId));
+      const p = [...records.pupils.values()].find((x) => [x.plan, ...(x.earlierPlans ?? [])].some((plan) => plan?.goals.some((g) => g.id === goalId)));
       if (!p) throw commandError("not_found", "There is no such goal.");
       mayUse(ctx, p.pupil.key_adult?.id);
       return [];

@@ -544,6 +544,27 @@ pub struct PlanView {
     pub due_dates: Vec<ReviewDue>,
 }
 
+/// One of a pupil's plans, current or earlier, as listed on the pupil page (issue 16, item 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct PlanSummary {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub framework_name: String,
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub start: NaiveDate,
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub horizon_end: NaiveDate,
+    pub status: PlanStatus,
+    /// The day it was closed (renewed or ended), for an earlier plan.
+    #[serde(with = "crate::rules::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub closed_on: Option<NaiveDate>,
+    pub goals: u32,
+    pub signed_reviews: u32,
+}
+
 /// The school calendars used for review dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CalendarsView {

@@ -1176,3 +1176,81 @@ fn the_migration_links_goals_carried_before_it_by_area_and_outcome() {
         .collect();
     assert_eq!(ratings, [2], "the series starts at plan A's baseline");
 }
+
+/// Issue 16, item 2: every plan a pupil has had is listed, the current one first, each with its
+/// counts, so a closed plan and its reviews stay reachable. Audited; another key adult refused.
+#[test]
+fn every_plan_is_listed_current_first_with_its_counts() {
+    let (s, mut v) = school();
+    let x = setup(&mut v, &s.ka1_id);
+    let fw = frameworks();
+    let r = reviews::prepare_review(&mut v, x.plan, D1, today(), now()).unwrap();
+    let ratings = [
+        (x.g1, 6, GoalDecision::Continue),
+        (x.g2, 4, GoalDecision::Continue),
+    ];
+    reviews::save_review_draft(&mut v, r.id, &full(&ratings, ""), now()).unwrap();
+    reviews::sign_review(&mut v, r.id, now()).unwrap();
+    // A draft review is not counted as signed.
+    reviews::prepare_review(&mut v, x.plan, D2, today(), now()).unwrap();
+    let closed_at = Utc.with_ymd_and_hms(2026, 11, 23, 16, 30, 0).unwrap();
+    let b = plans::renew_plan(
+        &mut v,
+        x.plan,
+        &RenewPlanInput {
+            plan: PlanInput {
+                framework_id: None,
+                start: date!(2026 - 11 - 30),
+                horizon_end: date!(2028 - 11 - 30),
+                cadence: Cadence::Termly,
+            },
+            carry_goal_ids: vec![x.g1],
+        },
+        &fw,
+        today(),
+        closed_at,
+    )
+    .unwrap();
+
+    let list = plans::list_plans(&v, x.pupil, &fw, now()).unwrap();
+    let seen: Vec<(i64, PlanStatus, NaiveDate, Option<NaiveDate>, u32, u32)> = list
+        .iter()
+        .map(|p| {
+            (
+                p.id,
+                p.status,
+                p.start,
+                p.closed_on,
+                p.goals,
+                p.signed_reviews,
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (b.id, PlanStatus::Active, date!(2026 - 11 - 30), None, 1, 0),
+            (
+                x.plan,
+                PlanStatus::Closed,
+                START,
+                Some(date!(2026 - 11 - 23)),
+                2,
+                1
+            ),
+        ]
+    );
+    assert_eq!(list[1].framework_name, b.framework_name);
+    let a = last_audit(&v);
+    assert_eq!((a.action.as_str(), a.outcome.as_str()), ("plan.list", "ok"));
+
+    v.lock("test", now());
+    let other = unlock(&s.dir, &s.ka2_id, KA2_PASS);
+    let e = plans::list_plans(&other, x.pupil, &fw, now()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotPermitted);
+    let a = last_audit(&other);
+    assert_eq!(
+        (a.action.as_str(), a.outcome.as_str()),
+        ("plan.list", "refused")
+    );
+}

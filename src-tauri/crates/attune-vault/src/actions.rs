@@ -70,6 +70,7 @@ actions! {
     PassphraseResetByLead = "passphrase.reset_by_lead",
     PlanClose = "plan.close",
     PlanCreate = "plan.create",
+    PlanList = "plan.list",
     PlanPdf = "plan.pdf",
     PlanPrint = "plan.print",
     PlanRenew = "plan.renew",

@@ -15,14 +15,14 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use crate::access::{self, RecordTable};
 use crate::error::{Error, Result};
 use crate::model::{
-    Goal, GoalInput, GoalStatus, PlanInput, PlanRequest, PlanStatus, PlanView, RenewPlanInput,
-    RenewPlanRequest,
+    Goal, GoalInput, GoalStatus, PlanInput, PlanRequest, PlanStatus, PlanSummary, PlanView,
+    RenewPlanInput, RenewPlanRequest,
 };
 use crate::planning::calendars;
 use crate::planning::due::{self, cadence_from_str, cadence_to_str, Horizon};
 use crate::rules::framework::Framework;
 use crate::rules::schedule::{self, Cadence};
-use crate::store::{self, d2s, get_date, get_enum, ts};
+use crate::store::{self, d2s, get_date, get_enum, get_opt_date, ts};
 
 /// The longest goal outcome, in characters.
 pub const MAX_OUTCOME_CHARS: usize = 1000;
@@ -284,6 +284,52 @@ pub fn get_plan(
         now,
     )?;
     Ok(v)
+}
+
+/// Every plan a pupil has had, the current one first, then earlier ones newest first, each with
+/// its goal and signed-review counts: the way to reach a closed plan, its reviews and its
+/// progress (issue 16, item 2). Audited as `plan.list`.
+pub fn list_plans(
+    vault: &Vault,
+    pupil_id: i64,
+    frameworks: &[Framework],
+    now: DateTime<Utc>,
+) -> Result<Vec<PlanSummary>> {
+    let user = access::require_pupil(vault, pupil_id, Action::PlanList, now)?;
+    let conn = vault.conn()?;
+    let mut stmt = conn.prepare(
+        "SELECT p.id, p.framework_id, p.start_date, p.horizon_end, p.status,
+                substr(p.closed_at, 1, 10),
+                (SELECT count(*) FROM goals g WHERE g.plan_id = p.id),
+                (SELECT count(*) FROM reviews r WHERE r.plan_id = p.id AND r.status = 'signed')
+         FROM plans p WHERE p.pupil_id = ?1
+         ORDER BY p.status = 'active' DESC, p.start_date DESC, p.id DESC",
+    )?;
+    let rows = stmt.query_map([pupil_id], |r| {
+        let framework_id: String = r.get(1)?;
+        Ok(PlanSummary {
+            id: r.get(0)?,
+            framework_name: frameworks
+                .iter()
+                .find(|f| f.id == framework_id)
+                .map_or(framework_id, |f| f.name.clone()),
+            start: get_date(r, 2)?,
+            horizon_end: get_date(r, 3)?,
+            status: get_enum(r, 4, PlanStatus::parse)?,
+            closed_on: get_opt_date(r, 5)?,
+            goals: r.get(6)?,
+            signed_reviews: r.get(7)?,
+        })
+    })?;
+    let list = rows.collect::<std::result::Result<Vec<_>, _>>()?;
+    access::record(
+        conn,
+        &user,
+        Action::PlanList,
+        Some(&access::target(pupil_id, None)),
+        now,
+    )?;
+    Ok(list)
 }
 
 /// Changes an active plan's cadence: dates before `today` are kept, later ones recomputed.
