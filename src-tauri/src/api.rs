@@ -239,6 +239,9 @@ api! {
     pupil blocking log_session(pupil_id: i64, input: SessionInput) -> SessionEntry = |s, _c| s.log_session(pupil_id, input);
     pupil blocking list_sessions(pupil_id: i64, limit: Option<u32>) -> Vec<SessionEntry>
         = |s, _c| s.list_sessions(pupil_id, limit);
+    /// Every session of the pupil's time, a page at a time, by kind and dates.
+    pupil blocking page_sessions(pupil_id: i64, query: SessionQuery) -> SessionPage
+        = |s, _c| s.page_sessions(pupil_id, query);
     pupil blocking add_chronology_event(pupil_id: i64, input: ChronologyInput) -> ChronologyEvent
         = |s, _c| s.add_chronology_event(pupil_id, input);
     pupil blocking add_score(pupil_id: i64, input: ScoreInput) -> InstrumentScore = |s, _c| s.add_score(pupil_id, input);

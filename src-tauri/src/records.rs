@@ -9,8 +9,8 @@
 use attune_domain::{
     lead::audit_log, planning::calendars, planning::plans, planning::school_frameworks,
     record::drafts, record::lists, record::profile, record::pupils, record::records,
-    record::rollover, record::search, rules::framework::Framework, transfer::mis_update,
-    transfer::vault_import,
+    record::rollover, record::search, record::session_pages, rules::framework::Framework,
+    transfer::mis_update, transfer::vault_import,
 };
 use attune_vault::progress::Work;
 use attune_vault::Vault;
@@ -187,6 +187,10 @@ impl AppState {
 
     pub fn log_session(&self, pupil_id: i64, input: SessionInput) -> CmdResult<SessionEntry> {
         self.with_vault(|v| records::log_session(v, pupil_id, &input, now()))
+    }
+
+    pub fn page_sessions(&self, pupil_id: i64, query: SessionQuery) -> CmdResult<SessionPage> {
+        self.with_vault(|v| session_pages::page_sessions(v, pupil_id, &query, now()))
     }
 
     pub fn list_sessions(&self, pupil_id: i64, limit: Option<u32>) -> CmdResult<Vec<SessionEntry>> {

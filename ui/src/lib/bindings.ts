@@ -334,6 +334,37 @@ export type PlanSummary = { id: number, framework_name: string, start: string, h
  * The day it was closed (renewed or ended), for an earlier plan.
  */
 closed_on: string | null, goals: number, signed_reviews: number, };
+export type SessionQuery = { 
+/**
+ * Only this kind of session.
+ */
+kind: SessionKind | null, 
+/**
+ * Held on or after this day (a term's or a school year's first day).
+ */
+from: string | null, 
+/**
+ * Held on or before this day.
+ */
+to: string | null, 
+/**
+ * Continue after this session (the previous page's `next`).
+ */
+after: SessionCursor | null, 
+/**
+ * 1 to 200.
+ */
+limit: number, };
+export type SessionCursor = { held_on: string, id: number, };
+export type SessionPage = { sessions: Array<SessionEntry>, 
+/**
+ * Every session that matches the filter, on all pages.
+ */
+total: number, 
+/**
+ * Where the next page starts; none on the last page.
+ */
+next: SessionCursor | null, };
 export type CalendarsView = { calendars: Array<SchoolCalendar>, 
 /**
  * True when none has been entered and these are the UK defaults for the current and

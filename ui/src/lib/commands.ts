@@ -74,6 +74,8 @@ import type {
   SessionEntry,
   SessionInfo,
   SessionInput,
+  SessionPage,
+  SessionQuery,
   SetupPending,
   SetupRequest,
   SummaryFileInfo,
@@ -138,6 +140,7 @@ export const COMMAND_NAMES = [
   "add_framework",
   "log_session",
   "list_sessions",
+  "page_sessions",
   "add_chronology_event",
   "add_score",
   "set_indicators",
@@ -477,6 +480,14 @@ export function logSession(pupilId: number, input: SessionInput): Promise<Sessio
 /** Access: pupil. */
 export function listSessions(pupilId: number, limit: number | null): Promise<Array<SessionEntry>> {
   return call("list_sessions", { pupilId, limit });
+}
+
+/**
+ * Every session of the pupil's time, a page at a time, by kind and dates.
+ * Access: pupil.
+ */
+export function pageSessions(pupilId: number, query: SessionQuery): Promise<SessionPage> {
+  return call("page_sessions", { pupilId, query });
 }
 
 /** Access: pupil. */

@@ -27,10 +27,12 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use attune_domain::model::{CaseloadQuery, GoalStatus, Profile, SessionInput, SessionKind};
+use attune_domain::model::{
+    CaseloadQuery, GoalStatus, Profile, SessionCursor, SessionInput, SessionKind, SessionQuery,
+};
 use attune_domain::{
     planning::reviews, planning::school_frameworks, record::profile, record::pupils,
-    record::records, record::search, transfer::enrol, transfer::sync,
+    record::records, record::search, record::session_pages, transfer::enrol, transfer::sync,
 };
 use attune_vault::kdf::{self, KdfParams};
 use attune_vault::{Passphrase, RecoveryKey, Vault};
@@ -346,6 +348,47 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             .0)
         }),
     ));
+    // Browsing every session (issue 16): the pupil with the most sessions, a page of 50 from a
+    // different place in their whole time each run (the cursors are found first, untimed).
+    let busiest: i64 = leads[0]
+        .conn()?
+        .query_row(
+            "SELECT pupil_id FROM sessions GROUP BY pupil_id ORDER BY count(*) DESC, pupil_id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(|e| Error::Failed(format!("finding the pupil with the most sessions: {e}")))?;
+    let page = |after: Option<SessionCursor>| SessionQuery {
+        kind: None,
+        from: None,
+        to: None,
+        after,
+        limit: 50,
+    };
+    let mut cursors: Vec<Option<SessionCursor>> = vec![None];
+    loop {
+        let last = cursors[cursors.len() - 1].clone();
+        match session_pages::page_sessions(&leads[0], busiest, &page(last), now())?.next {
+            Some(c) => cursors.push(Some(c)),
+            None => break,
+        }
+    }
+    out.push((
+        "session_page",
+        measure(c.runs_of("session_page", c.runs), |mode, i| {
+            let lead = &leads[mode as usize];
+            let after = cursors[i % cursors.len()].clone();
+            Ok(timed(|| {
+                Ok(session_pages::page_sessions(
+                    lead,
+                    busiest,
+                    &page(after),
+                    now(),
+                )?)
+            })?
+            .0)
+        }),
+    ));
     // Each run prepares another pupil's next review (a new draft, as the app's first click
     // does); there are as many as pupils opened.
     out.push((
@@ -644,6 +687,12 @@ const BUDGETS: &[Budget] = &[
     },
     Budget {
         op: "progress_series",
+        label: "≤ 20 ms p95",
+        check: Some((true, 20.0, false)),
+        read: true,
+    },
+    Budget {
+        op: "session_page",
         label: "≤ 20 ms p95",
         check: Some((true, 20.0, false)),
         read: true,

@@ -565,6 +565,47 @@ pub struct PlanSummary {
     pub signed_reviews: u32,
 }
 
+/// Which of a pupil's sessions to list, a page at a time (issue 16, item 2).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionQuery {
+    /// Only this kind of session.
+    #[serde(default)]
+    pub kind: Option<SessionKind>,
+    /// Held on or after this day (a term's or a school year's first day).
+    #[serde(default, with = "crate::rules::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub from: Option<NaiveDate>,
+    /// Held on or before this day.
+    #[serde(default, with = "crate::rules::dates::iso_option")]
+    #[ts(type = "string | null")]
+    pub to: Option<NaiveDate>,
+    /// Continue after this session (the previous page's `next`).
+    #[serde(default)]
+    pub after: Option<SessionCursor>,
+    /// 1 to 200.
+    pub limit: u32,
+}
+
+/// Where a page of sessions ended: the last session shown (newest first, by day then id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SessionCursor {
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub held_on: NaiveDate,
+    #[ts(type = "number")]
+    pub id: i64,
+}
+
+/// A page of a pupil's sessions, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SessionPage {
+    pub sessions: Vec<SessionEntry>,
+    /// Every session that matches the filter, on all pages.
+    pub total: u32,
+    /// Where the next page starts; none on the last page.
+    pub next: Option<SessionCursor>,
+}
+
 /// The school calendars used for review dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct CalendarsView {

@@ -5,6 +5,7 @@
 //! - [`profile`]: "about me", outside-agency advice, the TouchBase team;
 //! - [`records`]: sessions, chronology, instrument scores, termly indicators (and their CSV
 //!   import);
+//! - [`session_pages`]: every session of a pupil's time, a page at a time, by kind and dates;
 //! - [`drafts`]: form drafts, kept encrypted until the form is saved;
 //! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
 //!   session may see;
@@ -23,3 +24,4 @@ pub mod pupils;
 pub mod records;
 pub mod rollover;
 pub mod search;
+pub mod session_pages;
