@@ -713,6 +713,17 @@ fn a_different_date_of_birth_needs_the_leads_confirmation() {
         dob, "2016-03-05",
         "confirmed, but not taken: the held date stays"
     );
+    // Again, unconfirmed: what is said is that it was added already, not the date.
+    let e = merge::merge_handover(
+        &mut dst,
+        &pack,
+        Some(held),
+        &MergeChoices::default(),
+        today(),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
 }
 
 #[test]

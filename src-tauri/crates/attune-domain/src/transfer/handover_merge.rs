@@ -789,6 +789,12 @@ pub fn merge_handover(
     let held = target_pupil(conn, pack, target)?;
     let id = held.id;
     let fields = compare(conn, pack, &held);
+    let w = plan_work(conn, pack, id)?;
+    if w.counts.added() == 0 && w.counts.already_held > 0 {
+        return Err(Error::Duplicate(format!(
+            "This handover pack has already been added to pupil {id}: every record in it is already in their record. Nothing was changed."
+        )));
+    }
     if dob_differs(&fields) && !choices.confirm_date_of_birth {
         let f = fields
             .iter()
@@ -803,7 +809,6 @@ pub fn merge_handover(
             ),
         ));
     }
-    let w = plan_work(conn, pack, id)?;
     let take: Vec<IdentityField> = {
         let set: HashSet<IdentityField> = choices.take.iter().copied().collect();
         IdentityField::ALL
@@ -824,11 +829,6 @@ pub fn merge_handover(
                 },
             ));
         }
-    }
-    if w.counts.added() == 0 && w.counts.already_held > 0 {
-        return Err(Error::Duplicate(format!(
-            "This handover pack has already been added to pupil {id}: every record in it is already in their record. Nothing was changed."
-        )));
     }
     if w.counts.added() == 0 && take.is_empty() {
         return Err(Error::invalid(
