@@ -347,6 +347,10 @@ api! {
     lead blocking inspect_handover(path: String) -> HandoverSummary = |s, c| s.inspect_handover(&c.require(PathKind::Open, &path)?);
     lead blocking import_handover(path: String, passphrase: String, key_adult_id: Option<String>) -> Pupil
         = |s, c| s.import_handover(&c.require(PathKind::Open, &path)?, passphrase, key_adult_id);
+    lead blocking preview_handover_merge(path: String, passphrase: String, pupil_id: Option<i64>) -> MergePreview
+        = |s, c| s.preview_handover_merge(&c.require(PathKind::Open, &path)?, passphrase, pupil_id);
+    lead blocking merge_handover(path: String, passphrase: String, pupil_id: i64, choices: MergeChoices) -> MergeOutcome
+        = |s, c| s.merge_handover(&c.require(PathKind::Open, &path)?, passphrase, pupil_id, choices);
     signed_in blocking retention_years() -> u32 = |s, _c| s.retention_years();
     lead blocking set_retention_years(years: u32) -> u32 = |s, _c| s.set_retention_years(years);
     lead blocking retention_due() -> Vec<RetentionDueRow> = |s, _c| s.retention_due();

@@ -23,6 +23,10 @@ pub use attune_domain::rules::identifiers::IdentifierKind;
 pub use attune_domain::rules::schedule::Cadence;
 pub use attune_domain::transfer::conflicts::{ConflictChoice, ConflictKind, SyncConflict};
 pub use attune_domain::transfer::enrol::{Laptop, SyncStatus};
+pub use attune_domain::transfer::handover_merge::{
+    Comparison, FieldComparison, IdentityField, MergeChoices, MergeCounts, MergeOutcome,
+    MergePreview,
+};
 pub use attune_domain::transfer::import::{
     ColumnMapping, CsvHeader, ImportPreview, NewPupil, PupilField,
 };

@@ -106,6 +106,13 @@ pub(crate) fn bindings() -> String {
         RolloverPreview::decl(),
         RolloverChoices::decl(),
         RolloverOutcome::decl(),
+        IdentityField::decl(),
+        Comparison::decl(),
+        FieldComparison::decl(),
+        MergeCounts::decl(),
+        MergePreview::decl(),
+        MergeChoices::decl(),
+        MergeOutcome::decl(),
         // Reviews (issue 4).
         GoalDecision::decl(),
         ReviewStatus::decl(),

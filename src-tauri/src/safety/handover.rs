@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use attune_domain::transfer::handover_merge;
 use attune_domain::{planning::school_frameworks, transfer::handover};
 use attune_vault::fsutil;
 use chrono::Datelike;
@@ -78,6 +79,45 @@ impl AppState {
                 today,
                 now,
             )
+        })
+    }
+
+    /// What adding a handover pack to a pupil already held would do: the identity fields side
+    /// by side and what would be added (strategic lead only; audited `handover.preview`). With
+    /// no pupil given, the one holding the pack's UPN or Scottish Candidate Number; with none
+    /// such, an error of kind `not_found`. Writes nothing.
+    pub fn preview_handover_merge(
+        &self,
+        path: &Path,
+        passphrase: String,
+        pupil_id: Option<i64>,
+    ) -> CmdResult<MergePreview> {
+        let passphrase = Zeroizing::new(passphrase);
+        let bytes = read_file(path)?;
+        let now = now();
+        self.with_vault(|v| {
+            let fw = school_frameworks::list_frameworks(v)?;
+            let pack = handover::open_pack(v, &bytes, &passphrase, &fw, now)?;
+            handover_merge::preview_handover_into(v, &pack, pupil_id, now)
+        })
+    }
+
+    /// Adds a handover pack to pupil `pupil_id` already held, taking the identity fields the
+    /// lead chose (strategic lead only; audited `handover.merge`). One transaction.
+    pub fn merge_handover(
+        &self,
+        path: &Path,
+        passphrase: String,
+        pupil_id: i64,
+        choices: MergeChoices,
+    ) -> CmdResult<MergeOutcome> {
+        let passphrase = Zeroizing::new(passphrase);
+        let bytes = read_file(path)?;
+        let (now, today) = clock();
+        self.with_vault(|v| {
+            let fw = school_frameworks::list_frameworks(v)?;
+            let pack = handover::open_pack(v, &bytes, &passphrase, &fw, now)?;
+            handover_merge::merge_handover(v, &pack, Some(pupil_id), &choices, today, now)
         })
     }
 }

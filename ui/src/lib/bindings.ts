@@ -803,6 +803,71 @@ marked_left: number,
  * Leavers offered and kept active in their year group.
  */
 stayed: number, };
+export type IdentityField = "legal_forename" | "legal_surname" | "preferred_name" | "date_of_birth" | "year_group" | "upn" | "scottish_candidate_number" | "care_status" | "support_level";
+export type Comparison = "same" | "different" | "only_in_pack" | "only_held" | "neither";
+export type FieldComparison = { field: IdentityField, 
+/**
+ * "Legal forename", …
+ */
+label: string, 
+/**
+ * As shown (a date the UK way, a year group by its label).
+ */
+pack: string | null, held: string | null, comparison: Comparison, 
+/**
+ * Whether the lead may take the pack's value (it differs or only the pack has one, and it
+ * is a value this vault accepts).
+ */
+choosable: boolean, 
+/**
+ * Why a differing value cannot be taken, in plain words.
+ */
+note: string | null, };
+export type MergeCounts = { plans: number, goals: number, reviews: number, sessions: number, chronology: number, scores: number, indicators: number, agency_advice: number, team_members: number, 
+/**
+ * "About me" fields filled from the pack (empty in the held record).
+ */
+profile_fields: number, 
+/**
+ * Records of the pack the held record already has (an earlier merge of it).
+ */
+already_held: number, 
+/**
+ * The pack's term figures and "about me" fields not added because the held record has
+ * its own.
+ */
+kept_as_held: number, };
+export type MergePreview = { pupil_id: number, 
+/**
+ * The held pupil's display name.
+ */
+held_name: string, fields: Array<FieldComparison>, 
+/**
+ * The pack's date of birth is not the held one: a merge needs the lead's confirmation.
+ */
+date_of_birth_differs: boolean, counts: MergeCounts, 
+/**
+ * The held pupil has a current plan, so the pack's active plan is added as closed.
+ */
+pack_plan_becomes_history: boolean, 
+/**
+ * Every record of the pack is already held: it has been merged before.
+ */
+already_merged: boolean, };
+export type MergeChoices = { 
+/**
+ * The fields whose pack value replaces the held one; every other is kept as held.
+ */
+take: Array<IdentityField>, 
+/**
+ * The lead confirms the pack is this child although the dates of birth differ.
+ */
+confirm_date_of_birth: boolean, };
+export type MergeOutcome = { pupil: Pupil, counts: MergeCounts, 
+/**
+ * The identity fields taken from the pack.
+ */
+taken: Array<IdentityField>, };
 export type GoalDecision = "continue" | "change" | "achieved" | "stop";
 export type ReviewStatus = "draft" | "signed";
 export type ReviewSignOff = "key_adult" | "strategic_lead";

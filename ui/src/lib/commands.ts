@@ -40,6 +40,9 @@ import type {
   InstrumentScore,
   LaptopEnrolled,
   ListKind,
+  MergeChoices,
+  MergeOutcome,
+  MergePreview,
   MergeReport,
   NewUserRequest,
   Overview,
@@ -183,6 +186,8 @@ export const COMMAND_NAMES = [
   "export_handover",
   "inspect_handover",
   "import_handover",
+  "preview_handover_merge",
+  "merge_handover",
   "retention_years",
   "set_retention_years",
   "retention_due",
@@ -766,6 +771,16 @@ export function inspectHandover(path: string): Promise<HandoverSummary> {
 /** Access: lead. */
 export function importHandover(path: string, passphrase: string, keyAdultId: string | null): Promise<Pupil> {
   return call("import_handover", { path, passphrase, keyAdultId });
+}
+
+/** Access: lead. */
+export function previewHandoverMerge(path: string, passphrase: string, pupilId: number | null): Promise<MergePreview> {
+  return call("preview_handover_merge", { path, passphrase, pupilId });
+}
+
+/** Access: lead. */
+export function mergeHandover(path: string, passphrase: string, pupilId: number, choices: MergeChoices): Promise<MergeOutcome> {
+  return call("merge_handover", { path, passphrase, pupilId, choices });
 }
 
 /** Access: signed_in. */

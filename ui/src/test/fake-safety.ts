@@ -3,7 +3,19 @@
 // any of them with mockResolvedValueOnce / mockRejectedValueOnce.
 
 import { vi } from "vitest";
-import type { AutoBackups, BackupCounts, BackupSummary, RetentionDueRow, SarDocument, UserInfo } from "../lib/bindings";
+import type {
+  AutoBackups,
+  BackupCounts,
+  BackupSummary,
+  FieldComparison,
+  IdentityField,
+  MergeChoices,
+  MergeCounts,
+  MergePreview,
+  RetentionDueRow,
+  SarDocument,
+  UserInfo,
+} from "../lib/bindings";
 import { backend, commandError, LEAD, passphraseFor } from "./fake-backend";
 import { records } from "./fake-records";
 
@@ -21,7 +33,57 @@ export const safety = {
   backupUsers: [LEAD] as UserInfo[],
   /** The id `import_handover` answers with (a pupil seeded by the test). */
   importedId: 0,
+  /** The pupil already held under the pack's UPN (0: none; the import then makes a new pupil). */
+  heldId: 0,
+  /** The pack's identity, as the merge preview shows it. */
+  packForename: "Zoë",
+  packDateOfBirth: "2016-03-27",
+  /** The pack was merged already (a second merge is refused). */
+  merged: false,
 };
+
+export const MERGE_COUNTS: MergeCounts = {
+  plans: 1,
+  goals: 2,
+  reviews: 1,
+  sessions: 12,
+  chronology: 3,
+  scores: 1,
+  indicators: 2,
+  agency_advice: 0,
+  team_members: 1,
+  profile_fields: 2,
+  already_held: 0,
+  kept_as_held: 1,
+};
+
+function mergePreview(pupilId: number | null): MergePreview {
+  const id = pupilId ?? safety.heldId;
+  const stored = records.pupils.get(id);
+  if (!stored) throw commandError("not_found", `There is no pupil ${id} in this vault. Nothing was changed.`);
+  const p = stored.pupil;
+  const field = (f: IdentityField, label: string, pack: string | null, held: string | null): FieldComparison => {
+    const comparison = pack === null ? (held === null ? "neither" : "only_held") : held === null ? "only_in_pack" : pack === held ? "same" : "different";
+    return { field: f, label, pack, held, comparison, choosable: comparison === "different" || comparison === "only_in_pack", note: null };
+  };
+  const dob = (d: string) => new Date(`${d}T12:00:00Z`).toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+  const fields = [
+    field("legal_forename", "Legal forename", safety.packForename, p.legal_forename),
+    field("legal_surname", "Legal surname", "Quennell", p.legal_surname),
+    field("date_of_birth", "Date of birth", dob(safety.packDateOfBirth), dob(p.date_of_birth)),
+    field("year_group", "Year group", "Year 5", p.year_group_label),
+    field("care_status", "Care status", "Looked after", p.care_status),
+  ];
+  return {
+    pupil_id: id,
+    held_name: p.display_name,
+    fields,
+    date_of_birth_differs: safety.packDateOfBirth !== p.date_of_birth,
+    counts: safety.merged ? { ...MERGE_COUNTS, plans: 0, goals: 0, reviews: 0, sessions: 0, chronology: 0, scores: 0, indicators: 0, team_members: 0, profile_fields: 0, already_held: 20 } : MERGE_COUNTS,
+    pack_plan_becomes_history: stored.plan !== null,
+    already_merged: safety.merged,
+  };
+}
 
 export function resetSafety(): void {
   safety.autoKeep = 7;
@@ -30,6 +92,16 @@ export function resetSafety(): void {
   safety.sameVault = true;
   safety.backupUsers = [LEAD];
   safety.importedId = 0;
+  safety.heldId = 0;
+  safety.packForename = "Zoë";
+  safety.packDateOfBirth = "2016-03-27";
+  safety.merged = false;
+}
+
+function checkPackPassphrase(passphrase: string) {
+  if (passphrase.replace(/[\s-]/g, "").toUpperCase() !== PACK_PASSPHRASE.replace(/-/g, "")) {
+    throw commandError("wrong_passphrase", "That handover passphrase does not open this file.");
+  }
 }
 
 function session() {
@@ -200,11 +272,36 @@ export function safetyCommands() {
       if (passphrase.replace(/[\s-]/g, "").toUpperCase() !== PACK_PASSPHRASE.replace(/-/g, "")) {
         throw commandError("wrong_passphrase", "That handover passphrase does not open this file.");
       }
+      if (safety.heldId) {
+        throw commandError("already_exists", `This pupil is already in Attune: record ${safety.heldId} has the pack's UPN. Nothing was imported.`);
+      }
       const stored = records.pupils.get(safety.importedId);
       if (!stored) throw commandError("internal", "no pupil seeded for the import");
       const ka = records.keyAdults.find((k) => k.id === keyAdultId) ?? null;
       stored.pupil.key_adult = ka;
       return stored.pupil;
+    }),
+    previewHandoverMerge: vi.fn(async (_path: string, passphrase: string, pupilId: number | null) => {
+      lead();
+      checkPackPassphrase(passphrase);
+      return mergePreview(pupilId);
+    }),
+    mergeHandover: vi.fn(async (_path: string, passphrase: string, pupilId: number, choices: MergeChoices) => {
+      lead();
+      checkPackPassphrase(passphrase);
+      const preview = mergePreview(pupilId);
+      if (safety.merged) throw commandError("already_exists", "This handover pack has already been added to this pupil. Nothing was changed.");
+      if (preview.date_of_birth_differs && !choices.confirm_date_of_birth) {
+        throw commandError("invalid_input", "The pack's date of birth is not the one held. Nothing was changed.");
+      }
+      const stored = records.pupils.get(pupilId)!;
+      if (choices.take.includes("legal_forename")) {
+        stored.pupil.legal_forename = safety.packForename;
+        stored.pupil.display_name = `${stored.pupil.preferred_name ?? safety.packForename} ${stored.pupil.legal_surname}`;
+      }
+      if (choices.take.includes("care_status")) stored.pupil.care_status = "Looked after";
+      safety.merged = true;
+      return { pupil: stored.pupil, counts: MERGE_COUNTS, taken: choices.take };
     }),
     retentionYears: vi.fn(async () => {
       session();

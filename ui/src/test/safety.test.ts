@@ -7,6 +7,7 @@ import * as ipc from "../lib/ipc";
 import { ADULT, backend, commandError, LEAD, passphraseFor } from "./fake-backend";
 import { seedPupil } from "./fake-records";
 import { BACKUP_FILE, PACK_FILE, PACK_PASSPHRASE, resetSafety, safety, USB } from "./fake-safety";
+import { records } from "./fake-records";
 import { byTestId, renderApp } from "./helpers";
 import { fileSize, countsLine } from "../lib/safety";
 import type { UserInfo } from "../lib/bindings";
@@ -261,6 +262,97 @@ describe("a pupil's documents", () => {
     await user.click(byTestId("handover-import-submit"));
     expect(api.importHandover).toHaveBeenLastCalledWith(PACK_FILE, PACK_PASSPHRASE.toLowerCase(), ADULT.id);
     expect(await screen.findByTestId("pupil-heading")).toHaveTextContent("Zoë Quennell");
+  });
+});
+
+describe("a handover pack for a pupil already held (issue 15)", () => {
+  async function openPack(user: Awaited<ReturnType<typeof signIn>>["user"]) {
+    await user.click(byTestId("nav-pupils"));
+    await user.click(await screen.findByTestId("pupil-handover-import"));
+    api.choosePath.mockResolvedValueOnce(PACK_FILE);
+    await user.click(await screen.findByTestId("handover-import-choose"));
+    await screen.findByTestId("handover-import-file");
+    await user.type(byTestId("handover-passphrase-input"), PACK_PASSPHRASE);
+  }
+
+  it("a pack whose UPN is held opens the comparison; the lead takes one field and keeps the rest", async () => {
+    const held = seedPupil({ legal_forename: "Zoe", legal_surname: "Quennell", year_group: "Year 6" });
+    safety.heldId = held.pupil.id;
+    const { user } = await signIn(LEAD);
+    await openPack(user);
+    await user.click(byTestId("handover-import-submit"));
+
+    const merge = await screen.findByTestId("handover-merge");
+    expect(byTestId("handover-held-notice")).toHaveTextContent("already in Attune");
+    expect(within(merge).getByRole("heading", { level: 2 })).toHaveTextContent("Add the pack to Zoe Quennell's record");
+    expect(api.previewHandoverMerge).toHaveBeenLastCalledWith(PACK_FILE, PACK_PASSPHRASE, null);
+    // Side by side: the differing fields offer a choice (held by default), the same ones do not.
+    const forename = byTestId("handover-compare-legal_forename");
+    expect(forename).toHaveTextContent("Zoë");
+    expect(forename).toHaveTextContent("Zoe");
+    expect(within(forename).getByRole("radio", { name: "Keep held" })).toBeChecked();
+    expect(within(forename).getByRole("group", { name: "Legal forename: which to keep" })).toBeInTheDocument();
+    const surname = byTestId("handover-compare-legal_surname");
+    expect(surname).toHaveTextContent("Same");
+    expect(within(surname).queryByRole("radio")).not.toBeInTheDocument();
+    expect(within(byTestId("handover-compare-year_group")).getByRole("radio", { name: "Keep held" })).toBeChecked();
+    expect(byTestId("handover-counts")).toHaveTextContent("1 plan (2 goals, 1 review)");
+    expect(byTestId("handover-counts")).toHaveTextContent("12 sessions");
+    expect(screen.queryByTestId("handover-same-child")).not.toBeInTheDocument();
+
+    // Keyboard: tab to the forename's "Take the pack's" and choose it with the space bar.
+    within(forename).getByRole("radio", { name: "Keep held" }).focus();
+    await user.keyboard("{ArrowDown}");
+    expect(within(forename).getByRole("radio", { name: "Take the pack's" })).toBeChecked();
+    await user.click(byTestId("handover-merge-confirm"));
+    expect(api.mergeHandover).toHaveBeenLastCalledWith(PACK_FILE, PACK_PASSPHRASE, held.pupil.id, {
+      take: ["legal_forename"],
+      confirm_date_of_birth: false,
+    });
+    expect(await screen.findByTestId("pupil-heading")).toHaveTextContent("Zoë Quennell");
+    expect(records.pupils.get(held.pupil.id)!.pupil.year_group_label).toBe("Year 6");
+    expect(api.importHandover).toHaveBeenCalledTimes(1);
+  });
+
+  it("the lead picks a pupil; a differing date of birth must be confirmed; a pack merged before is said so", async () => {
+    const held = seedPupil({ legal_forename: "Zoë", legal_surname: "Quennell", date_of_birth: "2016-03-28" });
+    seedPupil({ legal_forename: "Amir", legal_surname: "Hassan" });
+    const { user } = await signIn(LEAD);
+    await openPack(user);
+    await user.click(byTestId("handover-target-existing"));
+    expect(screen.queryByTestId("handover-key-adult")).not.toBeInTheDocument();
+    await user.click(byTestId("handover-import-submit"));
+    expect(byTestId("error-summary")).toHaveTextContent("Choose the pupil to add the pack to");
+    await user.selectOptions(byTestId("handover-existing-pupil"), String(held.pupil.id));
+    await user.click(byTestId("handover-import-submit"));
+    await screen.findByTestId("handover-merge");
+    expect(api.previewHandoverMerge).toHaveBeenLastCalledWith(PACK_FILE, PACK_PASSPHRASE, held.pupil.id);
+    expect(api.importHandover).not.toHaveBeenCalled();
+    const dob = byTestId("handover-compare-date_of_birth");
+    expect(dob).toHaveTextContent("27 March 2016");
+    expect(dob).toHaveTextContent("28 March 2016");
+
+    await user.click(byTestId("handover-merge-confirm"));
+    expect(await screen.findByTestId("error-summary")).toHaveTextContent("Confirm that this is the same child");
+    expect(api.mergeHandover).not.toHaveBeenCalled();
+    await user.click(screen.getByLabelText(/I have checked that this pack is about the same child/));
+    await user.click(byTestId("handover-merge-confirm"));
+    expect(api.mergeHandover).toHaveBeenLastCalledWith(PACK_FILE, PACK_PASSPHRASE, held.pupil.id, {
+      take: [],
+      confirm_date_of_birth: true,
+    });
+    await screen.findByTestId("pupil-heading");
+
+    // The same pack again: the comparison says it is already there, and offers no merge.
+    await openPack(user);
+    await user.click(byTestId("handover-target-existing"));
+    await user.selectOptions(byTestId("handover-existing-pupil"), String(held.pupil.id));
+    await user.click(byTestId("handover-import-submit"));
+    expect(await screen.findByTestId("handover-already-merged")).toHaveTextContent("already been added");
+    expect(screen.queryByTestId("handover-merge-confirm")).not.toBeInTheDocument();
+    await user.click(byTestId("handover-merge-back"));
+    expect(screen.queryByTestId("handover-merge")).not.toBeInTheDocument();
+    expect(byTestId("handover-import-submit")).toBeInTheDocument();
   });
 });
 

@@ -409,22 +409,51 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Import a handover pack from another Attune vault as a new pupil (strategic lead only).
+    /// Import a handover pack from another Attune vault as a new pupil, or add it to a pupil
+    /// already held with --into (strategic lead only).
     ///
     /// The handover passphrase comes from --handover-passphrase-file, the
     /// ATTUNE_HANDOVER_PASSPHRASE variable, or a prompt that does not echo. A wrong handover
     /// passphrase exits 3, a damaged or altered file 4; either way nothing is imported. A
-    /// pupil whose identifier is already in the vault is refused. Audited as handover.import.
+    /// pupil whose UPN or Scottish Candidate Number is already held is not imported again: the
+    /// command names the held record, to add the pack to it with --into. Audited as
+    /// handover.import.
+    ///
+    /// With --into PUPIL_ID the sending school's plans, reviews, sessions, events, scores,
+    /// advice, team and term figures are added to that pupil's record as history (nothing held
+    /// is overwritten; a held current plan stays current). Identity fields keep the held value
+    /// unless named with --take. A pack whose date of birth differs is refused without
+    /// --confirm-date-of-birth; the same pack twice is refused. --dry-run prints the identity
+    /// fields side by side and what would be added, and writes nothing. Names and the date of
+    /// birth are printed only with --names. Audited as handover.merge (handover.preview for a
+    /// dry run).
     HandoverImport {
         /// The handover pack.
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Assign this user (display name) as the pupil's key adult.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", conflicts_with = "into")]
         key_adult: Option<String>,
         /// Read the handover passphrase from the first line of FILE.
         #[arg(long, value_name = "FILE")]
         handover_passphrase_file: Option<PathBuf>,
+        /// Add the pack to this pupil (record id) already held, instead of a new pupil.
+        #[arg(long, value_name = "PUPIL_ID")]
+        into: Option<i64>,
+        /// With --into: take the pack's value of this identity field (legal_forename,
+        /// legal_surname, preferred_name, date_of_birth, year_group, upn, scn, care_status,
+        /// support_level); may be given more than once. Every other field keeps the held value.
+        #[arg(long, value_name = "FIELD", requires = "into")]
+        take: Vec<String>,
+        /// With --into: the pack is this child although the dates of birth differ.
+        #[arg(long, requires = "into")]
+        confirm_date_of_birth: bool,
+        /// With --into: print the comparison and what would be added; write nothing.
+        #[arg(long, requires = "into")]
+        dry_run: bool,
+        /// With --into: print names and dates of birth in the comparison.
+        #[arg(long, requires = "into")]
+        names: bool,
     },
     /// Export the anonymised summary of a period (strategic lead only) to DIR as CSV, JSON and
     /// a printable HTML report: attune-summary-<period>.csv, .json and .html.
@@ -1177,10 +1206,33 @@ fn run(cli: Cli) -> Result<()> {
             file,
             key_adult,
             handover_passphrase_file,
+            into: None,
+            ..
         } => records_cmd::handover_import(
             &cli,
             file,
             key_adult.as_deref(),
+            handover_passphrase_file.as_deref(),
+        )?,
+        Command::HandoverImport {
+            file,
+            handover_passphrase_file,
+            into: Some(into),
+            take,
+            confirm_date_of_birth,
+            dry_run,
+            names,
+            ..
+        } => records_cmd::handover_merge(
+            &cli,
+            file,
+            *into,
+            &records_cmd::MergeArgs {
+                take,
+                confirm_date_of_birth: *confirm_date_of_birth,
+                dry_run: *dry_run,
+                names: *names,
+            },
             handover_passphrase_file.as_deref(),
         )?,
         Command::ExportSummary {

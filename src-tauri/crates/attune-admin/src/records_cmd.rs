@@ -5,6 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
+use attune_domain::transfer::handover_merge::{
+    self, Comparison, IdentityField, MergeChoices, MergeCounts,
+};
 use attune_domain::{planning::school_frameworks, transfer::handover, transfer::sar};
 use zeroize::Zeroizing;
 
@@ -104,12 +107,17 @@ pub fn handover_import(
         )?);
         let fw = school_frameworks::list_frameworks(&v)?;
         let today = now().date_naive();
-        Ok(handover::import_handover(
+        let pack = handover::open_pack(&v, &bytes, &text, &fw, now())?;
+        if let Some(held) = handover_merge::held_match(v.conn()?, &pack)? {
+            return Err(Error::Failed(format!(
+                "This pupil is already in the vault: pupil {held} has the pack's UPN or Scottish Candidate Number. Nothing was imported.\n\
+                 To add the pack to their record, run again with --into {held} (add --dry-run first to see what would change)."
+            )));
+        }
+        Ok(handover::import_opened(
             &mut v,
-            &bytes,
-            &text,
+            &pack,
             key_adult_id.as_deref(),
-            &fw,
             today,
             now(),
         )?)
@@ -126,6 +134,220 @@ pub fn handover_import(
         }
     );
     Ok(())
+}
+
+/// The options of `handover-import --into`.
+pub struct MergeArgs<'a> {
+    pub take: &'a [String],
+    pub confirm_date_of_birth: bool,
+    pub dry_run: bool,
+    pub names: bool,
+}
+
+/// What a merge adds, as a sentence's list ("1 plan (1 goal, 1 review), 2 sessions, …").
+fn added_text(n: &MergeCounts) -> String {
+    let mut parts = Vec::new();
+    let plural = |k: u32, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
+    if n.plans > 0 {
+        parts.push(format!(
+            "{} ({}, {})",
+            plural(n.plans, "plan", "plans"),
+            plural(n.goals, "goal", "goals"),
+            plural(n.reviews, "review", "reviews")
+        ));
+    }
+    for (k, one, many) in [
+        (n.sessions, "session", "sessions"),
+        (n.chronology, "chronology event", "chronology events"),
+        (n.scores, "score", "scores"),
+        (n.indicators, "term's figures", "terms' figures"),
+        (
+            n.agency_advice,
+            "piece of agency advice",
+            "pieces of agency advice",
+        ),
+        (n.team_members, "team member", "team members"),
+        (
+            n.profile_fields,
+            "\"about me\" field",
+            "\"about me\" fields",
+        ),
+    ] {
+        if k > 0 {
+            parts.push(plural(k, one, many));
+        }
+    }
+    if parts.is_empty() {
+        "nothing".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// `attune-admin handover-import FILE --into PUPIL_ID [--take FIELD]... [--dry-run]`: adds a
+/// handover pack to a pupil already held (or, with --dry-run, says what that would do).
+pub fn handover_merge(
+    cli: &Cli,
+    file: &Path,
+    into: i64,
+    args: &MergeArgs<'_>,
+    passphrase_file: Option<&Path>,
+) -> Result<()> {
+    let mut take = Vec::new();
+    for t in args.take {
+        let f = IdentityField::parse(t).ok_or_else(|| {
+            Error::Usage(format!(
+                "--take {t}: not a field Attune knows. Use one of: {}.",
+                IdentityField::ALL
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        take.push(f);
+    }
+    let bytes = std::fs::read(file)
+        .map_err(|e| Error::Usage(format!("cannot read {}: {e}", file.display())))?;
+    handover::inspect(&bytes)?;
+    let mut v = open(cli)?;
+    let result = (|| -> Result<String> {
+        let text = Zeroizing::new(read_secret(
+            passphrase_file,
+            "ATTUNE_HANDOVER_PASSPHRASE",
+            "Handover passphrase: ",
+        )?);
+        let fw = school_frameworks::list_frameworks(&v)?;
+        let pack = handover::open_pack(&v, &bytes, &text, &fw, now())?;
+        if args.dry_run {
+            let p = handover_merge::preview_handover_into(&v, &pack, Some(into), now())?;
+            return Ok(preview_text(&p, &take, args.names));
+        }
+        let out = handover_merge::merge_handover(
+            &mut v,
+            &pack,
+            Some(into),
+            &MergeChoices {
+                take: take.clone(),
+                confirm_date_of_birth: args.confirm_date_of_birth,
+            },
+            now().date_naive(),
+            now(),
+        )?;
+        let taken = if out.taken.is_empty() {
+            "No identity field was taken from the pack: the held ones were kept.".to_string()
+        } else {
+            format!(
+                "Taken from the pack: {}. Every other identity field was kept as held.",
+                out.taken
+                    .iter()
+                    .map(|f| f.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let mut said = format!(
+            "Added the handover pack to pupil {into}: {}.\n{taken}",
+            added_text(&out.counts)
+        );
+        if out.counts.kept_as_held > 0 {
+            said.push_str(&format!(
+                "\nKept as held (the pack's not added): {} term figures or \"about me\" fields this record already has.",
+                out.counts.kept_as_held
+            ));
+        }
+        if out.counts.already_held > 0 {
+            said.push_str(&format!(
+                "\nAlready in the record, not added again: {}.",
+                out.counts.already_held
+            ));
+        }
+        said.push_str("\nThe sending school's entries show no \"recorded by\"; a chronology event dated today says what was added.");
+        Ok(said)
+    })();
+    v.lock("cli", now());
+    println!("{}", result?);
+    Ok(())
+}
+
+/// The dry run's report: the identity fields side by side, then what would be added.
+fn preview_text(p: &handover_merge::MergePreview, take: &[IdentityField], names: bool) -> String {
+    let mut out = format!(
+        "Dry run: adding the handover pack to pupil {} would do this. Nothing was written.\n\n",
+        p.pupil_id
+    );
+    let hidden = |f: IdentityField| {
+        !names
+            && matches!(
+                f,
+                IdentityField::LegalForename
+                    | IdentityField::LegalSurname
+                    | IdentityField::PreferredName
+                    | IdentityField::DateOfBirth
+            )
+    };
+    let show = |f: IdentityField, v: &Option<String>| match v {
+        None => "-".to_string(),
+        Some(_) if hidden(f) => "(hidden)".to_string(),
+        Some(s) => s.clone(),
+    };
+    out.push_str(&format!(
+        "{:<27} {:<24} {:<24} {}\n",
+        "Field", "In the pack", "Held here", "Comparison"
+    ));
+    for c in &p.fields {
+        let cmp = match c.comparison {
+            Comparison::Same => "same",
+            Comparison::Different => "different",
+            Comparison::OnlyInPack => "only in the pack",
+            Comparison::OnlyHeld => "only held",
+            Comparison::Neither => "neither",
+        };
+        let what = if !c.choosable {
+            c.note
+                .as_ref()
+                .map(|n| format!(" (cannot be taken: {n})"))
+                .unwrap_or_default()
+        } else if take.contains(&c.field) {
+            " -> the pack's would be taken".to_string()
+        } else {
+            format!(
+                " -> held kept (--take {} to take the pack's)",
+                c.field.name()
+            )
+        };
+        out.push_str(&format!(
+            "{:<27} {:<24} {:<24} {cmp}{what}\n",
+            c.label,
+            show(c.field, &c.pack),
+            show(c.field, &c.held)
+        ));
+    }
+    out.push_str(&format!("\nWould add: {}.\n", added_text(&p.counts)));
+    if p.counts.kept_as_held > 0 {
+        out.push_str(&format!(
+            "Kept as held (the pack's not added): {}.\n",
+            p.counts.kept_as_held
+        ));
+    }
+    if p.counts.already_held > 0 {
+        out.push_str(&format!(
+            "Already in the record, not added again: {}.\n",
+            p.counts.already_held
+        ));
+    }
+    if p.pack_plan_becomes_history {
+        out.push_str("The pupil's current plan stays current; the pack's active plan would be added as closed (history).\n");
+    }
+    if p.date_of_birth_differs {
+        out.push_str("The dates of birth differ: check that this is the same child, then add --confirm-date-of-birth to merge.\n");
+    }
+    if p.already_merged {
+        out.push_str(
+            "This pack has already been added to this pupil: merging it again would be refused.\n",
+        );
+    }
+    out
 }
 
 /// `attune-admin erase --pupil ID --reason TEXT`

@@ -54,6 +54,8 @@ actions! {
     GoalUpdate = "goal.update",
     HandoverExport = "handover.export",
     HandoverImport = "handover.import",
+    HandoverMerge = "handover.merge",
+    HandoverPreview = "handover.preview",
     IndicatorsImport = "indicators.import",
     IndicatorsUpdate = "indicators.update",
     KeyslotDropRemoved = "keyslot.drop_removed",

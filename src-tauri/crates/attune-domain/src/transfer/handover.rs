@@ -828,7 +828,7 @@ pub fn export_handover(
     Ok((bytes, pass))
 }
 
-fn date(field: &str, s: &str) -> Result<NaiveDate> {
+pub(crate) fn date(field: &str, s: &str) -> Result<NaiveDate> {
     s2d(s).map_err(|_| {
         Error::invalid(
             field,
@@ -842,7 +842,12 @@ fn opt_date(field: &str, s: Option<&str>) -> Result<Option<NaiveDate>> {
 }
 
 /// A care status or support level the receiving school's lists know, else none.
-fn on_list(conn: &Connection, list: ListKind, field: &str, v: Option<&str>) -> Option<String> {
+pub(crate) fn on_list(
+    conn: &Connection,
+    list: ListKind,
+    field: &str,
+    v: Option<&str>,
+) -> Option<String> {
     // A retired item is kept: it is the sending school's history, not a new choice.
     lists::canonical(conn, list, field, v, v.map(str::trim))
         .ok()
@@ -931,20 +936,42 @@ fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
     Ok(())
 }
 
-/// Imports a handover pack as a new pupil (strategic lead only; audited `handover.import`,
-/// target the new pupil), assigning `key_adult_id` (a current user's id) from `today` if given.
-/// Nothing is imported from a damaged file (`VaultDamaged`), with a wrong passphrase
-/// (`WrongPassphrase`), or when any check fails.
-pub fn import_handover(
-    vault: &mut Vault,
+/// A handover pack decrypted and checked ([`open_pack`]): what [`import_opened`] imports as a
+/// new pupil and [`super::handover_merge`] adds to a pupil already held. Its free text is
+/// overwritten when it is dropped.
+pub struct OpenedPack {
+    pub(crate) content: HandoverContent,
+}
+
+impl fmt::Debug for OpenedPack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("OpenedPack(hidden)")
+    }
+}
+
+impl Drop for OpenedPack {
+    fn drop(&mut self) {
+        wipe(&mut self.content);
+    }
+}
+
+impl OpenedPack {
+    /// The pupil's identifiers in the pack (UPN, Scottish Candidate Number, local id).
+    pub fn identifiers(&self) -> &[IdentifierInput] {
+        &self.content.pupil.identifiers
+    }
+}
+
+/// Checks, decrypts and checks the content of a handover pack (strategic lead only; a
+/// refusal or a file that does not open is audited as `handover.import`). Writes nothing.
+pub fn open_pack(
+    vault: &Vault,
     bytes: &[u8],
     passphrase_text: &str,
-    key_adult_id: Option<&str>,
     frameworks: &[Framework],
-    today: NaiveDate,
     now: DateTime<Utc>,
-) -> Result<Pupil> {
-    let user = access::require_lead(
+) -> Result<OpenedPack> {
+    access::require_lead(
         vault,
         Action::HandoverImport,
         None,
@@ -958,10 +985,49 @@ pub fn import_handover(
             return Err(e);
         }
     };
-    let mut content: HandoverContent =
+    let content: HandoverContent =
         serde_json::from_slice(&plain).map_err(|_| damaged("its content is unreadable"))?;
     drop(plain);
-    check_content(&content, frameworks)?;
+    let pack = OpenedPack { content };
+    check_content(&pack.content, frameworks)?;
+    Ok(pack)
+}
+
+/// Imports a handover pack as a new pupil (strategic lead only; audited `handover.import`,
+/// target the new pupil), assigning `key_adult_id` (a current user's id) from `today` if given.
+/// Nothing is imported from a damaged file (`VaultDamaged`), with a wrong passphrase
+/// (`WrongPassphrase`), or when any check fails.
+pub fn import_handover(
+    vault: &mut Vault,
+    bytes: &[u8],
+    passphrase_text: &str,
+    key_adult_id: Option<&str>,
+    frameworks: &[Framework],
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Pupil> {
+    let pack = open_pack(vault, bytes, passphrase_text, frameworks, now)?;
+    import_opened(vault, &pack, key_adult_id, today, now)
+}
+
+/// [`import_handover`] of a pack already opened. A pupil already held under one of the pack's
+/// identifiers is refused as a duplicate, naming the held record so that the lead can add the
+/// pack to it instead ([`super::handover_merge::merge_handover`]).
+pub fn import_opened(
+    vault: &mut Vault,
+    pack: &OpenedPack,
+    key_adult_id: Option<&str>,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<Pupil> {
+    let user = access::require_lead(
+        vault,
+        Action::HandoverImport,
+        None,
+        "import a handover pack",
+        now,
+    )?;
+    let content = &pack.content;
     let conn = vault.conn()?;
     if let Some(k) = key_adult_id {
         let active: bool = conn.query_row(
@@ -1003,170 +1069,39 @@ pub fn import_handover(
         )?,
     };
     let checked = pupils::check_new(conn, &input, today)?;
+    if let Some(held) = super::handover_merge::held_match(conn, pack)? {
+        return Err(Error::Duplicate(format!(
+            "This pupil is already in Attune: record {held} has the pack's {}. Nothing was imported. Add the pack to record {held} instead of importing a new pupil.",
+            super::handover_merge::matched_kind(conn, pack, held)?.label()
+        )));
+    }
     pupils::check_identifiers_free(conn, &checked.identifiers, None)?;
 
     let tx = vault.conn_mut()?.transaction()?;
     let id = pupils::insert(&tx, &checked, now)?;
     if let Some(pr) = &content.profile {
-        tx.execute(
-            "INSERT INTO profiles (pupil_id, strengths_interests, what_helps, what_does_not_help,
-                 stressors, calmers, story, starting_point, developmental_age_notes, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            params![
-                id,
-                pr.strengths_interests,
-                pr.what_helps,
-                pr.what_does_not_help,
-                pr.stressors,
-                pr.calmers,
-                pr.story,
-                pr.starting_point,
-                pr.developmental_age_notes,
-                pr.updated_at
-            ],
-        )?;
+        insert_profile(&tx, id, pr)?;
     }
     for a in &content.agency_advice {
-        let advice_id = next_id(&tx, ids::RecordTable::AgencyAdvice)?;
-        tx.execute(
-            "INSERT INTO agency_advice (id, pupil_id, agency, source, advised_on, advice, created_at)
-             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, a.agency, a.source, a.advised_on, a.advice, a.created_at, advice_id],
-        )?;
+        insert_advice(&tx, id, a)?;
     }
     for t in &content.team {
-        let member_id = next_id(&tx, ids::RecordTable::TeamMembers)?;
-        tx.execute(
-            "INSERT INTO team_members (id, pupil_id, name, role, position)
-             VALUES (?5, ?1, ?2, ?3, ?4)",
-            params![id, t.name, t.role, t.position, member_id],
-        )?;
+        insert_team_member(&tx, id, t, t.position)?;
     }
     for plan in &content.plans {
-        let plan_id = next_id(&tx, ids::RecordTable::Plans)?;
-        tx.execute(
-            "INSERT INTO plans (id, pupil_id, framework_id, start_date, horizon_end, cadence,
-                 status, created_at, closed_at)
-             VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id,
-                plan.framework_id,
-                plan.start_date,
-                plan.horizon_end,
-                plan.cadence,
-                plan.status,
-                plan.created_at,
-                plan.closed_at,
-                plan_id
-            ],
-        )?;
-        let mut goal_ids = Vec::with_capacity(plan.goals.len());
-        for g in &plan.goals {
-            let goal_id = next_id(&tx, ids::RecordTable::Goals)?;
-            tx.execute(
-                "INSERT INTO goals (id, plan_id, domain_id, outcome, baseline, target, strategies,
-                     who, how_often, pp_plus_cost_pence, status, position, created_at, updated_at)
-                 VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                params![
-                    plan_id,
-                    g.domain_id,
-                    g.outcome,
-                    g.baseline,
-                    g.target,
-                    g.strategies,
-                    g.who,
-                    g.how_often,
-                    g.pp_plus_cost_pence,
-                    g.status,
-                    g.position,
-                    g.created_at,
-                    g.updated_at,
-                    goal_id
-                ],
-            )?;
-            goal_ids.push(goal_id);
-        }
-        for d in &plan.due_dates {
-            tx.execute(
-                "INSERT INTO review_due_dates (plan_id, due_date, provisional, held_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![plan_id, d.due_date, i64::from(d.provisional), d.held_at],
-            )?;
-        }
-        for r in &plan.reviews {
-            import_review(&tx, plan_id, &goal_ids, r)?;
-        }
+        insert_plan(&tx, id, plan, None)?;
     }
     for s in &content.sessions {
-        let session_id = next_id(&tx, ids::RecordTable::Sessions)?;
-        tx.execute(
-            "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note,
-                 created_at)
-             VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                id,
-                s.held_on,
-                s.minutes,
-                s.kind,
-                s.regulation,
-                s.note,
-                s.created_at,
-                session_id
-            ],
-        )?;
+        insert_session(&tx, id, s)?;
     }
     for e in &content.chronology {
-        let event_id = next_id(&tx, ids::RecordTable::Chronology)?;
-        tx.execute(
-            "INSERT INTO chronology (id, pupil_id, occurred_on, kind, description,
-                 safeguarding_ref, created_at)
-             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                e.occurred_on,
-                e.kind,
-                e.description,
-                e.safeguarding_ref,
-                e.created_at,
-                event_id
-            ],
-        )?;
+        insert_chronology(&tx, id, e)?;
     }
     for s in &content.scores {
-        let score_id = next_id(&tx, ids::RecordTable::InstrumentScores)?;
-        tx.execute(
-            "INSERT INTO instrument_scores (id, pupil_id, instrument, subscale, score, stage,
-                 completed_on, completed_by, created_at)
-             VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            params![
-                id,
-                s.instrument,
-                s.subscale,
-                s.score,
-                s.stage,
-                s.completed_on,
-                s.completed_by,
-                s.created_at,
-                score_id
-            ],
-        )?;
+        insert_score(&tx, id, s)?;
     }
     for i in &content.indicators {
-        let indicators_id = next_id(&tx, ids::RecordTable::TermlyIndicators)?;
-        tx.execute(
-            "INSERT INTO termly_indicators (id, pupil_id, term_label, attendance_pct,
-                 exclusion_days, physical_interventions, updated_at)
-             VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
-            params![
-                id,
-                i.term_label,
-                i.attendance_pct,
-                i.exclusion_days,
-                i.physical_interventions,
-                i.updated_at,
-                indicators_id
-            ],
-        )?;
+        insert_indicators(&tx, id, i)?;
     }
     if let Some(k) = key_adult_id {
         pupils::set_assignment(&tx, id, Some(k), today, &user)?;
@@ -1175,8 +1110,228 @@ pub fn import_handover(
     access::record(&tx, &user, Action::HandoverImport, Some(&target), now)?;
     let pupil = pupils::load(&tx, id)?;
     tx.commit()?;
-    wipe(&mut content);
     Ok(pupil)
+}
+
+// The rows of a pack, written for pupil `id` as the import writes them: with no staff user
+// ids (`recorded_by`, `created_by`, `updated_by` stay empty), the mark of content from the
+// sending school, and the pack's own timestamps.
+
+pub(crate) fn insert_profile(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    pr: &ProfilePart,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO profiles (pupil_id, strengths_interests, what_helps, what_does_not_help,
+             stressors, calmers, story, starting_point, developmental_age_notes, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            id,
+            pr.strengths_interests,
+            pr.what_helps,
+            pr.what_does_not_help,
+            pr.stressors,
+            pr.calmers,
+            pr.story,
+            pr.starting_point,
+            pr.developmental_age_notes,
+            pr.updated_at
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_advice(tx: &rusqlite::Transaction<'_>, id: i64, a: &AdvicePart) -> Result<()> {
+    let advice_id = next_id(tx, ids::RecordTable::AgencyAdvice)?;
+    tx.execute(
+        "INSERT INTO agency_advice (id, pupil_id, agency, source, advised_on, advice, created_at)
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            a.agency,
+            a.source,
+            a.advised_on,
+            a.advice,
+            a.created_at,
+            advice_id
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_team_member(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    t: &TeamPart,
+    position: i64,
+) -> Result<()> {
+    let member_id = next_id(tx, ids::RecordTable::TeamMembers)?;
+    tx.execute(
+        "INSERT INTO team_members (id, pupil_id, name, role, position)
+         VALUES (?5, ?1, ?2, ?3, ?4)",
+        params![id, t.name, t.role, position, member_id],
+    )?;
+    Ok(())
+}
+
+/// One plan with its goals, due dates and reviews; `closed_at`, when given, writes an active
+/// plan of the pack as closed then (a merge into a pupil who has a current plan of their own).
+pub(crate) fn insert_plan(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    plan: &PlanPart,
+    closed_at: Option<&str>,
+) -> Result<()> {
+    let (status, closed) = match closed_at {
+        Some(at) if plan.status == "active" => ("closed", Some(at)),
+        _ => (plan.status.as_str(), plan.closed_at.as_deref()),
+    };
+    let plan_id = next_id(tx, ids::RecordTable::Plans)?;
+    tx.execute(
+        "INSERT INTO plans (id, pupil_id, framework_id, start_date, horizon_end, cadence,
+             status, created_at, closed_at)
+         VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            id,
+            plan.framework_id,
+            plan.start_date,
+            plan.horizon_end,
+            plan.cadence,
+            status,
+            plan.created_at,
+            closed,
+            plan_id
+        ],
+    )?;
+    let mut goal_ids = Vec::with_capacity(plan.goals.len());
+    for g in &plan.goals {
+        let goal_id = next_id(tx, ids::RecordTable::Goals)?;
+        tx.execute(
+            "INSERT INTO goals (id, plan_id, domain_id, outcome, baseline, target, strategies,
+                 who, how_often, pp_plus_cost_pence, status, position, created_at, updated_at)
+             VALUES (?14, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            params![
+                plan_id,
+                g.domain_id,
+                g.outcome,
+                g.baseline,
+                g.target,
+                g.strategies,
+                g.who,
+                g.how_often,
+                g.pp_plus_cost_pence,
+                g.status,
+                g.position,
+                g.created_at,
+                g.updated_at,
+                goal_id
+            ],
+        )?;
+        goal_ids.push(goal_id);
+    }
+    for d in &plan.due_dates {
+        tx.execute(
+            "INSERT INTO review_due_dates (plan_id, due_date, provisional, held_at)
+             VALUES (?1, ?2, ?3, ?4)",
+            params![plan_id, d.due_date, i64::from(d.provisional), d.held_at],
+        )?;
+    }
+    for r in &plan.reviews {
+        import_review(tx, plan_id, &goal_ids, r)?;
+    }
+    Ok(())
+}
+
+pub(crate) fn insert_session(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    s: &SessionPart,
+) -> Result<()> {
+    let session_id = next_id(tx, ids::RecordTable::Sessions)?;
+    tx.execute(
+        "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note,
+             created_at)
+         VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            id,
+            s.held_on,
+            s.minutes,
+            s.kind,
+            s.regulation,
+            s.note,
+            s.created_at,
+            session_id
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_chronology(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    e: &ChronologyPart,
+) -> Result<()> {
+    let event_id = next_id(tx, ids::RecordTable::Chronology)?;
+    tx.execute(
+        "INSERT INTO chronology (id, pupil_id, occurred_on, kind, description,
+             safeguarding_ref, created_at)
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            e.occurred_on,
+            e.kind,
+            e.description,
+            e.safeguarding_ref,
+            e.created_at,
+            event_id
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_score(tx: &rusqlite::Transaction<'_>, id: i64, s: &ScorePart) -> Result<()> {
+    let score_id = next_id(tx, ids::RecordTable::InstrumentScores)?;
+    tx.execute(
+        "INSERT INTO instrument_scores (id, pupil_id, instrument, subscale, score, stage,
+             completed_on, completed_by, created_at)
+         VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            id,
+            s.instrument,
+            s.subscale,
+            s.score,
+            s.stage,
+            s.completed_on,
+            s.completed_by,
+            s.created_at,
+            score_id
+        ],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn insert_indicators(
+    tx: &rusqlite::Transaction<'_>,
+    id: i64,
+    i: &IndicatorPart,
+) -> Result<()> {
+    let indicators_id = next_id(tx, ids::RecordTable::TermlyIndicators)?;
+    tx.execute(
+        "INSERT INTO termly_indicators (id, pupil_id, term_label, attendance_pct,
+             exclusion_days, physical_interventions, updated_at)
+         VALUES (?7, ?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            id,
+            i.term_label,
+            i.attendance_pct,
+            i.exclusion_days,
+            i.physical_interventions,
+            i.updated_at,
+            indicators_id
+        ],
+    )?;
+    Ok(())
 }
 
 /// The free text of a pack meets the limits typing meets (length, and no control characters

@@ -4,7 +4,7 @@
 //!   number and reason; [`mis_update`]: the same file again, matched to the pupils held;
 //!   [`vault_import`]: writing an import into the vault;
 //! - [`handover`]: a pupil's whole record as an encrypted pack for another school's vault, and
-//!   importing one;
+//!   importing one; [`handover_merge`]: adding a pack to a pupil already held;
 //! - [`sar`]: a subject access request's document of everything held about one pupil, as typed
 //!   data (shown by the window) and as a saved HTML file through maud;
 //! - [`retention`]: the retention period, the pupils due for a decision, and erasure for good;
@@ -24,6 +24,7 @@
 pub mod conflicts;
 pub mod enrol;
 pub mod handover;
+pub mod handover_merge;
 pub mod import;
 pub mod mis_update;
 pub mod retention;
