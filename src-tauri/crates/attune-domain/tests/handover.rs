@@ -592,3 +592,144 @@ fn text_written_past_the_forms_is_refused_at_import() {
         assert_eq!(pupils_count(&dst), 0, "{what}: nothing imported");
     }
 }
+
+/// Issue 16, item 3: a goal carried forward at a renewal travels in the pack still linked to the
+/// goal it continues (by its place in the pack; ids do not travel), so at the receiving school
+/// its history runs across both plans. A goal of its own plan carries no link at all.
+#[test]
+fn a_carried_goal_keeps_its_history_through_a_handover() {
+    let (s, mut v) = school();
+    let fw = frameworks();
+    let id = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let plan_a = plans::start_plan(
+        &mut v,
+        id,
+        &PlanInput {
+            framework_id: None,
+            start: date!(2026 - 09 - 07),
+            horizon_end: date!(2028 - 09 - 07),
+            cadence: Cadence::SixWeekly,
+        },
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    let goal_input = |outcome: &str, baseline| GoalInput {
+        domain_id: "belonging".into(),
+        outcome: outcome.into(),
+        baseline,
+        target: 9,
+        strategies: String::new(),
+        who: String::new(),
+        how_often: String::new(),
+        pp_plus_cost_pence: None,
+    };
+    let g1 = plans::add_goal(
+        &mut v,
+        plan_a.id,
+        &goal_input("Joins a club", 2),
+        &fw,
+        now(),
+    )
+    .unwrap()
+    .id;
+    let sign = |v: &mut Vault, plan: i64, due, goal: i64, rating| {
+        let r = reviews::prepare_review(v, plan, due, today(), now()).unwrap();
+        let input = ReviewInput {
+            attendees: vec![AttendeeInput {
+                name: "Carer".into(),
+                role: "Carer".into(),
+                scaling: Some(5),
+            }],
+            goals: vec![GoalReviewInput {
+                goal_id: goal,
+                rating: Some(rating),
+                evidence: String::new(),
+                decision: Some(GoalDecision::Continue),
+            }],
+            pupil_voice: "Fine".into(),
+            parent_carer_voice: String::new(),
+            working_well: String::new(),
+            worried_about: String::new(),
+            needs_to_happen: String::new(),
+            next_steps: String::new(),
+            new_goals: vec![],
+            next_review_date: None,
+        };
+        reviews::save_review_draft(v, r.id, &input, now()).unwrap();
+        reviews::sign_review(v, r.id, now()).unwrap();
+    };
+    sign(&mut v, plan_a.id, plan_a.due_dates[0].date, g1, 6);
+    let plan_b = plans::renew_plan(
+        &mut v,
+        plan_a.id,
+        &RenewPlanInput {
+            plan: PlanInput {
+                framework_id: None,
+                start: date!(2026 - 11 - 02),
+                horizon_end: date!(2028 - 11 - 02),
+                cadence: Cadence::SixWeekly,
+            },
+            carry_goal_ids: vec![g1],
+        },
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    let g1b = plan_b.goals[0].id;
+    sign(&mut v, plan_b.id, plan_b.due_dates[0].date, g1b, 8);
+    // A goal of plan B's own, added after its review: it continues nothing.
+    let own = plans::add_goal(
+        &mut v,
+        plan_b.id,
+        &goal_input("Names a trusted adult", 3),
+        &fw,
+        now(),
+    )
+    .unwrap()
+    .id;
+    let _ = own;
+    let before: Vec<u8> = reviews::progress_series(&v, g1b, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(before, [2, 6, 8]);
+
+    let (bytes, pass) = handover::export_handover(&v, id, &fw, &mut rng(11), now()).unwrap();
+    // In the pack: plan 1's first goal continues plan 0's first goal; the other has no link.
+    let content = handover::open_file(&bytes, pass.expose()).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&content).unwrap();
+    let goals = &json["plans"][1]["goals"];
+    assert_eq!(goals[0]["carried_from"], serde_json::json!([0, 0]));
+    assert!(goals[1].get("carried_from").is_none(), "{}", goals[1]);
+
+    let (t, mut dst) = school();
+    let p = handover::import_handover(
+        &mut dst,
+        &bytes,
+        pass.expose(),
+        Some(&t.ka1_id),
+        &fw,
+        today(),
+        now(),
+    )
+    .unwrap();
+    let conn = dst.conn().unwrap();
+    let new_goal: i64 = conn
+        .query_row(
+            "SELECT g.id FROM goals g JOIN plans p ON p.id = g.plan_id
+             WHERE p.pupil_id = ?1 AND p.status = 'active' AND g.outcome = 'Joins a club'",
+            [p.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let after: Vec<u8> = reviews::progress_series(&dst, new_goal, now())
+        .unwrap()
+        .iter()
+        .map(|p| p.rating)
+        .collect();
+    assert_eq!(after, [2, 6, 8], "the goal's whole history arrived with it");
+}

@@ -440,6 +440,11 @@ pub struct GoalPart {
     pub position: i64,
     pub created_at: String,
     pub updated_at: String,
+    /// The goal of an earlier plan in this pack that this one continues (carried forward at a
+    /// renewal), as [plan index, goal index]; absent for a goal of its own plan, and in packs
+    /// made before goals kept their lineage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<[usize; 2]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -672,6 +677,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
         },
     )?;
     let mut plans = Vec::with_capacity(plan_rows.len());
+    let mut plan_goal_ids: Vec<Vec<i64>> = Vec::with_capacity(plan_rows.len());
     for (plan_id, mut plan) in plan_rows {
         let goal_ids: Vec<i64> = rows(
             conn,
@@ -699,6 +705,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                     position: r.get(9)?,
                     created_at: r.get(10)?,
                     updated_at: r.get(11)?,
+                    carried_from: None,
                 })
             },
         )?;
@@ -717,6 +724,24 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
         )?;
         plan.reviews = gather_reviews(conn, plan_id, &goal_ids)?;
         plans.push(plan);
+        plan_goal_ids.push(goal_ids);
+    }
+    // Each goal carried forward names the goal it continues by its place in the pack.
+    for (pi, ids) in plan_goal_ids.iter().enumerate() {
+        for (gi, goal_id) in ids.iter().enumerate() {
+            let from: Option<i64> = conn.query_row(
+                "SELECT carried_from FROM goals WHERE id = ?1",
+                [goal_id],
+                |r| r.get(0),
+            )?;
+            let place = from.and_then(|f| {
+                plan_goal_ids[..pi]
+                    .iter()
+                    .enumerate()
+                    .find_map(|(a, earlier)| earlier.iter().position(|x| *x == f).map(|b| [a, b]))
+            });
+            plans[pi].goals[gi].carried_from = place;
+        }
     }
     let sessions = rows(
         conn,
@@ -1088,9 +1113,11 @@ pub fn import_opened(
     for t in &content.team {
         insert_team_member(&tx, id, t, t.position)?;
     }
+    let mut goal_ids = Vec::with_capacity(content.plans.len());
     for plan in &content.plans {
-        insert_plan(&tx, id, plan, None)?;
+        goal_ids.push(Some(insert_plan(&tx, id, plan, None)?));
     }
+    link_carried_goals(&tx, &content.plans, &goal_ids)?;
     for s in &content.sessions {
         insert_session(&tx, id, s)?;
     }
@@ -1175,6 +1202,39 @@ pub(crate) fn insert_team_member(
     Ok(())
 }
 
+/// Links each imported goal to the goal it continues (a goal carried forward at a renewal), by
+/// its place in the pack; `goal_ids[i]` holds plan `i`'s new goal ids, or `None` for a plan not
+/// written (a merge that already held it). A place that is not an earlier plan's goal is not
+/// followed: the goal keeps its own history.
+pub(crate) fn link_carried_goals(
+    tx: &rusqlite::Transaction<'_>,
+    plans: &[PlanPart],
+    goal_ids: &[Option<Vec<i64>>],
+) -> Result<()> {
+    for (pi, plan) in plans.iter().enumerate() {
+        let Some(Some(ids)) = goal_ids.get(pi) else {
+            continue;
+        };
+        for (gi, g) in plan.goals.iter().enumerate() {
+            let Some([a, b]) = g.carried_from else {
+                continue;
+            };
+            if a >= pi {
+                continue;
+            }
+            if let (Some(Some(earlier)), Some(goal)) = (goal_ids.get(a), ids.get(gi)) {
+                if let Some(from) = earlier.get(b) {
+                    tx.execute(
+                        "UPDATE goals SET carried_from = ?1 WHERE id = ?2",
+                        params![from, goal],
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One plan with its goals, due dates and reviews; `closed_at`, when given, writes an active
 /// plan of the pack as closed then (a merge into a pupil who has a current plan of their own).
 pub(crate) fn insert_plan(
@@ -1182,7 +1242,7 @@ pub(crate) fn insert_plan(
     id: i64,
     plan: &PlanPart,
     closed_at: Option<&str>,
-) -> Result<()> {
+) -> Result<Vec<i64>> {
     let (status, closed) = match closed_at {
         Some(at) if plan.status == "active" => ("closed", Some(at)),
         _ => (plan.status.as_str(), plan.closed_at.as_deref()),
@@ -1240,7 +1300,7 @@ pub(crate) fn insert_plan(
     for r in &plan.reviews {
         import_review(tx, plan_id, &goal_ids, r)?;
     }
-    Ok(())
+    Ok(goal_ids)
 }
 
 pub(crate) fn insert_session(

@@ -953,9 +953,11 @@ pub fn merge_handover(
         handover::insert_team_member(&tx, id, &c.team[i], position)?;
     }
     let close_at = w.held_has_active_plan.then_some(stamp.as_str());
+    let mut goal_ids: Vec<Option<Vec<i64>>> = vec![None; c.plans.len()];
     for &i in &w.plans {
-        handover::insert_plan(&tx, id, &c.plans[i], close_at)?;
+        goal_ids[i] = Some(handover::insert_plan(&tx, id, &c.plans[i], close_at)?);
     }
+    handover::link_carried_goals(&tx, &c.plans, &goal_ids)?;
     for &i in &w.sessions {
         handover::insert_session(&tx, id, &c.sessions[i])?;
     }
