@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_list_retired",
         include_str!("../migrations/0016_list_retired.sql"),
     ),
+    (
+        "0019_record_versions",
+        include_str!("../migrations/0019_record_versions.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

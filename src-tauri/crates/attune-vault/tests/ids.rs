@@ -76,6 +76,23 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
         .unwrap()
         .execute_batch(
             "ALTER TABLE list_items DROP COLUMN retired;
+             DROP TABLE record_versions;
+             DROP TRIGGER sessions_search_ai;
+             DROP TRIGGER sessions_search_au;
+             DROP TRIGGER chronology_search_ai;
+             DROP TRIGGER chronology_search_au;
+             ALTER TABLE sessions DROP COLUMN withdrawn_at;
+             ALTER TABLE sessions DROP COLUMN withdrawn_by;
+             ALTER TABLE sessions DROP COLUMN withdrawn_reason;
+             ALTER TABLE chronology DROP COLUMN withdrawn_at;
+             ALTER TABLE chronology DROP COLUMN withdrawn_by;
+             ALTER TABLE chronology DROP COLUMN withdrawn_reason;
+             ALTER TABLE instrument_scores DROP COLUMN withdrawn_at;
+             ALTER TABLE instrument_scores DROP COLUMN withdrawn_by;
+             ALTER TABLE instrument_scores DROP COLUMN withdrawn_reason;
+             ALTER TABLE termly_indicators DROP COLUMN withdrawn_at;
+             ALTER TABLE termly_indicators DROP COLUMN withdrawn_by;
+             ALTER TABLE termly_indicators DROP COLUMN withdrawn_reason;
              DROP TABLE sync_device;
              DROP TABLE sync_laptops;
              DROP TABLE sync_id_high;
