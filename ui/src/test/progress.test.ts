@@ -8,6 +8,7 @@ import * as ipc from "../lib/ipc";
 import type { Goal, PlanTimeline, PlanView, ProgressPoint, Pupil, PupilRecord, Review, ReviewSlot } from "../lib/bindings";
 import Progress from "../screens/pupil/Progress.svelte";
 import PrintView from "../screens/PrintView.svelte";
+import { noChanges } from "./fake-records";
 
 const charts = vi.hoisted(() => [] as Array<{ canvas: HTMLCanvasElement; config: any; destroyed: boolean }>);
 
@@ -142,7 +143,7 @@ const TIMELINE: PlanTimeline = {
     { month: "2027-01", sessions: 2, minutes: 60 },
   ],
   events: [
-    { id: 5, occurred_on: "2026-10-03", kind: "placement_move", description: "Moved to a new foster home", safeguarding_ref: null, recorded_by: "Kim" },
+    { id: 5, occurred_on: "2026-10-03", kind: "placement_move", description: "Moved to a new foster home", safeguarding_ref: null, recorded_by: "Kim", changes: noChanges() },
   ],
 };
 
