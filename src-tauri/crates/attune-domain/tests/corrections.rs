@@ -642,3 +642,68 @@ fn corrections_and_withdrawals_travel_between_a_laptop_and_the_school() {
     assert_eq!(at_school.counts.get("record_versions"), Some(&2));
     assert_eq!(at_school, on_laptop);
 }
+
+#[test]
+fn two_corrections_of_one_session_crossing_keep_one_value_and_both_earlier_versions() {
+    let (s, mut school) = school();
+    let mia = add_assigned(&mut school, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let a = log(
+        &mut school,
+        mia,
+        date!(2026 - 11 - 02),
+        30,
+        SessionKind::Planned,
+        "first words",
+    );
+    let mut r = rng(91);
+    let (_tmp, mut laptop) = laptop(&mut school, &s.ka1_id, &mut r);
+    let device = attune_vault::ids::device_no(laptop.conn().unwrap()).unwrap();
+    let later = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let input = |note: &str| session_input(date!(2026 - 11 - 02), 30, SessionKind::Planned, note);
+    // Both correct the note before either file crosses.
+    corrections::correct_session(
+        &mut laptop,
+        a,
+        &input("laptop words"),
+        "laptop's fix",
+        later,
+    )
+    .unwrap();
+    corrections::correct_session(
+        &mut school,
+        a,
+        &input("school words"),
+        "school's fix",
+        later,
+    )
+    .unwrap();
+    let (up, _) = sync::export(&mut laptop, None, &mut r, later).unwrap();
+    sync::import(&mut school, &up, &mut r, later).unwrap();
+    let (down, _) = sync::export(&mut school, Some(device), &mut r, later).unwrap();
+    sync::import(&mut laptop, &down, &mut r, later).unwrap();
+
+    let note = |v: &Vault| -> String {
+        v.conn()
+            .unwrap()
+            .query_row("SELECT note FROM sessions WHERE id = ?1", [a], |r| r.get(0))
+            .unwrap()
+    };
+    assert_eq!(note(&school), note(&laptop), "one value everywhere");
+    for v in [&school, &laptop] {
+        let mut reasons: Vec<String> = v
+            .conn()
+            .unwrap()
+            .prepare("SELECT reason FROM record_versions WHERE record_id = ?1 ORDER BY reason")
+            .unwrap()
+            .query_map([a], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        reasons.sort();
+        assert_eq!(reasons, ["laptop's fix", "school's fix"]);
+    }
+    // The value that lost is kept as a conflict where it lost, for a person to see.
+    let kept = count(&school, "SELECT count(*) FROM sync_conflicts")
+        + count(&laptop, "SELECT count(*) FROM sync_conflicts");
+    assert!(kept >= 1, "the losing note is kept as a conflict");
+}

@@ -3,9 +3,10 @@
 //!
 //! # Design
 //!
-//! - **The record's row holds its current values.** A correction updates the row in place, so
-//!   everything that reads it — the pupil's page, summaries, search (kept in step by triggers),
-//!   the handover pack, sync — reads the corrected value with no change of its own.
+//! - **The record's row holds its current values** (how readers see the rest:
+//!   [`crate::record::versions`]). A correction updates the row in place, so everything that
+//!   reads it — the pupil's page, summaries, search (kept in step by triggers), the handover
+//!   pack, sync — reads the corrected value with no change of its own.
 //! - **Nothing is lost.** In the same transaction, the values the correction replaces are
 //!   copied into `record_versions` (migration `0019_record_versions`): the record, its values
 //!   as a JSON object of its own columns, who replaced them, when and why. An entry corrected
@@ -22,9 +23,9 @@
 //!   transaction as `session.correct`, `session.withdraw`, `chronology.correct`, … with the
 //!   record as target (`pupil:3/session:12`), never the values or the reason.
 //! - **Who sees what**: everyone who sees an entry sees that it was corrected (how often, the
-//!   latest correction's who, when and reason); only the strategic lead sees the earlier values
-//!   ([`EntryChanges::earlier`]), and only the lead sees withdrawn entries. A key adult's page
-//!   leaves withdrawn entries out, as summaries do.
+//!   latest correction's who, when and reason); only the strategic lead sees the earlier
+//!   values ([`crate::model::EntryChanges::earlier`]), and only the lead sees withdrawn
+//!   entries. A key adult's page leaves withdrawn entries out, as summaries do.
 //! - **Sync**: `record_versions` is a pupil's record, insert-only, with ids from the device's
 //!   range; the four record tables are mutable (per-column last-writer-wins), so a correction
 //!   made on a laptop travels like any edit. Two corrections of one field made before the files
