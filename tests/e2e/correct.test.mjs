@@ -72,6 +72,13 @@ e2eTest('a session is corrected with a reason: the list, the audit log and the S
   assert.match(earlier, /replaced by Sam Okafor/);
   await app.shot('correct-session-done');
   await app.axe('a corrected session');
+  // At 200 % text size (1280×800), the form and the marks still fit and read.
+  await s.execute('document.documentElement.style.fontSize = "200%";');
+  await click(s, `correct-open-session-${id}`);
+  await s.waitFor(tid(`correct-session-${id}-correct`), { timeoutSec: 20 });
+  await app.shot('correct-session-form-200');
+  await click(s, `correct-session-${id}-cancel`);
+  await s.execute('document.documentElement.style.fontSize = "";');
 
   // The audit log: the correction, by whom, of which record; never the words.
   const audit = await ok(app, 'audit_entries', { query: null });
