@@ -246,6 +246,21 @@ api! {
         = |s, _c| s.add_chronology_event(pupil_id, input);
     pupil blocking add_score(pupil_id: i64, input: ScoreInput) -> InstrumentScore = |s, _c| s.add_score(pupil_id, input);
     pupil blocking set_indicators(pupil_id: i64, input: IndicatorsInput) -> () = |s, _c| s.set_indicators(pupil_id, input);
+
+    // ----- correcting or withdrawing an entry (attune_domain::record::corrections) ---------------------------
+
+    /// New values for a session, with the reason; the values replaced are kept.
+    pupil blocking correct_session(session_id: i64, input: SessionInput, reason: String) -> SessionEntry
+        = |s, _c| s.correct_session(session_id, input, reason);
+    pupil blocking correct_chronology_event(event_id: i64, input: ChronologyInput, reason: String) -> ChronologyEvent
+        = |s, _c| s.correct_chronology_event(event_id, input, reason);
+    pupil blocking correct_score(score_id: i64, input: ScoreInput, reason: String) -> InstrumentScore
+        = |s, _c| s.correct_score(score_id, input, reason);
+    pupil blocking correct_indicators(indicators_id: i64, input: IndicatorsInput, reason: String) -> TermlyIndicators
+        = |s, _c| s.correct_indicators(indicators_id, input, reason);
+    /// Withdraws a session, chronology event, score or term's indicators, with the reason.
+    pupil blocking withdraw_entry(kind: EntryKind, entry_id: i64, reason: String) -> ()
+        = |s, _c| s.withdraw_entry(kind, entry_id, reason);
     /// `text` is the CSV file's content.
     lead blocking import_indicators_csv(text: String, mode: ImportMode) -> IndicatorImportOutcome
         = |s, _c| s.import_indicators_csv(text, mode);

@@ -8,9 +8,9 @@
 
 use attune_domain::{
     lead::audit_log, planning::calendars, planning::plans, planning::school_frameworks,
-    record::drafts, record::lists, record::profile, record::pupils, record::records,
-    record::rollover, record::search, record::session_pages, rules::framework::Framework,
-    transfer::mis_update, transfer::vault_import,
+    record::corrections, record::drafts, record::lists, record::profile, record::pupils,
+    record::records, record::rollover, record::search, record::session_pages,
+    rules::framework::Framework, transfer::mis_update, transfer::vault_import,
 };
 use attune_vault::progress::Work;
 use attune_vault::Vault;
@@ -212,6 +212,52 @@ impl AppState {
 
     pub fn set_indicators(&self, pupil_id: i64, input: IndicatorsInput) -> CmdResult<()> {
         self.with_vault(|v| records::set_indicators(v, pupil_id, &input, now()))
+    }
+
+    // ----- correcting or withdrawing an entry (issue 16) ----------------------------------------
+
+    pub fn correct_session(
+        &self,
+        session_id: i64,
+        input: SessionInput,
+        reason: String,
+    ) -> CmdResult<SessionEntry> {
+        self.with_vault(|v| corrections::correct_session(v, session_id, &input, &reason, now()))
+    }
+
+    pub fn correct_chronology_event(
+        &self,
+        event_id: i64,
+        input: ChronologyInput,
+        reason: String,
+    ) -> CmdResult<ChronologyEvent> {
+        self.with_vault(|v| {
+            corrections::correct_chronology_event(v, event_id, &input, &reason, now())
+        })
+    }
+
+    pub fn correct_score(
+        &self,
+        score_id: i64,
+        input: ScoreInput,
+        reason: String,
+    ) -> CmdResult<InstrumentScore> {
+        self.with_vault(|v| corrections::correct_score(v, score_id, &input, &reason, now()))
+    }
+
+    pub fn correct_indicators(
+        &self,
+        indicators_id: i64,
+        input: IndicatorsInput,
+        reason: String,
+    ) -> CmdResult<TermlyIndicators> {
+        self.with_vault(|v| {
+            corrections::correct_indicators(v, indicators_id, &input, &reason, now())
+        })
+    }
+
+    pub fn withdraw_entry(&self, kind: EntryKind, entry_id: i64, reason: String) -> CmdResult<()> {
+        self.with_vault(|v| corrections::withdraw_entry(v, kind, entry_id, &reason, now()))
     }
 
     /// `text` is the CSV file's content.

@@ -177,17 +177,53 @@ fn fixture() -> Fixture {
             },
         )
         .unwrap();
-    st.log_session(
+    let session = st
+        .log_session(
+            other,
+            SessionInput {
+                held_on: today,
+                minutes: 20,
+                kind: SessionKind::CheckIn,
+                regulation: None,
+                note: "talked about marmalade and a kaleidoscope".into(),
+            },
+        )
+        .unwrap();
+    let event = st
+        .add_chronology_event(
+            other,
+            ChronologyInput {
+                occurred_on: today,
+                kind: ChronologyKind::Transition,
+                description: "moved class".into(),
+                safeguarding_ref: None,
+            },
+        )
+        .unwrap();
+    let score = st
+        .add_score(
+            other,
+            ScoreInput {
+                instrument: Instrument::Sdq,
+                subscale: None,
+                score: Some(20),
+                stage: None,
+                completed_on: today,
+                completed_by: "Class teacher".into(),
+            },
+        )
+        .unwrap();
+    st.set_indicators(
         other,
-        SessionInput {
-            held_on: today,
-            minutes: 20,
-            kind: SessionKind::CheckIn,
-            regulation: None,
-            note: "talked about marmalade and a kaleidoscope".into(),
+        IndicatorsInput {
+            term: "Autumn 2026".into(),
+            attendance_pct: Some(90.0),
+            exclusion_days: None,
+            physical_interventions: None,
         },
     )
     .unwrap();
+    let indicators = st.open_pupil(other, None).unwrap().indicators[0].id;
     let slots = st.list_reviews(plan.id).unwrap();
     let due = iso(slots[0].due_date);
     let review = st.prepare_review(plan.id, &due).unwrap();
@@ -250,6 +286,10 @@ fn fixture() -> Fixture {
     values.insert("other_advice", Value::from(advice));
     values.insert("other_review", Value::from(review.id));
     values.insert("other_note", Value::from(note.id));
+    values.insert("other_session", Value::from(session.id));
+    values.insert("other_event", Value::from(event.id));
+    values.insert("other_score", Value::from(score.id));
+    values.insert("other_indicators", Value::from(indicators));
     values.insert("due_date", Value::from(due));
     values.insert("today", Value::from(iso(today)));
     values.insert("in_two_years", Value::from(iso(in_two_years)));

@@ -388,14 +388,22 @@ regulation: number | null,
  * Up to 2,000 characters.
  */
 note: string, };
-export type SessionEntry = { id: number, held_on: string, minutes: number, kind: SessionKind, regulation: number | null, note: string, recorded_by: string | null, };
+export type SessionEntry = { id: number, held_on: string, minutes: number, kind: SessionKind, regulation: number | null, note: string, recorded_by: string | null, 
+/**
+ * Corrections and withdrawal (issue 16).
+ */
+changes: EntryChanges, };
 export type ChronologyInput = { occurred_on: string, kind: ChronologyKind, description: string, 
 /**
  * A reference to the record in the school's safeguarding system. A safeguarding concern
  * itself belongs in that system, never here.
  */
 safeguarding_ref: string | null, };
-export type ChronologyEvent = { id: number, occurred_on: string, kind: ChronologyKind, description: string, safeguarding_ref: string | null, recorded_by: string | null, };
+export type ChronologyEvent = { id: number, occurred_on: string, kind: ChronologyKind, description: string, safeguarding_ref: string | null, recorded_by: string | null, 
+/**
+ * Corrections and withdrawal (issue 16).
+ */
+changes: EntryChanges, };
 export type ScoreInput = { instrument: Instrument, 
 /**
  * SDQ: none for the total difficulties score, else a subscale; Boxall: the strand;
@@ -414,7 +422,11 @@ stage: string | null, completed_on: string,
  * Who completed it ("class teacher", "parent", "key adult").
  */
 completed_by: string, };
-export type InstrumentScore = { id: number, instrument: Instrument, subscale: string | null, score: number | null, stage: string | null, completed_on: string, completed_by: string, };
+export type InstrumentScore = { id: number, instrument: Instrument, subscale: string | null, score: number | null, stage: string | null, completed_on: string, completed_by: string, 
+/**
+ * Corrections and withdrawal (issue 16).
+ */
+changes: EntryChanges, };
 export type IndicatorsInput = { 
 /**
  * "Autumn 2026": a term's name and the calendar year it starts in.
@@ -428,7 +440,61 @@ attendance_pct: number | null,
  * Days (halves allowed), 0 or more.
  */
 exclusion_days: number | null, physical_interventions: number | null, };
-export type TermlyIndicators = { term: string, attendance_pct: number | null, exclusion_days: number | null, physical_interventions: number | null, };
+export type TermlyIndicators = { 
+/**
+ * The row's id (what a correction or withdrawal names).
+ */
+id: number, term: string, attendance_pct: number | null, exclusion_days: number | null, physical_interventions: number | null, 
+/**
+ * Corrections and withdrawal (issue 16).
+ */
+changes: EntryChanges, };
+export type EntryKind = "session" | "chronology" | "score" | "indicators";
+export type ChangeMark = { 
+/**
+ * The user's name (none if the user has since gone from the vault).
+ */
+by: string | null, 
+/**
+ * When (RFC 3339, UTC).
+ */
+at: string, reason: string, };
+export type VersionField = { 
+/**
+ * "Note", "Date", …
+ */
+label: string, 
+/**
+ * The value as it was ("" when it was empty).
+ */
+value: string, };
+export type EarlierVersion = { 
+/**
+ * The correction that replaced it: who, when, why.
+ */
+replaced: ChangeMark, 
+/**
+ * The fields the correction changed, with the values they had in this version.
+ */
+fields: Array<VersionField>, };
+export type EntryChanges = { 
+/**
+ * How many times it has been corrected.
+ */
+corrections: number, 
+/**
+ * The latest correction.
+ */
+corrected: ChangeMark | null, 
+/**
+ * Its withdrawal, if it was withdrawn.
+ */
+withdrawn: ChangeMark | null, 
+/**
+ * The versions it had before, newest first: for a strategic lead (and the subject access
+ * document) only; empty for a key adult.
+ */
+earlier: Array<EarlierVersion>, };
 export type LineError = { 
 /**
  * The line (spreadsheet row), from 1; the header is line 1.

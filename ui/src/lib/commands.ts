@@ -25,6 +25,7 @@ import type {
   CsvHeader,
   Draft,
   EnrolmentSummary,
+  EntryKind,
   ExportedFiles,
   Framework,
   Goal,
@@ -92,6 +93,7 @@ import type {
   SyncSummary,
   TeamMember,
   TeamMemberInput,
+  TermlyIndicators,
   UpdateChoices,
   UpdateOutcome,
   UpdatePreview,
@@ -147,6 +149,11 @@ export const COMMAND_NAMES = [
   "add_chronology_event",
   "add_score",
   "set_indicators",
+  "correct_session",
+  "correct_chronology_event",
+  "correct_score",
+  "correct_indicators",
+  "withdraw_entry",
   "import_indicators_csv",
   "read_header",
   "suggest_mapping",
@@ -508,6 +515,37 @@ export function addScore(pupilId: number, input: ScoreInput): Promise<Instrument
 /** Access: pupil. */
 export function setIndicators(pupilId: number, input: IndicatorsInput): Promise<null> {
   return call("set_indicators", { pupilId, input });
+}
+
+/**
+ * New values for a session, with the reason; the values replaced are kept.
+ * Access: pupil.
+ */
+export function correctSession(sessionId: number, input: SessionInput, reason: string): Promise<SessionEntry> {
+  return call("correct_session", { sessionId, input, reason });
+}
+
+/** Access: pupil. */
+export function correctChronologyEvent(eventId: number, input: ChronologyInput, reason: string): Promise<ChronologyEvent> {
+  return call("correct_chronology_event", { eventId, input, reason });
+}
+
+/** Access: pupil. */
+export function correctScore(scoreId: number, input: ScoreInput, reason: string): Promise<InstrumentScore> {
+  return call("correct_score", { scoreId, input, reason });
+}
+
+/** Access: pupil. */
+export function correctIndicators(indicatorsId: number, input: IndicatorsInput, reason: string): Promise<TermlyIndicators> {
+  return call("correct_indicators", { indicatorsId, input, reason });
+}
+
+/**
+ * Withdraws a session, chronology event, score or term's indicators, with the reason.
+ * Access: pupil.
+ */
+export function withdrawEntry(kind: EntryKind, entryId: number, reason: string): Promise<null> {
+  return call("withdraw_entry", { kind, entryId, reason });
 }
 
 /**

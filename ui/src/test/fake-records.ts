@@ -38,7 +38,15 @@ import type {
   UpdateOutcome,
   UpdatePreview,
   ListKind,
+  EntryChanges,
+  EntryKind,
+  EarlierVersion,
 } from "../lib/bindings";
+
+/** An entry as first written: not corrected, not withdrawn. */
+export function noChanges(): EntryChanges {
+  return { corrections: 0, corrected: null, withdrawn: null, earlier: [] };
+}
 
 export type StoredPupil = {
   pupil: Pupil;
@@ -379,7 +387,7 @@ export function seedPupil(
     overdue: extra.overdue ?? false,
   };
   if (extra.lastSession) {
-    stored.sessions.push({ id: records.nextId++, held_on: extra.lastSession, minutes: 20, kind: "check_in", regulation: null, note: "", recorded_by: "Alex Jones" });
+    stored.sessions.push({ id: records.nextId++, held_on: extra.lastSession, minutes: 20, kind: "check_in", regulation: null, note: "", recorded_by: "Alex Jones", changes: noChanges() });
   }
   records.pupils.set(id, stored);
   return stored;
@@ -401,7 +409,18 @@ function row(p: StoredPupil): CaseloadRow {
   };
 }
 
-function recordOf(p: StoredPupil): PupilRecord {
+/**
+ * As the Rust side sends an entry: a key adult is not sent withdrawn entries, nor the values of
+ * earlier versions (issue 16).
+ */
+function shown<T extends { changes?: EntryChanges }>(list: T[], lead: boolean): T[] {
+  return list
+    .map((x) => ({ ...x, changes: x.changes ? { ...x.changes, earlier: lead ? [...x.changes.earlier] : [] } : noChanges() }))
+    .filter((x) => lead || !x.changes.withdrawn);
+}
+
+function recordOf(p: StoredPupil, lead = true): PupilRecord {
+  const sessions = shown(p.sessions, lead);
   return {
     pupil: { ...p.pupil },
     assignments: p.pupil.key_adult ? [{ key_adult: p.pupil.key_adult, from: "2026-09-01", to: null }] : [],
@@ -409,11 +428,11 @@ function recordOf(p: StoredPupil): PupilRecord {
     agency_advice: [...p.advice],
     team: [...p.team],
     plan: p.plan ? structuredClone(p.plan) : null,
-    sessions: [...p.sessions].sort((a, b) => b.held_on.localeCompare(a.held_on)),
-    session_count: p.sessions.length,
-    chronology: [...p.chronology],
-    scores: [...p.scores],
-    indicators: [...p.indicators],
+    sessions: sessions.sort((a, b) => b.held_on.localeCompare(a.held_on)),
+    session_count: sessions.length,
+    chronology: shown(p.chronology, lead),
+    scores: shown(p.scores, lead),
+    indicators: shown(p.indicators, lead),
   };
 }
 
@@ -508,6 +527,39 @@ function fakeRollover(to: string, lastYear: string | null): { preview: RolloverP
   return { preview, moves };
 }
 
+type AnyEntry = (SessionEntry | ChronologyEvent | InstrumentScore | TermlyIndicators) & Record<string, unknown>;
+
+const LISTS: Record<EntryKind, keyof StoredPupil> = { session: "sessions", chronology: "chronology", score: "scores", indicators: "indicators" };
+
+function findEntry(ctx: Ctx, kind: EntryKind, id: number): { entry: AnyEntry; pupilId: number } {
+  for (const p of records.pupils.values()) {
+    const list = p[LISTS[kind]] as AnyEntry[];
+    const entry = list.find((x) => x.id === id);
+    if (entry) {
+      visible(ctx, p.pupil.id);
+      if (!entry.changes) entry.changes = noChanges();
+      return { entry, pupilId: p.pupil.id };
+    }
+  }
+  throw err("not_found", "There is no such entry.");
+}
+
+function correct(ctx: Ctx, kind: EntryKind, id: number, input: Record<string, unknown>, reason: string) {
+  const { entry, pupilId } = findEntry(ctx, kind, id);
+  if (reason.trim() === "") throw err("invalid_input", "Enter the reason.", "reason");
+  if (entry.changes.withdrawn) throw err("invalid_input", "This entry was withdrawn, so it cannot be changed any more.", "reason");
+  const fields = Object.keys(input)
+    .filter((k) => input[k] !== entry[k])
+    .map((k) => ({ label: k, value: entry[k] === null || entry[k] === undefined ? "" : String(entry[k]) }));
+  if (fields.length === 0) throw err("invalid_input", "Nothing was changed: change a value to correct it, or close the form.", "reason");
+  const mark = { by: ctx.session().user.name, at: "2026-11-22T09:00:00Z", reason: reason.trim() };
+  const earlier: EarlierVersion = { replaced: mark, fields };
+  Object.assign(entry, input);
+  entry.changes = { corrections: entry.changes.corrections + 1, corrected: mark, withdrawn: null, earlier: [earlier, ...entry.changes.earlier] };
+  audit(ctx, `${kind}.correct`, `pupil:${pupilId}/${kind}:${id}`);
+  return { ...entry, changes: { ...entry.changes, earlier: ctx.session().user.role === "strategic_lead" ? entry.changes.earlier : [] } };
+}
+
 export function recordCommands(ctx: Ctx) {
   return {
     caseload: vi.fn(async (q: CaseloadQuery | null) => {
@@ -558,7 +610,7 @@ export function recordCommands(ctx: Ctx) {
       return null;
     }),
     getPupil: vi.fn(async (pupilId: number) => ({ ...visible(ctx, pupilId).pupil })),
-    openPupil: vi.fn(async (pupilId: number) => recordOf(visible(ctx, pupilId))),
+    openPupil: vi.fn(async (pupilId: number) => recordOf(visible(ctx, pupilId), ctx.session().user.role === "strategic_lead")),
     pickLists: vi.fn(async () => {
       ctx.session();
       const items = (list: ListKind) => listOf(list).map((label) => ({ label, retired: records.retired.has(retiredKey(list, label)) }));
@@ -854,7 +906,7 @@ export function recordCommands(ctx: Ctx) {
     logSession: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
       if (input.minutes < 1 || input.minutes > 480) throw err("invalid_input", "A session lasts 1 to 480 minutes.", "minutes");
-      const entry: SessionEntry = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name };
+      const entry: SessionEntry = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name, changes: noChanges() };
       p.sessions.push(entry);
       audit(ctx, "session.create", `pupil:${pupilId}/session:${entry.id}`);
       return { ...entry };
@@ -862,19 +914,35 @@ export function recordCommands(ctx: Ctx) {
     listSessions: vi.fn(async (pupilId: number) => [...visible(ctx, pupilId).sessions]),
     addChronologyEvent: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
-      const ev: ChronologyEvent = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name };
+      const ev: ChronologyEvent = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name, changes: noChanges() };
       p.chronology.push(ev);
       return { ...ev };
     }),
     addScore: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
-      const s: InstrumentScore = { id: records.nextId++, ...input };
+      const s: InstrumentScore = { id: records.nextId++, ...input, changes: noChanges() };
       p.scores.unshift(s);
       return { ...s };
     }),
     setIndicators: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
-      p.indicators = [...p.indicators.filter((t) => t.term !== input.term), { ...input }];
+      const old = p.indicators.find((t) => t.term === input.term);
+      const row: TermlyIndicators = { id: old?.id ?? records.nextId++, ...input, changes: old?.changes ?? noChanges() };
+      p.indicators = [...p.indicators.filter((t) => t.term !== input.term), row];
+      return null;
+    }),
+    // Correcting or withdrawing an entry (issue 16), as attune_domain::record::corrections
+    // does: the caller must see the pupil; the values replaced are kept with who, when, why.
+    correctSession: vi.fn(async (id: number, input, reason: string) => correct(ctx, "session", id, input, reason) as SessionEntry),
+    correctChronologyEvent: vi.fn(async (id: number, input, reason: string) => correct(ctx, "chronology", id, input, reason) as ChronologyEvent),
+    correctScore: vi.fn(async (id: number, input, reason: string) => correct(ctx, "score", id, input, reason) as InstrumentScore),
+    correctIndicators: vi.fn(async (id: number, input, reason: string) => correct(ctx, "indicators", id, input, reason) as TermlyIndicators),
+    withdrawEntry: vi.fn(async (kind: EntryKind, id: number, reason: string) => {
+      if (reason.trim() === "") throw err("invalid_input", "Enter the reason.", "reason");
+      const { entry, pupilId } = findEntry(ctx, kind, id);
+      if (entry.changes.withdrawn) throw err("invalid_input", "This entry was withdrawn, so it cannot be changed any more.", "reason");
+      entry.changes = { ...entry.changes, withdrawn: { by: ctx.session().user.name, at: "2026-11-22T09:00:00Z", reason: reason.trim() } };
+      audit(ctx, `${kind}.withdraw`, `pupil:${pupilId}/${kind}:${id}`);
       return null;
     }),
     importIndicatorsCsv: vi.fn(async () => {

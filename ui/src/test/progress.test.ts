@@ -9,6 +9,7 @@ import type { Goal, PlanTimeline, PlanView, ProgressPoint, Pupil, PupilRecord, R
 import Progress from "../screens/pupil/Progress.svelte";
 import PrintView from "../screens/PrintView.svelte";
 import { charts } from "./chart-recorder";
+import { noChanges } from "./fake-records";
 
 vi.mock("chart.js", async () => (await import("./chart-recorder")).chartJs);
 
@@ -117,7 +118,7 @@ const TIMELINE: PlanTimeline = {
     { month: "2027-01", sessions: 2, minutes: 60 },
   ],
   events: [
-    { id: 5, occurred_on: "2026-10-03", kind: "placement_move", description: "Moved to a new foster home", safeguarding_ref: null, recorded_by: "Kim" },
+    { id: 5, occurred_on: "2026-10-03", kind: "placement_move", description: "Moved to a new foster home", safeguarding_ref: null, recorded_by: "Kim", changes: noChanges() },
   ],
 };
 

@@ -5,7 +5,7 @@ import { screen, within } from "@testing-library/svelte";
 import * as ipc from "../lib/ipc";
 import type { UserInfo } from "../lib/bindings";
 import { ADULT, backend, commandError, LEAD, passphraseFor } from "./fake-backend";
-import { records, seedPupil } from "./fake-records";
+import { noChanges, records, seedPupil } from "./fake-records";
 import { byTestId, renderApp } from "./helpers";
 import { todayIso } from "../lib/dates";
 
@@ -180,7 +180,7 @@ describe("log a session", () => {
 describe("search", () => {
   it("finds a session note and links to the pupil", async () => {
     const { ava } = seedCaseload();
-    records.pupils.get(ava)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a lego bridge together", recorded_by: ADULT.name });
+    records.pupils.get(ava)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a lego bridge together", recorded_by: ADULT.name, changes: noChanges() });
     const { user } = await signIn(ADULT);
     const box = byTestId("search-input");
     expect(box.closest("[role=search]")).not.toBeNull();

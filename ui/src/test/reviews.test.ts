@@ -6,7 +6,7 @@ import { screen, waitFor, within } from "@testing-library/svelte";
 import * as ipc from "../lib/ipc";
 import type { UserInfo } from "../lib/bindings";
 import { ADULT, backend, LEAD, passphraseFor } from "./fake-backend";
-import { seedPlan, seedPupil } from "./fake-records";
+import { noChanges, seedPlan, seedPupil } from "./fake-records";
 import { reviewStore } from "./fake-reviews";
 import { byTestId, renderApp } from "./helpers";
 
@@ -27,7 +27,7 @@ const NEXT = "2026-12-07";
 
 async function openReviews(as: UserInfo) {
   const ava = seedPupil({ legal_forename: "Ava", legal_surname: "Brown" }, { keyAdult: { id: ADULT.id, name: ADULT.name } });
-  ava.sessions.push({ id: 900, held_on: "2026-10-01", minutes: 30, kind: "planned", regulation: 5, note: "Built a den", recorded_by: ADULT.name });
+  ava.sessions.push({ id: 900, held_on: "2026-10-01", minutes: 30, kind: "planned", regulation: 5, note: "Built a den", recorded_by: ADULT.name, changes: noChanges() });
   const plan = seedPlan(ava, {
     dueDates: [
       { date: OVERDUE, provisional: false, held: false, overdue: true },

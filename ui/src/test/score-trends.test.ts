@@ -9,7 +9,7 @@ import ScoreTrends from "../screens/pupil/ScoreTrends.svelte";
 import { dayIso, dayNumber, monthTicks } from "../lib/scores";
 import { charts } from "./chart-recorder";
 import { ADULT, backend, LEAD, passphraseFor } from "./fake-backend";
-import { seedPupil } from "./fake-records";
+import { noChanges, seedPupil } from "./fake-records";
 import { byTestId, renderApp } from "./helpers";
 import { todayIso, ukDate } from "../lib/dates";
 
@@ -29,6 +29,7 @@ function score(instrument: InstrumentScore["instrument"], completed_on: string, 
     stage: typeof value === "string" ? value : null,
     completed_on,
     completed_by: "Class teacher",
+    changes: noChanges(),
   };
 }
 

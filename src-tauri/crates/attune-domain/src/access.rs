@@ -108,6 +108,7 @@ pub enum RecordTable {
     Score,
     AgencyAdvice,
     Review,
+    Indicators,
 }
 
 impl RecordTable {
@@ -124,6 +125,7 @@ impl RecordTable {
             RecordTable::Review => {
                 "SELECT p.pupil_id FROM reviews r JOIN plans p ON p.id = r.plan_id WHERE r.id = ?1"
             }
+            RecordTable::Indicators => "SELECT pupil_id FROM termly_indicators WHERE id = ?1",
         }
     }
 
@@ -137,6 +139,7 @@ impl RecordTable {
             RecordTable::Score => "score",
             RecordTable::AgencyAdvice => "advice",
             RecordTable::Review => "review",
+            RecordTable::Indicators => "indicators",
         }
     }
 }

@@ -649,6 +649,8 @@ pub struct SessionEntry {
     pub regulation: Option<u8>,
     pub note: String,
     pub recorded_by: Option<String>,
+    /// Corrections and withdrawal (issue 16).
+    pub changes: EntryChanges,
 }
 
 /// A chronology event as entered.
@@ -677,6 +679,8 @@ pub struct ChronologyEvent {
     pub description: String,
     pub safeguarding_ref: Option<String>,
     pub recorded_by: Option<String>,
+    /// Corrections and withdrawal (issue 16).
+    pub changes: EntryChanges,
 }
 
 /// An instrument score as entered. See [`crate::record::records`] for what each instrument accepts.
@@ -713,6 +717,8 @@ pub struct InstrumentScore {
     #[ts(type = "string")]
     pub completed_on: NaiveDate,
     pub completed_by: String,
+    /// Corrections and withdrawal (issue 16).
+    pub changes: EntryChanges,
 }
 
 /// A term's indicators as entered (each figure optional).
@@ -733,10 +739,67 @@ pub struct IndicatorsInput {
 /// A pupil's stored indicators for one term.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct TermlyIndicators {
+    /// The row's id (what a correction or withdrawal names).
+    #[ts(type = "number")]
+    pub id: i64,
     pub term: String,
     pub attendance_pct: Option<f64>,
     pub exclusion_days: Option<f64>,
     pub physical_interventions: Option<u32>,
+    /// Corrections and withdrawal (issue 16).
+    pub changes: EntryChanges,
+}
+
+/// Which kind of pupil's entry a correction or withdrawal is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    Session,
+    Chronology,
+    Score,
+    Indicators,
+}
+
+/// Who changed an entry, when and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct ChangeMark {
+    /// The user's name (none if the user has since gone from the vault).
+    pub by: Option<String>,
+    /// When (RFC 3339, UTC).
+    pub at: String,
+    pub reason: String,
+}
+
+/// One field of an earlier version, in words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct VersionField {
+    /// "Note", "Date", …
+    pub label: String,
+    /// The value as it was ("" when it was empty).
+    pub value: String,
+}
+
+/// A version an entry had before a correction replaced it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct EarlierVersion {
+    /// The correction that replaced it: who, when, why.
+    pub replaced: ChangeMark,
+    /// The fields the correction changed, with the values they had in this version.
+    pub fields: Vec<VersionField>,
+}
+
+/// What has happened to an entry since it was entered (issue 16, item 1).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+pub struct EntryChanges {
+    /// How many times it has been corrected.
+    pub corrections: u32,
+    /// The latest correction.
+    pub corrected: Option<ChangeMark>,
+    /// Its withdrawal, if it was withdrawn.
+    pub withdrawn: Option<ChangeMark>,
+    /// The versions it had before, newest first: for a strategic lead (and the subject access
+    /// document) only; empty for a key adult.
+    pub earlier: Vec<EarlierVersion>,
 }
 
 /// What an indicators CSV import did.

@@ -98,6 +98,8 @@ fn insert_received(conn: &Connection, id: i64, user: &str) {
              VALUES (?1, ?1, 'x', 'x', ?3)",
         "INSERT INTO supervision_notes (id, held_on, kind, key_adult_id, created_at)
              VALUES (?1, '2026-10-01', 'supervision', ?2, ?3)",
+        "INSERT INTO record_versions (id, pupil_id, record_table, record_id, old_values, reason,
+             changed_by, changed_at) VALUES (?1, ?1, 'sessions', ?1, '{}', 'x', ?2, ?3)",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         // ?1 the id, ?2 the user, ?3 the time: each statement uses the first few.
@@ -234,19 +236,18 @@ fn full_pupil(v: &mut Vault, ka: &str, n: u64) -> (i64, i64, i64) {
     .unwrap();
     reviews::sign_review(v, r.id, now()).unwrap();
     reviews::amend_review(v, r.id, "Spelling", "Twice, not thrice", now()).unwrap();
-    records::log_session(
-        v,
-        id,
-        &SessionInput {
-            held_on: date!(2026 - 11 - 20),
-            minutes: 20,
-            kind: SessionKind::Planned,
-            regulation: Some(4),
-            note: "Calm morning with lanterns".into(),
-        },
-        now(),
-    )
-    .unwrap();
+    let mut session = SessionInput {
+        held_on: date!(2026 - 11 - 20),
+        minutes: 20,
+        kind: SessionKind::Planned,
+        regulation: Some(4),
+        note: "Calm morning with lanterns".into(),
+    };
+    let logged = records::log_session(v, id, &session, now()).unwrap();
+    // A correction keeps the values it replaces in a row of its own (issue 16).
+    session.minutes = 25;
+    attune_domain::record::corrections::correct_session(v, logged.id, &session, "25", now())
+        .unwrap();
     records::add_chronology_event(
         v,
         id,
@@ -400,6 +401,7 @@ fn every_row_the_domain_writes_lands_in_its_devices_range() {
             "instrument_scores",
             "plans",
             "pupils",
+            "record_versions",
             "review_amendments",
             "reviews",
             "sessions",

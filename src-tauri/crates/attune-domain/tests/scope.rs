@@ -157,6 +157,15 @@ fn fixture(s: &School) -> Vec<Row> {
             ),
         );
         add(
+            "record_versions",
+            o,
+            format!(
+                "INSERT INTO record_versions (id, pupil_id, record_table, record_id, old_values,
+                reason, changed_by, changed_at)
+             VALUES ({p}, {p}, 'sessions', {p}, '{{\"minutes\":20}}', 'Typo {p}', '{k}', '{TS}')"
+            ),
+        );
+        add(
             "reviews",
             o,
             format!(

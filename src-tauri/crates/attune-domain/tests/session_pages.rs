@@ -7,7 +7,7 @@ use common::*;
 
 use attune_domain::date;
 use attune_domain::model::*;
-use attune_domain::record::{records, session_pages};
+use attune_domain::record::{corrections, records, session_pages};
 use attune_vault::ErrorKind;
 use chrono::{Duration, NaiveDate};
 use rand::Rng;
@@ -205,5 +205,69 @@ fn paging_is_refused_to_another_key_adult_and_a_bad_page_is_refused_in_words() {
     assert_eq!(
         (a.action.as_str(), a.outcome.as_str()),
         ("session.list", "refused")
+    );
+}
+
+#[test]
+fn a_withdrawn_session_is_not_browsed_and_a_correction_shows_its_new_values() {
+    let (s, mut v) = school();
+    let pupil = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let mut ids = Vec::new();
+    for d in 1..=5 {
+        let input = SessionInput {
+            held_on: date!(2026 - 10 - 01) + Duration::days(d),
+            minutes: 20,
+            kind: SessionKind::Planned,
+            regulation: None,
+            note: format!("Note {d}"),
+        };
+        ids.push(
+            records::log_session(&mut v, pupil, &input, now())
+                .unwrap()
+                .id,
+        );
+    }
+    corrections::withdraw_entry(
+        &mut v,
+        EntryKind::Session,
+        ids[2],
+        "Logged for the wrong pupil",
+        now(),
+    )
+    .unwrap();
+    let fixed = SessionInput {
+        held_on: date!(2026 - 10 - 02),
+        minutes: 45,
+        kind: SessionKind::Planned,
+        regulation: None,
+        note: "Note 1, corrected".into(),
+    };
+    corrections::correct_session(&mut v, ids[0], &fixed, "Wrong length", now()).unwrap();
+    let page = session_pages::page_sessions(
+        &v,
+        pupil,
+        &SessionQuery {
+            kind: None,
+            from: None,
+            to: None,
+            after: None,
+            limit: 10,
+        },
+        now(),
+    )
+    .unwrap();
+    assert_eq!(
+        page.sessions.iter().map(|s| s.id).collect::<Vec<_>>(),
+        [ids[4], ids[3], ids[1], ids[0]]
+    );
+    assert_eq!(page.total, 4);
+    let corrected = &page.sessions[3];
+    assert_eq!(
+        (corrected.minutes, corrected.note.as_str()),
+        (45, "Note 1, corrected")
+    );
+    assert!(
+        corrected.changes.corrected.is_some(),
+        "the page says it was corrected"
     );
 }

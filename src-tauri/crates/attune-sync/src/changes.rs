@@ -611,6 +611,8 @@ pub fn install_base(conn: &mut Connection, schema: &Schema, base: &str) -> Resul
             tx.execute_batch(&format!(
                 "INSERT INTO \"{base}\".\"{name}\" SELECT * FROM main.\"{name}\";"
             ))?;
+        } else {
+            add_new_columns(&tx, base, name, info)?;
         }
         let triggers_ok = trigger_names(name).iter().all(|t| present.contains(t));
         if new || !triggers_ok {
@@ -665,6 +667,42 @@ fn table_exists(conn: &Connection, base: &str, name: &str) -> Result<bool> {
         )
         .optional()?
         .is_some())
+}
+
+/// Columns a migration added to a synced table (`ALTER TABLE … ADD COLUMN`) since the base
+/// was made: added to the base's copy too, holding what the vault's rows hold. Every replica
+/// runs the same migration, so each column's values as the migration left them (its default)
+/// are already shared, not a change of this replica; without this, the diff of a table with
+/// another set of columns fails.
+fn add_new_columns(conn: &Connection, base: &str, name: &str, info: &TableInfo) -> Result<()> {
+    let have: Vec<String> = {
+        let mut stmt = conn.prepare(&format!("PRAGMA \"{base}\".table_info(\"{name}\")"))?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(1))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for (c, t) in info.columns.iter().zip(&info.types) {
+        if have.iter().any(|h| h == c) {
+            continue;
+        }
+        let t = if t.eq_ignore_ascii_case("ANY") {
+            ""
+        } else {
+            t.as_str()
+        };
+        conn.execute_batch(&format!(
+            "ALTER TABLE \"{base}\".\"{name}\" ADD COLUMN \"{c}\" {t};"
+        ))?;
+        let matches = info
+            .pk
+            .iter()
+            .map(|&i| format!("m.\"{0}\" = b.\"{0}\"", info.columns[i]))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        conn.execute_batch(&format!(
+            "UPDATE \"{base}\".\"{name}\" AS b SET \"{c}\" = m.\"{c}\" FROM main.\"{name}\" AS m WHERE {matches};"
+        ))?;
+    }
+    Ok(())
 }
 
 /// A table in `base` with `name`'s columns and key and no other constraint.

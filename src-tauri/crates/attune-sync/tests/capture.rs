@@ -794,3 +794,28 @@ fn rows_deleted_by_a_cascade_are_marked_locally_and_when_a_change_is_applied() {
     assert_eq!(school.capture(2_200), None);
     assert_eq!(count(&school, "SELECT count(*) FROM sync_dirty_rows"), 0);
 }
+
+#[test]
+fn a_column_a_migration_adds_joins_the_base_as_shared_and_its_edits_are_captured() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut school = open(dir.path(), "school", 0);
+    school.sql("INSERT INTO pupils VALUES (1, 'Jay', 'likes lego', 'ada'), (2, 'Ravi', '', 'bo');");
+    school.capture(1_000).expect("the school's first rows");
+    // A migration, as 0016 and 0019 do: a column added to a synced table, every row given its
+    // default.
+    school.sql("ALTER TABLE pupils ADD COLUMN retired INTEGER NOT NULL DEFAULT 0;");
+    school.schema = Schema::check(&school.conn, TABLES).unwrap();
+    install_base(&mut school.conn, &school.schema, "base").unwrap();
+    assert_eq!(
+        school.capture(1_100),
+        None,
+        "the migration's own values are not this replica's change"
+    );
+    school.sql("UPDATE pupils SET retired = 1 WHERE id = 2;");
+    let c = school.capture(1_200).expect("the edit of the new column");
+    let ops = row_ops(&c.changeset, &school.schema).unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0].kind, "update");
+    assert_eq!(ops[0].get("retired"), Some(&Value::Integer(1)));
+    assert_eq!(school.capture(1_300), None);
+}

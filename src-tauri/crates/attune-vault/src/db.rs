@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0016_list_retired.sql"),
     ),
     (
+        "0019_record_versions",
+        include_str!("../migrations/0019_record_versions.sql"),
+    ),
+    (
         "0020_goal_lineage",
         include_str!("../migrations/0020_goal_lineage.sql"),
     ),

@@ -114,6 +114,8 @@ record_tables! {
     ReviewAmendments => "review_amendments",
     /// Supervision and consultation notes.
     SupervisionNotes => "supervision_notes",
+    /// Earlier versions of corrected sessions, chronology events, scores and indicators.
+    RecordVersions => "record_versions",
 }
 
 /// This vault's device number: 0 (the school vault, and every vault before sync) until a

@@ -162,7 +162,8 @@ fn check_weeks(field: &str, what: &str, weeks: u32) -> Result<()> {
 pub const PUPILS_SQL: &str = "
 SELECT p.id, p.preferred_name, p.legal_forename, p.legal_surname, p.key_adult_id,
        d.first_overdue, coalesce(d.n_overdue, 0), d.next_due,
-       (SELECT max(s.held_on) FROM sessions s WHERE s.pupil_id = p.id AND s.held_on <= :today)
+       (SELECT s.held_on FROM sessions s WHERE s.pupil_id = p.id AND s.held_on <= :today
+          AND s.withdrawn_at IS NULL ORDER BY s.held_on DESC LIMIT 1)
 FROM pupils p
 LEFT JOIN (
     SELECT pl.pupil_id AS pupil_id,

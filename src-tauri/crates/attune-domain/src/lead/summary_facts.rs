@@ -674,7 +674,8 @@ fn pupil_facts(
     let sessions = {
         let mut stmt = conn.prepare_cached(
             "SELECT kind, count(*), sum(minutes) FROM sessions
-             WHERE pupil_id = ?1 AND held_on BETWEEN ?2 AND ?3 GROUP BY kind",
+             WHERE pupil_id = ?1 AND held_on BETWEEN ?2 AND ?3 AND withdrawn_at IS NULL
+             GROUP BY kind",
         )?;
         let rows = stmt.query_map(params![pupil_id, start, end], |r| {
             Ok((
@@ -752,7 +753,7 @@ fn pupil_facts(
             |r| r.get(0),
         )?;
         let first_session: Option<String> = conn.query_row(
-            "SELECT min(held_on) FROM sessions WHERE pupil_id = ?1",
+            "SELECT min(held_on) FROM sessions WHERE pupil_id = ?1 AND withdrawn_at IS NULL",
             [pupil_id],
             |r| r.get(0),
         )?;
@@ -766,7 +767,7 @@ fn pupil_facts(
         let began_term = term_of(stored, began).start;
         let mut stmt = conn.prepare_cached(
             "SELECT term_label, attendance_pct, exclusion_days, physical_interventions
-             FROM termly_indicators WHERE pupil_id = ?1",
+             FROM termly_indicators WHERE pupil_id = ?1 AND withdrawn_at IS NULL",
         )?;
         let rows = stmt.query_map([pupil_id], |r| {
             Ok((
@@ -847,7 +848,7 @@ pub fn summary_facts(
              WHERE EXISTS (SELECT 1 FROM plans pl WHERE pl.pupil_id = p.id AND pl.start_date <= ?2
                              AND (pl.status = 'active' OR substr(pl.closed_at, 1, 10) >= ?1))
                 OR EXISTS (SELECT 1 FROM sessions s WHERE s.pupil_id = p.id
-                             AND s.held_on BETWEEN ?1 AND ?2)
+                             AND s.held_on BETWEEN ?1 AND ?2 AND s.withdrawn_at IS NULL)
              ORDER BY p.id",
         )?;
         let rows = stmt.query_map(params![start, end], |r| {

@@ -173,6 +173,7 @@ fn prefill(
     let sessions = {
         let mut stmt = conn.prepare(&format!(
             "{} WHERE s.pupil_id = ?1 AND s.held_on >= ?2 AND s.held_on < ?3
+               AND s.withdrawn_at IS NULL
              ORDER BY s.held_on, s.id",
             records::SESSION_SELECT
         ))?;
@@ -182,6 +183,7 @@ fn prefill(
     let events = {
         let mut stmt = conn.prepare(&format!(
             "{} WHERE c.pupil_id = ?1 AND c.occurred_on >= ?2 AND c.occurred_on < ?3
+               AND c.withdrawn_at IS NULL
              ORDER BY c.occurred_on, c.id",
             records::CHRONOLOGY_SELECT
         ))?;
@@ -1004,7 +1006,7 @@ pub fn plan_timeline(
     {
         let mut stmt = conn.prepare(
             "SELECT substr(held_on, 1, 7), count(*), coalesce(sum(minutes), 0) FROM sessions
-             WHERE pupil_id = ?1 AND held_on >= ?2 AND held_on <= ?3
+             WHERE pupil_id = ?1 AND held_on >= ?2 AND held_on <= ?3 AND withdrawn_at IS NULL
              GROUP BY 1 ORDER BY 1",
         )?;
         let rows = stmt.query_map(params![pupil_id, d2s(start), d2s(end.min(today))], |r| {
@@ -1033,7 +1035,7 @@ pub fn plan_timeline(
             (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         }
     }
-    let events = records::load_chronology(conn, pupil_id)?
+    let events = records::load_chronology(conn, pupil_id, crate::record::versions::Show::CURRENT)?
         .into_iter()
         .filter(|e| e.occurred_on >= start && e.occurred_on <= end)
         .collect();

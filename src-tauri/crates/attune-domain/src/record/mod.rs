@@ -5,6 +5,9 @@
 //! - [`profile`]: "about me", outside-agency advice, the TouchBase team;
 //! - [`records`]: sessions, chronology, instrument scores, termly indicators (and their CSV
 //!   import);
+//! - [`corrections`]: correcting or withdrawing a session, chronology event, score or term's
+//!   indicators, keeping the earlier version (issue 16);
+//! - [`versions`]: the earlier versions and withdrawals every reader of those entries sees;
 //! - [`session_pages`]: every session of a pupil's time, a page at a time, by kind and dates;
 //! - [`drafts`]: form drafts, kept encrypted until the form is saved;
 //! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
@@ -17,6 +20,7 @@
 //! refusal is audited. A change and its audit entry are written in one transaction. The search
 //! index lives only inside the encrypted database.
 
+pub mod corrections;
 pub mod drafts;
 pub mod lists;
 pub mod profile;
@@ -25,3 +29,4 @@ pub mod records;
 pub mod rollover;
 pub mod search;
 pub mod session_pages;
+pub mod versions;

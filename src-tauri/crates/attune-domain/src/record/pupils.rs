@@ -585,7 +585,10 @@ pub fn open_pupil(
 ) -> Result<PupilRecord> {
     let user = access::require_pupil(vault, pupil_id, Action::PupilView, now)?;
     let conn = vault.conn()?;
-    let (sessions, session_count) = records::load_sessions(conn, pupil_id, session_limit)?;
+    // A key adult's page leaves withdrawn entries out; the lead's shows them and the earlier
+    // versions of corrected ones (issue 16).
+    let show = crate::record::versions::Show::for_user(&user);
+    let (sessions, session_count) = records::load_sessions(conn, pupil_id, session_limit, show)?;
     let rec = PupilRecord {
         pupil: load(conn, pupil_id)?,
         assignments: assignments(conn, pupil_id)?,
@@ -595,9 +598,9 @@ pub fn open_pupil(
         plan: plans::load_active(conn, pupil_id, frameworks, today)?,
         sessions,
         session_count,
-        chronology: records::load_chronology(conn, pupil_id)?,
-        scores: records::load_scores(conn, pupil_id)?,
-        indicators: records::load_indicators(conn, pupil_id)?,
+        chronology: records::load_chronology(conn, pupil_id, show)?,
+        scores: records::load_scores(conn, pupil_id, show)?,
+        indicators: records::load_indicators(conn, pupil_id, show)?,
     };
     access::record(
         conn,
@@ -630,7 +633,8 @@ pub fn caseload(
                 p.support_level, u.name, p.status,
                 (SELECT min(d.due_date) FROM plans pl JOIN review_due_dates d ON d.plan_id = pl.id
                   WHERE pl.pupil_id = p.id AND pl.status = 'active' AND d.held_at IS NULL),
-                (SELECT max(s.held_on) FROM sessions s WHERE s.pupil_id = p.id)
+                (SELECT s.held_on FROM sessions s WHERE s.pupil_id = p.id
+                  AND s.withdrawn_at IS NULL ORDER BY s.held_on DESC LIMIT 1)
          FROM pupils p LEFT JOIN users u ON u.id = p.key_adult_id
          WHERE {VISIBLE}
            AND (p.status = 'active' OR (:left AND p.status = 'left'))

@@ -27,10 +27,11 @@ use crate::access;
 use crate::error::{Error, Result};
 use crate::model::LineError;
 use crate::model::{
-    ChronologyEvent, ChronologyInput, ChronologyKind, ImportMode, IndicatorImportOutcome,
-    IndicatorsInput, Instrument, InstrumentScore, ScoreInput, SessionEntry, SessionInput,
-    SessionKind, TermlyIndicators,
+    ChronologyEvent, ChronologyInput, ChronologyKind, EntryChanges, EntryKind, ImportMode,
+    IndicatorImportOutcome, IndicatorsInput, Instrument, InstrumentScore, ScoreInput, SessionEntry,
+    SessionInput, SessionKind, TermlyIndicators,
 };
+use crate::record::versions::{self, withdrawn_mark, Show};
 use crate::store::{self, d2s, get_date, get_enum, ts};
 
 /// The longest session note, in characters.
@@ -88,29 +89,62 @@ pub(crate) fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionEntr
         regulation: r.get(4)?,
         note: r.get(5)?,
         recorded_by: r.get(6)?,
+        changes: EntryChanges {
+            withdrawn: withdrawn_mark(r, 7)?,
+            ..EntryChanges::default()
+        },
     })
 }
 
+/// Every column of a session, with its withdrawal (see [`session_row`]).
 pub(crate) const SESSION_SELECT: &str =
-    "SELECT s.id, s.held_on, s.minutes, s.kind, s.regulation, s.note, u.name
-     FROM sessions s LEFT JOIN users u ON u.id = s.recorded_by";
+    "SELECT s.id, s.held_on, s.minutes, s.kind, s.regulation, s.note, u.name,
+            s.withdrawn_at, wu.name, s.withdrawn_reason
+     FROM sessions s LEFT JOIN users u ON u.id = s.recorded_by
+     LEFT JOIN users wu ON wu.id = s.withdrawn_by";
 
+/// A pupil's sessions, newest first, at most `limit`, and how many there are (withdrawn ones
+/// only with `show.withdrawn`).
 pub(crate) fn load_sessions(
     conn: &Connection,
     pupil_id: i64,
     limit: u32,
+    show: Show,
 ) -> Result<(Vec<SessionEntry>, u32)> {
     let mut stmt = conn.prepare(&format!(
-        "{SESSION_SELECT} WHERE s.pupil_id = ?1 ORDER BY s.held_on DESC, s.id DESC LIMIT ?2"
+        "{SESSION_SELECT} WHERE s.pupil_id = ?1 AND (?3 OR s.withdrawn_at IS NULL)
+         ORDER BY s.held_on DESC, s.id DESC LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![pupil_id, limit], session_row)?;
-    let list = rows.collect::<std::result::Result<_, _>>()?;
+    let rows = stmt.query_map(params![pupil_id, limit, show.withdrawn], session_row)?;
+    let mut list: Vec<SessionEntry> = rows.collect::<std::result::Result<_, _>>()?;
     let count: u32 = conn.query_row(
-        "SELECT count(*) FROM sessions WHERE pupil_id = ?1",
-        [pupil_id],
+        "SELECT count(*) FROM sessions WHERE pupil_id = ?1 AND (?2 OR withdrawn_at IS NULL)",
+        params![pupil_id, show.withdrawn],
         |r| r.get(0),
     )?;
+    versions::attach(
+        conn,
+        pupil_id,
+        EntryKind::Session,
+        list.iter_mut().map(|e| (e.id, &mut e.changes)),
+        show,
+    )?;
     Ok((list, count))
+}
+
+/// Checks a session as entered; returns its note, tidied.
+pub(crate) fn check_session(input: &SessionInput, now: DateTime<Utc>) -> Result<String> {
+    if !(1..=MAX_SESSION_MINUTES).contains(&input.minutes) {
+        return Err(Error::invalid(
+            "minutes",
+            format!("A session lasts 1 to {MAX_SESSION_MINUTES} minutes."),
+        ));
+    }
+    if input.regulation.is_some_and(|r| r > 10) {
+        return Err(Error::invalid("regulation", "Regulation is rated 0 to 10."));
+    }
+    not_future("held_on", "the session's date", input.held_on, now)?;
+    store::text("note", "the note", &input.note, MAX_NOTE_CHARS, false, true)
 }
 
 /// Logs a session with a pupil: 1–480 minutes, regulation 0–10, a note of up to 2,000
@@ -122,17 +156,7 @@ pub fn log_session(
     now: DateTime<Utc>,
 ) -> Result<SessionEntry> {
     let user = access::require_pupil(vault, pupil_id, Action::SessionCreate, now)?;
-    if !(1..=MAX_SESSION_MINUTES).contains(&input.minutes) {
-        return Err(Error::invalid(
-            "minutes",
-            format!("A session lasts 1 to {MAX_SESSION_MINUTES} minutes."),
-        ));
-    }
-    if input.regulation.is_some_and(|r| r > 10) {
-        return Err(Error::invalid("regulation", "Regulation is rated 0 to 10."));
-    }
-    not_future("held_on", "the session's date", input.held_on, now)?;
-    let note = store::text("note", "the note", &input.note, MAX_NOTE_CHARS, false, true)?;
+    let note = check_session(input, now)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = next_id(&tx, ids::RecordTable::Sessions)?;
     tx.execute(
@@ -174,7 +198,7 @@ pub fn list_sessions(
     now: DateTime<Utc>,
 ) -> Result<Vec<SessionEntry>> {
     let user = access::require_pupil(vault, pupil_id, Action::SessionList, now)?;
-    let (list, _) = load_sessions(vault.conn()?, pupil_id, limit)?;
+    let (list, _) = load_sessions(vault.conn()?, pupil_id, limit, Show::for_user(&user))?;
     access::record(
         vault.conn()?,
         &user,
@@ -196,34 +220,48 @@ pub(crate) fn chronology_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Chronolo
         description: r.get(3)?,
         safeguarding_ref: r.get(4)?,
         recorded_by: r.get(5)?,
+        changes: EntryChanges {
+            withdrawn: withdrawn_mark(r, 6)?,
+            ..EntryChanges::default()
+        },
     })
 }
 
+/// Every column of a chronology event, with its withdrawal (see [`chronology_row`]).
 pub(crate) const CHRONOLOGY_SELECT: &str =
-    "SELECT c.id, c.occurred_on, c.kind, c.description, c.safeguarding_ref, u.name
-     FROM chronology c LEFT JOIN users u ON u.id = c.recorded_by";
+    "SELECT c.id, c.occurred_on, c.kind, c.description, c.safeguarding_ref, u.name,
+            c.withdrawn_at, wu.name, c.withdrawn_reason
+     FROM chronology c LEFT JOIN users u ON u.id = c.recorded_by
+     LEFT JOIN users wu ON wu.id = c.withdrawn_by";
 
-pub(crate) fn load_chronology(conn: &Connection, pupil_id: i64) -> Result<Vec<ChronologyEvent>> {
+/// A pupil's chronology, oldest first (withdrawn events only with `show.withdrawn`).
+pub(crate) fn load_chronology(
+    conn: &Connection,
+    pupil_id: i64,
+    show: Show,
+) -> Result<Vec<ChronologyEvent>> {
     let mut stmt = conn.prepare(&format!(
-        "{CHRONOLOGY_SELECT} WHERE c.pupil_id = ?1 ORDER BY c.occurred_on, c.id"
+        "{CHRONOLOGY_SELECT} WHERE c.pupil_id = ?1 AND (?2 OR c.withdrawn_at IS NULL)
+         ORDER BY c.occurred_on, c.id"
     ))?;
-    let rows = stmt.query_map([pupil_id], chronology_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let rows = stmt.query_map(params![pupil_id, show.withdrawn], chronology_row)?;
+    let mut list: Vec<ChronologyEvent> = rows.collect::<std::result::Result<_, _>>()?;
+    versions::attach(
+        conn,
+        pupil_id,
+        EntryKind::Chronology,
+        list.iter_mut().map(|e| (e.id, &mut e.changes)),
+        show,
+    )?;
+    Ok(list)
 }
 
-/// Adds a significant event to a pupil's chronology. Audited as `chronology.create`.
-///
-/// **A safeguarding concern does not belong here**: it is recorded in the school's
-/// safeguarding system, following the school's procedures, and this record keeps only a
-/// cross-reference to it (`safeguarding_ref`). Attune does not judge whether a description
-/// amounts to a disclosure; the form says where a concern belongs.
-pub fn add_chronology_event(
-    vault: &mut Vault,
-    pupil_id: i64,
+/// Checks a chronology event as entered; returns its description and safeguarding reference,
+/// tidied.
+pub(crate) fn check_chronology(
     input: &ChronologyInput,
     now: DateTime<Utc>,
-) -> Result<ChronologyEvent> {
-    let user = access::require_pupil(vault, pupil_id, Action::ChronologyCreate, now)?;
+) -> Result<(String, Option<String>)> {
     let description = store::text(
         "description",
         "what happened",
@@ -239,6 +277,23 @@ pub fn add_chronology_event(
         MAX_SAFEGUARDING_REF_CHARS,
     )?;
     not_future("occurred_on", "the event's date", input.occurred_on, now)?;
+    Ok((description, reference))
+}
+
+/// Adds a significant event to a pupil's chronology. Audited as `chronology.create`.
+///
+/// **A safeguarding concern does not belong here**: it is recorded in the school's
+/// safeguarding system, following the school's procedures, and this record keeps only a
+/// cross-reference to it (`safeguarding_ref`). Attune does not judge whether a description
+/// amounts to a disclosure; the form says where a concern belongs.
+pub fn add_chronology_event(
+    vault: &mut Vault,
+    pupil_id: i64,
+    input: &ChronologyInput,
+    now: DateTime<Utc>,
+) -> Result<ChronologyEvent> {
+    let user = access::require_pupil(vault, pupil_id, Action::ChronologyCreate, now)?;
+    let (description, reference) = check_chronology(input, now)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = next_id(&tx, ids::RecordTable::Chronology)?;
     tx.execute(
@@ -357,7 +412,7 @@ pub fn check_score(input: &ScoreInput) -> Result<(Option<String>, Option<u32>, O
     }
 }
 
-fn score_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InstrumentScore> {
+pub(crate) fn score_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InstrumentScore> {
     Ok(InstrumentScore {
         id: r.get(0)?,
         instrument: get_enum(r, 1, Instrument::parse)?,
@@ -366,28 +421,46 @@ fn score_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<InstrumentScore> {
         stage: r.get(4)?,
         completed_on: get_date(r, 5)?,
         completed_by: r.get(6)?,
+        changes: EntryChanges {
+            withdrawn: withdrawn_mark(r, 7)?,
+            ..EntryChanges::default()
+        },
     })
 }
 
-const SCORE_SELECT: &str =
-    "SELECT id, instrument, subscale, score, stage, completed_on, completed_by FROM instrument_scores";
+pub(crate) const SCORE_SELECT: &str =
+    "SELECT id, instrument, subscale, score, stage, completed_on, completed_by,
+            withdrawn_at, (SELECT name FROM users WHERE id = withdrawn_by), withdrawn_reason
+     FROM instrument_scores";
 
-pub(crate) fn load_scores(conn: &Connection, pupil_id: i64) -> Result<Vec<InstrumentScore>> {
+/// A pupil's scores, newest first (withdrawn ones only with `show.withdrawn`).
+pub(crate) fn load_scores(
+    conn: &Connection,
+    pupil_id: i64,
+    show: Show,
+) -> Result<Vec<InstrumentScore>> {
     let mut stmt = conn.prepare(&format!(
-        "{SCORE_SELECT} WHERE pupil_id = ?1 ORDER BY completed_on DESC, id DESC"
+        "{SCORE_SELECT} WHERE pupil_id = ?1 AND (?2 OR withdrawn_at IS NULL)
+         ORDER BY completed_on DESC, id DESC"
     ))?;
-    let rows = stmt.query_map([pupil_id], score_row)?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    let rows = stmt.query_map(params![pupil_id, show.withdrawn], score_row)?;
+    let mut list: Vec<InstrumentScore> = rows.collect::<std::result::Result<_, _>>()?;
+    versions::attach(
+        conn,
+        pupil_id,
+        EntryKind::Score,
+        list.iter_mut().map(|e| (e.id, &mut e.changes)),
+        show,
+    )?;
+    Ok(list)
 }
 
-/// Records an instrument score. Audited as `score.create`.
-pub fn add_score(
-    vault: &mut Vault,
-    pupil_id: i64,
-    input: &ScoreInput,
-    now: DateTime<Utc>,
-) -> Result<InstrumentScore> {
-    let user = access::require_pupil(vault, pupil_id, Action::ScoreCreate, now)?;
+/// A score checked: subscale, score, stage, who completed it.
+pub(crate) type CheckedScore = (Option<String>, Option<u32>, Option<String>, String);
+
+/// Checks a score as entered: the instrument's rules, who completed it and the date. Returns
+/// the subscale, score, stage and who completed it, tidied.
+pub(crate) fn check_score_entry(input: &ScoreInput, now: DateTime<Utc>) -> Result<CheckedScore> {
     let (subscale, score, stage) = check_score(input)?;
     let completed_by = store::text(
         "completed_by",
@@ -403,6 +476,18 @@ pub fn add_score(
         input.completed_on,
         now,
     )?;
+    Ok((subscale, score, stage, completed_by))
+}
+
+/// Records an instrument score. Audited as `score.create`.
+pub fn add_score(
+    vault: &mut Vault,
+    pupil_id: i64,
+    input: &ScoreInput,
+    now: DateTime<Utc>,
+) -> Result<InstrumentScore> {
+    let user = access::require_pupil(vault, pupil_id, Action::ScoreCreate, now)?;
+    let (subscale, score, stage, completed_by) = check_score_entry(input, now)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = next_id(&tx, ids::RecordTable::InstrumentScores)?;
     tx.execute(
@@ -464,9 +549,9 @@ pub fn check_term_label(text: &str) -> Result<String> {
 }
 
 /// The indicators checked: term, attendance, exclusion days, physical interventions.
-type CheckedIndicators = (String, Option<f64>, Option<f64>, Option<u32>);
+pub(crate) type CheckedIndicators = (String, Option<f64>, Option<f64>, Option<u32>);
 
-fn check_indicators(input: &IndicatorsInput) -> Result<CheckedIndicators> {
+pub(crate) fn check_indicators(input: &IndicatorsInput) -> Result<CheckedIndicators> {
     let term = check_term_label(&input.term)?;
     if let Some(a) = input.attendance_pct {
         if !a.is_finite() || !(0.0..=100.0).contains(&a) {
@@ -505,6 +590,9 @@ fn upsert_indicators(
     user_id: &str,
     now: DateTime<Utc>,
 ) -> Result<()> {
+    // Figures already held for the term are replaced: the values they replace are kept as an
+    // earlier version (issue 16), and a withdrawn term entered again is no longer withdrawn.
+    versions::before_indicators_replaced(conn, pupil_id, c, user_id, now)?;
     // A new term's row takes the next id; an existing term keeps its own.
     let id = next_id(conn, ids::RecordTable::TermlyIndicators)?;
     conn.execute(
@@ -514,28 +602,54 @@ fn upsert_indicators(
          ON CONFLICT (pupil_id, term_label) DO UPDATE SET
              attendance_pct = excluded.attendance_pct, exclusion_days = excluded.exclusion_days,
              physical_interventions = excluded.physical_interventions,
-             updated_at = excluded.updated_at, updated_by = excluded.updated_by",
+             updated_at = excluded.updated_at, updated_by = excluded.updated_by,
+             withdrawn_at = NULL, withdrawn_by = NULL, withdrawn_reason = NULL",
         params![pupil_id, c.0, c.1, c.2, c.3, ts(now), user_id, id],
     )?;
     Ok(())
 }
 
-pub(crate) fn load_indicators(conn: &Connection, pupil_id: i64) -> Result<Vec<TermlyIndicators>> {
-    let mut stmt = conn.prepare(
-        "SELECT term_label, attendance_pct, exclusion_days, physical_interventions
-         FROM termly_indicators WHERE pupil_id = ?1
+pub(crate) fn indicators_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TermlyIndicators> {
+    Ok(TermlyIndicators {
+        id: r.get(0)?,
+        term: r.get(1)?,
+        attendance_pct: r.get(2)?,
+        exclusion_days: r.get(3)?,
+        physical_interventions: r.get(4)?,
+        changes: EntryChanges {
+            withdrawn: withdrawn_mark(r, 5)?,
+            ..EntryChanges::default()
+        },
+    })
+}
+
+/// Every column of a term's indicators, with its withdrawal (see [`indicators_row`]).
+pub(crate) const INDICATORS_SELECT: &str =
+    "SELECT id, term_label, attendance_pct, exclusion_days, physical_interventions,
+            withdrawn_at, (SELECT name FROM users WHERE id = withdrawn_by), withdrawn_reason
+     FROM termly_indicators";
+
+/// A pupil's indicators in term order (withdrawn terms only with `show.withdrawn`).
+pub(crate) fn load_indicators(
+    conn: &Connection,
+    pupil_id: i64,
+    show: Show,
+) -> Result<Vec<TermlyIndicators>> {
+    let mut stmt = conn.prepare(&format!(
+        "{INDICATORS_SELECT} WHERE pupil_id = ?1 AND (?2 OR withdrawn_at IS NULL)
          ORDER BY substr(term_label, -4), CASE WHEN term_label LIKE 'Spring%' THEN 0
-             WHEN term_label LIKE 'Summer%' THEN 1 ELSE 2 END, term_label",
+             WHEN term_label LIKE 'Summer%' THEN 1 ELSE 2 END, term_label"
+    ))?;
+    let rows = stmt.query_map(params![pupil_id, show.withdrawn], indicators_row)?;
+    let mut list: Vec<TermlyIndicators> = rows.collect::<std::result::Result<_, _>>()?;
+    versions::attach(
+        conn,
+        pupil_id,
+        EntryKind::Indicators,
+        list.iter_mut().map(|e| (e.id, &mut e.changes)),
+        show,
     )?;
-    let rows = stmt.query_map([pupil_id], |r| {
-        Ok(TermlyIndicators {
-            term: r.get(0)?,
-            attendance_pct: r.get(1)?,
-            exclusion_days: r.get(2)?,
-            physical_interventions: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<std::result::Result<_, _>>()?)
+    Ok(list)
 }
 
 /// Enters (or replaces) a pupil's indicators for one term. Audited as `indicators.update`.

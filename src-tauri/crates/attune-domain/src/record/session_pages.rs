@@ -1,5 +1,5 @@
 //! Every session of a pupil's time with their key adult, a page at a time (issue 16, item 2):
-//! newest first, filtered by kind and by dates (a term, a school year), with a cursor that stays
+//! newest first (withdrawn ones left out), filtered by kind and by dates (a term, a school year), with a cursor that stays
 //! right while sessions are added. Keyset paging on `(held_on, id)` over the index
 //! `sessions_pupil (pupil_id, held_on)`, so a page costs the same on the third year as the first
 //! (`attune-admin bench`, "a page of sessions").
@@ -9,8 +9,9 @@ use chrono::{DateTime, Utc};
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::model::{SessionCursor, SessionPage, SessionQuery};
+use crate::model::{EntryKind, SessionCursor, SessionPage, SessionQuery};
 use crate::record::records::{session_row, SESSION_SELECT};
+use crate::record::versions::{self, Show};
 use crate::store::d2s;
 
 /// The most sessions one page may ask for.
@@ -41,7 +42,8 @@ pub fn page_sessions(
         }
     }
     let conn = vault.conn()?;
-    let filter = "s.pupil_id = :pupil
+    // Withdrawn sessions are not browsed (the pupil's page shows them apart, to the lead).
+    let filter = "s.pupil_id = :pupil AND s.withdrawn_at IS NULL
          AND (:kind IS NULL OR s.kind = :kind)
          AND (:from IS NULL OR s.held_on >= :from)
          AND (:to IS NULL OR s.held_on <= :to)";
@@ -80,6 +82,14 @@ pub fn page_sessions(
     } else {
         None
     };
+    // Each shown session with its corrections (their earlier values for the lead only).
+    versions::attach(
+        conn,
+        pupil_id,
+        EntryKind::Session,
+        sessions.iter_mut().map(|e| (e.id, &mut e.changes)),
+        Show::for_user(&user),
+    )?;
     access::record(
         conn,
         &user,

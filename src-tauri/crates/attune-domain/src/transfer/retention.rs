@@ -413,6 +413,8 @@ fn delete_rows(tx: &rusqlite::Connection, pupil_id: i64) -> Result<()> {
     }
     for sql in [
         "DELETE FROM plans WHERE pupil_id = ?1",
+        // Earlier versions of corrected entries (issue 16), before the entries themselves.
+        "DELETE FROM record_versions WHERE pupil_id = ?1",
         "DELETE FROM sessions WHERE pupil_id = ?1",
         "DELETE FROM chronology WHERE pupil_id = ?1",
         "DELETE FROM instrument_scores WHERE pupil_id = ?1",

@@ -30,6 +30,7 @@ use ts_rs::TS;
 
 use crate::access;
 use crate::error::Result;
+use crate::model::EntryChanges;
 use crate::rules::dates::format_uk;
 use crate::rules::framework::Framework;
 use crate::{planning::plans, record::profile, record::pupils, record::records};
@@ -155,6 +156,32 @@ fn table(head: &[&str], rows: Vec<Vec<SarValue>>) -> SarBlock {
         head: head.iter().map(|h| h.to_string()).collect(),
         rows,
     }
+}
+
+/// A table with a last column "Correction or withdrawal" when any of its entries has one
+/// (`changes` in the order of `rows`).
+fn with_status<'a>(
+    head: &[&str],
+    mut rows: Vec<Vec<SarValue>>,
+    changes: impl Iterator<Item = &'a EntryChanges>,
+) -> SarBlock {
+    let status: Vec<String> = changes
+        .map(|c| match (&c.withdrawn, c.corrections) {
+            (Some(w), _) => format!("Withdrawn {}", when(&w.at)),
+            (None, 0) => String::new(),
+            (None, 1) => "Corrected".to_string(),
+            (None, n) => format!("Corrected {n} times"),
+        })
+        .collect();
+    if status.iter().all(String::is_empty) {
+        return table(head, rows);
+    }
+    let mut head: Vec<&str> = head.to_vec();
+    head.push("Correction or withdrawal");
+    for (row, s) in rows.iter_mut().zip(status) {
+        row.push(v(s));
+    }
+    table(&head, rows)
 }
 
 fn section(level: u8, heading: impl Into<String>, blocks: Vec<SarBlock>) -> SarSection {
@@ -302,10 +329,12 @@ pub fn subject_access(
         .iter()
         .map(|id| plans::view(conn, *id, frameworks, today))
         .collect::<Result<Vec<_>>>()?;
-    let (sessions, _) = records::load_sessions(conn, pupil_id, u32::MAX)?;
-    let chronology = records::load_chronology(conn, pupil_id)?;
-    let scores = records::load_scores(conn, pupil_id)?;
-    let indicators = records::load_indicators(conn, pupil_id)?;
+    // Everything held: withdrawn entries too, and the earlier versions of corrected ones.
+    let all = crate::record::versions::Show::EVERYTHING;
+    let (sessions, _) = records::load_sessions(conn, pupil_id, u32::MAX, all)?;
+    let chronology = records::load_chronology(conn, pupil_id, all)?;
+    let scores = records::load_scores(conn, pupil_id, all)?;
+    let indicators = records::load_indicators(conn, pupil_id, all)?;
     let supervision = crate::lead::supervision::notes_about_pupil(conn, pupil_id)?;
     let audit = audit_entries(conn, pupil_id)?;
 
@@ -498,7 +527,7 @@ pub fn subject_access(
     sections.push(section(
         2,
         "Sessions",
-        vec![table(
+        vec![with_status(
             &[
                 "Date",
                 "Kind",
@@ -508,6 +537,7 @@ pub fn subject_access(
                 "Recorded by",
             ],
             rows,
+            sessions.iter().map(|s| &s.changes),
         )],
     ));
 
@@ -526,7 +556,7 @@ pub fn subject_access(
     sections.push(section(
         2,
         "Chronology",
-        vec![table(
+        vec![with_status(
             &[
                 "Date",
                 "Event",
@@ -535,6 +565,7 @@ pub fn subject_access(
                 "Recorded by",
             ],
             rows,
+            chronology.iter().map(|c| &c.changes),
         )],
     ));
 
@@ -556,7 +587,7 @@ pub fn subject_access(
     sections.push(section(
         2,
         "Assessment scores",
-        vec![table(
+        vec![with_status(
             &[
                 "Completed",
                 "Instrument",
@@ -565,6 +596,7 @@ pub fn subject_access(
                 "Completed by",
             ],
             rows,
+            scores.iter().map(|s| &s.changes),
         )],
     ));
 
@@ -584,7 +616,7 @@ pub fn subject_access(
     sections.push(section(
         2,
         "Attendance, exclusions and physical interventions",
-        vec![table(
+        vec![with_status(
             &[
                 "Term",
                 "Attendance",
@@ -592,8 +624,75 @@ pub fn subject_access(
                 "Physical interventions",
             ],
             rows,
+            indicators.iter().map(|i| &i.changes),
         )],
     ));
+
+    // Corrections and withdrawals (issue 16): each earlier version, with who replaced it, when
+    // and why; each withdrawal. The tables above hold the current values.
+    let mut rows = Vec::new();
+    let mut changed = |entry: String, c: &EntryChanges| {
+        if let Some(w) = &c.withdrawn {
+            rows.push(vec![
+                v(&entry),
+                v("Withdrawn"),
+                v(when(&w.at)),
+                opt(w.by.as_deref()),
+                para(&w.reason),
+                para(""),
+            ]);
+        }
+        for e in &c.earlier {
+            let values = e
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.label, f.value))
+                .collect::<Vec<_>>()
+                .join("\n");
+            rows.push(vec![
+                v(&entry),
+                v("Corrected"),
+                v(when(&e.replaced.at)),
+                opt(e.replaced.by.as_deref()),
+                para(&e.replaced.reason),
+                para(&values),
+            ]);
+        }
+    };
+    for s in &sessions {
+        changed(format!("Session of {}", format_uk(s.held_on)), &s.changes);
+    }
+    for c in &chronology {
+        changed(
+            format!("Chronology event of {}", format_uk(c.occurred_on)),
+            &c.changes,
+        );
+    }
+    for s in &scores {
+        changed(
+            format!(
+                "{} score of {}",
+                s.instrument.label(),
+                format_uk(s.completed_on)
+            ),
+            &s.changes,
+        );
+    }
+    for i in &indicators {
+        changed(format!("Indicators for {}", i.term), &i.changes);
+    }
+    if !rows.is_empty() {
+        let mut s = section(
+            2,
+            "Corrections and withdrawals",
+            vec![table(
+                &["Entry", "Change", "When", "By", "Reason", "Earlier values"],
+                rows,
+            )],
+        );
+        s.notes.push("Entries corrected or withdrawn after they were written. For a correction, the values it replaced (those that changed) as they were; the tables above show the current values, and list withdrawn entries marked as withdrawn.".into());
+        sections.push(s);
+    }
 
     let rows: Vec<_> = supervision
         .iter()

@@ -167,6 +167,8 @@ pub const TABLES: &[TableScope] = &[
     ),
     pupil("pupil_identifiers", &["kind", "value"], BY_PUPIL),
     pupil("pupils", ID, Reach::Column("id")),
+    // Earlier versions of corrected sessions, chronology events, scores and indicators.
+    pupil("record_versions", ID, BY_PUPIL),
     pupil("review_amendments", ID, BY_REVIEW),
     pupil("review_due_dates", &["plan_id", "due_date"], BY_PLAN),
     pupil("review_goal_ratings", &["review_id", "goal_id"], BY_REVIEW),

@@ -49,13 +49,9 @@ use crate::access;
 use crate::error::{Error, Result};
 
 /// Tables whose records are only ever added (erasure apart): they never conflict.
-const INSERT_ONLY: &[&str] = &[
-    "chronology",
-    "instrument_scores",
-    "review_amendments",
-    "sessions",
-    "termly_indicators",
-];
+/// Sessions, chronology events, scores and termly indicators are mutable since they can be
+/// corrected or withdrawn (issue 16); the versions a correction replaced are only added.
+const INSERT_ONLY: &[&str] = &["record_versions", "review_amendments"];
 
 /// Tables a key adult's laptop may send rows of, when they are of a pupil on the key adult's
 /// caseload: what the domain lets a key adult write. Everything else (a pupil's details and
@@ -68,6 +64,7 @@ const LAPTOP_WRITES: &[&str] = &[
     "instrument_scores",
     "plans",
     "profiles",
+    "record_versions",
     "review_amendments",
     "review_due_dates",
     "review_goal_ratings",
@@ -309,6 +306,10 @@ fn record_words(table: &str, n: u64) -> String {
         "profiles" => ("\"about me\" profile", "\"about me\" profiles"),
         "pupil_identifiers" => ("pupil identifier", "pupil identifiers"),
         "pupils" => ("pupil's details", "pupils' details"),
+        "record_versions" => (
+            "earlier version of a corrected entry",
+            "earlier versions of corrected entries",
+        ),
         "review_amendments" => ("review amendment", "review amendments"),
         "review_due_dates" => ("review date", "review dates"),
         "review_goal_ratings" => ("goal rating", "goal ratings"),
