@@ -733,3 +733,58 @@ fn a_carried_goal_keeps_its_history_through_a_handover() {
         .collect();
     assert_eq!(after, [2, 6, 8], "the goal's whole history arrived with it");
 }
+
+/// Issue 16, item 1: what was withdrawn (here, a session logged for the wrong pupil) never leaves
+/// in a handover pack; a corrected entry leaves as corrected. Read from the pack's decrypted
+/// content, not through the importer.
+#[test]
+fn a_withdrawn_entry_does_not_travel_and_a_corrected_one_travels_corrected() {
+    use attune_domain::record::corrections;
+    let (s, mut v) = school();
+    let id = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let session = |note: &str| SessionInput {
+        held_on: date!(2026 - 10 - 05),
+        minutes: 20,
+        kind: SessionKind::Planned,
+        regulation: None,
+        note: note.into(),
+    };
+    let wrong = records::log_session(
+        &mut v,
+        id,
+        &session("Quokkaparade belongs to another child"),
+        now(),
+    )
+    .unwrap();
+    let fixed =
+        records::log_session(&mut v, id, &session("Built a den with Marrowbell"), now()).unwrap();
+    corrections::withdraw_entry(
+        &mut v,
+        EntryKind::Session,
+        wrong.id,
+        "Logged for the wrong pupil",
+        now(),
+    )
+    .unwrap();
+    corrections::correct_session(
+        &mut v,
+        fixed.id,
+        &session("Built a den"),
+        "A name of another child",
+        now(),
+    )
+    .unwrap();
+    let (bytes, pass) =
+        handover::export_handover(&v, id, &frameworks(), &mut rng(5), now()).unwrap();
+    let content = handover::open_file(&bytes, pass.expose()).unwrap();
+    let text = String::from_utf8(content.to_vec()).unwrap();
+    assert!(
+        !text.contains("Quokkaparade"),
+        "the withdrawn session is not in the pack"
+    );
+    assert!(
+        !text.contains("Marrowbell"),
+        "the corrected-away words are not in the pack"
+    );
+    assert!(text.contains("Built a den"), "the corrected session is");
+}

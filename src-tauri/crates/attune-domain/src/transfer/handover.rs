@@ -39,7 +39,9 @@
 //! their place in the plan, not by id), every session, the chronology, instrument scores and termly indicators. Never: the
 //! audit log, another pupil, staff user ids (`recorded_by`, `created_by`, assignments, who
 //! signed a review or wrote an amendment) or the key adult's name: the receiving school assigns its own key adult. The "completed by" of an
-//! instrument score is text as typed and travels with it.
+//! instrument score is text as typed and travels with it. A session, chronology event, score or
+//! term's figures that was withdrawn (logged for the wrong pupil, say) does not travel; a
+//! corrected one travels as corrected (its earlier versions stay at the sending school).
 //!
 //! # Import rules
 //!
@@ -746,7 +748,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     let sessions = rows(
         conn,
         "SELECT held_on, minutes, kind, regulation, note, created_at FROM sessions
-         WHERE pupil_id = ?1 ORDER BY held_on, id",
+         WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY held_on, id",
         pupil_id,
         |r| {
             Ok(SessionPart {
@@ -762,7 +764,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     let chronology = rows(
         conn,
         "SELECT occurred_on, kind, description, safeguarding_ref, created_at FROM chronology
-         WHERE pupil_id = ?1 ORDER BY occurred_on, id",
+         WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY occurred_on, id",
         pupil_id,
         |r| {
             Ok(ChronologyPart {
@@ -777,7 +779,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     let scores = rows(
         conn,
         "SELECT instrument, subscale, score, stage, completed_on, completed_by, created_at
-         FROM instrument_scores WHERE pupil_id = ?1 ORDER BY completed_on, id",
+         FROM instrument_scores WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY completed_on, id",
         pupil_id,
         |r| {
             Ok(ScorePart {
@@ -794,7 +796,7 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     let indicators = rows(
         conn,
         "SELECT term_label, attendance_pct, exclusion_days, physical_interventions, updated_at
-         FROM termly_indicators WHERE pupil_id = ?1 ORDER BY term_label",
+         FROM termly_indicators WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY term_label",
         pupil_id,
         |r| {
             Ok(IndicatorPart {
