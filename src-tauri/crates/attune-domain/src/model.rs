@@ -709,6 +709,8 @@ pub struct PupilRecord {
     pub scores: Vec<InstrumentScore>,
     /// In term order as entered (oldest first).
     pub indicators: Vec<TermlyIndicators>,
+    /// Care status and support level over time, by kind, oldest first.
+    pub status_history: Vec<crate::record::status_history::StatusChange>,
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -71,6 +71,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0016_list_retired",
         include_str!("../migrations/0016_list_retired.sql"),
     ),
+    (
+        "0017_status_history",
+        include_str!("../migrations/0017_status_history.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

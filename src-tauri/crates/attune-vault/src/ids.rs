@@ -114,6 +114,8 @@ record_tables! {
     ReviewAmendments => "review_amendments",
     /// Supervision and consultation notes.
     SupervisionNotes => "supervision_notes",
+    /// A pupil's care status and support level, with the day each took effect.
+    PupilStatusHistory => "pupil_status_history",
 }
 
 /// This vault's device number: 0 (the school vault, and every vault before sync) until a

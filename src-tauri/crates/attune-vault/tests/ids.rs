@@ -75,7 +75,8 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
     v.conn()
         .unwrap()
         .execute_batch(
-            "ALTER TABLE list_items DROP COLUMN retired;
+            "DROP TABLE pupil_status_history;
+             ALTER TABLE list_items DROP COLUMN retired;
              DROP TABLE sync_device;
              DROP TABLE sync_laptops;
              DROP TABLE sync_id_high;

@@ -166,6 +166,7 @@ pub const TABLES: &[TableScope] = &[
         "this vault's list of pupils it erased and why (the erasure travels as the deletion of the rows)",
     ),
     pupil("pupil_identifiers", &["kind", "value"], BY_PUPIL),
+    pupil("pupil_status_history", ID, BY_PUPIL),
     pupil("pupils", ID, Reach::Column("id")),
     pupil("review_amendments", ID, BY_REVIEW),
     pupil("review_due_dates", &["plan_id", "due_date"], BY_PLAN),
