@@ -18,7 +18,10 @@ CREATE TABLE pupil_status_history (
 ) STRICT;
 CREATE INDEX pupil_status_history_pupil ON pupil_status_history (pupil_id, kind, effective_from);
 
--- Backfill: one row per pupil and kind that has a value now. Before this migration Attune used
+-- Backfill: one row per pupil and kind, with the value held now — none included: a value given
+-- later is then a change from "none", never taken as in force before it (before a pupil's first
+-- row, the first row's value counts; see attune-domain record/status_history.rs). Before this
+-- migration Attune used
 -- the value held now for every period, so the row takes effect from the earliest day the record
 -- holds anything about the pupil — the relationship's start, the day the record was made, the
 -- first plan's start, the first session — but never before the date of birth. So a summary of
@@ -41,5 +44,4 @@ SELECT 2 * p.id + k.n, p.id, k.kind, k.value,
 FROM pupils AS p
 JOIN (SELECT id, 'care_status' AS kind, 0 AS n, care_status AS value FROM pupils
       UNION ALL
-      SELECT id, 'support_level', 1, support_level FROM pupils) AS k ON k.id = p.id
-WHERE k.value IS NOT NULL;
+      SELECT id, 'support_level', 1, support_level FROM pupils) AS k ON k.id = p.id;

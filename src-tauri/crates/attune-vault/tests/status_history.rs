@@ -1,5 +1,5 @@
 //! Migration `0017_status_history` on a real vault file: a vault of schema 16 holding pupils
-//! upgrades with one history row per pupil and kind that has a value, taking effect from the
+//! upgrades with one history row per pupil and kind (none included), taking effect from the
 //! earliest day the record holds anything about the pupil, never before the date of birth,
 //! with ids 2 × the pupil's id (+1 for the support level).
 
@@ -19,7 +19,7 @@ type Row = (
 );
 
 #[test]
-fn a_vault_of_schema_16_gets_one_row_per_value_from_the_earliest_day_on_record() {
+fn a_vault_of_schema_16_gets_a_row_per_pupil_and_kind_from_the_earliest_day_on_record() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("v");
     let (v, _) = make_vault(&dir);
@@ -37,7 +37,7 @@ fn a_vault_of_schema_16_gets_one_row_per_value_from_the_earliest_day_on_record()
                -- a session before the record was made (an import of history): from the session
                (2, 'B', 'B', '2015-03-01', 'Y5', NULL, 'Universal', NULL,
                 '2025-02-01T09:00:00Z', '2025-02-01T09:00:00Z'),
-               -- nothing to record
+               -- no values: none, from the relationship start
                (3, 'C', 'C', '2015-03-01', 'Y5', NULL, NULL, '2022-01-01',
                 '2025-02-01T09:00:00Z', '2025-02-01T09:00:00Z'),
                -- a relationship start (mistyped) before the date of birth: from the birth
@@ -83,58 +83,44 @@ fn a_vault_of_schema_16_gets_one_row_per_value_from_the_earliest_day_on_record()
         .unwrap()
         .collect::<rusqlite::Result<_>>()
         .unwrap();
-    let row = |id: i64, p: i64, k: &str, val: &str, from: &str, at: &str| -> Row {
+    // (id, pupil, kind, value, from); recorded at the pupil's creation, by nobody named.
+    let at1 = "2024-01-10T09:00:00Z";
+    let at2 = "2025-02-01T09:00:00Z";
+    let expected: Vec<Row> = [
+        (2, 1, "care_status", Some("Looked after"), "2023-09-04", at1),
+        (3, 1, "support_level", Some("Targeted"), "2023-09-04", at1),
+        (4, 2, "care_status", None, "2024-10-15", at2),
+        (5, 2, "support_level", Some("Universal"), "2024-10-15", at2),
+        (6, 3, "care_status", None, "2022-01-01", at2),
+        (7, 3, "support_level", None, "2022-01-01", at2),
+        (
+            8,
+            4,
+            "care_status",
+            Some("Previously looked after"),
+            "2016-05-05",
+            at2,
+        ),
+        (9, 4, "support_level", None, "2016-05-05", at2),
+    ]
+    .into_iter()
+    .map(|(id, p, k, val, from, at)| {
         (
             id,
             p,
-            k.into(),
-            Some(val.into()),
-            from.into(),
-            at.into(),
+            k.to_string(),
+            val.map(String::from),
+            from.to_string(),
+            at.to_string(),
             None,
         )
-    };
-    assert_eq!(
-        rows,
-        vec![
-            row(
-                2,
-                1,
-                "care_status",
-                "Looked after",
-                "2023-09-04",
-                "2024-01-10T09:00:00Z"
-            ),
-            row(
-                3,
-                1,
-                "support_level",
-                "Targeted",
-                "2023-09-04",
-                "2024-01-10T09:00:00Z"
-            ),
-            row(
-                5,
-                2,
-                "support_level",
-                "Universal",
-                "2024-10-15",
-                "2025-02-01T09:00:00Z"
-            ),
-            row(
-                8,
-                4,
-                "care_status",
-                "Previously looked after",
-                "2016-05-05",
-                "2025-02-01T09:00:00Z"
-            ),
-        ]
-    );
+    })
+    .collect();
+    assert_eq!(rows, expected);
     // The school's next id follows the backfilled ones.
     assert_eq!(
         attune_vault::ids::next_id(conn, attune_vault::ids::RecordTable::PupilStatusHistory)
             .unwrap(),
-        9
+        10
     );
 }

@@ -39,8 +39,9 @@
 //!   (the last day they were on roll in it; [`status_day`]). So a summary of 2024-25 exported
 //!   after a change in 2025-26 counts the pupil under their 2024-25 value, and a trend across
 //!   years follows the changes. A period still running counts today's values (no change takes
-//!   effect after today). A pupil with no value recorded by that day is counted as "not
-//!   recorded", never under a later value.
+//!   effect after today). Before a pupil's first recorded value, the value their record began
+//!   with (every record begins with one per kind, "none" included, so a value given later is
+//!   never counted before it took effect).
 //! - **Plan active**: a plan was active at some time in the period.
 //! - **Reviews**: for each due date in the period of a plan active in it (scheduled in
 //!   `review_due_dates`, or with a review recorded for it): held **on time** (signed off on or

@@ -228,7 +228,7 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> R
 }
 
 /// Inserts a checked pupil (no audit); used by [`add_pupil`], the imports and the MIS update.
-/// Its care status and support level, when given, start its status history, recorded by `by`,
+/// Its care status and support level (each possibly none) start its status history, recorded by `by`,
 /// from the relationship's start (when not after today) or today
 /// ([`status_history::first_day`]).
 pub(crate) fn insert_by(
@@ -264,9 +264,7 @@ pub(crate) fn insert_by(
         (ListKind::CareStatus, c.care_status.as_deref()),
         (ListKind::SupportLevel, c.support_level.as_deref()),
     ] {
-        if value.is_some() {
-            status_history::record(tx, id, kind, value, from, by, today, now)?;
-        }
+        status_history::record(tx, id, kind, value, from, by, today, now)?;
     }
     Ok(id)
 }

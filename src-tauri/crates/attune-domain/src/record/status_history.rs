@@ -8,12 +8,17 @@
 //!
 //! **The value in force on a day** ([`in_force`]) is the value of the row of that kind with the
 //! latest `effective_from` on or before the day (ties: the later id). Before a pupil's first row
-//! of a kind nothing is in force ("not recorded"): the first value is never stretched back.
+//! of a kind, the first row's value: the value the record began with is the only one known for
+//! the time before it (a school that starts using Attune enters its pupils today and their past
+//! sessions after; counting them as "not recorded" in last year's summary would be wrong). So
+//! every pupil has a row for each kind from the day their record begins, **`None` included**:
+//! a value given later is a change from "none", never stretched back over the time before it.
 //!
 //! Who writes rows:
 //! - a new pupil ([`crate::record::pupils::insert`], used by adding a pupil, the pupil import,
-//!   the MIS update's new pupils and the handover import): one row per kind with a value, from
-//!   the relationship's start when that is given and not after today, else from today;
+//!   the MIS update's new pupils and the handover import): one row per kind (a `None` value
+//!   included), from the relationship's start when that is given and not after today, else from
+//!   today; the migration gave every pupil held then the same (see `0017_status_history.sql`);
 //! - editing a pupil ([`crate::record::pupils::update_pupil_from`]): a row for each kind that
 //!   changes, from the "takes effect from" day the lead gives (default today; not after today,
 //!   not before the date of birth, not before the latest change already recorded of that kind
@@ -32,29 +37,11 @@ use attune_vault::ids::{self, next_id};
 use attune_vault::{Action, Vault};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::Serialize;
-use ts_rs::TS;
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::model::{ListKind, UserRef};
+use crate::model::{ListKind, StatusChange, UserRef};
 use crate::store::{d2s, get_date, get_enum, ts};
-
-/// One change of a pupil's care status or support level.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-pub struct StatusChange {
-    pub id: i64,
-    pub kind: ListKind,
-    /// `None`: none from this day.
-    pub value: Option<String>,
-    #[serde(with = "crate::rules::dates::iso")]
-    #[ts(type = "string")]
-    pub effective_from: NaiveDate,
-    /// RFC 3339, UTC.
-    pub recorded_at: String,
-    /// `None`: not known (recorded before history was kept, or by a path that names no user).
-    pub recorded_by: Option<UserRef>,
-}
 
 /// A pupil's changes of both kinds, oldest first (no permission check, no audit).
 pub(crate) fn load(conn: &Connection, pupil_id: i64) -> Result<Vec<StatusChange>> {
@@ -83,7 +70,9 @@ pub(crate) fn load(conn: &Connection, pupil_id: i64) -> Result<Vec<StatusChange>
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-/// The value of `kind` in force for the pupil on `day` (see the module's notes).
+/// The value of `kind` in force for the pupil on `day`: the latest change on or before it, or,
+/// before the first change, the value the record began with (see the module's notes). `None`
+/// when that value is none, or nothing of the kind is recorded.
 pub fn in_force(
     conn: &Connection,
     pupil_id: i64,
@@ -93,8 +82,11 @@ pub fn in_force(
     Ok(conn
         .prepare_cached(
             "SELECT value FROM pupil_status_history
-             WHERE pupil_id = ?1 AND kind = ?2 AND effective_from <= ?3
-             ORDER BY effective_from DESC, id DESC LIMIT 1",
+             WHERE pupil_id = ?1 AND kind = ?2
+             ORDER BY effective_from <= ?3 DESC,
+                      CASE WHEN effective_from <= ?3 THEN effective_from END DESC,
+                      effective_from ASC, id DESC
+             LIMIT 1",
         )?
         .query_row(params![pupil_id, kind.as_str(), d2s(day)], |r| r.get(0))
         .optional()?
