@@ -231,6 +231,7 @@ pub struct PupilInput {
 /// ([`crate::record::status_history`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct StatusChange {
+    #[ts(type = "number")]
     pub id: i64,
     pub kind: ListKind,
     /// `None`: none from this day.

@@ -360,3 +360,79 @@ fn the_history_is_in_the_subject_access_document_and_erased_with_the_pupil() {
         "only the other pupil's history is left"
     );
 }
+
+#[test]
+fn an_mis_update_records_a_changed_care_status_from_the_day_of_the_update() {
+    use attune_domain::transfer::import;
+    use attune_domain::transfer::mis_update::{self, UpdateChoices};
+    let (_s, mut v) = school();
+    let ava_upn = upn(801_200_000_001);
+    let id = pupils::add_pupil(
+        &mut v,
+        &PupilInput {
+            care_status: s("Looked after"),
+            support_level: s("Intensive"),
+            relationship_start: Some(date!(2024 - 09 - 02)),
+            ..pupil("Ava", "Adams", Some(&ava_upn))
+        },
+        now(),
+    )
+    .unwrap()
+    .id;
+    let text = format!(
+        "UPN,Legal Surname,Legal Forename,DOB,Year,Care status\n\
+         {ava_upn},Adams,Ava,04/03/2016,Year 5,Child in need\n"
+    );
+    let m = import::suggest_mapping(&import::read_header(&text).unwrap().headers);
+    let out = mis_update::apply_update(
+        &mut v,
+        &text,
+        &m,
+        &UpdateChoices {
+            add_new: false,
+            mark_left: vec![],
+            left_on: None,
+            mode: ImportMode::AllOrNothing,
+        },
+        now(),
+    )
+    .unwrap();
+    assert_eq!(out.updated, 1);
+    let h = status_history(&v, id, now()).unwrap();
+    let rows: Vec<(ListKind, Option<String>, NaiveDate, Option<String>)> = h
+        .iter()
+        .map(|c| {
+            (
+                c.kind,
+                c.value.clone(),
+                c.effective_from,
+                c.recorded_by.as_ref().map(|u| u.name.clone()),
+            )
+        })
+        .collect();
+    let lead = s("Ada Lovelace");
+    assert_eq!(
+        rows,
+        vec![
+            (
+                ListKind::CareStatus,
+                s("Looked after"),
+                date!(2024 - 09 - 02),
+                lead.clone()
+            ),
+            (
+                ListKind::CareStatus,
+                s("Child in need"),
+                today(),
+                lead.clone()
+            ),
+            (
+                ListKind::SupportLevel,
+                s("Intensive"),
+                date!(2024 - 09 - 02),
+                lead
+            ),
+        ],
+        "the support level is not in the file: kept, no new row"
+    );
+}
