@@ -129,6 +129,8 @@ fn insert_received(conn: &Connection, id: i64, user: &str) {
              VALUES (?1, ?1, 'x', 'x', ?3)",
         "INSERT INTO supervision_notes (id, held_on, kind, key_adult_id, created_at)
              VALUES (?1, '2026-10-01', 'supervision', ?2, ?3)",
+        "INSERT INTO pupil_status_history (id, pupil_id, kind, value, effective_from,
+             recorded_at, recorded_by) VALUES (?1, ?1, 'care_status', 'None', '2026-09-01', ?3, ?2)",
     ] {
         let mut stmt = conn.prepare(sql).unwrap();
         // ?1 the id, ?2 the user, ?3 the time: each statement uses the first few.
@@ -156,7 +158,7 @@ fn every_row_the_demo_writes_lands_in_its_devices_range() {
         for id in received {
             insert_received(conn, id, &lead);
         }
-        assert_eq!(record_tables(conn).len(), 13);
+        assert_eq!(record_tables(conn).len(), 14);
         attune_vault::ids::set_device_no(conn, 7).unwrap();
         v.lock("test", chrono::Utc::now());
     }
@@ -210,6 +212,7 @@ fn every_row_the_demo_writes_lands_in_its_devices_range() {
             "goals",
             "instrument_scores",
             "plans",
+            "pupil_status_history",
             "pupils",
             "reviews",
             "sessions",
