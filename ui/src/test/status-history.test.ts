@@ -113,7 +113,7 @@ describe("status history", () => {
     const change = stored.history!.find((c) => c.value === "Looked after")!;
 
     // The buttons say which change they act on, in words.
-    const fix = await screen.findByRole("button", { name: "Correct the date of the care status Looked after from 3 November 2025" });
+    const fix = await screen.findByRole("button", { name: "Correct date of the care status Looked after from 3 November 2025" });
     await user.click(fix);
     expect(document.activeElement).toBe(byTestId(`status-fix-${change.id}-day`));
     await typeDate(user, `status-fix-${change.id}`, "20", "10", "2025");
@@ -137,7 +137,7 @@ describe("status history", () => {
     await user.click(await screen.findByTestId("pupil-tab-details"));
     await screen.findByTestId("status-history-care_status");
     expect(historyRows("support_level")).toEqual([["Additional", "2 September 2024", "Not recorded (kept before history began)"]]);
-    expect(screen.queryByRole("button", { name: /Correct the date/ })).toBeNull();
+    expect(screen.queryByRole("button", { name: /Correct date/ })).toBeNull();
     expect(screen.queryByRole("button", { name: /^Remove the/ })).toBeNull();
   });
 });
