@@ -197,7 +197,16 @@ api! {
     /// The pupils the session may see, filtered and sorted.
     signed_in blocking caseload(query: Option<CaseloadQuery>) -> Vec<CaseloadRow> = |s, _c| s.caseload(query);
     lead blocking add_pupil(input: PupilInput) -> Pupil = |s, _c| s.add_pupil(input);
-    lead blocking update_pupil(pupil_id: i64, input: PupilInput) -> Pupil = |s, _c| s.update_pupil(pupil_id, input);
+    /// A change of care status or support level takes effect from `takes_effect_from`
+    /// ("YYYY-MM-DD"; today when not given).
+    lead blocking update_pupil(pupil_id: i64, input: PupilInput, takes_effect_from: Option<String>) -> Pupil
+        = |s, _c| s.update_pupil(pupil_id, input, takes_effect_from);
+    /// Corrects the day a change of care status or support level took effect.
+    lead blocking correct_status_change(change_id: i64, effective_from: String) -> Vec<StatusChange>
+        = |s, _c| s.correct_status_change(change_id, effective_from);
+    /// Removes a change of care status or support level recorded in error.
+    lead blocking remove_status_change(change_id: i64) -> Vec<StatusChange>
+        = |s, _c| s.remove_status_change(change_id);
     /// `key_adult_id` null ends the current assignment; `from` is "YYYY-MM-DD" (today when null).
     lead blocking assign_key_adult(pupil_id: i64, key_adult_id: Option<String>, from: Option<String>) -> ()
         = |s, _c| s.assign_key_adult(pupil_id, key_adult_id, from);

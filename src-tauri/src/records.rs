@@ -10,7 +10,8 @@ use attune_domain::{
     lead::audit_log, planning::calendars, planning::plans, planning::school_frameworks,
     record::corrections, record::drafts, record::lists, record::profile, record::pupils,
     record::records, record::rollover, record::search, record::session_pages,
-    rules::framework::Framework, transfer::mis_update, transfer::vault_import,
+    record::status_history, rules::framework::Framework, transfer::mis_update,
+    transfer::vault_import,
 };
 use attune_vault::progress::Work;
 use attune_vault::Vault;
@@ -50,8 +51,34 @@ impl AppState {
         self.with_vault(|v| pupils::add_pupil(v, &input, now()))
     }
 
-    pub fn update_pupil(&self, pupil_id: i64, input: PupilInput) -> CmdResult<Pupil> {
-        self.with_vault(|v| pupils::update_pupil(v, pupil_id, &input, now()))
+    /// `takes_effect_from` is `"YYYY-MM-DD"` (today when not given or blank).
+    pub fn update_pupil(
+        &self,
+        pupil_id: i64,
+        input: PupilInput,
+        takes_effect_from: Option<String>,
+    ) -> CmdResult<Pupil> {
+        let from = match takes_effect_from
+            .as_deref()
+            .filter(|f| !f.trim().is_empty())
+        {
+            Some(f) => Some(date_arg("takes_effect_from", f)?),
+            None => None,
+        };
+        self.with_vault(|v| pupils::update_pupil_from(v, pupil_id, &input, from, now()))
+    }
+
+    pub fn correct_status_change(
+        &self,
+        change_id: i64,
+        effective_from: String,
+    ) -> CmdResult<Vec<StatusChange>> {
+        let from = date_arg("effective_from", &effective_from)?;
+        self.with_vault(|v| status_history::correct_status_change(v, change_id, from, now()))
+    }
+
+    pub fn remove_status_change(&self, change_id: i64) -> CmdResult<Vec<StatusChange>> {
+        self.with_vault(|v| status_history::remove_status_change(v, change_id, now()))
     }
 
     /// `key_adult_id` None ends the current assignment; `from` is `"YYYY-MM-DD"` (today when

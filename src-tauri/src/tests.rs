@@ -80,6 +80,7 @@ pub(crate) fn bindings() -> String {
         EntryChanges::decl(),
         LineError::decl(),
         IndicatorImportOutcome::decl(),
+        StatusChange::decl(),
         PupilRecord::decl(),
         SearchHit::decl(),
         Draft::decl(),
@@ -600,7 +601,7 @@ fn a_key_adult_is_refused_every_command_on_a_pupil_not_theirs() {
     // What only a strategic lead may do, even for their own pupil.
     assert_eq!(kind_of(st.add_pupil(pupil_input("New", "Pupil"))), np);
     assert_eq!(
-        kind_of(st.update_pupil(sc.mine, pupil_input("Amara", "O'Neill"))),
+        kind_of(st.update_pupil(sc.mine, pupil_input("Amara", "O'Neill"), None)),
         np
     );
     assert_eq!(
@@ -757,7 +758,7 @@ fn after_lock_every_records_command_answers_locked() {
     let (p, l) = (sc.mine, ErrorKind::Locked);
     assert_eq!(kind_of(st.caseload(None)), l);
     assert_eq!(kind_of(st.add_pupil(pupil_input("A", "B"))), l);
-    assert_eq!(kind_of(st.update_pupil(p, pupil_input("A", "B"))), l);
+    assert_eq!(kind_of(st.update_pupil(p, pupil_input("A", "B"), None)), l);
     assert_eq!(kind_of(st.assign_key_adult(p, None, None)), l);
     assert_eq!(kind_of(st.mark_left(p, "2026-12-18".into())), l);
     assert_eq!(kind_of(st.archive_pupil(p)), l);

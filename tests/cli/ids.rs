@@ -129,6 +129,8 @@ fn insert_received(conn: &Connection, id: i64, user: &str) {
              VALUES (?1, ?1, 'x', 'x', ?3)",
         "INSERT INTO supervision_notes (id, held_on, kind, key_adult_id, created_at)
              VALUES (?1, '2026-10-01', 'supervision', ?2, ?3)",
+        "INSERT INTO pupil_status_history (id, pupil_id, kind, value, effective_from,
+             recorded_at, recorded_by) VALUES (?1, ?1, 'care_status', 'None', '2026-09-01', ?3, ?2)",
         "INSERT INTO record_versions (id, pupil_id, record_table, record_id, old_values, reason,
              changed_by, changed_at) VALUES (?1, ?1, 'sessions', ?1, '{}', 'x', ?2, ?3)",
     ] {
@@ -212,6 +214,7 @@ fn every_row_the_demo_writes_lands_in_its_devices_range() {
             "goals",
             "instrument_scores",
             "plans",
+            "pupil_status_history",
             "pupils",
             "reviews",
             "sessions",

@@ -513,6 +513,19 @@ imported: number,
  * Every bad line, with its number and reason.
  */
 bad: Array<LineError>, };
+export type StatusChange = { id: number, kind: ListKind, 
+/**
+ * `None`: none from this day.
+ */
+value: string | null, effective_from: string, 
+/**
+ * RFC 3339, UTC.
+ */
+recorded_at: string, 
+/**
+ * `None`: not known (recorded before history was kept, or by a path that names no user).
+ */
+recorded_by: UserRef | null, };
 export type PupilRecord = { pupil: Pupil, assignments: Array<Assignment>, profile: Profile, agency_advice: Array<AgencyAdvice>, team: Array<TeamMember>, 
 /**
  * The active plan, if any.
@@ -537,7 +550,11 @@ scores: Array<InstrumentScore>,
 /**
  * In term order as entered (oldest first).
  */
-indicators: Array<TermlyIndicators>, };
+indicators: Array<TermlyIndicators>, 
+/**
+ * Care status and support level over time, by kind, oldest first.
+ */
+status_history: Array<StatusChange>, };
 export type SearchHit = { kind: HitKind, pupil_id: number, 
 /**
  * The pupil's display name.

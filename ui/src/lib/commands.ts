@@ -82,6 +82,7 @@ import type {
   SessionQuery,
   SetupPending,
   SetupRequest,
+  StatusChange,
   SummaryFileInfo,
   SummaryPreview,
   Supervisee,
@@ -124,6 +125,8 @@ export const COMMAND_NAMES = [
   "caseload",
   "add_pupil",
   "update_pupil",
+  "correct_status_change",
+  "remove_status_change",
   "assign_key_adult",
   "mark_left",
   "archive_pupil",
@@ -366,9 +369,29 @@ export function addPupil(input: PupilInput): Promise<Pupil> {
   return call("add_pupil", { input });
 }
 
-/** Access: lead. */
-export function updatePupil(pupilId: number, input: PupilInput): Promise<Pupil> {
-  return call("update_pupil", { pupilId, input });
+/**
+ * A change of care status or support level takes effect from `takes_effect_from`
+ * ("YYYY-MM-DD"; today when not given).
+ * Access: lead.
+ */
+export function updatePupil(pupilId: number, input: PupilInput, takesEffectFrom: string | null): Promise<Pupil> {
+  return call("update_pupil", { pupilId, input, takesEffectFrom });
+}
+
+/**
+ * Corrects the day a change of care status or support level took effect.
+ * Access: lead.
+ */
+export function correctStatusChange(changeId: number, effectiveFrom: string): Promise<Array<StatusChange>> {
+  return call("correct_status_change", { changeId, effectiveFrom });
+}
+
+/**
+ * Removes a change of care status or support level recorded in error.
+ * Access: lead.
+ */
+export function removeStatusChange(changeId: number): Promise<Array<StatusChange>> {
+  return call("remove_status_change", { changeId });
 }
 
 /**

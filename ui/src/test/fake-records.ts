@@ -41,6 +41,7 @@ import type {
   EntryChanges,
   EntryKind,
   EarlierVersion,
+  StatusChange,
 } from "../lib/bindings";
 
 /** An entry as first written: not corrected, not withdrawn. */
@@ -62,6 +63,8 @@ export type StoredPupil = {
   indicators: TermlyIndicators[];
   nextReview: string | null;
   overdue: boolean;
+  /** Care status and support level over time; made from the pupil's values when first needed. */
+  history?: StatusChange[];
 };
 
 export const FRAMEWORKS: Framework[] = [
@@ -419,6 +422,39 @@ function shown<T extends { changes?: EntryChanges }>(list: T[], lead: boolean): 
     .filter((x) => lead || !x.changes.withdrawn);
 }
 
+/** The pupil's status history, begun (as the backend begins it) with one row per kind from the
+ * relationship's start, or today. */
+function historyOf(p: StoredPupil): StatusChange[] {
+  if (!p.history) {
+    const from = p.pupil.relationship_start && p.pupil.relationship_start <= todayIso() ? p.pupil.relationship_start : todayIso();
+    p.history = (["care_status", "support_level"] as ListKind[]).map((kind) => ({
+      id: records.nextId++,
+      kind,
+      value: kind === "care_status" ? p.pupil.care_status : p.pupil.support_level,
+      effective_from: from,
+      recorded_at: "2026-11-22T09:00:00Z",
+      recorded_by: null,
+    }));
+  }
+  return p.history;
+}
+
+function sortedHistory(p: StoredPupil): StatusChange[] {
+  return [...historyOf(p)].sort((a, b) => a.kind.localeCompare(b.kind) || a.effective_from.localeCompare(b.effective_from) || a.id - b.id);
+}
+
+/** The values in force today, back onto the pupil (the backend's cache). */
+function refreshFromHistory(p: StoredPupil): void {
+  const today = todayIso();
+  for (const kind of ["care_status", "support_level"] as ListKind[]) {
+    const rows = sortedHistory(p).filter((c) => c.kind === kind);
+    const inForce = [...rows].reverse().find((c) => c.effective_from <= today) ?? rows[0];
+    const value = inForce ? inForce.value : null;
+    if (kind === "care_status") p.pupil.care_status = value;
+    else p.pupil.support_level = value;
+  }
+}
+
 function recordOf(p: StoredPupil, lead = true): PupilRecord {
   const sessions = shown(p.sessions, lead);
   return {
@@ -433,6 +469,7 @@ function recordOf(p: StoredPupil, lead = true): PupilRecord {
     chronology: shown(p.chronology, lead),
     scores: shown(p.scores, lead),
     indicators: shown(p.indicators, lead),
+    status_history: sortedHistory(p),
   };
 }
 
@@ -583,12 +620,54 @@ export function recordCommands(ctx: Ctx) {
       audit(ctx, "pupil.create", `pupil:${id}`);
       return { ...pupil };
     }),
-    updatePupil: vi.fn(async (pupilId: number, input: PupilInput) => {
+    updatePupil: vi.fn(async (pupilId: number, input: PupilInput, takesEffectFrom: string | null = null) => {
       ctx.lead();
       const p = visible(ctx, pupilId);
       check(input);
+      const from = takesEffectFrom ?? todayIso();
+      const history = historyOf(p);
+      const changed = (["care_status", "support_level"] as ListKind[]).filter((k) => (input[k] ?? null) !== (p.pupil[k] ?? null));
+      if (changed.length > 0) {
+        if (from > todayIso()) throw err("invalid_input", "A change cannot take effect after today. Record it on the day it happens.", "takes_effect_from");
+        if (from < input.date_of_birth) throw err("invalid_input", "A change cannot take effect before the pupil's date of birth.", "takes_effect_from");
+        for (const k of changed) {
+          const latest = history.filter((c) => c.kind === k).map((c) => c.effective_from).sort().reverse()[0];
+          if (latest && from < latest) throw err("invalid_input", `The pupil's ${k.replace("_", " ")} already has a change recorded from ${latest}. A new value can take effect from that day or later; to change an earlier day, correct the history.`, "takes_effect_from");
+        }
+      }
+      const by = { id: ctx.session().user.id, name: ctx.session().user.name };
+      for (const k of changed) {
+        const same = history.find((c) => c.kind === k && c.effective_from === from);
+        if (same) Object.assign(same, { value: input[k], recorded_by: by });
+        else history.push({ id: records.nextId++, kind: k, value: input[k], effective_from: from, recorded_at: "2026-11-22T14:32:00Z", recorded_by: by });
+      }
       p.pupil = build(input, pupilId, p.pupil);
+      refreshFromHistory(p);
       return { ...p.pupil };
+    }),
+    correctStatusChange: vi.fn(async (changeId: number, effectiveFrom: string) => {
+      ctx.lead();
+      const p = [...records.pupils.values()].find((q) => historyOf(q).some((c) => c.id === changeId));
+      if (!p) throw err("not_found", "There is no such change of status.");
+      const c = historyOf(p).find((x) => x.id === changeId)!;
+      if (effectiveFrom > todayIso()) throw err("invalid_input", "A change cannot take effect after today. Record it on the day it happens.", "effective_from");
+      if (effectiveFrom < p.pupil.date_of_birth) throw err("invalid_input", "A change cannot take effect before the pupil's date of birth.", "effective_from");
+      if (historyOf(p).some((x) => x.id !== changeId && x.kind === c.kind && x.effective_from === effectiveFrom)) {
+        throw err("invalid_input", `Another change of ${c.kind.replace("_", " ")} is recorded from that day. Remove the wrong one instead.`, "effective_from");
+      }
+      c.effective_from = effectiveFrom;
+      refreshFromHistory(p);
+      audit(ctx, "pupil.status.correct", `pupil:${p.pupil.id}/status:${changeId}`);
+      return sortedHistory(p);
+    }),
+    removeStatusChange: vi.fn(async (changeId: number) => {
+      ctx.lead();
+      const p = [...records.pupils.values()].find((q) => historyOf(q).some((c) => c.id === changeId));
+      if (!p) throw err("not_found", "There is no such change of status.");
+      p.history = historyOf(p).filter((c) => c.id !== changeId);
+      refreshFromHistory(p);
+      audit(ctx, "pupil.status.remove", `pupil:${p.pupil.id}/status:${changeId}`);
+      return sortedHistory(p);
     }),
     assignKeyAdult: vi.fn(async (pupilId: number, keyAdultId: string | null) => {
       ctx.lead();

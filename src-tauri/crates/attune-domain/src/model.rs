@@ -227,6 +227,24 @@ pub struct PupilInput {
     pub relationship_planned_end: Option<NaiveDate>,
 }
 
+/// One change of a pupil's care status or support level, with the day it took effect
+/// ([`crate::record::status_history`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct StatusChange {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub kind: ListKind,
+    /// `None`: none from this day.
+    pub value: Option<String>,
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub effective_from: NaiveDate,
+    /// RFC 3339, UTC.
+    pub recorded_at: String,
+    /// `None`: not known (recorded before history was kept, or by a path that names no user).
+    pub recorded_by: Option<UserRef>,
+}
+
 /// A pupil's core record.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct Pupil {
@@ -834,6 +852,8 @@ pub struct PupilRecord {
     pub scores: Vec<InstrumentScore>,
     /// In term order as entered (oldest first).
     pub indicators: Vec<TermlyIndicators>,
+    /// Care status and support level over time, by kind, oldest first.
+    pub status_history: Vec<StatusChange>,
 }
 
 // ----------------------------------------------------------------------------------------------

@@ -672,6 +672,37 @@ fn taken_fields_replace_the_held_values_and_are_checked() {
     assert_eq!(year, "Y5");
     assert_eq!(care.as_deref(), Some("Looked after"));
     assert_eq!(support.as_deref(), Some("Intensive"));
+    // The taken values are changes in the status history, from today (issue 15, item 3).
+    let newest: Vec<(String, Option<String>, String)> = dst
+        .conn()
+        .unwrap()
+        .prepare(
+            "SELECT kind, value, effective_from FROM pupil_status_history h
+             WHERE pupil_id = ?1 AND effective_from = (SELECT max(effective_from)
+                 FROM pupil_status_history WHERE pupil_id = h.pupil_id AND kind = h.kind)
+             ORDER BY kind",
+        )
+        .unwrap()
+        .query_map([held], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .collect::<rusqlite::Result<_>>()
+        .unwrap();
+    let day = today().format("%Y-%m-%d").to_string();
+    assert_eq!(
+        newest,
+        [
+            (
+                "care_status".to_string(),
+                Some("Looked after".to_string()),
+                day.clone()
+            ),
+            (
+                "support_level".to_string(),
+                Some("Intensive".to_string()),
+                day
+            ),
+        ]
+    );
 }
 
 #[test]

@@ -75,6 +75,15 @@ fn fixture(s: &School) -> Vec<Row> {
              VALUES ({p}, {p}, '{k}', '2026-09-01', NULL, '{l}')"),
         );
         add(
+            "pupil_status_history",
+            o,
+            format!(
+                "INSERT INTO pupil_status_history (id, pupil_id, kind, value, effective_from,
+                recorded_at, recorded_by)
+             VALUES ({p}, {p}, 'care_status', 'Looked after', '2026-09-01', '{TS}', '{l}')"
+            ),
+        );
+        add(
             "profiles",
             o,
             format!(

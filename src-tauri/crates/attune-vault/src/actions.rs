@@ -94,6 +94,8 @@ actions! {
     PupilSar = "pupil.sar",
     PupilSarPdf = "pupil.sar.pdf",
     PupilSarPrint = "pupil.sar.print",
+    PupilStatusCorrect = "pupil.status.correct",
+    PupilStatusRemove = "pupil.status.remove",
     PupilUpdate = "pupil.update",
     PupilView = "pupil.view",
     RecoveryKeyReplace = "recovery_key.replace",

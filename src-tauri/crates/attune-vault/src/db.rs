@@ -72,6 +72,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0016_list_retired.sql"),
     ),
     (
+        "0017_status_history",
+        include_str!("../migrations/0017_status_history.sql"),
+    ),
+    (
         "0019_record_versions",
         include_str!("../migrations/0019_record_versions.sql"),
     ),

@@ -114,6 +114,8 @@ record_tables! {
     ReviewAmendments => "review_amendments",
     /// Supervision and consultation notes.
     SupervisionNotes => "supervision_notes",
+    /// A pupil's care status and support level, with the day each took effect.
+    PupilStatusHistory => "pupil_status_history",
     /// Earlier versions of corrected sessions, chronology events, scores and indicators.
     RecordVersions => "record_versions",
 }

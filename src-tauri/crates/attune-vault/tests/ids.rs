@@ -75,7 +75,8 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
     v.conn()
         .unwrap()
         .execute_batch(
-            "DROP INDEX goals_carried_from;
+            "DROP TABLE pupil_status_history;
+             DROP INDEX goals_carried_from;
              ALTER TABLE goals DROP COLUMN carried_from;
              ALTER TABLE list_items DROP COLUMN retired;
              DROP TABLE record_versions;

@@ -33,7 +33,15 @@
 //!   school year between the period and today (a Year 6 pupil today was in Year 5 last year),
 //!   then banded: Nursery and Reception; Years 1–2, 3–4, 5–6, 7–9, 10–11, 12–14; Scotland's
 //!   P1–P2, P3–P4, P5–P7, S1–S3, S4–S6.
-//! - **Care status** and **support level** as held now (the school's own labels).
+//! - **Care status** and **support level** (the school's own labels) **in force in the period**:
+//!   the values of the pupil's status history ([`crate::record::status_history`]) in force on
+//!   the period's last day — or, for a pupil who left before that day, on the day they left
+//!   (the last day they were on roll in it; [`status_day`]). So a summary of 2024-25 exported
+//!   after a change in 2025-26 counts the pupil under their 2024-25 value, and a trend across
+//!   years follows the changes. A period still running counts today's values (no change takes
+//!   effect after today). Before a pupil's first recorded value, the value their record began
+//!   with (every record begins with one per kind, "none" included, so a value given later is
+//!   never counted before it took effect).
 //! - **Plan active**: a plan was active at some time in the period.
 //! - **Reviews**: for each due date in the period of a plan active in it (scheduled in
 //!   `review_due_dates`, or with a review recorded for it): held **on time** (signed off on or
@@ -70,9 +78,11 @@ use zeroize::Zeroizing;
 
 use crate::access;
 use crate::error::{Error, Result};
+use crate::model::ListKind;
 use crate::model::SessionKind;
 use crate::planning::calendars::school_year_start;
 use crate::planning::school_frameworks;
+use crate::record::status_history;
 use crate::rules::calendar::{year_label, SchoolCalendar};
 use crate::rules::framework::Framework;
 use crate::rules::year_group::YearGroup;
@@ -811,6 +821,12 @@ fn pupil_facts(
     })
 }
 
+/// The day whose care status and support level a pupil is counted under in a period ending on
+/// `end`: that day, or the day the pupil left if earlier (see the module's notes).
+pub fn status_day(end: NaiveDate, left_on: Option<NaiveDate>) -> NaiveDate {
+    left_on.map_or(end, |l| l.min(end))
+}
+
 /// The anonymised facts of every pupil supported in `period` (strategic lead only; a refusal
 /// is audited). Audited `summary.preview` for [`Purpose::Preview`]; for [`Purpose::Export`]
 /// the exporter audits through [`audit_export`]. A term the school's calendar does not have
@@ -840,10 +856,10 @@ pub fn summary_facts(
     let years_back = school_year_start(today) - period.start_year;
     let (start, end) = (d2s(rp.start), d2s(rp.end));
 
-    type Row = (i64, String, Option<String>, Option<String>, Option<String>);
+    type Row = (i64, String, Option<String>, Option<String>);
     let rows: Vec<Row> = {
         let mut stmt = conn.prepare(
-            "SELECT p.id, p.year_group, p.care_status, p.support_level, p.relationship_start
+            "SELECT p.id, p.year_group, p.relationship_start, p.left_on
              FROM pupils p
              WHERE EXISTS (SELECT 1 FROM plans pl WHERE pl.pupil_id = p.id AND pl.start_date <= ?2
                              AND (pl.status = 'active' OR substr(pl.closed_at, 1, 10) >= ?1))
@@ -852,12 +868,15 @@ pub fn summary_facts(
              ORDER BY p.id",
         )?;
         let rows = stmt.query_map(params![start, end], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?;
         rows.collect::<std::result::Result<_, _>>()?
     };
     let mut pupils = Vec::with_capacity(rows.len());
-    for (id, year_group, care, support, rel_start) in rows {
+    for (id, year_group, rel_start, left_on) in rows {
+        let day = status_day(rp.end, left_on.as_deref().and_then(|d| s2d(d).ok()));
+        let care = status_history::in_force(conn, id, ListKind::CareStatus, day)?;
+        let support = status_history::in_force(conn, id, ListKind::SupportLevel, day)?;
         pupils.push(pupil_facts(
             conn,
             &stored,

@@ -189,6 +189,11 @@ pub fn rename_list_item(
             &format!("UPDATE pupils SET {column} = ?2 WHERE {column} = ?1"),
             params![old, new],
         )?;
+        // The history keeps the item under its new name too (a retired item stays as it is).
+        tx.execute(
+            "UPDATE pupil_status_history SET value = ?3 WHERE kind = ?1 AND value = ?2",
+            params![list.as_str(), old, new],
+        )?;
     }
     access::record(&tx, &user, Action::ListRename, Some(list.as_str()), now)?;
     tx.commit()?;

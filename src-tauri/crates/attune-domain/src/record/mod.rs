@@ -14,6 +14,7 @@
 //!   session may see;
 //! - [`lists`]: the school's configurable care statuses and support levels.
 //! - [`rollover`]: the start of a new school year (year groups move on, leavers offered).
+//! - [`status_history`]: care status and support level with the day each took effect.
 //!
 //! **Invariants.** Every operation passes [`crate::access`] first: a key adult reaches only the
 //! pupils assigned to them now (their whole history included), a strategic lead every pupil; a
@@ -29,4 +30,5 @@ pub mod records;
 pub mod rollover;
 pub mod search;
 pub mod session_pages;
+pub mod status_history;
 pub mod versions;

@@ -14,6 +14,7 @@ use crate::model::{
     Assignment, CaseloadQuery, CaseloadRow, CaseloadSort, IdentifierView, ListKind, Pupil,
     PupilInput, PupilRecord, PupilStatus, UserRef,
 };
+use crate::record::status_history;
 use crate::rules::framework::Framework;
 use crate::rules::identifiers::{self, IdentifierKind};
 use crate::rules::year_group::YearGroup;
@@ -220,8 +221,22 @@ fn kind_parse(s: &str) -> Option<IdentifierKind> {
     }
 }
 
-/// Inserts a checked pupil (no audit); used by [`add_pupil`] and the import.
+/// Inserts a checked pupil (no audit), with the first rows of its status history recorded by
+/// no one named (see [`insert_by`]); used by the handover import.
 pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> Result<i64> {
+    insert_by(tx, c, None, now)
+}
+
+/// Inserts a checked pupil (no audit); used by [`add_pupil`], the imports and the MIS update.
+/// Its care status and support level (each possibly none) start its status history, recorded by `by`,
+/// from the relationship's start (when not after today) or today
+/// ([`status_history::first_day`]).
+pub(crate) fn insert_by(
+    tx: &Transaction<'_>,
+    c: &Checked,
+    by: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<i64> {
     let id = next_id(tx, ids::RecordTable::Pupils)?;
     tx.execute(
         "INSERT INTO pupils (id, legal_forename, legal_surname, preferred_name, date_of_birth,
@@ -243,6 +258,14 @@ pub(crate) fn insert(tx: &Transaction<'_>, c: &Checked, now: DateTime<Utc>) -> R
         ],
     )?;
     write_identifiers(tx, id, &c.identifiers)?;
+    let today = now.date_naive();
+    let from = status_history::first_day(c.relationship_start, c.date_of_birth, today);
+    for (kind, value) in [
+        (ListKind::CareStatus, c.care_status.as_deref()),
+        (ListKind::SupportLevel, c.support_level.as_deref()),
+    ] {
+        status_history::record(tx, id, kind, value, from, by, today, now)?;
+    }
     Ok(id)
 }
 
@@ -253,7 +276,7 @@ pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: DateTime<Utc>) -> R
     let c = check(vault.conn()?, input, now.date_naive(), Held::default())?;
     check_identifiers_free(vault.conn()?, &c.identifiers, None)?;
     let tx = vault.conn_mut()?.transaction()?;
-    let id = insert(&tx, &c, now)?;
+    let id = insert_by(&tx, &c, Some(&user.id), now)?;
     access::record(
         &tx,
         &user,
@@ -267,10 +290,25 @@ pub fn add_pupil(vault: &mut Vault, input: &PupilInput, now: DateTime<Utc>) -> R
 }
 
 /// Edits a pupil's core record (strategic lead only). Identifiers are replaced by those given.
+/// A change of care status or support level takes effect today ([`update_pupil_from`]).
 pub fn update_pupil(
     vault: &mut Vault,
     pupil_id: i64,
     input: &PupilInput,
+    now: DateTime<Utc>,
+) -> Result<Pupil> {
+    update_pupil_from(vault, pupil_id, input, None, now)
+}
+
+/// Edits a pupil's core record (strategic lead only). Identifiers are replaced by those given.
+/// A change of care status or support level is recorded in the pupil's status history as taking
+/// effect from `takes_effect_from` (default today): refused after today, before the date of
+/// birth, or before a change of that kind already recorded (see [`status_history`]).
+pub fn update_pupil_from(
+    vault: &mut Vault,
+    pupil_id: i64,
+    input: &PupilInput,
+    takes_effect_from: Option<NaiveDate>,
     now: DateTime<Utc>,
 ) -> Result<Pupil> {
     let user = access::require_lead(
@@ -290,8 +328,29 @@ pub fn update_pupil(
         care_status: care.as_deref(),
         support_level: support.as_deref(),
     };
-    let c = check(vault.conn()?, input, now.date_naive(), held)?;
+    let today = now.date_naive();
+    let c = check(vault.conn()?, input, today, held)?;
     check_identifiers_free(vault.conn()?, &c.identifiers, Some(pupil_id))?;
+    let from = takes_effect_from.unwrap_or(today);
+    let changed: Vec<(ListKind, Option<&str>)> = [
+        (
+            ListKind::CareStatus,
+            care.as_deref(),
+            c.care_status.as_deref(),
+        ),
+        (
+            ListKind::SupportLevel,
+            support.as_deref(),
+            c.support_level.as_deref(),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, old, new)| old != new)
+    .map(|(k, _, new)| (k, new))
+    .collect();
+    for (kind, _) in &changed {
+        status_history::check_day(vault.conn()?, pupil_id, *kind, from, c.date_of_birth, today)?;
+    }
     let tx = vault.conn_mut()?.transaction()?;
     tx.execute(
         "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_name = ?4,
@@ -313,6 +372,9 @@ pub fn update_pupil(
         ],
     )?;
     write_identifiers(&tx, pupil_id, &c.identifiers)?;
+    for (kind, value) in changed {
+        status_history::record(&tx, pupil_id, kind, value, from, Some(&user.id), today, now)?;
+    }
     access::record(
         &tx,
         &user,
@@ -601,6 +663,7 @@ pub fn open_pupil(
         chronology: records::load_chronology(conn, pupil_id, show)?,
         scores: records::load_scores(conn, pupil_id, show)?,
         indicators: records::load_indicators(conn, pupil_id, show)?,
+        status_history: status_history::load(conn, pupil_id)?,
     };
     access::record(
         conn,

@@ -55,7 +55,7 @@ use ts_rs::TS;
 use crate::access;
 use crate::error::{Error, Result};
 use crate::model::{IdentifierInput, ListKind, Pupil, PupilInput, PupilStatus};
-use crate::record::pupils;
+use crate::record::{pupils, status_history};
 use crate::rules::dates::format_uk;
 use crate::rules::identifiers::IdentifierKind;
 use crate::rules::year_group::YearGroup;
@@ -912,6 +912,25 @@ pub fn merge_handover(
                 &format!("UPDATE pupils SET {column} = ?2, updated_at = ?3 WHERE id = ?1"),
                 params![id, value, stamp],
             )?;
+            // A care status or support level taken from the pack takes effect today, in the
+            // status history as any other change (summaries of earlier periods keep the old).
+            let kind = match f {
+                IdentityField::CareStatus => Some(ListKind::CareStatus),
+                IdentityField::SupportLevel => Some(ListKind::SupportLevel),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                status_history::record(
+                    &tx,
+                    id,
+                    kind,
+                    value.as_deref(),
+                    today,
+                    Some(&user.id),
+                    today,
+                    now,
+                )?;
+            }
         }
         if take.iter().any(|f| {
             matches!(

@@ -30,8 +30,8 @@ use ts_rs::TS;
 use crate::access;
 use crate::error::{Error, Result};
 use crate::model::LineError;
-use crate::model::{IdentifierInput, ImportMode, Pupil, PupilInput, PupilStatus};
-use crate::record::pupils;
+use crate::model::{IdentifierInput, ImportMode, ListKind, Pupil, PupilInput, PupilStatus};
+use crate::record::{pupils, status_history};
 use crate::rules::dates::DateOrder;
 use crate::rules::identifiers::IdentifierKind;
 use crate::store::{d2s, ts};
@@ -521,9 +521,15 @@ pub fn apply_update(
             bad: p.bad,
         });
     }
+    let today = now.date_naive();
     let tx = vault.conn_mut()?.transaction()?;
     for c in &p.changed {
         let k = &c.checked;
+        let (care, support): (Option<String>, Option<String>) = tx.query_row(
+            "SELECT care_status, support_level FROM pupils WHERE id = ?1",
+            [c.pupil_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
         tx.execute(
             "UPDATE pupils SET legal_forename = ?2, legal_surname = ?3, preferred_name = ?4,
                  date_of_birth = ?5, year_group = ?6, care_status = ?7, support_level = ?8,
@@ -542,6 +548,24 @@ pub fn apply_update(
             ],
         )?;
         pupils::write_identifiers(&tx, c.pupil_id, &k.identifiers)?;
+        // A changed care status or support level takes effect on the day of the update.
+        for (kind, old, new) in [
+            (ListKind::CareStatus, care, k.care_status.as_deref()),
+            (ListKind::SupportLevel, support, k.support_level.as_deref()),
+        ] {
+            if old.as_deref() != new {
+                status_history::record(
+                    &tx,
+                    c.pupil_id,
+                    kind,
+                    new,
+                    today,
+                    Some(&user.id),
+                    today,
+                    now,
+                )?;
+            }
+        }
         access::record(
             &tx,
             &user,
@@ -553,7 +577,7 @@ pub fn apply_update(
     let mut added = 0;
     if choices.add_new {
         for (_, c) in &p.new {
-            let id = pupils::insert(&tx, c, now)?;
+            let id = pupils::insert_by(&tx, c, Some(&user.id), now)?;
             access::record(
                 &tx,
                 &user,

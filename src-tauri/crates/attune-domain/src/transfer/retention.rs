@@ -424,6 +424,7 @@ fn delete_rows(tx: &rusqlite::Connection, pupil_id: i64) -> Result<()> {
         "DELETE FROM profiles WHERE pupil_id = ?1",
         "DELETE FROM assignments WHERE pupil_id = ?1",
         "DELETE FROM pupil_identifiers WHERE pupil_id = ?1",
+        "DELETE FROM pupil_status_history WHERE pupil_id = ?1",
         "DELETE FROM pupils WHERE id = ?1",
         // The triggers have removed the index rows already; this catches any left behind.
         "DELETE FROM search_index WHERE pupil_id = ?1",

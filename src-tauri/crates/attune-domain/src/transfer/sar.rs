@@ -316,6 +316,7 @@ pub fn subject_access(
     let today = now.date_naive();
     let p = pupils::load(conn, pupil_id)?;
     let assignments = pupils::assignments(conn, pupil_id)?;
+    let status = crate::record::status_history::load(conn, pupil_id)?;
     let about = profile::load_profile(conn, pupil_id)?;
     let advice = profile::load_advice(conn, pupil_id)?;
     let team = profile::load_team(conn, pupil_id)?;
@@ -384,6 +385,29 @@ pub fn subject_access(
             field("Record created", v(when(&p.created_at))),
             field("Record last changed", v(when(&p.updated_at))),
         ])],
+    ));
+
+    let rows: Vec<_> = status
+        .iter()
+        .map(|c| {
+            vec![
+                v(c.kind.label()),
+                v(c.value.as_deref().unwrap_or("None")),
+                day(c.effective_from),
+                v(when(&c.recorded_at)),
+                v(c.recorded_by
+                    .as_ref()
+                    .map_or("Not recorded", |u| u.name.as_str())),
+            ]
+        })
+        .collect();
+    sections.push(section(
+        2,
+        "Care status and support level over time",
+        vec![table(
+            &["Kind", "Value", "Took effect", "Recorded", "Recorded by"],
+            rows,
+        )],
     ));
 
     let rows: Vec<_> = assignments

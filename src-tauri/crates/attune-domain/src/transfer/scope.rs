@@ -166,6 +166,7 @@ pub const TABLES: &[TableScope] = &[
         "this vault's list of pupils it erased and why (the erasure travels as the deletion of the rows)",
     ),
     pupil("pupil_identifiers", &["kind", "value"], BY_PUPIL),
+    pupil("pupil_status_history", ID, BY_PUPIL),
     pupil("pupils", ID, Reach::Column("id")),
     // Earlier versions of corrected sessions, chronology events, scores and indicators.
     pupil("record_versions", ID, BY_PUPIL),

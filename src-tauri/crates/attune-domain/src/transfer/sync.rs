@@ -305,6 +305,10 @@ fn record_words(table: &str, n: u64) -> String {
         "plans" => ("plan", "plans"),
         "profiles" => ("\"about me\" profile", "\"about me\" profiles"),
         "pupil_identifiers" => ("pupil identifier", "pupil identifiers"),
+        "pupil_status_history" => (
+            "care status or support level change",
+            "care status and support level changes",
+        ),
         "pupils" => ("pupil's details", "pupils' details"),
         "record_versions" => (
             "earlier version of a corrected entry",

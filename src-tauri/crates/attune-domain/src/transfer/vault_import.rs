@@ -152,7 +152,7 @@ fn run(
     for (i, c) in checked.iter().enumerate() {
         // Stopped here, `tx` is dropped unfinished: everything is rolled back.
         work.step("importing", rows + i as u64, total)?;
-        let id = pupils::insert(&tx, c, now)?;
+        let id = pupils::insert_by(&tx, c, Some(&user.id), now)?;
         access::record(
             &tx,
             &user,
