@@ -18,6 +18,8 @@ import type {
   ImportPreview,
   InstrumentScore,
   PlanSummary,
+  SessionPage,
+  SessionQuery,
   PlanView,
   Profile,
   Pupil,
@@ -991,6 +993,19 @@ export function recordCommands(ctx: Ctx) {
       return { ...entry };
     }),
     listSessions: vi.fn(async (pupilId: number) => [...visible(ctx, pupilId).sessions]),
+    // As the backend pages: newest first (by day, then id), withdrawn ones left out.
+    pageSessions: vi.fn(async (pupilId: number, query: SessionQuery): Promise<SessionPage> => {
+      const lead = ctx.session().user.role === "strategic_lead";
+      const all = shown(visible(ctx, pupilId).sessions, lead)
+        .filter((x) => !x.changes.withdrawn)
+        .filter((x) => (query.kind == null || x.kind === query.kind) && (query.from == null || x.held_on >= query.from) && (query.to == null || x.held_on <= query.to))
+        .sort((a, b) => b.held_on.localeCompare(a.held_on) || b.id - a.id);
+      const after = query.after;
+      const rest = after ? all.filter((x) => x.held_on < after.held_on || (x.held_on === after.held_on && x.id < after.id)) : all;
+      const sessions = rest.slice(0, query.limit);
+      const last = sessions[sessions.length - 1];
+      return { sessions, total: all.length, next: rest.length > query.limit && last ? { held_on: last.held_on, id: last.id } : null };
+    }),
     addChronologyEvent: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
       const ev: ChronologyEvent = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name, changes: noChanges() };
