@@ -160,7 +160,7 @@ fn every_row_the_demo_writes_lands_in_its_devices_range() {
         for id in received {
             insert_received(conn, id, &lead);
         }
-        assert_eq!(record_tables(conn).len(), 14);
+        assert_eq!(record_tables(conn).len(), 15);
         attune_vault::ids::set_device_no(conn, 7).unwrap();
         v.lock("test", chrono::Utc::now());
     }
