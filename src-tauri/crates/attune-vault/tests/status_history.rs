@@ -27,6 +27,25 @@ fn a_vault_of_schema_16_gets_a_row_per_pupil_and_kind_from_the_earliest_day_on_r
         .unwrap()
         .execute_batch(
             "DROP TABLE pupil_status_history;
+             DROP INDEX goals_carried_from;
+             ALTER TABLE goals DROP COLUMN carried_from;
+             DROP TABLE record_versions;
+             DROP TRIGGER sessions_search_ai;
+             DROP TRIGGER sessions_search_au;
+             DROP TRIGGER chronology_search_ai;
+             DROP TRIGGER chronology_search_au;
+             ALTER TABLE sessions DROP COLUMN withdrawn_at;
+             ALTER TABLE sessions DROP COLUMN withdrawn_by;
+             ALTER TABLE sessions DROP COLUMN withdrawn_reason;
+             ALTER TABLE chronology DROP COLUMN withdrawn_at;
+             ALTER TABLE chronology DROP COLUMN withdrawn_by;
+             ALTER TABLE chronology DROP COLUMN withdrawn_reason;
+             ALTER TABLE instrument_scores DROP COLUMN withdrawn_at;
+             ALTER TABLE instrument_scores DROP COLUMN withdrawn_by;
+             ALTER TABLE instrument_scores DROP COLUMN withdrawn_reason;
+             ALTER TABLE termly_indicators DROP COLUMN withdrawn_at;
+             ALTER TABLE termly_indicators DROP COLUMN withdrawn_by;
+             ALTER TABLE termly_indicators DROP COLUMN withdrawn_reason;
              PRAGMA user_version = 16;
              INSERT INTO pupils (id, legal_forename, legal_surname, date_of_birth, year_group,
                  care_status, support_level, relationship_start, created_at, updated_at)
