@@ -136,5 +136,13 @@ e2eTest('scores over time: a chart and a table per instrument, one score added b
   await app.shot('scores-over-time-200');
   await app.axe('scores over time at 200 % text');
   const overflow = await s.execute('return document.documentElement.scrollWidth - document.documentElement.clientWidth;');
-  assert.ok(overflow <= 0, `no sideways scrolling of the page at 200 % text (${overflow} px too wide)`);
+  // Which elements reach past the window's right edge (the outermost ones), to name them.
+  const wide = await s.execute(
+    `const w = document.documentElement.clientWidth;
+     return [...document.querySelectorAll('body *')]
+       .filter((e) => e.getBoundingClientRect().right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1))
+       .slice(0, 5)
+       .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + (e.dataset.testid ? '[' + e.dataset.testid + ']' : ''));`,
+  );
+  assert.ok(overflow <= 0, `no sideways scrolling of the page at 200 % text (${overflow} px too wide: ${wide.join(', ')})`);
 });
