@@ -1132,22 +1132,13 @@ fn the_migration_links_goals_carried_before_it_by_area_and_outcome() {
     .unwrap()
     .id;
     // As a vault was before migration 0020: no lineage column; goal 2's outcome edited since.
-    let index = attune_vault::db::MIGRATIONS
-        .iter()
-        .position(|(name, _)| *name == "0020_goal_lineage")
-        .expect("migration 0020 is listed");
-    assert_eq!(
-        index + 1,
-        attune_vault::db::MIGRATIONS.len(),
-        "this test rewinds to just before 0020; a later migration must be rewound here too"
-    );
+    let before = attune_vault::db::version_with("0020_goal_lineage") - 1;
     v.conn()
         .unwrap()
         .execute_batch(&format!(
-            "DROP INDEX goals_carried_from;
-             ALTER TABLE goals DROP COLUMN carried_from;
-             UPDATE goals SET outcome = 'Names two trusted adults' WHERE id = {g2b};
-             PRAGMA user_version = {index};"
+            "UPDATE goals SET outcome = 'Names two trusted adults' WHERE id = {g2b};
+             {}",
+            attune_vault::db::rewind_sql(before)
         ))
         .unwrap();
     v.lock("test", now());

@@ -83,7 +83,80 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_goal_lineage",
         include_str!("../migrations/0020_goal_lineage.sql"),
     ),
+    (
+        "0024_sync_sent",
+        include_str!("../migrations/0024_sync_sent.sql"),
+    ),
 ];
+
+/// How to take the newer migrations back off a vault, for the tests that make a vault as an
+/// older version of Attune left it and check that opening it upgrades it (never used by the
+/// product: migrations only go forward). Each entry undoes one migration's schema changes, enough
+/// for that migration to run again; a migration added after `0016_list_retired` must add its
+/// entry here, or [`rewind_sql`] refuses to rewind past it.
+pub const UNDO: &[(&str, &str)] = &[
+    ("0017_status_history", "DROP TABLE pupil_status_history;"),
+    (
+        "0019_record_versions",
+        "DROP TABLE record_versions;
+         DROP TRIGGER sessions_search_ai;
+         DROP TRIGGER sessions_search_au;
+         DROP TRIGGER chronology_search_ai;
+         DROP TRIGGER chronology_search_au;
+         ALTER TABLE sessions DROP COLUMN withdrawn_at;
+         ALTER TABLE sessions DROP COLUMN withdrawn_by;
+         ALTER TABLE sessions DROP COLUMN withdrawn_reason;
+         ALTER TABLE chronology DROP COLUMN withdrawn_at;
+         ALTER TABLE chronology DROP COLUMN withdrawn_by;
+         ALTER TABLE chronology DROP COLUMN withdrawn_reason;
+         ALTER TABLE instrument_scores DROP COLUMN withdrawn_at;
+         ALTER TABLE instrument_scores DROP COLUMN withdrawn_by;
+         ALTER TABLE instrument_scores DROP COLUMN withdrawn_reason;
+         ALTER TABLE termly_indicators DROP COLUMN withdrawn_at;
+         ALTER TABLE termly_indicators DROP COLUMN withdrawn_by;
+         ALTER TABLE termly_indicators DROP COLUMN withdrawn_reason;",
+    ),
+    (
+        "0020_goal_lineage",
+        "DROP INDEX goals_carried_from;
+         ALTER TABLE goals DROP COLUMN carried_from;",
+    ),
+    (
+        "0024_sync_sent",
+        "ALTER TABLE sync_peer_state DROP COLUMN sent;",
+    ),
+];
+
+/// SQL that takes an up-to-date vault back to schema `version` (the first `version` entries of
+/// [`MIGRATIONS`] applied), newest migration first, and sets its `user_version`. For tests only.
+///
+/// # Panics
+/// When a migration to undo has no entry in [`UNDO`].
+#[doc(hidden)]
+pub fn rewind_sql(version: usize) -> String {
+    let mut sql = String::new();
+    for (name, _) in MIGRATIONS[version.min(MIGRATIONS.len())..].iter().rev() {
+        let undo = UNDO
+            .iter()
+            .find(|(n, _)| n == name)
+            .unwrap_or_else(|| panic!("migration {name} has no entry in db::UNDO"));
+        sql.push_str(undo.1);
+        sql.push('\n');
+    }
+    sql.push_str(&format!("PRAGMA user_version = {version};"));
+    sql
+}
+
+/// The number of migrations up to and including `name` (the `user_version` of a vault that has
+/// it as its newest migration).
+#[doc(hidden)]
+pub fn version_with(name: &str) -> usize {
+    MIGRATIONS
+        .iter()
+        .position(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("no migration {name}"))
+        + 1
+}
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows
 /// (`audit::key_the_chain`) and then [`KEYED_AUDIT_GUARDS`] makes the table append-only.

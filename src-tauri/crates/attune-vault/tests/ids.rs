@@ -75,27 +75,9 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
     v.conn()
         .unwrap()
         .execute_batch(
-            "DROP TABLE pupil_status_history;
-             DROP INDEX goals_carried_from;
-             ALTER TABLE goals DROP COLUMN carried_from;
+            &(attune_vault::db::rewind_sql(attune_vault::db::version_with("0016_list_retired"))
+                + "
              ALTER TABLE list_items DROP COLUMN retired;
-             DROP TABLE record_versions;
-             DROP TRIGGER sessions_search_ai;
-             DROP TRIGGER sessions_search_au;
-             DROP TRIGGER chronology_search_ai;
-             DROP TRIGGER chronology_search_au;
-             ALTER TABLE sessions DROP COLUMN withdrawn_at;
-             ALTER TABLE sessions DROP COLUMN withdrawn_by;
-             ALTER TABLE sessions DROP COLUMN withdrawn_reason;
-             ALTER TABLE chronology DROP COLUMN withdrawn_at;
-             ALTER TABLE chronology DROP COLUMN withdrawn_by;
-             ALTER TABLE chronology DROP COLUMN withdrawn_reason;
-             ALTER TABLE instrument_scores DROP COLUMN withdrawn_at;
-             ALTER TABLE instrument_scores DROP COLUMN withdrawn_by;
-             ALTER TABLE instrument_scores DROP COLUMN withdrawn_reason;
-             ALTER TABLE termly_indicators DROP COLUMN withdrawn_at;
-             ALTER TABLE termly_indicators DROP COLUMN withdrawn_by;
-             ALTER TABLE termly_indicators DROP COLUMN withdrawn_reason;
              DROP TABLE sync_device;
              DROP TABLE sync_laptops;
              DROP TABLE sync_id_high;
@@ -116,7 +98,7 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
              INSERT INTO pupils (legal_forename, legal_surname, date_of_birth, year_group,
                  created_at, updated_at)
              VALUES ('Old', 'Row', '2016-01-01', 'Y5', 't', 't'),
-                    ('Older', 'Row', '2016-01-01', 'Y5', 't', 't');",
+                    ('Older', 'Row', '2016-01-01', 'Y5', 't', 't');"),
         )
         .unwrap();
     v.lock("test", now());

@@ -26,27 +26,8 @@ fn a_vault_of_schema_16_gets_a_row_per_pupil_and_kind_from_the_earliest_day_on_r
     v.conn()
         .unwrap()
         .execute_batch(
-            "DROP TABLE pupil_status_history;
-             DROP INDEX goals_carried_from;
-             ALTER TABLE goals DROP COLUMN carried_from;
-             DROP TABLE record_versions;
-             DROP TRIGGER sessions_search_ai;
-             DROP TRIGGER sessions_search_au;
-             DROP TRIGGER chronology_search_ai;
-             DROP TRIGGER chronology_search_au;
-             ALTER TABLE sessions DROP COLUMN withdrawn_at;
-             ALTER TABLE sessions DROP COLUMN withdrawn_by;
-             ALTER TABLE sessions DROP COLUMN withdrawn_reason;
-             ALTER TABLE chronology DROP COLUMN withdrawn_at;
-             ALTER TABLE chronology DROP COLUMN withdrawn_by;
-             ALTER TABLE chronology DROP COLUMN withdrawn_reason;
-             ALTER TABLE instrument_scores DROP COLUMN withdrawn_at;
-             ALTER TABLE instrument_scores DROP COLUMN withdrawn_by;
-             ALTER TABLE instrument_scores DROP COLUMN withdrawn_reason;
-             ALTER TABLE termly_indicators DROP COLUMN withdrawn_at;
-             ALTER TABLE termly_indicators DROP COLUMN withdrawn_by;
-             ALTER TABLE termly_indicators DROP COLUMN withdrawn_reason;
-             PRAGMA user_version = 16;
+            &(attune_vault::db::rewind_sql(attune_vault::db::version_with("0016_list_retired"))
+                + "
              INSERT INTO pupils (id, legal_forename, legal_surname, date_of_birth, year_group,
                  care_status, support_level, relationship_start, created_at, updated_at)
              VALUES
@@ -64,7 +45,7 @@ fn a_vault_of_schema_16_gets_a_row_per_pupil_and_kind_from_the_earliest_day_on_r
                 '2025-02-01T09:00:00Z', '2025-02-01T09:00:00Z');
              INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, created_at)
              VALUES (1, 2, '2024-10-15', 30, 'planned', '2025-02-01T09:00:00Z'),
-                    (2, 2, '2025-01-15', 30, 'planned', '2025-02-01T09:00:00Z');",
+                    (2, 2, '2025-01-15', 30, 'planned', '2025-02-01T09:00:00Z');"),
         )
         .unwrap();
     v.lock("test", now());

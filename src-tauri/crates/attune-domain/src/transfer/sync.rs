@@ -122,6 +122,11 @@ struct Meta {
     /// Laptop → school: the pupils the laptop holds.
     #[serde(default)]
     holds: Vec<i64>,
+    /// Laptop → school: the last of the school's files the laptop had imported when it wrote
+    /// this one, so `holds` is what it holds after that file (0 from a laptop of a version
+    /// before this field: the school then assumes nothing of its files was applied).
+    #[serde(default)]
+    school_seq: u64,
     /// School → laptop: the position this file brings the laptop up to.
     #[serde(default)]
     position: u64,
@@ -386,6 +391,9 @@ struct PeerState {
     peer_applied_seq: u64,
     peer_audit_seq: i64,
     holds: Vec<i64>,
+    /// School side: the pupils a file for this laptop told it to take in whole or to remove,
+    /// with the file's seq, since the laptop last said which of the school's files it applied.
+    sent: Vec<(i64, u64)>,
 }
 
 fn peer_state(conn: &Connection, device_no: u16) -> Result<PeerState> {
@@ -393,12 +401,12 @@ fn peer_state(conn: &Connection, device_no: u16) -> Result<PeerState> {
         "INSERT INTO sync_peer_state (device_no) VALUES (?1) ON CONFLICT DO NOTHING",
         [device_no],
     )?;
-    type Row = (i64, i64, i64, i64, i64, i64, String);
-    let (out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, peer_audit_seq, holds): Row = conn.query_row(
-        "SELECT out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, peer_audit_seq, holds
+    type Row = (i64, i64, i64, i64, i64, i64, String, String);
+    let (out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, peer_audit_seq, holds, sent): Row = conn.query_row(
+        "SELECT out_seq, in_seq, acked_pos, applied_pos, peer_applied_seq, peer_audit_seq, holds, sent
          FROM sync_peer_state WHERE device_no = ?1",
         [device_no],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
     )?;
     Ok(PeerState {
         out_seq: out_seq as u64,
@@ -408,6 +416,7 @@ fn peer_state(conn: &Connection, device_no: u16) -> Result<PeerState> {
         peer_applied_seq: peer_applied_seq as u64,
         peer_audit_seq,
         holds: serde_json::from_str(&holds).unwrap_or_default(),
+        sent: serde_json::from_str(&sent).unwrap_or_default(),
     })
 }
 
@@ -561,6 +570,7 @@ fn export_for_school(
             device_no: ctx.device_no,
             applied_pos: state.applied_pos,
             holds: pupils_held(conn)?,
+            school_seq: state.in_seq,
             position: 0,
             yours_applied: 0,
             left: Vec::new(),
@@ -953,9 +963,21 @@ fn import_at_school(
         store_conflicts(conn, &conflicts, now)?;
         report.conflicts = to_choose(&conflicts) + refused;
         report.audit_entries = keep_audit(conn, device_no, meta, &new_entries)? as u64;
+        // `holds` is what the laptop held after the school's file `school_seq`: what later
+        // files told it stays unsure (see export_for_laptop).
+        let sent: Vec<(i64, u64)> = peer_state(conn, device_no)?
+            .sent
+            .into_iter()
+            .filter(|(_, seq)| *seq > meta.school_seq)
+            .collect();
         conn.execute(
-            "UPDATE sync_peer_state SET acked_pos = max(acked_pos, ?2), holds = ?3 WHERE device_no = ?1",
-            params![device_no, meta.applied_pos as i64, serde_json::to_string(&meta.holds)?],
+            "UPDATE sync_peer_state SET acked_pos = max(acked_pos, ?2), holds = ?3, sent = ?4 WHERE device_no = ?1",
+            params![
+                device_no,
+                meta.applied_pos as i64,
+                serde_json::to_string(&meta.holds)?,
+                serde_json::to_string(&sent)?
+            ],
         )?;
         Ok(())
     })?;
@@ -1149,6 +1171,7 @@ fn export_for_laptop(
             device_no,
             applied_pos: 0,
             holds: Vec::new(),
+            school_seq: 0,
             position: position as u64,
             yours_applied,
             left: Vec::new(),
@@ -1166,11 +1189,29 @@ fn export_for_laptop(
             return Ok((encode_payload(&meta, &[], &[])?, state.out_seq + 1, report));
         }
         let now_on = caseload(conn, &user_id)?;
+        // What the laptop holds: what it last said, except that a pupil an earlier file told
+        // it to take in or remove (a file it may since have applied, or skipped) may or may
+        // not be on it. Such a pupil is taken in whole again while on the caseload and
+        // removed again while not; both are harmless when already so. Trusting `holds` alone,
+        // a pupil moved off the laptop and back between two of its files was neither new nor
+        // left, and the changes relayed for them met rows the laptop had removed.
         let holds: BTreeSet<i64> = state.holds.iter().copied().collect();
-        let new: BTreeSet<i64> = now_on.difference(&holds).copied().collect();
-        meta.left = holds.difference(&now_on).copied().collect();
+        let unsure: BTreeSet<i64> = state.sent.iter().map(|(p, _)| *p).collect();
+        let surely: BTreeSet<i64> = holds.difference(&unsure).copied().collect();
+        let maybe: BTreeSet<i64> = holds.union(&unsure).copied().collect();
+        let new: BTreeSet<i64> = now_on.difference(&surely).copied().collect();
+        meta.left = maybe.difference(&now_on).copied().collect();
         report.pupils_removed = meta.left.len() as u64;
         report.pupils_added = new.len() as u64;
+        let seq = state.out_seq + 1;
+        let mut sent = state.sent.clone();
+        sent.extend(new.iter().chain(&meta.left).map(|p| (*p, seq)));
+        sent.sort_unstable();
+        sent.dedup();
+        conn.execute(
+            "UPDATE sync_peer_state SET sent = ?2 WHERE device_no = ?1",
+            params![device_no, serde_json::to_string(&sent)?],
+        )?;
         // Everything after the laptop's acknowledged position, but its own, cut to its rows —
         // the new pupils' too: the laptop takes their whole records first and then these, in
         // order, so it ends where the school is even when the records are taken in again
