@@ -26,7 +26,8 @@
 //! every row about the pupil in one transaction: identifiers, assignments, profile, advice,
 //! team, plans with their goals and due dates, sessions, chronology, scores, indicators, every
 //! user's drafts whose form key names the pupil (`pupil:3`, `profile:3`, `session:3`,
-//! `chronology:3`, `score:3`, and `goal:<plan>` for the pupil's plans) and the full-text index
+//! `chronology:3`, `score:3`, `team:3`, `indicators:3`, `correct:3/…`, and `goal:<plan>`,
+//! `renew:<plan>`, `amendment:<review>` for the pupil's plans and reviews) and the full-text index
 //! rows, the pupil's links to supervision notes (and every form of their name in those notes'
 //! text, see [`crate::lead::supervision`]'s erasure rule), then merges the index (`optimize`, so no old segment keeps a deleted word). It then
 //! checkpoints the write-ahead log, vacuums (with `secure_delete=ON` set at open, freed pages
@@ -207,7 +208,23 @@ pub fn retention_due(
 }
 
 /// The draft form keys that name pupil `pupil_id` directly (the UI's `DraftKeeper` keys).
-const DRAFT_KINDS: &[&str] = &["pupil", "profile", "session", "chronology", "score"];
+/// The forms whose draft key names the pupil (`kind:<pupil>` or `kind:<pupil>/…`): every form
+/// of the pupil page (ui/src: each `DraftKeeper` key). A form keyed by a plan or a review is
+/// named in [`PLAN_DRAFT_KINDS`] and [`REVIEW_DRAFT_KINDS`].
+const DRAFT_KINDS: &[&str] = &[
+    "pupil",
+    "profile",
+    "session",
+    "chronology",
+    "score",
+    "team",
+    "indicators",
+    "correct",
+];
+/// Forms keyed by one of the pupil's plans (`kind:<plan>`): a goal, renewing the plan.
+const PLAN_DRAFT_KINDS: &[&str] = &["goal", "renew"];
+/// Forms keyed by one of the pupil's reviews (`kind:<review>`): an amendment to a signed review.
+const REVIEW_DRAFT_KINDS: &[&str] = &["amendment"];
 
 /// The longest reason a lead may give for an erasure, in characters.
 pub const MAX_ERASURE_REASON_CHARS: usize = 500;
@@ -395,10 +412,19 @@ fn delete_rows(tx: &rusqlite::Connection, pupil_id: i64) -> Result<()> {
         )?;
     }
     for plan in &plan_ids {
-        tx.execute(
-            "DELETE FROM drafts WHERE form_key = ?1",
-            [format!("goal:{plan}")],
-        )?;
+        for kind in PLAN_DRAFT_KINDS {
+            tx.execute(
+                "DELETE FROM drafts WHERE form_key = ?1",
+                [format!("{kind}:{plan}")],
+            )?;
+        }
+        for kind in REVIEW_DRAFT_KINDS {
+            tx.execute(
+                "DELETE FROM drafts WHERE form_key IN
+                   (SELECT ?1 || ':' || id FROM reviews WHERE plan_id = ?2)",
+                rusqlite::params![kind, plan],
+            )?;
+        }
         tx.execute("DELETE FROM review_due_dates WHERE plan_id = ?1", [plan])?;
         for table in ["review_amendments", "review_goal_ratings"] {
             tx.execute(
