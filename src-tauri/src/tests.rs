@@ -64,6 +64,7 @@ pub(crate) fn bindings() -> String {
         SessionQuery::decl(),
         SessionCursor::decl(),
         SessionPage::decl(),
+        SessionPeriod::decl(),
         CalendarsView::decl(),
         SessionInput::decl(),
         SessionEntry::decl(),

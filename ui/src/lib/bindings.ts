@@ -364,7 +364,26 @@ total: number,
 /**
  * Where the next page starts; none on the last page.
  */
-next: SessionCursor | null, };
+next: SessionCursor | null, 
+/**
+ * The school years and terms the pupil's sessions fall in, newest first, each with how
+ * many (not withdrawn) sessions it holds, to filter by: on the first page only (empty on
+ * later pages, which continue the same filter).
+ */
+periods: Array<SessionPeriod>, };
+export type SessionPeriod = { 
+/**
+ * "Spring term 2025-26" or "The school year 2025-26".
+ */
+label: string, 
+/**
+ * True for a whole school year (1 August to 31 July, holidays included).
+ */
+whole_year: boolean, from: string, to: string, 
+/**
+ * The pupil's sessions in it, of every kind.
+ */
+sessions: number, };
 export type CalendarsView = { calendars: Array<SchoolCalendar>, 
 /**
  * True when none has been entered and these are the UK defaults for the current and

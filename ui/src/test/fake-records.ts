@@ -1004,7 +1004,18 @@ export function recordCommands(ctx: Ctx) {
       const rest = after ? all.filter((x) => x.held_on < after.held_on || (x.held_on === after.held_on && x.id < after.id)) : all;
       const sessions = rest.slice(0, query.limit);
       const last = sessions[sessions.length - 1];
-      return { sessions, total: all.length, next: rest.length > query.limit && last ? { held_on: last.held_on, id: last.id } : null };
+      // The periods as school years only (1 August to 31 July): the terms are the backend's.
+      const everyKind = shown(visible(ctx, pupilId).sessions, lead).filter((x) => !x.changes.withdrawn);
+      const years = [...new Set(everyKind.map((x) => { const [y, m] = x.held_on.split("-").map(Number); return m >= 8 ? y : y - 1; }))].sort((a, b) => b - a);
+      const periods = after
+        ? []
+        : years.map((y) => {
+            const from = `${y}-08-01`;
+            const to = `${y + 1}-07-31`;
+            const label = `${y}-${String((y + 1) % 100).padStart(2, "0")}`;
+            return { label: `The school year ${label}`, whole_year: true, from, to, sessions: everyKind.filter((x) => x.held_on >= from && x.held_on <= to).length };
+          });
+      return { sessions, total: all.length, next: rest.length > query.limit && last ? { held_on: last.held_on, id: last.id } : null, periods };
     }),
     addChronologyEvent: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);

@@ -622,6 +622,27 @@ pub struct SessionPage {
     pub total: u32,
     /// Where the next page starts; none on the last page.
     pub next: Option<SessionCursor>,
+    /// The school years and terms the pupil's sessions fall in, newest first, each with how
+    /// many (not withdrawn) sessions it holds, to filter by: on the first page only (empty on
+    /// later pages, which continue the same filter).
+    pub periods: Vec<SessionPeriod>,
+}
+
+/// A school year or one of its terms, as a choice of sessions to browse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+pub struct SessionPeriod {
+    /// "Spring term 2025-26" or "The school year 2025-26".
+    pub label: String,
+    /// True for a whole school year (1 August to 31 July, holidays included).
+    pub whole_year: bool,
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub from: NaiveDate,
+    #[serde(with = "crate::rules::dates::iso")]
+    #[ts(type = "string")]
+    pub to: NaiveDate,
+    /// The pupil's sessions in it, of every kind.
+    pub sessions: u32,
 }
 
 /// The school calendars used for review dates.

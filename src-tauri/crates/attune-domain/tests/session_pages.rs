@@ -271,3 +271,142 @@ fn a_withdrawn_session_is_not_browsed_and_a_correction_shows_its_new_values() {
         "the page says it was corrected"
     );
 }
+
+/// The years and terms offered to browse by are the school's calendar where the lead entered
+/// one and the UK default dates elsewhere, newest first, only those with a session, counted
+/// without withdrawn sessions. The dates below are worked out by hand: 2024-25's defaults are
+/// Autumn 2 September–20 December 2024 and Spring 6 January (3 January is a Friday)–11 April
+/// 2025 (Easter Sunday is 20 April); 2025-26 is the calendar this test enters.
+#[test]
+fn the_terms_to_browse_by_come_from_the_school_calendar_or_the_uk_defaults() {
+    use attune_domain::planning::calendars;
+    use attune_domain::rules::calendar::{SchoolCalendar, Term};
+    let (s, mut v) = school();
+    let other = add_assigned(&mut v, &pupil("Leo", "Smith", None), &s.ka1_id);
+    let mia = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let term = |name: &str, start, end| Term {
+        name: name.into(),
+        start,
+        end,
+        half_term: None,
+    };
+    calendars::save_school_calendar(
+        &mut v,
+        &SchoolCalendar {
+            year_label: "2025-26".into(),
+            terms: vec![
+                term("Michaelmas", date!(2025 - 09 - 03), date!(2025 - 12 - 19)),
+                term("Lent", date!(2026 - 01 - 05), date!(2026 - 03 - 27)),
+                term("Trinity", date!(2026 - 04 - 13), date!(2026 - 07 - 21)),
+            ],
+            closures: vec![],
+        },
+        date!(2026 - 11 - 01),
+        now(),
+    )
+    .unwrap();
+    let log = |v: &mut attune_vault::Vault, who: i64, day: NaiveDate| {
+        let input = SessionInput {
+            held_on: day,
+            minutes: 20,
+            kind: SessionKind::Planned,
+            regulation: None,
+            note: format!("On {day}"),
+        };
+        records::log_session(v, who, &input, now()).unwrap().id
+    };
+    for day in [
+        date!(2024 - 10 - 10),
+        date!(2024 - 12 - 01),
+        date!(2025 - 02 - 01),
+        date!(2025 - 04 - 15), // the Easter holiday: in the year, in no term
+        date!(2025 - 08 - 05), // the summer holiday: 2025-26 from 1 August
+        date!(2025 - 09 - 10),
+        date!(2026 - 05 - 01),
+    ] {
+        log(&mut v, mia, day);
+    }
+    let withdrawn = log(&mut v, mia, date!(2024 - 03 - 01));
+    corrections::withdraw_entry(&mut v, EntryKind::Session, withdrawn, "Wrong pupil", now())
+        .unwrap();
+    log(&mut v, other, date!(2022 - 10 - 10));
+
+    let query = |from, to, after| SessionQuery {
+        kind: None,
+        from,
+        to,
+        after,
+        limit: 2,
+    };
+    let first = session_pages::page_sessions(&v, mia, &query(None, None, None), now()).unwrap();
+    let got: Vec<(&str, bool, NaiveDate, NaiveDate, u32)> = first
+        .periods
+        .iter()
+        .map(|p| (p.label.as_str(), p.whole_year, p.from, p.to, p.sessions))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "The school year 2025-26",
+                true,
+                date!(2025 - 08 - 01),
+                date!(2026 - 07 - 31),
+                3
+            ),
+            (
+                "Trinity term 2025-26",
+                false,
+                date!(2026 - 04 - 13),
+                date!(2026 - 07 - 21),
+                1
+            ),
+            (
+                "Michaelmas term 2025-26",
+                false,
+                date!(2025 - 09 - 03),
+                date!(2025 - 12 - 19),
+                1
+            ),
+            (
+                "The school year 2024-25",
+                true,
+                date!(2024 - 08 - 01),
+                date!(2025 - 07 - 31),
+                4
+            ),
+            (
+                "Spring term 2024-25",
+                false,
+                date!(2025 - 01 - 06),
+                date!(2025 - 04 - 11),
+                1
+            ),
+            (
+                "Autumn term 2024-25",
+                false,
+                date!(2024 - 09 - 02),
+                date!(2024 - 12 - 20),
+                2
+            ),
+        ]
+    );
+    // The next page continues the same filter and offers no periods again.
+    let second =
+        session_pages::page_sessions(&v, mia, &query(None, None, first.next.clone()), now())
+            .unwrap();
+    assert!(second.periods.is_empty());
+    assert_eq!(second.sessions.len(), 2);
+    // Filtering by a period gives its sessions.
+    let autumn = &first.periods[5];
+    let (days, total) = all_pages(&v, mia, None, Some(autumn.from), Some(autumn.to), 50);
+    assert_eq!(total, 2);
+    assert_eq!(
+        days.iter().map(|(d, _)| *d).collect::<Vec<_>>(),
+        [date!(2024 - 12 - 01), date!(2024 - 10 - 10)]
+    );
+    // A pupil with no session has nothing to browse by.
+    let none = add_assigned(&mut v, &pupil("Ada", "Brown", None), &s.ka1_id);
+    let empty = session_pages::page_sessions(&v, none, &query(None, None, None), now()).unwrap();
+    assert!(empty.periods.is_empty() && empty.sessions.is_empty());
+}

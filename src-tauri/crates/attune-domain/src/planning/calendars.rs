@@ -36,6 +36,22 @@ fn stored(conn: &Connection) -> Result<Vec<SchoolCalendar>> {
     Ok(out)
 }
 
+/// The calendar the lead entered for the school year `year_label` ("2025-26"), if any.
+pub(crate) fn stored_calendar(
+    conn: &Connection,
+    year_label: &str,
+) -> Result<Option<SchoolCalendar>> {
+    use rusqlite::OptionalExtension;
+    let content: Option<String> = conn
+        .query_row(
+            "SELECT content FROM school_calendars WHERE year_label = ?1",
+            [year_label],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(content.map(|c| serde_json::from_str(&c)).transpose()?)
+}
+
 /// The calendars review dates are worked out from, and whether they are the defaults.
 pub(crate) fn effective(
     conn: &Connection,

@@ -5,14 +5,17 @@
 //! (`attune-admin bench`, "a page of sessions").
 
 use attune_vault::{Action, Vault};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::Connection;
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::model::{EntryKind, SessionCursor, SessionPage, SessionQuery};
+use crate::model::{EntryKind, SessionCursor, SessionPage, SessionPeriod, SessionQuery};
+use crate::planning::calendars::{school_year_start, stored_calendar};
 use crate::record::records::{session_row, SESSION_SELECT};
 use crate::record::versions::{self, Show};
-use crate::store::d2s;
+use crate::rules::calendar::{year_label, SchoolCalendar};
+use crate::store::{d2s, get_opt_date};
 
 /// The most sessions one page may ask for.
 pub const MAX_PAGE: u32 = 200;
@@ -97,9 +100,73 @@ pub fn page_sessions(
         Some(&access::target(pupil_id, None)),
         now,
     )?;
+    let periods = if query.after.is_none() {
+        periods(conn, pupil_id)?
+    } else {
+        Vec::new()
+    };
     Ok(SessionPage {
         sessions,
         total,
         next,
+        periods,
     })
+}
+
+/// The school years the pupil's sessions span and their terms, newest first, leaving out those
+/// without a session. A year's terms are the school's calendar for it where the lead entered
+/// one, else the UK default dates (see [`SchoolCalendar::uk_default`]); a year runs from 1
+/// August (as [`school_year_start`] counts) so a session in a holiday is in its year.
+fn periods(conn: &Connection, pupil_id: i64) -> Result<Vec<SessionPeriod>> {
+    let (first, last) = conn.query_row(
+        "SELECT min(held_on), max(held_on) FROM sessions WHERE pupil_id = ?1 AND withdrawn_at IS NULL",
+        [pupil_id],
+        |r| Ok((get_opt_date(r, 0)?, get_opt_date(r, 1)?)),
+    )?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(Vec::new());
+    };
+    let mut count = conn.prepare_cached(
+        "SELECT count(*) FROM sessions WHERE pupil_id = ?1 AND withdrawn_at IS NULL
+           AND held_on >= ?2 AND held_on <= ?3",
+    )?;
+    let mut out = Vec::new();
+    for year in (school_year_start(first)..=school_year_start(last)).rev() {
+        let from = NaiveDate::from_ymd_opt(year, 8, 1).expect("1 August is a day");
+        let to = NaiveDate::from_ymd_opt(year + 1, 7, 31).expect("31 July is a day");
+        let n: u32 = count.query_row(rusqlite::params![pupil_id, d2s(from), d2s(to)], |r| {
+            r.get(0)
+        })?;
+        if n == 0 {
+            continue;
+        }
+        let label = year_label(year);
+        out.push(SessionPeriod {
+            label: format!("The school year {label}"),
+            whole_year: true,
+            from,
+            to,
+            sessions: n,
+        });
+        let calendar =
+            stored_calendar(conn, &label)?.unwrap_or_else(|| SchoolCalendar::uk_default(year));
+        let mut terms = calendar.terms;
+        terms.sort_by_key(|t| std::cmp::Reverse(t.start));
+        for t in terms {
+            let n: u32 = count
+                .query_row(rusqlite::params![pupil_id, d2s(t.start), d2s(t.end)], |r| {
+                    r.get(0)
+                })?;
+            if n > 0 {
+                out.push(SessionPeriod {
+                    label: format!("{} term {label}", t.name),
+                    whole_year: false,
+                    from: t.start,
+                    to: t.end,
+                    sessions: n,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
