@@ -1,5 +1,5 @@
-// Drafts of the forms that had none (issue 16, item 6): the TouchBase team, renewing a plan, and
-// an amendment to a signed review. Each keeps what is typed as a draft in the vault, offers it
+// Drafts of the forms that had none (issue 16, item 6): the TouchBase team, renewing a plan,
+// an amendment to a signed review, a term's indicators and a correction. Each keeps what is typed as a draft in the vault, offers it
 // back when the form is met again, and deletes it once the real record is saved. Only ipc.ts is
 // mocked (the fake backend).
 import { beforeEach, describe, expect, it, vi } from "vitest";
@@ -7,7 +7,7 @@ import { screen, waitFor } from "@testing-library/svelte";
 import * as ipc from "../lib/ipc";
 import type { UserInfo } from "../lib/bindings";
 import { ADULT, backend, LEAD, passphraseFor } from "./fake-backend";
-import { records, seedPlan, seedPupil } from "./fake-records";
+import { noChanges, records, seedPlan, seedPupil } from "./fake-records";
 import { reviewStore } from "./fake-reviews";
 import { byTestId, renderApp } from "./helpers";
 
@@ -136,6 +136,51 @@ describe("drafts of every form", () => {
     expect(byTestId("amend-text")).toHaveValue("Jo is the foster carer");
     await user.click(byTestId("amend-save"));
     await waitFor(() => expect(api.amendReview).toHaveBeenCalledWith(reviewId, "Wrong attendee role", "Jo is the foster carer"));
+    await waitFor(() => expect(records.drafts.has(key)).toBe(false));
+  });
+
+  it("a term's figures are kept as a draft, offered back after leaving the tab, and dropped once saved", async () => {
+    const { user, ava } = await openPupil(ADULT);
+    const key = `indicators:${ava.pupil.id}`;
+    await user.click(byTestId("pupil-tab-indicators"));
+    await user.type(await screen.findByTestId("indicators-term"), "Spring 2027");
+    await user.type(byTestId("indicators-attendance"), "91.5");
+    await waitFor(() => expect(lastSaved(key)).toEqual({ term: "Spring 2027", attendance: "91.5", exclusions: "", interventions: "" }), { timeout: 3000 });
+    await user.click(byTestId("pupil-tab-plan"));
+    await user.click(byTestId("pupil-tab-indicators"));
+    await screen.findByTestId("indicators-draft");
+    expect(byTestId("indicators-term")).toHaveValue("");
+    await user.click(byTestId("indicators-draft-restore"));
+    expect(byTestId("indicators-attendance")).toHaveValue("91.5");
+    await user.click(byTestId("indicators-save"));
+    await waitFor(() => expect(api.setIndicators).toHaveBeenCalledWith(ava.pupil.id, expect.objectContaining({ term: "Spring 2027", attendance_pct: 91.5 })));
+    await waitFor(() => expect(records.drafts.has(key)).toBe(false));
+  });
+
+  it("a correction being written is kept as a draft under the pupil, offered back, and dropped once saved", async () => {
+    const { user, ava } = await openPupil(ADULT);
+    records.pupils.get(ava.pupil.id)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a bridge", recorded_by: ADULT.name, changes: noChanges() });
+    // The draft's key names the pupil, so erasing the pupil erases it (attune-domain retention).
+    const key = `correct:${ava.pupil.id}/session-900-correct`;
+    await user.click(byTestId("pupil-tab-sessions"));
+    await user.click(await screen.findByRole("button", { name: "Correct the session of 20 November 2026" }));
+    // Merely opening the form writes nothing.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(api.saveDraft.mock.calls.filter(([k]) => k === key)).toHaveLength(0);
+    await user.type(byTestId("correct-session-900-reason"), "Wrong length");
+    await user.clear(byTestId("correct-session-900-minutes"));
+    await user.type(byTestId("correct-session-900-minutes"), "45");
+    await waitFor(() => expect(lastSaved(key)).toEqual(expect.objectContaining({ reason: "Wrong length", minutes: "45", note: "Built a bridge" })), {
+      timeout: 3000,
+    });
+    await user.click(byTestId("pupil-tab-plan"));
+    await user.click(byTestId("pupil-tab-sessions"));
+    await user.click(await screen.findByRole("button", { name: "Correct the session of 20 November 2026" }));
+    await user.click(await screen.findByTestId("correct-session-900-draft-restore"));
+    expect(byTestId("correct-session-900-minutes")).toHaveValue("45");
+    expect(byTestId("correct-session-900-reason")).toHaveValue("Wrong length");
+    await user.click(byTestId("correct-session-900-save"));
+    await waitFor(() => expect(api.correctSession).toHaveBeenCalledWith(900, expect.objectContaining({ minutes: 45 }), "Wrong length"));
     await waitFor(() => expect(records.drafts.has(key)).toBe(false));
   });
 });
