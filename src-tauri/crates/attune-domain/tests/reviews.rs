@@ -1137,14 +1137,18 @@ fn the_migration_links_goals_carried_before_it_by_area_and_outcome() {
         .position(|(name, _)| *name == "0020_goal_lineage")
         .expect("migration 0020 is listed");
     assert_eq!(
-        index + 1,
+        index + 2,
         attune_vault::db::MIGRATIONS.len(),
         "this test rewinds to just before 0020; a later migration must be rewound here too"
     );
     v.conn()
         .unwrap()
         .execute_batch(&format!(
-            "DROP INDEX goals_carried_from;
+            "DROP TABLE supervision_note_versions;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_at;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_by;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_reason;
+             DROP INDEX goals_carried_from;
              ALTER TABLE goals DROP COLUMN carried_from;
              UPDATE goals SET outcome = 'Names two trusted adults' WHERE id = {g2b};
              PRAGMA user_version = {index};"

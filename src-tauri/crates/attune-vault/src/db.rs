@@ -83,6 +83,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_goal_lineage",
         include_str!("../migrations/0020_goal_lineage.sql"),
     ),
+    (
+        "0021_supervision_versions",
+        include_str!("../migrations/0021_supervision_versions.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows

@@ -79,6 +79,10 @@ fn an_existing_vault_upgrades_to_device_0_and_keeps_its_ids() {
              DROP INDEX goals_carried_from;
              ALTER TABLE goals DROP COLUMN carried_from;
              ALTER TABLE list_items DROP COLUMN retired;
+             DROP TABLE supervision_note_versions;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_at;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_by;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_reason;
              DROP TABLE record_versions;
              DROP TRIGGER sessions_search_ai;
              DROP TRIGGER sessions_search_au;

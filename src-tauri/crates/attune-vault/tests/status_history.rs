@@ -29,6 +29,10 @@ fn a_vault_of_schema_16_gets_a_row_per_pupil_and_kind_from_the_earliest_day_on_r
             "DROP TABLE pupil_status_history;
              DROP INDEX goals_carried_from;
              ALTER TABLE goals DROP COLUMN carried_from;
+             DROP TABLE supervision_note_versions;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_at;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_by;
+             ALTER TABLE supervision_notes DROP COLUMN withdrawn_reason;
              DROP TABLE record_versions;
              DROP TRIGGER sessions_search_ai;
              DROP TRIGGER sessions_search_au;
