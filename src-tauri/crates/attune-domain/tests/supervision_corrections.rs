@@ -85,7 +85,11 @@ fn the_lead_corrects_a_note_and_the_words_it_replaced_are_kept() {
     );
 
     // The notes and the pupils discussed change; the date, kind and actions do not.
-    let fixed = input(&s.ka1_id, vec![mia, leo], "Talked about Mia's and Leo's mornings.");
+    let fixed = input(
+        &s.ka1_id,
+        vec![mia, leo],
+        "Talked about Mia's and Leo's mornings.",
+    );
     let after = correct(&mut v, note.id, &fixed, "Leo was discussed too").unwrap();
     assert_eq!(after.notes, "Talked about Mia's and Leo's mornings.");
     assert_eq!(
@@ -140,7 +144,13 @@ fn the_lead_corrects_a_note_and_the_words_it_replaced_are_kept() {
     let mut again = fixed.clone();
     again.kind = SupervisionKind::Consultation;
     again.held_on = date!(2026 - 11 - 19);
-    let after = correct(&mut v, note.id, &again, "It was a consultation, the day before").unwrap();
+    let after = correct(
+        &mut v,
+        note.id,
+        &again,
+        "It was a consultation, the day before",
+    )
+    .unwrap();
     assert_eq!(versions(&v, note.id).len(), 2);
     assert_eq!(after.changes.corrections, 2);
     assert_eq!(
@@ -200,8 +210,8 @@ fn only_the_lead_may_correct_or_withdraw_and_every_refusal_is_audited() {
             ("supervision.correct", "refused", name)
         );
         assert_eq!(a.target, target);
-        let e = supervision::withdraw_supervision_note(&mut ka, note.id, "wrong", now())
-            .unwrap_err();
+        let e =
+            supervision::withdraw_supervision_note(&mut ka, note.id, "wrong", now()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotPermitted, "{e}");
         let a = last_audit(&ka);
         assert_eq!(
@@ -334,13 +344,7 @@ fn a_withdrawn_note_is_marked_for_the_lead_and_gone_for_the_key_adult() {
     // Not again, and not corrected any more.
     let e = supervision::withdraw_supervision_note(&mut v, gone.id, "again", now()).unwrap_err();
     assert_eq!(invalid_field(e), "reason");
-    let e = correct(
-        &mut v,
-        gone.id,
-        &input(&s.ka1_id, vec![mia], "x"),
-        "typo",
-    )
-    .unwrap_err();
+    let e = correct(&mut v, gone.id, &input(&s.ka1_id, vec![mia], "x"), "typo").unwrap_err();
     assert_eq!(invalid_field(e), "reason");
 
     // The lead lists all three, the withdrawn one marked.
@@ -373,7 +377,10 @@ fn a_withdrawn_note_is_marked_for_the_lead_and_gone_for_the_key_adult() {
     let e = supervision::get_supervision_note(&ka, gone.id, now()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotPermitted, "{e}");
     let a = last_audit(&ka);
-    assert_eq!((a.action.as_str(), a.outcome.as_str()), ("supervision.view", "refused"));
+    assert_eq!(
+        (a.action.as_str(), a.outcome.as_str()),
+        ("supervision.view", "refused")
+    );
 }
 
 /// Every text value in every table, decrypted.
@@ -468,7 +475,10 @@ fn the_subject_access_document_shows_the_corrected_words_and_lists_the_correctio
         "Wrong day; Leonardo told us",
     )
     .unwrap();
-    let gone = record(&mut v, &input(&s.ka1_id, vec![mia], "A meeting that was not."));
+    let gone = record(
+        &mut v,
+        &input(&s.ka1_id, vec![mia], "A meeting that was not."),
+    );
     supervision::withdraw_supervision_note(&mut v, gone.id, "Never held", now()).unwrap();
 
     let html = sar::subject_access_document(&v, mia, &frameworks(), now()).unwrap();

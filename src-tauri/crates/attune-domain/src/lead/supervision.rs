@@ -369,9 +369,8 @@ fn check(
                 "The key adult of a note cannot be changed: withdraw this note and record a new one with the right key adult.",
             ));
         }
-        let mut stmt = conn.prepare(
-            "SELECT id FROM pupils WHERE key_adult_id = ?1 AND status = 'active'",
-        )?;
+        let mut stmt =
+            conn.prepare("SELECT id FROM pupils WHERE key_adult_id = ?1 AND status = 'active'")?;
         let mut ids = stmt
             .query_map([ka], |r| r.get::<_, i64>(0))?
             .collect::<std::result::Result<BTreeSet<_>, _>>()?;
@@ -541,9 +540,7 @@ pub fn get_supervision_note(
     let note = match (note, user.role) {
         (Some(n), Role::StrategicLead) => n,
         // A withdrawn note is, to its key adult, as one that does not exist.
-        (Some(n), Role::KeyAdult)
-            if n.key_adult.id == user.id && n.changes.withdrawn.is_none() =>
-        {
+        (Some(n), Role::KeyAdult) if n.key_adult.id == user.id && n.changes.withdrawn.is_none() => {
             n
         }
         (None, Role::StrategicLead) => {
