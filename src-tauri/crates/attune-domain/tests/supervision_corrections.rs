@@ -552,3 +552,34 @@ fn a_correction_and_a_withdrawal_at_the_school_reach_the_key_adults_laptop() {
     let on_laptop = scope::digest(laptop.conn().unwrap(), Scope::Caseload(&s.ka1_id)).unwrap();
     assert_eq!(at_school, on_laptop);
 }
+
+/// Supervision notes are the key adult's supervision, not the pupil's record: neither a
+/// note's current words nor its earlier ones, nor a correction's reason, leave in the pupil's
+/// handover pack. Read from the pack's decrypted content.
+#[test]
+fn a_handover_pack_holds_no_supervision_note_corrected_or_not() {
+    let (s, mut v) = school();
+    let mia = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    let note = record(&mut v, &input(&s.ka1_id, vec![mia], "Quokkaparade words."));
+    correct(
+        &mut v,
+        note.id,
+        &input(&s.ka1_id, vec![mia], "Marrowbell words."),
+        "Thistlewhistle reason",
+    )
+    .unwrap();
+    let (bytes, pass) = attune_domain::transfer::handover::export_handover(
+        &v,
+        mia,
+        &frameworks(),
+        &mut rng(5),
+        now(),
+    )
+    .unwrap();
+    let content = attune_domain::transfer::handover::open_file(&bytes, pass.expose()).unwrap();
+    let text = String::from_utf8(content.to_vec()).unwrap();
+    assert!(text.contains("Mia"), "the pack is Mia's");
+    for word in ["Quokkaparade", "Marrowbell", "Thistlewhistle"] {
+        assert!(!text.contains(word), "{word} is in the pack");
+    }
+}
