@@ -443,6 +443,10 @@ api! {
     signed_in blocking list_supervision_notes(key_adult_id: Option<String>) -> Vec<SupervisionNote>
         = |s, _c| s.list_supervision_notes(key_adult_id);
     signed_in blocking get_supervision_note(note_id: i64) -> SupervisionNote = |s, _c| s.get_supervision_note(note_id);
+    lead blocking correct_supervision_note(note_id: i64, input: SupervisionNoteInput, reason: String) -> SupervisionNote
+        = |s, _c| s.correct_supervision_note(note_id, input, reason);
+    lead blocking withdraw_supervision_note(note_id: i64, reason: String) -> SupervisionNote
+        = |s, _c| s.withdraw_supervision_note(note_id, reason);
     /// `period`: "2025-26" or "2025-26 autumn"; `k`: 3 to 100. Writes nothing.
     lead blocking summary_preview(period: String, k: u32) -> SummaryPreview = |s, _c| s.summary_preview(&period, k);
     /// Writes the summary's three files into `folder` (chosen). Progress for `op`;

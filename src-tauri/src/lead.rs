@@ -64,6 +64,26 @@ impl AppState {
         self.with_vault(|v| supervision::get_supervision_note(v, note_id, now()))
     }
 
+    pub fn correct_supervision_note(
+        &self,
+        note_id: i64,
+        input: SupervisionNoteInput,
+        reason: String,
+    ) -> CmdResult<SupervisionNote> {
+        let (now, today) = clock();
+        self.with_vault(|v| {
+            supervision::correct_supervision_note(v, note_id, &input, &reason, today, now)
+        })
+    }
+
+    pub fn withdraw_supervision_note(
+        &self,
+        note_id: i64,
+        reason: String,
+    ) -> CmdResult<SupervisionNote> {
+        self.with_vault(|v| supervision::withdraw_supervision_note(v, note_id, &reason, now()))
+    }
+
     // ----- anonymised summaries -------------------------------------------------------------------
 
     /// `period`: "2025-26" or "2025-26 autumn"; `k`: 3 to 100.

@@ -1325,7 +1325,12 @@ export type SupervisionNote = { id: number, held_on: string, kind: SupervisionKi
 /**
  * By surname; a pupil since erased is no longer listed.
  */
-pupils: Array<DiscussedPupil>, notes: string, actions: string, recorded_by: UserRef | null, created_at: string, };
+pupils: Array<DiscussedPupil>, notes: string, actions: string, recorded_by: UserRef | null, created_at: string, 
+/**
+ * Its corrections and withdrawal (issue 16), for the strategic lead only: a key adult's
+ * notes never carry any (and never include a withdrawn note).
+ */
+changes: EntryChanges, };
 export type Supervisee = { key_adult: UserRef, is_lead: boolean, pupils: Array<DiscussedPupil>, };
 export type Unit = "pupils" | "goals" | "reviews" | "sessions" | "hours" | "percent" | "rating" | "days" | "number";
 export type CellStatus = "published" | "suppressed" | "not_available" | "bounds";

@@ -229,6 +229,8 @@ export const COMMAND_NAMES = [
   "record_supervision_note",
   "list_supervision_notes",
   "get_supervision_note",
+  "correct_supervision_note",
+  "withdraw_supervision_note",
   "summary_preview",
   "export_summary",
   "inspect_summary",
@@ -1038,6 +1040,16 @@ export function listSupervisionNotes(keyAdultId: string | null): Promise<Array<S
 /** Access: signed_in. */
 export function getSupervisionNote(noteId: number): Promise<SupervisionNote> {
   return call("get_supervision_note", { noteId });
+}
+
+/** Access: lead. */
+export function correctSupervisionNote(noteId: number, input: SupervisionNoteInput, reason: string): Promise<SupervisionNote> {
+  return call("correct_supervision_note", { noteId, input, reason });
+}
+
+/** Access: lead. */
+export function withdrawSupervisionNote(noteId: number, reason: string): Promise<SupervisionNote> {
+  return call("withdraw_supervision_note", { noteId, reason });
 }
 
 /**

@@ -224,9 +224,45 @@ export function leadCommands() {
         actions: input.actions,
         recorded_by: { id: s.user.id, name: s.user.name },
         created_at: `${TODAY}T09:00:00Z`,
+        changes: { corrections: 0, corrected: null, withdrawn: null, earlier: [] },
       };
       lead.notes.push(note);
       return note;
+    }),
+    // As the backend: the lead only; a reason; the key adult kept; a withdrawn note is final.
+    correctSupervisionNote: vi.fn(async (noteId: number, input: SupervisionNoteInput, reason: string) => {
+      const s = requireLead();
+      const n = lead.notes.find((x) => x.id === noteId);
+      if (!n) throw commandError("not_found", "There is no such supervision note.");
+      if (n.changes.withdrawn) throw invalid("reason", "This supervision note was withdrawn, so it cannot be changed any more.");
+      if (reason.trim() === "") throw invalid("reason", "Enter the reason.");
+      if (input.key_adult_id !== n.key_adult.id) throw invalid("key_adult_id", "The key adult of a note cannot be changed.");
+      if (input.held_on > todayIso()) throw invalid("held_on", "The date of the meeting must be today or in the past.");
+      if (input.notes.trim() === "") throw invalid("notes", "Enter the notes.");
+      const who = supervisees(s.user.id).find((x) => x.key_adult.id === n.key_adult.id);
+      const pool = [...n.pupils, ...(who?.pupils ?? []).filter((p) => !n.pupils.some((q) => q.pupil_id === p.pupil_id))];
+      const fields: Array<{ label: string; value: string }> = [];
+      const pupils = pool.filter((p) => input.pupil_ids.includes(p.pupil_id));
+      const names = (ps: typeof pupils) => ps.map((p) => `${p.preferred_name} ${p.surname}`).join(", ") || "None";
+      if (input.held_on !== n.held_on) fields.push({ label: "Date", value: n.held_on });
+      if (input.kind !== n.kind) fields.push({ label: "Kind", value: n.kind });
+      if (names(pupils) !== names(n.pupils)) fields.push({ label: "Pupils discussed", value: names(n.pupils) });
+      if (input.notes !== n.notes) fields.push({ label: "Notes", value: n.notes });
+      if (input.actions !== n.actions) fields.push({ label: "Agreed actions", value: n.actions });
+      if (fields.length === 0) throw invalid("reason", "Nothing was changed: change a value to correct it, or close the form.");
+      const mark = { by: s.user.name, at: `${TODAY}T10:00:00Z`, reason: reason.trim() };
+      Object.assign(n, { held_on: input.held_on, kind: input.kind, pupils, notes: input.notes, actions: input.actions });
+      n.changes = { ...n.changes, corrections: n.changes.corrections + 1, corrected: mark, earlier: [{ replaced: mark, fields }, ...n.changes.earlier] };
+      return n;
+    }),
+    withdrawSupervisionNote: vi.fn(async (noteId: number, reason: string) => {
+      const s = requireLead();
+      const n = lead.notes.find((x) => x.id === noteId);
+      if (!n) throw commandError("not_found", "There is no such supervision note.");
+      if (n.changes.withdrawn) throw invalid("reason", "This supervision note was withdrawn, so it cannot be changed any more.");
+      if (reason.trim() === "") throw invalid("reason", "Enter the reason.");
+      n.changes = { ...n.changes, withdrawn: { by: s.user.name, at: `${TODAY}T10:00:00Z`, reason: reason.trim() } };
+      return n;
     }),
     listSupervisionNotes: vi.fn(async (keyAdultId: string | null = null) => {
       const s = session();
@@ -234,17 +270,21 @@ export function leadCommands() {
         throw commandError("not_permitted", "Not permitted: you can read only your own supervision notes.");
       }
       const who = s.user.role === "key_adult" ? s.user.id : keyAdultId;
+      const isLead = s.user.role === "strategic_lead";
+      // A key adult never gets a withdrawn note, nor anything of a note's corrections.
       return lead.notes
         .filter((n) => who === null || n.key_adult.id === who)
+        .filter((n) => isLead || !n.changes.withdrawn)
+        .map((n) => (isLead ? n : { ...n, changes: { corrections: 0, corrected: null, withdrawn: null, earlier: [] } }))
         .sort((a, b) => b.held_on.localeCompare(a.held_on) || b.id - a.id);
     }),
     getSupervisionNote: vi.fn(async (noteId: number) => {
       const s = session();
       const n = lead.notes.find((x) => x.id === noteId);
-      if (!n || (s.user.role === "key_adult" && n.key_adult.id !== s.user.id)) {
+      if (!n || (s.user.role === "key_adult" && (n.key_adult.id !== s.user.id || n.changes.withdrawn))) {
         throw commandError("not_permitted", "Not permitted: you can read only your own supervision notes.");
       }
-      return n;
+      return s.user.role === "strategic_lead" ? n : { ...n, changes: { corrections: 0, corrected: null, withdrawn: null, earlier: [] } };
     }),
   };
 }

@@ -18,6 +18,7 @@ vi.mock("../lib/ipc", async (importOriginal) => {
 
 const api = vi.mocked(ipc);
 const OTHER: UserInfo = { id: "u-other", name: "Chris Lee", role: "key_adult" };
+const NO_CHANGES = { corrections: 0, corrected: null, withdrawn: null, earlier: [] };
 
 beforeEach(() => {
   vi.clearAllMocks();
@@ -197,11 +198,92 @@ describe("supervision notes", () => {
     expect(screen.getByRole("heading", { name: /Supervision with Chris Lee/ })).toBeInTheDocument();
   });
 
+  it("the lead corrects a note, sees the earlier words struck through, and withdraws it", async () => {
+    const ids = seedSchool();
+    lead.notes.push({
+      id: 7,
+      held_on: "2026-11-20",
+      kind: "supervision",
+      key_adult: { id: ADULT.id, name: ADULT.name },
+      pupils: [{ pupil_id: ids.ava, preferred_name: "Ava", surname: "Brown" }],
+      notes: "Talked about Ava's Tuesday.",
+      actions: "",
+      recorded_by: { id: LEAD.id, name: LEAD.name },
+      created_at: "2026-11-20T09:00:00Z",
+      changes: { ...NO_CHANGES },
+    });
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-supervision"));
+    const open = await screen.findByRole("button", { name: "Correct the supervision with Alex Jones of 20 November 2026" });
+    await user.click(open);
+    const form = byTestId("supervision-correct-7-correct");
+    expect(document.activeElement).toBe(within(form).getByRole("heading", { name: /Correct the supervision/ }));
+    // The fields hold the note's values; the key adult's other pupils may be ticked.
+    const notes = within(form).getByLabelText("Notes");
+    expect(notes).toHaveValue("Talked about Ava's Tuesday.");
+    expect(within(form).getByLabelText("Ava Brown")).toBeChecked();
+    expect(within(form).getByLabelText("Cal Dunn")).not.toBeChecked();
+
+    // No reason: the summary links to the reason, and nothing is sent.
+    await user.clear(notes);
+    await user.type(notes, "Talked about Ava's Wednesday.");
+    await user.click(within(form).getByLabelText("Cal Dunn"));
+    await user.click(byTestId("supervision-correct-7-save"));
+    const summary = await screen.findByTestId("error-summary");
+    expect(within(summary).getByRole("link", { name: "Say why it is being corrected" })).toHaveAttribute("href", "#supervision-correct-7-reason");
+    expect(api.correctSupervisionNote).not.toHaveBeenCalled();
+
+    await user.type(within(form).getByLabelText("Why it is being corrected"), "Wrong day");
+    await user.click(byTestId("supervision-correct-7-save"));
+    expect(await screen.findByTestId("supervision-saved")).toHaveTextContent("Corrected: the supervision with Alex Jones of 20 November 2026.");
+    expect(api.correctSupervisionNote).toHaveBeenCalledWith(
+      7,
+      { held_on: "2026-11-20", kind: "supervision", key_adult_id: ADULT.id, pupil_ids: [ids.ava, ids.cal], notes: "Talked about Ava's Wednesday.", actions: "" },
+      "Wrong day",
+    );
+    const note = byTestId("supervision-note-7");
+    expect(byTestId("supervision-note-7-notes")).toHaveTextContent("Talked about Ava's Wednesday.");
+    expect(byTestId("supervision-note-7-history-corrected")).toHaveTextContent("Corrected");
+    const earlier = byTestId("supervision-note-7-history-earlier");
+    const struck = [...earlier.querySelectorAll("del")].map((d) => d.textContent);
+    expect(struck).toEqual(["Ava Brown", "Talked about Ava's Tuesday."]);
+    expect(earlier).toHaveTextContent("replaced by Sam Patel on 22 November 2026: Wrong day");
+    expect(document.activeElement).toBe(within(note).getByRole("heading", { level: 2 }));
+
+    // Withdrawn: marked, with who, when and why; no more buttons; not counted.
+    await user.click(within(note).getByRole("button", { name: "Withdraw the supervision with Alex Jones of 20 November 2026" }));
+    await user.type(within(byTestId("supervision-correct-7-withdraw")).getByLabelText("Why it is being withdrawn"), "Never held");
+    await user.click(byTestId("supervision-correct-7-save"));
+    expect(await screen.findByTestId("supervision-saved")).toHaveTextContent("Withdrawn: the supervision");
+    expect(api.withdrawSupervisionNote).toHaveBeenCalledWith(7, "Never held");
+    expect(byTestId("supervision-note-7-withdrawn")).toHaveTextContent("Withdrawn by Sam Patel on 22 November 2026: Never held");
+    expect(within(byTestId("supervision-note-7")).queryByRole("button", { name: /^Correct/ })).toBeNull();
+    expect(byTestId("supervision-count")).toHaveTextContent("0 notes, and 1 withdrawn.");
+  });
+
+  it("Cancel closes the correction and returns to its button; Escape too", async () => {
+    seedSchool();
+    lead.notes.push({ id: 8, held_on: "2026-11-02", kind: "consultation", key_adult: { id: ADULT.id, name: ADULT.name }, pupils: [], notes: "A note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-02T09:00:00Z", changes: { ...NO_CHANGES } });
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-supervision"));
+    await user.click(await screen.findByTestId("withdraw-open-supervision-8"));
+    await user.click(byTestId("supervision-correct-8-cancel"));
+    expect(screen.queryByTestId("supervision-correct-8-withdraw")).toBeNull();
+    expect(document.activeElement).toBe(byTestId("withdraw-open-supervision-8"));
+    await user.click(byTestId("correct-open-supervision-8"));
+    await user.keyboard("{Escape}");
+    expect(screen.queryByTestId("supervision-correct-8-correct")).toBeNull();
+    expect(document.activeElement).toBe(byTestId("correct-open-supervision-8"));
+    expect(api.withdrawSupervisionNote).not.toHaveBeenCalled();
+  });
+
   it("a key adult reads only their own notes, with nothing to record", async () => {
     seedSchool();
     lead.notes.push(
-      { id: 1, held_on: "2026-11-02", kind: "supervision", key_adult: { id: ADULT.id, name: ADULT.name }, pupils: [], notes: "Alex's note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-02T09:00:00Z" },
-      { id: 2, held_on: "2026-11-03", kind: "supervision", key_adult: { id: OTHER.id, name: OTHER.name }, pupils: [], notes: "Chris's note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-03T09:00:00Z" },
+      { id: 1, held_on: "2026-11-02", kind: "supervision", key_adult: { id: ADULT.id, name: ADULT.name }, pupils: [], notes: "Alex's note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-02T09:00:00Z", changes: NO_CHANGES },
+      { id: 2, held_on: "2026-11-03", kind: "supervision", key_adult: { id: OTHER.id, name: OTHER.name }, pupils: [], notes: "Chris's note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-03T09:00:00Z", changes: NO_CHANGES },
+      // Withdrawn by the lead: the backend does not send it to Alex.
+      { id: 3, held_on: "2026-11-04", kind: "supervision", key_adult: { id: ADULT.id, name: ADULT.name }, pupils: [], notes: "Alex's withdrawn note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-04T09:00:00Z", changes: { ...NO_CHANGES, withdrawn: { by: LEAD.name, at: "2026-11-05T09:00:00Z", reason: "Never held" } } },
     );
     const { user } = await signIn(ADULT);
     const nav = byTestId("nav-supervision");
@@ -210,9 +292,12 @@ describe("supervision notes", () => {
     expect(await screen.findByTestId("supervision-heading")).toHaveTextContent("My supervision notes");
     expect(await screen.findByText("Alex's note")).toBeInTheDocument();
     expect(screen.queryByText("Chris's note")).toBeNull();
+    expect(screen.queryByText("Alex's withdrawn note")).toBeNull();
+    expect(byTestId("supervision-count")).toHaveTextContent("1 note.");
     expect(byTestId("supervision-note-1")).toHaveTextContent("None recorded");
     expect(byTestId("supervision-note-1")).toHaveTextContent(/Recorded\s*2 November 2026 at \d\d:\d\d by Sam Patel/);
     expect(screen.queryByTestId("supervision-new")).toBeNull();
+    expect(screen.queryByRole("button", { name: /^Correct|^Withdraw/ })).toBeNull();
     expect(screen.queryByTestId("supervision-filter")).toBeNull();
     expect(api.listSupervisionNotes).toHaveBeenCalledWith(null);
     expect(api.supervisionOptions).not.toHaveBeenCalled();

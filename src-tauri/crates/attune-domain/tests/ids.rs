@@ -38,6 +38,8 @@ const LOCAL_ONLY: &[&str] = &[
     "audit_secret",
     "keyslot_copy",
     "published_summaries",
+    // The lead's earlier versions of supervision notes: never synced (ids chosen by SQLite).
+    "supervision_note_versions",
     "sync_base_key",
     "sync_conflicts",
     "sync_device",

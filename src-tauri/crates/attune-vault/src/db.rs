@@ -84,6 +84,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0020_goal_lineage.sql"),
     ),
     (
+        "0021_supervision_versions",
+        include_str!("../migrations/0021_supervision_versions.sql"),
+    ),
+    (
         "0024_sync_sent",
         include_str!("../migrations/0024_sync_sent.sql"),
     ),
@@ -120,6 +124,13 @@ pub const UNDO: &[(&str, &str)] = &[
         "0020_goal_lineage",
         "DROP INDEX goals_carried_from;
          ALTER TABLE goals DROP COLUMN carried_from;",
+    ),
+    (
+        "0021_supervision_versions",
+        "DROP TABLE supervision_note_versions;
+         ALTER TABLE supervision_notes DROP COLUMN withdrawn_at;
+         ALTER TABLE supervision_notes DROP COLUMN withdrawn_by;
+         ALTER TABLE supervision_notes DROP COLUMN withdrawn_reason;",
     ),
     (
         "0024_sync_sent",

@@ -16,6 +16,8 @@ const LOCAL_ONLY: &[&str] = &[
     "audit_secret",
     "keyslot_copy",
     "published_summaries",
+    // The strategic lead's earlier versions of supervision notes stay on the school vault.
+    "supervision_note_versions",
     "sync_base_key",
     "sync_conflicts",
     "sync_device",

@@ -22,6 +22,23 @@
 //! - **Subject access** ([`crate::transfer::sar`]): the notes in which a pupil was discussed are part of
 //!   what is held about them, with the names of any other pupil discussed in the same note
 //!   taken out ([`notes_about_pupil`]).
+//! - **Corrections and withdrawals** (issue 16; migration `0021_supervision_versions`): the
+//!   strategic lead — only the lead, who writes the notes — may correct a note (the values it
+//!   replaces are kept in `supervision_note_versions`, with who, when and why) or withdraw it
+//!   (kept, marked), giving a reason of at most
+//!   [`crate::record::corrections::MAX_REASON_CHARS`] characters. A correction is checked as a
+//!   new note is, except that its key adult cannot change and a pupil it already lists may stay
+//!   listed after leaving the caseload. A withdrawn note cannot be corrected or withdrawn again.
+//!   Audited as `supervision.correct` and `supervision.withdraw` (target `supervision:<id>`;
+//!   a key adult's attempt is refused and audited). The lead sees withdrawn notes, marked, and
+//!   every earlier version ([`SupervisionNote::changes`]); a key adult never sees a withdrawn
+//!   note, and gets nothing of a note's corrections (no earlier version, no mark): the earlier
+//!   versions stay on the school vault (they are not synced) and are the lead's alone.
+//!   Erasing a pupil takes their name out of the versions too. The subject access document
+//!   shows a note's current words and lists its corrections and withdrawal (who, when, why),
+//!   not the earlier words.
+//! - **Handover packs** never hold supervision notes (nor their versions): they are the key
+//!   adult's supervision, not the pupil's record.
 
 use std::collections::BTreeSet;
 
@@ -30,11 +47,15 @@ use attune_vault::{Action, Role, UserInfo, Vault};
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{named_params, params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
 use ts_rs::TS;
 
 use crate::access;
 use crate::error::{Error, Result};
-use crate::model::UserRef;
+use crate::model::{ChangeMark, EarlierVersion, EntryChanges, UserRef, VersionField};
+use crate::record::corrections::MAX_REASON_CHARS;
+use crate::record::versions::withdrawn_mark;
+use crate::rules::dates::format_uk;
 use crate::store::{self, d2s, get_date, get_enum, ts};
 
 /// The longest notes.
@@ -136,6 +157,9 @@ pub struct SupervisionNote {
     pub actions: String,
     pub recorded_by: Option<UserRef>,
     pub created_at: String,
+    /// Its corrections and withdrawal (issue 16), for the strategic lead only: a key adult's
+    /// notes never carry any (and never include a withdrawn note).
+    pub changes: EntryChanges,
 }
 
 /// A key adult the lead may record a note with, and their current pupils (for the form).
@@ -148,10 +172,11 @@ pub struct Supervisee {
 
 const NOTE_SELECT: &str = "
 SELECT n.id, n.held_on, n.kind, n.key_adult_id, ka.name, n.notes, n.actions,
-       n.recorded_by, rb.name, n.created_at
+       n.recorded_by, rb.name, n.created_at, n.withdrawn_at, wb.name, n.withdrawn_reason
 FROM supervision_notes n
 JOIN users ka ON ka.id = n.key_adult_id
-LEFT JOIN users rb ON rb.id = n.recorded_by";
+LEFT JOIN users rb ON rb.id = n.recorded_by
+LEFT JOIN users wb ON wb.id = n.withdrawn_by";
 
 fn note_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SupervisionNote> {
     let recorded_id: Option<String> = r.get(7)?;
@@ -172,6 +197,10 @@ fn note_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SupervisionNote> {
             name: recorded_name.unwrap_or_default(),
         }),
         created_at: r.get(9)?,
+        changes: EntryChanges {
+            withdrawn: withdrawn_mark(r, 10)?,
+            ..EntryChanges::default()
+        },
     })
 }
 
@@ -213,7 +242,8 @@ fn attach_pupils(conn: &Connection, notes: &mut [SupervisionNote]) -> Result<()>
     Ok(())
 }
 
-fn load(conn: &Connection, note_id: i64) -> Result<Option<SupervisionNote>> {
+/// Note `note_id` with its pupils; with `versions`, its corrections and earlier versions too.
+fn load(conn: &Connection, note_id: i64, versions: bool) -> Result<Option<SupervisionNote>> {
     let note = conn
         .query_row(
             &format!("{NOTE_SELECT} WHERE n.id = ?1"),
@@ -225,6 +255,9 @@ fn load(conn: &Connection, note_id: i64) -> Result<Option<SupervisionNote>> {
         Some(n) => {
             let mut v = vec![n];
             attach_pupils(conn, &mut v)?;
+            if versions {
+                attach_versions(conn, &mut v)?;
+            }
             v.pop()
         }
         None => None,
@@ -306,11 +339,14 @@ struct Checked {
     pupil_ids: Vec<i64>,
 }
 
+/// Checks a note as entered: a new one (`existing` none), or a correction of `existing`, whose
+/// key adult cannot change and whose listed pupils may stay listed.
 fn check(
     conn: &Connection,
     me: &UserInfo,
     input: &SupervisionNoteInput,
     today: NaiveDate,
+    existing: Option<&SupervisionNote>,
 ) -> Result<Checked> {
     if input.held_on > today {
         return Err(Error::invalid(
@@ -325,18 +361,36 @@ fn check(
             "Choose the key adult you met.",
         ));
     }
-    if ka == me.id {
-        return Err(Error::invalid(
-            "key_adult_id",
-            "Choose the key adult you met: a note cannot be about yourself.",
-        ));
-    }
-    let allowed = supervisees(conn, &me.id)?;
-    let Some(supervisee) = allowed.iter().find(|s| s.key_adult.id == ka) else {
-        return Err(Error::invalid(
-            "key_adult_id",
-            "There is no such key adult. Choose one from the list.",
-        ));
+    // The pupils the note may list.
+    let may_list: BTreeSet<i64> = if let Some(note) = existing {
+        if ka != note.key_adult.id {
+            return Err(Error::invalid(
+                "key_adult_id",
+                "The key adult of a note cannot be changed: withdraw this note and record a new one with the right key adult.",
+            ));
+        }
+        let mut stmt =
+            conn.prepare("SELECT id FROM pupils WHERE key_adult_id = ?1 AND status = 'active'")?;
+        let mut ids = stmt
+            .query_map([ka], |r| r.get::<_, i64>(0))?
+            .collect::<std::result::Result<BTreeSet<_>, _>>()?;
+        ids.extend(note.pupils.iter().map(|p| p.pupil_id));
+        ids
+    } else {
+        if ka == me.id {
+            return Err(Error::invalid(
+                "key_adult_id",
+                "Choose the key adult you met: a note cannot be about yourself.",
+            ));
+        }
+        let allowed = supervisees(conn, &me.id)?;
+        let Some(supervisee) = allowed.iter().find(|s| s.key_adult.id == ka) else {
+            return Err(Error::invalid(
+                "key_adult_id",
+                "There is no such key adult. Choose one from the list.",
+            ));
+        };
+        supervisee.pupils.iter().map(|p| p.pupil_id).collect()
     };
     let mut ids = BTreeSet::new();
     for id in &input.pupil_ids {
@@ -348,10 +402,7 @@ fn check(
             format!("A note can list at most {MAX_PUPILS} pupils discussed."),
         ));
     }
-    if ids
-        .iter()
-        .any(|id| !supervisee.pupils.iter().any(|p| p.pupil_id == *id))
-    {
+    if ids.iter().any(|id| !may_list.contains(id)) {
         return Err(Error::invalid(
             "pupil_ids",
             "Only pupils on this key adult's caseload can be listed as discussed.",
@@ -395,7 +446,7 @@ pub fn record_supervision_note(
         "record supervision notes",
         now,
     )?;
-    let checked = check(vault.conn()?, &user, input, today)?;
+    let checked = check(vault.conn()?, &user, input, today, None)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = next_id(&tx, ids::RecordTable::SupervisionNotes)?;
     tx.execute(
@@ -426,7 +477,8 @@ pub fn record_supervision_note(
         Some(&note_target(id)),
         now,
     )?;
-    let note = load(&tx, id)?.ok_or_else(|| Error::NotFound("There is no such note.".into()))?;
+    let note =
+        load(&tx, id, true)?.ok_or_else(|| Error::NotFound("There is no such note.".into()))?;
     tx.commit()?;
     Ok(note)
 }
@@ -454,15 +506,21 @@ pub fn list_supervision_notes(
             Some(user.id.clone())
         }
     };
+    let lead = user.role == Role::StrategicLead;
     let conn = vault.conn()?;
+    // A key adult never sees a withdrawn note.
     let mut stmt = conn.prepare(&format!(
         "{NOTE_SELECT} WHERE (:ka IS NULL OR n.key_adult_id = :ka)
+           AND (:lead OR n.withdrawn_at IS NULL)
          ORDER BY n.held_on DESC, n.id DESC"
     ))?;
     let mut notes = stmt
-        .query_map(named_params! { ":ka": who }, note_row)?
+        .query_map(named_params! { ":ka": who, ":lead": lead }, note_row)?
         .collect::<std::result::Result<Vec<_>, _>>()?;
     attach_pupils(conn, &mut notes)?;
+    if lead {
+        attach_versions(conn, &mut notes)?;
+    }
     record_pupils_seen(conn, &user, Action::SupervisionList, &notes, now)?;
     access::record(conn, &user, Action::SupervisionList, target.as_deref(), now)?;
     Ok(notes)
@@ -478,10 +536,13 @@ pub fn get_supervision_note(
     let user = access::actor(vault)?;
     let target = note_target(note_id);
     let conn = vault.conn()?;
-    let note = load(conn, note_id)?;
+    let note = load(conn, note_id, user.role == Role::StrategicLead)?;
     let note = match (note, user.role) {
         (Some(n), Role::StrategicLead) => n,
-        (Some(n), Role::KeyAdult) if n.key_adult.id == user.id => n,
+        // A withdrawn note is, to its key adult, as one that does not exist.
+        (Some(n), Role::KeyAdult) if n.key_adult.id == user.id && n.changes.withdrawn.is_none() => {
+            n
+        }
         (None, Role::StrategicLead) => {
             return Err(Error::NotFound("There is no such supervision note.".into()))
         }
@@ -520,6 +581,270 @@ fn record_pupils_seen(
         }
     }
     Ok(())
+}
+
+// ----------------------------------------------------------------------------------------------
+// Corrections and withdrawals (issue 16)
+
+/// The fields of a note a correction may change, in the order an earlier version lists them.
+const FIELDS: &[(&str, &str)] = &[
+    ("held_on", "Date"),
+    ("kind", "Kind"),
+    ("pupil_ids", "Pupils discussed"),
+    ("notes", "Notes"),
+    ("actions", "Agreed actions"),
+];
+
+/// Note `note_id`'s current values as stored in a version (`pupil_ids` in ascending order),
+/// and whether it is withdrawn.
+fn current_values(conn: &Connection, note_id: i64) -> Result<Option<(Json, bool)>> {
+    let row: Option<(String, String, String, String, bool)> = conn
+        .query_row(
+            "SELECT held_on, kind, notes, actions, withdrawn_at IS NOT NULL
+             FROM supervision_notes WHERE id = ?1",
+            [note_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let Some((held_on, kind, notes, actions, withdrawn)) = row else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT pupil_id FROM supervision_pupils WHERE note_id = ?1 ORDER BY pupil_id",
+    )?;
+    let pupil_ids = stmt
+        .query_map([note_id], |r| r.get::<_, i64>(0))?
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok(Some((
+        serde_json::json!({
+            "held_on": held_on,
+            "kind": kind,
+            "notes": notes,
+            "actions": actions,
+            "pupil_ids": pupil_ids,
+        }),
+        withdrawn,
+    )))
+}
+
+/// A stored value in words, for field `col` of an earlier version.
+fn display(conn: &Connection, col: &str, v: Option<&Json>) -> Result<String> {
+    Ok(match (col, v) {
+        (_, None | Some(Json::Null)) => String::new(),
+        ("held_on", Some(Json::String(s))) => NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .map(format_uk)
+            .unwrap_or_else(|_| s.clone()),
+        ("kind", Some(Json::String(s))) => {
+            SupervisionKind::parse(s).map_or_else(|| s.clone(), |k| k.label().to_string())
+        }
+        ("pupil_ids", Some(Json::Array(ids))) => {
+            let mut names = Vec::new();
+            for id in ids.iter().filter_map(Json::as_i64) {
+                let name: Option<String> = conn
+                    .query_row(
+                        "SELECT coalesce(preferred_name, legal_forename) || ' ' || legal_surname
+                         FROM pupils WHERE id = ?1",
+                        [id],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(n) = name {
+                    names.push(n);
+                }
+            }
+            if names.is_empty() {
+                "None".to_string()
+            } else {
+                names.join(", ")
+            }
+        }
+        (_, Some(Json::String(s))) => s.clone(),
+        (_, Some(other)) => other.to_string(),
+    })
+}
+
+/// Fills each note's corrections and earlier versions (newest first), as the strategic lead
+/// sees them: each earlier version lists the fields the next version changed, with their
+/// values as they were.
+fn attach_versions(conn: &Connection, notes: &mut [SupervisionNote]) -> Result<()> {
+    for n in notes.iter_mut() {
+        let versions: Vec<(String, ChangeMark)> = {
+            let mut stmt = conn.prepare_cached(
+                "SELECT v.old_values, v.reason, u.name, v.changed_at
+                 FROM supervision_note_versions v LEFT JOIN users u ON u.id = v.changed_by
+                 WHERE v.note_id = ?1 ORDER BY v.changed_at, v.id",
+            )?;
+            let rows = stmt.query_map([n.id], |r| {
+                Ok((
+                    r.get(0)?,
+                    ChangeMark {
+                        reason: r.get(1)?,
+                        by: r.get(2)?,
+                        at: r.get(3)?,
+                    },
+                ))
+            })?;
+            rows.collect::<std::result::Result<_, _>>()?
+        };
+        if versions.is_empty() {
+            continue;
+        }
+        let values: Vec<Json> = versions
+            .iter()
+            .map(|(v, _)| serde_json::from_str(v).unwrap_or(Json::Null))
+            .collect();
+        let now_values = current_values(conn, n.id)?
+            .map(|(v, _)| v)
+            .unwrap_or(Json::Null);
+        let mut earlier = Vec::with_capacity(versions.len());
+        for (i, (_, mark)) in versions.iter().enumerate() {
+            let this = &values[i];
+            let next = values.get(i + 1).unwrap_or(&now_values);
+            let changed: Vec<&(&str, &str)> = FIELDS
+                .iter()
+                .filter(|(c, _)| this.get(*c) != next.get(*c))
+                .collect();
+            let shown: Vec<&(&str, &str)> = if changed.is_empty() {
+                FIELDS.iter().collect()
+            } else {
+                changed
+            };
+            let mut fields = Vec::with_capacity(shown.len());
+            for (c, label) in shown {
+                fields.push(VersionField {
+                    label: label.to_string(),
+                    value: display(conn, c, this.get(*c))?,
+                });
+            }
+            earlier.push(EarlierVersion {
+                replaced: mark.clone(),
+                fields,
+            });
+        }
+        n.changes.corrections = versions.len() as u32;
+        n.changes.corrected = versions.last().map(|(_, m)| m.clone());
+        earlier.reverse();
+        n.changes.earlier = earlier;
+    }
+    Ok(())
+}
+
+fn reason_text(reason: &str) -> Result<String> {
+    store::text("reason", "the reason", reason, MAX_REASON_CHARS, true, true)
+}
+
+fn withdrawn_already() -> Error {
+    Error::invalid(
+        "reason",
+        "This supervision note was withdrawn, so it cannot be changed any more.",
+    )
+}
+
+/// Corrects note `note_id` with the values of `input` (checked as a new note's are, except
+/// that the key adult cannot change and a pupil the note lists may stay listed), giving a
+/// reason. Strategic lead only. The values it replaces are kept as an earlier version.
+/// Refused for a withdrawn note, and when nothing changed. Audited as `supervision.correct`.
+pub fn correct_supervision_note(
+    vault: &mut Vault,
+    note_id: i64,
+    input: &SupervisionNoteInput,
+    reason: &str,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<SupervisionNote> {
+    let target = note_target(note_id);
+    let user = access::require_lead(
+        vault,
+        Action::SupervisionCorrect,
+        Some(&target),
+        "correct supervision notes",
+        now,
+    )?;
+    let existing = load(vault.conn()?, note_id, false)?
+        .ok_or_else(|| Error::NotFound("There is no such supervision note.".into()))?;
+    if existing.changes.withdrawn.is_some() {
+        return Err(withdrawn_already());
+    }
+    let checked = check(vault.conn()?, &user, input, today, Some(&existing))?;
+    let reason = reason_text(reason)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    let (old, _) = current_values(&tx, note_id)?.expect("the note was just read");
+    tx.execute(
+        "UPDATE supervision_notes SET held_on = ?2, kind = ?3, notes = ?4, actions = ?5
+         WHERE id = ?1",
+        params![
+            note_id,
+            d2s(input.held_on),
+            input.kind.as_str(),
+            checked.notes,
+            checked.actions
+        ],
+    )?;
+    let had: BTreeSet<i64> = existing.pupils.iter().map(|p| p.pupil_id).collect();
+    let now_listed: BTreeSet<i64> = checked.pupil_ids.iter().copied().collect();
+    for p in had.difference(&now_listed) {
+        tx.execute(
+            "DELETE FROM supervision_pupils WHERE note_id = ?1 AND pupil_id = ?2",
+            params![note_id, p],
+        )?;
+    }
+    for p in now_listed.difference(&had) {
+        tx.execute(
+            "INSERT INTO supervision_pupils (note_id, pupil_id) VALUES (?1, ?2)",
+            params![note_id, p],
+        )?;
+    }
+    let (new, _) = current_values(&tx, note_id)?.expect("the note is still there");
+    if new == old {
+        return Err(Error::invalid(
+            "reason",
+            "Nothing was changed: change a value to correct it, or close the form.",
+        ));
+    }
+    tx.execute(
+        "INSERT INTO supervision_note_versions (note_id, old_values, reason, changed_by, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![note_id, old.to_string(), reason, user.id, ts(now)],
+    )?;
+    access::record(&tx, &user, Action::SupervisionCorrect, Some(&target), now)?;
+    let note = load(&tx, note_id, true)?.expect("the note is still there");
+    tx.commit()?;
+    Ok(note)
+}
+
+/// Withdraws note `note_id`, giving a reason: it stays, marked withdrawn, for the strategic
+/// lead; its key adult no longer sees it. Strategic lead only; refused for a note already
+/// withdrawn. Audited as `supervision.withdraw`.
+pub fn withdraw_supervision_note(
+    vault: &mut Vault,
+    note_id: i64,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<SupervisionNote> {
+    let target = note_target(note_id);
+    let user = access::require_lead(
+        vault,
+        Action::SupervisionWithdraw,
+        Some(&target),
+        "withdraw supervision notes",
+        now,
+    )?;
+    let reason = reason_text(reason)?;
+    let tx = vault.conn_mut()?.transaction()?;
+    let (_, withdrawn) = current_values(&tx, note_id)?
+        .ok_or_else(|| Error::NotFound("There is no such supervision note.".into()))?;
+    if withdrawn {
+        return Err(withdrawn_already());
+    }
+    tx.execute(
+        "UPDATE supervision_notes SET withdrawn_at = ?2, withdrawn_by = ?3, withdrawn_reason = ?4
+         WHERE id = ?1",
+        params![note_id, ts(now), user.id, reason],
+    )?;
+    access::record(&tx, &user, Action::SupervisionWithdraw, Some(&target), now)?;
+    let note = load(&tx, note_id, true)?.expect("the note is still there");
+    tx.commit()?;
+    Ok(note)
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -642,29 +967,71 @@ pub(crate) fn forget_pupil(conn: &Connection, pupil_id: i64) -> Result<usize> {
     }
     let all: Vec<&str> = all.iter().map(String::as_str).collect();
     let with_surname: Vec<&str> = with_surname.iter().map(String::as_str).collect();
-    let notes: Vec<(i64, String, String, bool)> = {
+    type NoteText = (i64, String, String, Option<String>, bool);
+    let notes: Vec<NoteText> = {
         let mut stmt = conn.prepare(
-            "SELECT n.id, n.notes, n.actions,
+            "SELECT n.id, n.notes, n.actions, n.withdrawn_reason,
                     EXISTS (SELECT 1 FROM supervision_pupils sp
                             WHERE sp.note_id = n.id AND sp.pupil_id = ?1)
              FROM supervision_notes n",
         )?;
         let rows = stmt.query_map([pupil_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
         rows.collect::<std::result::Result<_, _>>()?
     };
     let mut changed = 0;
-    for (id, notes, actions, linked) in notes {
+    let mut linked_notes = BTreeSet::new();
+    for (id, notes, actions, reason, linked) in notes {
+        if linked {
+            linked_notes.insert(id);
+        }
         let forms = if linked { &all } else { &with_surname };
         let n = redact_names(&notes, forms, ERASED);
         let a = redact_names(&actions, forms, ERASED);
-        if n != notes || a != actions {
+        let w = reason.as_deref().map(|r| redact_names(r, forms, ERASED));
+        if n != notes || a != actions || w != reason {
             conn.execute(
-                "UPDATE supervision_notes SET notes = ?2, actions = ?3 WHERE id = ?1",
-                params![id, n, a],
+                "UPDATE supervision_notes SET notes = ?2, actions = ?3, withdrawn_reason = ?4
+                 WHERE id = ?1",
+                params![id, n, a, w],
             )?;
             changed += 1;
+        }
+    }
+    // The notes' earlier versions (issue 16) likewise: the name out of the words and the
+    // reason, the pupil's id out of the pupils discussed.
+    let versions: Vec<(i64, i64, String, String)> = {
+        let mut stmt =
+            conn.prepare("SELECT id, note_id, old_values, reason FROM supervision_note_versions")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+        rows.collect::<std::result::Result<_, _>>()?
+    };
+    for (vid, note_id, old_values, reason) in versions {
+        let mut values: Json = serde_json::from_str(&old_values).unwrap_or(Json::Null);
+        let mut listed = false;
+        if let Some(ids) = values.get_mut("pupil_ids").and_then(Json::as_array_mut) {
+            let before = ids.len();
+            ids.retain(|i| i.as_i64() != Some(pupil_id));
+            listed = ids.len() != before;
+        }
+        let forms = if listed || linked_notes.contains(&note_id) {
+            &all
+        } else {
+            &with_surname
+        };
+        for field in ["notes", "actions"] {
+            if let Some(Json::String(t)) = values.get_mut(field) {
+                *t = redact_names(t, forms, ERASED);
+            }
+        }
+        let values = values.to_string();
+        let reason_now = redact_names(&reason, forms, ERASED);
+        if values != old_values || reason_now != reason {
+            conn.execute(
+                "UPDATE supervision_note_versions SET old_values = ?2, reason = ?3 WHERE id = ?1",
+                params![vid, values, reason_now],
+            )?;
         }
     }
     conn.execute(
@@ -699,7 +1066,9 @@ pub(crate) fn forget_pupil(conn: &Connection, pupil_id: i64) -> Result<usize> {
 
 /// The notes in which pupil `pupil_id` was discussed, oldest first, for their subject access
 /// document: the names of every other pupil discussed in the same note are replaced by
-/// [`OTHER_PUPIL`] (and those pupils are not listed). No permission check, no audit: the
+/// [`OTHER_PUPIL`] (and those pupils are not listed). Withdrawn notes are included, marked;
+/// each correction is listed (as an earlier version with no fields: who, when, why), not the
+/// words it replaced. No permission check, no audit: the
 /// caller has done both.
 pub(crate) fn notes_about_pupil(conn: &Connection, pupil_id: i64) -> Result<Vec<SupervisionNote>> {
     let mut stmt = conn.prepare(&format!(
@@ -722,6 +1091,34 @@ pub(crate) fn notes_about_pupil(conn: &Connection, pupil_id: i64) -> Result<Vec<
         n.notes = redact_names(&n.notes, &refs, OTHER_PUPIL);
         n.actions = redact_names(&n.actions, &refs, OTHER_PUPIL);
         n.pupils.retain(|p| p.pupil_id == pupil_id);
+        // Its corrections and withdrawal: who, when and why, not the earlier words (the
+        // lead's alone); other pupils' names out of the reasons.
+        if let Some(w) = &mut n.changes.withdrawn {
+            w.reason = redact_names(&w.reason, &refs, OTHER_PUPIL);
+        }
+        let mut stmt = conn.prepare_cached(
+            "SELECT v.reason, u.name, v.changed_at
+             FROM supervision_note_versions v LEFT JOIN users u ON u.id = v.changed_by
+             WHERE v.note_id = ?1 ORDER BY v.changed_at DESC, v.id DESC",
+        )?;
+        let marks = stmt
+            .query_map([n.id], |r| {
+                Ok(ChangeMark {
+                    reason: redact_names(&r.get::<_, String>(0)?, &refs, OTHER_PUPIL),
+                    by: r.get(1)?,
+                    at: r.get(2)?,
+                })
+            })?
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        n.changes.corrections = marks.len() as u32;
+        n.changes.corrected = marks.first().cloned();
+        n.changes.earlier = marks
+            .into_iter()
+            .map(|replaced| EarlierVersion {
+                replaced,
+                fields: Vec::new(),
+            })
+            .collect();
     }
     Ok(notes)
 }

@@ -42,6 +42,8 @@
 //! instrument score is text as typed and travels with it. A session, chronology event, score or
 //! term's figures that was withdrawn (logged for the wrong pupil, say) does not travel; a
 //! corrected one travels as corrected (its earlier versions stay at the sending school).
+//! Supervision notes never travel, corrected, withdrawn or not: they are the key adult's
+//! supervision, not the pupil's record.
 //!
 //! # Import rules
 //!

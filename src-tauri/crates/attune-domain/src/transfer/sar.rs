@@ -705,6 +705,14 @@ pub fn subject_access(
     for i in &indicators {
         changed(format!("Indicators for {}", i.term), &i.changes);
     }
+    // A supervision note's corrections list who, when and why; its earlier words are the
+    // strategic lead's and are not listed (the note's current words are, below).
+    for n in &supervision {
+        changed(
+            format!("Supervision note of {}", format_uk(n.held_on)),
+            &n.changes,
+        );
+    }
     if !rows.is_empty() {
         let mut s = section(
             2,
@@ -715,6 +723,12 @@ pub fn subject_access(
             )],
         );
         s.notes.push("Entries corrected or withdrawn after they were written. For a correction, the values it replaced (those that changed) as they were; the tables above show the current values, and list withdrawn entries marked as withdrawn.".into());
+        if supervision
+            .iter()
+            .any(|n| n.changes.corrections > 0 || n.changes.withdrawn.is_some())
+        {
+            s.notes.push("For a supervision note, a correction is listed with who made it, when and why; the note's current words are under \u{201c}Supervision and consultation\u{201d}.".into());
+        }
         sections.push(s);
     }
 
@@ -734,7 +748,7 @@ pub fn subject_access(
     let mut s = section(
         2,
         "Supervision and consultation",
-        vec![table(
+        vec![with_status(
             &[
                 "Date",
                 "Kind",
@@ -744,6 +758,7 @@ pub fn subject_access(
                 "Recorded by",
             ],
             rows,
+            supervision.iter().map(|n| &n.changes),
         )],
     );
     s.notes.push("Meetings between the strategic lead and a key adult in which this pupil was discussed. The names of any other pupil discussed are replaced by \u{201c}[another pupil]\u{201d}.".into());

@@ -202,6 +202,10 @@ pub const TABLES: &[TableScope] = &[
     ),
     local("sqlite_stat1", "SQLite's own query-planner statistics"),
     local("sqlite_stat4", "SQLite's own query-planner statistics"),
+    local(
+        "supervision_note_versions",
+        "the strategic lead's earlier versions of corrected supervision notes: the lead's alone, kept at the school (notes are written there); a key adult never receives them",
+    ),
     TableScope {
         name: "supervision_notes",
         key: ID,
