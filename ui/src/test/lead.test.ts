@@ -277,6 +277,27 @@ describe("supervision notes", () => {
     expect(api.withdrawSupervisionNote).not.toHaveBeenCalled();
   });
 
+  it("a correction being written is kept as a draft under supervision: and offered back", async () => {
+    const ids = seedSchool();
+    lead.notes.push({ id: 8, held_on: "2026-11-02", kind: "consultation", key_adult: { id: ADULT.id, name: ADULT.name }, pupils: [{ pupil_id: ids.ava, preferred_name: "Ava", surname: "Brown" }], notes: "A note", actions: "", recorded_by: { id: LEAD.id, name: LEAD.name }, created_at: "2026-11-02T09:00:00Z", changes: { ...NO_CHANGES } });
+    const { user } = await signIn(LEAD);
+    await user.click(byTestId("nav-supervision"));
+    await user.click(await screen.findByTestId("correct-open-supervision-8"));
+    const form = byTestId("supervision-correct-8-correct");
+    await user.type(within(form).getByLabelText("Why it is being corrected"), "Wrong day");
+    // Kept where erasing a pupil looks: under "supervision:", with the pupils listed as pupil_ids.
+    const key = "supervision:correct-8-correct";
+    await vi.waitFor(() => {
+      const calls = api.saveDraft.mock.calls.filter(([k]) => k === key);
+      expect(calls.length).toBeGreaterThan(0);
+      expect(JSON.parse(calls[calls.length - 1][1])).toEqual(expect.objectContaining({ reason: "Wrong day", pupil_ids: [ids.ava], notes: "A note" }));
+    }, { timeout: 3000 });
+    await user.click(byTestId("supervision-correct-8-cancel"));
+    await user.click(byTestId("correct-open-supervision-8"));
+    await user.click(await screen.findByTestId("supervision-correct-8-draft-restore"));
+    expect(within(byTestId("supervision-correct-8-correct")).getByLabelText("Why it is being corrected")).toHaveValue("Wrong day");
+  });
+
   it("a key adult reads only their own notes, with nothing to record", async () => {
     seedSchool();
     lead.notes.push(
