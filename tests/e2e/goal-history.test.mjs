@@ -15,7 +15,7 @@
 
 import assert from 'node:assert/strict';
 import { e2eTest, tid, waitFor } from './harness.mjs';
-import { click, firstRun } from './steps.mjs';
+import { at200, click, firstRun } from './steps.mjs';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const ukDate = (iso) => `${Number(iso.slice(8, 10))} ${MONTHS[Number(iso.slice(5, 7)) - 1]} ${iso.slice(0, 4)}`;
@@ -130,6 +130,7 @@ e2eTest('a goal carried into a renewed plan shows its whole history on one chart
   await s.execute('document.getElementById("progress-current-heading").scrollIntoView({ block: "start" });');
   await app.shot('goal-history-across-plans');
   await app.axe('goal history across plans');
+  await at200(app, 'goal history across plans', 'progress-current-heading');
 
   // The earlier plan stays reachable: listed in the Plan section, its page with its goal, its
   // signed review (which opens read-only) and its progress.
@@ -141,9 +142,11 @@ e2eTest('a goal carried into a renewed plan shows its whole history on one chart
   await s.waitFor(tid(`progress-table-${goal.id}`), { timeoutSec: 30 });
   await app.shot('earlier-plan-page');
   await app.axe('an earlier plan');
+  await at200(app, 'an earlier plan', 'page-heading');
   const reviews = await s.findAll(`[data-testid^="plan-page-review-open-"]`);
   assert.equal(reviews.length, 1, "the earlier plan's one signed review");
   await reviews[0].click();
   await s.waitFor(tid('review-signed'), { timeoutSec: 30 });
   await app.shot('earlier-plan-review');
+  await at200(app, "an earlier plan's signed review", 'main');
 });

@@ -9,7 +9,7 @@
 
 import assert from 'node:assert/strict';
 import { e2eTest, tid } from './harness.mjs';
-import { choose, click, fill, firstRun } from './steps.mjs';
+import { at200, choose, click, fill, firstRun } from './steps.mjs';
 
 /** The first three cells (value, took effect, recorded by) of each change in a history table. */
 async function changes(s, kind) {
@@ -76,6 +76,7 @@ e2eTest('a lead changes a care status from an earlier day and the pupil page sho
   assert.match(await (await s.find(tid('pupil-details'))).text(), /Care status\s*Looked after/);
   await app.shot('status-history-after');
   await app.axe('the pupil page with the status history');
+  await at200(app, 'the status history', 'section-heading');
 
   // The backend holds the same, read by IPC.
   const rec = await ok(app, 'open_pupil', { pupilId: ava.id, sessionLimit: null });

@@ -219,3 +219,29 @@ export function errorKind(error) {
   }
   return undefined;
 }
+
+/**
+ * The page at 200 % text size (issue 16, item 8): the app's root font doubled, the element
+ * `scrollTo` (an id) at the top, a screenshot and axe-core (no serious or critical violation),
+ * then no sideways scrolling of the page — naming the outermost elements that reach past the
+ * window's right edge when there is. The text size is put back afterwards.
+ */
+export async function at200(app, name, scrollTo) {
+  const s = app.session;
+  await s.execute('document.activeElement?.blur(); document.documentElement.style.fontSize = "200%";');
+  await new Promise((r) => setTimeout(r, 500));
+  await s.execute('document.getElementById(arguments[0])?.scrollIntoView({ block: "start" });', [scrollTo]);
+  await new Promise((r) => setTimeout(r, 300));
+  await app.shot(`${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}-200`);
+  await app.axe(`${name} at 200 % text`);
+  const overflow = await s.execute('return document.documentElement.scrollWidth - document.documentElement.clientWidth;');
+  const wide = await s.execute(
+    `const w = document.documentElement.clientWidth;
+     return [...document.querySelectorAll('body *')]
+       .filter((e) => e.getBoundingClientRect().right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1))
+       .slice(0, 5)
+       .map((e) => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.dataset.testid ? '[' + e.dataset.testid + ']' : ''));`,
+  );
+  await s.execute('document.documentElement.style.fontSize = "";');
+  assert.ok(overflow <= 0, `${name}: no sideways scrolling of the page at 200 % text (${overflow} px too wide: ${wide.join(', ')})`);
+}
