@@ -738,7 +738,7 @@ fn a_carried_goal_keeps_its_history_through_a_handover() {
 /// in a handover pack; a corrected entry leaves as corrected. Read from the pack's decrypted
 /// content, not through the importer.
 #[test]
-fn a_withdrawn_entry_does_not_travel_and_a_corrected_one_travels_corrected() {
+fn a_withdrawn_entry_does_not_travel_and_a_corrected_one_travels_corrected_without_its_old_words() {
     use attune_domain::record::corrections;
     let (s, mut v) = school();
     let id = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
@@ -787,4 +787,101 @@ fn a_withdrawn_entry_does_not_travel_and_a_corrected_one_travels_corrected() {
         "the corrected-away words are not in the pack"
     );
     assert!(text.contains("Built a den"), "the corrected session is");
+    assert!(
+        text.contains("A name of another child"),
+        "with the correction's reason"
+    );
+
+    // At the receiving school the session says it was corrected, when and why, with no
+    // earlier words: an earlier version with no values, kept as the lead's own corrections are.
+    let (_t, mut dst) = school();
+    let held = handover::import_handover(
+        &mut dst,
+        &bytes,
+        pass.expose(),
+        None,
+        &frameworks(),
+        today(),
+        now(),
+    )
+    .unwrap();
+    let rows: Vec<(String, String, Option<String>, String)> = dst
+        .conn()
+        .unwrap()
+        .prepare(
+            "SELECT old_values, reason, changed_by, changed_at FROM record_versions
+             WHERE pupil_id = ?1 AND record_table = 'sessions'",
+        )
+        .unwrap()
+        .query_map([held.id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        rows,
+        [(
+            "{}".to_string(),
+            "A name of another child (at the previous school)".to_string(),
+            None,
+            attune_vault::datetime::format_instant(now())
+        )]
+    );
+    let record = attune_domain::record::pupils::open_pupil(
+        &dst,
+        held.id,
+        &frameworks(),
+        100,
+        today(),
+        now(),
+    )
+    .unwrap();
+    assert_eq!(record.sessions.len(), 1);
+    let changes = &record.sessions[0].changes;
+    assert_eq!(changes.corrections, 1);
+    assert_eq!(
+        changes.corrected.as_ref().map(|c| c.reason.as_str()),
+        Some("A name of another child (at the previous school)")
+    );
+    assert!(changes.earlier.iter().all(|e| e.fields.is_empty()));
+    let everything: String = dst
+        .conn()
+        .unwrap()
+        .query_row(
+            "SELECT group_concat(old_values || reason) FROM record_versions",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!everything.contains("Marrowbell"));
+
+    // A correction's reason or day written past the forms at the sending school is refused.
+    for (what, sql) in [
+        (
+            "a control character in a reason",
+            "UPDATE record_versions SET reason = 'Wrong' || char(27) || '[2J'",
+        ),
+        (
+            "a day that is not a day",
+            "UPDATE record_versions SET changed_at = 'last Tuesday'",
+        ),
+    ] {
+        v.conn().unwrap().execute(sql, []).unwrap();
+        let (bytes, pass) =
+            handover::export_handover(&v, id, &frameworks(), &mut rng(6), now()).unwrap();
+        let (_t, mut dst) = school();
+        let e = handover::import_handover(
+            &mut dst,
+            &bytes,
+            pass.expose(),
+            None,
+            &frameworks(),
+            today(),
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{what}: {e}");
+        assert_eq!(pupils_count(&dst), 0, "{what}: nothing imported");
+    }
 }

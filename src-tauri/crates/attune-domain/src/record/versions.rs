@@ -361,7 +361,20 @@ pub(crate) fn attach<'a>(
             .unwrap_or_default();
         let mut earlier = Vec::with_capacity(versions.len());
         for (i, v) in versions.iter().enumerate() {
-            let next = versions.get(i + 1).map_or(&now_values, |n| &n.values);
+            // A version kept without its values (a correction made at a previous school, whose
+            // words stayed there: see transfer::handover) shows no fields, and is skipped over
+            // as the next version of the one before it.
+            if v.values.is_empty() {
+                earlier.push(EarlierVersion {
+                    replaced: v.mark.clone(),
+                    fields: Vec::new(),
+                });
+                continue;
+            }
+            let next = versions[i + 1..]
+                .iter()
+                .find(|n| !n.values.is_empty())
+                .map_or(&now_values, |n| &n.values);
             let mut fields: Vec<VersionField> = inf
                 .columns
                 .iter()

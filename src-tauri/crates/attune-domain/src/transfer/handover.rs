@@ -41,7 +41,9 @@
 //! signed a review or wrote an amendment) or the key adult's name: the receiving school assigns its own key adult. The "completed by" of an
 //! instrument score is text as typed and travels with it. A session, chronology event, score or
 //! term's figures that was withdrawn (logged for the wrong pupil, say) does not travel; a
-//! corrected one travels as corrected (its earlier versions stay at the sending school).
+//! corrected one travels as corrected, with each correction's day and reason (imported as an
+//! earlier version with no values, "(at the previous school)"): the words it replaced stay at
+//! the sending school, since a correction is often made to take out what must not travel.
 //! Supervision notes never travel, corrected, withdrawn or not: they are the key adult's
 //! supervision, not the pupil's record.
 //!
@@ -468,6 +470,9 @@ pub struct SessionPart {
     pub regulation: Option<i64>,
     pub note: String,
     pub created_at: String,
+    /// The entry's corrections at the sending school: when and why, not the words replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -478,6 +483,9 @@ pub struct ChronologyPart {
     pub description: String,
     pub safeguarding_ref: Option<String>,
     pub created_at: String,
+    /// The entry's corrections at the sending school: when and why, not the words replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -490,6 +498,9 @@ pub struct ScorePart {
     pub completed_on: String,
     pub completed_by: String,
     pub created_at: String,
+    /// The entry's corrections at the sending school: when and why, not the words replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionPart>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -500,6 +511,63 @@ pub struct IndicatorPart {
     pub exclusion_days: Option<f64>,
     pub physical_interventions: Option<i64>,
     pub updated_at: String,
+    /// The entry's corrections at the sending school: when and why, not the words replaced.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionPart>,
+}
+
+/// That an entry was corrected, when and why. The values it replaced stay at the sending school:
+/// a correction is often made to take out what must not be there (another child's name, a
+/// wrong detail), and the pack must not carry it on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionPart {
+    pub reason: String,
+    /// RFC 3339, UTC.
+    pub changed_at: String,
+}
+
+/// The corrections of the entry `id` of `table`, oldest first.
+fn corrections_of(conn: &Connection, table: &str, id: i64) -> Result<Vec<CorrectionPart>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT reason, changed_at FROM record_versions
+         WHERE record_table = ?1 AND record_id = ?2 ORDER BY changed_at, id",
+    )?;
+    let rows = stmt.query_map(params![table, id], |r| {
+        Ok(CorrectionPart {
+            reason: r.get(0)?,
+            changed_at: r.get(1)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Keeps the corrections a pack says an entry had, as earlier versions with no values (the
+/// receiving school sees that, when and why it was corrected, "at the previous school").
+fn insert_corrections(
+    tx: &rusqlite::Transaction<'_>,
+    pupil_id: i64,
+    table: &str,
+    record_id: i64,
+    corrections: &[CorrectionPart],
+) -> Result<()> {
+    for c in corrections {
+        let vid = next_id(tx, ids::RecordTable::RecordVersions)?;
+        tx.execute(
+            "INSERT INTO record_versions (id, pupil_id, record_table, record_id, old_values,
+                 reason, changed_by, changed_at)
+             VALUES (?1, ?2, ?3, ?4, '{}', ?5, NULL, ?6)",
+            params![
+                vid,
+                pupil_id,
+                table,
+                record_id,
+                format!("{} (at the previous school)", c.reason),
+                c.changed_at
+            ],
+        )?;
+    }
+    Ok(())
 }
 
 fn rows<T>(
@@ -749,67 +817,107 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     }
     let sessions = rows(
         conn,
-        "SELECT held_on, minutes, kind, regulation, note, created_at FROM sessions
+        "SELECT held_on, minutes, kind, regulation, note, created_at, id FROM sessions
          WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY held_on, id",
         pupil_id,
         |r| {
-            Ok(SessionPart {
-                held_on: r.get(0)?,
-                minutes: r.get(1)?,
-                kind: r.get(2)?,
-                regulation: r.get(3)?,
-                note: r.get(4)?,
-                created_at: r.get(5)?,
-            })
+            Ok((
+                r.get::<_, i64>(6)?,
+                SessionPart {
+                    held_on: r.get(0)?,
+                    minutes: r.get(1)?,
+                    kind: r.get(2)?,
+                    regulation: r.get(3)?,
+                    note: r.get(4)?,
+                    created_at: r.get(5)?,
+                    corrections: Vec::new(),
+                },
+            ))
         },
-    )?;
+    )?
+    .into_iter()
+    .map(|(id, mut part)| {
+        part.corrections = corrections_of(conn, "sessions", id)?;
+        Ok(part)
+    })
+    .collect::<Result<Vec<_>>>()?;
     let chronology = rows(
         conn,
-        "SELECT occurred_on, kind, description, safeguarding_ref, created_at FROM chronology
+        "SELECT occurred_on, kind, description, safeguarding_ref, created_at, id FROM chronology
          WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY occurred_on, id",
         pupil_id,
         |r| {
-            Ok(ChronologyPart {
-                occurred_on: r.get(0)?,
-                kind: r.get(1)?,
-                description: r.get(2)?,
-                safeguarding_ref: r.get(3)?,
-                created_at: r.get(4)?,
-            })
+            Ok((
+                r.get::<_, i64>(5)?,
+                ChronologyPart {
+                    occurred_on: r.get(0)?,
+                    kind: r.get(1)?,
+                    description: r.get(2)?,
+                    safeguarding_ref: r.get(3)?,
+                    created_at: r.get(4)?,
+                    corrections: Vec::new(),
+                },
+            ))
         },
-    )?;
+    )?
+    .into_iter()
+    .map(|(id, mut part)| {
+        part.corrections = corrections_of(conn, "chronology", id)?;
+        Ok(part)
+    })
+    .collect::<Result<Vec<_>>>()?;
     let scores = rows(
         conn,
-        "SELECT instrument, subscale, score, stage, completed_on, completed_by, created_at
+        "SELECT instrument, subscale, score, stage, completed_on, completed_by, created_at, id
          FROM instrument_scores WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY completed_on, id",
         pupil_id,
         |r| {
-            Ok(ScorePart {
-                instrument: r.get(0)?,
-                subscale: r.get(1)?,
-                score: r.get(2)?,
-                stage: r.get(3)?,
-                completed_on: r.get(4)?,
-                completed_by: r.get(5)?,
-                created_at: r.get(6)?,
-            })
+            Ok((
+                r.get::<_, i64>(7)?,
+                ScorePart {
+                    instrument: r.get(0)?,
+                    subscale: r.get(1)?,
+                    score: r.get(2)?,
+                    stage: r.get(3)?,
+                    completed_on: r.get(4)?,
+                    completed_by: r.get(5)?,
+                    created_at: r.get(6)?,
+                    corrections: Vec::new(),
+                },
+            ))
         },
-    )?;
+    )?
+    .into_iter()
+    .map(|(id, mut part)| {
+        part.corrections = corrections_of(conn, "instrument_scores", id)?;
+        Ok(part)
+    })
+    .collect::<Result<Vec<_>>>()?;
     let indicators = rows(
         conn,
-        "SELECT term_label, attendance_pct, exclusion_days, physical_interventions, updated_at
+        "SELECT term_label, attendance_pct, exclusion_days, physical_interventions, updated_at, id
          FROM termly_indicators WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY term_label",
         pupil_id,
         |r| {
-            Ok(IndicatorPart {
-                term_label: r.get(0)?,
-                attendance_pct: r.get(1)?,
-                exclusion_days: r.get(2)?,
-                physical_interventions: r.get(3)?,
-                updated_at: r.get(4)?,
-            })
+            Ok((
+                r.get::<_, i64>(5)?,
+                IndicatorPart {
+                    term_label: r.get(0)?,
+                    attendance_pct: r.get(1)?,
+                    exclusion_days: r.get(2)?,
+                    physical_interventions: r.get(3)?,
+                    updated_at: r.get(4)?,
+                    corrections: Vec::new(),
+                },
+            ))
         },
-    )?;
+    )?
+    .into_iter()
+    .map(|(id, mut part)| {
+        part.corrections = corrections_of(conn, "termly_indicators", id)?;
+        Ok(part)
+    })
+    .collect::<Result<Vec<_>>>()?;
     Ok(HandoverContent {
         format: CONTENT_FORMAT.into(),
         pupil,
@@ -961,6 +1069,18 @@ fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
     }
     for s in &c.scores {
         date("completed_on", &s.completed_on)?;
+    }
+    let corrections = c
+        .sessions
+        .iter()
+        .flat_map(|x| &x.corrections)
+        .chain(c.chronology.iter().flat_map(|x| &x.corrections))
+        .chain(c.scores.iter().flat_map(|x| &x.corrections))
+        .chain(c.indicators.iter().flat_map(|x| &x.corrections));
+    for k in corrections {
+        if chrono::DateTime::parse_from_rfc3339(&k.changed_at).is_err() {
+            return Err(damaged("a correction has no readable date"));
+        }
     }
     Ok(())
 }
@@ -1328,7 +1448,7 @@ pub(crate) fn insert_session(
             session_id
         ],
     )?;
-    Ok(())
+    insert_corrections(tx, id, "sessions", session_id, &s.corrections)
 }
 
 pub(crate) fn insert_chronology(
@@ -1351,7 +1471,7 @@ pub(crate) fn insert_chronology(
             event_id
         ],
     )?;
-    Ok(())
+    insert_corrections(tx, id, "chronology", event_id, &e.corrections)
 }
 
 pub(crate) fn insert_score(tx: &rusqlite::Transaction<'_>, id: i64, s: &ScorePart) -> Result<()> {
@@ -1372,7 +1492,7 @@ pub(crate) fn insert_score(tx: &rusqlite::Transaction<'_>, id: i64, s: &ScorePar
             score_id
         ],
     )?;
-    Ok(())
+    insert_corrections(tx, id, "instrument_scores", score_id, &s.corrections)
 }
 
 pub(crate) fn insert_indicators(
@@ -1395,7 +1515,7 @@ pub(crate) fn insert_indicators(
             indicators_id
         ],
     )?;
-    Ok(())
+    insert_corrections(tx, id, "termly_indicators", indicators_id, &i.corrections)
 }
 
 /// The free text of a pack meets the limits typing meets (length, and no control characters
@@ -1527,6 +1647,22 @@ fn check_texts(c: &HandoverContent) -> Result<()> {
     for i in &c.indicators {
         fields.push(("term_label", "a term's name", &i.term_label, 200, false));
     }
+    let corrections = c
+        .sessions
+        .iter()
+        .flat_map(|x| &x.corrections)
+        .chain(c.chronology.iter().flat_map(|x| &x.corrections))
+        .chain(c.scores.iter().flat_map(|x| &x.corrections))
+        .chain(c.indicators.iter().flat_map(|x| &x.corrections));
+    for k in corrections {
+        fields.push((
+            "reason",
+            "the reason for a correction",
+            &k.reason,
+            crate::record::corrections::MAX_REASON_CHARS,
+            true,
+        ));
+    }
     for (field, what, value, max, multiline) in fields {
         store::text(field, what, value, max, false, multiline).map_err(|e| in_pack(&e))?;
     }
@@ -1641,5 +1777,15 @@ fn wipe(c: &mut HandoverContent) {
     }
     for e in &mut c.chronology {
         e.description.zeroize();
+    }
+    for k in c
+        .sessions
+        .iter_mut()
+        .flat_map(|x| &mut x.corrections)
+        .chain(c.chronology.iter_mut().flat_map(|x| &mut x.corrections))
+        .chain(c.scores.iter_mut().flat_map(|x| &mut x.corrections))
+        .chain(c.indicators.iter_mut().flat_map(|x| &mut x.corrections))
+    {
+        k.reason.zeroize();
     }
 }
