@@ -13,8 +13,8 @@
 //           score-chart-sdq-total score-chart-sdq-subscales score-chart-boxall score-chart-thrive
 
 import assert from 'node:assert/strict';
-import { e2eTest, sleep, tid, waitFor, Keys } from './harness.mjs';
-import { choose, click, firstRun } from './steps.mjs';
+import { e2eTest, tid, waitFor, Keys } from './harness.mjs';
+import { at200, choose, click, firstRun } from './steps.mjs';
 
 const SCHOOL = 'Hillcrest Primary School';
 const LEAD = 'Grace Mbeki';
@@ -129,20 +129,5 @@ e2eTest('scores over time: a chart and a table per instrument, one score added b
   await app.axe('scores over time');
 
   // 200 % text size on the default window: the tables and charts still fit and read.
-  await s.execute('document.activeElement?.blur(); document.documentElement.style.fontSize = "200%";');
-  await sleep(500);
-  await s.execute('document.getElementById("score-trends-heading").scrollIntoView({ block: "start" });');
-  await sleep(300);
-  await app.shot('scores-over-time-200');
-  await app.axe('scores over time at 200 % text');
-  const overflow = await s.execute('return document.documentElement.scrollWidth - document.documentElement.clientWidth;');
-  // Which elements reach past the window's right edge (the outermost ones), to name them.
-  const wide = await s.execute(
-    `const w = document.documentElement.clientWidth;
-     return [...document.querySelectorAll('body *')]
-       .filter((e) => e.getBoundingClientRect().right > w + 1 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > w + 1))
-       .slice(0, 5)
-       .map((e) => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ').join('.') : '') + (e.dataset.testid ? '[' + e.dataset.testid + ']' : ''));`,
-  );
-  assert.ok(overflow <= 0, `no sideways scrolling of the page at 200 % text (${overflow} px too wide: ${wide.join(', ')})`);
+  await at200(app, 'scores over time', 'score-trends-heading');
 });

@@ -14,8 +14,8 @@
 //             session-<id>
 
 import assert from 'node:assert/strict';
-import { e2eTest, sleep, tid, waitFor, Keys } from './harness.mjs';
-import { choose, click, firstRun } from './steps.mjs';
+import { e2eTest, tid, waitFor, Keys } from './harness.mjs';
+import { at200, choose, click, firstRun } from './steps.mjs';
 
 const SCHOOL = 'Hillcrest Primary School';
 const LEAD = 'Grace Mbeki';
@@ -117,12 +117,5 @@ e2eTest('every session of three years: 50 at a time, Show more, by kind and by s
 
   // 200 % text on the default window: the filters and table still fit and read.
   await choose(s, 'session-kind-filter', { value: '' });
-  await s.execute('document.activeElement?.blur(); document.documentElement.style.fontSize = "200%";');
-  await sleep(500);
-  await s.execute('document.getElementById("section-heading").scrollIntoView({ block: "start" });');
-  await sleep(300);
-  await app.shot('sessions-200');
-  await app.axe('sessions at 200 % text');
-  const overflow = await s.execute('return document.documentElement.scrollWidth - document.documentElement.clientWidth;');
-  assert.ok(overflow <= 0, `no sideways scrolling of the page at 200 % text (${overflow} px too wide)`);
+  await at200(app, 'sessions', 'section-heading');
 });

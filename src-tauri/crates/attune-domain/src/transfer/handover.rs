@@ -527,6 +527,49 @@ pub struct CorrectionPart {
     pub changed_at: String,
 }
 
+/// An entry part that carries its corrections.
+trait Corrected {
+    fn corrections_mut(&mut self) -> &mut Vec<CorrectionPart>;
+}
+
+macro_rules! corrected {
+    ($($t:ty),*) => {$(
+        impl Corrected for $t {
+            fn corrections_mut(&mut self) -> &mut Vec<CorrectionPart> {
+                &mut self.corrections
+            }
+        }
+    )*};
+}
+corrected!(SessionPart, ChronologyPart, ScorePart, IndicatorPart);
+
+/// Each entry of `table` (with its id) given its corrections.
+fn with_corrections<T: Corrected>(
+    conn: &Connection,
+    table: &str,
+    entries: Vec<(i64, T)>,
+) -> Result<Vec<T>> {
+    entries
+        .into_iter()
+        .map(|(id, mut part)| {
+            *part.corrections_mut() = corrections_of(conn, table, id)?;
+            Ok(part)
+        })
+        .collect()
+}
+
+impl HandoverContent {
+    /// Every entry's corrections.
+    fn corrections(&self) -> impl Iterator<Item = &CorrectionPart> {
+        self.sessions
+            .iter()
+            .flat_map(|x| &x.corrections)
+            .chain(self.chronology.iter().flat_map(|x| &x.corrections))
+            .chain(self.scores.iter().flat_map(|x| &x.corrections))
+            .chain(self.indicators.iter().flat_map(|x| &x.corrections))
+    }
+}
+
 /// The corrections of the entry `id` of `table`, oldest first.
 fn corrections_of(conn: &Connection, table: &str, id: i64) -> Result<Vec<CorrectionPart>> {
     let mut stmt = conn.prepare_cached(
@@ -834,13 +877,8 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                 },
             ))
         },
-    )?
-    .into_iter()
-    .map(|(id, mut part)| {
-        part.corrections = corrections_of(conn, "sessions", id)?;
-        Ok(part)
-    })
-    .collect::<Result<Vec<_>>>()?;
+    )?;
+    let sessions = with_corrections(conn, "sessions", sessions)?;
     let chronology = rows(
         conn,
         "SELECT occurred_on, kind, description, safeguarding_ref, created_at, id FROM chronology
@@ -859,13 +897,8 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                 },
             ))
         },
-    )?
-    .into_iter()
-    .map(|(id, mut part)| {
-        part.corrections = corrections_of(conn, "chronology", id)?;
-        Ok(part)
-    })
-    .collect::<Result<Vec<_>>>()?;
+    )?;
+    let chronology = with_corrections(conn, "chronology", chronology)?;
     let scores = rows(
         conn,
         "SELECT instrument, subscale, score, stage, completed_on, completed_by, created_at, id
@@ -886,13 +919,8 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                 },
             ))
         },
-    )?
-    .into_iter()
-    .map(|(id, mut part)| {
-        part.corrections = corrections_of(conn, "instrument_scores", id)?;
-        Ok(part)
-    })
-    .collect::<Result<Vec<_>>>()?;
+    )?;
+    let scores = with_corrections(conn, "instrument_scores", scores)?;
     let indicators = rows(
         conn,
         "SELECT term_label, attendance_pct, exclusion_days, physical_interventions, updated_at, id
@@ -911,13 +939,8 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                 },
             ))
         },
-    )?
-    .into_iter()
-    .map(|(id, mut part)| {
-        part.corrections = corrections_of(conn, "termly_indicators", id)?;
-        Ok(part)
-    })
-    .collect::<Result<Vec<_>>>()?;
+    )?;
+    let indicators = with_corrections(conn, "termly_indicators", indicators)?;
     Ok(HandoverContent {
         format: CONTENT_FORMAT.into(),
         pupil,
@@ -1070,14 +1093,7 @@ fn check_content(c: &HandoverContent, frameworks: &[Framework]) -> Result<()> {
     for s in &c.scores {
         date("completed_on", &s.completed_on)?;
     }
-    let corrections = c
-        .sessions
-        .iter()
-        .flat_map(|x| &x.corrections)
-        .chain(c.chronology.iter().flat_map(|x| &x.corrections))
-        .chain(c.scores.iter().flat_map(|x| &x.corrections))
-        .chain(c.indicators.iter().flat_map(|x| &x.corrections));
-    for k in corrections {
+    for k in c.corrections() {
         if chrono::DateTime::parse_from_rfc3339(&k.changed_at).is_err() {
             return Err(damaged("a correction has no readable date"));
         }
@@ -1647,14 +1663,7 @@ fn check_texts(c: &HandoverContent) -> Result<()> {
     for i in &c.indicators {
         fields.push(("term_label", "a term's name", &i.term_label, 200, false));
     }
-    let corrections = c
-        .sessions
-        .iter()
-        .flat_map(|x| &x.corrections)
-        .chain(c.chronology.iter().flat_map(|x| &x.corrections))
-        .chain(c.scores.iter().flat_map(|x| &x.corrections))
-        .chain(c.indicators.iter().flat_map(|x| &x.corrections));
-    for k in corrections {
+    for k in c.corrections() {
         fields.push((
             "reason",
             "the reason for a correction",
@@ -1778,14 +1787,13 @@ fn wipe(c: &mut HandoverContent) {
     for e in &mut c.chronology {
         e.description.zeroize();
     }
-    for k in c
-        .sessions
-        .iter_mut()
-        .flat_map(|x| &mut x.corrections)
-        .chain(c.chronology.iter_mut().flat_map(|x| &mut x.corrections))
-        .chain(c.scores.iter_mut().flat_map(|x| &mut x.corrections))
-        .chain(c.indicators.iter_mut().flat_map(|x| &mut x.corrections))
-    {
-        k.reason.zeroize();
+    let entries = (c.sessions.iter_mut().map(|x| x as &mut dyn Corrected))
+        .chain(c.chronology.iter_mut().map(|x| x as &mut dyn Corrected))
+        .chain(c.scores.iter_mut().map(|x| x as &mut dyn Corrected))
+        .chain(c.indicators.iter_mut().map(|x| x as &mut dyn Corrected));
+    for e in entries {
+        for k in e.corrections_mut() {
+            k.reason.zeroize();
+        }
     }
 }
