@@ -467,6 +467,10 @@ pub struct SessionPart {
     pub kind: String,
     pub regulation: Option<i64>,
     pub note: String,
+    /// The reference of a concern in the school's safeguarding system (migration 0023). Left
+    /// out when there is none, so a pack without it reads as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguarding_ref: Option<String>,
     pub created_at: String,
 }
 
@@ -749,7 +753,8 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     }
     let sessions = rows(
         conn,
-        "SELECT held_on, minutes, kind, regulation, note, created_at FROM sessions
+        "SELECT held_on, minutes, kind, regulation, note, safeguarding_ref, created_at
+         FROM sessions
          WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY held_on, id",
         pupil_id,
         |r| {
@@ -759,7 +764,8 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
                 kind: r.get(2)?,
                 regulation: r.get(3)?,
                 note: r.get(4)?,
-                created_at: r.get(5)?,
+                safeguarding_ref: r.get(5)?,
+                created_at: r.get(6)?,
             })
         },
     )?;
@@ -1315,8 +1321,8 @@ pub(crate) fn insert_session(
     let session_id = next_id(tx, ids::RecordTable::Sessions)?;
     tx.execute(
         "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note,
-             created_at)
-         VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             created_at, safeguarding_ref)
+         VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)",
         params![
             id,
             s.held_on,
@@ -1325,7 +1331,8 @@ pub(crate) fn insert_session(
             s.regulation,
             s.note,
             s.created_at,
-            session_id
+            session_id,
+            s.safeguarding_ref
         ],
     )?;
     Ok(())
@@ -1496,6 +1503,15 @@ fn check_texts(c: &HandoverContent) -> Result<()> {
             records::MAX_NOTE_CHARS,
             true,
         ));
+        if let Some(r) = &s.safeguarding_ref {
+            fields.push((
+                "safeguarding_ref",
+                "a safeguarding reference",
+                r,
+                records::MAX_SAFEGUARDING_REF_CHARS,
+                false,
+            ));
+        }
     }
     for e in &c.chronology {
         fields.push((
