@@ -12,6 +12,7 @@ use common::*;
 use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::record::{corrections, pupils, records, safeguarding, session_pages};
+use attune_domain::transfer::handover_merge::{self as merge, MergeChoices};
 use attune_domain::transfer::sar::{self, SarBlock};
 use attune_domain::transfer::{handover, sync};
 use attune_vault::{ErrorKind, Vault};
@@ -191,6 +192,37 @@ fn the_reference_travels_in_a_handover_pack_and_the_subject_access_document() {
     assert_eq!(cells, vec!["", "CPOMS-7788"]);
     let html = sar::render_html(&doc);
     assert!(html.contains("CPOMS-7788"));
+}
+
+#[test]
+fn the_reference_travels_when_a_pack_is_added_to_a_pupil_already_held() {
+    let (s, mut v) = school();
+    let mia = add_assigned(&mut v, &pupil("Mia", "Jones", None), &s.ka1_id);
+    records::log_session(&mut v, mia, &crisis("Upset", Some("CPOMS-9911")), now()).unwrap();
+    let (bytes, pass) =
+        handover::export_handover(&v, mia, &frameworks(), &mut rng(23), now()).unwrap();
+    let (t, mut dst) = school();
+    let held = add_assigned(&mut dst, &pupil("Mia", "Jones", None), &t.ka2_id);
+    let pack = handover::open_pack(&dst, &bytes, pass.expose(), &frameworks(), now()).unwrap();
+    merge::merge_handover(
+        &mut dst,
+        &pack,
+        Some(held),
+        &MergeChoices::default(),
+        today(),
+        now(),
+    )
+    .unwrap();
+    let refs: Vec<Option<String>> = dst
+        .conn()
+        .unwrap()
+        .prepare("SELECT safeguarding_ref FROM sessions WHERE pupil_id = ?1")
+        .unwrap()
+        .query_map([held], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(refs, vec![Some("CPOMS-9911".to_string())]);
 }
 
 #[test]
