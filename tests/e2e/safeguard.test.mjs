@@ -3,15 +3,17 @@
 // The strategic lead sets up the vault and a pupil, opens the pupil's sessions and logs a
 // crisis-support session through the form: choosing "Crisis support" brings up the reminder in a
 // polite live region (role=status) with a field for the reference; the reference is typed and
-// Enter saves. The oracles are outside the form: the session list as drawn, and the session as
+// Enter saves. Then the lead sets the school's words in Settings, and a word typed in a check-in's
+// note brings the reminder up too. The oracles are outside the form: the session list as drawn, and the session as
 // the backend returns it. Screenshots at 100 % and 200 % text size, axe-core on each.
 //
 // data-testids: nav-pupils pupils-row-<id> pupil-tab-sessions log-session-<id> session-kind-crisis
 //   session-safeguarding-status session-safeguarding-inset session-safeguarding-ref session-note
 //   session-saved session-<id> session-<id>-reference log-session-form
+//   nav-settings safeguarding-words safeguarding-words-save safeguarding-words-saved
 
 import assert from 'node:assert/strict';
-import { e2eTest, Keys, sleep, tid } from './harness.mjs';
+import { e2eTest, Keys, sleep, tid, waitFor } from './harness.mjs';
 import { click, fill, firstRun } from './steps.mjs';
 
 const REMINDER =
@@ -95,4 +97,33 @@ e2eTest('a crisis-support session: the reminder is announced, the reference is s
   await sleep(200);
   await app.shot('session-list-reference');
   await app.axe('the session list with a safeguarding reference');
+
+  // The lead sets the school's words in Settings; a word typed in a check-in's note then brings
+  // the reminder up, and the session saves without a reference.
+  await click(s, 'nav-settings');
+  const words = await s.waitFor(tid('safeguarding-words'), { timeoutSec: 20 });
+  assert.equal(await words.property('value'), 'hurt\nhit\ntouched\nbruise\nbruises\nsecret\nscared to go home\nself-harm');
+  await fill(s, 'safeguarding-words', 'hit' + Keys.ENTER + 'frightened');
+  await click(s, 'safeguarding-words-save');
+  const savedWords = await s.waitFor(tid('safeguarding-words-saved'), { timeoutSec: 20 });
+  assert.match(await savedWords.text(), /2 words or phrases bring the reminder up/);
+  assert.deepEqual(await ok(app, 'safeguarding_words', {}), ['hit', 'frightened']);
+  await s.execute('document.getElementById("safeguarding-words-heading").scrollIntoView({ block: "start" });');
+  await sleep(200);
+  await app.shot('settings-safeguarding-words');
+  await app.axe('the safeguarding words in Settings');
+
+  await click(s, 'nav-pupils');
+  await (await s.waitFor(`${tid(`pupils-row-${pupil.id}`)} a`, { timeoutSec: 30 })).click();
+  await click(s, 'pupil-tab-sessions');
+  await click(s, `log-session-${pupil.id}`);
+  await s.waitFor(tid('log-session-form'), { timeoutSec: 20 });
+  await fill(s, 'session-note', 'Felt Frightened. Hitherto calm');
+  await s.waitFor(tid('session-safeguarding-inset'), { timeoutSec: 10 });
+  await (await s.find(tid('session-note'))).sendKeys(Keys.ENTER);
+  await waitFor(async () => (await ok(app, 'open_pupil', { pupilId: pupil.id, sessionLimit: null })).sessions.length === 2, { timeoutSec: 20, what: 'the second session saved' });
+  const second = (await ok(app, 'open_pupil', { pupilId: pupil.id, sessionLimit: null })).sessions.find((x) => x.id !== id);
+  assert.equal(second.kind, 'check_in');
+  assert.equal(second.note, 'Felt Frightened. Hitherto calm');
+  assert.equal(second.safeguarding_ref, null, 'no reference: the reminder did not hold the save up');
 });
