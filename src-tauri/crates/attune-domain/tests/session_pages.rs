@@ -317,6 +317,7 @@ fn the_terms_to_browse_by_come_from_the_school_calendar_or_the_uk_defaults() {
             kind: SessionKind::Planned,
             regulation: None,
             note: format!("On {day}"),
+            safeguarding_ref: None,
         };
         records::log_session(v, who, &input, now()).unwrap().id
     };
