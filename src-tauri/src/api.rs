@@ -246,6 +246,10 @@ api! {
     // ----- sessions, chronology, scores, indicators (attune_domain::record::records) ----------------------
 
     pupil blocking log_session(pupil_id: i64, input: SessionInput) -> SessionEntry = |s, _c| s.log_session(pupil_id, input);
+    /// The school's words that bring up the session form's safeguarding reminder.
+    signed_in blocking safeguarding_words() -> Vec<String> = |s, _c| s.safeguarding_words();
+    /// Sets them (one word or phrase each); returns the list as kept.
+    lead blocking set_safeguarding_words(words: Vec<String>) -> Vec<String> = |s, _c| s.set_safeguarding_words(words);
     pupil blocking list_sessions(pupil_id: i64, limit: Option<u32>) -> Vec<SessionEntry>
         = |s, _c| s.list_sessions(pupil_id, limit);
     /// Every session of the pupil's time, a page at a time, by kind and dates.

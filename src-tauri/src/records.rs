@@ -9,7 +9,7 @@
 use attune_domain::{
     lead::audit_log, planning::calendars, planning::plans, planning::school_frameworks,
     record::corrections, record::drafts, record::lists, record::profile, record::pupils,
-    record::records, record::rollover, record::search, record::session_pages,
+    record::records, record::rollover, record::safeguarding, record::search, record::session_pages,
     record::status_history, rules::framework::Framework, transfer::mis_update,
     transfer::vault_import,
 };
@@ -214,6 +214,14 @@ impl AppState {
 
     pub fn log_session(&self, pupil_id: i64, input: SessionInput) -> CmdResult<SessionEntry> {
         self.with_vault(|v| records::log_session(v, pupil_id, &input, now()))
+    }
+
+    pub fn safeguarding_words(&self) -> CmdResult<Vec<String>> {
+        self.with_vault(|v| safeguarding::safeguarding_words(v))
+    }
+
+    pub fn set_safeguarding_words(&self, words: Vec<String>) -> CmdResult<Vec<String>> {
+        self.with_vault(|v| safeguarding::set_safeguarding_words(v, &words, now()))
     }
 
     pub fn page_sessions(&self, pupil_id: i64, query: SessionQuery) -> CmdResult<SessionPage> {

@@ -186,6 +186,7 @@ fn fixture() -> Fixture {
                 kind: SessionKind::CheckIn,
                 regulation: None,
                 note: "talked about marmalade and a kaleidoscope".into(),
+                safeguarding_ref: None,
             },
         )
         .unwrap();

@@ -405,6 +405,7 @@ fn session_input(note: &str) -> SessionInput {
         kind: SessionKind::CheckIn,
         regulation: Some(6),
         note: note.into(),
+        safeguarding_ref: None,
     }
 }
 

@@ -187,6 +187,7 @@ fn a_backup_made_before_an_erasure_restored_over_the_vault_does_not_bring_the_pu
                 kind: SessionKind::Planned,
                 regulation: Some(5),
                 note: format!("{FORENAME} built the Marmaladeflask tower"),
+                safeguarding_ref: None,
             },
             now(),
         )

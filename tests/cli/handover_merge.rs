@@ -104,6 +104,7 @@ fn sending_pack(env: &Env, upn_value: &str) -> (std::path::PathBuf, String) {
             kind: SessionKind::Planned,
             regulation: Some(5),
             note: "Talked about Marmaladeflask".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

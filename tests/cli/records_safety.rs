@@ -49,6 +49,7 @@ fn vault_with_pupil(env: &Env) -> (i64, String) {
             kind: SessionKind::Planned,
             regulation: Some(5),
             note: "Drew the Marmaladeflask <script>alert(1)</script>".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

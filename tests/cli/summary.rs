@@ -50,6 +50,7 @@ fn small_school(env: &Env, dir: &Path, school: &str, n: usize, seed: usize) {
                     kind: SessionKind::Planned,
                     regulation: None,
                     note: "Played Uno with Marchbanks".into(),
+                    safeguarding_ref: None,
                 },
                 now(),
             )

@@ -56,6 +56,7 @@ fn session(v: &mut attune_vault::Vault, pupil: i64) {
             kind: SessionKind::CheckIn,
             regulation: Some(6),
             note: "Talked about the weekend".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

@@ -25,6 +25,7 @@ fn session(v: &mut attune_vault::Vault, pupil: i64, note: &str) {
             kind: SessionKind::CheckIn,
             regulation: Some(6),
             note: note.into(),
+            safeguarding_ref: None,
         },
         now(),
     )

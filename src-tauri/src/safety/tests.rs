@@ -77,6 +77,7 @@ fn school(dir: &Path) -> School {
                 kind: SessionKind::CheckIn,
                 regulation: Some(6),
                 note: NOTE.into(),
+                safeguarding_ref: None,
             },
         )
         .unwrap();

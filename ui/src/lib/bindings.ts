@@ -406,8 +406,13 @@ regulation: number | null,
 /**
  * Up to 2,000 characters.
  */
-note: string, };
-export type SessionEntry = { id: number, held_on: string, minutes: number, kind: SessionKind, regulation: number | null, note: string, recorded_by: string | null, 
+note: string, 
+/**
+ * A reference to the record in the school's safeguarding system, if the session led to
+ * one (the form reminds, issue 16 item 7). The concern itself never belongs here.
+ */
+safeguarding_ref: string | null, };
+export type SessionEntry = { id: number, held_on: string, minutes: number, kind: SessionKind, regulation: number | null, note: string, safeguarding_ref: string | null, recorded_by: string | null, 
 /**
  * Corrections and withdrawal (issue 16).
  */

@@ -147,6 +147,8 @@ export const COMMAND_NAMES = [
   "list_frameworks",
   "add_framework",
   "log_session",
+  "safeguarding_words",
+  "set_safeguarding_words",
   "list_sessions",
   "page_sessions",
   "add_chronology_event",
@@ -512,6 +514,22 @@ export function addFramework(text: string): Promise<Framework> {
 /** Access: pupil. */
 export function logSession(pupilId: number, input: SessionInput): Promise<SessionEntry> {
   return call("log_session", { pupilId, input });
+}
+
+/**
+ * The school's words that bring up the session form's safeguarding reminder.
+ * Access: signed_in.
+ */
+export function safeguardingWords(): Promise<Array<string>> {
+  return call("safeguarding_words");
+}
+
+/**
+ * Sets them (one word or phrase each); returns the list as kept.
+ * Access: lead.
+ */
+export function setSafeguardingWords(words: Array<string>): Promise<Array<string>> {
+  return call("set_safeguarding_words", { words });
 }
 
 /** Access: pupil. */

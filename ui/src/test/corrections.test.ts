@@ -46,7 +46,7 @@ function seedAva() {
     { keyAdult: { id: ADULT.id, name: ADULT.name } },
   );
   const p = records.pupils.get(ava.pupil.id)!;
-  p.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a lego bridge", recorded_by: ADULT.name, changes: noChanges() });
+  p.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a lego bridge", safeguarding_ref: null, recorded_by: ADULT.name, changes: noChanges() });
   return p;
 }
 
@@ -73,7 +73,7 @@ describe("correcting a session", () => {
     await user.click(byTestId("correct-session-900-save"));
     expect(api.correctSession).toHaveBeenCalledWith(
       900,
-      { held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a chess set" },
+      { held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a chess set", safeguarding_ref: null },
       "Wrong game written",
     );
     expect(await screen.findByTestId("session-changed")).toHaveTextContent("Corrected: the session of 20 November 2026.");

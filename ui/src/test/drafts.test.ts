@@ -159,7 +159,7 @@ describe("drafts of every form", () => {
 
   it("a correction being written is kept as a draft under the pupil, offered back, and dropped once saved", async () => {
     const { user, ava } = await openPupil(ADULT);
-    records.pupils.get(ava.pupil.id)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a bridge", recorded_by: ADULT.name, changes: noChanges() });
+    records.pupils.get(ava.pupil.id)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a bridge", safeguarding_ref: null, recorded_by: ADULT.name, changes: noChanges() });
     // The draft's key names the pupil, so erasing the pupil erases it (attune-domain retention).
     const key = `correct:${ava.pupil.id}/session-900-correct`;
     await user.click(byTestId("pupil-tab-sessions"));

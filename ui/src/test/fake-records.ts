@@ -106,7 +106,12 @@ export type RecordState = {
   keyAdults: Array<{ id: string; name: string }>;
   /** The school's own frameworks (after the built-in FRAMEWORKS). */
   schoolFrameworks: Framework[];
+  /** The words that bring up the session form's safeguarding reminder. */
+  safeguardingWords: string[];
 };
+
+/** The backend's default safeguarding words (attune-domain record::safeguarding). */
+export const DEFAULT_SAFEGUARDING_WORDS = ["hurt", "hit", "touched", "bruise", "bruises", "secret", "scared to go home", "self-harm"];
 
 export const records: RecordState = {
   pupils: new Map(),
@@ -118,6 +123,7 @@ export const records: RecordState = {
   retired: new Set(),
   keyAdults: [],
   schoolFrameworks: [],
+  safeguardingWords: [...DEFAULT_SAFEGUARDING_WORDS],
 };
 
 /** The school year the fake vault's year groups are for (set by a rollover). */
@@ -133,6 +139,7 @@ export function resetRecords(): void {
   records.supportLevels = ["Universal", "Additional", "Intensive"];
   records.careStatuses = ["Looked after", "Previously looked after", "Child in need", "None"];
   records.retired = new Set();
+  records.safeguardingWords = [...DEFAULT_SAFEGUARDING_WORDS];
 }
 
 /** The fake's copy of a list, by the command's name for it. */
@@ -392,7 +399,7 @@ export function seedPupil(
     overdue: extra.overdue ?? false,
   };
   if (extra.lastSession) {
-    stored.sessions.push({ id: records.nextId++, held_on: extra.lastSession, minutes: 20, kind: "check_in", regulation: null, note: "", recorded_by: "Alex Jones", changes: noChanges() });
+    stored.sessions.push({ id: records.nextId++, held_on: extra.lastSession, minutes: 20, kind: "check_in", regulation: null, note: "", safeguarding_ref: null, recorded_by: "Alex Jones", changes: noChanges() });
   }
   records.pupils.set(id, stored);
   return stored;
@@ -987,12 +994,30 @@ export function recordCommands(ctx: Ctx) {
     logSession: vi.fn(async (pupilId: number, input) => {
       const p = visible(ctx, pupilId);
       if (input.minutes < 1 || input.minutes > 480) throw err("invalid_input", "A session lasts 1 to 480 minutes.", "minutes");
-      const entry: SessionEntry = { id: records.nextId++, ...input, recorded_by: ctx.session().user.name, changes: noChanges() };
+      const entry: SessionEntry = { id: records.nextId++, ...input, safeguarding_ref: input.safeguarding_ref?.trim() || null, recorded_by: ctx.session().user.name, changes: noChanges() };
       p.sessions.push(entry);
       audit(ctx, "session.create", `pupil:${pupilId}/session:${entry.id}`);
       return { ...entry };
     }),
     listSessions: vi.fn(async (pupilId: number) => [...visible(ctx, pupilId).sessions]),
+    safeguardingWords: vi.fn(async () => {
+      ctx.session();
+      return [...records.safeguardingWords];
+    }),
+    setSafeguardingWords: vi.fn(async (words: string[]) => {
+      ctx.lead();
+      const kept: string[] = [];
+      for (const raw of words) {
+        const w = raw.trim().split(/\s+/).join(" ");
+        if (w === "") continue;
+        if ([...w].length > 50) throw err("invalid_input", `Each word or phrase must be 50 characters or fewer (one is ${[...w].length}).`, "words");
+        if (!kept.some((k) => k.toLowerCase() === w.toLowerCase())) kept.push(w);
+      }
+      if (kept.length > 100) throw err("invalid_input", `The list can hold up to 100 words or phrases (it has ${kept.length}).`, "words");
+      records.safeguardingWords = kept;
+      audit(ctx, "settings.safeguarding_words", null);
+      return [...kept];
+    }),
     // As the backend pages: newest first (by day, then id), withdrawn ones left out.
     pageSessions: vi.fn(async (pupilId: number, query: SessionQuery): Promise<SessionPage> => {
       const lead = ctx.session().user.role === "strategic_lead";

@@ -58,7 +58,7 @@ describe("ipc commands", () => {
     await ipc.openPupil(7, 100);
     await ipc.assignKeyAdult(7, "u-adult", "2026-11-22");
     await ipc.markLeft(7, "2026-12-18");
-    await ipc.logSession(7, { held_on: "2026-11-22", minutes: 20, kind: "check_in", regulation: null, note: "ok" });
+    await ipc.logSession(7, { held_on: "2026-11-22", minutes: 20, kind: "check_in", regulation: null, note: "ok", safeguarding_ref: null });
     await ipc.addGoal(3, { domain_id: "availability", outcome: "o", baseline: 2, target: 7, strategies: "", who: "", how_often: "", pp_plus_cost_pence: null });
     await ipc.parse("a,b", { legal_forename: 0, legal_surname: 1, preferred_name: null, date_of_birth: null, year_group: null, upn: null, scn: null, local_id: null, care_status: null, support_level: null });
     await ipc.saveDraft("session:7", "{}");
@@ -72,7 +72,7 @@ describe("ipc commands", () => {
       ["open_pupil", { pupilId: 7, sessionLimit: 100 }],
       ["assign_key_adult", { pupilId: 7, keyAdultId: "u-adult", from: "2026-11-22" }],
       ["mark_left", { pupilId: 7, leftOn: "2026-12-18" }],
-      ["log_session", { pupilId: 7, input: { held_on: "2026-11-22", minutes: 20, kind: "check_in", regulation: null, note: "ok" } }],
+      ["log_session", { pupilId: 7, input: { held_on: "2026-11-22", minutes: 20, kind: "check_in", regulation: null, note: "ok", safeguarding_ref: null } }],
       ["add_goal", { planId: 3, input: expect.objectContaining({ domain_id: "availability" }) }],
       ["parse", { text: "a,b", mapping: expect.objectContaining({ legal_forename: 0 }) }],
       ["save_draft", { formKey: "session:7", content: "{}" }],

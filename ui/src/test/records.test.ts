@@ -158,6 +158,7 @@ describe("log a session", () => {
       kind: "check_in",
       regulation: 7,
       note: "Calm start, talked about the weekend",
+      safeguarding_ref: null,
     });
     expect(await screen.findByTestId("session-saved")).toHaveTextContent("Session saved for Ava");
     expect(screen.queryByTestId("log-session-form")).not.toBeInTheDocument();
@@ -180,7 +181,7 @@ describe("log a session", () => {
 describe("search", () => {
   it("finds a session note and links to the pupil", async () => {
     const { ava } = seedCaseload();
-    records.pupils.get(ava)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a lego bridge together", recorded_by: ADULT.name, changes: noChanges() });
+    records.pupils.get(ava)!.sessions.push({ id: 900, held_on: "2026-11-20", minutes: 20, kind: "planned", regulation: 6, note: "Built a lego bridge together", safeguarding_ref: null, recorded_by: ADULT.name, changes: noChanges() });
     const { user } = await signIn(ADULT);
     const box = byTestId("search-input");
     expect(box.closest("[role=search]")).not.toBeNull();

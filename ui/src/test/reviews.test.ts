@@ -27,7 +27,7 @@ const NEXT = "2026-12-07";
 
 async function openReviews(as: UserInfo) {
   const ava = seedPupil({ legal_forename: "Ava", legal_surname: "Brown" }, { keyAdult: { id: ADULT.id, name: ADULT.name } });
-  ava.sessions.push({ id: 900, held_on: "2026-10-01", minutes: 30, kind: "planned", regulation: 5, note: "Built a den", recorded_by: ADULT.name, changes: noChanges() });
+  ava.sessions.push({ id: 900, held_on: "2026-10-01", minutes: 30, kind: "planned", regulation: 5, note: "Built a den", safeguarding_ref: null, recorded_by: ADULT.name, changes: noChanges() });
   const plan = seedPlan(ava, {
     dueDates: [
       { date: OVERDUE, provisional: false, held: false, overdue: true },

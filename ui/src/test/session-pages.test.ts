@@ -34,7 +34,7 @@ function seed(): SessionEntry[] {
   for (let i = 0; i < 130; i++) {
     const day = new Date(start + i * 5 * 86_400_000).toISOString().slice(0, 10);
     const kind: SessionKind = i % 10 === 0 ? "crisis" : "planned";
-    p.sessions.push({ id: 1000 + i, held_on: day, minutes: 20, kind, regulation: null, note: `Session ${i}`, recorded_by: ADULT.name, changes: noChanges() });
+    p.sessions.push({ id: 1000 + i, held_on: day, minutes: 20, kind, regulation: null, note: `Session ${i}`, safeguarding_ref: null, recorded_by: ADULT.name, changes: noChanges() });
   }
   return p.sessions;
 }

@@ -541,6 +541,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                         note: format!(
                             "Week {week}: talked through the morning, calmer after the walk ({k})."
                         ),
+                        safeguarding_ref: None,
                     },
                     now(),
                 )?;
@@ -634,6 +635,7 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
                 kind: SessionKind::Planned,
                 regulation: Some(6),
                 note: demo::note(&mut rngs[mode as usize], 150, 250),
+                safeguarding_ref: None,
             };
             let id = c.ka_pupils[i % c.ka_pupils.len()];
             let ka = &mut kas[mode as usize];

@@ -770,6 +770,7 @@ fn generate_inner(
                             kind,
                             regulation: Some(rng.gen_range(2..=10)),
                             note: note(&mut rng, 80, 300),
+                            safeguarding_ref: None,
                         },
                         at(d),
                     )?;

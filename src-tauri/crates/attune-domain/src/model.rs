@@ -673,6 +673,10 @@ pub struct SessionInput {
     /// Up to 2,000 characters.
     #[serde(default)]
     pub note: String,
+    /// A reference to the record in the school's safeguarding system, if the session led to
+    /// one (the form reminds, issue 16 item 7). The concern itself never belongs here.
+    #[serde(default)]
+    pub safeguarding_ref: Option<String>,
 }
 
 /// A stored session.
@@ -687,6 +691,7 @@ pub struct SessionEntry {
     pub kind: SessionKind,
     pub regulation: Option<u8>,
     pub note: String,
+    pub safeguarding_ref: Option<String>,
     pub recorded_by: Option<String>,
     /// Corrections and withdrawal (issue 16).
     pub changes: EntryChanges,

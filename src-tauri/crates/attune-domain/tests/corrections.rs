@@ -24,6 +24,7 @@ fn session_input(d: NaiveDate, minutes: u32, kind: SessionKind, note: &str) -> S
         kind,
         regulation: Some(5),
         note: note.into(),
+        safeguarding_ref: None,
     }
 }
 

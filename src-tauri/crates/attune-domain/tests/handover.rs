@@ -147,6 +147,7 @@ fn full_pupil(v: &mut Vault, ka: &str, n: u64) -> (i64, String) {
                 kind: SessionKind::Planned,
                 regulation: Some(4),
                 note: note.into(),
+                safeguarding_ref: None,
             },
             now(),
         )
@@ -748,6 +749,7 @@ fn a_withdrawn_entry_does_not_travel_and_a_corrected_one_travels_corrected_witho
         kind: SessionKind::Planned,
         regulation: None,
         note: note.into(),
+        safeguarding_ref: None,
     };
     let wrong = records::log_session(
         &mut v,

@@ -76,6 +76,7 @@ fn sending_pupil(v: &mut Vault, ka: &str) -> i64 {
                 kind: SessionKind::Planned,
                 regulation: Some(4),
                 note: note.into(),
+                safeguarding_ref: None,
             },
             now(),
         )
@@ -175,6 +176,7 @@ fn held_pupil(v: &mut Vault, ka: &str, dob: chrono::NaiveDate) -> i64 {
             kind: SessionKind::CheckIn,
             regulation: None,
             note: "Held: first week here".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

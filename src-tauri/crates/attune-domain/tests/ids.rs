@@ -246,6 +246,7 @@ fn full_pupil(v: &mut Vault, ka: &str, n: u64) -> (i64, i64, i64) {
         kind: SessionKind::Planned,
         regulation: Some(4),
         note: "Calm morning with lanterns".into(),
+        safeguarding_ref: None,
     };
     let logged = records::log_session(v, id, &session, now()).unwrap();
     // A correction keeps the values it replaces in a row of its own (issue 16).
@@ -464,6 +465,7 @@ fn the_school_with_a_laptops_rows_hands_out_its_own_small_ids() {
         kind: SessionKind::CheckIn,
         regulation: None,
         note: String::new(),
+        safeguarding_ref: None,
     };
     let first = records::log_session(&mut v, p, &input, now()).unwrap();
     let second = records::log_session(&mut v, p, &input, now()).unwrap();

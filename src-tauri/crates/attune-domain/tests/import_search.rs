@@ -192,6 +192,7 @@ fn search_finds_every_kind_only_on_the_caseload_and_leaves_no_text_on_disk() {
             kind: SessionKind::Planned,
             regulation: Some(7),
             note: note.into(),
+            safeguarding_ref: None,
         },
         now(),
     )
@@ -205,6 +206,7 @@ fn search_finds_every_kind_only_on_the_caseload_and_leaves_no_text_on_disk() {
             kind: SessionKind::Planned,
             regulation: Some(7),
             note: "Another xylophonic afternoon".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

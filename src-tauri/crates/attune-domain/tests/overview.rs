@@ -46,6 +46,7 @@ fn session_on(v: &mut Vault, pupil: i64, d: NaiveDate) {
             kind: SessionKind::CheckIn,
             regulation: None,
             note: String::new(),
+            safeguarding_ref: None,
         },
         now(),
     )

@@ -65,6 +65,7 @@ fn session() -> SessionInput {
         kind: SessionKind::CheckIn,
         regulation: Some(6),
         note: "Talked about the lego club".into(),
+        safeguarding_ref: None,
     }
 }
 

@@ -116,6 +116,7 @@ fn pupils_are_validated_assigned_left_archived_and_listed() {
             kind: SessionKind::Planned,
             regulation: None,
             note: String::new(),
+            safeguarding_ref: None,
         },
         now(),
     )
@@ -129,6 +130,7 @@ fn pupils_are_validated_assigned_left_archived_and_listed() {
             kind: SessionKind::Planned,
             regulation: None,
             note: String::new(),
+            safeguarding_ref: None,
         },
         now(),
     )
@@ -427,6 +429,7 @@ fn the_running_record_round_trips() {
         kind: SessionKind::Crisis,
         regulation: Some(3),
         note: "x".into(),
+        safeguarding_ref: None,
     };
     assert_eq!(
         records::log_session(&mut v, id, &si, now())

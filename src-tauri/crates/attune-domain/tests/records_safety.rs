@@ -116,6 +116,7 @@ fn full_pupil(v: &mut attune_vault::Vault, ka: &str) -> (i64, String, i64) {
             kind: SessionKind::Planned,
             regulation: Some(4),
             note: "Talked about Saffronharbour".into(),
+            safeguarding_ref: None,
         },
         now(),
     )
@@ -443,6 +444,7 @@ fn subject_access_document_holds_everything_escaped_and_self_contained() {
             kind: SessionKind::CheckIn,
             regulation: None,
             note: "<script>alert('x')</script> & \"quotes\"".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

@@ -111,6 +111,7 @@ fn session_on(d: NaiveDate) -> SessionInput {
         kind: SessionKind::Planned,
         regulation: Some(5),
         note: String::new(),
+        safeguarding_ref: None,
     }
 }
 

@@ -77,6 +77,7 @@ fn paging_with_any_filter_gives_every_matching_session_once_newest_first() {
             kind,
             regulation: None,
             note: format!("Session {i}"),
+            safeguarding_ref: None,
         };
         let e = records::log_session(&mut v, pupil, &input, now()).unwrap();
         written.push((day, kind, e.id));
@@ -137,6 +138,7 @@ fn a_session_added_between_pages_does_not_shift_the_next_page() {
             kind: SessionKind::Planned,
             regulation: None,
             note: String::new(),
+            safeguarding_ref: None,
         };
         ids.push(
             records::log_session(&mut v, pupil, &input, now())
@@ -163,6 +165,7 @@ fn a_session_added_between_pages_does_not_shift_the_next_page() {
         kind: SessionKind::Planned,
         regulation: None,
         note: String::new(),
+        safeguarding_ref: None,
     };
     records::log_session(&mut v, pupil, &input, now()).unwrap();
     let p2 = session_pages::page_sessions(&v, pupil, &q(p1.next), now()).unwrap();
@@ -220,6 +223,7 @@ fn a_withdrawn_session_is_not_browsed_and_a_correction_shows_its_new_values() {
             kind: SessionKind::Planned,
             regulation: None,
             note: format!("Note {d}"),
+            safeguarding_ref: None,
         };
         ids.push(
             records::log_session(&mut v, pupil, &input, now())
@@ -241,6 +245,7 @@ fn a_withdrawn_session_is_not_browsed_and_a_correction_shows_its_new_values() {
         kind: SessionKind::Planned,
         regulation: None,
         note: "Note 1, corrected".into(),
+        safeguarding_ref: None,
     };
     corrections::correct_session(&mut v, ids[0], &fixed, "Wrong length", now()).unwrap();
     let page = session_pages::page_sessions(
@@ -312,6 +317,7 @@ fn the_terms_to_browse_by_come_from_the_school_calendar_or_the_uk_defaults() {
             kind: SessionKind::Planned,
             regulation: None,
             note: format!("On {day}"),
+            safeguarding_ref: None,
         };
         records::log_session(v, who, &input, now()).unwrap().id
     };

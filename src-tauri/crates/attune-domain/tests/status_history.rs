@@ -36,6 +36,7 @@ fn session(v: &mut Vault, pupil: i64, d: NaiveDate) {
             kind: SessionKind::Planned,
             regulation: None,
             note: String::new(),
+            safeguarding_ref: None,
         },
         now(),
     )

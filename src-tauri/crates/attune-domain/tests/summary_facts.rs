@@ -40,6 +40,7 @@ fn session(v: &mut Vault, pupil: i64, d: NaiveDate, minutes: u32, kind: SessionK
             kind,
             regulation: None,
             note: "Talked about the weekend".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

@@ -89,6 +89,7 @@ fn session(v: &mut Vault, pupil: i64, note: &str) {
             kind: SessionKind::CheckIn,
             regulation: Some(5),
             note: note.into(),
+            safeguarding_ref: None,
         },
         now(),
     )

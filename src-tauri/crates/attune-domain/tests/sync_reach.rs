@@ -65,6 +65,7 @@ fn a_session_logged_on_a_laptop_is_in_the_schools_search_overview_and_summary() 
             kind: SessionKind::Planned,
             regulation: Some(7),
             note: format!("Built {WORD} together and talked about the move"),
+            safeguarding_ref: None,
         },
         now(),
     )

@@ -41,6 +41,7 @@ fn a_session_by_a_lead_added_after_enrolment_reaches_the_laptop() {
             kind: SessionKind::CheckIn,
             regulation: Some(6),
             note: "Seen by the new lead".into(),
+            safeguarding_ref: None,
         },
         now(),
     )

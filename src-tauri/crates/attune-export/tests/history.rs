@@ -37,6 +37,7 @@ fn session(v: &mut attune_vault::Vault, pupil: i64, d: NaiveDate) {
             kind: SessionKind::Planned,
             regulation: None,
             note: String::new(),
+            safeguarding_ref: None,
         },
         now(),
     )

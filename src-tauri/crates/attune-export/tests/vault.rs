@@ -186,6 +186,7 @@ fn populate(v: &mut Vault, specs: &[Spec]) {
                     kind: SessionKind::ALL[*kind],
                     regulation: Some(5),
                     note: format!("{} was calm; born {}", s.forename, s.dob),
+                    safeguarding_ref: None,
                 },
                 now(),
             )

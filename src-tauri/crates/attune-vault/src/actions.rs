@@ -121,6 +121,7 @@ actions! {
     SettingsAutoLock = "settings.auto_lock",
     SettingsRetention = "settings.retention",
     SettingsReviewSignOff = "settings.review_sign_off",
+    SettingsSafeguardingWords = "settings.safeguarding_words",
     SummaryExport = "summary.export",
     SummaryMerge = "summary.merge",
     SummaryPreview = "summary.preview",

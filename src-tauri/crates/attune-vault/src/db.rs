@@ -91,6 +91,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0024_sync_sent",
         include_str!("../migrations/0024_sync_sent.sql"),
     ),
+    (
+        "0023_session_safeguarding",
+        include_str!("../migrations/0023_session_safeguarding.sql"),
+    ),
 ];
 
 /// How to take the newer migrations back off a vault, for the tests that make a vault as an
@@ -135,6 +139,10 @@ pub const UNDO: &[(&str, &str)] = &[
     (
         "0024_sync_sent",
         "ALTER TABLE sync_peer_state DROP COLUMN sent;",
+    ),
+    (
+        "0023_session_safeguarding",
+        "ALTER TABLE sessions DROP COLUMN safeguarding_ref;",
     ),
 ];
 

@@ -19,6 +19,9 @@ pub enum Setting {
     ReviewSignOff,
     /// The school year the pupils' year groups are for ("2026-27"), set by each rollover.
     SchoolYear,
+    /// Words that make the session form remind where a safeguarding concern belongs (one a
+    /// line), set by the strategic lead.
+    SafeguardingWords,
 }
 
 impl Setting {
@@ -30,6 +33,7 @@ impl Setting {
         Setting::RetentionYears,
         Setting::ReviewSignOff,
         Setting::SchoolYear,
+        Setting::SafeguardingWords,
     ];
 
     /// The key stored in the `settings` table (fixed: vaults already hold these).
@@ -41,6 +45,7 @@ impl Setting {
             Setting::RetentionYears => "retention_years",
             Setting::ReviewSignOff => "review_sign_off",
             Setting::SchoolYear => "school_year",
+            Setting::SafeguardingWords => "safeguarding_words",
         }
     }
 }

@@ -116,11 +116,12 @@ pub fn correct_session(
     let kind = EntryKind::Session;
     let (user, pupil_id) =
         access::require_record(vault, info(kind).access, id, info(kind).correct, now)?;
-    let note = records::check_session(input, now)?;
+    let (note, reference) = records::check_session(input, now)?;
     let reason = reason_text(reason)?;
     apply_correction(vault, &user, pupil_id, kind, id, &reason, now, |tx| {
         tx.execute(
-            "UPDATE sessions SET held_on = ?2, minutes = ?3, kind = ?4, regulation = ?5, note = ?6
+            "UPDATE sessions SET held_on = ?2, minutes = ?3, kind = ?4, regulation = ?5, note = ?6,
+                 safeguarding_ref = ?7
              WHERE id = ?1",
             params![
                 id,
@@ -128,7 +129,8 @@ pub fn correct_session(
                 input.minutes,
                 input.kind.as_str(),
                 input.regulation,
-                note
+                note,
+                reference
             ],
         )?;
         Ok(())

@@ -15,6 +15,8 @@
 //! - [`lists`]: the school's configurable care statuses and support levels.
 //! - [`rollover`]: the start of a new school year (year groups move on, leavers offered).
 //! - [`status_history`]: care status and support level with the day each took effect.
+//! - [`safeguarding`]: the school's words that bring up the session form's safeguarding
+//!   reminder.
 //!
 //! **Invariants.** Every operation passes [`crate::access`] first: a key adult reaches only the
 //! pupils assigned to them now (their whole history included), a strategic lead every pupil; a
@@ -28,6 +30,7 @@ pub mod profile;
 pub mod pupils;
 pub mod records;
 pub mod rollover;
+pub mod safeguarding;
 pub mod search;
 pub mod session_pages;
 pub mod status_history;

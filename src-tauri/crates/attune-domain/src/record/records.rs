@@ -88,9 +88,10 @@ pub(crate) fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionEntr
         kind: get_enum(r, 3, SessionKind::parse)?,
         regulation: r.get(4)?,
         note: r.get(5)?,
-        recorded_by: r.get(6)?,
+        safeguarding_ref: r.get(6)?,
+        recorded_by: r.get(7)?,
         changes: EntryChanges {
-            withdrawn: withdrawn_mark(r, 7)?,
+            withdrawn: withdrawn_mark(r, 8)?,
             ..EntryChanges::default()
         },
     })
@@ -98,7 +99,7 @@ pub(crate) fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionEntr
 
 /// Every column of a session, with its withdrawal (see [`session_row`]).
 pub(crate) const SESSION_SELECT: &str =
-    "SELECT s.id, s.held_on, s.minutes, s.kind, s.regulation, s.note, u.name,
+    "SELECT s.id, s.held_on, s.minutes, s.kind, s.regulation, s.note, s.safeguarding_ref, u.name,
             s.withdrawn_at, wu.name, s.withdrawn_reason
      FROM sessions s LEFT JOIN users u ON u.id = s.recorded_by
      LEFT JOIN users wu ON wu.id = s.withdrawn_by";
@@ -132,8 +133,11 @@ pub(crate) fn load_sessions(
     Ok((list, count))
 }
 
-/// Checks a session as entered; returns its note, tidied.
-pub(crate) fn check_session(input: &SessionInput, now: DateTime<Utc>) -> Result<String> {
+/// Checks a session as entered; returns its note and safeguarding reference, tidied.
+pub(crate) fn check_session(
+    input: &SessionInput,
+    now: DateTime<Utc>,
+) -> Result<(String, Option<String>)> {
     if !(1..=MAX_SESSION_MINUTES).contains(&input.minutes) {
         return Err(Error::invalid(
             "minutes",
@@ -144,11 +148,19 @@ pub(crate) fn check_session(input: &SessionInput, now: DateTime<Utc>) -> Result<
         return Err(Error::invalid("regulation", "Regulation is rated 0 to 10."));
     }
     not_future("held_on", "the session's date", input.held_on, now)?;
-    store::text("note", "the note", &input.note, MAX_NOTE_CHARS, false, true)
+    let note = store::text("note", "the note", &input.note, MAX_NOTE_CHARS, false, true)?;
+    let reference = store::opt_text(
+        "safeguarding_ref",
+        "the safeguarding reference",
+        input.safeguarding_ref.as_deref(),
+        MAX_SAFEGUARDING_REF_CHARS,
+    )?;
+    Ok((note, reference))
 }
 
 /// Logs a session with a pupil: 1–480 minutes, regulation 0–10, a note of up to 2,000
-/// characters, a date not in the future. Audited as `session.create`.
+/// characters, a date not in the future, and optionally the reference of a concern recorded in
+/// the school's safeguarding system (never the concern itself). Audited as `session.create`.
 pub fn log_session(
     vault: &mut Vault,
     pupil_id: i64,
@@ -156,12 +168,13 @@ pub fn log_session(
     now: DateTime<Utc>,
 ) -> Result<SessionEntry> {
     let user = access::require_pupil(vault, pupil_id, Action::SessionCreate, now)?;
-    let note = check_session(input, now)?;
+    let (note, reference) = check_session(input, now)?;
     let tx = vault.conn_mut()?.transaction()?;
     let id = next_id(&tx, ids::RecordTable::Sessions)?;
     tx.execute(
-        "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note, recorded_by, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note,
+             safeguarding_ref, recorded_by, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             id,
             pupil_id,
@@ -170,6 +183,7 @@ pub fn log_session(
             input.kind.as_str(),
             input.regulation,
             note,
+            reference,
             user.id,
             ts(now)
         ],

@@ -91,6 +91,7 @@ pub(crate) fn info(kind: EntryKind) -> KindInfo {
                 ("kind", "Kind"),
                 ("regulation", "Regulation"),
                 ("note", "Note"),
+                ("safeguarding_ref", "Safeguarding reference"),
             ],
             correct: Action::SessionCorrect,
             withdraw: Action::SessionWithdraw,
@@ -378,7 +379,11 @@ pub(crate) fn attach<'a>(
             let mut fields: Vec<VersionField> = inf
                 .columns
                 .iter()
-                .filter(|(c, _)| v.values.get(*c) != next.get(*c))
+                // A column added since the version was kept (a session's safeguarding
+                // reference) reads as empty, not as changed.
+                .filter(|(c, _)| {
+                    v.values.get(*c).unwrap_or(&Json::Null) != next.get(*c).unwrap_or(&Json::Null)
+                })
                 .map(|(c, label)| VersionField {
                     label: label.to_string(),
                     value: display(kind, c, v.values.get(*c).unwrap_or(&Json::Null)),

@@ -469,6 +469,10 @@ pub struct SessionPart {
     pub kind: String,
     pub regulation: Option<i64>,
     pub note: String,
+    /// The reference of a concern in the school's safeguarding system (migration 0023). Left
+    /// out when there is none, so a pack without it reads as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safeguarding_ref: Option<String>,
     pub created_at: String,
     /// The entry's corrections at the sending school: when and why, not the words replaced.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -860,19 +864,21 @@ fn gather(conn: &Connection, pupil_id: i64) -> Result<HandoverContent> {
     }
     let sessions = rows(
         conn,
-        "SELECT held_on, minutes, kind, regulation, note, created_at, id FROM sessions
+        "SELECT held_on, minutes, kind, regulation, note, safeguarding_ref, created_at, id
+         FROM sessions
          WHERE pupil_id = ?1 AND withdrawn_at IS NULL ORDER BY held_on, id",
         pupil_id,
         |r| {
             Ok((
-                r.get::<_, i64>(6)?,
+                r.get::<_, i64>(7)?,
                 SessionPart {
                     held_on: r.get(0)?,
                     minutes: r.get(1)?,
                     kind: r.get(2)?,
                     regulation: r.get(3)?,
                     note: r.get(4)?,
-                    created_at: r.get(5)?,
+                    safeguarding_ref: r.get(5)?,
+                    created_at: r.get(6)?,
                     corrections: Vec::new(),
                 },
             ))
@@ -1451,8 +1457,8 @@ pub(crate) fn insert_session(
     let session_id = next_id(tx, ids::RecordTable::Sessions)?;
     tx.execute(
         "INSERT INTO sessions (id, pupil_id, held_on, minutes, kind, regulation, note,
-             created_at)
-         VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             created_at, safeguarding_ref)
+         VALUES (?8, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)",
         params![
             id,
             s.held_on,
@@ -1461,7 +1467,8 @@ pub(crate) fn insert_session(
             s.regulation,
             s.note,
             s.created_at,
-            session_id
+            session_id,
+            s.safeguarding_ref
         ],
     )?;
     insert_corrections(tx, id, "sessions", session_id, &s.corrections)
@@ -1632,6 +1639,15 @@ fn check_texts(c: &HandoverContent) -> Result<()> {
             records::MAX_NOTE_CHARS,
             true,
         ));
+        if let Some(r) = &s.safeguarding_ref {
+            fields.push((
+                "safeguarding_ref",
+                "a safeguarding reference",
+                r,
+                records::MAX_SAFEGUARDING_REF_CHARS,
+                false,
+            ));
+        }
     }
     for e in &c.chronology {
         fields.push((

@@ -544,6 +544,7 @@ pub fn subject_access(
                 v(s.minutes.to_string()),
                 v(s.regulation.map_or_else(String::new, |r| r.to_string())),
                 para(&s.note),
+                opt(s.safeguarding_ref.as_deref()),
                 opt(s.recorded_by.as_deref()),
             ]
         })
@@ -558,6 +559,7 @@ pub fn subject_access(
                 "Minutes",
                 "Regulation",
                 "Note",
+                "Safeguarding reference",
                 "Recorded by",
             ],
             rows,

@@ -125,6 +125,7 @@ pub const SYNCED_SETTINGS: &[&str] = &[
     "auto_lock_minutes",
     "retention_years",
     "review_sign_off",
+    "safeguarding_words",
     "school",
     "school_year",
 ];
@@ -191,7 +192,7 @@ pub const TABLES: &[TableScope] = &[
         key: &["key"],
         class: Class::Reference {
             rows: Some(
-                "key IN ('auto_lock_minutes', 'retention_years', 'review_sign_off', 'school', 'school_year')",
+                "key IN ('auto_lock_minutes', 'retention_years', 'review_sign_off', 'safeguarding_words', 'school', 'school_year')",
             ),
             columns: None,
         },
