@@ -1136,10 +1136,15 @@ fn the_migration_links_goals_carried_before_it_by_area_and_outcome() {
         .iter()
         .position(|(name, _)| *name == "0020_goal_lineage")
         .expect("migration 0020 is listed");
-    assert_eq!(
-        index + 1,
-        attune_vault::db::MIGRATIONS.len(),
-        "this test rewinds to just before 0020; a later migration must be rewound here too"
+    // Later migrations run again on unlock: only those that rebuild what they make from
+    // scratch (0022 drops and rebuilds the search index) may follow without being rewound.
+    let later: Vec<&str> = attune_vault::db::MIGRATIONS[index + 1..]
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        later.iter().all(|name| ["0022_search_kinds"].contains(name)),
+        "this test rewinds to just before 0020; a later migration must be rewound here too: {later:?}"
     );
     v.conn()
         .unwrap()

@@ -83,6 +83,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0020_goal_lineage",
         include_str!("../migrations/0020_goal_lineage.sql"),
     ),
+    (
+        "0022_search_kinds",
+        include_str!("../migrations/0022_search_kinds.sql"),
+    ),
 ];
 
 /// The migration that keys the audit chain: after its SQL, Rust re-chains the rows
