@@ -14,8 +14,11 @@ use attune_domain::record::{profile, search};
 use attune_domain::transfer::retention;
 use attune_vault::Vault;
 
-/// Every hit for `word` as (kind, pupil, record).
-fn find(v: &Vault, word: &str) -> Vec<(HitKind, Option<i64>, i64)> {
+/// A hit as (kind, pupil, record).
+type Hit = (HitKind, Option<i64>, i64);
+
+/// Every hit for `word`.
+fn find(v: &Vault, word: &str) -> Vec<Hit> {
     search::search(v, word, 50, now())
         .unwrap()
         .into_iter()
@@ -127,7 +130,7 @@ fn write_everything(v: &mut Vault, s: &School) -> Written {
 }
 
 /// The words of `w`'s pupil and key adult 1's supervision note, with the hit each must give.
-fn expected(w: &Written) -> Vec<(&'static str, (HitKind, Option<i64>, i64))> {
+fn expected(w: &Written) -> Vec<(&'static str, Hit)> {
     let m = Some(w.mine);
     vec![
         ("Quokkaville", (HitKind::AboutMe, m, w.mine)),
@@ -316,7 +319,8 @@ fn edits_deletions_and_erasure_keep_the_index_in_step() {
 fn the_migration_rebuilds_the_index_from_the_tables() {
     let (s, mut v) = school();
     let w = write_everything(&mut v, &s);
-    let rows = |v: &Vault| -> Vec<(i64, String, Option<i64>, Option<String>)> {
+    type Row = (i64, String, Option<i64>, Option<String>);
+    let rows = |v: &Vault| -> Vec<Row> {
         let conn = v.conn().unwrap();
         let mut stmt = conn
             .prepare("SELECT rowid, body, pupil_id, key_adult_id FROM search_index ORDER BY rowid")
