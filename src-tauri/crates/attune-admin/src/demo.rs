@@ -18,7 +18,10 @@
 //! by July 2026: the last is left as the next review to prepare), each with 2–6 attendees and
 //! their own scaling, a rating, evidence and a decision per active goal (mostly continue; a goal
 //! at its target is sometimes achieved, and a new goal replaces it), the pupil's and the
-//! carer's voices and the three Signs of Safety columns (60–700 characters each). Users: the strategic lead plus 19 key adults, each assigned an
+//! carer's voices and the three Signs of Safety columns (60–700 characters each). Also an
+//! "about me", two pieces of outside-agency advice and a TouchBase team of four per pupil, and
+//! a supervision note for each key adult every half term (from a second seeded stream, so the
+//! rest is as it was before these were added). Users: the strategic lead plus 19 key adults, each assigned an
 //! equal share of the pupils (about 25 each at the large size).
 
 use std::time::Instant;
