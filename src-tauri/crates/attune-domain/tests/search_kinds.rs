@@ -10,7 +10,7 @@ use common::*;
 use attune_domain::lead::supervision::{self, SupervisionKind, SupervisionNoteInput};
 use attune_domain::model::*;
 use attune_domain::planning::{plans, reviews};
-use attune_domain::record::{profile, search};
+use attune_domain::record::{profile, records, search};
 use attune_domain::transfer::retention;
 use attune_vault::Vault;
 
@@ -364,5 +364,69 @@ fn the_migration_rebuilds_the_index_from_the_tables() {
     assert_eq!(rows(&v), before);
     for (word, hit) in expected(&w) {
         assert_eq!(find(&v, word), vec![hit], "{word}, after the rebuild");
+    }
+}
+
+/// A word in more rows than are ranked (`search::RANKED`): the pupil it names still comes
+/// first, the list is still full, and a key adult still finds only their own rows, all of them.
+#[test]
+fn a_common_word_is_still_found_names_first_and_only_where_it_may_be_read() {
+    let (s, mut v) = school();
+    let mine = add_assigned(&mut v, &pupil("Legolas", "Green", None), &s.ka1_id);
+    let theirs = add_assigned(&mut v, &pupil("Leo", "Hart", None), &s.ka2_id);
+    let session = |v: &mut Vault, pupil_id: i64, n: usize| {
+        records::log_session(
+            v,
+            pupil_id,
+            &SessionInput {
+                held_on: today(),
+                minutes: 20,
+                kind: SessionKind::Planned,
+                regulation: None,
+                note: format!("Built a lego tower, number {n}"),
+            },
+            now(),
+        )
+        .unwrap()
+        .id
+    };
+    let common = search::RANKED as usize + 20;
+    for n in 0..common {
+        session(&mut v, mine, n);
+    }
+    let their_sessions: Vec<i64> = (0..7).map(|n| session(&mut v, theirs, n)).collect();
+
+    let hits = find(&v, "lego");
+    assert_eq!(hits.len(), 50);
+    assert_eq!(
+        hits[0],
+        (HitKind::Pupil, Some(mine), mine),
+        "the name first"
+    );
+    assert!(hits[1..].iter().all(|h| h.0 == HitKind::SessionNote));
+    v.lock("test", now());
+
+    let ka2 = unlock(&s.dir, &s.ka2_id, KA2_PASS);
+    let mut found: Vec<i64> = find(&ka2, "lego")
+        .into_iter()
+        .map(|(kind, pupil, id)| {
+            assert_eq!((kind, pupil), (HitKind::SessionNote, Some(theirs)));
+            id
+        })
+        .collect();
+    found.sort_unstable();
+    assert_eq!(found, their_sessions);
+    ka2.lock("test", now());
+
+    let ka1 = unlock(&s.dir, &s.ka1_id, KA1_PASS);
+    let hits = search::search(&ka1, "lego", search::MAX_HITS, now()).unwrap();
+    assert_eq!(hits.len(), search::MAX_HITS as usize);
+    assert!(hits.iter().all(|h| h.pupil_id == Some(mine)));
+    assert_eq!(
+        (hits[0].kind, hits[0].snippet.as_str()),
+        (HitKind::Pupil, "[Legolas] Green ")
+    );
+    for h in &hits[1..] {
+        assert!(h.snippet.starts_with("Built a [lego] tower"), "{h:?}");
     }
 }
