@@ -506,7 +506,7 @@ fn a_key_adult_is_refused_every_command_on_a_pupil_not_theirs() {
     let hits = st.search("lego".into(), None).unwrap();
     assert!(hits
         .iter()
-        .any(|h| h.pupil_id == sc.mine && h.kind == HitKind::SessionNote));
+        .any(|h| h.pupil_id == Some(sc.mine) && h.kind == HitKind::SessionNote));
     // Search keeps to the pupils they may see.
     assert!(st.search("marmalade".into(), None).unwrap().is_empty());
 

@@ -42,6 +42,7 @@ const KEY_ADULT_PASS = 'paper lantern orchard violin 4471';
 const MINE = { forename: 'Amara', surname: "O'Neill", preferred: 'Amy', yearGroup: 'Year 5' };
 const OTHER = { forename: 'Zoë', surname: 'Łukasik-Brown', preferred: '', yearGroup: 'Year 3' };
 const NOTE_WORD = 'sandcastle';
+const REVIEW_WORD = 'pinwheel';
 const TEST_IDENTIFIER = JSON.parse(readFileSync(new URL('./tauri.test.conf.json', import.meta.url), 'utf8')).identifier;
 
 /** Every regular file below `dir` (none if it does not exist). */
@@ -296,6 +297,37 @@ e2eTest(
     assert.match(resultsText, /session/i, 'the hit is a session note');
     await app.shot('search-results');
     await app.axe('search results');
+
+    // ---- A word written in a review (issue 16, item 5): found, named as the review, and the
+    // hit opens the review page.
+    const review = await app.invoke('prepare_review', { planId: record.value.plan.id, dueDate: record.value.plan.due_dates[0].date });
+    assert.equal(review.ok, true, `prepare_review: ${JSON.stringify(review.error)}`);
+    const draftSaved = await app.invoke('save_review_draft', {
+      reviewId: review.value.id,
+      input: { attendees: [], goals: [], pupil_voice: `I liked the ${REVIEW_WORD} game`, parent_carer_voice: '', working_well: '', worried_about: '', needs_to_happen: '', next_steps: '', new_goals: [], next_review_date: null },
+    });
+    assert.equal(draftSaved.ok, true, `save_review_draft: ${JSON.stringify(draftSaved.error)}`);
+    await fill(s, 'search-input', REVIEW_WORD);
+    await s.keys(Keys.ENTER);
+    // (The note's results are still on screen until the new search answers.)
+    let reviewHit;
+    let reviewHitText = '';
+    await waitFor(
+      async () => {
+        const found = await s.findAll(tid('search-result-0'));
+        reviewHit = found[0];
+        reviewHitText = reviewHit ? await reviewHit.text() : '';
+        return reviewHitText.includes(REVIEW_WORD);
+      },
+      { timeoutSec: 30, what: "the review's hit" },
+    );
+    assert.match(reviewHitText, /Review of \d{1,2} [A-Z][a-z]+ \d{4}/, `the hit names the review by its date: ${reviewHitText}`);
+    assert.ok(reviewHitText.includes(REVIEW_WORD), `the review's word is in the hit: ${reviewHitText}`);
+    await app.shot('search-review-hit');
+    await app.axe('search results, a review');
+    await (await reviewHit.find('a')).click();
+    await s.waitFor(tid('review-heading'), { timeoutSec: 30 });
+    await app.shot('search-review-opened');
 
     // The other pupil's name finds nothing for this key adult.
     await fill(s, 'search-input', OTHER.surname.split('-')[1]);

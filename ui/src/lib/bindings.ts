@@ -160,7 +160,7 @@ export type GoalStatus = "active" | "achieved" | "stopped";
 export type PlanStatus = "active" | "closed";
 export type Instrument = "sdq" | "boxall" | "thrive";
 export type ListKind = "care_status" | "support_level";
-export type HitKind = "pupil" | "goal" | "session_note" | "chronology";
+export type HitKind = "pupil" | "goal" | "session_note" | "chronology" | "review" | "review_amendment" | "about_me" | "advice" | "team_member" | "supervision_note";
 export type UserRef = { id: string, name: string, };
 export type IdentifierInput = { kind: IdentifierKind, value: string, };
 export type IdentifierView = { kind: IdentifierKind, 
@@ -579,15 +579,34 @@ indicators: Array<TermlyIndicators>,
  * Care status and support level over time, by kind, oldest first.
  */
 status_history: Array<StatusChange>, };
-export type SearchHit = { kind: HitKind, pupil_id: number, 
+export type SearchHit = { kind: HitKind, 
 /**
- * The pupil's display name.
+ * The pupil the hit is about; none for a supervision note.
+ */
+pupil_id: number | null, 
+/**
+ * The pupil's display name; empty for a supervision note.
  */
 pupil_name: string, 
 /**
- * The goal, session or chronology event's id; the pupil's id for a pupil hit.
+ * The record: the pupil's id for a pupil or "about me" hit; the review's id for a review
+ * or one of its amendments; otherwise the goal, session, chronology entry, advice, team
+ * member or supervision note's id.
  */
 record_id: number, 
+/**
+ * A review's date (held on, else due), advice's date, a supervision meeting's date:
+ * 'YYYY-MM-DD'.
+ */
+date: string | null, 
+/**
+ * Who gave outside-agency advice.
+ */
+source: string | null, 
+/**
+ * The key adult a supervision note is about.
+ */
+key_adult: UserRef | null, 
 /**
  * A few words around the match, the matched words between `[` and `]`.
  */

@@ -52,6 +52,12 @@ const HIT_KINDS: Record<HitKind, string> = {
   goal: "Goal",
   session_note: "Session note",
   chronology: "Chronology",
+  review: "Review",
+  review_amendment: "Review amendment",
+  about_me: "About me",
+  advice: "Advice",
+  team_member: "Team",
+  supervision_note: "Supervision note",
 };
 
 function find<T extends string>(list: Array<{ value: T; label: string }>, v: T): string {

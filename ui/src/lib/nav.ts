@@ -34,7 +34,7 @@ export type Page =
   | { id: "terms" }
   // The strategic lead's overview of every caseload, and supervision notes (issue 5).
   | { id: "overview" }
-  | { id: "supervision"; keyAdultId?: string }
+  | { id: "supervision"; keyAdultId?: string; noteId?: number }
   // Anonymised summaries: the school's preview and export, and merging several schools' files.
   | { id: "summary" }
   | { id: "merge" }

@@ -1085,13 +1085,21 @@ export function recordCommands(ctx: Ctx) {
       const hits: SearchHit[] = [];
       const mark = (t: string) => words.reduce((acc, w) => acc.replace(new RegExp(`(${w})`, "ig"), "[$1]"), t);
       const has = (t: string) => words.every((w) => t.toLowerCase().includes(w));
+      const none = { date: null, source: null, key_adult: null };
       for (const p of records.pupils.values()) {
         if (s.user.role === "key_adult" && p.pupil.key_adult?.id !== s.user.id) continue;
         const name = p.pupil.display_name;
-        if (has(`${p.pupil.legal_forename} ${p.pupil.legal_surname} ${p.pupil.preferred_name ?? ""}`)) hits.push({ kind: "pupil", pupil_id: p.pupil.id, pupil_name: name, record_id: p.pupil.id, snippet: mark(name) });
-        for (const g of p.plan?.goals ?? []) if (has(g.outcome)) hits.push({ kind: "goal", pupil_id: p.pupil.id, pupil_name: name, record_id: g.id, snippet: mark(g.outcome) });
-        for (const x of p.sessions) if (has(x.note)) hits.push({ kind: "session_note", pupil_id: p.pupil.id, pupil_name: name, record_id: x.id, snippet: mark(x.note) });
-        for (const c of p.chronology) if (has(c.description)) hits.push({ kind: "chronology", pupil_id: p.pupil.id, pupil_name: name, record_id: c.id, snippet: mark(c.description) });
+        const at = { ...none, pupil_id: p.pupil.id, pupil_name: name };
+        if (has(`${p.pupil.legal_forename} ${p.pupil.legal_surname} ${p.pupil.preferred_name ?? ""}`)) hits.push({ ...at, kind: "pupil", record_id: p.pupil.id, snippet: mark(name) });
+        for (const g of p.plan?.goals ?? []) if (has(g.outcome)) hits.push({ ...at, kind: "goal", record_id: g.id, snippet: mark(g.outcome) });
+        for (const x of p.sessions) if (has(x.note)) hits.push({ ...at, kind: "session_note", record_id: x.id, snippet: mark(x.note) });
+        for (const c of p.chronology) if (has(c.description)) hits.push({ ...at, kind: "chronology", record_id: c.id, snippet: mark(c.description) });
+        const about = Object.values(p.profile).join(" ");
+        if (has(about)) hits.push({ ...at, kind: "about_me", record_id: p.pupil.id, snippet: mark(about) });
+        for (const a of p.advice)
+          if (has(`${a.source} ${a.advice}`))
+            hits.push({ ...at, kind: "advice", record_id: a.id, date: a.advised_on, source: a.source, snippet: mark(`${a.source} ${a.advice}`) });
+        for (const t of p.team) if (has(`${t.name} ${t.role}`)) hits.push({ ...at, kind: "team_member", record_id: t.id, snippet: mark(`${t.name} ${t.role}`) });
       }
       return hits;
     }),

@@ -437,7 +437,7 @@ describe("the pupil's page", () => {
     const { cara } = seedCaseload();
     const { user } = await signIn(ADULT);
     // Straight to a pupil not on this key adult's caseload (e.g. an old search link).
-    api.search.mockResolvedValueOnce([{ kind: "pupil", pupil_id: cara, pupil_name: "Cara Singh", record_id: cara, snippet: "[Cara]" }]);
+    api.search.mockResolvedValueOnce([{ kind: "pupil", pupil_id: cara, pupil_name: "Cara Singh", record_id: cara, date: null, source: null, key_adult: null, snippet: "[Cara]" }]);
     await user.type(byTestId("search-input"), "Cara{Enter}");
     await user.click(within(await screen.findByTestId("search-result-0")).getByRole("link"));
     expect(await screen.findByTestId("pupil-error")).toHaveTextContent("You do not have permission");

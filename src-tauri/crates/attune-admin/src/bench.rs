@@ -471,6 +471,27 @@ fn run_all(dirs: [&Path; 2], c: &Ctx<'_>) -> Result<Vec<(&'static str, [Timing; 
             Ok(timed(|| Ok(search::search(lead, SEARCH_WORD, 50, now())?))?.0)
         }),
     ));
+    if c.wants("search") {
+        // Which kinds the word is in (every match the lead may read, counted in the index),
+        // so the figure is known to cover reviews, "about me", advice, teams and supervision.
+        let counts = || -> attune_domain::Result<Vec<String>> {
+            let conn = leads[0].conn()?;
+            let mut stmt = conn.prepare(
+                "SELECT rowid % 16, count(*) FROM search_index WHERE search_index MATCH ?1
+                 GROUP BY 1 ORDER BY 1",
+            )?;
+            let rows = stmt.query_map([format!("\"{SEARCH_WORD}\"*")], |r| {
+                Ok(format!("{}: {}", r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            Ok(rows.collect::<std::result::Result<Vec<_>, _>>()?)
+        };
+        let counts = counts()?;
+        c.notes.borrow_mut().push(format!(
+            "search: matches of \"{SEARCH_WORD}\" by kind (0 pupil, 1 goal, 2 session, 3 chronology, \
+             4 review, 5 amendment, 6 about me, 7 advice, 8 team, 9 supervision): {}",
+            counts.join(", ")
+        ));
+    }
     out.push((
         "backup",
         measure(c.runs_of("backup", c.few), |mode, i| {

@@ -18,22 +18,26 @@
 //! by July 2026: the last is left as the next review to prepare), each with 2–6 attendees and
 //! their own scaling, a rating, evidence and a decision per active goal (mostly continue; a goal
 //! at its target is sometimes achieved, and a new goal replaces it), the pupil's and the
-//! carer's voices and the three Signs of Safety columns (60–700 characters each). Users: the strategic lead plus 19 key adults, each assigned an
+//! carer's voices and the three Signs of Safety columns (60–700 characters each). Also an
+//! "about me", two pieces of outside-agency advice and a TouchBase team of four per pupil, and
+//! a supervision note for each key adult every half term (from a second seeded stream, so the
+//! rest is as it was before these were added). Users: the strategic lead plus 19 key adults, each assigned an
 //! equal share of the pupils (about 25 each at the large size).
 
 use std::time::Instant;
 
 use std::collections::BTreeMap;
 
+use attune_domain::lead::supervision::{self, SupervisionKind, SupervisionNoteInput};
 use attune_domain::model::{
-    AttendeeInput, ChronologyInput, ChronologyKind, GoalDecision, GoalInput, GoalReviewInput,
-    IndicatorsInput, Instrument, PlanInput, PupilInput, ReviewInput, ScoreInput, SessionInput,
-    SessionKind,
+    AgencyAdviceInput, AgencyKind, AttendeeInput, ChronologyInput, ChronologyKind, GoalDecision,
+    GoalInput, GoalReviewInput, IndicatorsInput, Instrument, PlanInput, Profile, PupilInput,
+    ReviewInput, ScoreInput, SessionInput, SessionKind, TeamMemberInput,
 };
 use attune_domain::rules::schedule::Cadence;
 use attune_domain::{
-    planning::plans, planning::reviews, planning::school_frameworks, record::pupils,
-    record::records, rules::framework::Framework,
+    planning::plans, planning::reviews, planning::school_frameworks, record::profile,
+    record::pupils, record::records, rules::framework::Framework,
 };
 use attune_vault::{Passphrase, Role, UserInfo, Vault};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
@@ -481,6 +485,115 @@ const ATTENDEES: &[(&str, &str)] = &[
     ("Educational psychologist", "educational psychologist"),
 ];
 
+/// A TouchBase team member's role (one of them the Lego therapy lead, so the search word is
+/// in some teams).
+const TEAM_ROLES: &[&str] = &[
+    "class teacher",
+    "SENCo",
+    "foster carer",
+    "teaching assistant",
+    "Lego therapy lead",
+    "designated teacher",
+    "social worker",
+];
+
+/// Outside agencies and who gave their advice.
+const AGENCIES: &[(AgencyKind, &str)] = &[
+    (
+        AgencyKind::EducationalPsychologist,
+        "Dr A. Patel, EP service",
+    ),
+    (AgencyKind::Camhs, "CAMHS duty worker"),
+    (
+        AgencyKind::SocialWorker,
+        "Social worker, children's services",
+    ),
+    (AgencyKind::Other, "Speech and language therapist"),
+];
+
+/// The pupil's "about me", two pieces of outside-agency advice and a TouchBase team of four,
+/// from `rng` (its own stream, so the rest of the data is as it was before these were added).
+fn write_about(
+    vault: &mut Vault,
+    rng: &mut ChaCha20Rng,
+    pupil_id: i64,
+    forename: &str,
+) -> Result<()> {
+    let written = at(date(2023, 9, 15));
+    let about = Profile {
+        strengths_interests: note(rng, 60, 300),
+        what_helps: note(rng, 60, 300),
+        what_does_not_help: note(rng, 60, 300),
+        stressors: note(rng, 40, 200),
+        calmers: note(rng, 40, 200),
+        story: note(rng, 100, 600),
+        starting_point: note(rng, 60, 300),
+        developmental_age_notes: note(rng, 40, 200),
+    };
+    profile::save_profile(vault, pupil_id, &about, written)?;
+    for k in 0..2 {
+        let (agency, source) = AGENCIES[rng.gen_range(0..AGENCIES.len())];
+        let on = date(2024, 1, 10) + Duration::days(k * 300 + rng.gen_range(0..200));
+        profile::add_agency_advice(
+            vault,
+            pupil_id,
+            &AgencyAdviceInput {
+                agency,
+                source: source.to_string(),
+                advised_on: on,
+                advice: note(rng, 100, 500),
+            },
+            at(on),
+        )?;
+    }
+    let mut team = vec![TeamMemberInput {
+        name: forename.to_string(),
+        role: "pupil".into(),
+    }];
+    for _ in 0..3 {
+        team.push(TeamMemberInput {
+            name: format!("{} {}", pick(rng, FORENAMES), pick(rng, SURNAMES)),
+            role: pick(rng, TEAM_ROLES).to_string(),
+        });
+    }
+    profile::set_team(vault, pupil_id, &team, written)?;
+    Ok(())
+}
+
+/// A supervision note for each key adult every half term of the history (18 each), recorded by the
+/// lead, with no pupils named (the text is from the word list).
+fn write_supervision(
+    vault: &mut Vault,
+    rng: &mut ChaCha20Rng,
+    key_adults: &[UserInfo],
+    end: NaiveDate,
+) -> Result<u64> {
+    let mut n = 0;
+    for (from, _) in terms() {
+        let held_on = from + Duration::weeks(2);
+        if held_on > end {
+            continue;
+        }
+        for ka in key_adults {
+            let input = SupervisionNoteInput {
+                held_on,
+                kind: if rng.gen_bool(0.8) {
+                    SupervisionKind::Supervision
+                } else {
+                    SupervisionKind::Consultation
+                },
+                key_adult_id: ka.id.clone(),
+                pupil_ids: Vec::new(),
+                notes: note(rng, 150, 800),
+                actions: note(rng, 40, 300),
+            };
+            supervision::record_supervision_note(vault, &input, end, at(held_on))?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
 /// Every review of one generated plan needs these.
 struct ReviewCtx<'a> {
     plan_id: i64,
@@ -639,6 +752,8 @@ fn generate_inner(
 ) -> Result<Generated> {
     let started = Instant::now();
     let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    // "About me", advice, teams and supervision notes: a stream of their own.
+    let mut text_rng = ChaCha20Rng::seed_from_u64(seed ^ 0x5EA5_C4ED);
     let frameworks: Vec<Framework> = school_frameworks::list_frameworks(vault)?;
     let fw = frameworks
         .iter()
@@ -901,6 +1016,8 @@ fn generate_inner(
             next_due,
         });
 
+        write_about(vault, &mut text_rng, pupil.id, &input.legal_forename)?;
+
         g.pupils.push((pupil.id, ka));
         if progress && ((i + 1) % 25 == 0 || i + 1 == size.pupils()) {
             eprintln!(
@@ -913,6 +1030,13 @@ fn generate_inner(
                 g.review_secs
             );
         }
+    }
+    let notes = write_supervision(vault, &mut text_rng, &key_adults, end)?;
+    if progress {
+        eprintln!(
+            "demo: {notes} supervision notes ({:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
     }
     g.key_adults = key_adults;
     g.secs = started.elapsed().as_secs_f64();

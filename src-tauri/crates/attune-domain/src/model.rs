@@ -167,6 +167,18 @@ str_enum! {
         SessionNote = "session_note", "Session note";
         /// A chronology entry.
         Chronology = "chronology", "Chronology";
+        /// A review's text: attendees, goal evidence, voices, Signs of Safety, next steps.
+        Review = "review", "Review";
+        /// An amendment to a signed review.
+        ReviewAmendment = "review_amendment", "Review amendment";
+        /// The pupil's "about me".
+        AboutMe = "about_me", "About me";
+        /// Outside-agency advice.
+        Advice = "advice", "Advice";
+        /// A member of the pupil's TouchBase team.
+        TeamMember = "team_member", "Team";
+        /// A supervision or consultation note (about a key adult, not one pupil).
+        SupervisionNote = "supervision_note", "Supervision note";
     }
 }
 
@@ -885,17 +897,27 @@ pub struct PupilRecord {
 // ----------------------------------------------------------------------------------------------
 // Search, drafts, audit, lists, import
 
-/// One full-text search hit, on a pupil the session may see.
+/// One full-text search hit: on a pupil the session may see, or a supervision note it may read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 pub struct SearchHit {
     pub kind: HitKind,
-    #[ts(type = "number")]
-    pub pupil_id: i64,
-    /// The pupil's display name.
+    /// The pupil the hit is about; none for a supervision note.
+    #[ts(type = "number | null")]
+    pub pupil_id: Option<i64>,
+    /// The pupil's display name; empty for a supervision note.
     pub pupil_name: String,
-    /// The goal, session or chronology event's id; the pupil's id for a pupil hit.
+    /// The record: the pupil's id for a pupil or "about me" hit; the review's id for a review
+    /// or one of its amendments; otherwise the goal, session, chronology entry, advice, team
+    /// member or supervision note's id.
     #[ts(type = "number")]
     pub record_id: i64,
+    /// A review's date (held on, else due), advice's date, a supervision meeting's date:
+    /// 'YYYY-MM-DD'.
+    pub date: Option<String>,
+    /// Who gave outside-agency advice.
+    pub source: Option<String>,
+    /// The key adult a supervision note is about.
+    pub key_adult: Option<UserRef>,
     /// A few words around the match, the matched words between `[` and `]`.
     pub snippet: String,
 }

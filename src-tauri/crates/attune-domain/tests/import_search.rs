@@ -238,7 +238,7 @@ fn search_finds_every_kind_only_on_the_caseload_and_leaves_no_text_on_disk() {
     let h = one("xylophonic");
     assert_eq!(
         (h.kind, h.record_id, h.pupil_id),
-        (HitKind::SessionNote, sess.id, mine)
+        (HitKind::SessionNote, sess.id, Some(mine))
     );
     assert!(h.snippet.contains("[xylophonic]"), "{}", h.snippet);
     assert_eq!(h.pupil_name, "Wrenna Jones");

@@ -7,8 +7,8 @@ use attune_domain::date;
 use attune_domain::model::*;
 use attune_domain::rules::schedule::Cadence;
 use attune_domain::{
-    planning::plans, record::drafts, record::profile, record::pupils, record::records,
-    record::search, transfer::retention,
+    lead::supervision, planning::plans, planning::reviews, record::drafts, record::profile,
+    record::pupils, record::records, record::search, transfer::retention,
 };
 use attune_vault::ErrorKind;
 
@@ -32,6 +32,9 @@ const SECRETS: &[&str] = &[
 /// Written only in drafts (under every draft key the pupil page's forms use): a draft is the
 /// user's own unsaved typing, not part of the subject access document, but erased with the pupil.
 const DRAFT_ONLY: &str = "Lilacfernbrook";
+
+/// Written into the erased pupil's review and its amendment.
+const REVIEW_SECRETS: &[&str] = &["Heliotropequill", "Lapislullaby"];
 
 /// A pupil with something in every part of the record; returns the pupil's id, UPN and plan id.
 fn full_pupil(v: &mut attune_vault::Vault, ka: &str) -> (i64, String, i64) {
@@ -332,6 +335,48 @@ fn erasure_leaves_nothing_of_the_pupil_in_the_files() {
     let (s, mut v) = school();
     let (id, upn_value, plan_id) = full_pupil(&mut v, &s.ka1_id);
     let other = add_assigned(&mut v, &pupil("Olive", "Stays", None), &s.ka2_id);
+    // The kinds search learnt in issue 16: a signed review and its amendment, and a
+    // supervision note naming the pupil (the note stays, their name goes from it).
+    let fw = frameworks();
+    let plan = plans::get_plan(&v, plan_id, &fw, today(), now()).unwrap();
+    let review =
+        reviews::prepare_review(&mut v, plan_id, plan.due_dates[0].date, today(), now()).unwrap();
+    reviews::save_review_draft(
+        &mut v,
+        review.id,
+        &review_input(plan.goals[0].id, "Heliotropequill makes me happy", 5),
+        now(),
+    )
+    .unwrap();
+    reviews::sign_review(&mut v, review.id, now()).unwrap();
+    reviews::amend_review(
+        &mut v,
+        review.id,
+        "Wrong word",
+        "Lapislullaby, not Heliotropequill",
+        now(),
+    )
+    .unwrap();
+    supervision::record_supervision_note(
+        &mut v,
+        &supervision::SupervisionNoteInput {
+            held_on: today(),
+            kind: supervision::SupervisionKind::Supervision,
+            key_adult_id: s.ka1_id.clone(),
+            pupil_ids: vec![id],
+            notes: "Zephyrine and the Sorrelwick plan".into(),
+            actions: String::new(),
+        },
+        today(),
+        now(),
+    )
+    .unwrap();
+    for word in ["Heliotropequill", "Lapislullaby", "Zephyrine"] {
+        assert!(
+            !search::search(&v, word, 10, now()).unwrap().is_empty(),
+            "{word} is found before"
+        );
+    }
 
     // Before: the record is there and readable through the API, and the decrypted tables hold
     // every distinctive string (so the scan below can see them).
@@ -346,7 +391,12 @@ fn erasure_leaves_nothing_of_the_pupil_in_the_files() {
         .unwrap()
         .is_empty());
     let before = all_stored_bytes(&v);
-    for s in SECRETS.iter().copied().chain([upn_value.as_str()]) {
+    for s in SECRETS
+        .iter()
+        .copied()
+        .chain([upn_value.as_str()])
+        .chain(REVIEW_SECRETS.iter().copied())
+    {
         assert!(contains(&before, s.as_bytes()), "{s} should be stored");
     }
 
@@ -360,16 +410,37 @@ fn erasure_leaves_nothing_of_the_pupil_in_the_files() {
 
     // Gone from every table, the search index's shadow tables included.
     let after = all_stored_bytes(&v);
-    for s in SECRETS.iter().copied().chain([upn_value.as_str()]) {
+    for s in SECRETS
+        .iter()
+        .copied()
+        .chain([upn_value.as_str()])
+        .chain(REVIEW_SECRETS.iter().copied())
+    {
         assert!(!contains(&after, s.as_bytes()), "{s} is still stored");
     }
     assert_eq!(
         pupils::get_pupil(&v, id, now()).unwrap_err().kind(),
         ErrorKind::NotFound
     );
-    assert!(search::search(&v, "Saffronharbour", 10, now())
-        .unwrap()
-        .is_empty());
+    for word in [
+        "Saffronharbour",
+        "Heliotropequill",
+        "Lapislullaby",
+        "Zephyrine",
+    ] {
+        assert!(
+            search::search(&v, word, 10, now()).unwrap().is_empty(),
+            "{word}"
+        );
+    }
+    // The supervision note is still found by its other words, without the pupil's name.
+    let left = search::search(&v, "Sorrelwick", 10, now()).unwrap();
+    assert_eq!(left.len(), 1);
+    assert!(
+        !left[0].snippet.contains("Zephyrine"),
+        "{}",
+        left[0].snippet
+    );
     assert!(drafts::load_draft(&v, &format!("goal:{plan_id}"))
         .unwrap()
         .is_none());
@@ -417,7 +488,12 @@ fn erasure_leaves_nothing_of_the_pupil_in_the_files() {
         files.push(wal);
     }
     for bytes in &files {
-        for s in SECRETS.iter().copied().chain([upn_value.as_str()]) {
+        for s in SECRETS
+            .iter()
+            .copied()
+            .chain([upn_value.as_str()])
+            .chain(REVIEW_SECRETS.iter().copied())
+        {
             assert!(!contains(bytes, s.as_bytes()), "{s} in the file");
             assert!(!contains(bytes, &utf16(s)), "{s} (UTF-16) in the file");
         }

@@ -583,3 +583,38 @@ fn a_handover_pack_holds_no_supervision_note_corrected_or_not() {
         assert!(!text.contains(word), "{word} is in the pack");
     }
 }
+
+/// Search follows a note's corrections (issue 16, item 5 with item 1): the corrected words are
+/// found and the replaced ones not; a withdrawn note is found by no one, as a withdrawn
+/// session is not.
+#[test]
+fn search_finds_a_corrected_note_by_its_new_words_and_a_withdrawn_one_not_at_all() {
+    use attune_domain::record::search;
+    let (s, mut v) = school();
+    let note = record(
+        &mut v,
+        &input(&s.ka1_id, vec![], "Talked about Wombatlantern."),
+    );
+    let found = |v: &Vault, word: &str| {
+        search::search(v, word, 50, now())
+            .unwrap()
+            .iter()
+            .filter(|h| h.record_id == note.id)
+            .count()
+    };
+    assert_eq!(found(&v, "Wombatlantern"), 1);
+    correct(
+        &mut v,
+        note.id,
+        &input(&s.ka1_id, vec![], "Talked about Quasarpebble."),
+        "Wrong name",
+    )
+    .unwrap();
+    assert_eq!(found(&v, "Wombatlantern"), 0, "the replaced words");
+    assert_eq!(found(&v, "Quasarpebble"), 1, "the corrected words");
+    supervision::withdraw_supervision_note(&mut v, note.id, "Never held", now()).unwrap();
+    assert_eq!(found(&v, "Quasarpebble"), 0, "a withdrawn note");
+    drop(v);
+    let ka = unlock(&s.dir, &s.ka1_id, KA1_PASS);
+    assert_eq!(found(&ka, "Quasarpebble"), 0, "not by its key adult either");
+}

@@ -95,6 +95,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0023_session_safeguarding",
         include_str!("../migrations/0023_session_safeguarding.sql"),
     ),
+    (
+        "0022_search_kinds",
+        include_str!("../migrations/0022_search_kinds.sql"),
+    ),
 ];
 
 /// How to take the newer migrations back off a vault, for the tests that make a vault as an
@@ -139,6 +143,15 @@ pub const UNDO: &[(&str, &str)] = &[
     (
         "0024_sync_sent",
         "ALTER TABLE sync_peer_state DROP COLUMN sent;",
+    ),
+    // It drops the search index and every trigger that writes it, then builds them again from
+    // the tables, so running it again needs nothing undone; but its supervision notes' triggers
+    // read `withdrawn_at`, which undoing 0021 drops.
+    (
+        "0022_search_kinds",
+        "DROP TRIGGER supervision_notes_search_ai;
+         DROP TRIGGER supervision_notes_search_au;
+         DROP TRIGGER supervision_notes_search_ad;",
     ),
     (
         "0023_session_safeguarding",

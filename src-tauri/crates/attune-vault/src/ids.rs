@@ -11,8 +11,8 @@
 //! Why integers and not ULIDs: no record table is rebuilt (a confidential vault's tables are
 //! never copied about in the field), every id a vault already holds stays valid and in
 //! device 0's range, and ids stay plain numbers for the window and the IPC: the largest is
-//! `4096·2^40 = 2^52`, below JavaScript's 2^53. (The search index's rowid, `id·4 + kind`, stays
-//! below 2^54, well inside SQLite's 64 bits.)
+//! `4096·2^40 = 2^52`, below JavaScript's 2^53. (The search index's rowid, `id·16 + kind`, stays
+//! below 2^56, well inside SQLite's 64 bits.)
 //!
 //! Invariants:
 //! - Every INSERT into a [`RecordTable`] passes an explicit id from [`next_id`], read inside

@@ -10,8 +10,9 @@
 //! - [`versions`]: the earlier versions and withdrawals every reader of those entries sees;
 //! - [`session_pages`]: every session of a pupil's time, a page at a time, by kind and dates;
 //! - [`drafts`]: form drafts, kept encrypted until the form is saved;
-//! - [`search`]: FTS5 full-text search inside the encrypted database, limited to the pupils the
-//!   session may see;
+//! - [`search`]: FTS5 full-text search inside the encrypted database over every kind a person
+//!   writes (names, goals, sessions, chronology, reviews, "about me", advice, team, supervision
+//!   notes), limited to what the session may read;
 //! - [`lists`]: the school's configurable care statuses and support levels.
 //! - [`rollover`]: the start of a new school year (year groups move on, leavers offered).
 //! - [`status_history`]: care status and support level with the day each took effect.
