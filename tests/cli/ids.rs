@@ -27,6 +27,8 @@ const LOCAL_ONLY: &[&str] = &[
     "sync_conflicts",
     "sync_device",
     "sync_identity",
+    // The lead's earlier versions of supervision notes: never leave the school vault.
+    "supervision_note_versions",
 ];
 
 fn admin() -> Command {
