@@ -211,6 +211,7 @@ fn every_row_the_demo_writes_lands_in_its_devices_range() {
     assert_eq!(
         filled,
         BTreeSet::from([
+            "agency_advice",
             "assignments",
             "chronology",
             "goals",
@@ -220,6 +221,8 @@ fn every_row_the_demo_writes_lands_in_its_devices_range() {
             "pupils",
             "reviews",
             "sessions",
+            "supervision_notes",
+            "team_members",
             "termly_indicators",
         ])
     );
